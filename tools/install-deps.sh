@@ -3,7 +3,7 @@
 # Idempotent: only packages that are missing are installed.
 set -eu
 PKGS="build-essential cmake pkg-config qt6-base-dev qt6-httpserver-dev qt6-websockets-dev \
-qt6-charts-dev libgl-dev qt6-qpa-plugins libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev \
+qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev libgl-dev qt6-qpa-plugins libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev \
 libpsl-dev publicsuffix zlib1g-dev xvfb xauth"
 missing=""
 for p in $PKGS; do

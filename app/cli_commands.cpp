@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: MIT
+#include "cli_commands.h"
+
+#include "intake/engine.h"
+#include "intake/normalizer.h"
+#include "source/reader.h"
+#include "source/timestamp.h"
+#include "store/eventstore.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <deque>
+#include <future>
+#include <thread>
+
+namespace auditlens::cli {
+
+namespace {
+
+using intake::Json;
+
+void printDiag(const Diagnostic &d) { std::fprintf(stderr, "%s\n", d.toString().c_str()); }
+
+struct Common
+{
+    std::vector<std::string> inputs;
+    bool help = false;
+    std::string error;
+};
+
+/// Splits `args` into options (handled by `opt`) and inputs. `opt` returns false for an
+/// unknown option; it may consume the next argument through `next`.
+template<typename Fn>
+Common parseArgs(const std::vector<std::string> &args, Fn &&opt)
+{
+    Common c;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string &a = args[i];
+        if (a == "--help" || a == "-h") {
+            c.help = true;
+            continue;
+        }
+        if (a == "-" || a.empty() || a[0] != '-') {
+            c.inputs.push_back(a);
+            continue;
+        }
+        if (a == "--") {
+            for (++i; i < args.size(); ++i)
+                c.inputs.push_back(args[i]);
+            break;
+        }
+        std::string name = a, value;
+        bool hasValue = false;
+        const size_t eq = a.find('=');
+        if (eq != std::string::npos) {
+            name = a.substr(0, eq);
+            value = a.substr(eq + 1);
+            hasValue = true;
+        }
+        auto next = [&](std::string &out) -> bool {
+            if (hasValue) {
+                out = value;
+                return true;
+            }
+            if (i + 1 >= args.size())
+                return false;
+            out = args[++i];
+            return true;
+        };
+        std::string err;
+        if (!opt(name, next, err)) {
+            c.error = err.empty() ? "unknown option '" + name + "'" : err;
+            return c;
+        }
+    }
+    return c;
+}
+
+SourceSpec specFor(const std::string &input)
+{
+    return input == "-" ? SourceSpec::stdinSource() : SourceSpec::file(input);
+}
+
+bool parseUInt(const std::string &s, uint64_t &out)
+{
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 18)
+        return false;
+    out = std::stoull(s);
+    return true;
+}
+
+} // namespace
+
+// ------------------------------------------------------------------------------------------
+// normalize
+
+int runNormalize(const std::vector<std::string> &args)
+{
+    std::string parserPath;
+    bool explain = false;
+    uint64_t threads = 0;
+    ReaderLimits limits;
+    Common c = parseArgs(args, [&](const std::string &name, auto &next, std::string &err) {
+        std::string v;
+        if (name == "--parser") {
+            if (!next(parserPath)) { err = "--parser needs a path"; return false; }
+            return true;
+        }
+        if (name == "--explain") { explain = true; return true; }
+        if (name == "--threads") {
+            if (!next(v) || !parseUInt(v, threads)) { err = "--threads needs a number"; return false; }
+            return true;
+        }
+        if (name == "--max-record-bytes") {
+            uint64_t n = 0;
+            if (!next(v) || !parseUInt(v, n) || n == 0) { err = "--max-record-bytes needs a positive number"; return false; }
+            limits.maxRecordBytes = n;
+            return true;
+        }
+        if (name == "--max-depth") {
+            uint64_t n = 0;
+            if (!next(v) || !parseUInt(v, n) || n == 0 || n > 100000) { err = "--max-depth needs a number from 1 to 100000"; return false; }
+            limits.maxDepth = int(n);
+            return true;
+        }
+        return false;
+    });
+    if (c.help) {
+        std::fputs("Usage: auditlens-cli normalize [--parser PATH] [--explain] [INPUT...]\n"
+                   "\n"
+                   "Writes one ECS record per input record as NDJSON on stdout, in input order. Each\n"
+                   "record includes `message`, the raw record as compact JSON. Without INPUT, or with\n"
+                   "'-', reads stdin. Diagnostics go to stderr as SOURCE:LINE: error: MESSAGE.\n"
+                   "\n"
+                   "Options:\n"
+                   "  --parser PATH           an intake directory or parser.yml (default: the built-in\n"
+                   "                          Cloudflare audit-log parser)\n"
+                   "  --explain               instead of NDJSON, print for each record one line per\n"
+                   "                          output field: value, the stage and action that set it,\n"
+                   "                          the source paths it read, and what typing changed\n"
+                   "  --threads N             worker threads (default: one per core)\n"
+                   "  --max-record-bytes N    longer records are rejected (default 67108864)\n"
+                   "  --max-depth N           deeper nesting is rejected (default 128)\n"
+                   "\n"
+                   "Exit status: 0 every record normalized; 1 some records rejected (the others are\n"
+                   "still written); 2 usage error or no input could be read.\n",
+                   stdout);
+        return 0;
+    }
+    if (!c.error.empty()) {
+        std::fprintf(stderr, "auditlens-cli normalize: %s (see --help)\n", c.error.c_str());
+        return 2;
+    }
+    if (c.inputs.empty())
+        c.inputs.push_back("-");
+    std::shared_ptr<const intake::IntakeParser> parser;
+    if (parserPath.empty()) {
+        parser = intake::IntakeParser::builtin();
+    } else {
+        std::string err;
+        parser = intake::IntakeParser::load(parserPath, err);
+        if (!parser) {
+            std::fprintf(stderr, "auditlens-cli normalize: %s\n", err.c_str());
+            return 2;
+        }
+    }
+    for (const std::string &w : parser->warnings())
+        std::fprintf(stderr, "%s: warning: %s\n", parserPath.c_str(), w.c_str());
+
+    const unsigned nThreads = threads ? unsigned(threads) : std::max(1u, std::thread::hardware_concurrency());
+    uint64_t rejected = 0, written = 0;
+    bool anyOpened = false;
+    SourceReader reader(limits);
+    for (const std::string &input : c.inputs) {
+        const SourceSpec spec = specFor(input);
+        struct Out
+        {
+            std::string text;
+            std::vector<Diagnostic> diags;
+            uint64_t ok = 0;
+        };
+        std::deque<std::future<Out>> inflight;
+        auto flush = [&](Out &&o) {
+            for (const Diagnostic &d : o.diags)
+                printDiag(d);
+            rejected += o.diags.size();
+            written += o.ok;
+            std::fwrite(o.text.data(), 1, o.text.size(), stdout);
+        };
+        auto work = [&, label = spec.label](Block b) -> Out {
+            Out o;
+            for (const RecordSpan &sp : b.spans) {
+                const std::string_view raw(b.data->data() + sp.pos, sp.len);
+                intake::NormalizedRecord r = intake::normalizeRecord(*parser, raw, limits.maxDepth, explain);
+                if (!r.ok) {
+                    o.diags.push_back(Diagnostic{Diagnostic::Severity::Error, label, sp.line,
+                                                 b.streamOffset + sp.pos + r.errorAt, r.error + "; skipped"});
+                    continue;
+                }
+                ++o.ok;
+                if (!explain) {
+                    o.text += r.result.event.dump(-1, ' ', false, Json::error_handler_t::replace);
+                    o.text += '\n';
+                    continue;
+                }
+                o.text += "# " + label + ":" + std::to_string(sp.line) + "\n";
+                for (const intake::FieldProvenance &p : r.result.provenance) {
+                    const Json *v = intake::findPath(r.result.event, p.field);
+                    std::string value = v ? v->dump(-1, ' ', false, Json::error_handler_t::replace) : std::string("?");
+                    if (p.field == "message" && value.size() > 60)
+                        value = value.substr(0, 57) + "...";
+                    o.text += p.field + " = " + value + "  <- ";
+                    if (p.kind == "input")
+                        o.text += "input";
+                    else if (p.kind == "enrichment")
+                        o.text += "enrichment";
+                    else
+                        o.text += p.stage + "[" + std::to_string(p.action + 1) + "] " + p.kind;
+                    if (!p.expression.empty())
+                        o.text += " " + p.expression;
+                    if (!p.rawFields.empty()) {
+                        o.text += " (raw:";
+                        for (const auto &rf : p.rawFields)
+                            o.text += " " + rf;
+                        o.text += ")";
+                    } else if (!p.reads.empty() && p.kind == "enrichment") {
+                        o.text += " (from:";
+                        for (const auto &rf : p.reads)
+                            o.text += " " + rf.substr(rf.rfind("final.", 0) == 0 ? 6 : 0);
+                        o.text += ")";
+                    }
+                    if (!p.note.empty() && p.kind != "input")
+                        o.text += (p.typed ? " [typed: " : " [") + p.note + "]";
+                    o.text += "\n";
+                }
+                for (const intake::RunIssue &is : r.result.issues)
+                    o.text += "! " + is.stage + (is.action >= 0 ? "[" + std::to_string(is.action + 1) + "]" : std::string())
+                              + (is.field.empty() ? std::string() : " " + is.field) + ": " + is.message + "\n";
+            }
+            return o;
+        };
+        auto blockSink = [&](Block &&b) {
+            inflight.push_back(std::async(std::launch::async, work, std::move(b)));
+            while (inflight.size() > nThreads) {
+                flush(inflight.front().get());
+                inflight.pop_front();
+            }
+        };
+        auto diagSink = [&](Diagnostic &&d) {
+            // reader diagnostics belong before the records that follow them: drain first
+            while (!inflight.empty()) {
+                flush(inflight.front().get());
+                inflight.pop_front();
+            }
+            printDiag(d);
+            if (d.severity == Diagnostic::Severity::Error && d.line > 0)
+                ++rejected;
+        };
+        const ReadSummary s = reader.read(spec, blockSink, diagSink);
+        while (!inflight.empty()) {
+            flush(inflight.front().get());
+            inflight.pop_front();
+        }
+        anyOpened = anyOpened || s.opened;
+        if (!s.opened)
+            ++rejected;
+    }
+    std::fflush(stdout);
+    if (!anyOpened)
+        return 2;
+    return rejected ? 1 : 0;
+}
+
+// ------------------------------------------------------------------------------------------
+// stats
+
+int runStats(const std::vector<std::string> &args)
+{
+    bool json = false;
+    uint64_t top = 10;
+    uint64_t threads = 0;
+    Common c = parseArgs(args, [&](const std::string &name, auto &next, std::string &err) {
+        std::string v;
+        if (name == "--json") { json = true; return true; }
+        if (name == "--top") {
+            if (!next(v) || !parseUInt(v, top)) { err = "--top needs a number"; return false; }
+            return true;
+        }
+        if (name == "--threads") {
+            if (!next(v) || !parseUInt(v, threads)) { err = "--threads needs a number"; return false; }
+            return true;
+        }
+        return false;
+    });
+    if (c.help) {
+        std::fputs("Usage: auditlens-cli stats [--json] [--top N] INPUT...\n"
+                   "\n"
+                   "Loads the inputs into the event store and prints: records, rejected records, the\n"
+                   "time range, records per schema (audit_logs / audit_logs_v2) and result, and the\n"
+                   "top values with exact counts for actor, action and resource type.\n"
+                   "\n"
+                   "Options:\n"
+                   "  --json       machine-readable output\n"
+                   "  --top N      how many top values to list per column (default 10; 0 = all)\n"
+                   "  --threads N  indexing threads (default: one per core)\n"
+                   "\n"
+                   "Exit status: 0 no record rejected; 1 some rejected; 2 usage error or no input\n"
+                   "could be read.\n",
+                   stdout);
+        return 0;
+    }
+    if (!c.error.empty()) {
+        std::fprintf(stderr, "auditlens-cli stats: %s (see --help)\n", c.error.c_str());
+        return 2;
+    }
+    if (c.inputs.empty()) {
+        std::fprintf(stderr, "auditlens-cli stats: no INPUT given (use '-' for stdin; see --help)\n");
+        return 2;
+    }
+    EventStore store;
+    EventStore::LoadOptions opts;
+    opts.threads = unsigned(threads);
+    bool anyOpened = false;
+    uint64_t bytes = 0;
+    for (const std::string &input : c.inputs) {
+        const ReadSummary s = store.load(specFor(input), opts, [](const Diagnostic &d) { printDiag(d); });
+        anyOpened = anyOpened || s.opened;
+        bytes += s.bytesRead;
+    }
+    if (!anyOpened)
+        return 2;
+    const Snapshot snap = store.snapshot();
+    int64_t tmin = INT64_MAX, tmax = INT64_MIN;
+    uint64_t noTime = 0;
+    uint64_t schemas[3] = {0, 0, 0}, results[3] = {0, 0, 0};
+    for (const auto &seg : snap.segments()) {
+        for (size_t i = 0; i < seg->size(); ++i) {
+            const int64_t t = seg->time[i];
+            if (t == kNoTime)
+                ++noTime;
+            else {
+                tmin = std::min(tmin, t);
+                tmax = std::max(tmax, t);
+            }
+            ++schemas[seg->schema[i] % 3];
+            ++results[seg->result[i] % 3];
+        }
+    }
+    std::vector<uint32_t> all = EventStore::filter(snap, Filter{});
+    const Column cols[] = {Column::Actor, Column::Action, Column::ResourceType};
+    const char *keys[] = {"actor", "action", "resource_type"};
+    const size_t rejected = store.rejectedCount();
+    if (json) {
+        Json o = Json::object();
+        o["records"] = snap.size();
+        o["rejected"] = rejected;
+        o["bytes"] = bytes;
+        o["time_range"] = tmin == INT64_MAX ? Json() : Json({{"from", formatRfc3339(tmin, FractionMode::Nano)}, {"to", formatRfc3339(tmax, FractionMode::Nano)}});
+        o["records_without_time"] = noTime;
+        o["schema"] = {{"audit_logs", schemas[1]}, {"audit_logs_v2", schemas[2]}, {"unknown", schemas[0]}};
+        o["result"] = {{"success", results[1]}, {"failure", results[2]}, {"unknown", results[0]}};
+        for (size_t k = 0; k < 3; ++k) {
+            Json arr = Json::array();
+            for (auto [id, n] : EventStore::top(EventStore::counts(snap, all, cols[k]), top))
+                arr.push_back({{"value", id ? snap.dict(cols[k]).at(id) : std::string()}, {"count", n}});
+            o["top"][keys[k]] = arr;
+        }
+        std::printf("%s\n", o.dump(2).c_str());
+    } else {
+        std::printf("records:   %zu\n", snap.size());
+        std::printf("rejected:  %zu\n", rejected);
+        if (tmin != INT64_MAX)
+            std::printf("time:      %s .. %s\n", formatRfc3339(tmin, FractionMode::Nano).c_str(),
+                        formatRfc3339(tmax, FractionMode::Nano).c_str());
+        else
+            std::printf("time:      (none)\n");
+        if (noTime)
+            std::printf("no time:   %llu\n", static_cast<unsigned long long>(noTime));
+        std::printf("schema:    audit_logs %llu, audit_logs_v2 %llu, unknown %llu\n",
+                    static_cast<unsigned long long>(schemas[1]), static_cast<unsigned long long>(schemas[2]),
+                    static_cast<unsigned long long>(schemas[0]));
+        std::printf("result:    success %llu, failure %llu, not given %llu\n",
+                    static_cast<unsigned long long>(results[1]), static_cast<unsigned long long>(results[2]),
+                    static_cast<unsigned long long>(results[0]));
+        const char *titles[] = {"Top actors", "Top actions", "Top resource types"};
+        for (size_t k = 0; k < 3; ++k) {
+            std::printf("\n%s:\n", titles[k]);
+            for (auto [id, n] : EventStore::top(EventStore::counts(snap, all, cols[k]), top))
+                std::printf("  %10llu  %s\n", static_cast<unsigned long long>(n),
+                            id ? snap.dict(cols[k]).at(id).c_str() : "(none)");
+        }
+    }
+    return rejected ? 1 : 0;
+}
+
+} // namespace auditlens::cli

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace auditlens::cli {
+
+/// Each returns the process exit code: 0 success, 1 some records rejected / errors found,
+/// 2 usage error or nothing could be read.
+int runNormalize(const std::vector<std::string> &args);
+int runStats(const std::vector<std::string> &args);
+
+} // namespace auditlens::cli

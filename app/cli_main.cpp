@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// auditlens-cli: the command-line front end over the core.
+#include "cli_commands.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+using namespace auditlens::cli;
+
+namespace {
+
+void usage(FILE *out)
+{
+    std::fputs("Usage: auditlens-cli COMMAND [OPTIONS] [INPUT...]\n"
+               "\n"
+               "Cloudflare audit logs on the command line (Auditlens " AUDITLENS_VERSION ").\n"
+               "\n"
+               "Commands:\n"
+               "  normalize   one ECS record per input record, as NDJSON on stdout\n"
+               "  stats       record counts, time range and top actors/actions/resource types\n"
+               "\n"
+               "INPUT is a file (NDJSON, JSON array, concatenated objects, API responses, Sekoia\n"
+               "test files; gzip or not) or '-' for stdin. Run 'auditlens-cli COMMAND --help'.\n",
+               out);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("auditlens-cli"));
+    QCoreApplication::setOrganizationName(QStringLiteral("Auditlens"));
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) {
+        usage(stderr);
+        return 2;
+    }
+    const std::string cmd = args.front();
+    args.erase(args.begin());
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+        usage(stdout);
+        return 0;
+    }
+    if (cmd == "--version") {
+        std::puts("auditlens-cli " AUDITLENS_VERSION);
+        return 0;
+    }
+    if (cmd == "normalize")
+        return runNormalize(args);
+    if (cmd == "stats")
+        return runStats(args);
+    std::fprintf(stderr, "auditlens-cli: unknown command '%s'\n\n", cmd.c_str());
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,1194 @@
+// SPDX-License-Identifier: MIT
+#include "engine.h"
+
+#include "grok.h"
+#include "source/timestamp.h"
+
+#include <QFile>
+#include <QDir>
+#include <QFileInfo>
+#include <QHostAddress>
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+static void initCoreResourcesEngine() { Q_INIT_RESOURCE(auditlens_core); }
+
+namespace auditlens::intake {
+
+// ------------------------------------------------------------------------------------------
+// Paths
+
+void setPath(Json &root, const std::string &path, Json value)
+{
+    Json *cur = &root;
+    size_t start = 0;
+    for (;;) {
+        const size_t dot = path.find('.', start);
+        const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        if (!cur->is_object())
+            *cur = Json::object();
+        if (dot == std::string::npos) {
+            (*cur)[key] = std::move(value);
+            return;
+        }
+        cur = &(*cur)[key];
+        start = dot + 1;
+    }
+}
+
+const Json *findPath(const Json &root, const std::string &path)
+{
+    const Json *cur = &root;
+    size_t start = 0;
+    for (;;) {
+        if (!cur->is_object())
+            return nullptr;
+        const size_t dot = path.find('.', start);
+        auto it = cur->find(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+        if (it == cur->end())
+            return nullptr;
+        cur = &*it;
+        if (dot == std::string::npos)
+            return cur;
+        start = dot + 1;
+    }
+}
+
+bool erasePath(Json &root, const std::string &path)
+{
+    const size_t dot = path.find('.');
+    if (!root.is_object())
+        return false;
+    if (dot == std::string::npos)
+        return root.erase(path) > 0;
+    auto it = root.find(path.substr(0, dot));
+    if (it == root.end())
+        return false;
+    const bool removed = erasePath(*it, path.substr(dot + 1));
+    if (removed && it->is_object() && it->empty())
+        root.erase(it);
+    return removed;
+}
+
+void leafPaths(const Json &v, const std::string &prefix, std::vector<std::string> &out)
+{
+    if (v.is_object() && !v.empty()) {
+        for (auto it = v.begin(); it != v.end(); ++it)
+            leafPaths(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+        return;
+    }
+    out.push_back(prefix);
+}
+
+// ------------------------------------------------------------------------------------------
+// Typing
+
+namespace {
+
+bool isEcsDateLike(const FieldInfo &info) { return info.type == "date" || info.type == "datetime"; }
+
+std::string keywordText(const Json &v)
+{
+    if (v.is_string())
+        return v.get<std::string>();
+    if (v.is_boolean())
+        return v.get<bool>() ? "true" : "false";
+    if (v.is_null())
+        return "null";
+    if (v.is_number_float())
+        return pyStr(v);
+    if (v.is_number())
+        return v.dump();
+    // dicts and lists become compact JSON with sorted keys
+    std::function<Json(const Json &)> sortKeys = [&](const Json &x) -> Json {
+        if (x.is_object()) {
+            std::vector<std::string> keys;
+            for (auto it = x.begin(); it != x.end(); ++it)
+                keys.push_back(it.key());
+            std::sort(keys.begin(), keys.end());
+            Json o = Json::object();
+            for (auto &k : keys)
+                o[k] = sortKeys(x.at(k));
+            return o;
+        }
+        if (x.is_array()) {
+            Json a = Json::array();
+            for (const Json &e : x)
+                a.push_back(sortKeys(e));
+            return a;
+        }
+        return x;
+    };
+    return sortKeys(v).dump();
+}
+
+} // namespace
+
+Json typeValue(const Json &v, const FieldInfo &info, std::string *note)
+{
+    const std::string &t = info.type;
+    const bool custom = info.origin != FieldInfo::Origin::Ecs;
+    auto noted = [&](const char *what) {
+        if (note)
+            *note = what;
+    };
+    if (t == "keyword" || t == "string" || t == "text" || t == "wildcard" || t == "constant_keyword"
+        || t == "match_only_text") {
+        if (v.is_array()) {
+            Json out = Json::array();
+            for (const Json &e : v)
+                out.push_back(e.is_string() ? e : Json(keywordText(e)));
+            return out;
+        }
+        if (!v.is_string())
+            noted("converted to text");
+        return v.is_string() ? v : Json(keywordText(v));
+    }
+    if (t == "long" || (!custom && (t == "integer" || t == "short" || t == "byte"))) {
+        if (v.is_string()) {
+            Json lit = literalEval(v.get<std::string>());
+            if (!isUndefined(lit) && lit.is_number_integer()) {
+                noted("text converted to a number");
+                return lit;
+            }
+            if (!isUndefined(lit) && lit.is_number_float()) {
+                noted("text converted to a number");
+                return lit;
+            }
+            return v;
+        }
+        if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)) {
+            noted("clamped to the largest long");
+            return Json(INT64_MAX);
+        }
+        return v;
+    }
+    if (t == "integer" || t == "int" || t == "short")
+        return v; // custom integer types are left as they are
+    if (t == "float" || t == "double" || t == "scaled_float" || t == "half_float" || t == "number") {
+        if (v.is_string()) {
+            Json lit = literalEval(v.get<std::string>());
+            if (!isUndefined(lit) && lit.is_number()) {
+                noted("text converted to a number");
+                return (t == "number" || custom) ? lit : Json(lit.get<double>());
+            }
+            return v;
+        }
+        return v;
+    }
+    if (t == "boolean" || t == "bool") {
+        if (v.is_string()) {
+            std::string s = v.get<std::string>();
+            std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+            if (s == "true" || s == "1" || s == "yes") {
+                noted("text converted to a boolean");
+                return true;
+            }
+            if (s == "false" || s == "0" || s == "no") {
+                noted("text converted to a boolean");
+                return false;
+            }
+            return v;
+        }
+        if (v.is_number()) {
+            noted("number converted to a boolean");
+            return truthy(v);
+        }
+        return v;
+    }
+    if (t == "ip") {
+        auto one = [&](const Json &x) -> Json {
+            if (!x.is_string())
+                return undefinedValue();
+            const QString s = QString::fromStdString(x.get<std::string>()).trimmed();
+            QHostAddress a;
+            if (!a.setAddress(s))
+                return undefinedValue();
+            if (a.protocol() == QAbstractSocket::IPv6Protocol) {
+                bool isV4 = false;
+                a.toIPv4Address(&isV4);
+                if (isV4 && s.contains(QLatin1Char('.')))
+                    return x; // an IPv4-mapped address keeps its dotted quad
+            }
+            const std::string canon = a.toString().toStdString();
+            if (canon != x.get<std::string>())
+                noted("written in canonical form");
+            return canon;
+        };
+        if (v.is_array()) {
+            Json out = Json::array();
+            for (const Json &e : v) {
+                Json c = one(e);
+                if (!isUndefined(c))
+                    out.push_back(c);
+            }
+            return out;
+        }
+        Json c = one(v);
+        if (isUndefined(c))
+            noted("not an IP address: dropped");
+        return c;
+    }
+    if (isEcsDateLike(info)) {
+        std::optional<int64_t> ns;
+        bool hadFraction = false;
+        if (v.is_string()) {
+            const std::string &s = v.get_ref<const std::string &>();
+            ns = parseTimestampNs(s);
+            const size_t tpos = s.find_first_of("Tt ");
+            hadFraction = tpos != std::string::npos && s.find('.', tpos) != std::string::npos;
+        } else if (v.is_number_integer() || v.is_number_unsigned())
+            ns = epochToNs(v.get<int64_t>());
+        else if (v.is_number_float())
+            ns = epochToNs(v.get<double>());
+        if (!ns) {
+            noted("not a date: dropped");
+            return undefinedValue();
+        }
+        const std::string out = formatRfc3339(*ns, custom && hadFraction ? FractionMode::Micro : FractionMode::IfNonZero);
+        if (!v.is_string() || out != v.get<std::string>())
+            noted("date normalized");
+        return out;
+    }
+    if (t == "array") {
+        if (!v.is_array()) {
+            noted("scalar wrapped in a list");
+            return Json::array({v});
+        }
+        return v;
+    }
+    return v; // object, nested, flattened, dict, geo_point…
+}
+
+// ------------------------------------------------------------------------------------------
+// Compiled parser
+
+namespace {
+
+/// A value as written in parser.yml: a template, or a list/dict whose members may be templates.
+struct ValueSpec
+{
+    enum Kind { Tmpl, Const, List, Dict } kind = Const;
+    Template tmpl;
+    Json constant;
+    std::vector<ValueSpec> items;
+    std::vector<std::string> keys;
+    std::string text; ///< as written (for provenance)
+
+    void paths(std::vector<std::string> &out) const
+    {
+        if (kind == Tmpl)
+            for (const auto &p : tmpl.paths())
+                if (std::find(out.begin(), out.end(), p) == out.end())
+                    out.push_back(p);
+        for (const ValueSpec &i : items)
+            i.paths(out);
+    }
+};
+
+Json yamlScalar(const YAML::Node &n)
+{
+    const std::string s = n.Scalar();
+    if (n.Tag() == "!")
+        return s; // quoted: always a string
+    // plain scalars: the YAML core schema
+    if (s == "null" || s == "~" || s == "Null" || s == "NULL")
+        return Json();
+    if (s == "true" || s == "True" || s == "TRUE")
+        return true;
+    if (s == "false" || s == "False" || s == "FALSE")
+        return false;
+    if (!s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '+' || s[0] == '.')) {
+        char *end = nullptr;
+        errno = 0;
+        const long long i = std::strtoll(s.c_str(), &end, 10);
+        if (end && *end == '\0' && errno == 0)
+            return int64_t(i);
+        const double dd = std::strtod(s.c_str(), &end);
+        if (end && *end == '\0')
+            return dd;
+    }
+    return s;
+}
+
+Json yamlToJson(const YAML::Node &n)
+{
+    if (n.IsMap()) {
+        Json o = Json::object();
+        for (auto it = n.begin(); it != n.end(); ++it)
+            o[it->first.Scalar()] = yamlToJson(it->second);
+        return o;
+    }
+    if (n.IsSequence()) {
+        Json a = Json::array();
+        for (auto it = n.begin(); it != n.end(); ++it)
+            a.push_back(yamlToJson(*it));
+        return a;
+    }
+    if (n.IsNull() || !n.IsDefined())
+        return Json();
+    return yamlScalar(n);
+}
+
+ValueSpec compileValue(const YAML::Node &n)
+{
+    ValueSpec v;
+    if (n.IsSequence()) {
+        v.kind = ValueSpec::List;
+        for (auto it = n.begin(); it != n.end(); ++it)
+            v.items.push_back(compileValue(*it));
+        return v;
+    }
+    if (n.IsMap()) {
+        v.kind = ValueSpec::Dict;
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            v.keys.push_back(it->first.Scalar());
+            v.items.push_back(compileValue(it->second));
+        }
+        return v;
+    }
+    const Json plain = n.IsScalar() ? yamlScalar(n) : Json();
+    if (n.IsScalar() && plain.is_string()) {
+        const std::string s = n.Scalar();
+        v.text = s;
+        if (s.find("{{") != std::string::npos || s.find("{%") != std::string::npos) {
+            v.kind = ValueSpec::Tmpl;
+            v.tmpl = Template(s); // throws CompileError
+            return v;
+        }
+        v.kind = ValueSpec::Const;
+        // constant strings that are list/dict literals are parsed
+        const size_t a = s.find_first_not_of(" \t");
+        if (a != std::string::npos && (s[a] == '[' || s[a] == '{')) {
+            Json lit = literalEval(s);
+            if (!isUndefined(lit)) {
+                v.constant = lit;
+                return v;
+            }
+        }
+        v.constant = s;
+        return v;
+    }
+    v.kind = ValueSpec::Const;
+    v.constant = plain;
+    v.text = n.IsScalar() ? n.Scalar() : std::string();
+    return v;
+}
+
+struct Action
+{
+    enum Kind { Set, Translate, Delete } kind = Set;
+    int line = 0;
+    bool hasFilter = false;
+    Template filter;
+    std::vector<std::pair<std::string, ValueSpec>> sets;
+    Json dictionary = Json::object();
+    std::vector<std::pair<Template, std::string>> mapping; // source expression -> target field
+    bool hasFallback = false;
+    ValueSpec fallback;
+    std::vector<std::string> deletes;
+};
+
+struct Stage
+{
+    std::string name;
+    std::vector<Action> actions;
+};
+
+struct Entry
+{
+    std::string name;
+    bool hasFilter = false;
+    Template filter;
+    bool external = false;
+    std::string extName;
+    Template input;
+    bool inputIsOriginalMessage = false;
+    std::string outputField = "message";
+    Grok grok;
+    Json props = Json::object();
+    int line = 0;
+};
+
+struct Issue
+{
+    std::string msg;
+};
+
+} // namespace
+
+struct IntakeParser::Impl
+{
+    std::string name;
+    std::string label;
+    std::vector<std::string> warnings;
+    std::vector<Entry> pipeline;
+    std::map<std::string, Stage> stages;
+    std::vector<Json> ignored;
+    Taxonomy taxonomy;
+};
+
+IntakeParser::IntakeParser() : d(std::make_unique<Impl>()) {}
+IntakeParser::~IntakeParser() = default;
+const std::string &IntakeParser::name() const { return d->name; }
+const std::string &IntakeParser::label() const { return d->label; }
+const std::vector<std::string> &IntakeParser::warnings() const { return d->warnings; }
+const Taxonomy &IntakeParser::taxonomy() const { return d->taxonomy; }
+
+namespace {
+
+std::string where(const std::string &label, const YAML::Node &n)
+{
+    return label + ":" + std::to_string(n.Mark().line + 1);
+}
+
+std::string readText(const std::string &path, bool &ok)
+{
+    QFile f(QString::fromStdString(path));
+    ok = f.open(QIODevice::ReadOnly);
+    return ok ? f.readAll().toStdString() : std::string();
+}
+
+} // namespace
+
+std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &parserYaml, const std::string &fieldsYaml,
+                                                           const std::string &label, std::string &error)
+{
+    std::shared_ptr<IntakeParser> p(new IntakeParser());
+    Impl &d = *p->d;
+    d.label = label;
+    d.taxonomy.inheritFrom(Taxonomy::builtin());
+    if (!fieldsYaml.empty()) {
+        try {
+            YAML::Node f = YAML::Load(fieldsYaml);
+            if (f.IsMap()) {
+                for (auto it = f.begin(); it != f.end(); ++it) {
+                    const YAML::Node &def = it->second;
+                    if (!def.IsMap())
+                        continue;
+                    FieldInfo info;
+                    info.type = def["type"] ? def["type"].Scalar() : std::string("keyword");
+                    info.origin = FieldInfo::Origin::Parser;
+                    d.taxonomy.add(def["name"] ? def["name"].Scalar() : it->first.Scalar(), info);
+                }
+            }
+        } catch (const YAML::Exception &e) {
+            error = label + " (fields.yml):" + std::to_string(e.mark.line + 1) + ": " + e.msg;
+            return nullptr;
+        }
+    }
+    YAML::Node root;
+    try {
+        root = YAML::Load(parserYaml);
+    } catch (const YAML::Exception &e) {
+        error = label + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg;
+        return nullptr;
+    }
+    if (!root.IsMap()) {
+        error = label + ": a parser file is a YAML map with 'pipeline' and 'stages'";
+        return nullptr;
+    }
+    d.name = root["name"] && root["name"].IsScalar() ? root["name"].Scalar() : std::string();
+    for (const char *k : {"ignored_values", "ignore-values", "ignored_value"}) {
+        const YAML::Node iv = root[k];
+        if (iv && iv.IsSequence())
+            for (auto it = iv.begin(); it != iv.end(); ++it)
+                d.ignored.push_back(yamlToJson(*it));
+        else if (iv && iv.IsScalar())
+            d.ignored.push_back(yamlToJson(iv));
+    }
+    const YAML::Node stages = root["stages"];
+    if (stages && !stages.IsMap() && !stages.IsNull()) {
+        error = where(label, stages) + ": 'stages' must be a map of stage name to {actions: [...]}";
+        return nullptr;
+    }
+    if (stages && stages.IsMap()) {
+        for (auto it = stages.begin(); it != stages.end(); ++it) {
+            Stage st;
+            st.name = it->first.Scalar();
+            const YAML::Node acts = it->second["actions"];
+            if (!acts || !acts.IsSequence()) {
+                error = where(label, it->second) + ": stage '" + st.name + "' has no 'actions' list";
+                return nullptr;
+            }
+            int idx = 0;
+            for (auto a = acts.begin(); a != acts.end(); ++a, ++idx) {
+                const YAML::Node an = *a;
+                Action act;
+                act.line = int(an.Mark().line + 1);
+                const std::string loc = label + ":" + std::to_string(act.line);
+                try {
+                    if (!an.IsMap())
+                        throw CompileError("an action must be a map (set, translate or delete)", 0);
+                    if (an["filter"]) {
+                        const std::string f = an["filter"].Scalar();
+                        if (!f.empty()) {
+                            act.hasFilter = true;
+                            act.filter = f.find("{{") != std::string::npos || f.find("{%") != std::string::npos
+                                             ? Template(f) : compileExpression(f);
+                        }
+                    }
+                    if (an["set"]) {
+                        act.kind = Action::Set;
+                        const YAML::Node s = an["set"];
+                        if (!s.IsMap())
+                            throw CompileError("'set' must be a map of field: value", 0);
+                        for (auto f = s.begin(); f != s.end(); ++f)
+                            act.sets.emplace_back(f->first.Scalar(), compileValue(f->second));
+                    } else if (an["translate"] || an["dictionary"] || an["mapping"]) {
+                        act.kind = Action::Translate;
+                        const YAML::Node dict = an["dictionary"];
+                        const YAML::Node map = an["mapping"];
+                        if (!dict || !dict.IsMap())
+                            throw CompileError("'translate' needs a 'dictionary' map", 0);
+                        if (!map || !map.IsMap())
+                            throw CompileError("'translate' needs a 'mapping' map (source: target field)", 0);
+                        for (auto e = dict.begin(); e != dict.end(); ++e)
+                            act.dictionary[e->first.Scalar()] = yamlToJson(e->second);
+                        for (auto e = map.begin(); e != map.end(); ++e) {
+                            const std::string src = e->first.Scalar();
+                            act.mapping.emplace_back(src.find("{{") != std::string::npos ? Template(src) : compileExpression(src),
+                                                     e->second.Scalar());
+                        }
+                        if (an["fallback"]) {
+                            act.hasFallback = true;
+                            act.fallback = compileValue(an["fallback"]);
+                        }
+                    } else if (an["delete"]) {
+                        act.kind = Action::Delete;
+                        const YAML::Node del = an["delete"];
+                        if (del.IsSequence())
+                            for (auto e = del.begin(); e != del.end(); ++e)
+                                act.deletes.push_back(e->Scalar());
+                        else if (del.IsScalar())
+                            act.deletes.push_back(del.Scalar());
+                    } else {
+                        throw CompileError("unknown action (expected set, translate or delete)", 0);
+                    }
+                } catch (const CompileError &e) {
+                    d.warnings.push_back(loc + ": stage '" + st.name + "', action " + std::to_string(idx + 1)
+                                         + " disabled: " + e.what());
+                    act.kind = Action::Delete; // disabled: does nothing
+                    act.deletes.clear();
+                    act.sets.clear();
+                } catch (const YAML::Exception &e) {
+                    d.warnings.push_back(loc + ": stage '" + st.name + "', action " + std::to_string(idx + 1)
+                                         + " disabled: " + e.msg);
+                    act.kind = Action::Delete;
+                    act.deletes.clear();
+                }
+                st.actions.push_back(std::move(act));
+            }
+            d.stages[st.name] = std::move(st);
+        }
+    }
+    const YAML::Node pipe = root["pipeline"];
+    if (!pipe || !pipe.IsSequence()) {
+        error = label + ": the parser has no 'pipeline' list";
+        return nullptr;
+    }
+    std::set<std::string> layerNames{"original", "final"};
+    for (auto it = pipe.begin(); it != pipe.end(); ++it) {
+        const YAML::Node en = *it;
+        if (!en.IsMap() || !en["name"]) {
+            error = where(label, en) + ": a pipeline entry needs a 'name'";
+            return nullptr;
+        }
+        Entry e;
+        e.name = en["name"].Scalar();
+        e.line = int(en.Mark().line + 1);
+        const std::string loc = label + ":" + std::to_string(e.line);
+        try {
+            if (en["filter"] && !en["filter"].Scalar().empty()) {
+                const std::string f = en["filter"].Scalar();
+                e.hasFilter = true;
+                e.filter = f.find("{{") != std::string::npos || f.find("{%") != std::string::npos ? Template(f) : compileExpression(f);
+            }
+        } catch (const CompileError &ce) {
+            error = loc + ": filter of pipeline entry '" + e.name + "' does not compile: " + ce.what();
+            return nullptr;
+        }
+        const YAML::Node ext = en["external"];
+        if (ext && !ext.IsNull()) {
+            e.external = true;
+            YAML::Node props;
+            if (ext.IsScalar()) {
+                e.extName = ext.Scalar();
+                props = en["properties"];
+            } else {
+                e.extName = ext["name"] ? ext["name"].Scalar() : std::string();
+                props = ext["properties"];
+            }
+            if (props && props.IsMap())
+                e.props = yamlToJson(props);
+            if (e.props.contains("output_field") && e.props["output_field"].is_string())
+                e.outputField = e.props["output_field"].get<std::string>();
+            std::string input = e.props.contains("input_field") && e.props["input_field"].is_string()
+                                    ? e.props["input_field"].get<std::string>() : std::string("original.message");
+            try {
+                if (input.find("{{") != std::string::npos || input.find("{%") != std::string::npos)
+                    e.input = Template(input);
+                else {
+                    const std::string first = input.substr(0, input.find('.'));
+                    if (!layerNames.count(first))
+                        input = "original." + input;
+                    e.input = compileExpression(input);
+                }
+            } catch (const CompileError &ce) {
+                error = loc + ": input_field of '" + e.name + "' does not compile: " + ce.what();
+                return nullptr;
+            }
+            const auto &paths = e.input.paths();
+            e.inputIsOriginalMessage = paths.size() == 1 && paths[0] == "original.message" && e.input.source() != ""
+                                       && (e.input.source() == "{{original.message}}" || e.input.source() == "{{ original.message }}");
+            if (e.extName == "grok.match") {
+                std::map<std::string, std::string> custom;
+                if (e.props.contains("custom_patterns") && e.props["custom_patterns"].is_object())
+                    for (auto c = e.props["custom_patterns"].begin(); c != e.props["custom_patterns"].end(); ++c)
+                        custom[c.key()] = c.value().is_string() ? c.value().get<std::string>() : c.value().dump();
+                std::string gerr;
+                const std::string pattern = e.props.contains("pattern") && e.props["pattern"].is_string()
+                                                ? e.props["pattern"].get<std::string>() : std::string();
+                if (!e.grok.compile(pattern, custom, gerr)) {
+                    error = loc + ": grok pattern of '" + e.name + "': " + gerr;
+                    return nullptr;
+                }
+            } else if (e.extName != "json.parse-json") {
+                d.warnings.push_back(loc + ": external stage '" + e.extName + "' of '" + e.name
+                                     + "' is not supported yet; the entry is skipped");
+            }
+        } else if (!d.stages.count(e.name)) {
+            error = loc + ": pipeline entry '" + e.name + "' names no stage in 'stages' and no external stage";
+            return nullptr;
+        }
+        layerNames.insert(e.name);
+        d.pipeline.push_back(std::move(e));
+    }
+    return p;
+}
+
+std::shared_ptr<const IntakeParser> IntakeParser::load(const std::string &path, std::string &error)
+{
+    QFileInfo fi(QString::fromStdString(path));
+    if (!fi.exists()) {
+        error = path + ": no such file or directory";
+        return nullptr;
+    }
+    QString parserPath, fieldsPath;
+    if (fi.isDir()) {
+        const QString dir = fi.absoluteFilePath();
+        for (const QString &cand : {QStringLiteral("/ingest/parser.yml"), QStringLiteral("/parser.yml")})
+            if (QFileInfo::exists(dir + cand)) {
+                parserPath = dir + cand;
+                break;
+            }
+        if (parserPath.isEmpty()) {
+            error = path + ": no ingest/parser.yml or parser.yml in this directory";
+            return nullptr;
+        }
+    } else {
+        parserPath = fi.absoluteFilePath();
+    }
+    // _meta/fields.yml beside the intake
+    QFileInfo pi(parserPath);
+    QString base = pi.absolutePath();
+    if (pi.dir().dirName() == QStringLiteral("ingest"))
+        base = QFileInfo(base).absolutePath();
+    for (const QString &cand : {base + QStringLiteral("/_meta/fields.yml"), pi.absolutePath() + QStringLiteral("/_meta/fields.yml"),
+                                pi.absolutePath() + QStringLiteral("/fields.yml")})
+        if (QFileInfo::exists(cand)) {
+            fieldsPath = cand;
+            break;
+        }
+    bool ok = false;
+    const std::string text = readText(parserPath.toStdString(), ok);
+    if (!ok) {
+        error = parserPath.toStdString() + ": cannot be read";
+        return nullptr;
+    }
+    std::string fields;
+    if (!fieldsPath.isEmpty())
+        fields = readText(fieldsPath.toStdString(), ok);
+    return fromText(text, fields, parserPath.toStdString(), error);
+}
+
+std::shared_ptr<const IntakeParser> IntakeParser::builtin()
+{
+    static const std::shared_ptr<const IntakeParser> p = [] {
+        initCoreResourcesEngine();
+        bool ok1 = false, ok2 = false;
+        const std::string parser = readText(":/auditlens/parsers/cloudflare-audit-logs/ingest/parser.yml", ok1);
+        const std::string fields = readText(":/auditlens/parsers/cloudflare-audit-logs/_meta/fields.yml", ok2);
+        std::string err;
+        auto r = fromText(parser, fields, "builtin:cloudflare-audit-logs/ingest/parser.yml", err);
+        if (!r)
+            throw std::runtime_error("built-in parser does not load: " + err);
+        return r;
+    }();
+    return p;
+}
+
+// ------------------------------------------------------------------------------------------
+// Running
+
+namespace {
+
+struct RunState
+{
+    const IntakeParser::Impl *d = nullptr;
+    Json original;
+    Json event;
+    std::map<std::string, Json> layers;
+    // provenance of layers: layer path prefix -> raw paths ("" = the raw record root)
+    std::map<std::string, std::vector<std::string>> layerRaw;
+    std::map<std::string, bool> layerRoot; // prefix maps onto the raw record itself
+    bool explain = false;
+    std::map<std::string, FieldProvenance> prov;
+    std::vector<RunIssue> issues;
+
+    Scope scope()
+    {
+        return [this](const std::string &name) -> const Json * {
+            if (name == "original")
+                return &original;
+            if (name == "final")
+                return &event;
+            auto it = layers.find(name);
+            return it != layers.end() ? &it->second : nullptr;
+        };
+    }
+
+    std::vector<std::string> resolveRaw(const std::vector<std::string> &reads) const
+    {
+        std::vector<std::string> out;
+        auto add = [&](const std::string &s) {
+            if (std::find(out.begin(), out.end(), s) == out.end())
+                out.push_back(s);
+        };
+        for (const std::string &p : reads) {
+            // longest matching layer prefix
+            std::string best;
+            for (const auto &[prefix, raws] : layerRaw)
+                if ((p == prefix || p.compare(0, prefix.size() + 1, prefix + ".") == 0) && prefix.size() > best.size())
+                    best = prefix;
+            if (best.empty()) {
+                if (p.compare(0, 6, "final.") == 0) {
+                    auto it = prov.find(p.substr(6));
+                    if (it != prov.end())
+                        for (const auto &r : it->second.rawFields)
+                            add(r);
+                }
+                continue;
+            }
+            if (layerRoot.at(best)) {
+                if (p.size() > best.size())
+                    add(p.substr(best.size() + 1));
+            } else {
+                for (const auto &r : layerRaw.at(best))
+                    add(r);
+            }
+        }
+        return out;
+    }
+
+    bool isIgnored(const Json &v) const
+    {
+        if (isUndefined(v) || v.is_null())
+            return true;
+        if (v.is_string() && v.get_ref<const std::string &>().empty())
+            return true;
+        for (const Json &ig : d->ignored)
+            if (ig == v)
+                return true;
+        return false;
+    }
+
+    void record(const std::string &field, const FieldProvenance &base, bool typed, const std::string &note)
+    {
+        if (!explain)
+            return;
+        FieldProvenance p = base;
+        p.field = field;
+        p.typed = typed;
+        p.note = note;
+        prov[field] = std::move(p);
+    }
+
+    /// Sets `field` to `v` with typing and expansion of undeclared dicts. Returns whether set.
+    bool assign(const std::string &field, const Json &v, const FieldProvenance &base)
+    {
+        if (isIgnored(v))
+            return false;
+        const auto info = d->taxonomy.find(field);
+        if (v.is_object() && (!info || (info->type != "object" && info->type != "nested" && info->type != "flattened"
+                                        && info->type != "dict" && info->type != "array"))
+            && !(info && (info->type == "keyword" || info->type == "string" || info->type == "text"))) {
+            // expand into the declared leaves below `field`; drop the rest
+            bool any = false;
+            for (auto it = v.begin(); it != v.end(); ++it) {
+                const std::string sub = field + "." + it.key();
+                if (d->taxonomy.isDeclared(sub) || (it.value().is_object() && d->taxonomy.hasChildren(sub)))
+                    any = assign(sub, it.value(), base) || any;
+            }
+            if (!any && !findPath(event, field)) {
+                setPath(event, field, Json::object());
+                record(field, base, false, "no declared field below it");
+            }
+            return any;
+        }
+        if (!info) {
+            setPath(event, field, v);
+            record(field, base, false, "");
+            return true;
+        }
+        std::string note;
+        Json typed = typeValue(v, *info, &note);
+        if (isIgnored(typed)) {
+            if (explain && !note.empty())
+                issues.push_back({base.stage, base.action, field, note});
+            return false;
+        }
+        setPath(event, field, typed);
+        record(field, base, !note.empty(), note);
+        return true;
+    }
+
+    Json evalValue(const ValueSpec &v)
+    {
+        switch (v.kind) {
+        case ValueSpec::Const: return v.constant;
+        case ValueSpec::Tmpl: return v.tmpl.evaluate(scope());
+        case ValueSpec::List: {
+            Json a = Json::array();
+            for (const ValueSpec &i : v.items) {
+                Json e = evalValue(i);
+                if (!isUndefined(e))
+                    a.push_back(e);
+            }
+            return a;
+        }
+        case ValueSpec::Dict: {
+            Json o = Json::object();
+            for (size_t i = 0; i < v.items.size(); ++i) {
+                Json e = evalValue(v.items[i]);
+                if (!isUndefined(e) && !e.is_null())
+                    o[v.keys[i]] = e;
+            }
+            return o;
+        }
+        }
+        return undefinedValue();
+    }
+
+    bool passes(const Template &f, const std::string &stage, int action)
+    {
+        try {
+            return truthy(f.evaluate(scope()));
+        } catch (const EvalError &e) {
+            if (explain)
+                issues.push_back({stage, action, "", std::string("filter failed, counted as false: ") + e.what()});
+            return false;
+        }
+    }
+
+    void runAction(const Stage &st, int idx, const Action &a)
+    {
+        if (a.hasFilter && !passes(a.filter, st.name, idx))
+            return;
+        FieldProvenance base;
+        base.stage = st.name;
+        base.action = idx;
+        switch (a.kind) {
+        case Action::Set:
+            base.kind = "set";
+            for (const auto &[field, spec] : a.sets) {
+                try {
+                    Json v = evalValue(spec);
+                    if (explain) {
+                        base.expression = spec.kind == ValueSpec::Tmpl ? spec.tmpl.source() : spec.text;
+                        base.reads.clear();
+                        spec.paths(base.reads);
+                        base.rawFields = resolveRaw(base.reads);
+                    }
+                    assign(field, v, base);
+                } catch (const EvalError &e) {
+                    if (explain)
+                        issues.push_back({st.name, idx, field, std::string("not set: ") + e.what()});
+                }
+            }
+            return;
+        case Action::Translate:
+            base.kind = "translate";
+            for (const auto &[src, target] : a.mapping) {
+                try {
+                    Json key = src.evaluate(scope());
+                    if (isUndefined(key) || key.is_null()) {
+                        const std::string path = src.paths().empty() ? std::string() : src.paths()[0];
+                        if (const Json *fv = findPath(event, path))
+                            key = *fv;
+                    }
+                    if (explain) {
+                        base.expression = src.source();
+                        base.reads = src.paths();
+                        base.rawFields = resolveRaw(base.reads);
+                    }
+                    Json out = undefinedValue();
+                    if (!isUndefined(key) && !key.is_null()) {
+                        const std::string k = key.is_string() ? key.get<std::string>() : pyStr(key);
+                        auto it = a.dictionary.find(k);
+                        if (it != a.dictionary.end())
+                            out = *it;
+                    }
+                    if (isUndefined(out) && a.hasFallback)
+                        out = evalValue(a.fallback);
+                    if (out.is_string()) {
+                        const std::string &s = out.get_ref<const std::string &>();
+                        if (!s.empty() && (s[0] == '[' || s[0] == '{')) {
+                            Json lit = literalEval(s);
+                            if (!isUndefined(lit))
+                                out = lit;
+                        }
+                    }
+                    assign(target, out, base);
+                } catch (const EvalError &e) {
+                    if (explain)
+                        issues.push_back({st.name, idx, target, std::string("not translated: ") + e.what()});
+                }
+            }
+            return;
+        case Action::Delete:
+            for (const std::string &f : a.deletes) {
+                erasePath(event, f);
+                prov.erase(f);
+            }
+            return;
+        }
+    }
+
+    void runExternal(const Entry &e, const Json *parsed)
+    {
+        Json input;
+        try {
+            input = e.input.evaluate(scope());
+        } catch (const EvalError &err) {
+            if (explain)
+                issues.push_back({e.name, -1, "", std::string("input_field failed: ") + err.what()});
+            layers.erase(e.name);
+            return;
+        }
+        const std::string prefix = e.name + "." + e.outputField;
+        if (e.extName == "json.parse-json") {
+            Json out;
+            if (parsed && e.inputIsOriginalMessage)
+                out = *parsed;
+            else if (input.is_string()) {
+                out = Json::parse(input.get<std::string>(), nullptr, false);
+                if (out.is_discarded()) {
+                    layers.erase(e.name);
+                    if (explain)
+                        issues.push_back({e.name, -1, "", "json.parse-json: the input is not valid JSON"});
+                    return;
+                }
+            } else if (input.is_object() || input.is_array())
+                out = input;
+            else {
+                layers.erase(e.name);
+                return;
+            }
+            Json layer = Json::object();
+            layer[e.outputField] = std::move(out);
+            layers[e.name] = std::move(layer);
+            if (explain) {
+                const auto &reads = e.input.paths();
+                const bool root = reads.size() == 1 && reads[0] == "original.message";
+                layerRaw[prefix] = root ? std::vector<std::string>{} : resolveRaw(reads);
+                layerRoot[prefix] = root;
+            }
+            return;
+        }
+        if (e.extName == "grok.match") {
+            Json layer = Json::object();
+            if (input.is_string() || input.is_number()) {
+                Json m = e.grok.match(input.is_string() ? input.get<std::string>() : pyStr(input));
+                if (!isUndefined(m))
+                    layer[e.outputField] = std::move(m);
+            }
+            layers[e.name] = std::move(layer);
+            if (explain) {
+                layerRaw[prefix] = resolveRaw(e.input.paths());
+                layerRoot[prefix] = false;
+            }
+            return;
+        }
+    }
+
+    void enrich()
+    {
+        FieldProvenance base;
+        base.stage = "enrichment";
+        base.kind = "enrichment";
+        auto provFrom = [&](const std::vector<std::string> &fields) {
+            FieldProvenance p = base;
+            p.reads.clear();
+            p.rawFields.clear();
+            for (const auto &f : fields) {
+                p.reads.push_back("final." + f);
+                auto it = prov.find(f);
+                if (it != prov.end())
+                    for (const auto &r : it->second.rawFields)
+                        if (std::find(p.rawFields.begin(), p.rawFields.end(), r) == p.rawFields.end())
+                            p.rawFields.push_back(r);
+            }
+            return p;
+        };
+        // *.address for source, destination and client: the domain, else the ip
+        for (const char *side : {"source", "destination", "client"}) {
+            const std::string s(side);
+            if (findPath(event, s + ".address"))
+                continue;
+            for (const char *what : {"domain", "ip"}) {
+                const Json *v = findPath(event, s + "." + what);
+                if (v && !isIgnored(*v)) {
+                    FieldProvenance p = provFrom({s + "." + what});
+                    p.note = std::string("address from ") + s + "." + what;
+                    const Json copy = *v;
+                    setPath(event, s + ".address", copy);
+                    record(s + ".address", p, false, p.note);
+                    break;
+                }
+            }
+        }
+        // related.*
+        auto collect = [&](const std::vector<std::string> &fields, const char *target) {
+            Json vals = Json::array();
+            std::vector<std::string> used;
+            for (const std::string &f : fields) {
+                const Json *v = findPath(event, f);
+                if (!v)
+                    continue;
+                auto addOne = [&](const Json &x) {
+                    if (isIgnored(x))
+                        return;
+                    for (const Json &e : vals)
+                        if (e == x)
+                            return;
+                    vals.push_back(x);
+                };
+                if (v->is_array())
+                    for (const Json &x : *v)
+                        addOne(x);
+                else
+                    addOne(*v);
+                used.push_back(f);
+            }
+            erasePath(event, target);
+            prov.erase(target);
+            if (!vals.empty()) {
+                setPath(event, target, vals);
+                FieldProvenance p = provFrom(used);
+                record(target, p, false, "collected from " + [&] {
+                    std::string s;
+                    for (const auto &u : used)
+                        s += (s.empty() ? "" : ", ") + u;
+                    return s;
+                }());
+            }
+        };
+        std::vector<std::string> ipFields;
+        for (const char *side : {"source", "destination", "client", "server", "host", "observer"}) {
+            ipFields.push_back(std::string(side) + ".ip");
+            ipFields.push_back(std::string(side) + ".nat.ip");
+        }
+        ipFields.push_back("dns.resolved_ip");
+        collect(ipFields, "related.ip");
+        std::vector<std::string> hostFields = {"host.hostname", "observer.hostname", "source.domain", "destination.domain",
+                                               "client.domain", "server.domain", "dns.question.name"};
+        if (prov.count("url.domain") || findPath(event, "url.domain"))
+            hostFields.push_back("url.domain");
+        collect(hostFields, "related.hosts");
+        collect({"user.name", "source.user.name", "destination.user.name", "client.user.name", "server.user.name",
+                 "user.target.name", "file.owner"},
+                "related.user");
+        std::vector<std::string> hashFields;
+        for (const char *o : {"file", "process", "process.parent", "dll", "tls.server"})
+            for (const char *h : {"md5", "sha1", "sha256", "sha384", "sha512", "ssdeep", "tlsh"})
+                hashFields.push_back(std::string(o) + ".hash." + h);
+        collect(hashFields, "related.hash");
+        if (const Json *outcome = findPath(event, "action.outcome")) {
+            const Json copy = *outcome;
+            setPath(event, "event.outcome", copy);
+            record("event.outcome", provFrom({"action.outcome"}), false, "from action.outcome");
+        }
+        if (!findPath(event, "host.name"))
+            if (const Json *hn = findPath(event, "host.hostname")) {
+                const Json copy = *hn;
+                setPath(event, "host.name", copy);
+                record("host.name", provFrom({"host.hostname"}), false, "from host.hostname");
+            }
+        if (const Json *rel = findPath(event, "related"); rel && rel->is_object() && rel->empty())
+            erasePath(event, "related");
+    }
+};
+
+} // namespace
+
+NormalizeResult IntakeParser::run(const std::string &raw, bool explain, const Json *parsed) const
+{
+    RunState st;
+    st.d = d.get();
+    st.explain = explain;
+    st.original = Json::object();
+    st.original["message"] = raw;
+    st.event = st.original;
+    if (explain) {
+        FieldProvenance p;
+        p.stage = "input";
+        p.kind = "input";
+        p.note = "the raw record, as compact JSON";
+        st.record("message", p, false, p.note);
+    }
+    for (const Entry &e : d->pipeline) {
+        if (e.hasFilter && !st.passes(e.filter, e.name, -1))
+            continue;
+        if (e.external) {
+            st.runExternal(e, parsed);
+            continue;
+        }
+        const Stage &stage = d->stages.at(e.name);
+        for (size_t i = 0; i < stage.actions.size(); ++i)
+            st.runAction(stage, int(i), stage.actions[i]);
+    }
+    st.enrich();
+    NormalizeResult r;
+    r.event = std::move(st.event);
+    if (explain) {
+        std::vector<std::string> leaves;
+        leafPaths(r.event, "", leaves);
+        for (const std::string &l : leaves) {
+            // the provenance of a leaf is its own, or that of the nearest parent that was set
+            std::string k = l;
+            for (;;) {
+                auto it = st.prov.find(k);
+                if (it != st.prov.end()) {
+                    FieldProvenance p = it->second;
+                    p.field = l;
+                    r.provenance.push_back(std::move(p));
+                    break;
+                }
+                const size_t dot = k.rfind('.');
+                if (dot == std::string::npos)
+                    break;
+                k = k.substr(0, dot);
+            }
+        }
+        r.issues = std::move(st.issues);
+    }
+    return r;
+}
+
+} // namespace auditlens::intake

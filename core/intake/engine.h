@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "jinja.h"
+#include "taxonomy.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace auditlens::intake {
+
+/// Where an output field came from.
+struct FieldProvenance
+{
+    std::string field;                  ///< dotted output path, e.g. "source.ip"
+    std::string stage;                  ///< pipeline entry / stage name, or "enrichment"
+    int action = -1;                    ///< index of the action in its stage (-1: not an action)
+    std::string kind;                   ///< "set", "translate", "enrichment", "input"
+    std::string expression;             ///< the value as written in the parser
+    std::vector<std::string> reads;     ///< variable paths the expression read
+    std::vector<std::string> rawFields; ///< raw record paths these resolve to ("ActorIP", "Metadata.zone_name")
+    bool typed = false;                 ///< typing changed the value
+    std::string note;                   ///< e.g. "scalar wrapped in a list", "address from source.ip"
+};
+
+/// A problem met while running a parser on a record (not fatal: the field is left unset).
+struct RunIssue
+{
+    std::string stage;
+    int action = -1;
+    std::string field;
+    std::string message;
+};
+
+struct NormalizeResult
+{
+    Json event;                              ///< the ECS record (includes `message`)
+    std::vector<FieldProvenance> provenance; ///< filled when asked for
+    std::vector<RunIssue> issues;            ///< evaluation problems (when asked for)
+};
+
+/// A compiled intake parser (Sekoia.io intake language: parser.yml + _meta/fields.yml).
+/// Thread-safe for concurrent run() calls once loaded.
+class IntakeParser
+{
+public:
+    ~IntakeParser();
+
+    /// Loads a parser from an intake directory (with ingest/parser.yml and _meta/fields.yml), a
+    /// parser.yml path, or a directory holding parser.yml. nullptr + errors on failure; compile
+    /// problems that only disable one action are returned in `warnings()`.
+    static std::shared_ptr<const IntakeParser> load(const std::string &path, std::string &error);
+    /// Our built-in parser for Cloudflare audit logs (embedded resource).
+    static std::shared_ptr<const IntakeParser> builtin();
+    /// From text (tests).
+    static std::shared_ptr<const IntakeParser> fromText(const std::string &parserYaml, const std::string &fieldsYaml,
+                                                        const std::string &label, std::string &error);
+
+    /// Runs the parser on one raw record. `parsed`, when given, is the raw record already
+    /// parsed as JSON (saves json.parse-json the work).
+    NormalizeResult run(const std::string &raw, bool explain = false, const Json *parsed = nullptr) const;
+
+    const std::string &name() const;
+    const std::string &label() const;
+    const std::vector<std::string> &warnings() const;
+    const Taxonomy &taxonomy() const;
+
+    struct Impl; ///< internal
+
+private:
+    IntakeParser();
+    std::unique_ptr<Impl> d;
+};
+
+/// Converts a value to a declared field type. Returns undefined when the value must be dropped
+/// (e.g. an invalid IP). `note` says what changed.
+Json typeValue(const Json &v, const FieldInfo &info, std::string *note = nullptr);
+
+/// Sets a dotted field in a nested object (creating parents).
+void setPath(Json &root, const std::string &path, Json value);
+/// The value at a dotted path, or nullptr.
+const Json *findPath(const Json &root, const std::string &path);
+/// Removes a dotted field (and parents left empty). True when something was removed.
+bool erasePath(Json &root, const std::string &path);
+/// All leaf paths of a nested object (arrays are leaves), in order.
+void leafPaths(const Json &v, const std::string &prefix, std::vector<std::string> &out);
+
+} // namespace auditlens::intake

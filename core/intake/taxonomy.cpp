@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+#include "taxonomy.h"
+
+#include <QFile>
+
+#include <yaml-cpp/yaml.h>
+
+#include <sstream>
+
+static void initCoreResources() { Q_INIT_RESOURCE(auditlens_core); }
+
+namespace auditlens::intake {
+
+namespace {
+
+std::vector<std::string> splitTabs(const std::string &line)
+{
+    std::vector<std::string> parts;
+    std::string cur;
+    for (char c : line) {
+        if (c == '\t') {
+            parts.push_back(cur);
+            cur.clear();
+        } else
+            cur += c;
+    }
+    parts.push_back(cur);
+    return parts;
+}
+
+void loadTsv(Taxonomy &t, const char *resource, FieldInfo::Origin origin)
+{
+    QFile f(QString::fromLatin1(resource));
+    if (!f.open(QIODevice::ReadOnly))
+        return; // the build embeds them; a missing resource shows up in tests
+    std::istringstream in(f.readAll().toStdString());
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#')
+            continue;
+        auto p = splitTabs(line);
+        if (p.size() < 2)
+            continue;
+        FieldInfo info;
+        info.type = p[1];
+        info.origin = origin;
+        if (p.size() > 2)
+            info.array = p[2] == "1";
+        if (p.size() > 3 && !p[3].empty()) {
+            std::string cur;
+            for (char c : p[3]) {
+                if (c == ',') {
+                    info.allowed.push_back(cur);
+                    cur.clear();
+                } else
+                    cur += c;
+            }
+            info.allowed.push_back(cur);
+        }
+        t.add(p[0], std::move(info));
+    }
+}
+
+struct Builtin
+{
+    Taxonomy ecs;
+    Taxonomy all;
+    Builtin()
+    {
+        initCoreResources();
+        loadTsv(ecs, ":/auditlens/taxonomy/ecs_fields.tsv", FieldInfo::Origin::Ecs);
+        all.inheritFrom(ecs);
+        loadTsv(all, ":/auditlens/taxonomy/sekoia_fields.tsv", FieldInfo::Origin::Sekoia);
+    }
+};
+
+const Builtin &builtinData()
+{
+    static const Builtin b;
+    return b;
+}
+
+} // namespace
+
+const Taxonomy &Taxonomy::builtin() { return builtinData().all; }
+
+void Taxonomy::add(const std::string &name, FieldInfo info) { m_fields[name] = std::move(info); }
+
+std::optional<FieldInfo> Taxonomy::find(const std::string &name) const
+{
+    auto it = m_fields.find(name);
+    if (it != m_fields.end())
+        return it->second;
+    return m_base ? m_base->find(name) : std::nullopt;
+}
+
+std::optional<FieldInfo> Taxonomy::findEcs(const std::string &name) const
+{
+    auto it = m_fields.find(name);
+    if (it != m_fields.end() && it->second.origin == FieldInfo::Origin::Ecs)
+        return it->second;
+    return m_base ? m_base->findEcs(name) : std::nullopt;
+}
+
+bool Taxonomy::hasChildren(const std::string &prefix) const
+{
+    const std::string p = prefix + ".";
+    auto it = m_fields.lower_bound(p);
+    if (it != m_fields.end() && it->first.compare(0, p.size(), p) == 0)
+        return true;
+    return m_base && m_base->hasChildren(prefix);
+}
+
+bool Taxonomy::addFieldsYaml(const std::string &path, std::string &error)
+{
+    try {
+        YAML::Node root = YAML::LoadFile(path);
+        if (!root.IsDefined() || root.IsNull())
+            return true;
+        if (!root.IsMap()) {
+            error = path + ": expected a map of field definitions";
+            return false;
+        }
+        for (auto it = root.begin(); it != root.end(); ++it) {
+            const YAML::Node &def = it->second;
+            if (!def.IsMap()) {
+                error = path + ":" + std::to_string(def.Mark().line + 1) + ": field '" + it->first.as<std::string>()
+                        + "' is not a map";
+                return false;
+            }
+            // "declared" means the name in `name:` (not the YAML key)
+            std::string name = def["name"] ? def["name"].as<std::string>() : it->first.as<std::string>();
+            FieldInfo info;
+            info.type = def["type"] ? def["type"].as<std::string>() : std::string("keyword");
+            info.origin = FieldInfo::Origin::Parser;
+            add(name, std::move(info));
+        }
+        return true;
+    } catch (const YAML::Exception &e) {
+        error = path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg;
+        return false;
+    }
+}
+
+} // namespace auditlens::intake

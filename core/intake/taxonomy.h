@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace auditlens::intake {
+
+/// What the schemas say about a field.
+struct FieldInfo
+{
+    enum class Origin { Parser, Sekoia, Ecs };
+    std::string type;                 ///< keyword, long, ip, date, boolean, array, object…
+    bool array = false;               ///< ECS: normalized to an array
+    std::vector<std::string> allowed; ///< ECS allowed values (event.category, …)
+    Origin origin = Origin::Ecs;
+};
+
+/// Field names and types: the ECS schema and Sekoia's taxonomy (built-in resources, read once)
+/// and a parser's own fields.yml. A parser's declaration wins over Sekoia's, which wins over ECS.
+class Taxonomy
+{
+public:
+    /// The built-in ECS + Sekoia taxonomy (shared, immutable).
+    static const Taxonomy &builtin();
+
+    /// Adds the fields of a parser's fields.yml. False and a reason on a malformed file.
+    bool addFieldsYaml(const std::string &path, std::string &error);
+    void add(const std::string &name, FieldInfo info);
+
+    std::optional<FieldInfo> find(const std::string &name) const;
+    std::optional<FieldInfo> findEcs(const std::string &name) const;
+    /// True when some declared field starts with `prefix + "."`.
+    bool hasChildren(const std::string &prefix) const;
+    bool isDeclared(const std::string &name) const { return find(name).has_value(); }
+
+    void inheritFrom(const Taxonomy &base) { m_base = &base; }
+
+private:
+    std::map<std::string, FieldInfo> m_fields;
+    const Taxonomy *m_base = nullptr;
+};
+
+} // namespace auditlens::intake

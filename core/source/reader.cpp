@@ -1,0 +1,722 @@
+// SPDX-License-Identifier: MIT
+#include "reader.h"
+
+#include "bytesource.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace auditlens {
+
+const char *formatName(InputFormat f)
+{
+    switch (f) {
+    case InputFormat::Empty: return "empty";
+    case InputFormat::Ndjson: return "NDJSON";
+    case InputFormat::JsonArray: return "JSON array";
+    case InputFormat::Concatenated: return "concatenated JSON objects";
+    case InputFormat::ApiEnvelope: return "Cloudflare API response";
+    case InputFormat::SekoiaTest: return "Sekoia intake test";
+    case InputFormat::Unknown: return "not JSON";
+    }
+    return "?";
+}
+
+SourceSpec SourceSpec::file(const std::string &path)
+{
+    SourceSpec s;
+    s.kind = Kind::File;
+    s.path = path;
+    s.label = path;
+    return s;
+}
+
+SourceSpec SourceSpec::stdinSource()
+{
+    SourceSpec s;
+    s.kind = Kind::Stdin;
+    s.label = "-";
+    return s;
+}
+
+SourceSpec SourceSpec::memory(std::string label, std::string bytes)
+{
+    SourceSpec s;
+    s.kind = Kind::Memory;
+    s.label = std::move(label);
+    s.bytes = std::move(bytes);
+    return s;
+}
+
+namespace {
+
+constexpr size_t kPadding = 64; // >= SIMDJSON_PADDING
+
+bool isWs(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+std::string preview(const char *p, size_t n)
+{
+    std::string out;
+    for (size_t i = 0; i < n && out.size() < 24; ++i) {
+        const unsigned char c = static_cast<unsigned char>(p[i]);
+        if (c == '\n' || c == '\r')
+            break;
+        if (c < 0x20 || c == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+/// Splits a decompressed stream into records. Holds the bytes not yet handed over (`carry`)
+/// and restarts its scan at the start of the carry for every new chunk, so it never needs to
+/// remember the inside of a half-read value.
+class Splitter
+{
+public:
+    Splitter(const ReaderLimits &limits, const std::string &label, const SourceReader::BlockSink &blocks,
+             const SourceReader::DiagnosticSink &diags, ReadSummary &summary)
+        : m_limits(limits), m_label(label), m_blocks(blocks), m_diags(diags), m_summary(summary)
+    {
+    }
+
+    void setFileBacked(bool b) { m_fileBacked = b; }
+
+    /// Appends a chunk; `eof` marks the end of the stream.
+    void feed(const char *data, size_t n, bool eof)
+    {
+        if (!m_sniffed) {
+            m_carry.append(data, n);
+            if (m_carry.size() < 65536 && !eof)
+                return; // sniff on a reasonable prefix
+            sniff();
+            if (m_mode == InputFormat::Empty && !eof) {
+                m_sniffed = false; // only whitespace so far
+                return;
+            }
+        } else {
+            m_carry.append(data, n);
+        }
+        process(eof);
+    }
+
+    InputFormat format() const { return m_reported; }
+
+private:
+    void sniff()
+    {
+        m_sniffed = true;
+        size_t i = 0;
+        if (m_carry.size() >= 3 && std::memcmp(m_carry.data(), "\xEF\xBB\xBF", 3) == 0)
+            m_bomSkip = 3;
+        i = m_bomSkip;
+        while (i < m_carry.size() && isWs(m_carry[i]))
+            ++i;
+        if (i >= m_carry.size()) {
+            m_mode = InputFormat::Empty;
+            return;
+        }
+        const char c = m_carry[i];
+        if (c == '[') {
+            m_mode = InputFormat::JsonArray;
+        } else if (c == '{') {
+            // NDJSON when the first record closes on its own line.
+            int depth = 0;
+            bool inStr = false, esc = false, closedOnLine = false;
+            for (size_t k = i; k < m_carry.size(); ++k) {
+                const char ch = m_carry[k];
+                if (ch == '\n')
+                    break;
+                if (inStr) {
+                    if (esc)
+                        esc = false;
+                    else if (ch == '\\')
+                        esc = true;
+                    else if (ch == '"')
+                        inStr = false;
+                    continue;
+                }
+                if (ch == '"')
+                    inStr = true;
+                else if (ch == '{' || ch == '[')
+                    ++depth;
+                else if (ch == '}' || ch == ']') {
+                    if (--depth == 0) {
+                        closedOnLine = true;
+                        break;
+                    }
+                }
+            }
+            m_mode = closedOnLine ? InputFormat::Ndjson : InputFormat::Concatenated;
+        } else {
+            m_mode = InputFormat::Ndjson; // not JSON at the start: go line by line, report each
+        }
+        // An envelope or a Sekoia test file announces itself in its first keys.
+        const std::string_view head(m_carry.data() + i, std::min<size_t>(m_carry.size() - i, 4096));
+        if (head.find("\"result\"") != std::string_view::npos || head.find("\"success\"") != std::string_view::npos
+            || head.find("\"input\"") != std::string_view::npos)
+            m_expand = true;
+        m_reported = m_mode;
+    }
+
+    void diag(uint64_t line, uint64_t offset, std::string msg, Diagnostic::Severity sev = Diagnostic::Severity::Error)
+    {
+        if (sev == Diagnostic::Severity::Error)
+            ++m_summary.errors;
+        m_diags(Diagnostic{sev, m_label, line, offset, std::move(msg)});
+    }
+
+    struct Pending
+    {
+        size_t pos, len;
+        uint64_t line;
+    };
+
+    void process(bool eof)
+    {
+        std::vector<Pending> found;
+        size_t consumed = 0;
+        if (m_mode == InputFormat::Ndjson)
+            consumed = scanLines(eof, found);
+        else if (m_mode != InputFormat::Empty)
+            consumed = scanValues(eof, found);
+        else
+            consumed = m_carry.size();
+        emit(found, consumed);
+    }
+
+    void emit(const std::vector<Pending> &found, size_t consumed)
+    {
+        if (!found.empty()) {
+            if (m_expand) {
+                emitExpanded(found);
+            } else {
+                Block b;
+                auto buf = std::make_shared<std::string>();
+                buf->reserve(consumed + kPadding);
+                buf->assign(m_carry.data(), consumed);
+                b.dataLen = consumed;
+                buf->append(kPadding, '\0');
+                b.data = std::move(buf);
+                b.streamOffset = m_carryOffset;
+                b.fileBacked = m_fileBacked;
+                b.spans.reserve(found.size());
+                for (const Pending &p : found)
+                    b.spans.push_back(RecordSpan{uint32_t(p.pos), uint32_t(p.len), p.line});
+                m_summary.records += found.size();
+                m_blocks(std::move(b));
+            }
+        }
+        m_carry.erase(0, consumed);
+        m_carryOffset += consumed;
+    }
+
+    void emitExpanded(const std::vector<Pending> &found)
+    {
+        Block b;
+        auto buf = std::make_shared<std::string>();
+        for (const Pending &p : found) {
+            const std::string doc = m_carry.substr(p.pos, p.len);
+            std::vector<std::string> recs;
+            std::string why;
+            InputFormat kind = InputFormat::Unknown;
+            if (expandEnvelope(doc, recs, why))
+                kind = InputFormat::ApiEnvelope;
+            else if (expandSekoiaTest(doc, recs, why))
+                kind = InputFormat::SekoiaTest;
+            if (kind == InputFormat::Unknown) {
+                recs.clear();
+                recs.push_back(doc);
+            } else {
+                m_reported = kind;
+                if (!why.empty())
+                    diag(p.line, m_carryOffset + p.pos, why, Diagnostic::Severity::Warning);
+            }
+            for (const std::string &r : recs) {
+                const size_t pos = buf->size();
+                buf->append(r);
+                buf->push_back('\n');
+                b.spans.push_back(RecordSpan{uint32_t(pos), uint32_t(r.size()), p.line});
+            }
+        }
+        b.dataLen = buf->size();
+        buf->append(kPadding, '\0');
+        b.data = std::move(buf);
+        b.streamOffset = m_carryOffset;
+        b.fileBacked = false;
+        m_summary.records += b.spans.size();
+        m_blocks(std::move(b));
+    }
+
+    /// NDJSON: one record per non-blank line.
+    size_t scanLines(bool eof, std::vector<Pending> &found)
+    {
+        const char *d = m_carry.data();
+        const size_t n = m_carry.size();
+        size_t i = 0;
+        if (m_carryOffset == 0 && m_bomSkip)
+            i = m_bomSkip;
+        while (i < n) {
+            const char *nl = static_cast<const char *>(std::memchr(d + i, '\n', n - i));
+            if (m_skipping) {
+                if (!nl)
+                    return n;
+                m_skipping = false;
+                i = size_t(nl - d) + 1;
+                ++m_line;
+                continue;
+            }
+            if (!nl && !eof) {
+                if (n - i > m_limits.maxRecordBytes) {
+                    diag(m_line, m_carryOffset + i,
+                         "record is longer than the limit of " + std::to_string(m_limits.maxRecordBytes)
+                             + " bytes; skipped up to the end of its line");
+                    m_skipping = true;
+                    return n;
+                }
+                return i;
+            }
+            const size_t end = nl ? size_t(nl - d) : n;
+            size_t a = i, b = end;
+            while (a < b && isWs(d[a]))
+                ++a;
+            while (b > a && isWs(d[b - 1]))
+                --b;
+            if (b > a) {
+                if (b - a > m_limits.maxRecordBytes)
+                    diag(m_line, m_carryOffset + a,
+                         "record is longer than the limit of " + std::to_string(m_limits.maxRecordBytes) + " bytes; skipped");
+                else
+                    found.push_back({a, b - a, m_line});
+            }
+            ++m_line;
+            i = nl ? end + 1 : n;
+        }
+        return n;
+    }
+
+    /// Objects one after another (pretty-printed or not), or the elements of JSON arrays.
+    size_t scanValues(bool eof, std::vector<Pending> &found)
+    {
+        const char *d = m_carry.data();
+        const size_t n = m_carry.size();
+        size_t i = 0;
+        if (m_carryOffset == 0 && m_bomSkip)
+            i = m_bomSkip;
+        uint64_t line = m_line;
+        size_t lastGood = i;      // everything before it is handled
+        uint64_t lastGoodLine = line;
+        auto commit = [&](size_t pos) {
+            lastGood = pos;
+            lastGoodLine = line;
+        };
+        if (m_skipping) {
+            // after an oversize record: resume at the next line that starts with '{'
+            for (; i < n; ++i) {
+                if (d[i] == '\n') {
+                    ++line;
+                    if (i + 1 < n && d[i + 1] == '{') {
+                        m_skipping = false;
+                        ++i;
+                        break;
+                    }
+                }
+            }
+            commit(i);
+            if (m_skipping) {
+                m_line = line;
+                return n;
+            }
+        }
+        while (i < n) {
+            const char c = d[i];
+            if (isWs(c)) {
+                if (c == '\n')
+                    ++line;
+                ++i;
+                commit(i);
+                continue;
+            }
+            if (c == '[') {
+                ++m_arrayNest;
+                ++i;
+                commit(i);
+                continue;
+            }
+            if (c == ']' && m_arrayNest > 0) {
+                --m_arrayNest;
+                ++i;
+                commit(i);
+                continue;
+            }
+            if (c == ',' && m_arrayNest > 0) {
+                ++i;
+                commit(i);
+                continue;
+            }
+            if (c == '{') {
+                // scan one value
+                const size_t start = i;
+                const uint64_t startLine = line;
+                int depth = 0;
+                bool inStr = false, esc = false, done = false, broken = false;
+                size_t k = i;
+                for (; k < n; ++k) {
+                    const char ch = d[k];
+                    if (ch == '\n') {
+                        ++line;
+                        if (k + 1 < n && d[k + 1] == '{' && depth > 0) {
+                            broken = true; // a new record starts at column 0: this one is cut short
+                            ++k;
+                            break;
+                        }
+                    }
+                    if (inStr) {
+                        if (esc)
+                            esc = false;
+                        else if (ch == '\\')
+                            esc = true;
+                        else if (ch == '"')
+                            inStr = false;
+                        continue;
+                    }
+                    if (ch == '"')
+                        inStr = true;
+                    else if (ch == '{' || ch == '[')
+                        ++depth;
+                    else if ((ch == '}' || ch == ']') && --depth == 0) {
+                        done = true;
+                        ++k;
+                        break;
+                    }
+                }
+                if (done) {
+                    if (k - start > m_limits.maxRecordBytes)
+                        diag(startLine, m_carryOffset + start,
+                             "record is longer than the limit of " + std::to_string(m_limits.maxRecordBytes)
+                                 + " bytes; skipped");
+                    else
+                        found.push_back({start, k - start, startLine});
+                    i = k;
+                    commit(i);
+                    continue;
+                }
+                if (broken) {
+                    diag(startLine, m_carryOffset + start,
+                         "record is incomplete: its braces are not closed before the next record starts at line "
+                             + std::to_string(line) + "; skipped");
+                    i = k;
+                    commit(i);
+                    continue;
+                }
+                // ran out of bytes inside the value
+                if (!eof) {
+                    if (n - start > m_limits.maxRecordBytes) {
+                        diag(startLine, m_carryOffset + start,
+                             "record is longer than the limit of " + std::to_string(m_limits.maxRecordBytes)
+                                 + " bytes; skipped up to the next line starting with '{'");
+                        m_skipping = true;
+                        m_line = line;
+                        return n;
+                    }
+                    m_line = lastGoodLine;
+                    return lastGood;
+                }
+                diag(startLine, m_carryOffset + start,
+                     "record is incomplete: the input ends inside it (truncated file?); skipped");
+                m_line = line;
+                return n;
+            }
+            // anything else between records: report the rest of the line and move on
+            size_t e = i;
+            while (e < n && d[e] != '\n')
+                ++e;
+            if (e == n && !eof) {
+                m_line = lastGoodLine;
+                return lastGood;
+            }
+            std::string what;
+            if (m_arrayNest > 0 && (c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n'))
+                what = "array element is not a JSON object: '" + preview(d + i, e - i) + "'; skipped";
+            else
+                what = "unexpected text between records: '" + preview(d + i, e - i) + "'; skipped to the end of the line";
+            diag(line, m_carryOffset + i, what);
+            i = e;
+            commit(i);
+        }
+        m_line = line;
+        if (eof && m_arrayNest > 0) {
+            diag(line, m_carryOffset + n, "JSON array is not closed: the input ends inside it (truncated file?)",
+                 Diagnostic::Severity::Warning);
+            m_arrayNest = 0;
+        }
+        return n;
+    }
+
+    const ReaderLimits &m_limits;
+    const std::string &m_label;
+    const SourceReader::BlockSink &m_blocks;
+    const SourceReader::DiagnosticSink &m_diags;
+    ReadSummary &m_summary;
+
+    std::string m_carry;
+    uint64_t m_carryOffset = 0; ///< stream offset of m_carry[0]
+    uint64_t m_line = 1;        ///< line of m_carry[0]
+    bool m_sniffed = false;
+    bool m_expand = false;
+    bool m_skipping = false;
+    bool m_fileBacked = false;
+    size_t m_bomSkip = 0;
+    int m_arrayNest = 0;
+    InputFormat m_mode = InputFormat::Empty;
+    InputFormat m_reported = InputFormat::Empty;
+};
+
+} // namespace
+
+SourceReader::SourceReader(ReaderLimits limits) : m_limits(limits) {}
+
+ReadSummary SourceReader::read(const SourceSpec &spec, const BlockSink &blocks, const DiagnosticSink &diags,
+                               const std::atomic<bool> *cancel) const
+{
+    ReadSummary summary;
+    std::string err;
+    std::unique_ptr<ByteSource> raw = openByteSource(spec, err);
+    if (!raw) {
+        ++summary.errors;
+        diags(Diagnostic{Diagnostic::Severity::Error, spec.label, 0, 0, err});
+        return summary;
+    }
+    summary.opened = true;
+    std::unique_ptr<ByteSource> src = maybeDecompress(std::move(raw), summary.compressed);
+    Splitter splitter(m_limits, spec.label, blocks, diags, summary);
+    splitter.setFileBacked(spec.kind == SourceSpec::Kind::File && !summary.compressed);
+    summary.fileBacked = spec.kind == SourceSpec::Kind::File && !summary.compressed;
+    std::string chunk(m_limits.blockBytes, '\0');
+    for (;;) {
+        if (cancel && cancel->load(std::memory_order_relaxed)) {
+            summary.cancelled = true;
+            break;
+        }
+        const ptrdiff_t got = src->read(chunk.data(), chunk.size());
+        if (got < 0) {
+            ++summary.errors;
+            diags(Diagnostic{Diagnostic::Severity::Error, spec.label, 0, summary.bytesRead,
+                             src->error() + "; the records before this point are kept"});
+            splitter.feed(nullptr, 0, true);
+            break;
+        }
+        summary.bytesRead += uint64_t(got);
+        splitter.feed(chunk.data(), size_t(got), got == 0);
+        if (got == 0)
+            break;
+    }
+    summary.format = splitter.format();
+    return summary;
+}
+
+ReadSummary SourceReader::readBytes(const std::string &label, const std::string &bytes, const BlockSink &blocks,
+                                    const DiagnosticSink &diags) const
+{
+    SourceSpec spec = SourceSpec::memory(label, bytes);
+    return read(spec, blocks, diags, nullptr);
+}
+
+// ---------------------------------------------------------------------------------------
+// Envelopes and Sekoia test files
+
+namespace {
+using ojson = nlohmann::ordered_json;
+
+const ojson *path(const ojson &o, std::initializer_list<const char *> keys)
+{
+    const ojson *cur = &o;
+    for (const char *k : keys) {
+        if (!cur->is_object())
+            return nullptr;
+        auto it = cur->find(k);
+        if (it == cur->end())
+            return nullptr;
+        cur = &*it;
+    }
+    return cur;
+}
+
+void put(ojson &out, const char *name, const ojson *v)
+{
+    if (v)
+        out[name] = *v;
+}
+
+ojson mapV1(const ojson &r)
+{
+    ojson o = ojson::object();
+    put(o, "ActionResult", path(r, {"action", "result"}));
+    put(o, "ActionType", path(r, {"action", "type"}));
+    put(o, "ActorEmail", path(r, {"actor", "email"}));
+    put(o, "ActorID", path(r, {"actor", "id"}));
+    put(o, "ActorIP", path(r, {"actor", "ip"}));
+    put(o, "ActorType", path(r, {"actor", "type"}));
+    put(o, "ID", path(r, {"id"}));
+    put(o, "Interface", path(r, {"interface"}));
+    put(o, "Metadata", path(r, {"metadata"}));
+    const ojson *nv = path(r, {"newValueJson"});
+    put(o, "NewValue", nv ? nv : path(r, {"newValue"}));
+    const ojson *ov = path(r, {"oldValueJson"});
+    put(o, "OldValue", ov ? ov : path(r, {"oldValue"}));
+    put(o, "OwnerID", path(r, {"owner", "id"}));
+    put(o, "ResourceID", path(r, {"resource", "id"}));
+    put(o, "ResourceType", path(r, {"resource", "type"}));
+    put(o, "When", path(r, {"when"}));
+    return o;
+}
+
+ojson mapV2(const ojson &r)
+{
+    ojson o = ojson::object();
+    put(o, "AccountID", path(r, {"account", "id"}));
+    put(o, "AccountName", path(r, {"account", "name"}));
+    put(o, "ActionDescription", path(r, {"action", "description"}));
+    put(o, "ActionResult", path(r, {"action", "result"}));
+    put(o, "ActionTimestamp", path(r, {"action", "time"}));
+    put(o, "ActionType", path(r, {"action", "type"}));
+    put(o, "ActorContext", path(r, {"actor", "context"}));
+    put(o, "ActorEmail", path(r, {"actor", "email"}));
+    put(o, "ActorID", path(r, {"actor", "id"}));
+    put(o, "ActorIPAddress", path(r, {"actor", "ip_address"}));
+    {
+        ojson tok = ojson::object();
+        put(tok, "token_id", path(r, {"actor", "token_id"}));
+        put(tok, "token_name", path(r, {"actor", "token_name"}));
+        if (!tok.empty())
+            o["ActorTokenDetails"] = tok;
+    }
+    put(o, "ActorType", path(r, {"actor", "type"}));
+    put(o, "AuditLogID", path(r, {"id"}));
+    put(o, "Raw", path(r, {"raw"}));
+    put(o, "ResourceID", path(r, {"resource", "id"}));
+    put(o, "ResourceProduct", path(r, {"resource", "product"}));
+    put(o, "ResourceRequest", path(r, {"resource", "request"}));
+    put(o, "ResourceResponse", path(r, {"resource", "response"}));
+    put(o, "ResourceScope", path(r, {"resource", "scope"}));
+    put(o, "ResourceType", path(r, {"resource", "type"}));
+    put(o, "ResourceValue", path(r, {"resource", "value"}));
+    put(o, "ZoneID", path(r, {"zone", "id"}));
+    put(o, "ZoneName", path(r, {"zone", "name"}));
+    return o;
+}
+
+bool looksV2(const ojson &r)
+{
+    return path(r, {"action", "time"}) || path(r, {"actor", "ip_address"}) || path(r, {"actor", "context"})
+           || path(r, {"account"}) || path(r, {"resource", "scope"}) || path(r, {"resource", "product"})
+           || path(r, {"raw"});
+}
+
+std::string dumpGo(const ojson &o)
+{
+    return compactJson(o.dump(-1, ' ', false, ojson::error_handler_t::replace));
+}
+} // namespace
+
+bool expandEnvelope(const std::string &doc, std::vector<std::string> &records, std::string &why)
+{
+    ojson j = ojson::parse(doc, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("result"))
+        return false;
+    if (!j.contains("success") && !j.contains("errors") && !j.contains("result_info"))
+        return false;
+    const ojson &res = j["result"];
+    if (j.contains("success") && j["success"].is_boolean() && !j["success"].get<bool>()) {
+        std::string msg = "the API response says success=false";
+        if (j.contains("errors") && j["errors"].is_array())
+            for (const ojson &e : j["errors"])
+                if (e.is_object() && e.contains("message"))
+                    msg += "; " + (e["message"].is_string() ? e["message"].get<std::string>() : e["message"].dump());
+        why = msg;
+    }
+    if (res.is_null()) {
+        if (why.empty())
+            why = "the API response has no records (result is null)";
+        return true;
+    }
+    if (!res.is_array()) {
+        why = "the API response's result is not a list of audit log records";
+        return true;
+    }
+    for (const ojson &r : res) {
+        if (!r.is_object()) {
+            records.push_back(r.dump()); // reported by the indexer as not an object
+            continue;
+        }
+        if (r.contains("ID") || r.contains("AuditLogID") || r.contains("When") || r.contains("ActionTimestamp")) {
+            records.push_back(dumpGo(r)); // already in Logpush form
+            continue;
+        }
+        records.push_back(dumpGo(looksV2(r) ? mapV2(r) : mapV1(r)));
+    }
+    return true;
+}
+
+bool expandSekoiaTest(const std::string &doc, std::vector<std::string> &records, std::string &why)
+{
+    ojson j = ojson::parse(doc, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        return false;
+    const ojson *msg = path(j, {"input", "message"});
+    if (!msg)
+        return false;
+    if (msg->is_string())
+        records.push_back(msg->get<std::string>());
+    else if (msg->is_object())
+        records.push_back(dumpGo(*msg));
+    else
+        why = "the test file's input.message is neither a string nor an object";
+    return true;
+}
+
+std::string compactJson(std::string_view json)
+{
+    std::string out;
+    out.reserve(json.size());
+    bool inStr = false;
+    for (size_t i = 0; i < json.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(json[i]);
+        if (inStr) {
+            if (c == '\\' && i + 1 < json.size()) {
+                out += json[i];
+                out += json[++i];
+                continue;
+            }
+            if (c == '"')
+                inStr = false;
+            if (c == '<')
+                out += "\\u003c";
+            else if (c == '>')
+                out += "\\u003e";
+            else if (c == '&')
+                out += "\\u0026";
+            else if (c == 0xE2 && i + 2 < json.size() && static_cast<unsigned char>(json[i + 1]) == 0x80
+                     && (static_cast<unsigned char>(json[i + 2]) == 0xA8 || static_cast<unsigned char>(json[i + 2]) == 0xA9)) {
+                out += static_cast<unsigned char>(json[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+                i += 2;
+            } else
+                out += char(c);
+            continue;
+        }
+        if (c == '"')
+            inStr = true;
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        out += char(c);
+    }
+    return out;
+}
+
+} // namespace auditlens

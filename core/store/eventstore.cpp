@@ -1,0 +1,825 @@
+// SPDX-License-Identifier: MIT
+#include "eventstore.h"
+
+#include "source/bytesource.h"
+#include "source/timestamp.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstring>
+#include <future>
+#include <thread>
+
+namespace auditlens {
+
+const char *columnName(Column c)
+{
+    switch (c) {
+    case Column::Actor: return "actor";
+    case Column::Action: return "action";
+    case Column::ResourceType: return "resource type";
+    case Column::ActorType: return "actor type";
+    case Column::Interface: return "interface";
+    case Column::SourceIp: return "source IP";
+    case Column::Account: return "account";
+    case Column::Source: return "source";
+    }
+    return "?";
+}
+
+const char *schemaName(Schema s)
+{
+    switch (s) {
+    case Schema::V1: return "audit_logs";
+    case Schema::V2: return "audit_logs_v2";
+    case Schema::Unknown: break;
+    }
+    return "unknown";
+}
+
+// ------------------------------------------------------------------------------------------
+// StringDict
+
+StringDict::StringDict()
+{
+    m_strings.emplace_back();
+    m_index.emplace(std::string_view(m_strings.back()), 0);
+}
+
+uint32_t StringDict::intern(std::string_view s)
+{
+    {
+        std::shared_lock lock(m_mutex);
+        auto it = m_index.find(s);
+        if (it != m_index.end())
+            return it->second;
+    }
+    std::unique_lock lock(m_mutex);
+    auto it = m_index.find(s);
+    if (it != m_index.end())
+        return it->second;
+    m_strings.emplace_back(s);
+    const auto id = uint32_t(m_strings.size() - 1);
+    m_index.emplace(std::string_view(m_strings.back()), id);
+    return id;
+}
+
+std::string StringDict::at(uint32_t id) const
+{
+    std::shared_lock lock(m_mutex);
+    return id < m_strings.size() ? m_strings[id] : std::string();
+}
+
+std::optional<uint32_t> StringDict::find(std::string_view s) const
+{
+    std::shared_lock lock(m_mutex);
+    auto it = m_index.find(s);
+    if (it == m_index.end())
+        return std::nullopt;
+    return it->second;
+}
+
+size_t StringDict::size() const
+{
+    std::shared_lock lock(m_mutex);
+    return m_strings.size();
+}
+
+// ------------------------------------------------------------------------------------------
+// Index pass: one on-demand walk per record, no DOM.
+
+namespace {
+namespace od = simdjson::ondemand;
+
+const char *describe(simdjson::error_code e)
+{
+    switch (e) {
+    case simdjson::TAPE_ERROR: return "not valid JSON (a value, comma, colon or brace is missing or misplaced)";
+    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT: return "not valid JSON: an object or array is not closed";
+    case simdjson::UNCLOSED_STRING: return "not valid JSON: a string is not closed";
+    case simdjson::UTF8_ERROR: return "not valid UTF-8 text";
+    case simdjson::UNESCAPED_CHARS: return "not valid JSON: a string contains a raw control character";
+    case simdjson::STRING_ERROR: return "not valid JSON: a string has a bad escape sequence";
+    case simdjson::NUMBER_ERROR: return "not valid JSON: a number is malformed";
+    case simdjson::T_ATOM_ERROR: return "not valid JSON: expected true";
+    case simdjson::F_ATOM_ERROR: return "not valid JSON: expected false";
+    case simdjson::N_ATOM_ERROR: return "not valid JSON: expected null";
+    case simdjson::DEPTH_ERROR: return "nesting is too deep";
+    case simdjson::EMPTY: return "empty record";
+    case simdjson::TRAILING_CONTENT: return "not valid JSON: unexpected text after the end of the record";
+    case simdjson::INCORRECT_TYPE: return "not valid JSON: unexpected value";
+    default: return simdjson::error_message(e);
+    }
+}
+
+struct Walker
+{
+    int maxDepth;
+    bool tooDeep = false;
+
+    simdjson::error_code walk(od::value v, int depth)
+    {
+        if (depth > maxDepth) {
+            tooDeep = true;
+            return simdjson::DEPTH_ERROR;
+        }
+        od::json_type t;
+        if (auto e = v.type().get(t))
+            return e;
+        switch (t) {
+        case od::json_type::object: {
+            od::object o;
+            if (auto e = v.get_object().get(o))
+                return e;
+            for (auto field : o) {
+                std::string_view k;
+                if (auto e = field.unescaped_key().get(k))
+                    return e;
+                od::value fv;
+                if (auto e = field.value().get(fv))
+                    return e;
+                if (auto e = walk(fv, depth + 1))
+                    return e;
+            }
+            return simdjson::SUCCESS;
+        }
+        case od::json_type::array: {
+            od::array a;
+            if (auto e = v.get_array().get(a))
+                return e;
+            for (auto el : a) {
+                od::value ev;
+                if (auto e = el.get(ev))
+                    return e;
+                if (auto e = walk(ev, depth + 1))
+                    return e;
+            }
+            return simdjson::SUCCESS;
+        }
+        case od::json_type::string: {
+            std::string_view s;
+            return v.get_string().get(s);
+        }
+        case od::json_type::number: {
+            od::number n;
+            auto e = v.get_number().get(n);
+            if (e == simdjson::NUMBER_ERROR) {
+                // valid JSON beyond 64 bits (a huge integer) is still JSON: check the syntax
+                std::string_view tok = v.raw_json_token();
+                size_t i = 0;
+                if (i < tok.size() && tok[i] == '-')
+                    ++i;
+                size_t digits = 0;
+                while (i < tok.size() && tok[i] >= '0' && tok[i] <= '9')
+                    ++i, ++digits;
+                while (i < tok.size() && (tok[i] == ' ' || tok[i] == '\t' || tok[i] == '\r' || tok[i] == '\n'))
+                    ++i;
+                if (digits > 0 && i == tok.size())
+                    return simdjson::SUCCESS;
+            }
+            return e;
+        }
+        case od::json_type::boolean: {
+            bool b;
+            return v.get_bool().get(b);
+        }
+        case od::json_type::null: {
+            bool isNull = false;
+            if (auto e = v.is_null().get(isNull))
+                return e;
+            return isNull ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+        }
+        }
+        return simdjson::INCORRECT_TYPE;
+    }
+};
+
+enum Key {
+    KNone, KActionResult, KActionType, KActorEmail, KActorID, KActorIP, KActorIPAddress, KActorType, KInterface,
+    KActorContext, KOwnerID, KAccountID, KResourceType, KWhen, KActionTimestamp, KID, KAuditLogID
+};
+
+Key keyOf(std::string_view k)
+{
+    if (k.size() < 2)
+        return KNone;
+    switch (k[0]) {
+    case 'A':
+        if (k == "ActionResult") return KActionResult;
+        if (k == "ActionType") return KActionType;
+        if (k == "ActorEmail") return KActorEmail;
+        if (k == "ActorID") return KActorID;
+        if (k == "ActorIP") return KActorIP;
+        if (k == "ActorIPAddress") return KActorIPAddress;
+        if (k == "ActorType") return KActorType;
+        if (k == "ActorContext") return KActorContext;
+        if (k == "AccountID") return KAccountID;
+        if (k == "ActionTimestamp") return KActionTimestamp;
+        if (k == "AuditLogID") return KAuditLogID;
+        return KNone;
+    case 'I':
+        if (k == "Interface") return KInterface;
+        if (k == "ID") return KID;
+        return KNone;
+    case 'O': return k == "OwnerID" ? KOwnerID : KNone;
+    case 'R': return k == "ResourceType" ? KResourceType : KNone;
+    case 'W': return k == "When" ? KWhen : KNone;
+    default: return KNone;
+    }
+}
+
+bool iequals(std::string_view a, std::string_view b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+} // namespace
+
+IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth)
+{
+    IndexedRecord r;
+    thread_local od::parser parser;
+    od::document doc;
+    auto fail = [&](simdjson::error_code e, const char *at) {
+        r.ok = false;
+        r.error = describe(e);
+        r.errorAt = at && at >= json.data() && at <= json.data() + json.size() ? size_t(at - json.data()) : 0;
+        return r;
+    };
+    if (auto e = parser.iterate(json.data(), json.size(), capacity).get(doc))
+        return fail(e, nullptr);
+    od::json_type t;
+    if (auto e = doc.type().get(t)) {
+        const char *loc = nullptr;
+        if (doc.current_location().get(loc)) loc = nullptr;
+        return fail(e, loc);
+    }
+    if (t != od::json_type::object) {
+        r.error = std::string("record is a JSON ")
+                  + (t == od::json_type::array ? "array" : t == od::json_type::string ? "string"
+                     : t == od::json_type::number ? "number" : t == od::json_type::boolean ? "boolean" : "null")
+                  + ", expected an object";
+        return r;
+    }
+    od::object obj;
+    if (auto e = doc.get_object().get(obj))
+        return fail(e, nullptr);
+    Walker walker{maxDepth};
+    std::string_view email, actorId;
+    bool v1 = false, v2 = false;
+    for (auto field : obj) {
+        std::string_view k;
+        if (auto e = field.unescaped_key().get(k)) {
+            const char *loc = nullptr;
+            if (doc.current_location().get(loc)) loc = nullptr;
+            return fail(e, loc);
+        }
+        const Key key = keyOf(k);
+        od::value v;
+        if (auto e = field.value().get(v))
+            return fail(e, nullptr);
+        std::string_view s;
+        simdjson::error_code err = simdjson::SUCCESS;
+        auto str = [&](size_t col) {
+            od::json_type vt;
+            if ((err = v.type().get(vt)))
+                return;
+            if (vt == od::json_type::string) {
+                if (!(err = v.get_string().get(s)))
+                    r.values[col] = std::string(s);
+            } else {
+                err = walker.walk(v, 1);
+            }
+        };
+        switch (key) {
+        case KActionType: str(size_t(Column::Action)); break;
+        case KActorEmail: str(size_t(Column::Actor)); if (!err) email = r.values[size_t(Column::Actor)]; break;
+        case KActorID: {
+            od::json_type vt;
+            if (!(err = v.type().get(vt))) {
+                if (vt == od::json_type::string) {
+                    if (!(err = v.get_string().get(s)))
+                        actorId = s;
+                } else
+                    err = walker.walk(v, 1);
+            }
+            break;
+        }
+        case KActorIP: v1 = true; str(size_t(Column::SourceIp)); break;
+        case KActorIPAddress: v2 = true; str(size_t(Column::SourceIp)); break;
+        case KActorType: str(size_t(Column::ActorType)); break;
+        case KInterface: str(size_t(Column::Interface)); break;
+        case KActorContext: v2 = true; if (r.values[size_t(Column::Interface)].empty()) str(size_t(Column::Interface)); else err = walker.walk(v, 1); break;
+        case KOwnerID: v1 = true; str(size_t(Column::Account)); break;
+        case KAccountID: v2 = true; str(size_t(Column::Account)); break;
+        case KResourceType: str(size_t(Column::ResourceType)); break;
+        case KID: v1 = true; err = walker.walk(v, 1); break;
+        case KAuditLogID: v2 = true; err = walker.walk(v, 1); break;
+        case KActionResult: {
+            od::json_type vt;
+            if ((err = v.type().get(vt)))
+                break;
+            if (vt == od::json_type::boolean) {
+                bool b = false;
+                if (!(err = v.get_bool().get(b)))
+                    r.result = b ? Result::Success : Result::Failure;
+            } else if (vt == od::json_type::string) {
+                if (!(err = v.get_string().get(s))) {
+                    if (iequals(s, "success") || iequals(s, "true"))
+                        r.result = Result::Success;
+                    else if (iequals(s, "failure") || iequals(s, "false"))
+                        r.result = Result::Failure;
+                }
+            } else
+                err = walker.walk(v, 1);
+            break;
+        }
+        case KWhen:
+        case KActionTimestamp: {
+            (key == KWhen ? v1 : v2) = true;
+            od::json_type vt;
+            if ((err = v.type().get(vt)))
+                break;
+            if (vt == od::json_type::string) {
+                if (!(err = v.get_string().get(s))) {
+                    if (auto ns = parseTimestampNs(s))
+                        r.time = *ns;
+                    else
+                        r.timeWarning = std::string(k) + " is not a time Auditlens can read: '" + std::string(s.substr(0, 40)) + "'";
+                }
+            } else if (vt == od::json_type::number) {
+                od::number n;
+                if (!(err = v.get_number().get(n))) {
+                    std::optional<int64_t> ns;
+                    if (n.is_int64())
+                        ns = epochToNs(n.get_int64());
+                    else if (n.is_uint64())
+                        ns = epochToNs(double(n.get_uint64()));
+                    else
+                        ns = epochToNs(n.get_double());
+                    if (ns)
+                        r.time = *ns;
+                    else
+                        r.timeWarning = std::string(k) + " is a number out of the range of times";
+                }
+            } else {
+                r.timeWarning = std::string(k) + " is neither a string nor a number";
+                err = walker.walk(v, 1);
+            }
+            break;
+        }
+        case KNone: err = walker.walk(v, 1); break;
+        }
+        if (err) {
+            const char *loc = nullptr;
+            if (doc.current_location().get(loc)) loc = nullptr;
+            if (walker.tooDeep) {
+                r.error = "nesting is deeper than the limit of " + std::to_string(maxDepth) + " levels";
+                r.errorAt = loc ? size_t(loc - json.data()) : 0;
+                return r;
+            }
+            return fail(err, loc);
+        }
+    }
+    {
+        const char *loc = nullptr;
+        if (doc.current_location().get(loc) != simdjson::OUT_OF_BOUNDS)
+            return fail(simdjson::TRAILING_CONTENT, loc);
+    }
+    if (email.empty())
+        r.values[size_t(Column::Actor)] = std::string(actorId);
+    r.schema = v2 && !v1 ? Schema::V2 : v1 ? Schema::V1 : Schema::Unknown;
+    r.ok = true;
+    return r;
+}
+
+// ------------------------------------------------------------------------------------------
+// Snapshot
+
+std::pair<const Segment *, size_t> Snapshot::locate(size_t row) const
+{
+    auto it = std::upper_bound(m_starts.begin(), m_starts.end(), row);
+    const size_t si = size_t(it - m_starts.begin()) - 1;
+    return {m_segments[si].get(), row - m_starts[si]};
+}
+
+int64_t Snapshot::time(size_t row) const { auto [s, i] = locate(row); return s->time[i]; }
+uint32_t Snapshot::id(size_t row, Column c) const
+{
+    auto [s, i] = locate(row);
+    return c == Column::Source ? s->sourceId : s->cols[size_t(c)][i];
+}
+Result Snapshot::result(size_t row) const { auto [s, i] = locate(row); return Result(s->result[i]); }
+Schema Snapshot::schema(size_t row) const { auto [s, i] = locate(row); return Schema(s->schema[i]); }
+uint64_t Snapshot::line(size_t row) const { auto [s, i] = locate(row); return s->line[i]; }
+uint32_t Snapshot::sourceId(size_t row) const { auto [s, i] = locate(row); return s->sourceId; }
+std::string Snapshot::value(size_t row, Column c) const { return dict(c).at(id(row, c)); }
+
+std::string Snapshot::raw(size_t row, std::string *error) const
+{
+    auto [s, i] = locate(row);
+    if (!s->fileBacked)
+        return s->memory->substr(s->pos[i], s->len[i]);
+    std::string out, err;
+    if (!readFileRange(source(s->sourceId).path, s->streamOffset + s->pos[i], s->len[i], out, err)) {
+        if (error)
+            *error = source(s->sourceId).label + ": " + err;
+        return {};
+    }
+    return out;
+}
+
+bool Filter::isEmpty() const
+{
+    for (size_t c = 0; c < kColumnCount; ++c)
+        if (!include[c].empty() || !exclude[c].empty())
+            return false;
+    return from == INT64_MIN && to == INT64_MAX && result == Result::Unknown && text.empty();
+}
+
+// ------------------------------------------------------------------------------------------
+// EventStore
+
+struct EventStore::Impl
+{
+    mutable std::mutex mutex; // guards segments, starts, rows, rejected, sources
+    std::vector<std::shared_ptr<const Segment>> segments;
+    std::vector<size_t> starts;
+    size_t rows = 0;
+    std::shared_ptr<std::array<std::unique_ptr<StringDict>, kColumnCount>> dicts;
+    std::shared_ptr<std::deque<SourceInfo>> sources;
+    std::vector<Diagnostic> rejected;
+    std::mutex loadMutex; // one load at a time keeps record order per load
+
+    Impl() { reset(); }
+    void reset()
+    {
+        dicts = std::make_shared<std::array<std::unique_ptr<StringDict>, kColumnCount>>();
+        for (auto &p : *dicts)
+            p = std::make_unique<StringDict>();
+        sources = std::make_shared<std::deque<SourceInfo>>();
+        segments.clear();
+        starts.clear();
+        rows = 0;
+        rejected.clear();
+    }
+};
+
+EventStore::EventStore() : d(std::make_unique<Impl>()) {}
+EventStore::~EventStore() = default;
+
+Snapshot EventStore::snapshot() const
+{
+    std::lock_guard lock(d->mutex);
+    Snapshot s;
+    s.m_segments = d->segments;
+    s.m_starts = d->starts;
+    s.m_rows = d->rows;
+    s.m_dicts = d->dicts;
+    s.m_sources = d->sources;
+    return s;
+}
+
+std::vector<Diagnostic> EventStore::rejected() const
+{
+    std::lock_guard lock(d->mutex);
+    return d->rejected;
+}
+
+size_t EventStore::rejectedCount() const
+{
+    std::lock_guard lock(d->mutex);
+    return d->rejected.size();
+}
+
+void EventStore::clear()
+{
+    std::lock_guard l1(d->loadMutex);
+    std::lock_guard lock(d->mutex);
+    d->reset();
+}
+
+namespace {
+
+struct Indexed
+{
+    Block block;
+    std::vector<IndexedRecord> recs;
+};
+
+Indexed indexBlock(Block &&b, int maxDepth)
+{
+    Indexed out;
+    out.recs.reserve(b.spans.size());
+    const size_t cap = b.data->size();
+    for (const RecordSpan &sp : b.spans)
+        out.recs.push_back(indexRecord(std::string_view(b.data->data() + sp.pos, sp.len), cap - sp.pos, maxDepth));
+    out.block = std::move(b);
+    return out;
+}
+
+} // namespace
+
+ReadSummary EventStore::load(const SourceSpec &spec, const LoadOptions &opts,
+                             const std::function<void(const Diagnostic &)> &diags)
+{
+    std::lock_guard loadLock(d->loadMutex);
+    uint32_t sourceId = 0;
+    {
+        std::lock_guard lock(d->mutex);
+        // sources is shared with snapshots: copy on write
+        auto copy = std::make_shared<std::deque<SourceInfo>>(*d->sources);
+        copy->push_back(SourceInfo{spec.label, spec.kind == SourceSpec::Kind::File ? spec.path : std::string(), false, {}});
+        sourceId = uint32_t(copy->size() - 1);
+        d->sources = copy;
+    }
+    (*d->dicts)[size_t(Column::Source)]->intern(spec.label);
+
+    auto report = [&](Diagnostic &&dg) {
+        if (diags)
+            diags(dg);
+        if (dg.severity == Diagnostic::Severity::Error) {
+            std::lock_guard lock(d->mutex);
+            d->rejected.push_back(std::move(dg));
+        }
+    };
+
+    uint64_t bytesSeen = 0;
+    size_t rowsAdded = 0;
+    uint64_t indexErrors = 0;
+    auto merge = [&](Indexed &&ix) {
+        auto seg = std::make_shared<Segment>();
+        seg->sourceId = sourceId;
+        seg->fileBacked = ix.block.fileBacked;
+        seg->streamOffset = ix.block.streamOffset;
+        if (!seg->fileBacked)
+            seg->memory = ix.block.data;
+        const size_t n = ix.recs.size();
+        seg->time.reserve(n);
+        for (auto &c : seg->cols)
+            c.reserve(n);
+        std::array<std::unordered_map<std::string, uint32_t>, kColumnCount> cache;
+        for (size_t i = 0; i < n; ++i) {
+            IndexedRecord &r = ix.recs[i];
+            const RecordSpan &sp = ix.block.spans[i];
+            if (!r.ok) {
+                ++indexErrors;
+                report(Diagnostic{Diagnostic::Severity::Error, spec.label, sp.line,
+                                  ix.block.streamOffset + sp.pos + r.errorAt,
+                                  r.error + (r.errorAt ? " (at byte " + std::to_string(r.errorAt) + " of the record)" : std::string()) + "; skipped"});
+                continue;
+            }
+            if (!r.timeWarning.empty())
+                report(Diagnostic{Diagnostic::Severity::Warning, spec.label, sp.line, ix.block.streamOffset + sp.pos, r.timeWarning});
+            seg->time.push_back(r.time);
+            for (size_t c = 0; c < kColumnCount; ++c) {
+                uint32_t id = 0;
+                if (c == size_t(Column::Source))
+                    id = sourceId;
+                else if (!r.values[c].empty()) {
+                    auto it = cache[c].find(r.values[c]);
+                    if (it != cache[c].end())
+                        id = it->second;
+                    else {
+                        id = (*d->dicts)[c]->intern(r.values[c]);
+                        cache[c].emplace(r.values[c], id);
+                    }
+                }
+                seg->cols[c].push_back(id);
+            }
+            seg->result.push_back(uint8_t(r.result));
+            seg->schema.push_back(uint8_t(r.schema));
+            seg->line.push_back(sp.line);
+            seg->pos.push_back(sp.pos);
+            seg->len.push_back(sp.len);
+        }
+        bytesSeen = ix.block.streamOffset + ix.block.dataLen;
+        if (seg->size() == 0)
+            return;
+        rowsAdded += seg->size();
+        seg->cols[size_t(Column::Source)].clear();
+        seg->cols[size_t(Column::Source)].shrink_to_fit();
+        {
+            std::lock_guard lock(d->mutex);
+            d->starts.push_back(d->rows);
+            d->rows += seg->size();
+            d->segments.push_back(std::move(seg));
+        }
+        if (opts.progress)
+            opts.progress(bytesSeen, rowsAdded);
+    };
+
+    const unsigned threads = opts.threads ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
+    std::deque<std::future<Indexed>> inflight;
+    const int maxDepth = opts.limits.maxDepth;
+    SourceReader reader(opts.limits);
+    auto blockSink = [&](Block &&b) {
+        if (threads <= 1) {
+            merge(indexBlock(std::move(b), maxDepth));
+            return;
+        }
+        inflight.push_back(std::async(std::launch::async, [blk = std::move(b), maxDepth]() mutable {
+            return indexBlock(std::move(blk), maxDepth);
+        }));
+        while (inflight.size() > threads) {
+            merge(inflight.front().get());
+            inflight.pop_front();
+        }
+    };
+    ReadSummary summary = reader.read(spec, blockSink, report, opts.cancel);
+    while (!inflight.empty()) {
+        merge(inflight.front().get());
+        inflight.pop_front();
+    }
+    summary.errors += indexErrors;
+    summary.records -= std::min<uint64_t>(summary.records, indexErrors);
+    {
+        std::lock_guard lock(d->mutex);
+        auto copy = std::make_shared<std::deque<SourceInfo>>(*d->sources);
+        (*copy)[sourceId].fileBacked = summary.fileBacked;
+        (*copy)[sourceId].summary = summary;
+        d->sources = copy;
+    }
+    return summary;
+}
+
+ReadSummary EventStore::appendBytes(const std::string &label, std::string bytes, const LoadOptions &opts,
+                                    const std::function<void(const Diagnostic &)> &diags)
+{
+    return load(SourceSpec::memory(label, std::move(bytes)), opts, diags);
+}
+
+// ------------------------------------------------------------------------------------------
+// Filtering
+
+namespace {
+
+struct Prepared
+{
+    std::array<std::vector<uint8_t>, kColumnCount> inc, exc; // bitmaps by id
+    std::array<bool, kColumnCount> hasInc{}, hasExc{};
+};
+
+Prepared prepare(const Snapshot &snap, const Filter &f, int skipColumn)
+{
+    Prepared p;
+    for (size_t c = 0; c < kColumnCount; ++c) {
+        if (int(c) == skipColumn)
+            continue;
+        const size_t n = snap.dict(Column(c)).size() + 1;
+        if (!f.include[c].empty()) {
+            p.hasInc[c] = true;
+            p.inc[c].assign(n, 0);
+            for (uint32_t id : f.include[c])
+                if (id < n)
+                    p.inc[c][id] = 1;
+        }
+        if (!f.exclude[c].empty()) {
+            p.hasExc[c] = true;
+            p.exc[c].assign(n, 0);
+            for (uint32_t id : f.exclude[c])
+                if (id < n)
+                    p.exc[c][id] = 1;
+        }
+    }
+    return p;
+}
+
+/// Case-insensitive (ASCII) substring search.
+bool containsCi(std::string_view hay, std::string_view lowerNeedle)
+{
+    if (lowerNeedle.empty())
+        return true;
+    if (hay.size() < lowerNeedle.size())
+        return false;
+    const unsigned char first = static_cast<unsigned char>(lowerNeedle[0]);
+    const unsigned char firstUp = static_cast<unsigned char>(std::toupper(first));
+    const size_t last = hay.size() - lowerNeedle.size();
+    for (size_t i = 0; i <= last; ++i) {
+        const unsigned char c = static_cast<unsigned char>(hay[i]);
+        if (c != first && c != firstUp)
+            continue;
+        size_t k = 1;
+        while (k < lowerNeedle.size()
+               && std::tolower(static_cast<unsigned char>(hay[i + k])) == static_cast<unsigned char>(lowerNeedle[k]))
+            ++k;
+        if (k == lowerNeedle.size())
+            return true;
+    }
+    return false;
+}
+
+template<typename Fn>
+void scan(const Snapshot &snap, const Filter &f, int skipColumn, const std::atomic<bool> *cancel, Fn &&accept)
+{
+    const Prepared p = prepare(snap, f, skipColumn);
+    std::string needle;
+    for (char c : f.text)
+        needle += char(std::tolower(static_cast<unsigned char>(c)));
+    const auto &segs = snap.segments();
+    const auto &starts = snap.segmentStarts();
+    std::string buf, err;
+    for (size_t si = 0; si < segs.size(); ++si) {
+        if (cancel && cancel->load(std::memory_order_relaxed))
+            return;
+        const Segment &s = *segs[si];
+        const size_t n = std::min(s.size(), snap.size() - starts[si]);
+        std::string_view bytes;
+        if (!needle.empty()) {
+            if (s.fileBacked) {
+                const size_t end = n ? size_t(s.pos[n - 1]) + s.len[n - 1] : 0;
+                if (!readFileRange(snap.source(s.sourceId).path, s.streamOffset, end, buf, err))
+                    buf.clear();
+                bytes = buf;
+            } else {
+                bytes = *s.memory;
+            }
+        }
+        for (size_t i = 0; i < n; ++i) {
+            bool ok = true;
+            for (size_t c = 0; c < kColumnCount && ok; ++c) {
+                if (!p.hasInc[c] && !p.hasExc[c])
+                    continue;
+                const uint32_t id = c == size_t(Column::Source) ? s.sourceId : s.cols[c][i];
+                if (p.hasInc[c] && !(id < p.inc[c].size() && p.inc[c][id]))
+                    ok = false;
+                else if (p.hasExc[c] && id < p.exc[c].size() && p.exc[c][id])
+                    ok = false;
+            }
+            if (!ok)
+                continue;
+            if (f.from != INT64_MIN || f.to != INT64_MAX) {
+                const int64_t t = s.time[i];
+                if (t == kNoTime || t < f.from || t > f.to)
+                    continue;
+            }
+            if (f.result != Result::Unknown && s.result[i] != uint8_t(f.result))
+                continue;
+            if (!needle.empty()) {
+                if (size_t(s.pos[i]) + s.len[i] > bytes.size()
+                    || !containsCi(bytes.substr(s.pos[i], s.len[i]), needle))
+                    continue;
+            }
+            accept(s, i, starts[si] + i);
+        }
+    }
+}
+
+} // namespace
+
+std::vector<uint32_t> EventStore::filter(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel)
+{
+    std::vector<uint32_t> rows;
+    if (f.isEmpty()) {
+        rows.resize(snap.size());
+        for (size_t i = 0; i < rows.size(); ++i)
+            rows[i] = uint32_t(i);
+        return rows;
+    }
+    scan(snap, f, -1, cancel, [&](const Segment &, size_t, size_t row) { rows.push_back(uint32_t(row)); });
+    return rows;
+}
+
+std::vector<uint64_t> EventStore::counts(const Snapshot &snap, const std::vector<uint32_t> &rows, Column c)
+{
+    std::vector<uint64_t> out(snap.dict(c).size(), 0);
+    for (uint32_t r : rows) {
+        const uint32_t id = snap.id(r, c);
+        if (id >= out.size())
+            out.resize(id + 1, 0);
+        ++out[id];
+    }
+    return out;
+}
+
+std::vector<uint64_t> EventStore::facetCounts(const Snapshot &snap, const Filter &f, Column c)
+{
+    std::vector<uint64_t> out(snap.dict(c).size(), 0);
+    scan(snap, f, int(c), nullptr, [&](const Segment &s, size_t i, size_t) {
+        const uint32_t id = c == Column::Source ? s.sourceId : s.cols[size_t(c)][i];
+        if (id >= out.size())
+            out.resize(id + 1, 0);
+        ++out[id];
+    });
+    return out;
+}
+
+std::vector<std::pair<uint32_t, uint64_t>> EventStore::top(const std::vector<uint64_t> &counts, size_t n)
+{
+    std::vector<std::pair<uint32_t, uint64_t>> v;
+    for (size_t i = 0; i < counts.size(); ++i)
+        if (counts[i])
+            v.emplace_back(uint32_t(i), counts[i]);
+    std::sort(v.begin(), v.end(), [](auto &a, auto &b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+    if (n && v.size() > n)
+        v.resize(n);
+    return v;
+}
+
+} // namespace auditlens

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "source/diagnostic.h"
+#include "source/reader.h"
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace auditlens {
+
+/// Dictionary-encoded columns of the store.
+enum class Column : uint8_t {
+    Actor,        ///< ActorEmail, else ActorID
+    Action,       ///< ActionType
+    ResourceType, ///< ResourceType
+    ActorType,    ///< ActorType
+    Interface,    ///< Interface (v1) / ActorContext (v2)
+    SourceIp,     ///< ActorIP (v1) / ActorIPAddress (v2)
+    Account,      ///< OwnerID (v1) / AccountID (v2)
+    Source,       ///< the file / stream the record came from
+};
+constexpr size_t kColumnCount = 8;
+const char *columnName(Column c);
+
+enum class Result : uint8_t { Unknown = 0, Success = 1, Failure = 2 };
+enum class Schema : uint8_t { Unknown = 0, V1 = 1, V2 = 2 };
+const char *schemaName(Schema s);
+
+constexpr int64_t kNoTime = INT64_MIN;
+
+/// Append-only string dictionary; id 0 is the empty string (value absent). Thread-safe.
+class StringDict
+{
+public:
+    StringDict();
+    uint32_t intern(std::string_view s);
+    std::string at(uint32_t id) const;
+    std::optional<uint32_t> find(std::string_view s) const;
+    size_t size() const;
+
+private:
+    mutable std::shared_mutex m_mutex;
+    std::deque<std::string> m_strings;
+    std::unordered_map<std::string_view, uint32_t> m_index;
+};
+
+/// A run of records indexed together. Immutable once published.
+struct Segment
+{
+    uint32_t sourceId = 0;
+    bool fileBacked = false;
+    std::shared_ptr<const std::string> memory; ///< raw bytes when not file-backed
+    uint64_t streamOffset = 0;                 ///< offset of memory[0] / of the block in the file
+    std::vector<int64_t> time;
+    std::array<std::vector<uint32_t>, kColumnCount> cols;
+    std::vector<uint8_t> result;
+    std::vector<uint8_t> schema;
+    std::vector<uint64_t> line;
+    std::vector<uint32_t> pos; ///< start of the record relative to streamOffset
+    std::vector<uint32_t> len;
+    size_t size() const { return time.size(); }
+};
+
+struct SourceInfo
+{
+    std::string label;
+    std::string path; ///< empty when not a file
+    bool fileBacked = false;
+    ReadSummary summary;
+};
+
+/// A consistent view of the store. Cheap to copy; stays valid while the store grows.
+class Snapshot
+{
+public:
+    size_t size() const { return m_rows; }
+    int64_t time(size_t row) const;
+    uint32_t id(size_t row, Column c) const;
+    Result result(size_t row) const;
+    Schema schema(size_t row) const;
+    uint64_t line(size_t row) const;
+    uint32_t sourceId(size_t row) const;
+    std::string value(size_t row, Column c) const; ///< the string of a dictionary column
+    /// The raw record bytes (read back from the file when file-backed). Empty + error on failure.
+    std::string raw(size_t row, std::string *error = nullptr) const;
+
+    const std::vector<std::shared_ptr<const Segment>> &segments() const { return m_segments; }
+    const std::vector<size_t> &segmentStarts() const { return m_starts; }
+    std::pair<const Segment *, size_t> locate(size_t row) const;
+    const StringDict &dict(Column c) const { return *(*m_dicts)[size_t(c)]; }
+    const SourceInfo &source(uint32_t id) const { return (*m_sources)[id]; }
+
+private:
+    friend class EventStore;
+    std::vector<std::shared_ptr<const Segment>> m_segments;
+    std::vector<size_t> m_starts;
+    size_t m_rows = 0;
+    std::shared_ptr<const std::array<std::unique_ptr<StringDict>, kColumnCount>> m_dicts;
+    std::shared_ptr<const std::deque<SourceInfo>> m_sources;
+};
+
+/// What to show. Empty sets mean "no constraint".
+struct Filter
+{
+    std::array<std::vector<uint32_t>, kColumnCount> include;
+    std::array<std::vector<uint32_t>, kColumnCount> exclude;
+    int64_t from = INT64_MIN; ///< inclusive, ns
+    int64_t to = INT64_MAX;   ///< inclusive, ns
+    Result result = Result::Unknown; ///< Unknown = all
+    std::string text;         ///< case-insensitive substring of the raw record
+    bool isEmpty() const;
+};
+
+/// Loaded audit-log records: raw bytes kept once, compact columns for filtering.
+class EventStore
+{
+public:
+    EventStore();
+    ~EventStore();
+    EventStore(const EventStore &) = delete;
+    EventStore &operator=(const EventStore &) = delete;
+
+    struct LoadOptions
+    {
+        ReaderLimits limits;
+        unsigned threads = 0; ///< 0: one per core
+        const std::atomic<bool> *cancel = nullptr;
+        std::function<void(uint64_t bytes, size_t rows)> progress; ///< called from the loading thread
+    };
+
+    /// Reads and indexes a source, appending to the store. Diagnostics (reader and indexer) go
+    /// to `diags` and are kept in rejected(). Thread-safe against snapshot()/other appends.
+    ReadSummary load(const SourceSpec &spec, const LoadOptions &opts,
+                     const std::function<void(const Diagnostic &)> &diags = {});
+    /// Appends records held in memory (receiver, paste).
+    ReadSummary appendBytes(const std::string &label, std::string bytes, const LoadOptions &opts,
+                            const std::function<void(const Diagnostic &)> &diags = {});
+
+    Snapshot snapshot() const;
+    std::vector<Diagnostic> rejected() const;
+    size_t rejectedCount() const;
+    void clear();
+
+    /// Rows of `snap` that pass `f`, in store order.
+    static std::vector<uint32_t> filter(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel = nullptr);
+    /// Exact counts per dictionary id of column `c` among `rows`.
+    static std::vector<uint64_t> counts(const Snapshot &snap, const std::vector<uint32_t> &rows, Column c);
+    /// Counts for column `c` under `f` without its own constraint on `c` (facet counts).
+    static std::vector<uint64_t> facetCounts(const Snapshot &snap, const Filter &f, Column c);
+    /// (id, count) sorted by count desc then value, at most n (0 = all), zero counts left out.
+    static std::vector<std::pair<uint32_t, uint64_t>> top(const std::vector<uint64_t> &counts, size_t n);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d;
+};
+
+/// Fields pulled out of one record by the index pass (no DOM is built). Exposed for tests.
+struct IndexedRecord
+{
+    bool ok = false;
+    std::string error;       ///< why the record was rejected
+    size_t errorAt = 0;      ///< byte within the record
+    Schema schema = Schema::Unknown;
+    int64_t time = kNoTime;
+    std::string timeWarning; ///< time present but unreadable
+    Result result = Result::Unknown;
+    std::array<std::string, kColumnCount> values;
+};
+IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth);
+
+} // namespace auditlens
