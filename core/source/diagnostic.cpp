@@ -7,15 +7,19 @@ std::string Diagnostic::toString() const
 {
     const char *sev = severity == Severity::Error ? "error" : severity == Severity::Warning ? "warning" : "note";
     std::string out = source;
-    out += ':';
-    out += std::to_string(line);
+    if (line > 0) {
+        out += ':';
+        out += std::to_string(line);
+    }
     out += ": ";
     out += sev;
     out += ": ";
     out += message;
-    out += " (byte ";
-    out += std::to_string(offset);
-    out += ')';
+    if (line > 0 || offset > 0) {
+        out += " (byte ";
+        out += std::to_string(offset);
+        out += ')';
+    }
     return out;
 }
 

@@ -193,6 +193,32 @@ private:
 
     void emit(const std::vector<Pending> &found, size_t consumed)
     {
+        // hand over in blocks of about blockBytes (the first read may hold more: sniffing)
+        size_t first = 0, erased = 0;
+        while (!m_expand && found.size() - first > 1) {
+            size_t last = first;
+            const size_t start = found[first].pos;
+            while (last + 1 < found.size() && found[last + 1].pos + found[last + 1].len - start <= m_limits.blockBytes)
+                ++last;
+            if (last + 1 >= found.size())
+                break;
+            const size_t cut = found[last + 1].pos;
+            std::vector<Pending> part(found.begin() + long(first), found.begin() + long(last) + 1);
+            for (Pending &p : part)
+                p.pos -= erased;
+            emitOne(part, cut - erased);
+            erased = cut;
+            first = last + 1;
+        }
+        std::vector<Pending> rest(found.begin() + long(first), found.end());
+        for (Pending &p : rest)
+            p.pos -= erased;
+        emitOne(rest, consumed - erased);
+    }
+
+    /// Hands over `found` (positions relative to m_carry) and drops the first `consumed` bytes.
+    void emitOne(std::vector<Pending> found, size_t consumed)
+    {
         if (!found.empty()) {
             if (m_expand) {
                 emitExpanded(found);
@@ -433,6 +459,34 @@ private:
                 m_line = line;
                 return n;
             }
+            if (m_arrayNest > 0 && c != '}' && c != ']') {
+                // a scalar (or stray text) inside an array: skip just this element
+                size_t e = i;
+                if (c == '"') {
+                    bool escp = false;
+                    for (++e; e < n; ++e) {
+                        if (escp)
+                            escp = false;
+                        else if (d[e] == '\\')
+                            escp = true;
+                        else if (d[e] == '"' || d[e] == '\n') {
+                            ++e;
+                            break;
+                        }
+                    }
+                } else {
+                    while (e < n && d[e] != ',' && d[e] != ']' && d[e] != '\n' && d[e] != '{')
+                        ++e;
+                }
+                if (e >= n && !eof) {
+                    m_line = lastGoodLine;
+                    return lastGood;
+                }
+                diag(line, m_carryOffset + i, "array element is not a JSON object: '" + preview(d + i, e - i) + "'; skipped");
+                i = e == i ? i + 1 : e;
+                commit(i);
+                continue;
+            }
             // anything else between records: report the rest of the line and move on
             size_t e = i;
             while (e < n && d[e] != '\n')
@@ -441,11 +495,7 @@ private:
                 m_line = lastGoodLine;
                 return lastGood;
             }
-            std::string what;
-            if (m_arrayNest > 0 && (c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n'))
-                what = "array element is not a JSON object: '" + preview(d + i, e - i) + "'; skipped";
-            else
-                what = "unexpected text between records: '" + preview(d + i, e - i) + "'; skipped to the end of the line";
+            const std::string what = "unexpected text between records: '" + preview(d + i, e - i) + "'; skipped to the end of the line";
             diag(line, m_carryOffset + i, what);
             i = e;
             commit(i);

@@ -84,18 +84,21 @@ std::optional<int64_t> epochToNs(double v)
     if (!std::isfinite(v))
         return std::nullopt;
     const double a = std::fabs(v);
-    double ns;
+    double scale;
     if (a < 1e11)
-        ns = v * 1e9;
+        scale = 1e9;
     else if (a < 1e14)
-        ns = v * 1e6;
+        scale = 1e6;
     else if (a < 1e17)
-        ns = v * 1e3;
+        scale = 1e3;
     else
-        ns = v;
-    if (std::fabs(ns) >= 9.2e18)
+        scale = 1;
+    if (a * scale >= 9.2e18)
         return std::nullopt;
-    return static_cast<int64_t>(std::llround(ns));
+    // integer and fraction apart, so that 1638303588.25 s gives exactly ...250000000 ns
+    const double whole = std::trunc(v);
+    const double frac = v - whole;
+    return static_cast<int64_t>(whole) * static_cast<int64_t>(scale) + static_cast<int64_t>(std::llround(frac * scale));
 }
 
 int64_t daysFromCivil(int64_t y, unsigned m, unsigned d)
@@ -130,7 +133,11 @@ std::optional<int64_t> parseTimestampNs(std::string_view s)
     if (!month || i >= s.size() || s[i++] != '-')
         return std::nullopt;
     auto day = parseDigits(s, i, 2);
-    if (!day || *month < 1 || *month > 12 || *day < 1 || *day > 31)
+    static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (!day || *month < 1 || *month > 12 || *day < 1 || *day > kDays[*month - 1])
+        return std::nullopt;
+    const bool leap = (*year % 4 == 0 && *year % 100 != 0) || *year % 400 == 0;
+    if (*month == 2 && *day == 29 && !leap)
         return std::nullopt;
     int64_t hour = 0, minute = 0, second = 0, frac = 0;
     if (i < s.size()) {

@@ -102,9 +102,9 @@ const char *describe(simdjson::error_code e)
     case simdjson::UNESCAPED_CHARS: return "not valid JSON: a string contains a raw control character";
     case simdjson::STRING_ERROR: return "not valid JSON: a string has a bad escape sequence";
     case simdjson::NUMBER_ERROR: return "not valid JSON: a number is malformed";
-    case simdjson::T_ATOM_ERROR: return "not valid JSON: expected true";
-    case simdjson::F_ATOM_ERROR: return "not valid JSON: expected false";
-    case simdjson::N_ATOM_ERROR: return "not valid JSON: expected null";
+    case simdjson::T_ATOM_ERROR: return "not valid JSON: unexpected text where a value should be";
+    case simdjson::F_ATOM_ERROR: return "not valid JSON: unexpected text where a value should be";
+    case simdjson::N_ATOM_ERROR: return "not valid JSON: unexpected text where a value should be";
     case simdjson::DEPTH_ERROR: return "nesting is too deep";
     case simdjson::EMPTY: return "empty record";
     case simdjson::TRAILING_CONTENT: return "not valid JSON: unexpected text after the end of the record";
@@ -261,6 +261,38 @@ IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth)
         return fail(e, loc);
     }
     if (t != od::json_type::object) {
+        // a scalar or array document: is it valid JSON at all?
+        simdjson::error_code verr = simdjson::SUCCESS;
+        switch (t) {
+        case od::json_type::null: {
+            bool isNull = false;
+            verr = doc.is_null().get(isNull);
+            if (!verr && !isNull)
+                verr = simdjson::N_ATOM_ERROR;
+            break;
+        }
+        case od::json_type::boolean: { bool b; verr = doc.get_bool().get(b); break; }
+        case od::json_type::number: { double x; verr = doc.get_double().get(x); break; }
+        case od::json_type::string: { std::string_view sv; verr = doc.get_string().get(sv); break; }
+        case od::json_type::array: {
+            od::array arr;
+            verr = doc.get_array().get(arr);
+            Walker w{maxDepth};
+            if (!verr)
+                for (auto el : arr) {
+                    od::value ev;
+                    if ((verr = el.get(ev)) || (verr = w.walk(ev, 1)))
+                        break;
+                }
+            break;
+        }
+        default: break;
+        }
+        if (verr)
+            return fail(verr == simdjson::INCORRECT_TYPE ? simdjson::TAPE_ERROR : verr, nullptr);
+        const char *end = nullptr;
+        if (doc.current_location().get(end) != simdjson::OUT_OF_BOUNDS && t != od::json_type::array)
+            return fail(simdjson::TRAILING_CONTENT, end);
         r.error = std::string("record is a JSON ")
                   + (t == od::json_type::array ? "array" : t == od::json_type::string ? "string"
                      : t == od::json_type::number ? "number" : t == od::json_type::boolean ? "boolean" : "null")

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// Benchmark: generates synthetic audit logs (if needed) and measures `auditlens-cli stats`
+// (the index pass) and `auditlens-cli normalize` as separate processes: wall time,
+// records/s, MB/s and peak RSS. Not a test: its figures go in the README.
+// Usage: auditlens-bench [--records N] [--file PATH] [--skip-normalize]
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Run
+{
+    double seconds = 0;
+    long maxRssKb = 0;
+    int status = 0;
+};
+
+Run run(const std::vector<std::string> &argv, const char *outPath, const char *inPath = nullptr)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    const pid_t pid = fork();
+    if (pid == 0) {
+        if (outPath) {
+            const int fd = open(outPath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            dup2(fd, 1);
+        }
+        if (inPath) {
+            const int fd = open(inPath, O_RDONLY);
+            dup2(fd, 0);
+        }
+        std::vector<char *> args;
+        for (const auto &a : argv)
+            args.push_back(const_cast<char *>(a.c_str()));
+        args.push_back(nullptr);
+        execv(args[0], args.data());
+        _exit(127);
+    }
+    int status = 0;
+    struct rusage ru{};
+    wait4(pid, &status, 0, &ru);
+    Run r;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.maxRssKb = ru.ru_maxrss;
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    unsigned long long records = 1000000;
+    std::string file;
+    bool skipNormalize = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--records" && i + 1 < argc)
+            records = std::strtoull(argv[++i], nullptr, 10);
+        else if (a == "--file" && i + 1 < argc)
+            file = argv[++i];
+        else if (a == "--skip-normalize")
+            skipNormalize = true;
+        else {
+            std::fprintf(stderr, "usage: auditlens-bench [--records N] [--file PATH] [--skip-normalize]\n");
+            return 2;
+        }
+    }
+    if (file.empty())
+        file = "/tmp/auditlens-bench-" + std::to_string(records) + ".ndjson";
+    struct stat st{};
+    if (stat(file.c_str(), &st) != 0) {
+        std::fprintf(stderr, "generating %llu records into %s ...\n", records, file.c_str());
+        Run g = run({AUDITLENS_GEN, "--records", std::to_string(records)}, file.c_str());
+        if (g.status != 0) {
+            std::fprintf(stderr, "generator failed\n");
+            return 1;
+        }
+        stat(file.c_str(), &st);
+    }
+    const double mb = double(st.st_size) / 1e6;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    std::printf("input: %s, %llu records, %.0f MB; %ld CPUs\n", file.c_str(), records, mb, cpus);
+    // warm the page cache so both runs read from memory, as a second open in the GUI would
+    run({"/bin/cat", file}, "/dev/null");
+    Run s = run({AUDITLENS_CLI, "stats", file}, "/dev/null");
+    std::printf("stats:     %6.2f s  %9.0f records/s  %7.1f MB/s  peak RSS %6.1f MB  (exit %d)\n", s.seconds,
+                double(records) / s.seconds, mb / s.seconds, double(s.maxRssKb) / 1024.0, s.status);
+    if (!skipNormalize) {
+        Run n = run({AUDITLENS_CLI, "normalize", file}, "/dev/null");
+        std::printf("normalize: %6.2f s  %9.0f records/s  %7.1f MB/s  peak RSS %6.1f MB  (exit %d)\n", n.seconds,
+                    double(records) / n.seconds, mb / n.seconds, double(n.maxRssKb) / 1024.0, n.status);
+    }
+    return 0;
+}

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: MIT
+# CLI golden-file tests. Each case runs auditlens-cli and compares stdout, stderr and the exit
+# code with files in tests/cli/golden. Run with -DUPDATE=1 to rewrite the golden files (then
+# review the diff before committing).
+file(MAKE_DIRECTORY "${OUT}")
+set(failures 0)
+
+function(check_case name expected_rc)
+  # remaining args: the command line; optional STDIN file via variable STDIN_FILE
+  set(args ${ARGN})
+  if(DEFINED STDIN_FILE)
+    execute_process(COMMAND ${CLI} ${args} WORKING_DIRECTORY "${DATA}" INPUT_FILE "${STDIN_FILE}"
+      OUTPUT_FILE "${OUT}/${name}.out" ERROR_FILE "${OUT}/${name}.err" RESULT_VARIABLE rc)
+  else()
+    execute_process(COMMAND ${CLI} ${args} WORKING_DIRECTORY "${DATA}"
+      OUTPUT_FILE "${OUT}/${name}.out" ERROR_FILE "${OUT}/${name}.err" RESULT_VARIABLE rc)
+  endif()
+  if(NOT rc EQUAL expected_rc)
+    message(SEND_ERROR "${name}: exit code ${rc}, expected ${expected_rc}")
+    math(EXPR failures "${failures}+1")
+  endif()
+  foreach(stream out err)
+    set(golden "${GOLDEN}/${name}.${stream}")
+    if(UPDATE)
+      configure_file("${OUT}/${name}.${stream}" "${golden}" COPYONLY)
+    elseif(NOT EXISTS "${golden}")
+      message(SEND_ERROR "${name}: golden file ${golden} is missing")
+    else()
+      file(READ "${OUT}/${name}.${stream}" got)
+      file(READ "${golden}" want)
+      if(NOT got STREQUAL want)
+        message(SEND_ERROR "${name}: ${stream} differs from ${golden}; see ${OUT}/${name}.${stream}")
+      endif()
+    endif()
+  endforeach()
+  message(STATUS "${name}: ran (exit ${rc})")
+endfunction()
+
+check_case(normalize_seed 0 normalize seed/raw_samples.json)
+check_case(normalize_explain 0 normalize --explain seed/raw_samples.json)
+check_case(normalize_mixed 1 normalize mixed.ndjson)
+check_case(normalize_gzip_envelope 0 normalize v2_envelope.json.gz)
+check_case(stats_mixed_json 1 stats --json mixed.ndjson)
+check_case(stats_seed_text 0 stats seed/raw_samples.json)
+check_case(normalize_missing 2 normalize does-not-exist.ndjson)
+check_case(normalize_bad_option 2 normalize --bogus)
+check_case(stats_no_input 2 stats)
+set(STDIN_FILE "${DATA}/mixed.ndjson")
+check_case(normalize_stdin 1 normalize -)
+unset(STDIN_FILE)
+check_case(help_normalize 0 normalize --help)
+check_case(help_stats 0 stats --help)

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+#include "intake/jinja.h"
+
+#include <QTest>
+
+using namespace auditlens::intake;
+
+#define JCOMPARE(actual, expected)                                                                   \
+    do {                                                                                             \
+        const auto a_ = (actual);                                                                    \
+        const auto e_ = (expected);                                                                  \
+        QVERIFY2(a_ == e_, qPrintable(QStringLiteral("got %1, expected %2")                          \
+                                          .arg(QString::fromStdString(a_.dump()),                   \
+                                               QString::fromStdString(e_.dump()))));                 \
+    } while (false)
+
+
+namespace {
+
+Json vars()
+{
+    return Json::parse("{\n"
+"      \"ev\": {\"message\": {\"a\": 1, \"s\": \"Hello World\", \"ip\": \"::ffff:1.2.3.4\", \"list\": [\"x\", \"y\", \"z\"],\n"
+"                         \"n\": null, \"f\": 2.5, \"d\": {\"k\": \"v\"}, \"zero\": 0, \"empty\": \"\"}},\n"
+"      \"num\": 7\n"
+"    }");
+}
+
+Json eval(const std::string &tmpl)
+{
+    static const Json v = vars();
+    Scope scope = [](const std::string &name) -> const Json * {
+        auto it = v.find(name);
+        return it != v.end() ? &*it : nullptr;
+    };
+    return Template(tmpl).evaluate(scope);
+}
+
+} // namespace
+
+class TstJinja : public QObject
+{
+    Q_OBJECT
+private slots:
+    void nativeValues()
+    {
+        JCOMPARE(eval("{{ev.message.a}}"), Json(1));
+        JCOMPARE(eval("{{ev.message.list}}"), Json::parse("[\"x\",\"y\",\"z\"]"));
+        JCOMPARE(eval("{{ev.message.d}}"), Json::parse("{\"k\":\"v\"}"));
+        QVERIFY(eval("{{ev.message.n}}").is_null());
+        QVERIFY(isUndefined(eval("{{ev.message.missing}}")));
+    }
+    void attributeOfUndefinedRaises()
+    {
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ev.message.missing.deeper}}"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("TLS_{{ev.nope.x}}"));
+        JCOMPARE(eval("{{ev.message.missing.deeper is defined}}"), Json(false));
+        JCOMPARE(eval("{{ev.message.missing | default('dflt')}}"), Json("dflt"));
+    }
+    void renderedTextIsLiteralEvaluated()
+    {
+        JCOMPARE(eval("{{ev.message.a}}{{ev.message.a}}"), Json(11));
+        JCOMPARE(eval("x-{{ev.message.a}}"), Json("x-1"));
+        JCOMPARE(eval("[{{ev.message.a}}, 2]"), Json::parse("[1,2]"));
+        QVERIFY(eval("{% if ev.message.zero %}1{% else %}None{% endif %}").is_null());
+    }
+    void operatorsAndTests()
+    {
+        JCOMPARE(eval("{{ev.message.a + 1}}"), Json(2));
+        JCOMPARE(eval("{{num / 2}}"), Json(3.5));
+        JCOMPARE(eval("{{num // 2}}"), Json(3));
+        JCOMPARE(eval("{{ -7 % 3 }}"), Json(2));
+        JCOMPARE(eval("{{- 7 % 3 }}"), Json(1)); // `{{-` strips whitespace, it is no minus
+        JCOMPARE(eval("{{ev.message.s ~ '!' ~ num}}"), Json("Hello World!7"));
+        JCOMPARE(eval("{{'x' in ev.message.list}}"), Json(true));
+        JCOMPARE(eval("{{'q' not in ev.message.list}}"), Json(true));
+        JCOMPARE(eval("{{ev.message.s is string and ev.message.a is number}}"), Json(true));
+        JCOMPARE(eval("{{ev.message.n is none}}"), Json(true));
+        JCOMPARE(eval("{{ev.message.a is in [1, 2]}}"), Json(true));
+        JCOMPARE(eval("{{ev.message.a is not in [3]}}"), Json(true));
+        JCOMPARE(eval("{{'a' if ev.message.zero else 'b'}}"), Json("b"));
+        JCOMPARE(eval("{{ev.message.empty or 'fallback'}}"), Json("fallback"));
+        JCOMPARE(eval("{{not ev.message.zero}}"), Json(true));
+        JCOMPARE(eval("{{ev.message.missing != None}}"), Json(true));
+        JCOMPARE(eval("{{ev.message.missing == None}}"), Json(false));
+        JCOMPARE(eval("{{2 ** 10}}"), Json(1024));
+        JCOMPARE(eval("{{(1, 2)}}"), Json::parse("[1,2]"));
+        JCOMPARE(eval("{{ {'a': num}['a'] }}"), Json(7));
+    }
+    void methodsAndFilters()
+    {
+        JCOMPARE(eval("{{ev.message.s.lower()}}"), Json("hello world"));
+        JCOMPARE(eval("{{ev.message.s.split(' ')[1]}}"), Json("World"));
+        JCOMPARE(eval("{{ev.message.s.replace('World', 'There')}}"), Json("Hello There"));
+        JCOMPARE(eval("{{ev.message.s.startswith('Hell')}}"), Json(true));
+        JCOMPARE(eval("{{ev.message.get('a')}}"), Json(1));
+        QVERIFY(eval("{{ev.message.get('nope')}}").is_null());
+        JCOMPARE(eval("{{ev.message.get('nope', 5)}}"), Json(5));
+        JCOMPARE(eval("{{ev.message.s[0:5]}}"), Json("Hello"));
+        JCOMPARE(eval("{{ev.message.list[-1]}}"), Json("z"));
+        JCOMPARE(eval("{{ev.message.list | join(',')}}"), Json("x,y,z"));
+        JCOMPARE(eval("{{ev.message.list | length}}"), Json(3));
+        JCOMPARE(eval("{{ev.message.list | first}}"), Json("x"));
+        JCOMPARE(eval("{{ev.message.s | upper}}"), Json("HELLO WORLD"));
+        JCOMPARE(eval("{{'  pad ' | trim}}"), Json("pad"));
+        JCOMPARE(eval("{{'12' | int + 1}}"), Json(13));
+        JCOMPARE(eval("{{'2.5' | float * 2}}"), Json(5.0));
+        JCOMPARE(eval("{{'1.2.3.4' | is_ipaddress}}"), Json(true));
+        JCOMPARE(eval("{{'nope' | is_ipaddress}}"), Json(false));
+        JCOMPARE(eval("x{{ev.message.d | tojson}}"), Json("x{\"k\": \"v\"}"));
+        JCOMPARE(eval("{{'{\"x\": 1}' | from_json}}"), Json::parse("{\"x\":1}"));
+        JCOMPARE(eval("{{'/a/b/c.txt' | basename}}"), Json("c.txt"));
+        JCOMPARE(eval("{{'/a/b/c.txt' | dirname}}"), Json("/a/b"));
+        JCOMPARE(eval("{{1677256358 | to_rfc3339}}"), Json("2023-02-24T16:32:38.000000Z"));
+        JCOMPARE(eval("{{(ev.message.s | re_search('W(or)ld')).groups[0]}}"), Json("or"));
+        JCOMPARE(eval("{{ev.message.f | string}}"), Json("2.5"));
+        JCOMPARE(eval("{{ev.message.d | string}}"), Json::parse("{\"k\":\"v\"}")); // a dict repr reads back as a dict
+    }
+    void statements()
+    {
+        JCOMPARE(eval("{% for x in ev.message.list %}{{loop.index}}{{x}}{% endfor %}"), Json("1x2y3z"));
+        JCOMPARE(eval("{% set y = num * 2 %}{{y}}"), Json(14));
+        JCOMPARE(eval("{% if num > 10 %}big{% elif num > 5 %}mid{% else %}small{% endif %}"), Json("mid"));
+        JCOMPARE(eval("[{% for x in ev.message.list %}'{{x}}'{% if not loop.last %},{% endif %}{% endfor %}]"),
+                 Json::parse("[\"x\",\"y\",\"z\"]"));
+        JCOMPARE(eval("{%- if true -%}  yes  {%- endif -%}"), Json("yes"));
+    }
+    void compileErrorsSayWhere()
+    {
+        try {
+            Template t("{{ ev.message.a + }}");
+            QFAIL("should not compile");
+        } catch (const CompileError &e) {
+            QVERIFY(std::string(e.what()).find("incomplete") != std::string::npos);
+        }
+        QVERIFY_THROWS_EXCEPTION(CompileError, Template("{% if x %}never closed"));
+        QVERIFY_THROWS_EXCEPTION(CompileError, Template("{{ 'unclosed }}"));
+        QVERIFY_THROWS_EXCEPTION(CompileError, Template("{{ x "));
+    }
+    void pythonStrAndLiterals()
+    {
+        QCOMPARE(pyStr(Json::parse("{\"a\":[1,true,null,\"x\"]}")), std::string("{'a': [1, True, None, 'x']}"));
+        QCOMPARE(pyStr(Json(1e20)), std::string("1e+20"));
+        QCOMPARE(pyStr(Json(0.1)), std::string("0.1"));
+        QCOMPARE(pyStr(Json(3.0)), std::string("3.0"));
+        JCOMPARE(literalEval("['a', \"b\", 1, None, (2, 3)]"), Json::parse("[\"a\",\"b\",1,null,[2,3]]"));
+        QVERIFY(isUndefined(literalEval("hello")));
+        QVERIFY(isUndefined(literalEval("0123")));
+    }
+    void pathsAreCollected()
+    {
+        Template t("{{a.b.c}} {{ d.get('e') }} {{ f | lower }}");
+        QCOMPARE(t.paths(), (std::vector<std::string>{"a.b.c", "d.e", "f"}));
+    }
+};
+
+QTEST_APPLESS_MAIN(TstJinja)
+#include "tst_jinja.moc"

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: MIT
+#include "testutil.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QTemporaryDir>
+
+using namespace auditlens;
+using testutil::readMem;
+
+namespace {
+const std::string kRec1 = "{\"ID\":\"a\",\"ActionType\":\"login\",\"When\":\"2023-02-24T16:32:38Z\"}";
+const std::string kRec2 = "{\"ID\":\"b\",\"ActionType\":\"logout\",\"When\":1677256358}";
+} // namespace
+
+class TstReader : public QObject
+{
+    Q_OBJECT
+private slots:
+    void ndjsonLf()
+    {
+        auto c = readMem(kRec1 + "\n" + kRec2 + "\n");
+        QCOMPARE(c.summary.format, InputFormat::Ndjson);
+        QCOMPARE(c.records.size(), size_t(2));
+        QCOMPARE(c.records[0], kRec1);
+        QCOMPARE(c.records[1], kRec2);
+        QCOMPARE(c.lines, (std::vector<uint64_t>{1, 2}));
+        QVERIFY(c.diags.empty());
+    }
+    void ndjsonCrlfBlankBom()
+    {
+        auto c = readMem("\xEF\xBB\xBF" + kRec1 + "\r\n\r\n   \r\n" + kRec2); // no final newline
+        QCOMPARE(c.summary.format, InputFormat::Ndjson);
+        QCOMPARE(c.records.size(), size_t(2));
+        QCOMPARE(c.records[0], kRec1);
+        QCOMPARE(c.records[1], kRec2);
+        QCOMPARE(c.lines, (std::vector<uint64_t>{1, 4}));
+    }
+    void jsonArray()
+    {
+        auto c = readMem("[\n  " + kRec1 + ",\n  " + kRec2 + "\n]\n");
+        QCOMPARE(c.summary.format, InputFormat::JsonArray);
+        QCOMPARE(c.records.size(), size_t(2));
+        QCOMPARE(c.records[1], kRec2);
+        QCOMPARE(c.lines, (std::vector<uint64_t>{2, 3}));
+        QVERIFY(c.diags.empty());
+    }
+    void arrayWithScalarsReportsThem()
+    {
+        auto c = readMem("[" + kRec1 + ", 42, \"x\", " + kRec2 + "]");
+        QCOMPARE(c.records.size(), size_t(2));
+        QCOMPARE(c.diags.size(), size_t(2)); // 42 and "x", each where it starts
+        QVERIFY(c.diags[0].message.find("not a JSON object") != std::string::npos);
+    }
+    void prettyConcatenatedSeed()
+    {
+        const std::string text = testutil::readFile(testutil::dataPath("seed/raw_samples.json"));
+        QVERIFY(!text.empty());
+        auto c = readMem(text);
+        QCOMPARE(c.summary.format, InputFormat::Concatenated);
+        QCOMPARE(c.records.size(), size_t(5));
+        QCOMPARE(c.lines.front(), uint64_t(1));
+        for (const auto &r : c.records)
+            QVERIFY(nlohmann::json::accept(r));
+        QVERIFY(c.diags.empty());
+    }
+    void gzipFileAndMultiMember()
+    {
+        const std::string plain = kRec1 + "\n" + kRec2 + "\n";
+        QTemporaryDir dir;
+        const QString p = dir.filePath(QStringLiteral("logs.txt")); // the name says nothing
+        QFile f(p);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        const std::string two = testutil::gzip(plain) + testutil::gzip(kRec1 + "\n");
+        f.write(two.data(), qint64(two.size()));
+        f.close();
+        auto c = testutil::readAll(SourceSpec::file(p.toStdString()));
+        QVERIFY(c.summary.compressed);
+        QVERIFY(!c.summary.fileBacked);
+        QCOMPARE(c.records.size(), size_t(3));
+        QVERIFY(c.diags.empty());
+    }
+    void truncatedGzipKeepsDecodedRecords()
+    {
+        std::string big;
+        for (int i = 0; i < 2000; ++i)
+            big += "{\"ID\":\"" + std::to_string(i) + "\",\"ActionType\":\"x\",\"When\":\"2023-02-24T16:32:38Z\"}" + "\n";
+        std::string gz = testutil::gzip(big, 1);
+        gz.resize(gz.size() * 2 / 3);
+        auto c = readMem(gz);
+        QVERIFY(c.summary.compressed);
+        QVERIFY(c.records.size() > 100);
+        QVERIFY(c.records.size() < 2000);
+        for (const auto &r : c.records)
+            QVERIFY(nlohmann::json::accept(r) || &r == &c.records.back());
+        bool sawGzip = false;
+        for (const auto &d : c.diags)
+            sawGzip = sawGzip || d.message.find("gzip stream is truncated at compressed byte") != std::string::npos;
+        QVERIFY(sawGzip);
+    }
+    void corruptGzipSaysWhere()
+    {
+        std::string gz = testutil::gzip(kRec1 + "\n" + kRec2 + "\n");
+        gz[gz.size() / 2] = char(gz[gz.size() / 2] ^ 0x55);
+        gz[gz.size() / 2 + 1] = char(gz[gz.size() / 2 + 1] ^ 0xAA);
+        auto c = readMem(gz);
+        bool said = false;
+        for (const auto &d : c.diags)
+            said = said || d.message.find("gzip stream") != std::string::npos;
+        QVERIFY(said);
+    }
+    void envelopeV1()
+    {
+        const std::string doc = "{\"success\":true,\"errors\":[],\"messages\":[],\"result\":[\n"
+"          {\"id\":\"r1\",\"action\":{\"result\":true,\"type\":\"token_create\"},\"actor\":{\"email\":\"a@b.c\",\"id\":\"u1\",\"ip\":\"1.2.3.4\",\"type\":\"user\"},\n"
+"           \"interface\":\"API\",\"metadata\":{\"k\":\"v\"},\"newValueJson\":{\"x\":1},\"oldValueJson\":{},\"owner\":{\"id\":\"o1\"},\n"
+"           \"resource\":{\"id\":\"res\",\"type\":\"token\"},\"when\":\"2023-02-24T16:32:38Z\"}],\"result_info\":{\"page\":1}}";
+        auto c = readMem(doc);
+        QCOMPARE(c.summary.format, InputFormat::ApiEnvelope);
+        QCOMPARE(c.records.size(), size_t(1));
+        auto j = nlohmann::json::parse(c.records[0]);
+        QCOMPARE(j["ID"].get<std::string>(), std::string("r1"));
+        QCOMPARE(j["ActionResult"].get<bool>(), true);
+        QCOMPARE(j["ActionType"].get<std::string>(), std::string("token_create"));
+        QCOMPARE(j["ActorIP"].get<std::string>(), std::string("1.2.3.4"));
+        QCOMPARE(j["OwnerID"].get<std::string>(), std::string("o1"));
+        QCOMPARE(j["NewValue"]["x"].get<int>(), 1);
+        QCOMPARE(j["When"].get<std::string>(), std::string("2023-02-24T16:32:38Z"));
+        QCOMPARE(j["ResourceType"].get<std::string>(), std::string("token"));
+    }
+    void envelopeV2()
+    {
+        const std::string doc = "{\"success\":true,\"errors\":[],\"result\":[\n"
+"          {\"id\":\"v2id\",\"account\":{\"id\":\"acc\",\"name\":\"Acme\"},\"action\":{\"description\":\"Add Member\",\"result\":\"success\",\"time\":\"2024-06-01T10:00:00Z\",\"type\":\"create\"},\n"
+"           \"actor\":{\"context\":\"dash\",\"email\":\"a@b.c\",\"id\":\"u1\",\"ip_address\":\"2001:db8::1\",\"token_id\":\"t\",\"token_name\":\"n\",\"type\":\"user\"},\n"
+"           \"raw\":{\"method\":\"POST\",\"status_code\":200,\"uri\":\"/x\"},\"resource\":{\"id\":\"m1\",\"product\":\"members\",\"scope\":\"accounts\",\"type\":\"member\"},\n"
+"           \"zone\":{\"id\":\"z\",\"name\":\"example.com\"}}],\"result_info\":{\"count\":1,\"cursor\":\"\"}}";
+        auto c = readMem(doc);
+        QCOMPARE(c.summary.format, InputFormat::ApiEnvelope);
+        QCOMPARE(c.records.size(), size_t(1));
+        auto j = nlohmann::json::parse(c.records[0]);
+        QCOMPARE(j["AuditLogID"].get<std::string>(), std::string("v2id"));
+        QCOMPARE(j["AccountID"].get<std::string>(), std::string("acc"));
+        QCOMPARE(j["ActionResult"].get<std::string>(), std::string("success"));
+        QCOMPARE(j["ActionTimestamp"].get<std::string>(), std::string("2024-06-01T10:00:00Z"));
+        QCOMPARE(j["ActorIPAddress"].get<std::string>(), std::string("2001:db8::1"));
+        QCOMPARE(j["ActorTokenDetails"]["token_name"].get<std::string>(), std::string("n"));
+        QCOMPARE(j["ResourceScope"].get<std::string>(), std::string("accounts"));
+        QCOMPARE(j["ZoneName"].get<std::string>(), std::string("example.com"));
+        QCOMPARE(j["Raw"]["status_code"].get<int>(), 200);
+    }
+    void envelopeFailureIsReported()
+    {
+        auto c = readMem("{\"success\":false,\"errors\":[{\"code\":10000,\"message\":\"Authentication error\"}],\"result\":null}");
+        QCOMPARE(c.records.size(), size_t(0));
+        QCOMPARE(c.diags.size(), size_t(1));
+        QVERIFY(c.diags[0].message.find("Authentication error") != std::string::npos);
+    }
+    void sekoiaTestFile()
+    {
+        nlohmann::json t;
+        t["input"]["message"] = kRec1;
+        t["expected"]["message"] = kRec1;
+        auto c = readMem(t.dump(2));
+        QCOMPARE(c.summary.format, InputFormat::SekoiaTest);
+        QCOMPARE(c.records.size(), size_t(1));
+        QCOMPARE(c.records[0], kRec1);
+    }
+    void mixedGoodAndBadKeepsGoodReportsBad()
+    {
+        // line 2 is truncated, line 4 is garbage: the reader hands over every line, the
+        // indexer rejects the bad ones (see tst_store); here: nothing is lost
+        const std::string text = kRec1 + "\n" + "{\"ID\":\"x\",\"When\":" + "\n" + kRec2 + "\nnot json at all\n" + kRec1 + "\n";
+        auto c = readMem(text);
+        QCOMPARE(c.records.size(), size_t(5));
+        QCOMPARE(c.lines, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+    }
+    void prettyTruncatedRecordIsReportedAndNextKept()
+    {
+        const std::string text = "{\n  \"ID\": \"a\",\n  \"When\": \"2023\n{\n  \"ID\": \"b\"\n}\n";
+        auto c = readMem(text);
+        QCOMPARE(c.summary.format, InputFormat::Concatenated);
+        QCOMPARE(c.records.size(), size_t(1));
+        QCOMPARE(c.lines.front(), uint64_t(4));
+        QCOMPARE(c.diags.size(), size_t(1));
+        QCOMPARE(c.diags[0].line, uint64_t(1));
+        QVERIFY(c.diags[0].message.find("incomplete") != std::string::npos);
+    }
+    void truncatedAtEnd()
+    {
+        auto c = readMem("{\n \"ID\": \"a\"\n}\n{\n \"ID\": \"b\",\n");
+        QCOMPARE(c.records.size(), size_t(1));
+        QCOMPARE(c.diags.size(), size_t(1));
+        QCOMPARE(c.diags[0].line, uint64_t(4));
+        QVERIFY(c.diags[0].message.find("input ends inside it") != std::string::npos);
+    }
+    void recordSizeLimit()
+    {
+        ReaderLimits lim;
+        lim.maxRecordBytes = 100;
+        lim.blockBytes = 64; // forces the record across blocks
+        const std::string big = "{\"ID\":\"" + std::string(500, 'x') + "\"}";
+        auto c = readMem(kRec1 + "\n" + big + "\n" + kRec2 + "\n", lim);
+        QCOMPARE(c.records.size(), size_t(2));
+        QCOMPARE(c.records[1], kRec2);
+        QCOMPARE(c.diags.size(), size_t(1));
+        QCOMPARE(c.diags[0].line, uint64_t(2));
+        QVERIFY(c.diags[0].message.find("longer than the limit of 100 bytes") != std::string::npos);
+    }
+    void smallBlocksGiveSameRecords()
+    {
+        const std::string text = testutil::readFile(testutil::dataPath("seed/raw_samples.json"));
+        ReaderLimits lim;
+        lim.blockBytes = 7;
+        auto a = readMem(text, lim);
+        auto b = readMem(text);
+        QCOMPARE(a.records, b.records);
+        QCOMPARE(a.lines, b.lines);
+    }
+    void fileBackedOffsets()
+    {
+        QTemporaryDir dir;
+        const QString p = dir.filePath(QStringLiteral("a.ndjson"));
+        QFile f(p);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        const std::string text = kRec1 + "\n" + kRec2 + "\n";
+        f.write(text.data(), qint64(text.size()));
+        f.close();
+        SourceReader r;
+        std::vector<uint64_t> offsets;
+        auto s = r.read(
+            SourceSpec::file(p.toStdString()),
+            [&](Block &&b) {
+                QVERIFY(b.fileBacked);
+                for (auto &sp : b.spans)
+                    offsets.push_back(b.streamOffset + sp.pos);
+            },
+            [](Diagnostic &&) {});
+        QVERIFY(s.fileBacked);
+        QCOMPARE(offsets, (std::vector<uint64_t>{0, kRec1.size() + 1}));
+    }
+    void missingFile()
+    {
+        auto c = testutil::readAll(SourceSpec::file("/nonexistent/auditlens.log"));
+        QVERIFY(!c.summary.opened);
+        QCOMPARE(c.diags.size(), size_t(1));
+        QVERIFY(c.diags[0].message.find("cannot open") != std::string::npos);
+    }
+    void emptyAndWhitespace()
+    {
+        QCOMPARE(readMem("").records.size(), size_t(0));
+        QCOMPARE(readMem("  \n\n \t").records.size(), size_t(0));
+        QVERIFY(readMem("  \n\n \t").diags.empty());
+    }
+    void compactJsonGoEscapes()
+    {
+        QCOMPARE(compactJson("{ \"a\" : \"x&y <b>\" ,\n \"c\": [1, 2] }"),
+                 std::string("{\"a\":\"x\\u0026y \\u003cb\\u003e\",\"c\":[1,2]}"));
+        QCOMPARE(compactJson("{\"s\":\"keep \\\" and \\\\ and spaces\"}"), std::string("{\"s\":\"keep \\\" and \\\\ and spaces\"}"));
+    }
+};
+
+QTEST_APPLESS_MAIN(TstReader)
+#include "tst_reader.moc"

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+#include "store/eventstore.h"
+#include "testutil.h"
+
+#include <QTemporaryDir>
+
+#include <thread>
+
+using namespace auditlens;
+
+namespace {
+
+std::string v1(const std::string &id, const std::string &email, const std::string &actorId, const std::string &action,
+               const std::string &rtype, const std::string &when, bool ok = true)
+{
+    std::string r = "{\"ActionResult\":" + std::string(ok ? "true" : "false") + ",\"ActionType\":\"" + action + "\",";
+    if (!email.empty())
+        r += "\"ActorEmail\":\"" + email + "\",";
+    r += "\"ActorID\":\"" + actorId + "\",\"ActorIP\":\"::ffff:10.0.0.1\",\"ActorType\":\"user\",\"ID\":\"" + id
+         + "\",\"Interface\":\"UI\",\"Metadata\":{},\"NewValue\":{\"a\":1},\"OldValue\":null,\"OwnerID\":\"own1\",\"ResourceID\":\"r\",\"ResourceType\":\""
+         + rtype + "\",\"When\":" + when + "}";
+    return r;
+}
+
+std::string v2(const std::string &id, const std::string &email, const std::string &action, const std::string &result,
+               const std::string &ts)
+{
+    return "{\"AccountID\":\"acc2\",\"ActionResult\":\"" + result + "\",\"ActionTimestamp\":" + ts + ",\"ActionType\":\"" + action
+           + "\",\"ActorContext\":\"api_token\",\"ActorEmail\":\"" + email + "\",\"ActorIPAddress\":\"2001:db8::7\",\"ActorType\":\"user\",\"AuditLogID\":\""
+           + id + "\",\"ResourceType\":\"member\"}";
+}
+
+struct Loaded
+{
+    std::unique_ptr<EventStore> store = std::make_unique<EventStore>();
+    std::vector<Diagnostic> diags;
+    ReadSummary summary;
+};
+
+Loaded load(const std::string &text, unsigned threads = 2, size_t blockBytes = 8u << 20)
+{
+    Loaded l;
+    EventStore::LoadOptions o;
+    o.threads = threads;
+    o.limits.blockBytes = blockBytes;
+    l.summary = l.store->load(SourceSpec::memory("mem", text), o, [&](const Diagnostic &d) { l.diags.push_back(d); });
+    return l;
+}
+
+std::vector<std::string> values(const Snapshot &s, Column c)
+{
+    std::vector<std::string> out;
+    for (size_t i = 0; i < s.size(); ++i)
+        out.push_back(s.value(i, c));
+    return out;
+}
+
+} // namespace
+
+class TstStore : public QObject
+{
+    Q_OBJECT
+private slots:
+    void columnsFromV1AndV2()
+    {
+        const std::string text = v1("1", "a@x.io", "u1", "login", "account", "\"2023-02-24T16:32:38Z\"") + "\n"
+                                  + v1("2", "", "u2", "logout", "zone", "1677256358") + "\n"
+                                  + v2("3", "b@x.io", "create", "failure", "1717236000000000000") + "\n"
+                                  + v2("4", "b@x.io", "update", "success", "\"2024-06-01T10:00:00.123456789Z\"") + "\n";
+        auto l = load(text);
+        QVERIFY(l.diags.empty());
+        const Snapshot s = l.store->snapshot();
+        QCOMPARE(s.size(), size_t(4));
+        QCOMPARE(values(s, Column::Actor), (std::vector<std::string>{"a@x.io", "u2", "b@x.io", "b@x.io"}));
+        QCOMPARE(values(s, Column::Action), (std::vector<std::string>{"login", "logout", "create", "update"}));
+        QCOMPARE(values(s, Column::Account), (std::vector<std::string>{"own1", "own1", "acc2", "acc2"}));
+        QCOMPARE(values(s, Column::SourceIp), (std::vector<std::string>{"::ffff:10.0.0.1", "::ffff:10.0.0.1", "2001:db8::7", "2001:db8::7"}));
+        QCOMPARE(values(s, Column::Interface), (std::vector<std::string>{"UI", "UI", "api_token", "api_token"}));
+        QCOMPARE(s.schema(0), Schema::V1);
+        QCOMPARE(s.schema(2), Schema::V2);
+        QCOMPARE(s.result(0), Result::Success);
+        QCOMPARE(s.result(2), Result::Failure);
+        QCOMPARE(s.result(3), Result::Success);
+        QCOMPARE(s.time(0), int64_t(1677256358) * 1000000000);
+        QCOMPARE(s.time(1), int64_t(1677256358) * 1000000000);
+        QCOMPARE(s.time(2), int64_t(1717236000) * 1000000000);
+        QCOMPARE(s.time(3), int64_t(1717236000) * 1000000000 + 123456789);
+        QCOMPARE(s.dict(Column::Actor).size(), size_t(4)); // "", a@x.io, u2, b@x.io
+    }
+
+    void badRecordsRejectedWithLines()
+    {
+        const std::string good = v1("1", "a@x.io", "u1", "login", "account", "1677256358");
+        const std::string text = good + "\n" + "{\"ID\":\"x\",\"When\":" + "\n" + good + "\n" + "[1,2]\n" + "{\"a\":1}}garbage"
+                                 + "\n" + good + "\n" + "{\"When\":\"not a time\",\"ID\":\"z\"}" + "\n";
+        auto l = load(text);
+        const Snapshot s = l.store->snapshot();
+        QCOMPARE(s.size(), size_t(4)); // three good + the one with an unreadable time (kept, warned)
+        std::vector<uint64_t> errLines, warnLines;
+        for (const auto &d : l.diags)
+            (d.severity == Diagnostic::Severity::Error ? errLines : warnLines).push_back(d.line);
+        QCOMPARE(errLines, (std::vector<uint64_t>{2, 4, 5}));
+        QCOMPARE(warnLines, (std::vector<uint64_t>{7}));
+        QCOMPARE(l.store->rejectedCount(), size_t(3));
+        QVERIFY(l.diags[1].message.find("expected an object") != std::string::npos);
+        QCOMPARE(s.time(3), kNoTime);
+    }
+
+    void depthLimit()
+    {
+        std::string deep = "{\"ID\":\"d\",\"X\":";
+        for (int i = 0; i < 300; ++i)
+            deep += "[";
+        for (int i = 0; i < 300; ++i)
+            deep += "]";
+        deep += "}";
+        auto l = load(deep + "\n" + v1("1", "a", "u", "x", "t", "1") + "\n");
+        QCOMPARE(l.store->snapshot().size(), size_t(1));
+        QCOMPARE(l.diags.size(), size_t(1));
+        QVERIFY(l.diags[0].message.find("deeper than the limit of 128") != std::string::npos);
+    }
+
+    void filters()
+    {
+        std::string text;
+        for (int i = 0; i < 30; ++i)
+            text += v1(std::to_string(i), i % 3 == 0 ? "alice@x.io" : "bob@x.io", "u", i % 2 ? "login" : "delete",
+                       i % 5 == 0 ? "zone" : "account", std::to_string(1600000000 + i), i != 7)
+                    + "\n";
+        auto l = load(text, 2, 300); // many small segments
+        const Snapshot s = l.store->snapshot();
+        QCOMPARE(s.size(), size_t(30));
+        QVERIFY(s.segments().size() > 3);
+        const uint32_t alice = *s.dict(Column::Actor).find("alice@x.io");
+        const uint32_t login = *s.dict(Column::Action).find("login");
+        const uint32_t zone = *s.dict(Column::ResourceType).find("zone");
+
+        Filter f;
+        f.include[size_t(Column::Actor)] = {alice};
+        QCOMPARE(EventStore::filter(s, f).size(), size_t(10));
+        f.include[size_t(Column::Action)] = {login};
+        auto rows = EventStore::filter(s, f);
+        for (uint32_t r : rows) {
+            QCOMPARE(s.value(r, Column::Actor), std::string("alice@x.io"));
+            QCOMPARE(s.value(r, Column::Action), std::string("login"));
+        }
+        QCOMPARE(rows.size(), size_t(5)); // i in {3,9,15,21,27}
+        f.exclude[size_t(Column::ResourceType)] = {zone};
+        QCOMPARE(EventStore::filter(s, f).size(), size_t(4)); // minus 15
+        // facet counts ignore the column's own constraint and honour the others
+        auto actorCounts = EventStore::facetCounts(s, f, Column::Actor);
+        const uint32_t bob = *s.dict(Column::Actor).find("bob@x.io");
+        QCOMPARE(actorCounts[alice], uint64_t(4));
+        uint64_t expectBob = 0;
+        for (int i = 0; i < 30; ++i)
+            expectBob += (i % 3 != 0 && i % 2 == 1 && i % 5 != 0) ? 1 : 0;
+        QCOMPARE(expectBob, uint64_t(8));
+        QCOMPARE(actorCounts[bob], expectBob);
+
+        Filter t;
+        t.from = int64_t(1600000010) * 1000000000;
+        t.to = int64_t(1600000019) * 1000000000;
+        QCOMPARE(EventStore::filter(s, t).size(), size_t(10));
+        Filter r;
+        r.result = Result::Failure;
+        auto failed = EventStore::filter(s, r);
+        QCOMPARE(failed.size(), size_t(1));
+        QCOMPARE(s.line(failed[0]), uint64_t(8));
+        Filter txt;
+        txt.text = "ALICE@X";
+        QCOMPARE(EventStore::filter(s, txt).size(), size_t(10));
+        txt.text = "\"ID\":\"17\"";
+        QCOMPARE(EventStore::filter(s, txt).size(), size_t(1));
+
+        auto top = EventStore::top(EventStore::counts(s, EventStore::filter(s, Filter{}), Column::Actor), 1);
+        QCOMPARE(top.size(), size_t(1));
+        QCOMPARE(top[0].first, bob);
+        QCOMPARE(top[0].second, uint64_t(20));
+    }
+
+    void fileBackedRawIsReReadFromFile()
+    {
+        QTemporaryDir dir;
+        const QString p = dir.filePath(QStringLiteral("a.log"));
+        QFile f(p);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        const std::string r1 = v1("1", "a@x.io", "u1", "login", "account", "1");
+        const std::string r2 = v1("2", "b@x.io", "u1", "login", "account", "2");
+        const std::string text = r1 + "\n\n" + r2 + "\n";
+        f.write(text.data(), qint64(text.size()));
+        f.close();
+        EventStore store;
+        const auto sum = store.load(SourceSpec::file(p.toStdString()), {});
+        QVERIFY(sum.fileBacked);
+        const Snapshot s = store.snapshot();
+        QCOMPARE(s.size(), size_t(2));
+        QVERIFY(s.segments()[0]->fileBacked);
+        QVERIFY(!s.segments()[0]->memory); // raw bytes are not kept in memory
+        QCOMPARE(s.raw(0), r1);
+        QCOMPARE(s.raw(1), r2);
+        QCOMPARE(s.line(1), uint64_t(3));
+        Filter t;
+        t.text = "b@x.io";
+        QCOMPARE(EventStore::filter(s, t), (std::vector<uint32_t>{1}));
+    }
+
+    void snapshotsStayConsistentWhileAppending()
+    {
+        EventStore store;
+        std::string batch;
+        for (int i = 0; i < 200; ++i)
+            batch += v1(std::to_string(i), "a@x.io", "u", "login", "account", std::to_string(1600000000 + i)) + "\n";
+        std::atomic<bool> done{false};
+        std::thread writer([&] {
+            for (int k = 0; k < 50; ++k)
+                store.appendBytes("live", batch, {});
+            done = true;
+        });
+        size_t lastSize = 0;
+        int checks = 0;
+        while (!done || checks == 0) {
+            const Snapshot s = store.snapshot();
+            QVERIFY(s.size() >= lastSize);
+            QCOMPARE(s.size() % 200, size_t(0)); // whole batches only... per segment, batches are one block
+            const auto rows = EventStore::filter(s, Filter{});
+            QCOMPARE(rows.size(), s.size());
+            for (size_t i = 0; i < s.size(); i += 97)
+                QCOMPARE(s.value(i, Column::Action), std::string("login"));
+            lastSize = s.size();
+            ++checks;
+        }
+        writer.join();
+        QCOMPARE(store.snapshot().size(), size_t(200 * 50));
+    }
+
+    void threadsGiveSameResult()
+    {
+        std::string text;
+        for (int i = 0; i < 5000; ++i)
+            text += v1(std::to_string(i), "user" + std::to_string(i % 37) + "@x.io", "u", "act" + std::to_string(i % 11), "t",
+                       std::to_string(1600000000 + i))
+                    + "\n";
+        auto a = load(text, 1, 4096);
+        auto b = load(text, 4, 4096);
+        const Snapshot sa = a.store->snapshot(), sb = b.store->snapshot();
+        QCOMPARE(sa.size(), sb.size());
+        for (size_t i = 0; i < sa.size(); i += 13) {
+            QCOMPARE(sa.value(i, Column::Actor), sb.value(i, Column::Actor));
+            QCOMPARE(sa.time(i), sb.time(i));
+            QCOMPARE(sa.line(i), uint64_t(i + 1));
+        }
+    }
+};
+
+QTEST_APPLESS_MAIN(TstStore)
+#include "tst_store.moc"
