@@ -23,39 +23,74 @@ namespace auditlens::intake {
 // ------------------------------------------------------------------------------------------
 // Paths
 
+namespace {
+Json::iterator findKey(Json &obj, std::string_view key)
+{
+    for (auto it = obj.begin(); it != obj.end(); ++it)
+        if (it.key() == key)
+            return it;
+    return obj.end();
+}
+Json::const_iterator findKey(const Json &obj, std::string_view key)
+{
+    for (auto it = obj.begin(); it != obj.end(); ++it)
+        if (it.key() == key)
+            return it;
+    return obj.end();
+}
+} // namespace
+
 void setPath(Json &root, const std::string &path, Json value)
 {
     Json *cur = &root;
-    size_t start = 0;
+    std::string_view rest(path);
     for (;;) {
-        const size_t dot = path.find('.', start);
-        const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        const size_t dot = rest.find('.');
+        const std::string_view key = rest.substr(0, dot);
         if (!cur->is_object())
             *cur = Json::object();
-        if (dot == std::string::npos) {
-            (*cur)[key] = std::move(value);
+        auto it = findKey(*cur, key);
+        if (dot == std::string_view::npos) {
+            if (it != cur->end()) {
+                it.value() = std::move(value);
+            } else {
+                auto &obj = cur->get_ref<Json::object_t &>();
+                if (obj.size() == obj.capacity())
+                    obj.reserve(obj.size() * 2 + 8);
+                cur->emplace(std::string(key), std::move(value));
+            }
             return;
         }
-        cur = &(*cur)[key];
-        start = dot + 1;
+        if (it == cur->end()) {
+            // ordered_map's elements have a const key, so a reallocation copies whole subtrees:
+            // keep room to grow
+            auto &obj = cur->get_ref<Json::object_t &>();
+            if (obj.size() == obj.capacity())
+                obj.reserve(obj.size() * 2 + 8);
+            Json child = Json::object();
+            child.get_ref<Json::object_t &>().reserve(8);
+            it = cur->emplace(std::string(key), std::move(child)).first;
+        }
+        cur = &it.value();
+        rest = rest.substr(dot + 1);
     }
 }
 
 const Json *findPath(const Json &root, const std::string &path)
 {
     const Json *cur = &root;
-    size_t start = 0;
+    std::string_view rest(path);
     for (;;) {
         if (!cur->is_object())
             return nullptr;
-        const size_t dot = path.find('.', start);
-        auto it = cur->find(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+        const size_t dot = rest.find('.');
+        auto it = findKey(*cur, rest.substr(0, dot));
         if (it == cur->end())
             return nullptr;
         cur = &*it;
-        if (dot == std::string::npos)
+        if (dot == std::string_view::npos)
             return cur;
-        start = dot + 1;
+        rest = rest.substr(dot + 1);
     }
 }
 
@@ -89,6 +124,33 @@ void leafPaths(const Json &v, const std::string &prefix, std::vector<std::string
 // Typing
 
 namespace {
+
+/// "a.b.c.d" with each part 0-255 and no leading zeros: already canonical.
+bool isCanonicalIpv4(const std::string &s)
+{
+    int parts = 0;
+    size_t i = 0;
+    while (i < s.size()) {
+        size_t j = i;
+        int v = 0;
+        while (j < s.size() && s[j] >= '0' && s[j] <= '9' && j - i < 4) {
+            v = v * 10 + (s[j] - '0');
+            ++j;
+        }
+        const size_t len = j - i;
+        if (len == 0 || len > 3 || v > 255 || (len > 1 && s[i] == '0'))
+            return false;
+        ++parts;
+        if (j == s.size())
+            break;
+        if (s[j] != '.' || parts == 4)
+            return false;
+        i = j + 1;
+        if (i == s.size())
+            return false;
+    }
+    return parts == 4;
+}
 
 bool isEcsDateLike(const FieldInfo &info) { return info.type == "date" || info.type == "datetime"; }
 
@@ -205,6 +267,8 @@ Json typeValue(const Json &v, const FieldInfo &info, std::string *note)
         auto one = [&](const Json &x) -> Json {
             if (!x.is_string())
                 return undefinedValue();
+            if (isCanonicalIpv4(x.get_ref<const std::string &>()))
+                return x;
             const QString s = QString::fromStdString(x.get<std::string>()).trimmed();
             QHostAddress a;
             if (!a.setAddress(s))
@@ -387,6 +451,7 @@ struct Action
     bool hasFilter = false;
     Template filter;
     std::vector<std::pair<std::string, ValueSpec>> sets;
+    std::vector<const FieldInfo *> setInfos; ///< taxonomy entry of each set target, resolved once
     Json dictionary = Json::object();
     std::vector<std::pair<Template, std::string>> mapping; // source expression -> target field
     bool hasFallback = false;
@@ -431,6 +496,8 @@ struct IntakeParser::Impl
     std::map<std::string, Stage> stages;
     std::vector<Json> ignored;
     Taxonomy taxonomy;
+    bool allRawKeys = true;
+    std::vector<std::string> rawKeys;
 };
 
 IntakeParser::IntakeParser() : d(std::make_unique<Impl>()) {}
@@ -439,6 +506,7 @@ const std::string &IntakeParser::name() const { return d->name; }
 const std::string &IntakeParser::label() const { return d->label; }
 const std::vector<std::string> &IntakeParser::warnings() const { return d->warnings; }
 const Taxonomy &IntakeParser::taxonomy() const { return d->taxonomy; }
+const std::vector<std::string> *IntakeParser::usedRawKeys() const { return d->allRawKeys ? nullptr : &d->rawKeys; }
 
 namespace {
 
@@ -452,6 +520,70 @@ std::string readText(const std::string &path, bool &ok)
     QFile f(QString::fromStdString(path));
     ok = f.open(QIODevice::ReadOnly);
     return ok ? f.readAll().toStdString() : std::string();
+}
+
+} // namespace
+
+namespace {
+
+/// Which top-level raw keys can any template observe? Only the layer that json.parse-json
+/// builds from original.message (and the first such entry) is narrowed; anything else that
+/// reads the whole record (original.message used elsewhere, the layer root, dynamic
+/// subscripts) means all keys.
+void computeRawKeys(IntakeParser::Impl &d)
+{
+    d.allRawKeys = true;
+    d.rawKeys.clear();
+    const Entry *json = nullptr;
+    for (const Entry &e : d.pipeline)
+        if (e.external && e.extName == "json.parse-json" && e.inputIsOriginalMessage) {
+            json = &e;
+            break;
+        }
+    if (!json)
+        return;
+    const std::string prefix = json->name + "." + json->outputField;
+    std::vector<std::string> paths;
+    auto addPaths = [&](const Template &t) {
+        for (const auto &p : t.paths())
+            paths.push_back(p);
+    };
+    std::function<void(const ValueSpec &)> addSpec = [&](const ValueSpec &v) {
+        if (v.kind == ValueSpec::Tmpl)
+            addPaths(v.tmpl);
+        for (const ValueSpec &i : v.items)
+            addSpec(i);
+    };
+    for (const Entry &e : d.pipeline) {
+        if (e.hasFilter)
+            addPaths(e.filter);
+        if (e.external && &e != json)
+            addPaths(e.input);
+    }
+    for (const auto &[name, st] : d.stages)
+        for (const Action &a : st.actions) {
+            if (a.hasFilter)
+                addPaths(a.filter);
+            for (const auto &[f, spec] : a.sets)
+                addSpec(spec);
+            for (const auto &[src, target] : a.mapping)
+                addPaths(src);
+            if (a.hasFallback)
+                addSpec(a.fallback);
+        }
+    std::set<std::string> keys;
+    for (const std::string &p : paths) {
+        if (p == "original" || p == "original.message")
+            return; // the raw text itself is read again
+        if (p == json->name || p == prefix)
+            return; // the whole layer
+        if (p.compare(0, prefix.size() + 1, prefix + ".") == 0) {
+            const std::string rest = p.substr(prefix.size() + 1);
+            keys.insert(rest.substr(0, rest.find('.')));
+        }
+    }
+    d.allRawKeys = false;
+    d.rawKeys.assign(keys.begin(), keys.end());
 }
 
 } // namespace
@@ -538,8 +670,10 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
                         const YAML::Node s = an["set"];
                         if (!s.IsMap())
                             throw CompileError("'set' must be a map of field: value", 0);
-                        for (auto f = s.begin(); f != s.end(); ++f)
+                        for (auto f = s.begin(); f != s.end(); ++f) {
                             act.sets.emplace_back(f->first.Scalar(), compileValue(f->second));
+                            act.setInfos.push_back(d.taxonomy.find(f->first.Scalar()));
+                        }
                     } else if (an["translate"] || an["dictionary"] || an["mapping"]) {
                         act.kind = Action::Translate;
                         const YAML::Node dict = an["dictionary"];
@@ -669,6 +803,7 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
         layerNames.insert(e.name);
         d.pipeline.push_back(std::move(e));
     }
+    computeRawKeys(d);
     return p;
 }
 
@@ -741,6 +876,7 @@ namespace {
 struct RunState
 {
     const IntakeParser::Impl *d = nullptr;
+    const std::string *rawMessage = nullptr;
     Json original;
     Json event;
     std::map<std::string, Json> layers;
@@ -754,8 +890,13 @@ struct RunState
     Scope scope()
     {
         return [this](const std::string &name) -> const Json * {
-            if (name == "original")
+            if (name == "original") {
+                if (original.is_null()) {
+                    original = Json::object();
+                    original["message"] = *rawMessage;
+                }
                 return &original;
+            }
             if (name == "final")
                 return &event;
             auto it = layers.find(name);
@@ -822,9 +963,13 @@ struct RunState
     /// Sets `field` to `v` with typing and expansion of undeclared dicts. Returns whether set.
     bool assign(const std::string &field, const Json &v, const FieldProvenance &base)
     {
+        return assign(field, v, base, d->taxonomy.find(field));
+    }
+
+    bool assign(const std::string &field, const Json &v, const FieldProvenance &base, const FieldInfo *info)
+    {
         if (isIgnored(v))
             return false;
-        const auto info = d->taxonomy.find(field);
         if (v.is_object() && (!info || (info->type != "object" && info->type != "nested" && info->type != "flattened"
                                         && info->type != "dict" && info->type != "array"))
             && !(info && (info->type == "keyword" || info->type == "string" || info->type == "text"))) {
@@ -847,53 +992,59 @@ struct RunState
             return true;
         }
         std::string note;
-        Json typed = typeValue(v, *info, &note);
+        Json typed = (info->type == "keyword" && v.is_string()) ? v : typeValue(v, *info, &note);
         if (isIgnored(typed)) {
             if (explain && !note.empty())
                 issues.push_back({base.stage, base.action, field, note});
             return false;
         }
-        setPath(event, field, typed);
+        setPath(event, field, std::move(typed));
         record(field, base, !note.empty(), note);
         return true;
     }
 
-    Json evalValue(const ValueSpec &v)
+    /// Evaluates a value; false (and a reason) when it fails: the field is then left unset.
+    bool evalValue(const ValueSpec &v, Json &out, std::string &err)
     {
         switch (v.kind) {
-        case ValueSpec::Const: return v.constant;
-        case ValueSpec::Tmpl: return v.tmpl.evaluate(scope());
+        case ValueSpec::Const: out = v.constant; return true;
+        case ValueSpec::Tmpl: return v.tmpl.tryEvaluate(scope(), out, err);
         case ValueSpec::List: {
-            Json a = Json::array();
+            out = Json::array();
             for (const ValueSpec &i : v.items) {
-                Json e = evalValue(i);
+                Json e;
+                if (!evalValue(i, e, err))
+                    return false;
                 if (!isUndefined(e))
-                    a.push_back(e);
+                    out.push_back(std::move(e));
             }
-            return a;
+            return true;
         }
         case ValueSpec::Dict: {
-            Json o = Json::object();
+            out = Json::object();
             for (size_t i = 0; i < v.items.size(); ++i) {
-                Json e = evalValue(v.items[i]);
+                Json e;
+                if (!evalValue(v.items[i], e, err))
+                    return false;
                 if (!isUndefined(e) && !e.is_null())
-                    o[v.keys[i]] = e;
+                    out[v.keys[i]] = std::move(e);
             }
-            return o;
+            return true;
         }
         }
-        return undefinedValue();
+        return false;
     }
 
     bool passes(const Template &f, const std::string &stage, int action)
     {
-        try {
-            return truthy(f.evaluate(scope()));
-        } catch (const EvalError &e) {
+        Json v;
+        std::string err;
+        if (!f.tryEvaluate(scope(), v, err)) {
             if (explain)
-                issues.push_back({stage, action, "", std::string("filter failed, counted as false: ") + e.what()});
+                issues.push_back({stage, action, "", "filter failed, counted as false: " + err});
             return false;
         }
+        return truthy(v);
     }
 
     void runAction(const Stage &st, int idx, const Action &a)
@@ -906,16 +1057,24 @@ struct RunState
         switch (a.kind) {
         case Action::Set:
             base.kind = "set";
-            for (const auto &[field, spec] : a.sets) {
+            for (size_t si = 0; si < a.sets.size(); ++si) {
+                const std::string &field = a.sets[si].first;
+                const ValueSpec &spec = a.sets[si].second;
                 try {
-                    Json v = evalValue(spec);
+                    Json v;
+                    std::string err;
+                    if (!evalValue(spec, v, err)) {
+                        if (explain)
+                            issues.push_back({st.name, idx, field, "not set: " + err});
+                        continue;
+                    }
                     if (explain) {
                         base.expression = spec.kind == ValueSpec::Tmpl ? spec.tmpl.source() : spec.text;
                         base.reads.clear();
                         spec.paths(base.reads);
                         base.rawFields = resolveRaw(base.reads);
                     }
-                    assign(field, v, base);
+                    assign(field, v, base, a.setInfos[si]);
                 } catch (const EvalError &e) {
                     if (explain)
                         issues.push_back({st.name, idx, field, std::string("not set: ") + e.what()});
@@ -926,7 +1085,10 @@ struct RunState
             base.kind = "translate";
             for (const auto &[src, target] : a.mapping) {
                 try {
-                    Json key = src.evaluate(scope());
+                    Json key;
+                    std::string kerr;
+                    if (!src.tryEvaluate(scope(), key, kerr))
+                        key = undefinedValue();
                     if (isUndefined(key) || key.is_null()) {
                         const std::string path = src.paths().empty() ? std::string() : src.paths()[0];
                         if (const Json *fv = findPath(event, path))
@@ -944,8 +1106,9 @@ struct RunState
                         if (it != a.dictionary.end())
                             out = *it;
                     }
-                    if (isUndefined(out) && a.hasFallback)
-                        out = evalValue(a.fallback);
+                    std::string err;
+                    if (isUndefined(out) && a.hasFallback && !evalValue(a.fallback, out, err))
+                        out = undefinedValue();
                     if (out.is_string()) {
                         const std::string &s = out.get_ref<const std::string &>();
                         if (!s.empty() && (s[0] == '[' || s[0] == '{')) {
@@ -973,18 +1136,18 @@ struct RunState
     void runExternal(const Entry &e, const Json *parsed)
     {
         Json input;
-        try {
-            input = e.input.evaluate(scope());
-        } catch (const EvalError &err) {
+        std::string ierr;
+        const bool preParsed = parsed && e.extName == "json.parse-json" && e.inputIsOriginalMessage;
+        if (!preParsed && !e.input.tryEvaluate(scope(), input, ierr)) {
             if (explain)
-                issues.push_back({e.name, -1, "", std::string("input_field failed: ") + err.what()});
+                issues.push_back({e.name, -1, "", "input_field failed: " + ierr});
             layers.erase(e.name);
             return;
         }
         const std::string prefix = e.name + "." + e.outputField;
         if (e.extName == "json.parse-json") {
             Json out;
-            if (parsed && e.inputIsOriginalMessage)
+            if (preParsed)
                 out = *parsed;
             else if (input.is_string()) {
                 out = Json::parse(input.get<std::string>(), nullptr, false);
@@ -1054,11 +1217,13 @@ struct RunState
             for (const char *what : {"domain", "ip"}) {
                 const Json *v = findPath(event, s + "." + what);
                 if (v && !isIgnored(*v)) {
-                    FieldProvenance p = provFrom({s + "." + what});
-                    p.note = std::string("address from ") + s + "." + what;
                     const Json copy = *v;
                     setPath(event, s + ".address", copy);
-                    record(s + ".address", p, false, p.note);
+                    if (explain) {
+                        FieldProvenance p = provFrom({s + "." + what});
+                        p.note = std::string("address from ") + s + "." + what;
+                        record(s + ".address", p, false, p.note);
+                    }
                     break;
                 }
             }
@@ -1070,6 +1235,8 @@ struct RunState
             for (const std::string &f : fields) {
                 const Json *v = findPath(event, f);
                 if (!v)
+                    continue;
+                if (!explain && v->is_null())
                     continue;
                 auto addOne = [&](const Json &x) {
                     if (isIgnored(x))
@@ -1090,6 +1257,8 @@ struct RunState
             prov.erase(target);
             if (!vals.empty()) {
                 setPath(event, target, vals);
+                if (!explain)
+                    return;
                 FieldProvenance p = provFrom(used);
                 record(target, p, false, "collected from " + [&] {
                     std::string s;
@@ -1099,25 +1268,36 @@ struct RunState
                 }());
             }
         };
-        std::vector<std::string> ipFields;
-        for (const char *side : {"source", "destination", "client", "server", "host", "observer"}) {
-            ipFields.push_back(std::string(side) + ".ip");
-            ipFields.push_back(std::string(side) + ".nat.ip");
-        }
-        ipFields.push_back("dns.resolved_ip");
+        static const std::vector<std::string> ipFields = [] {
+            std::vector<std::string> v;
+            for (const char *side : {"source", "destination", "client", "server", "host", "observer"}) {
+                v.push_back(std::string(side) + ".ip");
+                v.push_back(std::string(side) + ".nat.ip");
+            }
+            v.push_back("dns.resolved_ip");
+            return v;
+        }();
         collect(ipFields, "related.ip");
-        std::vector<std::string> hostFields = {"host.hostname", "observer.hostname", "source.domain", "destination.domain",
-                                               "client.domain", "server.domain", "dns.question.name"};
-        if (prov.count("url.domain") || findPath(event, "url.domain"))
-            hostFields.push_back("url.domain");
-        collect(hostFields, "related.hosts");
-        collect({"user.name", "source.user.name", "destination.user.name", "client.user.name", "server.user.name",
-                 "user.target.name", "file.owner"},
-                "related.user");
-        std::vector<std::string> hashFields;
-        for (const char *o : {"file", "process", "process.parent", "dll", "tls.server"})
-            for (const char *h : {"md5", "sha1", "sha256", "sha384", "sha512", "ssdeep", "tlsh"})
-                hashFields.push_back(std::string(o) + ".hash." + h);
+        static const std::vector<std::string> hostBase = {"host.hostname", "observer.hostname", "source.domain",
+                                                          "destination.domain", "client.domain", "server.domain",
+                                                          "dns.question.name"};
+        static const std::vector<std::string> hostWithUrl = [] {
+            std::vector<std::string> v = hostBase;
+            v.push_back("url.domain");
+            return v;
+        }();
+        collect(prov.count("url.domain") || findPath(event, "url.domain") ? hostWithUrl : hostBase, "related.hosts");
+        static const std::vector<std::string> userFields = {"user.name", "source.user.name", "destination.user.name",
+                                                            "client.user.name", "server.user.name", "user.target.name",
+                                                            "file.owner"};
+        collect(userFields, "related.user");
+        static const std::vector<std::string> hashFields = [] {
+            std::vector<std::string> v;
+            for (const char *o : {"file", "process", "process.parent", "dll", "tls.server"})
+                for (const char *h : {"md5", "sha1", "sha256", "sha384", "sha512", "ssdeep", "tlsh"})
+                    v.push_back(std::string(o) + ".hash." + h);
+            return v;
+        }();
         collect(hashFields, "related.hash");
         if (const Json *outcome = findPath(event, "action.outcome")) {
             const Json copy = *outcome;
@@ -1142,9 +1322,11 @@ NormalizeResult IntakeParser::run(const std::string &raw, bool explain, const Js
     RunState st;
     st.d = d.get();
     st.explain = explain;
-    st.original = Json::object();
-    st.original["message"] = raw;
-    st.event = st.original;
+    st.rawMessage = &raw;
+    st.original = Json(); // built on first use (most parsers read original.message once, through json.parse-json)
+    st.event = Json::object();
+    st.event.get_ref<Json::object_t &>().reserve(32);
+    st.event["message"] = raw;
     if (explain) {
         FieldProvenance p;
         p.stage = "input";

@@ -61,6 +61,10 @@ public:
     /// parsed as JSON (saves json.parse-json the work).
     NormalizeResult run(const std::string &raw, bool explain = false, const Json *parsed = nullptr) const;
 
+    /// The top-level keys of the raw record that the parser can observe (nullptr: all of
+    /// them). Lets callers skip building the rest.
+    const std::vector<std::string> *usedRawKeys() const;
+
     const std::string &name() const;
     const std::string &label() const;
     const std::vector<std::string> &warnings() const;

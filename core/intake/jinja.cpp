@@ -2318,6 +2318,88 @@ Template::Template(const std::string &source) : m_source(source)
         src.pop_back();
     m_root = TemplateParser(splitTemplate(src)).parse();
     collectPaths(m_root, m_paths);
+    detectPlainPath();
+}
+
+void Template::detectPlainPath()
+{
+    m_plainPath.clear();
+    if (!m_root || m_root->kids.size() != 1 || m_root->kids[0]->kind != Node::Output)
+        return;
+    std::vector<Seg> segs;
+    NodeP n = m_root->kids[0]->kids[0];
+    for (;;) {
+        if (n->kind == Node::Name) {
+            if (n->name == "loop")
+                return;
+            segs.push_back({n->name, 0, false});
+            break;
+        }
+        if (n->kind == Node::Attr) {
+            segs.push_back({n->name, 0, false});
+            n = n->kids[0];
+            continue;
+        }
+        if (n->kind == Node::Index && n->kids[1] && n->kids[1]->kind == Node::Lit
+            && (n->kids[1]->lit.is_string() || n->kids[1]->lit.is_number_integer())) {
+            const Json &k = n->kids[1]->lit;
+            segs.push_back(k.is_string() ? Seg{k.get<std::string>(), 0, false} : Seg{std::string(), k.get<int64_t>(), true});
+            n = n->kids[0];
+            continue;
+        }
+        return;
+    }
+    m_plainPath.assign(segs.rbegin(), segs.rend());
+}
+
+bool Template::tryEvaluate(const Scope &scope, Json &out, std::string &error) const
+{
+    if (m_plainPath.empty()) {
+        try {
+            out = evaluate(scope);
+            return true;
+        } catch (const EvalError &e) {
+            error = e.what();
+            return false;
+        }
+    }
+    const Json *cur = scope(m_plainPath[0].key);
+    static const Json undef = undefinedValue();
+    if (!cur)
+        cur = &undef;
+    for (size_t i = 1; i < m_plainPath.size(); ++i) {
+        const Seg &s = m_plainPath[i];
+        if (isUndefined(*cur)) {
+            error = "'" + s.key + "' of an undefined value";
+            return false;
+        }
+        const Json *next = &undef;
+        if (cur->is_object() && !s.isIndex) {
+            auto it = cur->find(s.key);
+            if (it != cur->end())
+                next = &*it;
+        } else if (cur->is_array() && s.isIndex) {
+            int64_t k = s.index < 0 ? s.index + int64_t(cur->size()) : s.index;
+            if (k >= 0 && k < int64_t(cur->size()))
+                next = &(*cur)[size_t(k)];
+        } else if (cur->is_object() && s.isIndex) {
+            auto it = cur->find(std::to_string(s.index));
+            if (it != cur->end())
+                next = &*it;
+        }
+        cur = next;
+    }
+    out = *cur;
+    if (out.is_string()) {
+        const std::string &str = out.get_ref<const std::string &>();
+        const size_t a = str.find_first_not_of(" \t\r\n");
+        if (a != std::string::npos && (str[a] == '[' || str[a] == '{' || str[a] == '(' || str.compare(a, 4, "None") == 0)) {
+            Json lit = literalEval(stripStr(str, "", true, true));
+            if (!isUndefined(lit) && (lit.is_array() || lit.is_object() || lit.is_null()))
+                out = std::move(lit);
+        }
+    }
+    return true;
 }
 
 Template compileExpression(const std::string &expr)
@@ -2330,6 +2412,7 @@ Template compileExpression(const std::string &expr)
     t.m_source = "{{" + expr + "}}";
     t.m_root = seq;
     collectPaths(seq, t.m_paths);
+    t.detectPlainPath();
     return t;
 }
 

@@ -53,6 +53,9 @@ public:
     /// Native value for a template that is one `{{ expression }}`; otherwise the rendered text
     /// read back as a Python literal when it is one. Throws EvalError.
     Json evaluate(const Scope &scope) const;
+    /// Like evaluate() but reports failures through `error` instead of throwing (fast path for
+    /// plain variable paths, which are most templates).
+    bool tryEvaluate(const Scope &scope, Json &out, std::string &error) const;
     /// Rendered text. Throws EvalError.
     std::string render(const Scope &scope) const;
 
@@ -66,6 +69,14 @@ private:
     std::string m_source;
     std::shared_ptr<Node> m_root;
     std::vector<std::string> m_paths;
+    struct Seg
+    {
+        std::string key;
+        int64_t index = 0;
+        bool isIndex = false;
+    };
+    std::vector<Seg> m_plainPath; ///< non-empty when the template is `{{ a.b[0].c }}`
+    void detectPlainPath();
 };
 
 /// An expression alone (for bare dotted paths and filters written without braces).

@@ -8,24 +8,22 @@ namespace auditlens::intake {
 
 NormalizedRecord normalizeRecord(const IntakeParser &parser, std::string_view raw, int maxDepth, bool explain)
 {
-    NormalizedRecord out;
     // simdjson needs padding after the bytes
     std::string padded;
     padded.reserve(raw.size() + 64);
     padded.assign(raw);
     padded.append(64, '\0');
-    const IndexedRecord ix = indexRecord(std::string_view(padded.data(), raw.size()), padded.size(), maxDepth);
-    if (!ix.ok) {
-        out.error = ix.error;
-        out.errorAt = ix.errorAt;
+    return normalizeRecordPadded(parser, std::string_view(padded.data(), raw.size()), padded.size(), maxDepth, explain);
+}
+
+NormalizedRecord normalizeRecordPadded(const IntakeParser &parser, std::string_view raw, size_t capacity, int maxDepth,
+                                       bool explain)
+{
+    NormalizedRecord out;
+    Json parsed;
+    if (!parseRecordJson(raw, capacity, maxDepth, parsed, out.error, out.errorAt, parser.usedRawKeys()))
         return out;
-    }
     const std::string message = compactJson(raw);
-    Json parsed = Json::parse(message, nullptr, false);
-    if (parsed.is_discarded()) {
-        out.error = "not valid JSON";
-        return out;
-    }
     out.result = parser.run(message, explain, &parsed);
     out.ok = true;
     return out;

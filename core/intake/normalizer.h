@@ -20,5 +20,8 @@ struct NormalizedRecord
 
 NormalizedRecord normalizeRecord(const IntakeParser &parser, std::string_view raw, int maxDepth = 128,
                                  bool explain = false);
+/// Same, for bytes followed by at least 64 readable bytes (`capacity` counts from raw.data()).
+NormalizedRecord normalizeRecordPadded(const IntakeParser &parser, std::string_view raw, size_t capacity,
+                                       int maxDepth = 128, bool explain = false);
 
 } // namespace auditlens::intake

@@ -86,20 +86,20 @@ const Taxonomy &Taxonomy::builtin() { return builtinData().all; }
 
 void Taxonomy::add(const std::string &name, FieldInfo info) { m_fields[name] = std::move(info); }
 
-std::optional<FieldInfo> Taxonomy::find(const std::string &name) const
+const FieldInfo *Taxonomy::find(const std::string &name) const
 {
     auto it = m_fields.find(name);
     if (it != m_fields.end())
-        return it->second;
-    return m_base ? m_base->find(name) : std::nullopt;
+        return &it->second;
+    return m_base ? m_base->find(name) : nullptr;
 }
 
-std::optional<FieldInfo> Taxonomy::findEcs(const std::string &name) const
+const FieldInfo *Taxonomy::findEcs(const std::string &name) const
 {
     auto it = m_fields.find(name);
     if (it != m_fields.end() && it->second.origin == FieldInfo::Origin::Ecs)
-        return it->second;
-    return m_base ? m_base->findEcs(name) : std::nullopt;
+        return &it->second;
+    return m_base ? m_base->findEcs(name) : nullptr;
 }
 
 bool Taxonomy::hasChildren(const std::string &prefix) const

@@ -30,11 +30,11 @@ public:
     bool addFieldsYaml(const std::string &path, std::string &error);
     void add(const std::string &name, FieldInfo info);
 
-    std::optional<FieldInfo> find(const std::string &name) const;
-    std::optional<FieldInfo> findEcs(const std::string &name) const;
+    const FieldInfo *find(const std::string &name) const;
+    const FieldInfo *findEcs(const std::string &name) const;
     /// True when some declared field starts with `prefix + "."`.
     bool hasChildren(const std::string &prefix) const;
-    bool isDeclared(const std::string &name) const { return find(name).has_value(); }
+    bool isDeclared(const std::string &name) const { return find(name) != nullptr; }
 
     void inheritFrom(const Taxonomy &base) { m_base = &base; }
 

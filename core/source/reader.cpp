@@ -74,6 +74,50 @@ std::string preview(const char *p, size_t n)
     return out;
 }
 
+/// The keys at depth 1 of the first object in `text` (looked at within its first 64 KiB).
+std::vector<std::string> firstObjectKeys(std::string_view text)
+{
+    std::vector<std::string> keys;
+    int depth = 0;
+    int objectDepth = -1; // depth at which the first object's keys live
+    bool expectKey = false;
+    const size_t n = std::min<size_t>(text.size(), 65536);
+    for (size_t i = 0; i < n; ++i) {
+        const char c = text[i];
+        if (c == '"') {
+            size_t j = i + 1;
+            std::string s;
+            while (j < n && text[j] != '"') {
+                if (text[j] == '\\')
+                    ++j;
+                if (j < n)
+                    s += text[j];
+                ++j;
+            }
+            if (expectKey && depth == objectDepth)
+                keys.push_back(s);
+            expectKey = false;
+            i = j;
+            continue;
+        }
+        if (c == '{') {
+            ++depth;
+            if (objectDepth < 0)
+                objectDepth = depth;
+            expectKey = depth == objectDepth;
+        } else if (c == '[') {
+            ++depth;
+        } else if (c == '}' || c == ']') {
+            if (depth == objectDepth && c == '}')
+                break;
+            --depth;
+        } else if (c == ',') {
+            expectKey = depth == objectDepth;
+        }
+    }
+    return keys;
+}
+
 /// Splits a decompressed stream into records. Holds the bytes not yet handed over (`carry`)
 /// and restarts its scan at the start of the carry for every new chunk, so it never needs to
 /// remember the inside of a half-read value.
@@ -157,10 +201,11 @@ private:
         } else {
             m_mode = InputFormat::Ndjson; // not JSON at the start: go line by line, report each
         }
-        // An envelope or a Sekoia test file announces itself in its first keys.
-        const std::string_view head(m_carry.data() + i, std::min<size_t>(m_carry.size() - i, 4096));
-        if (head.find("\"result\"") != std::string_view::npos || head.find("\"success\"") != std::string_view::npos
-            || head.find("\"input\"") != std::string_view::npos)
+        // An envelope or a Sekoia test file announces itself in the top-level keys of its first
+        // object (of the first array element for a JSON array).
+        const std::vector<std::string> keys = firstObjectKeys(std::string_view(m_carry).substr(i));
+        auto has = [&](const char *k) { return std::find(keys.begin(), keys.end(), k) != keys.end(); };
+        if ((has("result") && (has("success") || has("errors") || has("result_info"))) || has("input"))
             m_expand = true;
         m_reported = m_mode;
     }
@@ -733,40 +778,89 @@ bool expandSekoiaTest(const std::string &doc, std::vector<std::string> &records,
 
 std::string compactJson(std::string_view json)
 {
-    std::string out;
-    out.reserve(json.size());
+    // escapes (6 bytes for 1 to 3) are rare: size for the input, grow when needed
+    std::string out(json.size() + 64, '\0');
+    char *o = out.data();
+    const char *p = json.data();
+    const char *end = p + json.size();
     bool inStr = false;
-    for (size_t i = 0; i < json.size(); ++i) {
-        const unsigned char c = static_cast<unsigned char>(json[i]);
-        if (inStr) {
-            if (c == '\\' && i + 1 < json.size()) {
-                out += json[i];
-                out += json[++i];
+    while (p < end) {
+        if (size_t(out.data() + out.size() - o) < 8) {
+            const size_t used = size_t(o - out.data());
+            out.resize(out.size() * 2);
+            o = out.data() + used;
+        }
+        const unsigned char c = static_cast<unsigned char>(*p);
+        if (!inStr) {
+            ++p;
+            if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
                 continue;
-            }
-            if (c == '"')
-                inStr = false;
-            if (c == '<')
-                out += "\\u003c";
-            else if (c == '>')
-                out += "\\u003e";
-            else if (c == '&')
-                out += "\\u0026";
-            else if (c == 0xE2 && i + 2 < json.size() && static_cast<unsigned char>(json[i + 1]) == 0x80
-                     && (static_cast<unsigned char>(json[i + 2]) == 0xA8 || static_cast<unsigned char>(json[i + 2]) == 0xA9)) {
-                out += static_cast<unsigned char>(json[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
-                i += 2;
-            } else
-                out += char(c);
+            *o++ = char(c);
+            inStr = c == '"';
             continue;
         }
-        if (c == '"')
-            inStr = true;
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-            continue;
-        out += char(c);
+        if (c == '"') {
+            *o++ = '"';
+            ++p;
+            inStr = false;
+        } else if (c == '\\') {
+            *o++ = *p++;
+            if (p < end)
+                *o++ = *p++;
+        } else if (c == '<' || c == '>' || c == '&') {
+            std::memcpy(o, c == '<' ? "\\u003c" : c == '>' ? "\\u003e" : "\\u0026", 6);
+            o += 6;
+            ++p;
+        } else if (c == 0xE2 && end - p >= 3 && static_cast<unsigned char>(p[1]) == 0x80
+                   && (static_cast<unsigned char>(p[2]) == 0xA8 || static_cast<unsigned char>(p[2]) == 0xA9)) {
+            std::memcpy(o, static_cast<unsigned char>(p[2]) == 0xA8 ? "\\u2028" : "\\u2029", 6);
+            o += 6;
+            p += 3;
+        } else {
+            *o++ = *p++;
+        }
     }
+    out.resize(size_t(o - out.data()));
     return out;
+}
+
+void appendJsonString(std::string &out, std::string_view s)
+{
+    size_t extra = 2;
+    for (const char ch : s) {
+        const unsigned char c = static_cast<unsigned char>(ch);
+        extra += c == '"' || c == '\\' ? 1 : c < 0x20 ? 5 : 0;
+    }
+    const size_t start = out.size();
+    out.resize(start + s.size() + extra);
+    char *o = out.data() + start;
+    *o++ = '"';
+    static const char hex[] = "0123456789abcdef";
+    for (const char ch : s) {
+        const unsigned char c = static_cast<unsigned char>(ch);
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = char(c);
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        default:
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o++ = '"';
+    out.resize(size_t(o - out.data()));
 }
 
 } // namespace auditlens

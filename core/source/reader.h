@@ -17,7 +17,7 @@ struct ReaderLimits
 {
     size_t maxRecordBytes = 64u << 20; ///< a longer record is reported and skipped
     int maxDepth = 128;                ///< deeper nesting is reported as an error
-    size_t blockBytes = 8u << 20;      ///< read granularity (and parallel work unit)
+    size_t blockBytes = 4u << 20;      ///< read granularity (and parallel work unit)
 };
 
 /// How the bytes of a source are laid out, decided by looking at them (never by name).
@@ -109,5 +109,8 @@ bool expandSekoiaTest(const std::string &doc, std::vector<std::string> &records,
 /// Compact JSON text (whitespace outside strings removed) with Go's encoder escaping of
 /// `<`, `>`, `&`, U+2028 and U+2029, i.e. the bytes Cloudflare's Logpush would send.
 std::string compactJson(std::string_view json);
+
+/// Appends `s` (valid UTF-8) as a JSON string literal, escaped as nlohmann::json::dump does.
+void appendJsonString(std::string &out, std::string_view s);
 
 } // namespace auditlens

@@ -43,47 +43,90 @@ const char *schemaName(Schema s)
 
 StringDict::StringDict()
 {
-    m_strings.emplace_back();
-    m_index.emplace(std::string_view(m_strings.back()), 0);
+    m_offsets = {0, 0}; // id 0: ""
+    m_table.assign(1024, 0);
+    const size_t h = std::hash<std::string_view>{}(std::string_view());
+    m_table[h & (m_table.size() - 1)] = 1;
+}
+
+std::string_view StringDict::viewLocked(uint32_t id) const
+{
+    return std::string_view(m_arena.data() + m_offsets[id], size_t(m_offsets[id + 1] - m_offsets[id]));
+}
+
+uint32_t StringDict::findLocked(std::string_view s, size_t hash) const
+{
+    const size_t mask = m_table.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        const uint32_t slot = m_table[i];
+        if (slot == 0)
+            return UINT32_MAX;
+        if (viewLocked(slot - 1) == s)
+            return slot - 1;
+    }
+}
+
+void StringDict::growLocked()
+{
+    std::vector<uint32_t> table(m_table.size() * 2, 0);
+    const size_t mask = table.size() - 1;
+    const size_t n = m_offsets.size() - 1;
+    for (uint32_t id = 0; id < n; ++id) {
+        size_t i = std::hash<std::string_view>{}(viewLocked(id)) & mask;
+        while (table[i])
+            i = (i + 1) & mask;
+        table[i] = id + 1;
+    }
+    m_table.swap(table);
 }
 
 uint32_t StringDict::intern(std::string_view s)
 {
+    const size_t h = std::hash<std::string_view>{}(s);
     {
         std::shared_lock lock(m_mutex);
-        auto it = m_index.find(s);
-        if (it != m_index.end())
-            return it->second;
+        const uint32_t id = findLocked(s, h);
+        if (id != UINT32_MAX)
+            return id;
     }
     std::unique_lock lock(m_mutex);
-    auto it = m_index.find(s);
-    if (it != m_index.end())
-        return it->second;
-    m_strings.emplace_back(s);
-    const auto id = uint32_t(m_strings.size() - 1);
-    m_index.emplace(std::string_view(m_strings.back()), id);
+    const uint32_t found = findLocked(s, h);
+    if (found != UINT32_MAX)
+        return found;
+    const auto id = uint32_t(m_offsets.size() - 1);
+    m_arena.append(s);
+    m_offsets.push_back(m_arena.size());
+    if ((m_offsets.size() - 1) * 2 > m_table.size())
+        growLocked();
+    else {
+        const size_t mask = m_table.size() - 1;
+        size_t i = h & mask;
+        while (m_table[i])
+            i = (i + 1) & mask;
+        m_table[i] = id + 1;
+    }
     return id;
 }
 
 std::string StringDict::at(uint32_t id) const
 {
     std::shared_lock lock(m_mutex);
-    return id < m_strings.size() ? m_strings[id] : std::string();
+    return id + 1 < m_offsets.size() ? std::string(viewLocked(id)) : std::string();
 }
 
 std::optional<uint32_t> StringDict::find(std::string_view s) const
 {
     std::shared_lock lock(m_mutex);
-    auto it = m_index.find(s);
-    if (it == m_index.end())
+    const uint32_t id = findLocked(s, std::hash<std::string_view>{}(s));
+    if (id == UINT32_MAX)
         return std::nullopt;
-    return it->second;
+    return id;
 }
 
 size_t StringDict::size() const
 {
     std::shared_lock lock(m_mutex);
-    return m_strings.size();
+    return m_offsets.size() - 1;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -189,6 +232,121 @@ struct Walker
             if (auto e = v.is_null().get(isNull))
                 return e;
             return isNull ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+        }
+        }
+        return simdjson::INCORRECT_TYPE;
+    }
+};
+
+/// Builds an ordered JSON value while validating (same rules as the index pass).
+struct Builder
+{
+    int maxDepth;
+    bool tooDeep = false;
+
+    simdjson::error_code build(od::value v, int depth, nlohmann::ordered_json &out)
+    {
+        if (depth > maxDepth) {
+            tooDeep = true;
+            return simdjson::DEPTH_ERROR;
+        }
+        od::json_type t;
+        if (auto e = v.type().get(t))
+            return e;
+        switch (t) {
+        case od::json_type::object: {
+            od::object o;
+            if (auto e = v.get_object().get(o))
+                return e;
+            out = nlohmann::ordered_json::object();
+            // reallocation would deep-copy (ordered_map keys are const): reserve generously
+            out.get_ref<nlohmann::ordered_json::object_t &>().reserve(16);
+            for (auto field : o) {
+                std::string_view k;
+                if (auto e = field.unescaped_key().get(k))
+                    return e;
+                od::value fv;
+                if (auto e = field.value().get(fv))
+                    return e;
+                nlohmann::ordered_json child;
+                if (auto e = build(fv, depth + 1, child))
+                    return e;
+                auto &obj = out.get_ref<nlohmann::ordered_json::object_t &>();
+                if (obj.size() == obj.capacity())
+                    obj.reserve(obj.size() * 2);
+                out[std::string(k)] = std::move(child); // a repeated key keeps the last value
+            }
+            return simdjson::SUCCESS;
+        }
+        case od::json_type::array: {
+            od::array a;
+            if (auto e = v.get_array().get(a))
+                return e;
+            out = nlohmann::ordered_json::array();
+            for (auto el : a) {
+                od::value ev;
+                if (auto e = el.get(ev))
+                    return e;
+                nlohmann::ordered_json child;
+                if (auto e = build(ev, depth + 1, child))
+                    return e;
+                out.push_back(std::move(child));
+            }
+            return simdjson::SUCCESS;
+        }
+        case od::json_type::string: {
+            std::string_view s;
+            if (auto e = v.get_string().get(s))
+                return e;
+            out = std::string(s);
+            return simdjson::SUCCESS;
+        }
+        case od::json_type::number: {
+            od::number n;
+            auto e = v.get_number().get(n);
+            if (e == simdjson::NUMBER_ERROR) {
+                // beyond 64 bits: a double, as other JSON readers do
+                std::string_view tok = v.raw_json_token();
+                std::string text(tok);
+                char *end = nullptr;
+                const double d = std::strtod(text.c_str(), &end);
+                while (end && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
+                    ++end;
+                if (end && *end == '\0' && !text.empty()) {
+                    out = d;
+                    return simdjson::SUCCESS;
+                }
+                return e;
+            }
+            if (e)
+                return e;
+            if (n.is_uint64())
+                out = n.get_uint64();
+            else if (n.is_int64()) {
+                const int64_t x = n.get_int64();
+                if (x >= 0)
+                    out = uint64_t(x);
+                else
+                    out = x;
+            } else
+                out = n.get_double();
+            return simdjson::SUCCESS;
+        }
+        case od::json_type::boolean: {
+            bool b = false;
+            if (auto e = v.get_bool().get(b))
+                return e;
+            out = b;
+            return simdjson::SUCCESS;
+        }
+        case od::json_type::null: {
+            bool isNull = false;
+            if (auto e = v.is_null().get(isNull))
+                return e;
+            if (!isNull)
+                return simdjson::N_ATOM_ERROR;
+            out = nullptr;
+            return simdjson::SUCCESS;
         }
         }
         return simdjson::INCORRECT_TYPE;
@@ -852,6 +1010,118 @@ std::vector<std::pair<uint32_t, uint64_t>> EventStore::top(const std::vector<uin
     if (n && v.size() > n)
         v.resize(n);
     return v;
+}
+
+namespace {
+
+void toJson(simdjson::dom::element e, nlohmann::ordered_json &out)
+{
+    using T = simdjson::dom::element_type;
+    switch (e.type()) {
+    case T::OBJECT: {
+        simdjson::dom::object o;
+        if (e.get_object().get(o))
+            return;
+        out = nlohmann::ordered_json::object();
+        auto &obj = out.get_ref<nlohmann::ordered_json::object_t &>();
+        obj.reserve(o.size());
+        for (auto field : o) {
+            nlohmann::ordered_json child;
+            toJson(field.value, child);
+            out[std::string(field.key)] = std::move(child); // a repeated key keeps the last value
+        }
+        return;
+    }
+    case T::ARRAY: {
+        simdjson::dom::array a;
+        if (e.get_array().get(a))
+            return;
+        out = nlohmann::ordered_json::array();
+        out.get_ref<nlohmann::ordered_json::array_t &>().reserve(a.size());
+        for (auto child : a) {
+            nlohmann::ordered_json c;
+            toJson(child, c);
+            out.push_back(std::move(c));
+        }
+        return;
+    }
+    case T::STRING: out = std::string(e.get_string().value_unsafe()); return;
+    case T::INT64: {
+        const int64_t x = e.get_int64().value_unsafe();
+        if (x >= 0)
+            out = uint64_t(x);
+        else
+            out = x;
+        return;
+    }
+    case T::UINT64: out = e.get_uint64().value_unsafe(); return;
+    case T::DOUBLE: out = e.get_double().value_unsafe(); return;
+    case T::BOOL: out = e.get_bool().value_unsafe(); return;
+    case T::NULL_VALUE: out = nullptr; return;
+    }
+}
+
+size_t domDepth(simdjson::dom::element e, size_t limit, size_t depth = 0)
+{
+    if (depth > limit)
+        return depth;
+    size_t best = depth;
+    if (e.is_object()) {
+        simdjson::dom::object o;
+        if (!e.get_object().get(o))
+            for (auto f : o)
+                best = std::max(best, domDepth(f.value, limit, depth + 1));
+    } else if (e.is_array()) {
+        simdjson::dom::array a;
+        if (!e.get_array().get(a))
+            for (auto c : a)
+                best = std::max(best, domDepth(c, limit, depth + 1));
+    }
+    return best;
+}
+
+} // namespace
+
+bool parseRecordJson(std::string_view json, size_t capacity, int maxDepth, nlohmann::ordered_json &out,
+                     std::string &error, size_t &errorAt, const std::vector<std::string> *keep)
+{
+    // A full parse is fine here (one record on its way to the engine); the index pass of the
+    // store uses the on-demand walker instead.
+    (void)capacity;
+    thread_local simdjson::dom::parser parser(size_t(1) << 30);
+    errorAt = 0;
+    simdjson::dom::element root;
+    const auto err = parser.parse(json.data(), json.size(), false).get(root);
+    if (err || !root.is_object()) {
+        // the index pass words the problem (with its position) the same way everywhere
+        IndexedRecord r = indexRecord(json, capacity, maxDepth);
+        error = r.ok ? std::string("record is not a JSON object") : r.error;
+        errorAt = r.errorAt;
+        return false;
+    }
+    // simdjson's own depth limit is 1024: check ours on deep records only
+    if (json.size() > size_t(maxDepth) && domDepth(root, size_t(maxDepth)) > size_t(maxDepth)) {
+        error = "nesting is deeper than the limit of " + std::to_string(maxDepth) + " levels";
+        return false;
+    }
+    out = nlohmann::ordered_json::object();
+    auto &obj = out.get_ref<nlohmann::ordered_json::object_t &>();
+    obj.reserve(32);
+    simdjson::dom::object rootObj;
+    if (root.get_object().get(rootObj)) {
+        error = "record is not a JSON object";
+        return false;
+    }
+    for (auto field : rootObj) {
+        if (keep && std::find(keep->begin(), keep->end(), field.key) == keep->end())
+            continue;
+        nlohmann::ordered_json child;
+        toJson(field.value, child);
+        if (obj.size() == obj.capacity())
+            obj.reserve(obj.size() * 2);
+        out[std::string(field.key)] = std::move(child);
+    }
+    return true;
 }
 
 } // namespace auditlens

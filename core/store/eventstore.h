@@ -4,6 +4,8 @@
 #include "source/diagnostic.h"
 #include "source/reader.h"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -41,6 +43,8 @@ const char *schemaName(Schema s);
 constexpr int64_t kNoTime = INT64_MIN;
 
 /// Append-only string dictionary; id 0 is the empty string (value absent). Thread-safe.
+/// Compact: the strings live in one arena and the index is an open-addressing table of ids
+/// (about 12 bytes per entry plus the text), so a million distinct IPs stay small.
 class StringDict
 {
 public:
@@ -51,9 +55,14 @@ public:
     size_t size() const;
 
 private:
+    std::string_view viewLocked(uint32_t id) const;
+    uint32_t findLocked(std::string_view s, size_t hash) const;
+    void growLocked();
+
     mutable std::shared_mutex m_mutex;
-    std::deque<std::string> m_strings;
-    std::unordered_map<std::string_view, uint32_t> m_index;
+    std::string m_arena;
+    std::vector<uint64_t> m_offsets; ///< start of string id; m_offsets[size] is the end
+    std::vector<uint32_t> m_table;   ///< id + 1, 0 = empty slot
 };
 
 /// A run of records indexed together. Immutable once published.
@@ -180,5 +189,11 @@ struct IndexedRecord
     std::array<std::string, kColumnCount> values;
 };
 IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth);
+
+/// Parses one record into a JSON value with the same validation and messages as the index
+/// pass (used to normalize records and to show them). `capacity` >= size + 64 (padding).
+/// `keep`, when given, lists the top-level keys to build; the others are validated only.
+bool parseRecordJson(std::string_view json, size_t capacity, int maxDepth, nlohmann::ordered_json &out,
+                     std::string &error, size_t &errorAt, const std::vector<std::string> *keep = nullptr);
 
 } // namespace auditlens

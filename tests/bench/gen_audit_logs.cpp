@@ -88,7 +88,7 @@ std::string value(Rng &r, int depth)
     std::string s = "{\"id\":\"" + uuid(r) + "\",\"name\":\"rule " + std::to_string(r.below(1000)) + "\",\"enabled\":"
                     + (r.below(2) ? "true" : "false") + ",\"precedence\":" + std::to_string(r.below(20000))
                     + ",\"created_at\":\"2023-02-24T16:32:38Z\",\"filters\":[\"dns\",\"http\"]";
-    if (depth < 2)
+    if (depth < 1 && r.below(3) == 0)
         s += ",\"settings\":" + value(r, depth + 1);
     s += ",\"conditions\":[{\"type\":\"traffic\",\"expression\":{\"==\":{\"lhs\":\"net.dst.ip\",\"rhs\":{\"ip\":\"" + ip(r)
          + "\"}}}}],\"description\":\"\"}";

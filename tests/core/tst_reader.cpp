@@ -166,6 +166,16 @@ private slots:
         QCOMPARE(c.records.size(), size_t(1));
         QCOMPARE(c.records[0], kRec1);
     }
+    void recordsMentioningSuccessAreNotEnvelopes()
+    {
+        // a v2 record has "ActionResult":"success" and nested objects with "result" keys: it is a
+        // record, not an API response
+        const std::string v2 = "{\"ActionResult\":\"success\",\"AuditLogID\":\"x\",\"ResourceResponse\":{\"result\":[],\"success\":true}}";
+        auto c = readMem(v2 + "\n" + v2 + "\n");
+        QCOMPARE(c.summary.format, InputFormat::Ndjson);
+        QCOMPARE(c.records.size(), size_t(2));
+        QCOMPARE(c.records[0], v2);
+    }
     void mixedGoodAndBadKeepsGoodReportsBad()
     {
         // line 2 is truncated, line 4 is garbage: the reader hands over every line, the
