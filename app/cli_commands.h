@@ -10,5 +10,6 @@ namespace auditlens::cli {
 /// 2 usage error or nothing could be read.
 int runNormalize(const std::vector<std::string> &args);
 int runStats(const std::vector<std::string> &args);
+int runValidate(const std::vector<std::string> &args);
 
 } // namespace auditlens::cli

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "ecs/validator.h"
 #include "intake/engine.h"
 #include "intake/normalizer.h"
 #include "testutil.h"
@@ -159,6 +160,33 @@ private slots:
         NormalizedRecord b = normalizeRecord(*parser, "[1,2,3]");
         QVERIFY(!b.ok);
         QVERIFY(b.error.find("expected an object") != std::string::npos);
+    }
+
+    void ecsValidation()
+    {
+        const Json e = Json::parse("{\"message\":\"x\",\"event\":{\"category\":[\"netwrk\"],\"type\":\"access\",\"kind\":\"event\"},"
+                                   "\"source\":{\"ip\":\"not-an-ip\",\"port\":\"abc\"},\"related\":{\"ip\":\"1.2.3.4\"},"
+                                   "\"host\":{\"name\":[\"a\",\"b\"]},\"made\":{\"up\":1},\"@timestamp\":\"yesterday\"}");
+        std::map<std::string, std::vector<ecs::Problem::Kind>> got;
+        for (const auto &p : ecs::validate(e, IntakeParser::builtin()->taxonomy()))
+            got[p.field].push_back(p.kind);
+        using K = ecs::Problem::Kind;
+        QCOMPARE(got["event.category"], (std::vector<K>{K::NotAllowed}));
+        QCOMPARE(got["event.type"], (std::vector<K>{K::NotAnArray}));
+        QVERIFY(!got.count("event.kind"));
+        QCOMPARE(got["source.ip"], (std::vector<K>{K::WrongType}));
+        QCOMPARE(got["source.port"], (std::vector<K>{K::WrongType}));
+        QCOMPARE(got["related.ip"], (std::vector<K>{K::NotAnArray}));
+        QCOMPARE(got["host.name"], (std::vector<K>{K::UnexpectedArray}));
+        QCOMPARE(got["made.up"], (std::vector<K>{K::UnknownField}));
+        QCOMPARE(got["@timestamp"], (std::vector<K>{K::WrongType}));
+        QVERIFY(!got.count("message"));
+        // the seed's records are clean
+        auto c = testutil::readMem(testutil::readFile(testutil::dataPath("seed/raw_samples.json")));
+        for (const auto &r : c.records) {
+            auto n = normalizeRecord(*IntakeParser::builtin(), r);
+            QVERIFY(ecs::validate(n.result.event, IntakeParser::builtin()->taxonomy()).empty());
+        }
     }
 
     void malformedParserFilesNameFileAndLine()
