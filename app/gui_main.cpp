@@ -1,12 +1,70 @@
 // SPDX-License-Identifier: MIT
+// auditlens: the desktop workbench.
 #include "mainwindow.h"
+#include "trailmodel.h"
 
 #include <QApplication>
+#include <QCommandLineParser>
+#include <QPixmap>
+#include <QTableView>
+#include <QTimer>
+
+#include <cstdio>
 
 int main(int argc, char **argv)
 {
     QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("Auditlens"));
+    QApplication::setOrganizationName(QStringLiteral("Auditlens"));
+    QApplication::setApplicationVersion(QStringLiteral(AUDITLENS_VERSION));
+
+    QCommandLineParser cli;
+    cli.setApplicationDescription(QStringLiteral("Auditlens: a workbench for Cloudflare audit logs. Without INPUT, "
+                                                 "opens the bundled sample logs."));
+    cli.addHelpOption();
+    cli.addVersionOption();
+    QCommandLineOption shot(QStringLiteral("screenshot"), QStringLiteral("Load, render the main window to FILE.png and exit."),
+                            QStringLiteral("FILE"));
+    QCommandLineOption select(QStringLiteral("select"), QStringLiteral("With --screenshot: select record N (0-based row)."),
+                              QStringLiteral("N"), QStringLiteral("0"));
+    QCommandLineOption parser(QStringLiteral("parser"), QStringLiteral("An intake directory or parser.yml to use."),
+                              QStringLiteral("PATH"));
+    QCommandLineOption size(QStringLiteral("size"), QStringLiteral("With --screenshot: window size WxH (default 1500x950)."),
+                            QStringLiteral("WxH"), QStringLiteral("1500x950"));
+    cli.addOption(shot);
+    cli.addOption(select);
+    cli.addOption(parser);
+    cli.addOption(size);
+    cli.addPositionalArgument(QStringLiteral("INPUT"), QStringLiteral("Audit log files or folders; '-' reads stdin."),
+                              QStringLiteral("[INPUT...]"));
+    cli.process(app);
+
     auditlens::ui::MainWindow w;
+    if (cli.isSet(parser))
+        w.loadParser(cli.value(parser));
+    const QStringList inputs = cli.positionalArguments();
+
+    if (cli.isSet(shot)) {
+        const QStringList wh = cli.value(size).split(QLatin1Char('x'));
+        if (wh.size() == 2)
+            w.resize(wh[0].toInt(), wh[1].toInt());
+        const QString file = cli.value(shot);
+        const int row = cli.value(select).toInt();
+        QObject::connect(&w, &auditlens::ui::MainWindow::loadFinished, &w, [&w, file, row] {
+            QTimer::singleShot(200, &w, [&w, file, row] {
+                w.selectRow(row);
+                QTimer::singleShot(300, &w, [&w, file] {
+                    const bool ok = w.grab().save(file);
+                    std::fprintf(ok ? stdout : stderr, ok ? "wrote %s\n" : "cannot write %s\n", qPrintable(file));
+                    QApplication::exit(ok ? 0 : 1);
+                });
+            });
+        });
+    }
     w.show();
+    if (inputs.isEmpty())
+        w.openSamples();
+    else
+        w.openSources(inputs);
     return app.exec();
 }

@@ -1,15 +1,152 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "intake/engine.h"
+#include "store/eventstore.h"
+
+#include <QFutureWatcher>
 #include <QMainWindow>
+
+#include <atomic>
+#include <memory>
+
+class QComboBox;
+class QDateTimeEdit;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QProgressBar;
+class QSplitter;
+class QTableView;
+class QTabWidget;
+class QToolButton;
+class QTreeWidget;
+class QHBoxLayout;
+class QMenu;
 
 namespace auditlens::ui {
 
+class FacetList;
+class JsonTree;
+class Timeline;
+class TrailModel;
+
+/// The main window: trail, filters, record detail (raw and ECS side by side), changes.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    /// Loads sources ("-" = stdin) in the background; replaces the current trail.
+    void openSources(const QStringList &paths, bool append = false);
+    /// The bundled sample logs.
+    void openSamples();
+    /// Appends pasted / received text as a source.
+    void appendText(const QString &label, const QByteArray &bytes);
+    void loadParser(const QString &path);
+    void useBuiltinParser();
+
+    // For tests and --screenshot
+    bool isLoading() const;
+    TrailModel *trailModel() const { return m_model; }
+    QTableView *table() const { return m_table; }
+    JsonTree *rawTree() const { return m_rawTree; }
+    JsonTree *ecsTree() const { return m_ecsTree; }
+    QTreeWidget *changesView() const { return m_changes; }
+    QListWidget *rejectedList() const { return m_rejected; }
+    QListWidget *diagnosticsList() const { return m_diagnostics; }
+    FacetList *facet(Column c) const;
+    Filter &filter() { return m_filter; }
+    void applyFilter();
+    void selectRow(int row);
+    QString statusText() const;
+    void setTextSearch(const QString &text);
+    void setResultFilter(Result r);
+    void setTimeRange(qint64 fromNs, qint64 toNs);
+    void clearFilters();
+
+signals:
+    void loadFinished();
+
+protected:
+    void closeEvent(QCloseEvent *e) override;
+    void dragEnterEvent(QDragEnterEvent *e) override;
+    void dropEvent(QDropEvent *e) override;
+
+private:
+    void buildUi();
+    void buildMenus();
+    void restoreSettings();
+    void saveSettings();
+    void startLoad(std::vector<SourceSpec> specs, bool append);
+    void refresh(bool keepSelection);
+    void updateFacets();
+    void updateChips();
+    void showRecord(uint32_t storeRow);
+    void clearDetail();
+    void linkFromEcs(const QString &path);
+    void linkFromRaw(const QString &path);
+    void addRecent(const QStringList &paths);
+    void rebuildRecentMenu();
+    void copySelected(bool ecs);
+    void pasteRecords();
+    void reload();
+    void about();
+    void showRejected();
+    void tableContextMenu(const QPoint &pos);
+    QStringList expandPaths(const QStringList &paths) const;
+
+    std::shared_ptr<EventStore> m_store;
+    std::shared_ptr<const intake::IntakeParser> m_parser;
+    QString m_parserPath;
+    Filter m_filter;
+    QStringList m_sources;
+    std::vector<std::pair<std::string, std::string>> m_memorySources; ///< label, bytes (paste, stdin)
+
+    TrailModel *m_model = nullptr;
+    QTableView *m_table = nullptr;
+    Timeline *m_timeline = nullptr;
+    FacetList *m_facets[3] = {nullptr, nullptr, nullptr};
+    QComboBox *m_resultBox = nullptr;
+    QLineEdit *m_search = nullptr;
+    QDateTimeEdit *m_from = nullptr;
+    QDateTimeEdit *m_to = nullptr;
+    QWidget *m_chipBar = nullptr;
+    QHBoxLayout *m_chipLayout = nullptr;
+    JsonTree *m_rawTree = nullptr;
+    JsonTree *m_ecsTree = nullptr;
+    QLineEdit *m_rawSearch = nullptr;
+    QLineEdit *m_ecsSearch = nullptr;
+    QLabel *m_linkInfo = nullptr;
+    QListWidget *m_diagnostics = nullptr;
+    QTreeWidget *m_changes = nullptr;
+    QLabel *m_changesLabel = nullptr;
+    QListWidget *m_rejected = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    QSplitter *m_mainSplit = nullptr;
+    QSplitter *m_detailSplit = nullptr;
+    QSplitter *m_sideSplit = nullptr;
+    QLabel *m_statusLabel = nullptr;
+    QToolButton *m_rejectedButton = nullptr;
+    QLabel *m_parserLabel = nullptr;
+    QProgressBar *m_progress = nullptr;
+    QToolButton *m_cancel = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QAction *m_localTime = nullptr;
+
+    QFutureWatcher<void> m_watcher;
+    std::shared_ptr<std::atomic<bool>> m_cancelFlag;
+    std::shared_ptr<std::atomic<uint64_t>> m_progressBytes;
+    uint64_t m_totalBytes = 0;
+    QTimer *m_liveTimer = nullptr;
+    size_t m_shownRows = SIZE_MAX;
+
+    // current record
+    uint32_t m_currentRow = UINT32_MAX;
+    std::vector<intake::FieldProvenance> m_provenance;
+    bool m_linking = false;
 };
 
 } // namespace auditlens::ui

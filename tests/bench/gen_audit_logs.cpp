@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Deterministic generator of realistic synthetic Cloudflare audit logs (Logpush form).
-// Usage: auditlens-gen --records N [--v2-share PERCENT] [--gzip] [--seed S] > out.ndjson
+// Usage: auditlens-gen --records N [--v2-share PERCENT] [--gzip] [--seed S] [--start EPOCH] [--interval-ms MS] > out.ndjson
 //   Varied actions, actors, resource types, nested OldValue/NewValue, every IP form (IPv4,
 //   IPv6, IPv4-mapped), every timestamp format; about 1 KB per record.
 #include <zlib.h>
@@ -99,7 +99,7 @@ std::string value(Rng &r, int depth)
 
 int main(int argc, char **argv)
 {
-    uint64_t records = 1000, seed = 20260101, v2Share = 10;
+    uint64_t records = 1000, seed = 20260101, v2Share = 10, start = 1700000000, intervalMs = 2500;
     bool gz = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -109,20 +109,25 @@ int main(int argc, char **argv)
             seed = std::strtoull(argv[++i], nullptr, 10);
         else if (a == "--v2-share" && i + 1 < argc)
             v2Share = std::strtoull(argv[++i], nullptr, 10);
+        else if (a == "--start" && i + 1 < argc)
+            start = std::strtoull(argv[++i], nullptr, 10);
+        else if (a == "--interval-ms" && i + 1 < argc)
+            intervalMs = std::strtoull(argv[++i], nullptr, 10);
         else if (a == "--gzip")
             gz = true;
         else {
-            std::fprintf(stderr, "usage: auditlens-gen --records N [--v2-share PERCENT] [--gzip] [--seed S]\n");
+            std::fprintf(stderr, "usage: auditlens-gen --records N [--v2-share PERCENT] [--gzip] [--seed S]\n"
+                                 "                     [--start EPOCH_SECONDS] [--interval-ms MEAN_GAP]\n");
             return 2;
         }
     }
     Rng r{seed | 1};
     gzFile gzout = gz ? gzdopen(1, "wb6") : nullptr;
     std::string buf;
-    int64_t t = 1700000000LL * 1000000000LL;
+    int64_t t = int64_t(start) * 1000000000LL;
     std::vector<std::string> accounts = {hex(r, 32), hex(r, 32), hex(r, 32)};
     for (uint64_t n = 0; n < records; ++n) {
-        t += int64_t(r.below(5000)) * 1000000 + int64_t(r.below(1000000));
+        t += int64_t(r.below(2 * intervalMs + 1)) * 1000000 + int64_t(r.below(1000000));
         const std::string user = kFirst[r.below(sizeof kFirst / sizeof *kFirst)];
         const std::string email = user + "@" + kDomains[r.below(4)];
         const std::string actorId = hex(r, 32);

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+#include "timeline.h"
+
+#include "store/eventstore.h"
+
+#include <QAreaSeries>
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QLineSeries>
+#include <QMouseEvent>
+#include <QRubberBand>
+#include <QTimeZone>
+#include <QValueAxis>
+
+#include <algorithm>
+
+namespace auditlens::ui {
+
+Timeline::Timeline(QWidget *parent)
+    : QChartView(parent), m_upper(new QLineSeries), m_area(new QAreaSeries(m_upper)), m_x(new QDateTimeAxis),
+      m_y(new QValueAxis)
+{
+    auto *chart = new QChart;
+    chart->legend()->hide();
+    chart->setMargins(QMargins(4, 2, 4, 2));
+    chart->setBackgroundRoundness(0);
+    chart->addSeries(m_area);
+    chart->addAxis(m_x, Qt::AlignBottom);
+    chart->addAxis(m_y, Qt::AlignLeft);
+    m_area->attachAxis(m_x);
+    m_area->attachAxis(m_y);
+    m_area->setColor(QColor(0x42, 0x85, 0xf4, 160));
+    m_area->setBorderColor(QColor(0x1a, 0x5f, 0xd0));
+    m_y->setLabelFormat(QStringLiteral("%d"));
+    m_y->setTickCount(3);
+    m_x->setTickCount(6);
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    m_x->setLabelsFont(small);
+    m_y->setLabelsFont(small);
+    setChart(chart);
+    setRenderHint(QPainter::Antialiasing);
+    setToolTip(tr("Records over time. Drag across the chart to filter by that time range."));
+    chart->setTheme(palette().color(QPalette::Window).lightness() < 128 ? QChart::ChartThemeDark : QChart::ChartThemeLight);
+    m_area->setColor(QColor(0x42, 0x85, 0xf4, 160));
+}
+
+void Timeline::setTimes(const std::vector<int64_t> &times, bool utc)
+{
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (int64_t t : times)
+        if (t != kNoTime) {
+            lo = std::min(lo, t);
+            hi = std::max(hi, t);
+        }
+    m_upper->clear();
+    if (lo == INT64_MAX) {
+        m_x->setRange(QDateTime::currentDateTimeUtc().addDays(-1), QDateTime::currentDateTimeUtc());
+        m_y->setRange(0, 1);
+        return;
+    }
+    if (hi == lo)
+        hi = lo + 1000000000LL;
+    const int buckets = 120;
+    const double width = double(hi - lo) / buckets;
+    std::vector<qint64> counts(buckets, 0);
+    for (int64_t t : times)
+        if (t != kNoTime)
+            ++counts[size_t(std::min<int64_t>(buckets - 1, int64_t(double(t - lo) / width)))];
+    QList<QPointF> pts;
+    qint64 maxCount = 1;
+    for (int b = 0; b < buckets; ++b) {
+        const double x0 = double(lo) + b * width, x1 = x0 + width;
+        pts.append(QPointF(x0 / 1e6, double(counts[size_t(b)])));
+        pts.append(QPointF(x1 / 1e6, double(counts[size_t(b)])));
+        maxCount = std::max(maxCount, counts[size_t(b)]);
+    }
+    m_upper->replace(pts);
+    const QTimeZone tz = utc ? QTimeZone::utc() : QTimeZone::systemTimeZone();
+    m_x->setRange(QDateTime::fromMSecsSinceEpoch(lo / 1000000, tz), QDateTime::fromMSecsSinceEpoch(hi / 1000000 + 1, tz));
+    const bool sameDay = (hi - lo) < 86400LL * 1000000000LL;
+    m_x->setFormat(sameDay ? QStringLiteral("HH:mm:ss") : QStringLiteral("yyyy-MM-dd"));
+    m_y->setRange(0, double(maxCount));
+}
+
+void Timeline::mousePressEvent(QMouseEvent *e)
+{
+    if (e->button() != Qt::LeftButton)
+        return QChartView::mousePressEvent(e);
+    m_origin = e->pos();
+    m_dragging = true;
+    if (!m_band)
+        m_band = new QRubberBand(QRubberBand::Rectangle, this);
+    m_band->setGeometry(QRect(m_origin, QSize(1, height())));
+    m_band->show();
+}
+
+void Timeline::mouseMoveEvent(QMouseEvent *e)
+{
+    if (!m_dragging)
+        return QChartView::mouseMoveEvent(e);
+    const QRect plot = chart()->plotArea().toRect();
+    m_band->setGeometry(QRect(QPoint(m_origin.x(), plot.top()), QPoint(e->pos().x(), plot.bottom())).normalized());
+}
+
+void Timeline::mouseReleaseEvent(QMouseEvent *e)
+{
+    if (!m_dragging)
+        return QChartView::mouseReleaseEvent(e);
+    m_dragging = false;
+    m_band->hide();
+    if (std::abs(e->pos().x() - m_origin.x()) < 4)
+        return;
+    const double a = chart()->mapToValue(QPointF(m_origin), m_area).x();
+    const double b = chart()->mapToValue(QPointF(e->pos()), m_area).x();
+    emit rangeSelected(qint64(std::min(a, b) * 1e6), qint64(std::max(a, b) * 1e6));
+}
+
+} // namespace auditlens::ui

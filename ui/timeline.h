@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QChartView>
+
+#include <cstdint>
+#include <vector>
+
+class QRubberBand;
+class QAreaSeries;
+class QLineSeries;
+class QDateTimeAxis;
+class QValueAxis;
+
+namespace auditlens::ui {
+
+/// A histogram of the filtered records over time. Dragging across it selects a time range.
+class Timeline : public QChartView
+{
+    Q_OBJECT
+public:
+    explicit Timeline(QWidget *parent = nullptr);
+    /// Times in ns (kNoTime values are ignored).
+    void setTimes(const std::vector<int64_t> &times, bool utc);
+
+signals:
+    void rangeSelected(qint64 fromNs, qint64 toNs);
+
+protected:
+    void mousePressEvent(QMouseEvent *e) override;
+    void mouseMoveEvent(QMouseEvent *e) override;
+    void mouseReleaseEvent(QMouseEvent *e) override;
+
+private:
+    QLineSeries *m_upper;
+    QAreaSeries *m_area;
+    QDateTimeAxis *m_x;
+    QValueAxis *m_y;
+    QRubberBand *m_band = nullptr;
+    QPoint m_origin;
+    bool m_dragging = false;
+};
+
+} // namespace auditlens::ui

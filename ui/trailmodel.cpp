@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+#include "trailmodel.h"
+
+#include "source/timestamp.h"
+
+#include <QApplication>
+#include <QBrush>
+#include <QDateTime>
+#include <QFont>
+#include <QPalette>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace auditlens::ui {
+
+TrailModel::TrailModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void TrailModel::setRows(const Snapshot &snap, std::vector<uint32_t> rows)
+{
+    beginResetModel();
+    m_snap = snap;
+    m_rows = std::move(rows);
+    applySort();
+    endResetModel();
+}
+
+int TrailModel::rowOfStoreRow(uint32_t storeRow) const
+{
+    for (size_t i = 0; i < m_rows.size(); ++i)
+        if (m_rows[i] == storeRow)
+            return int(i);
+    return -1;
+}
+
+void TrailModel::setUtc(bool utc)
+{
+    if (utc == m_utc)
+        return;
+    m_utc = utc;
+    if (!m_rows.empty())
+        emit dataChanged(index(0, Time), index(rowCount() - 1, Time));
+    emit headerDataChanged(Qt::Horizontal, Time, Time);
+}
+
+int TrailModel::storeColumn(int col)
+{
+    switch (col) {
+    case Actor: return int(Column::Actor);
+    case Action: return int(Column::Action);
+    case ResourceType: return int(Column::ResourceType);
+    case Interface: return int(Column::Interface);
+    case Ip: return int(Column::SourceIp);
+    case ActorType: return int(Column::ActorType);
+    case Account: return int(Column::Account);
+    case Source: return int(Column::Source);
+    default: return -1;
+    }
+}
+
+int TrailModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
+int TrailModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColCount; }
+
+QString TrailModel::timeText(int64_t ns) const
+{
+    if (ns == kNoTime)
+        return tr("(no time)");
+    const QDateTime dt = QDateTime::fromMSecsSinceEpoch(ns / 1000000, m_utc ? Qt::UTC : Qt::LocalTime);
+    return dt.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+}
+
+QString TrailModel::resourceId(uint32_t storeRow) const
+{
+    if (QString *cached = m_resourceIds.object(storeRow))
+        return *cached;
+    const std::string raw = m_snap.raw(storeRow);
+    QString id;
+    const auto j = nlohmann::json::parse(raw, nullptr, false);
+    if (j.is_object() && j.contains("ResourceID")) {
+        const auto &v = j["ResourceID"];
+        id = QString::fromStdString(v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    m_resourceIds.insert(storeRow, new QString(id));
+    return id;
+}
+
+QVariant TrailModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || size_t(index.row()) >= m_rows.size())
+        return {};
+    const uint32_t r = m_rows[size_t(index.row())];
+    if (role == StoreRowRole)
+        return r;
+    const auditlens::Result result = m_snap.result(r);
+    if (role == Qt::ForegroundRole) {
+        if (result == auditlens::Result::Failure)
+            return QBrush(QColor(0xd3, 0x2f, 0x2f));
+        return {};
+    }
+    if (role == Qt::FontRole && result == auditlens::Result::Failure) {
+        QFont f;
+        f.setBold(true);
+        return f;
+    }
+    if (role == Qt::ToolTipRole && index.column() == Time && m_snap.time(r) != kNoTime)
+        return QString::fromStdString(formatRfc3339(m_snap.time(r), FractionMode::Nano));
+    if (role == Qt::ToolTipRole && index.column() == Source)
+        return tr("%1, line %2").arg(QString::fromStdString(m_snap.value(r, Column::Source))).arg(m_snap.line(r));
+    if (role != Qt::DisplayRole && role != ColumnValueRole)
+        return {};
+    switch (index.column()) {
+    case Time: return timeText(m_snap.time(r));
+    case Result:
+        return result == auditlens::Result::Success ? tr("success") : result == auditlens::Result::Failure ? tr("failure") : QString();
+    case ResourceId: return resourceId(r);
+    case Source:
+        if (role == Qt::DisplayRole)
+            return QStringLiteral("%1:%2").arg(QString::fromStdString(m_snap.value(r, Column::Source))).arg(m_snap.line(r));
+        return QString::fromStdString(m_snap.value(r, Column::Source));
+    default: {
+        const int c = storeColumn(index.column());
+        return c < 0 ? QVariant() : QVariant(QString::fromStdString(m_snap.value(r, Column(c))));
+    }
+    }
+}
+
+QVariant TrailModel::headerData(int section, Qt::Orientation o, int role) const
+{
+    if (o != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Time: return m_utc ? tr("Time (UTC)") : tr("Time (local)");
+    case Actor: return tr("Actor");
+    case Action: return tr("Action");
+    case ResourceType: return tr("Resource type");
+    case ResourceId: return tr("Resource ID");
+    case Result: return tr("Result");
+    case Interface: return tr("Interface");
+    case Ip: return tr("IP");
+    case ActorType: return tr("Actor type");
+    case Account: return tr("Account");
+    case Source: return tr("Source");
+    default: return {};
+    }
+}
+
+void TrailModel::sort(int column, Qt::SortOrder order)
+{
+    beginResetModel();
+    m_sortColumn = column;
+    m_sortOrder = order;
+    applySort();
+    endResetModel();
+}
+
+void TrailModel::applySort()
+{
+    const bool asc = m_sortOrder == Qt::AscendingOrder;
+    auto tieBreak = [](uint32_t a, uint32_t b) { return a < b; };
+    if (m_sortColumn == Time) {
+        std::stable_sort(m_rows.begin(), m_rows.end(), [&](uint32_t a, uint32_t b) {
+            const int64_t ta = m_snap.time(a), tb = m_snap.time(b);
+            if (ta != tb)
+                return asc ? ta < tb : ta > tb;
+            return tieBreak(a, b);
+        });
+        return;
+    }
+    if (m_sortColumn == Result) {
+        std::stable_sort(m_rows.begin(), m_rows.end(), [&](uint32_t a, uint32_t b) {
+            const int ra = int(m_snap.result(a)), rb = int(m_snap.result(b));
+            return asc ? ra < rb : ra > rb;
+        });
+        return;
+    }
+    if (m_sortColumn == ResourceId) {
+        if (m_rows.size() > 200000)
+            return; // would read every record back; not worth it on huge trails
+        std::vector<std::pair<QString, uint32_t>> keyed;
+        keyed.reserve(m_rows.size());
+        for (uint32_t r : m_rows)
+            keyed.emplace_back(resourceId(r), r);
+        std::stable_sort(keyed.begin(), keyed.end(), [&](auto &x, auto &y) { return asc ? x.first < y.first : x.first > y.first; });
+        for (size_t i = 0; i < keyed.size(); ++i)
+            m_rows[i] = keyed[i].second;
+        return;
+    }
+    const int c = storeColumn(m_sortColumn);
+    if (c < 0)
+        return;
+    // sort dictionary ids by their text once, then rows by rank
+    const StringDict &dict = m_snap.dict(Column(c));
+    const size_t n = dict.size();
+    std::vector<uint32_t> ids(n);
+    std::vector<std::string> texts(n);
+    for (size_t i = 0; i < n; ++i) {
+        ids[i] = uint32_t(i);
+        texts[i] = dict.at(uint32_t(i));
+    }
+    std::sort(ids.begin(), ids.end(), [&](uint32_t a, uint32_t b) { return texts[a] < texts[b]; });
+    std::vector<uint32_t> rank(n);
+    for (size_t i = 0; i < n; ++i)
+        rank[ids[i]] = uint32_t(i);
+    std::stable_sort(m_rows.begin(), m_rows.end(), [&](uint32_t a, uint32_t b) {
+        const uint32_t ra = rank[m_snap.id(a, Column(c))], rb = rank[m_snap.id(b, Column(c))];
+        return asc ? ra < rb : ra > rb;
+    });
+}
+
+} // namespace auditlens::ui

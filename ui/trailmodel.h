@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "store/eventstore.h"
+
+#include <QAbstractTableModel>
+#include <QCache>
+
+namespace auditlens::ui {
+
+/// The trail: a table over the store's filtered rows (never one object per record). Rows are
+/// store row numbers; sorting reorders that vector.
+class TrailModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Col { Time, Actor, Action, ResourceType, ResourceId, Result, Interface, Ip, ActorType, Account, Source, ColCount };
+    enum Role { StoreRowRole = Qt::UserRole + 1, ColumnValueRole };
+
+    explicit TrailModel(QObject *parent = nullptr);
+
+    /// New data: the snapshot and the rows that pass the filter (in store order).
+    void setRows(const Snapshot &snap, std::vector<uint32_t> rows);
+    const Snapshot &snapshot() const { return m_snap; }
+    uint32_t storeRow(int row) const { return m_rows[size_t(row)]; }
+    int rowOfStoreRow(uint32_t storeRow) const;
+    size_t totalRecords() const { return m_snap.size(); }
+
+    void setUtc(bool utc);
+    bool utc() const { return m_utc; }
+    /// The dictionary column behind a view column (for "Filter for value"), or -1.
+    static int storeColumn(int col);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation o, int role = Qt::DisplayRole) const override;
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+
+    QString timeText(int64_t ns) const;
+
+private:
+    QString resourceId(uint32_t storeRow) const;
+    void applySort();
+
+    Snapshot m_snap;
+    std::vector<uint32_t> m_rows;
+    bool m_utc = true;
+    int m_sortColumn = Time;
+    Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
+    mutable QCache<uint32_t, QString> m_resourceIds{20000};
+};
+
+} // namespace auditlens::ui
