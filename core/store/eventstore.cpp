@@ -603,7 +603,7 @@ int64_t Snapshot::time(size_t row) const { auto [s, i] = locate(row); return s->
 uint32_t Snapshot::id(size_t row, Column c) const
 {
     auto [s, i] = locate(row);
-    return c == Column::Source ? s->sourceId : s->cols[size_t(c)][i];
+    return c == Column::Source ? s->sourceLabelId : s->cols[size_t(c)][i];
 }
 Result Snapshot::result(size_t row) const { auto [s, i] = locate(row); return Result(s->result[i]); }
 Schema Snapshot::schema(size_t row) const { auto [s, i] = locate(row); return Schema(s->schema[i]); }
@@ -729,7 +729,7 @@ ReadSummary EventStore::load(const SourceSpec &spec, const LoadOptions &opts,
         sourceId = uint32_t(copy->size() - 1);
         d->sources = copy;
     }
-    (*d->dicts)[size_t(Column::Source)]->intern(spec.label);
+    const uint32_t sourceLabelId = (*d->dicts)[size_t(Column::Source)]->intern(spec.label);
 
     auto report = [&](Diagnostic &&dg) {
         if (diags)
@@ -746,6 +746,7 @@ ReadSummary EventStore::load(const SourceSpec &spec, const LoadOptions &opts,
     auto merge = [&](Indexed &&ix) {
         auto seg = std::make_shared<Segment>();
         seg->sourceId = sourceId;
+        seg->sourceLabelId = sourceLabelId;
         seg->fileBacked = ix.block.fileBacked;
         seg->streamOffset = ix.block.streamOffset;
         if (!seg->fileBacked)
@@ -771,7 +772,7 @@ ReadSummary EventStore::load(const SourceSpec &spec, const LoadOptions &opts,
             for (size_t c = 0; c < kColumnCount; ++c) {
                 uint32_t id = 0;
                 if (c == size_t(Column::Source))
-                    id = sourceId;
+                    id = sourceLabelId;
                 else if (!r.values[c].empty()) {
                     auto it = cache[c].find(r.values[c]);
                     if (it != cache[c].end())
@@ -936,7 +937,7 @@ void scan(const Snapshot &snap, const Filter &f, int skipColumn, const std::atom
             for (size_t c = 0; c < kColumnCount && ok; ++c) {
                 if (!p.hasInc[c] && !p.hasExc[c])
                     continue;
-                const uint32_t id = c == size_t(Column::Source) ? s.sourceId : s.cols[c][i];
+                const uint32_t id = c == size_t(Column::Source) ? s.sourceLabelId : s.cols[c][i];
                 if (p.hasInc[c] && !(id < p.inc[c].size() && p.inc[c][id]))
                     ok = false;
                 else if (p.hasExc[c] && id < p.exc[c].size() && p.exc[c][id])
@@ -992,7 +993,7 @@ std::vector<uint64_t> EventStore::facetCounts(const Snapshot &snap, const Filter
 {
     std::vector<uint64_t> out(snap.dict(c).size(), 0);
     scan(snap, f, int(c), nullptr, [&](const Segment &s, size_t i, size_t) {
-        const uint32_t id = c == Column::Source ? s.sourceId : s.cols[size_t(c)][i];
+        const uint32_t id = c == Column::Source ? s.sourceLabelId : s.cols[size_t(c)][i];
         if (id >= out.size())
             out.resize(id + 1, 0);
         ++out[id];

@@ -68,7 +68,8 @@ private:
 /// A run of records indexed together. Immutable once published.
 struct Segment
 {
-    uint32_t sourceId = 0;
+    uint32_t sourceId = 0;      ///< index of the SourceInfo (where to re-read raw bytes)
+    uint32_t sourceLabelId = 0; ///< dictionary id of the source label (the Source column)
     bool fileBacked = false;
     std::shared_ptr<const std::string> memory; ///< raw bytes when not file-backed
     uint64_t streamOffset = 0;                 ///< offset of memory[0] / of the block in the file

@@ -199,6 +199,7 @@ private slots:
         QCOMPARE(s.raw(0), r1);
         QCOMPARE(s.raw(1), r2);
         QCOMPARE(s.line(1), uint64_t(3));
+        QCOMPARE(s.value(1, Column::Source), p.toStdString());
         Filter t;
         t.text = "b@x.io";
         QCOMPARE(EventStore::filter(s, t), (std::vector<uint32_t>{1}));

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+// The main window, offscreen: loading, filters and facet counts, record detail, linked
+// selection through provenance, the Changes view and rejected records.
+#include "facetlist.h"
+#include "jsontree.h"
+#include "mainwindow.h"
+#include "trailmodel.h"
+
+#include <QListWidget>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTest>
+#include <QTreeWidget>
+
+using namespace auditlens;
+using namespace auditlens::ui;
+
+namespace {
+QString data(const char *rel) { return QStringLiteral(AUDITLENS_TEST_DATA "/") + QString::fromLatin1(rel); }
+
+std::vector<QString> column(MainWindow &w, int col)
+{
+    std::vector<QString> out;
+    for (int r = 0; r < w.trailModel()->rowCount(); ++r)
+        out.push_back(w.trailModel()->data(w.trailModel()->index(r, col), TrailModel::ColumnValueRole).toString());
+    return out;
+}
+
+uint64_t facetCount(MainWindow &w, Column c, const QString &value)
+{
+    QListWidget *list = w.facet(c)->list();
+    for (int i = 0; i < list->count(); ++i)
+        if (list->item(i)->toolTip() == value) {
+            const QString t = list->item(i)->text();
+            return t.mid(t.lastIndexOf(QLatin1Char('(')) + 1).chopped(1).toULongLong();
+        }
+    return 0;
+}
+
+uint32_t idOf(MainWindow &w, Column c, const char *value) { return *w.trailModel()->snapshot().dict(c).find(value); }
+
+void load(MainWindow &w, const QStringList &files)
+{
+    QSignalSpy done(&w, &MainWindow::loadFinished);
+    w.openSources(files);
+    QVERIFY(done.wait(20000));
+}
+} // namespace
+
+class TstMainWindow : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void opensFilesAndListsRejected()
+    {
+        MainWindow w;
+        load(w, {data("mixed.ndjson")});
+        QCOMPARE(w.trailModel()->rowCount(), 4);
+        QCOMPARE(w.statusText(), QStringLiteral("4 of 4 records"));
+        QCOMPARE(w.rejectedList()->count(), 3);
+        QVERIFY(w.rejectedList()->item(0)->text().startsWith(data("mixed.ndjson") + QStringLiteral(":3: error:")));
+        QVERIFY(w.rejectedList()->item(1)->text().contains(QStringLiteral(":4: error:")));
+        QVERIFY(w.rejectedList()->item(2)->text().contains(QStringLiteral(":7: error:")));
+        // several sources merge into one trail ordered by time, with a Source column
+        load(w, {data("mixed.ndjson"), data("seed/raw_samples.json")});
+        QCOMPARE(w.trailModel()->rowCount(), 9);
+        const auto times = column(w, TrailModel::Time);
+        QVERIFY(std::is_sorted(times.begin(), times.end()));
+        QVERIFY(column(w, TrailModel::Source).front().endsWith(QStringLiteral("mixed.ndjson")));
+    }
+
+    void filtersAndFacetCounts()
+    {
+        MainWindow w;
+        load(w, {data("mixed.ndjson"), data("seed/raw_samples.json")});
+        QCOMPARE(facetCount(w, Column::Actor, QStringLiteral("john.doe@example.org")), uint64_t(5));
+        QCOMPARE(facetCount(w, Column::ResourceType, QStringLiteral("dns_record")), uint64_t(2));
+        // include an actor
+        w.filter().include[size_t(Column::Actor)] = {idOf(w, Column::Actor, "john.doe@example.org")};
+        w.applyFilter();
+        QCOMPARE(w.trailModel()->rowCount(), 5);
+        // resource type facet counts follow the actor filter; the actor facet ignores its own
+        QCOMPARE(facetCount(w, Column::ResourceType, QStringLiteral("logpush job")), uint64_t(2));
+        QCOMPARE(facetCount(w, Column::ResourceType, QStringLiteral("dns_record")), uint64_t(0));
+        QCOMPARE(facetCount(w, Column::Actor, QStringLiteral("alice@example.com")), uint64_t(1));
+        // and an action
+        w.filter().include[size_t(Column::Action)] = {idOf(w, Column::Action, "job_update")};
+        w.applyFilter();
+        QCOMPARE(w.trailModel()->rowCount(), 1);
+        QCOMPARE(w.statusText(), QStringLiteral("1 of 9 records"));
+        // exclude a resource type instead
+        w.filter().include[size_t(Column::Action)].clear();
+        w.filter().exclude[size_t(Column::ResourceType)] = {idOf(w, Column::ResourceType, "logpush job")};
+        w.applyFilter();
+        QCOMPARE(w.trailModel()->rowCount(), 3);
+        for (const QString &t : column(w, TrailModel::ResourceType))
+            QVERIFY(t != QStringLiteral("logpush job"));
+        w.clearFilters();
+        QCOMPARE(w.trailModel()->rowCount(), 9);
+        // result
+        w.setResultFilter(Result::Failure);
+        QCOMPARE(column(w, TrailModel::Action), (std::vector<QString>{QStringLiteral("login")}));
+        w.setResultFilter(Result::Unknown);
+        // text
+        w.setTextSearch(QStringLiteral("192.0.2.9"));
+        QCOMPARE(column(w, TrailModel::Action), (std::vector<QString>{QStringLiteral("rec_set")}));
+        w.setTextSearch(QString());
+        // time range: the seed's 2023-02-24 records only
+        w.setTimeRange(1677196800LL * 1000000000LL, 1677283199LL * 1000000000LL);
+        QCOMPARE(w.trailModel()->rowCount(), 5);
+        // combination: time + actor type + text
+        w.setTextSearch(QStringLiteral("logpush"));
+        QCOMPARE(w.trailModel()->rowCount(), 2);
+    }
+
+    void detailTreesAndLinkedSelection()
+    {
+        MainWindow w;
+        load(w, {data("seed/raw_samples.json")});
+        // row 1 in time order is gateway_create_location (15:09:53)
+        w.selectRow(1);
+        JsonTree *raw = w.rawTree();
+        JsonTree *ecs = w.ecsTree();
+        QVERIFY(raw->itemForPath(QStringLiteral("ActionType")));
+        QCOMPARE(raw->itemForPath(QStringLiteral("ActionType"))->text(1), QStringLiteral("gateway_create_location"));
+        QCOMPARE(ecs->itemForPath(QStringLiteral("event.action"))->text(1), QStringLiteral("gateway_create_location"));
+        QCOMPARE(ecs->itemForPath(QStringLiteral("source.ip"))->text(1), QStringLiteral("78.197.123.35"));
+        QCOMPARE(ecs->itemForPath(QStringLiteral("cloudflare.request_name"))->text(1), QStringLiteral("AWS VM"));
+        // ECS -> raw
+        ecs->setCurrentItem(ecs->itemForPath(QStringLiteral("source.ip")));
+        QCOMPARE(raw->pathOf(raw->currentItem()), QStringLiteral("ActorIP"));
+        QVERIFY(ecs->itemForPath(QStringLiteral("source.ip"))->toolTip(0).contains(QStringLiteral("v1_fields")));
+        // raw -> ECS
+        raw->setCurrentItem(raw->itemForPath(QStringLiteral("Metadata.Request.name")));
+        QCOMPARE(ecs->pathOf(ecs->currentItem()), QStringLiteral("cloudflare.request_name"));
+        raw->setCurrentItem(raw->itemForPath(QStringLiteral("ActionType")));
+        QCOMPARE(ecs->pathOf(ecs->currentItem()), QStringLiteral("event.action"));
+        // unmapped raw fields are marked
+        QVERIFY(raw->itemForPath(QStringLiteral("Metadata.location_name"))->toolTip(0).contains(QStringLiteral("reaches no ECS field")));
+        QVERIFY(raw->itemForPath(QStringLiteral("ActorIP"))->toolTip(0).isEmpty());
+        // no schema problems in the seed's records
+        QCOMPARE(w.diagnosticsList()->count(), 0);
+    }
+
+    void changesView()
+    {
+        MainWindow w;
+        load(w, {data("mixed.ndjson")});
+        // rec_set: content 192.0.2.9 -> 192.0.2.1, ttl unchanged
+        int row = -1;
+        const auto actions = column(w, TrailModel::Action);
+        for (size_t i = 0; i < actions.size(); ++i)
+            if (actions[i] == QStringLiteral("rec_set"))
+                row = int(i);
+        QVERIFY(row >= 0);
+        w.selectRow(row);
+        QTreeWidget *c = w.changesView();
+        QCOMPARE(c->topLevelItemCount(), 1);
+        QCOMPARE(c->topLevelItem(0)->text(0), QStringLiteral("changed"));
+        QCOMPARE(c->topLevelItem(0)->text(1), QStringLiteral("content"));
+        QCOMPARE(c->topLevelItem(0)->text(2), QStringLiteral("192.0.2.9"));
+        QCOMPARE(c->topLevelItem(0)->text(3), QStringLiteral("192.0.2.1"));
+        // rec_del: NewValue {} and OldValue {content}: removed
+        for (size_t i = 0; i < actions.size(); ++i)
+            if (actions[i] == QStringLiteral("rec_del"))
+                w.selectRow(int(i));
+        QCOMPARE(c->topLevelItemCount(), 1);
+        QCOMPARE(c->topLevelItem(0)->text(0), QStringLiteral("removed"));
+        QCOMPARE(c->topLevelItem(0)->text(1), QStringLiteral("content"));
+    }
+
+    void samplesOpenWithNoFile()
+    {
+        MainWindow w;
+        QSignalSpy done(&w, &MainWindow::loadFinished);
+        w.openSamples();
+        QVERIFY(done.wait(20000));
+        QVERIFY(w.trailModel()->rowCount() > 100);
+        QCOMPARE(w.rejectedList()->count(), 0);
+    }
+};
+
+QTEST_MAIN(TstMainWindow)
+#include "tst_mainwindow.moc"
