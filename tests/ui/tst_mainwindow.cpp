@@ -6,6 +6,7 @@
 #include "mainwindow.h"
 #include "trailmodel.h"
 
+#include <QAbstractItemModelTester>
 #include <QListWidget>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -75,6 +76,7 @@ private slots:
     void filtersAndFacetCounts()
     {
         MainWindow w;
+        QAbstractItemModelTester tester(w.trailModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         load(w, {data("mixed.ndjson"), data("seed/raw_samples.json")});
         QCOMPARE(facetCount(w, Column::Actor, QStringLiteral("john.doe@example.org")), uint64_t(5));
         QCOMPARE(facetCount(w, Column::ResourceType, QStringLiteral("dns_record")), uint64_t(2));
