@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "engine.h"
 
+#include "dates.h"
+#include "enrich.h"
 #include "grok.h"
 #include "source/timestamp.h"
 
@@ -478,6 +480,9 @@ struct Entry
     Grok grok;
     Json props = Json::object();
     int line = 0;
+    std::string dateFormat;
+    bool hasTimezone = false;
+    Template timezone;
 };
 
 struct Issue
@@ -792,6 +797,18 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
                     error = loc + ": grok pattern of '" + e.name + "': " + gerr;
                     return nullptr;
                 }
+            } else if (e.extName == "date.parse") {
+                e.dateFormat = e.props.contains("format") && e.props["format"].is_string() ? e.props["format"].get<std::string>() : std::string();
+                if (e.props.contains("timezone") && e.props["timezone"].is_string() && !e.props["timezone"].get<std::string>().empty()) {
+                    const std::string tz = e.props["timezone"].get<std::string>();
+                    try {
+                        e.hasTimezone = true;
+                        e.timezone = Template(tz);
+                    } catch (const CompileError &ce) {
+                        error = loc + ": timezone of '" + e.name + "' does not compile: " + ce.what();
+                        return nullptr;
+                    }
+                }
             } else if (e.extName != "json.parse-json") {
                 d.warnings.push_back(loc + ": external stage '" + e.extName + "' of '" + e.name
                                      + "' is not supported yet; the entry is skipped");
@@ -834,8 +851,9 @@ std::shared_ptr<const IntakeParser> IntakeParser::load(const std::string &path, 
     QString base = pi.absolutePath();
     if (pi.dir().dirName() == QStringLiteral("ingest"))
         base = QFileInfo(base).absolutePath();
-    for (const QString &cand : {base + QStringLiteral("/_meta/fields.yml"), pi.absolutePath() + QStringLiteral("/_meta/fields.yml"),
-                                pi.absolutePath() + QStringLiteral("/fields.yml")})
+    const QString candidates[] = {base + QStringLiteral("/_meta/fields.yml"), pi.absolutePath() + QStringLiteral("/_meta/fields.yml"),
+                                  pi.absolutePath() + QStringLiteral("/fields.yml")};
+    for (const QString &cand : candidates)
         if (QFileInfo::exists(cand)) {
             fieldsPath = cand;
             break;
@@ -1174,6 +1192,30 @@ struct RunState
             }
             return;
         }
+        if (e.extName == "date.parse") {
+            std::string tz;
+            if (e.hasTimezone) {
+                Json tzv;
+                std::string terr;
+                if (e.timezone.tryEvaluate(scope(), tzv, terr) && tzv.is_string())
+                    tz = tzv.get<std::string>();
+            }
+            const auto out = parseDate(input, e.dateFormat, tz);
+            if (!out) {
+                layers.erase(e.name);
+                if (explain)
+                    issues.push_back({e.name, -1, "", "date.parse: not a date it can read: " + pyStr(input).substr(0, 60)});
+                return;
+            }
+            Json layer = Json::object();
+            layer[e.outputField] = *out;
+            layers[e.name] = std::move(layer);
+            if (explain) {
+                layerRaw[prefix] = resolveRaw(e.input.paths());
+                layerRoot[prefix] = false;
+            }
+            return;
+        }
         if (e.extName == "grok.match") {
             Json layer = Json::object();
             if (input.is_string() || input.is_number()) {
@@ -1210,6 +1252,7 @@ struct RunState
             return p;
         };
         // *.address for source, destination and client: the domain, else the ip
+        std::vector<std::string> derivedAddress;
         for (const char *side : {"source", "destination", "client"}) {
             const std::string s(side);
             if (findPath(event, s + ".address"))
@@ -1219,6 +1262,7 @@ struct RunState
                 if (v && !isIgnored(*v)) {
                     const Json copy = *v;
                     setPath(event, s + ".address", copy);
+                    derivedAddress.push_back(s);
                     if (explain) {
                         FieldProvenance p = provFrom({s + "." + what});
                         p.note = std::string("address from ") + s + "." + what;
@@ -1228,6 +1272,37 @@ struct RunState
                 }
             }
         }
+        auto setDerived = [&](const std::string &field, Json v, const std::vector<std::string> &from, const std::string &note) {
+            if (isIgnored(v))
+                return;
+            setPath(event, field, std::move(v));
+            if (explain) {
+                FieldProvenance p = provFrom(from);
+                record(field, p, false, note);
+            }
+        };
+        auto split = [&](const std::string &domainField, const std::string &prefix) {
+            const Json *v = findPath(event, domainField);
+            if (!v || !v->is_string())
+                return;
+            const auto parts = splitDomain(v->get<std::string>());
+            if (!parts)
+                return;
+            const std::string note = "split of " + domainField + " (public suffix list)";
+            setDerived(prefix + ".registered_domain", parts->registered, {domainField}, note);
+            setDerived(prefix + ".top_level_domain", parts->topLevel, {domainField}, note);
+            setDerived(prefix + ".subdomain", parts->subdomain, {domainField}, note);
+        };
+        for (const char *side : {"source", "destination", "client"}) {
+            const std::string sd(side);
+            const Json *addr = findPath(event, sd + ".address");
+            const Json *dom = findPath(event, sd + ".domain");
+            // only when the domain became the address (not when the address was set explicitly)
+            if (addr && dom && *addr == *dom && std::find(derivedAddress.begin(), derivedAddress.end(), sd) != derivedAddress.end())
+                split(sd + ".domain", sd);
+        }
+        split("dns.question.name", "dns.question");
+        const bool urlDomainExplicit = findPath(event, "url.domain") != nullptr;
         // related.*
         auto collect = [&](const std::vector<std::string> &fields, const char *target) {
             Json vals = Json::array();
@@ -1286,7 +1361,7 @@ struct RunState
             v.push_back("url.domain");
             return v;
         }();
-        collect(prov.count("url.domain") || findPath(event, "url.domain") ? hostWithUrl : hostBase, "related.hosts");
+        collect(urlDomainExplicit ? hostWithUrl : hostBase, "related.hosts");
         static const std::vector<std::string> userFields = {"user.name", "source.user.name", "destination.user.name",
                                                             "client.user.name", "server.user.name", "user.target.name",
                                                             "file.owner"};
@@ -1299,6 +1374,55 @@ struct RunState
             return v;
         }();
         collect(hashFields, "related.hash");
+        // url.* from url.original, then url.full
+        const Json *orig = findPath(event, "url.original");
+        const Json *full = findPath(event, "url.full");
+        const Json *urlSrc = orig && orig->is_string() ? orig : full && full->is_string() ? full : nullptr;
+        if (urlSrc) {
+            const std::string srcField = urlSrc == orig ? "url.original" : "url.full";
+            const UrlParts u = splitUrl(urlSrc->get<std::string>());
+            auto fill = [&](const char *f, Json v) {
+                if (!findPath(event, std::string("url.") + f))
+                    setDerived(std::string("url.") + f, std::move(v), {srcField}, "from " + srcField);
+            };
+            if (u.absolute && urlSrc == orig && !full)
+                setDerived("url.full", *orig, {"url.original"}, "url.original is absolute");
+            fill("scheme", u.scheme);
+            fill("domain", u.domain);
+            fill("path", u.path);
+            fill("query", u.query);
+            fill("fragment", u.fragment);
+            const Json *scheme = findPath(event, "url.scheme");
+            if (u.port)
+                fill("port", *u.port);
+            else if (scheme && scheme->is_string() && defaultPort(scheme->get<std::string>()))
+                fill("port", defaultPort(scheme->get<std::string>()));
+            if (u.absolute || !urlDomainExplicit)
+                split("url.domain", "url");
+        } else if (urlDomainExplicit) {
+            split("url.domain", "url");
+        }
+        // file.name / file.directory from file.path
+        if (const Json *fp = findPath(event, "file.path"); fp && fp->is_string() && !findPath(event, "file.name")) {
+            const std::string path = fp->get<std::string>();
+            const size_t cut = path.find_last_of("/\\");
+            if (cut != std::string::npos) {
+                setDerived("file.name", path.substr(cut + 1), {"file.path"}, "from file.path");
+                setDerived("file.directory", path.substr(0, cut), {"file.path"}, "from file.path");
+            }
+        }
+        // user_agent.* from user_agent.original (uap-core)
+        if (const Json *ua = findPath(event, "user_agent.original"); ua && ua->is_string()) {
+            if (const auto parsed = parseUserAgent(ua->get<std::string>())) {
+                const std::vector<std::string> from{"user_agent.original"};
+                const std::string note = "parsed with uap-core";
+                setDerived("user_agent.name", parsed->name, from, note);
+                setDerived("user_agent.version", parsed->version, from, note);
+                setDerived("user_agent.os.name", parsed->osName, from, note);
+                setDerived("user_agent.os.version", parsed->osVersion, from, note);
+                setDerived("user_agent.device.name", parsed->deviceName, from, note);
+            }
+        }
         if (const Json *outcome = findPath(event, "action.outcome")) {
             const Json copy = *outcome;
             setPath(event, "event.outcome", copy);

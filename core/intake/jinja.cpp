@@ -204,11 +204,11 @@ struct LitParser
                 arr.push_back(value());
                 if (!ok)
                     return Json();
-                if (eat(','))
+                if (eat(',')) {
                     if (eat(close))
                         return arr;
-                    else
-                        continue;
+                    continue;
+                }
                 if (eat(close))
                     return arr;
                 return fail();
@@ -227,11 +227,11 @@ struct LitParser
                 if (!ok)
                     return Json();
                 obj[k.is_string() ? k.get<std::string>() : pyStr(k)] = v;
-                if (eat(','))
+                if (eat(',')) {
                     if (eat('}'))
                         return obj;
-                    else
-                        continue;
+                    continue;
+                }
                 if (eat('}'))
                     return obj;
                 return fail();

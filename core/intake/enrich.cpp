@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+#include "enrich.h"
+
+#include <QRegularExpression>
+#include <QString>
+
+#include <libpsl.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+namespace auditlens::intake {
+
+// ------------------------------------------------------------------------------------------
+// Domains
+
+namespace {
+
+const psl_ctx_t *psl()
+{
+    static const psl_ctx_t *ctx = [] {
+        // Debian's list when present (kept up to date by the package), else libpsl's built-in one
+        const psl_ctx_t *c = psl_load_file("/usr/share/publicsuffix/public_suffix_list.dat");
+        return c ? c : psl_builtin();
+    }();
+    return ctx;
+}
+
+std::string lower(std::string s)
+{
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return s;
+}
+
+} // namespace
+
+std::optional<DomainParts> splitDomain(const std::string &input)
+{
+    std::string domain = input;
+    // tolerate URLs / paths: keep the host
+    if (const size_t scheme = domain.find("://"); scheme != std::string::npos)
+        domain = domain.substr(scheme + 3);
+    domain = domain.substr(0, domain.find_first_of("/?#"));
+    if (const size_t at = domain.rfind('@'); at != std::string::npos)
+        domain = domain.substr(at + 1);
+    if (const size_t colon = domain.find(':'); colon != std::string::npos)
+        domain = domain.substr(0, colon);
+    while (!domain.empty() && domain.back() == '.')
+        domain.pop_back();
+    if (domain.empty() || domain.find('.') == std::string::npos)
+        return std::nullopt;
+    std::vector<std::string> labels;
+    size_t start = 0;
+    for (;;) {
+        const size_t dot = domain.find('.', start);
+        labels.push_back(domain.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+        if (dot == std::string::npos)
+            break;
+        start = dot + 1;
+    }
+    if (std::any_of(labels.begin(), labels.end(), [](const std::string &l) { return l.empty(); }))
+        return std::nullopt;
+    DomainParts out;
+    const psl_ctx_t *ctx = psl();
+    for (size_t i = 0; i < labels.size(); ++i) {
+        std::string suffix;
+        for (size_t k = i; k < labels.size(); ++k)
+            suffix += (k > i ? "." : "") + labels[k];
+        if (ctx && psl_is_public_suffix2(ctx, lower(suffix).c_str(), PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE)) {
+            out.topLevel = suffix;
+            if (i == 0)
+                return out; // the domain is itself a public suffix
+            for (size_t k = i - 1; k < labels.size(); ++k)
+                out.registered += (k > i - 1 ? "." : "") + labels[k];
+            for (size_t k = 0; k + 1 < i; ++k)
+                out.subdomain += (k ? "." : "") + labels[k];
+            return out;
+        }
+    }
+    for (size_t k = 0; k + 1 < labels.size(); ++k)
+        out.subdomain += (k ? "." : "") + labels[k];
+    return out;
+}
+
+// ------------------------------------------------------------------------------------------
+// URLs
+
+int defaultPort(const std::string &scheme)
+{
+    const std::string s = lower(scheme);
+    if (s == "http" || s == "ws") return 80;
+    if (s == "https" || s == "wss") return 443;
+    if (s == "ftp") return 21;
+    if (s == "ssh" || s == "sftp") return 22;
+    if (s == "ldap") return 389;
+    if (s == "ldaps") return 636;
+    return 0;
+}
+
+UrlParts splitUrl(const std::string &url)
+{
+    UrlParts u;
+    std::string rest = url;
+    // scheme: letters, digits, + - . and then ':'
+    const size_t colon = rest.find(':');
+    if (colon != std::string::npos && colon > 0 && std::isalpha(static_cast<unsigned char>(rest[0]))
+        && std::all_of(rest.begin(), rest.begin() + long(colon),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.'; })) {
+        u.scheme = lower(rest.substr(0, colon));
+        rest = rest.substr(colon + 1);
+    }
+    if (rest.compare(0, 2, "//") == 0) {
+        rest = rest.substr(2);
+        const size_t end = rest.find_first_of("/?#");
+        std::string netloc = rest.substr(0, end);
+        rest = end == std::string::npos ? std::string() : rest.substr(end);
+        if (const size_t at = netloc.rfind('@'); at != std::string::npos)
+            netloc = netloc.substr(at + 1);
+        std::string host = netloc;
+        if (!host.empty() && host[0] == '[') {
+            const size_t rb = host.find(']');
+            std::string portPart = rb == std::string::npos ? std::string() : host.substr(rb + 1);
+            host = host.substr(1, rb == std::string::npos ? std::string::npos : rb - 1);
+            if (portPart.size() > 1 && portPart[0] == ':')
+                u.port = std::atoi(portPart.c_str() + 1);
+        } else if (const size_t pc = host.rfind(':'); pc != std::string::npos) {
+            const std::string p = host.substr(pc + 1);
+            host = host.substr(0, pc);
+            if (!p.empty() && std::all_of(p.begin(), p.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+                u.port = std::atoi(p.c_str());
+        }
+        u.domain = host;
+        u.absolute = !u.scheme.empty() && !host.empty();
+    }
+    if (const size_t hash = rest.find('#'); hash != std::string::npos) {
+        u.fragment = rest.substr(hash + 1);
+        rest = rest.substr(0, hash);
+    }
+    if (const size_t q = rest.find('?'); q != std::string::npos) {
+        u.query = rest.substr(q + 1);
+        rest = rest.substr(0, q);
+    }
+    u.path = rest;
+    return u;
+}
+
+// ------------------------------------------------------------------------------------------
+// User agents
+
+namespace {
+
+struct UaRule
+{
+    QRegularExpression re;
+    std::string family, v1, v2, v3; // replacements (may hold $1…)
+    std::string osReplacement, osV1, osV2;
+    std::string device;
+};
+
+struct UaDb
+{
+    std::vector<UaRule> ua, os, device;
+    bool loaded = false;
+};
+
+std::string str(const YAML::Node &n, const char *key)
+{
+    const YAML::Node v = n[key];
+    return v && v.IsScalar() ? v.Scalar() : std::string();
+}
+
+const UaDb &uaDb()
+{
+    static const UaDb db = [] {
+        UaDb d;
+        try {
+            const YAML::Node root = YAML::LoadFile("/usr/share/uap-core/regexes.yaml");
+            auto load = [](const YAML::Node &list, std::vector<UaRule> &out, int kind) {
+                if (!list || !list.IsSequence())
+                    return;
+                for (const YAML::Node &n : list) {
+                    UaRule r;
+                    QString pattern = QString::fromStdString(str(n, "regex"));
+                    QRegularExpression::PatternOptions opts = QRegularExpression::NoPatternOption;
+                    if (str(n, "regex_flag") == "i")
+                        opts |= QRegularExpression::CaseInsensitiveOption;
+                    r.re = QRegularExpression(pattern, opts);
+                    if (!r.re.isValid())
+                        continue;
+                    if (kind == 0) {
+                        r.family = str(n, "family_replacement");
+                        r.v1 = str(n, "v1_replacement");
+                        r.v2 = str(n, "v2_replacement");
+                        r.v3 = str(n, "v3_replacement");
+                    } else if (kind == 1) {
+                        r.osReplacement = str(n, "os_replacement");
+                        r.osV1 = str(n, "os_v1_replacement");
+                        r.osV2 = str(n, "os_v2_replacement");
+                        r.v3 = str(n, "os_v3_replacement");
+                    } else {
+                        r.device = str(n, "device_replacement");
+                    }
+                    out.push_back(std::move(r));
+                }
+            };
+            load(root["user_agent_parsers"], d.ua, 0);
+            load(root["os_parsers"], d.os, 1);
+            load(root["device_parsers"], d.device, 2);
+            d.loaded = !d.ua.empty();
+        } catch (const YAML::Exception &) {
+            d.loaded = false;
+        }
+        return d;
+    }();
+    return db;
+}
+
+std::string group(const QRegularExpressionMatch &m, int i)
+{
+    return i <= m.lastCapturedIndex() ? m.captured(i).toStdString() : std::string();
+}
+
+std::string substitute(const std::string &tmpl, const QRegularExpressionMatch &m)
+{
+    std::string out;
+    for (size_t i = 0; i < tmpl.size(); ++i) {
+        if (tmpl[i] == '$' && i + 1 < tmpl.size() && std::isdigit(static_cast<unsigned char>(tmpl[i + 1]))) {
+            out += group(m, tmpl[i + 1] - '0');
+            ++i;
+        } else
+            out += tmpl[i];
+    }
+    // trim
+    while (!out.empty() && out.back() == ' ')
+        out.pop_back();
+    return out;
+}
+
+std::string joinVersion(const std::string &a, const std::string &b, const std::string &c)
+{
+    std::string v = a;
+    if (!a.empty() && !b.empty()) {
+        v += "." + b;
+        if (!c.empty())
+            v += "." + c;
+    }
+    return v;
+}
+
+} // namespace
+
+bool userAgentParserAvailable() { return uaDb().loaded; }
+
+std::optional<UserAgent> parseUserAgent(const std::string &uaText)
+{
+    const UaDb &db = uaDb();
+    if (!db.loaded || uaText.empty())
+        return std::nullopt;
+    const QString ua = QString::fromStdString(uaText);
+    UserAgent out;
+    out.name = "Other";
+    out.osName = "Other";
+    out.deviceName = "Other";
+    for (const UaRule &r : db.ua) {
+        const auto m = r.re.match(ua);
+        if (!m.hasMatch())
+            continue;
+        out.name = r.family.empty() ? group(m, 1) : substitute(r.family, m);
+        const std::string v1 = r.v1.empty() ? group(m, 2) : substitute(r.v1, m);
+        const std::string v2 = r.v2.empty() ? group(m, 3) : substitute(r.v2, m);
+        const std::string v3 = r.v3.empty() ? group(m, 4) : substitute(r.v3, m);
+        out.version = joinVersion(v1, v2, v3);
+        break;
+    }
+    for (const UaRule &r : db.os) {
+        const auto m = r.re.match(ua);
+        if (!m.hasMatch())
+            continue;
+        out.osName = r.osReplacement.empty() ? group(m, 1) : substitute(r.osReplacement, m);
+        const std::string v1 = r.osV1.empty() ? group(m, 2) : substitute(r.osV1, m);
+        const std::string v2 = r.osV2.empty() ? group(m, 3) : substitute(r.osV2, m);
+        const std::string v3 = r.v3.empty() ? group(m, 4) : substitute(r.v3, m);
+        out.osVersion = joinVersion(v1, v2, v3);
+        break;
+    }
+    for (const UaRule &r : db.device) {
+        const auto m = r.re.match(ua);
+        if (!m.hasMatch())
+            continue;
+        out.deviceName = r.device.empty() ? group(m, 1) : substitute(r.device, m);
+        break;
+    }
+    return out;
+}
+
+} // namespace auditlens::intake
