@@ -2,6 +2,7 @@
 #include "cli_commands.h"
 
 #include "ecs/validator.h"
+#include "intake/conformance.h"
 #include "intake/engine.h"
 #include "intake/normalizer.h"
 #include "source/reader.h"
@@ -249,6 +250,8 @@ int runNormalize(const std::vector<std::string> &args)
                         o.text += " (raw:";
                         for (const auto &rf : p.rawFields)
                             o.text += " " + rf;
+                        for (const auto &v : p.via)
+                            o.text += " via " + v;
                         o.text += ")";
                     } else if (!p.reads.empty() && p.kind == "enrichment") {
                         o.text += " (from:";
@@ -506,6 +509,56 @@ int runValidate(const std::vector<std::string> &args)
     if (!anyOpened)
         return 2;
     return errors ? 1 : 0;
+}
+
+// ------------------------------------------------------------------------------------------
+// test-intake
+
+int runTestIntake(const std::vector<std::string> &args)
+{
+    bool verbose = false;
+    Common c = parseArgs(args, [&](const std::string &name, auto &, std::string &) {
+        if (name == "--verbose" || name == "-v") { verbose = true; return true; }
+        return false;
+    });
+    if (c.help) {
+        std::fputs("Usage: auditlens-cli test-intake [--verbose] DIR...\n"
+                   "\n"
+                   "Runs the tests of Sekoia.io intakes (DIR/**/ingest/parser.yml with tests/*.json, each\n"
+                   "input.message -> expected) through Auditlens' engine with the intake's own parser.\n"
+                   "Lists of scalars compare without regard to order and `message` is not compared, as in\n"
+                   "the corpus harness. Prints each failure with the differences as a JSON patch, then\n"
+                   "'N passed, M failed'.\n"
+                   "\n"
+                   "Exit status: 0 all passed; 1 some failed; 2 usage error or no intake found.\n",
+                   stdout);
+        return 0;
+    }
+    if (!c.error.empty() || c.inputs.empty()) {
+        std::fprintf(stderr, "auditlens-cli test-intake: %s (see --help)\n", c.error.empty() ? "no DIR given" : c.error.c_str());
+        return 2;
+    }
+    size_t passed = 0, failed = 0;
+    for (const std::string &dir : c.inputs) {
+        std::vector<intake::IntakeTestResult> results;
+        std::string err;
+        if (!intake::runIntakeTests(dir, results, err)) {
+            std::fprintf(stderr, "auditlens-cli test-intake: %s\n", err.c_str());
+            return 2;
+        }
+        for (const auto &r : results) {
+            if (r.passed) {
+                ++passed;
+                if (verbose)
+                    std::printf("PASS %s/%s\n", r.intake.c_str(), r.test.c_str());
+            } else {
+                ++failed;
+                std::printf("FAIL %s/%s: %s\n", r.intake.c_str(), r.test.c_str(), r.problem.c_str());
+            }
+        }
+    }
+    std::printf("%zu passed, %zu failed\n", passed, failed);
+    return failed ? 1 : 0;
 }
 
 } // namespace auditlens::cli

@@ -11,5 +11,6 @@ namespace auditlens::cli {
 int runNormalize(const std::vector<std::string> &args);
 int runStats(const std::vector<std::string> &args);
 int runValidate(const std::vector<std::string> &args);
+int runTestIntake(const std::vector<std::string> &args);
 
 } // namespace auditlens::cli

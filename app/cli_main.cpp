@@ -23,6 +23,7 @@ void usage(FILE *out)
                "  normalize   one ECS record per input record, as NDJSON on stdout\n"
                "  stats       record counts, time range and top actors/actions/resource types\n"
                "  validate    check the ECS output against the ECS schema and the parser's fields\n"
+               "  test-intake run Sekoia.io intake tests (tests/*.json) through the engine\n"
                "\n"
                "INPUT is a file (NDJSON, JSON array, concatenated objects, API responses, Sekoia\n"
                "test files; gzip or not) or '-' for stdin. Run 'auditlens-cli COMMAND --help'.\n",
@@ -57,6 +58,8 @@ int main(int argc, char **argv)
         return runStats(args);
     if (cmd == "validate")
         return runValidate(args);
+    if (cmd == "test-intake")
+        return runTestIntake(args);
     std::fprintf(stderr, "auditlens-cli: unknown command '%s'\n\n", cmd.c_str());
     usage(stderr);
     return 2;

@@ -901,6 +901,8 @@ struct RunState
     // provenance of layers: layer path prefix -> raw paths ("" = the raw record root)
     std::map<std::string, std::vector<std::string>> layerRaw;
     std::map<std::string, bool> layerRoot; // prefix maps onto the raw record itself
+    std::map<std::string, std::string> layerStage; // prefix -> "name (stage type)"
+    std::map<std::string, std::vector<std::string>> layerVia; // stages behind a layer
     bool explain = false;
     std::map<std::string, FieldProvenance> prov;
     std::vector<RunIssue> issues;
@@ -945,13 +947,38 @@ struct RunState
                 continue;
             }
             if (layerRoot.at(best)) {
-                if (p.size() > best.size())
-                    add(p.substr(best.size() + 1));
+                if (p.size() > best.size()) {
+                    // keep the raw fields the record really has
+                    const std::string sub = p.substr(best.size() + 1);
+                    const std::string layerName = best.substr(0, best.find('.'));
+                    auto lit = layers.find(layerName);
+                    const Json *root = lit != layers.end() ? findPath(lit->second, best.substr(layerName.size() + 1)) : nullptr;
+                    if (!root || findPath(*root, sub) || sub.find_first_of("0123456789") != std::string::npos)
+                        add(sub);
+                }
             } else {
                 for (const auto &r : layerRaw.at(best))
                     add(r);
             }
         }
+        return out;
+    }
+
+    /// The external stages (other than the raw record's json.parse-json) a set of reads went through.
+    std::vector<std::string> resolveVia(const std::vector<std::string> &reads) const
+    {
+        std::vector<std::string> out;
+        for (const std::string &p : reads)
+            for (const auto &[prefix, stage] : layerStage)
+                if (p == prefix || p.compare(0, prefix.size() + 1, prefix + ".") == 0) {
+                    auto add = [&](const std::string &s) {
+                        if (std::find(out.begin(), out.end(), s) == out.end())
+                            out.push_back(s);
+                    };
+                    for (const auto &v : layerVia.at(prefix))
+                        add(v);
+                    add(stage);
+                }
         return out;
     }
 
@@ -1091,6 +1118,7 @@ struct RunState
                         base.reads.clear();
                         spec.paths(base.reads);
                         base.rawFields = resolveRaw(base.reads);
+                        base.via = resolveVia(base.reads);
                     }
                     assign(field, v, base, a.setInfos[si]);
                 } catch (const EvalError &e) {
@@ -1116,6 +1144,7 @@ struct RunState
                         base.expression = src.source();
                         base.reads = src.paths();
                         base.rawFields = resolveRaw(base.reads);
+                        base.via = resolveVia(base.reads);
                     }
                     Json out = undefinedValue();
                     if (!isUndefined(key) && !key.is_null()) {
@@ -1213,6 +1242,8 @@ struct RunState
             if (explain) {
                 layerRaw[prefix] = resolveRaw(e.input.paths());
                 layerRoot[prefix] = false;
+                layerVia[prefix] = resolveVia(e.input.paths());
+                layerStage[prefix] = e.name + " (date.parse)";
             }
             return;
         }
@@ -1227,6 +1258,8 @@ struct RunState
             if (explain) {
                 layerRaw[prefix] = resolveRaw(e.input.paths());
                 layerRoot[prefix] = false;
+                layerVia[prefix] = resolveVia(e.input.paths());
+                layerStage[prefix] = e.name + " (grok.match)";
             }
             return;
         }
@@ -1244,10 +1277,14 @@ struct RunState
             for (const auto &f : fields) {
                 p.reads.push_back("final." + f);
                 auto it = prov.find(f);
-                if (it != prov.end())
+                if (it != prov.end()) {
                     for (const auto &r : it->second.rawFields)
                         if (std::find(p.rawFields.begin(), p.rawFields.end(), r) == p.rawFields.end())
                             p.rawFields.push_back(r);
+                    for (const auto &v : it->second.via)
+                        if (std::find(p.via.begin(), p.via.end(), v) == p.via.end())
+                            p.via.push_back(v);
+                }
             }
             return p;
         };

@@ -20,6 +20,7 @@ struct FieldProvenance
     std::string expression;             ///< the value as written in the parser
     std::vector<std::string> reads;     ///< variable paths the expression read
     std::vector<std::string> rawFields; ///< raw record paths these resolve to ("ActorIP", "Metadata.zone_name")
+    std::vector<std::string> via;       ///< external stages the value went through ("actor_ip (grok.match)")
     bool typed = false;                 ///< typing changed the value
     std::string note;                   ///< e.g. "scalar wrapped in a list", "address from source.ip"
 };
