@@ -674,12 +674,16 @@ void MainWindow::refresh(bool keepSelection)
         if (cur.isValid())
             selected = m_model->storeRow(cur.row());
     }
-    std::vector<uint32_t> rows = EventStore::filter(snap, m_filter);
-    std::vector<int64_t> times;
-    times.reserve(rows.size());
-    for (uint32_t r : rows)
-        times.push_back(snap.time(r));
-    m_model->setRows(snap, std::move(rows));
+    // the text matches are computed once per text and snapshot; the other scans reuse them
+    if (m_filter.text.empty())
+        m_filter.textHits.reset();
+    else if (!m_filter.textHits || m_filter.textHits->size() != snap.size() || m_textHitsFor != m_filter.text) {
+        m_filter.textHits = EventStore::textMatches(snap, m_filter.text);
+        m_textHitsFor = m_filter.text;
+    }
+    const std::vector<uint32_t> rows = EventStore::filter(snap, m_filter);
+    std::vector<int64_t> times = EventStore::times(snap, rows);
+    m_model->setRows(snap, rows);
     m_shownRows = snap.size();
     m_timeline->setTimes(times, !m_localTime->isChecked());
     if (m_filter.from == INT64_MIN && m_filter.to == INT64_MAX && !times.empty()) {

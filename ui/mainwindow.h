@@ -102,6 +102,7 @@ private:
     std::shared_ptr<const intake::IntakeParser> m_parser;
     QString m_parserPath;
     Filter m_filter;
+    std::string m_textHitsFor; ///< the text m_filter.textHits was computed for
     QStringList m_sources;
     std::vector<std::pair<std::string, std::string>> m_memorySources; ///< label, bytes (paste, stdin)
 

@@ -17,13 +17,24 @@ namespace auditlens::ui {
 
 TrailModel::TrailModel(QObject *parent) : QAbstractTableModel(parent) {}
 
-void TrailModel::setRows(const Snapshot &snap, std::vector<uint32_t> rows)
+void TrailModel::setRows(const Snapshot &snap, const std::vector<uint32_t> &rows)
 {
     beginResetModel();
     m_snap = snap;
-    m_rows = std::move(rows);
+    m_filtered = rows;
+    if (m_orderSize != m_snap.size())
+        rebuildOrder();
     applySort();
     endResetModel();
+}
+
+void TrailModel::rebuildOrder()
+{
+    m_order.resize(m_snap.size());
+    for (size_t i = 0; i < m_order.size(); ++i)
+        m_order[i] = uint32_t(i);
+    m_orderSize = m_snap.size();
+    m_sortedFor = SIZE_MAX; // applySort sorts it once
 }
 
 int TrailModel::rowOfStoreRow(uint32_t storeRow) const
@@ -150,21 +161,57 @@ void TrailModel::sort(int column, Qt::SortOrder order)
     beginResetModel();
     m_sortColumn = column;
     m_sortOrder = order;
+    m_orderSize = SIZE_MAX;
+    if (m_snap.size())
+        rebuildOrder();
     applySort();
     endResetModel();
 }
 
 void TrailModel::applySort()
 {
+    if (m_orderSize == SIZE_MAX)
+        rebuildOrder();
+    if (m_sortedFor != m_orderSize || m_sortedColumn != m_sortColumn || m_sortedOrder != m_sortOrder) {
+        m_rows.swap(m_order);
+        sortRows();
+        m_rows.swap(m_order);
+        m_sortedFor = m_orderSize;
+        m_sortedColumn = m_sortColumn;
+        m_sortedOrder = m_sortOrder;
+    }
+    // pick the filtered rows in display order: a linear pass over a bitmap
+    if (m_filtered.size() == m_order.size()) {
+        m_rows = m_order;
+        return;
+    }
+    std::vector<uint8_t> pass(m_order.size(), 0);
+    for (uint32_t r : m_filtered)
+        if (r < pass.size())
+            pass[r] = 1;
+    m_rows.clear();
+    m_rows.reserve(m_filtered.size());
+    for (uint32_t r : m_order)
+        if (pass[r])
+            m_rows.push_back(r);
+}
+
+void TrailModel::sortRows()
+{
     const bool asc = m_sortOrder == Qt::AscendingOrder;
     auto tieBreak = [](uint32_t a, uint32_t b) { return a < b; };
     if (m_sortColumn == Time) {
-        std::stable_sort(m_rows.begin(), m_rows.end(), [&](uint32_t a, uint32_t b) {
-            const int64_t ta = m_snap.time(a), tb = m_snap.time(b);
-            if (ta != tb)
-                return asc ? ta < tb : ta > tb;
-            return tieBreak(a, b);
+        std::vector<std::pair<int64_t, uint32_t>> keyed;
+        keyed.reserve(m_rows.size());
+        for (uint32_t r : m_rows)
+            keyed.emplace_back(m_snap.time(r), r);
+        std::sort(keyed.begin(), keyed.end(), [&](const auto &x, const auto &y) {
+            if (x.first != y.first)
+                return asc ? x.first < y.first : x.first > y.first;
+            return tieBreak(x.second, y.second);
         });
+        for (size_t i = 0; i < keyed.size(); ++i)
+            m_rows[i] = keyed[i].second;
         return;
     }
     if (m_sortColumn == Result) {

@@ -19,8 +19,9 @@ public:
 
     explicit TrailModel(QObject *parent = nullptr);
 
-    /// New data: the snapshot and the rows that pass the filter (in store order).
-    void setRows(const Snapshot &snap, std::vector<uint32_t> rows);
+    /// New data: the snapshot and the rows that pass the filter (ascending store order). The
+    /// sort order of all rows is kept between calls, so a filter change is a linear pass.
+    void setRows(const Snapshot &snap, const std::vector<uint32_t> &rows);
     const Snapshot &snapshot() const { return m_snap; }
     uint32_t storeRow(int row) const { return m_rows[size_t(row)]; }
     int rowOfStoreRow(uint32_t storeRow) const;
@@ -42,9 +43,17 @@ public:
 private:
     QString resourceId(uint32_t storeRow) const;
     void applySort();
+    void sortRows(); ///< sorts m_rows by the current column
+    void rebuildOrder();
 
     Snapshot m_snap;
-    std::vector<uint32_t> m_rows;
+    std::vector<uint32_t> m_rows;    ///< shown rows, in display order
+    std::vector<uint32_t> m_filtered; ///< shown rows, in store order
+    std::vector<uint32_t> m_order;   ///< every store row, in display order
+    size_t m_orderSize = SIZE_MAX;   ///< snapshot size m_order was built for
+    size_t m_sortedFor = SIZE_MAX;
+    int m_sortedColumn = -1;
+    Qt::SortOrder m_sortedOrder = Qt::AscendingOrder;
     bool m_utc = true;
     int m_sortColumn = Time;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;

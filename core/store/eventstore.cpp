@@ -882,30 +882,6 @@ Prepared prepare(const Snapshot &snap, const Filter &f, int skipColumn)
     return p;
 }
 
-/// Case-insensitive (ASCII) substring search.
-bool containsCi(std::string_view hay, std::string_view lowerNeedle)
-{
-    if (lowerNeedle.empty())
-        return true;
-    if (hay.size() < lowerNeedle.size())
-        return false;
-    const unsigned char first = static_cast<unsigned char>(lowerNeedle[0]);
-    const unsigned char firstUp = static_cast<unsigned char>(std::toupper(first));
-    const size_t last = hay.size() - lowerNeedle.size();
-    for (size_t i = 0; i <= last; ++i) {
-        const unsigned char c = static_cast<unsigned char>(hay[i]);
-        if (c != first && c != firstUp)
-            continue;
-        size_t k = 1;
-        while (k < lowerNeedle.size()
-               && std::tolower(static_cast<unsigned char>(hay[i + k])) == static_cast<unsigned char>(lowerNeedle[k]))
-            ++k;
-        if (k == lowerNeedle.size())
-            return true;
-    }
-    return false;
-}
-
 template<typename Fn>
 void scan(const Snapshot &snap, const Filter &f, int skipColumn, const std::atomic<bool> *cancel, Fn &&accept)
 {
@@ -922,7 +898,8 @@ void scan(const Snapshot &snap, const Filter &f, int skipColumn, const std::atom
         const Segment &s = *segs[si];
         const size_t n = std::min(s.size(), snap.size() - starts[si]);
         std::string_view bytes;
-        if (!needle.empty()) {
+        const bool cached = !needle.empty() && f.textHits && f.textHits->size() >= snap.size();
+        if (!needle.empty() && !cached) {
             if (s.fileBacked) {
                 const size_t end = n ? size_t(s.pos[n - 1]) + s.len[n - 1] : 0;
                 if (!readFileRange(snap.source(s.sourceId).path, s.streamOffset, end, buf, err))
@@ -930,6 +907,36 @@ void scan(const Snapshot &snap, const Filter &f, int skipColumn, const std::atom
                 bytes = buf;
             } else {
                 bytes = *s.memory;
+            }
+        }
+        // text: lowercase the block once and let memmem find the needle, then map hits to records
+        std::vector<uint8_t> hit;
+        if (cached) {
+            hit.assign(f.textHits->begin() + long(starts[si]), f.textHits->begin() + long(starts[si] + n));
+        } else if (!needle.empty()) {
+            hit.assign(n, 0);
+            thread_local std::string lowered;
+            lowered.resize(bytes.size());
+            for (size_t k = 0; k < bytes.size(); ++k) {
+                const unsigned char ch = static_cast<unsigned char>(bytes[k]);
+                lowered[k] = char(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+            }
+            const char *base = lowered.data();
+            const char *p = base;
+            const char *end = base + lowered.size();
+            size_t rec = 0;
+            while (p < end) {
+                const void *found = memmem(p, size_t(end - p), needle.data(), needle.size());
+                if (!found)
+                    break;
+                const size_t at = size_t(static_cast<const char *>(found) - base);
+                while (rec < n && size_t(s.pos[rec]) + s.len[rec] <= at)
+                    ++rec;
+                if (rec >= n)
+                    break;
+                if (at >= s.pos[rec] && at + needle.size() <= size_t(s.pos[rec]) + s.len[rec])
+                    hit[rec] = 1;
+                p = static_cast<const char *>(found) + 1;
             }
         }
         for (size_t i = 0; i < n; ++i) {
@@ -952,11 +959,8 @@ void scan(const Snapshot &snap, const Filter &f, int skipColumn, const std::atom
             }
             if (f.result != Result::Unknown && s.result[i] != uint8_t(f.result))
                 continue;
-            if (!needle.empty()) {
-                if (size_t(s.pos[i]) + s.len[i] > bytes.size()
-                    || !containsCi(bytes.substr(s.pos[i], s.len[i]), needle))
-                    continue;
-            }
+            if (!needle.empty() && !hit[i])
+                continue;
             accept(s, i, starts[si] + i);
         }
     }
@@ -975,6 +979,33 @@ std::vector<uint32_t> EventStore::filter(const Snapshot &snap, const Filter &f, 
     }
     scan(snap, f, -1, cancel, [&](const Segment &, size_t, size_t row) { rows.push_back(uint32_t(row)); });
     return rows;
+}
+
+std::shared_ptr<const std::vector<uint8_t>> EventStore::textMatches(const Snapshot &snap, const std::string &text,
+                                                                    const std::atomic<bool> *cancel)
+{
+    auto out = std::make_shared<std::vector<uint8_t>>(snap.size(), 0);
+    if (text.empty())
+        return out;
+    Filter f;
+    f.text = text;
+    scan(snap, f, -1, cancel, [&](const Segment &, size_t, size_t row) { (*out)[row] = 1; });
+    return out;
+}
+
+std::vector<int64_t> EventStore::times(const Snapshot &snap, const std::vector<uint32_t> &rows)
+{
+    std::vector<int64_t> out;
+    out.reserve(rows.size());
+    const auto &segs = snap.segments();
+    const auto &starts = snap.segmentStarts();
+    size_t si = 0;
+    for (uint32_t r : rows) {
+        if (si >= segs.size() || r < starts[si] || r >= starts[si] + segs[si]->size())
+            si = size_t(std::upper_bound(starts.begin(), starts.end(), size_t(r)) - starts.begin()) - 1;
+        out.push_back(segs[si]->time[r - starts[si]]);
+    }
+    return out;
 }
 
 std::vector<uint64_t> EventStore::counts(const Snapshot &snap, const std::vector<uint32_t> &rows, Column c)

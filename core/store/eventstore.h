@@ -130,6 +130,9 @@ struct Filter
     int64_t to = INT64_MAX;   ///< inclusive, ns
     Result result = Result::Unknown; ///< Unknown = all
     std::string text;         ///< case-insensitive substring of the raw record
+    /// Optional: the rows matching `text`, computed once by EventStore::textMatches (a filter
+    /// change then does not read the raw records again).
+    std::shared_ptr<const std::vector<uint8_t>> textHits;
     bool isEmpty() const;
 };
 
@@ -165,6 +168,11 @@ public:
 
     /// Rows of `snap` that pass `f`, in store order.
     static std::vector<uint32_t> filter(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel = nullptr);
+    /// For every row of `snap`, whether its raw record contains `text` (ASCII case-insensitive).
+    static std::shared_ptr<const std::vector<uint8_t>> textMatches(const Snapshot &snap, const std::string &text,
+                                                                   const std::atomic<bool> *cancel = nullptr);
+    /// The times of `rows` (ascending store order), walking the segments once.
+    static std::vector<int64_t> times(const Snapshot &snap, const std::vector<uint32_t> &rows);
     /// Exact counts per dictionary id of column `c` among `rows`.
     static std::vector<uint64_t> counts(const Snapshot &snap, const std::vector<uint32_t> &rows, Column c);
     /// Counts for column `c` under `f` without its own constraint on `c` (facet counts).

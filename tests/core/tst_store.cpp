@@ -171,6 +171,11 @@ private slots:
         QCOMPARE(EventStore::filter(s, txt).size(), size_t(10));
         txt.text = "\"ID\":\"17\"";
         QCOMPARE(EventStore::filter(s, txt).size(), size_t(1));
+        // precomputed text matches give the same rows and facet counts
+        Filter cachedTxt = txt;
+        cachedTxt.textHits = EventStore::textMatches(s, txt.text);
+        QCOMPARE(EventStore::filter(s, cachedTxt), EventStore::filter(s, txt));
+        QCOMPARE(EventStore::facetCounts(s, cachedTxt, Column::Actor), EventStore::facetCounts(s, txt, Column::Actor));
 
         auto top = EventStore::top(EventStore::counts(s, EventStore::filter(s, Filter{}), Column::Actor), 1);
         QCOMPARE(top.size(), size_t(1));
