@@ -12,5 +12,6 @@ int runNormalize(const std::vector<std::string> &args);
 int runStats(const std::vector<std::string> &args);
 int runValidate(const std::vector<std::string> &args);
 int runTestIntake(const std::vector<std::string> &args);
+int runLogpush(const std::vector<std::string> &args);
 
 } // namespace auditlens::cli

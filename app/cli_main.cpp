@@ -24,6 +24,7 @@ void usage(FILE *out)
                "  stats       record counts, time range and top actors/actions/resource types\n"
                "  validate    check the ECS output against the ECS schema and the parser's fields\n"
                "  test-intake run Sekoia.io intake tests (tests/*.json) through the engine\n"
+               "  logpush     create, list, change and delete Logpush jobs (Cloudflare API)\n"
                "\n"
                "INPUT is a file (NDJSON, JSON array, concatenated objects, API responses, Sekoia\n"
                "test files; gzip or not) or '-' for stdin. Run 'auditlens-cli COMMAND --help'.\n",
@@ -60,6 +61,8 @@ int main(int argc, char **argv)
         return runValidate(args);
     if (cmd == "test-intake")
         return runTestIntake(args);
+    if (cmd == "logpush")
+        return runLogpush(args);
     std::fprintf(stderr, "auditlens-cli: unknown command '%s'\n\n", cmd.c_str());
     usage(stderr);
     return 2;
