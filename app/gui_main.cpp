@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // auditlens: the desktop workbench.
+#include "logpushdialog.h"
 #include "mainwindow.h"
 #include "trailmodel.h"
 
@@ -31,6 +32,8 @@ int main(int argc, char **argv)
                               QStringLiteral("PATH"));
     QCommandLineOption size(QStringLiteral("size"), QStringLiteral("With --screenshot: window size WxH (default 1500x950)."),
                             QStringLiteral("WxH"), QStringLiteral("1500x950"));
+    QCommandLineOption logpush(QStringLiteral("logpush"), QStringLiteral("Open Tools > Logpush job (with --screenshot: capture it)."));
+    cli.addOption(logpush);
     cli.addOption(shot);
     cli.addOption(select);
     cli.addOption(parser);
@@ -50,11 +53,21 @@ int main(int argc, char **argv)
             w.resize(wh[0].toInt(), wh[1].toInt());
         const QString file = cli.value(shot);
         const int row = cli.value(select).toInt();
-        QObject::connect(&w, &auditlens::ui::MainWindow::loadFinished, &w, [&w, file, row] {
-            QTimer::singleShot(200, &w, [&w, file, row] {
+        const bool dialog = cli.isSet(logpush);
+        QObject::connect(&w, &auditlens::ui::MainWindow::loadFinished, &w, [&w, file, row, dialog, wh] {
+            QTimer::singleShot(200, &w, [&w, file, row, dialog, wh] {
                 w.selectRow(row);
-                QTimer::singleShot(300, &w, [&w, file] {
-                    const bool ok = w.grab().save(file);
+                QWidget *target = &w;
+                if (dialog) {
+                    auto *d = new auditlens::ui::LogpushDialog(&w);
+                    d->setScope(auditlens::logpush::Scope::Account, QStringLiteral("0123456789abcdef0123456789abcdef"));
+                    if (wh.size() == 2)
+                        d->resize(wh[0].toInt() - 40, wh[1].toInt() - 60);
+                    d->show();
+                    target = d;
+                }
+                QTimer::singleShot(300, &w, [target, file] {
+                    const bool ok = target->grab().save(file);
                     std::fprintf(ok ? stdout : stderr, ok ? "wrote %s\n" : "cannot write %s\n", qPrintable(file));
                     QApplication::exit(ok ? 0 : 1);
                 });

@@ -5,6 +5,7 @@
 #include "facetlist.h"
 #include "intake/normalizer.h"
 #include "jsontree.h"
+#include "logpushdialog.h"
 #include "store/diff.h"
 #include "timeline.h"
 #include "trailmodel.h"
@@ -404,6 +405,13 @@ void MainWindow::buildMenus()
         refresh(true);
     });
     view->addAction(tr("&Rejected records"), this, &MainWindow::showRejected);
+
+    QMenu *tools = menuBar()->addMenu(tr("&Tools"));
+    tools->addAction(tr("&Logpush job…"), this, [this] {
+        auto *dlg = new LogpushDialog(this);
+        dlg->setAttribute(Qt::WA_DeleteOnClose);
+        dlg->show();
+    });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Auditlens"), this, &MainWindow::about);
