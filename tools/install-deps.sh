@@ -16,3 +16,10 @@ if [ -n "$missing" ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
+
+# Test tool only (never shipped): the OpenAPI mock server the Logpush client tests talk to.
+here="$(cd "$(dirname "$0")" && pwd)"
+if command -v npm >/dev/null 2>&1 && [ ! -x "$here/mock/node_modules/.bin/prism" ]; then
+    echo "Installing the OpenAPI mock server for the tests (npm, tools/mock)"
+    (cd "$here/mock" && npm ci --no-audit --no-fund --loglevel=error) || echo "warning: the mock server could not be installed; tst_logpush_mock will skip"
+fi
