@@ -3,6 +3,7 @@
 
 #include "ecs/validator.h"
 #include "intake/conformance.h"
+#include "receiver/receiver.h"
 #include "intake/engine.h"
 #include "intake/normalizer.h"
 #include "source/reader.h"
@@ -10,6 +11,9 @@
 #include "store/eventstore.h"
 
 #include <nlohmann/json.hpp>
+
+#include <QDirIterator>
+#include <QFileInfo>
 
 #include <cstdio>
 #include <deque>
@@ -102,6 +106,35 @@ void appendEventJson(std::string &out, Json &event)
     event.emplace("message", std::move(msg));
 }
 
+} // namespace
+
+std::vector<std::string> expandInputs(const std::vector<std::string> &inputs)
+{
+    std::vector<std::string> out;
+    for (const std::string &in : inputs) {
+        QFileInfo fi(QString::fromStdString(in));
+        if (in == "-" || !fi.isDir()) {
+            out.push_back(in);
+            continue;
+        }
+        // a receiver journal (duplicates left out) or a folder of log files
+        const auto files = receiver::journalFiles(in);
+        if (!files.empty()) {
+            out.insert(out.end(), files.begin(), files.end());
+            continue;
+        }
+        QDirIterator it(fi.absoluteFilePath(), QDir::Files, QDirIterator::Subdirectories);
+        std::vector<std::string> found;
+        while (it.hasNext())
+            found.push_back(it.next().toStdString());
+        std::sort(found.begin(), found.end());
+        out.insert(out.end(), found.begin(), found.end());
+    }
+    return out;
+}
+
+namespace {
+
 SourceSpec specFor(const std::string &input)
 {
     return input == "-" ? SourceSpec::stdinSource() : SourceSpec::file(input);
@@ -179,6 +212,7 @@ int runNormalize(const std::vector<std::string> &args)
     }
     if (c.inputs.empty())
         c.inputs.push_back("-");
+    c.inputs = expandInputs(c.inputs);
     std::shared_ptr<const intake::IntakeParser> parser;
     if (parserPath.empty()) {
         parser = intake::IntakeParser::builtin();
@@ -347,6 +381,7 @@ int runStats(const std::vector<std::string> &args)
         std::fprintf(stderr, "auditlens-cli stats: no INPUT given (use '-' for stdin; see --help)\n");
         return 2;
     }
+    c.inputs = expandInputs(c.inputs);
     EventStore store;
     EventStore::LoadOptions opts;
     opts.threads = unsigned(threads);
@@ -470,6 +505,7 @@ int runValidate(const std::vector<std::string> &args)
             return 2;
         }
     }
+    c.inputs = expandInputs(c.inputs);
     uint64_t errors = 0, warns = 0, records = 0;
     bool anyOpened = false;
     SourceReader reader;

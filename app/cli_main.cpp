@@ -25,6 +25,8 @@ void usage(FILE *out)
                "  validate    check the ECS output against the ECS schema and the parser's fields\n"
                "  test-intake run Sekoia.io intake tests (tests/*.json) through the engine\n"
                "  logpush     create, list, change and delete Logpush jobs (Cloudflare API)\n"
+               "  receive     run the Logpush HTTP destination (journal on disk)\n"
+               "  push        send records to a Logpush HTTP destination as Logpush does\n"
                "\n"
                "INPUT is a file (NDJSON, JSON array, concatenated objects, API responses, Sekoia\n"
                "test files; gzip or not) or '-' for stdin. Run 'auditlens-cli COMMAND --help'.\n",
@@ -63,6 +65,10 @@ int main(int argc, char **argv)
         return runTestIntake(args);
     if (cmd == "logpush")
         return runLogpush(args);
+    if (cmd == "receive")
+        return runReceive(args);
+    if (cmd == "push")
+        return runPush(args);
     std::fprintf(stderr, "auditlens-cli: unknown command '%s'\n\n", cmd.c_str());
     usage(stderr);
     return 2;

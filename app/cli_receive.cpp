@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+// auditlens-cli receive / push: the Logpush HTTP destination headless, and a batch sender.
+#include "cli_commands.h"
+
+#include "receiver/receiver.h"
+#include "receiver/sender.h"
+#include "source/reader.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QTimer>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+
+namespace auditlens::cli {
+
+namespace {
+
+std::atomic<int> g_signal{0};
+void onSignal(int sig) { g_signal = sig; }
+
+bool readSecret(const std::string &path, std::string &out)
+{
+    QFile f(QString::fromStdString(path));
+    if (!f.open(QIODevice::ReadOnly))
+        return false;
+    out = f.readAll().trimmed().toStdString();
+    return true;
+}
+
+std::map<std::string, std::string> options(const std::vector<std::string> &args, const std::vector<std::string> &valued,
+                                           const std::vector<std::string> &flags, std::vector<std::string> &words,
+                                           std::string &error)
+{
+    std::map<std::string, std::string> out;
+    for (size_t i = 0; i < args.size(); ++i) {
+        std::string a = args[i];
+        const size_t eq = a.find('=');
+        if (a.rfind("--", 0) == 0 && eq != std::string::npos) {
+            out[a.substr(0, eq)] = a.substr(eq + 1);
+            continue;
+        }
+        if (std::find(valued.begin(), valued.end(), a) != valued.end()) {
+            if (i + 1 >= args.size()) {
+                error = a + " needs a value";
+                return out;
+            }
+            out[a] = args[++i];
+        } else if (std::find(flags.begin(), flags.end(), a) != flags.end()) {
+            out[a] = "1";
+        } else if (a.rfind("--", 0) == 0) {
+            error = "unknown option '" + a + "'";
+            return out;
+        } else {
+            words.push_back(a);
+        }
+    }
+    for (auto &[k, v] : out)
+        if (std::find(valued.begin(), valued.end(), k) == valued.end() && std::find(flags.begin(), flags.end(), k) == flags.end()) {
+            error = "unknown option '" + k + "'";
+            return out;
+        }
+    return out;
+}
+
+void printStats(const receiver::Stats &s)
+{
+    std::string rejected;
+    for (const auto &[k, n] : s.rejected)
+        rejected += (rejected.empty() ? "" : ", ") + k + " " + std::to_string(n);
+    std::fprintf(stderr,
+                 "requests %llu, batches %llu, records %llu, duplicates %llu, tests %llu, bad lines %llu, %.1f records/s%s%s%s%s\n",
+                 static_cast<unsigned long long>(s.requests), static_cast<unsigned long long>(s.batches),
+                 static_cast<unsigned long long>(s.records), static_cast<unsigned long long>(s.duplicates),
+                 static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.badLines), s.recordsPerSecond,
+                 rejected.empty() ? "" : ", rejected: ", rejected.c_str(), s.lastError.empty() ? "" : "; last error: ",
+                 s.lastError.c_str());
+}
+
+} // namespace
+
+int runReceive(const std::vector<std::string> &args)
+{
+    std::vector<std::string> words;
+    std::string err;
+    auto o = options(args, {"--listen", "--journal", "--secret-header", "--secret", "--secret-file", "--tls-cert", "--tls-key",
+                            "--max-body", "--max-decompressed", "--stats-every"},
+                     {"--help", "--quiet"}, words, err);
+    if (o.count("--help")) {
+        std::fputs("Usage: auditlens-cli receive --listen HOST:PORT --journal DIR [--secret-header NAME]\n"
+                   "                             (--secret VALUE | --secret-file FILE) [--tls-cert F --tls-key F]\n"
+                   "                             [--max-body BYTES] [--max-decompressed BYTES] [--stats-every SECONDS]\n"
+                   "\n"
+                   "Runs the Logpush HTTP destination headless. Each batch is written to the journal\n"
+                   "directory and flushed to disk before it is acknowledged; the directory is an input\n"
+                   "like a file (normalize DIR, stats DIR, the GUI's Open). Test uploads are answered and\n"
+                   "counted, not stored. Duplicate records (same ID / AuditLogID) go to duplicates-*.ndjson.\n"
+                   "Use 0.0.0.0:PORT to listen on every interface (default 127.0.0.1:8787). Statistics\n"
+                   "go to stderr; SIGINT/SIGTERM stop cleanly.\n"
+                   "\n"
+                   "The destination_conf for the Logpush job is printed at start (secret masked).\n",
+                   stdout);
+        return 0;
+    }
+    if (!err.empty() || !words.empty()) {
+        std::fprintf(stderr, "auditlens-cli receive: %s (see --help)\n", err.empty() ? "unexpected argument" : err.c_str());
+        return 2;
+    }
+    receiver::Config cfg;
+    const std::string listen = o.count("--listen") ? o["--listen"] : "127.0.0.1:8787";
+    const size_t colon = listen.rfind(':');
+    if (colon == std::string::npos || !cfg.address.setAddress(QString::fromStdString(listen.substr(0, colon)))) {
+        std::fprintf(stderr, "auditlens-cli receive: --listen wants HOST:PORT with an IP address (e.g. 127.0.0.1:8787)\n");
+        return 2;
+    }
+    cfg.port = quint16(std::atoi(listen.c_str() + colon + 1));
+    if (!o.count("--journal")) {
+        std::fprintf(stderr, "auditlens-cli receive: --journal DIR is required\n");
+        return 2;
+    }
+    cfg.journalDir = o["--journal"];
+    if (o.count("--secret-header"))
+        cfg.secretHeader = o["--secret-header"];
+    if (o.count("--secret-file")) {
+        if (!readSecret(o["--secret-file"], cfg.secret)) {
+            std::fprintf(stderr, "auditlens-cli receive: cannot read %s\n", o["--secret-file"].c_str());
+            return 2;
+        }
+    } else if (o.count("--secret"))
+        cfg.secret = o["--secret"];
+    if (cfg.secret.size() < 8) {
+        std::fprintf(stderr, "auditlens-cli receive: a shared secret of at least 8 characters is required (--secret or --secret-file)\n");
+        return 2;
+    }
+    cfg.tlsCert = o.count("--tls-cert") ? o["--tls-cert"] : std::string();
+    cfg.tlsKey = o.count("--tls-key") ? o["--tls-key"] : std::string();
+    if (cfg.tlsCert.empty() != cfg.tlsKey.empty()) {
+        std::fprintf(stderr, "auditlens-cli receive: give both --tls-cert and --tls-key\n");
+        return 2;
+    }
+    if (o.count("--max-body"))
+        cfg.maxBodyBytes = std::atoll(o["--max-body"].c_str());
+    if (o.count("--max-decompressed"))
+        cfg.maxDecompressedBytes = std::atoll(o["--max-decompressed"].c_str());
+    receiver::Receiver rx(cfg);
+    if (!rx.start(err)) {
+        std::fprintf(stderr, "auditlens-cli receive: %s\n", err.c_str());
+        return 2;
+    }
+    const std::string scheme = cfg.tlsCert.empty() ? "http" : "https";
+    std::fprintf(stderr, "listening on %s://%s:%u, journal %s\n", scheme.c_str(), cfg.address.toString().toStdString().c_str(),
+                 rx.port(), cfg.journalDir.c_str());
+    std::fprintf(stderr, "destination_conf for the Logpush job: https://<your public host>/?header_%s=***\n", cfg.secretHeader.c_str());
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, &rx, [] {
+        if (g_signal)
+            QCoreApplication::quit();
+    });
+    poll.start(100);
+    QTimer statsTimer;
+    const int every = o.count("--stats-every") ? std::atoi(o["--stats-every"].c_str()) : 10;
+    QObject::connect(&statsTimer, &QTimer::timeout, &rx, [&rx] { printStats(rx.stats()); });
+    if (every > 0 && !o.count("--quiet"))
+        statsTimer.start(every * 1000);
+    QCoreApplication::exec();
+    rx.stop();
+    std::fprintf(stderr, "stopped (signal %d); ", int(g_signal));
+    printStats(rx.stats());
+    return 0;
+}
+
+int runPush(const std::vector<std::string> &args)
+{
+    std::vector<std::string> words;
+    std::string err;
+    auto o = options(args, {"--secret-header", "--secret", "--secret-file", "--batch-records", "--concurrency", "--ack-log"},
+                     {"--help", "--no-gzip"}, words, err);
+    if (o.count("--help")) {
+        std::fputs("Usage: auditlens-cli push URL [--secret-header NAME] (--secret V | --secret-file F)\n"
+                   "                          [--batch-records N] [--concurrency C] [--no-gzip] [--ack-log FILE] INPUT...\n"
+                   "\n"
+                   "Sends the records of INPUT to a Logpush HTTP destination as Logpush does: POST, gzip,\n"
+                   "NDJSON batches of N records (default 1000), C requests at a time (default 4).\n"
+                   "--ack-log FILE writes one line per acknowledged batch: its first and last record line.\n"
+                   "Exit status: 0 every batch acknowledged; 1 some were not; 2 usage error.\n",
+                   stdout);
+        return 0;
+    }
+    if (!err.empty() || words.size() < 2) {
+        std::fprintf(stderr, "auditlens-cli push: %s (see --help)\n", err.empty() ? "URL and INPUT are required" : err.c_str());
+        return 2;
+    }
+    receiver::Sender::Options so;
+    so.url = words[0];
+    if (o.count("--secret-header"))
+        so.secretHeader = o["--secret-header"];
+    if (o.count("--secret-file")) {
+        if (!readSecret(o["--secret-file"], so.secret)) {
+            std::fprintf(stderr, "auditlens-cli push: cannot read %s\n", o["--secret-file"].c_str());
+            return 2;
+        }
+    } else if (o.count("--secret"))
+        so.secret = o["--secret"];
+    so.gzip = !o.count("--no-gzip");
+    so.concurrency = o.count("--concurrency") ? std::max(1, std::atoi(o["--concurrency"].c_str())) : 4;
+    const size_t perBatch = o.count("--batch-records") ? size_t(std::max(1, std::atoi(o["--batch-records"].c_str()))) : 1000;
+    receiver::Sender sender(so);
+    std::vector<std::pair<std::string, std::string>> ranges; // first/last record of each batch
+    std::string batch;
+    size_t inBatch = 0;
+    std::string first, last;
+    SourceReader reader;
+    for (size_t i = 1; i < words.size(); ++i) {
+        reader.read(
+            words[i] == "-" ? SourceSpec::stdinSource() : SourceSpec::file(words[i]),
+            [&](Block &&b) {
+                for (const RecordSpan &sp : b.spans) {
+                    const std::string rec = compactJson(std::string_view(b.data->data() + sp.pos, sp.len));
+                    if (inBatch == 0)
+                        first = rec;
+                    last = rec;
+                    batch += rec;
+                    batch += '\n';
+                    if (++inBatch == perBatch) {
+                        sender.add(std::move(batch));
+                        ranges.emplace_back(first, last);
+                        batch.clear();
+                        inBatch = 0;
+                    }
+                }
+            },
+            [](Diagnostic &&d) { std::fprintf(stderr, "%s\n", d.toString().c_str()); });
+    }
+    if (inBatch) {
+        sender.add(std::move(batch));
+        ranges.emplace_back(first, last);
+    }
+    FILE *ack = o.count("--ack-log") ? std::fopen(o["--ack-log"].c_str(), "w") : nullptr;
+    size_t ok = 0, failed = 0;
+    sender.run([&](const receiver::Sender::Outcome &r) {
+        if (r.status >= 200 && r.status < 300) {
+            ++ok;
+            if (ack) {
+                std::fprintf(ack, "%s\t%s\n", ranges[r.batch].first.c_str(), ranges[r.batch].second.c_str());
+                std::fflush(ack);
+            }
+        } else {
+            ++failed;
+            std::fprintf(stderr, "batch %zu: HTTP %d %s\n", r.batch + 1, r.status, r.answer.c_str());
+        }
+    });
+    if (ack)
+        std::fclose(ack);
+    std::fprintf(stderr, "%zu batches acknowledged, %zu not\n", ok, failed);
+    return failed ? 1 : 0;
+}
+
+} // namespace auditlens::cli

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+// The Logpush HTTP destination over real HTTP on loopback: auth, gzip, test uploads, limits,
+// bad lines, duplicates, journal durability (including a SIGKILL in the middle of a load).
+#include "receiver/receiver.h"
+#include "receiver/sender.h"
+#include "testutil.h"
+
+#include <QEventLoop>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QProcess>
+#include <QTcpServer>
+#include <QTemporaryDir>
+
+#include <csignal>
+#include <set>
+
+using namespace auditlens;
+using namespace auditlens::receiver;
+
+namespace {
+const std::string kSecret = "correct-horse-battery-staple";
+
+std::string rec(int i, bool v2 = false)
+{
+    if (v2)
+        return "{\"ActionResult\":\"success\",\"ActionTimestamp\":\"2024-06-01T10:00:00Z\",\"ActionType\":\"create\",\"AuditLogID\":\"v2-"
+               + std::to_string(i) + "\"}";
+    return "{\"ActionResult\":true,\"ActionType\":\"login\",\"ActorEmail\":\"u" + std::to_string(i % 7)
+           + "@x.io\",\"ID\":\"id-" + std::to_string(i) + "\",\"When\":\"2023-02-24T16:32:38Z\"}";
+}
+
+std::string batch(int from, int n)
+{
+    std::string s;
+    for (int i = from; i < from + n; ++i)
+        s += rec(i) + "\n";
+    return s;
+}
+
+struct Answer
+{
+    int status = 0;
+    QByteArray body;
+};
+
+Answer post(quint16 port, const QByteArray &body, const QByteArray &secret, const QByteArray &query = {},
+            const QByteArray &header = "X-Auditlens-Secret", const QByteArray &contentType = "text/plain")
+{
+    QNetworkAccessManager nam;
+    QNetworkRequest req(QUrl(QStringLiteral("http://127.0.0.1:%1/ingest%2").arg(port).arg(QString::fromLatin1(query))));
+    req.setHeader(QNetworkRequest::ContentTypeHeader, QString::fromLatin1(contentType));
+    if (!secret.isEmpty())
+        req.setRawHeader(header, secret);
+    QNetworkReply *r = nam.post(req, body);
+    QEventLoop loop;
+    QObject::connect(r, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    loop.exec();
+    Answer a{r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), r->readAll()};
+    r->deleteLater();
+    return a;
+}
+
+std::string journalText(const std::string &dir, bool dups = false)
+{
+    std::string all;
+    for (const auto &f : journalFiles(dir, dups))
+        if (!dups || f.find("duplicates-") != std::string::npos)
+            all += testutil::readFile(QString::fromStdString(f));
+    return all;
+}
+
+size_t lines(const std::string &s) { return size_t(std::count(s.begin(), s.end(), '\n')); }
+
+struct Fixture
+{
+    QTemporaryDir dir;
+    std::shared_ptr<EventStore> store = std::make_shared<EventStore>();
+    std::unique_ptr<Receiver> rx;
+    explicit Fixture(qint64 maxBody = 1 << 20, qint64 maxDecompressed = 8 << 20)
+    {
+        Config c;
+        c.port = 0;
+        c.secret = kSecret;
+        c.journalDir = dir.path().toStdString() + "/journal";
+        c.maxBodyBytes = maxBody;
+        c.maxDecompressedBytes = maxDecompressed;
+        c.readTimeoutMs = 500;
+        rx = std::make_unique<Receiver>(c, store);
+        std::string err;
+        if (!rx->start(err))
+            qFatal("receiver did not start: %s", err.c_str());
+    }
+    quint16 port() const { return rx->port(); }
+    std::string journal() const { return dir.path().toStdString() + "/journal"; }
+};
+} // namespace
+
+class TstReceiver : public QObject
+{
+    Q_OBJECT
+private slots:
+    void goodBatchesGzipAndPlain()
+    {
+        Fixture f;
+        const std::string b = batch(0, 50);
+        Answer a = post(f.port(), QByteArray::fromStdString(gzipBytes(b)), QByteArray::fromStdString(kSecret));
+        QCOMPARE(a.status, 200);
+        QVERIFY(a.body.contains("stored 50 records"));
+        a = post(f.port(), QByteArray::fromStdString(batch(50, 30)), QByteArray::fromStdString(kSecret), {}, "X-Auditlens-Secret",
+                 "application/x-ndjson");
+        QCOMPARE(a.status, 200);
+        QCOMPARE(lines(journalText(f.journal())), size_t(80));
+        QCOMPARE(f.store->snapshot().size(), size_t(80));
+        QCOMPARE(f.rx->stats().records, quint64(80));
+        QCOMPARE(f.rx->stats().batches, quint64(2));
+        // the secret as a query parameter works too
+        a = post(f.port(), QByteArray::fromStdString(batch(80, 5)), {}, "?secret=" + QByteArray::fromStdString(kSecret));
+        QCOMPARE(a.status, 200);
+        // the journal directory is a source like a file
+        EventStore again;
+        for (const auto &file : journalFiles(f.journal()))
+            again.load(SourceSpec::file(file), {});
+        QCOMPARE(again.snapshot().size(), size_t(85));
+    }
+
+    void wrongOrMissingSecret()
+    {
+        Fixture f;
+        Answer a = post(f.port(), QByteArray::fromStdString(batch(0, 5)), "not-the-secret");
+        QCOMPARE(a.status, 401);
+        QVERIFY(a.body.contains("wrong"));
+        a = post(f.port(), QByteArray::fromStdString(batch(0, 5)), {});
+        QCOMPARE(a.status, 401);
+        QVERIFY(a.body.contains("missing"));
+        QCOMPARE(lines(journalText(f.journal())), size_t(0));
+        QCOMPARE(f.store->snapshot().size(), size_t(0));
+        QCOMPARE(f.rx->stats().rejected["unauthorized"], quint64(2));
+    }
+
+    void testUploads()
+    {
+        Fixture f;
+        const QByteArray s = QByteArray::fromStdString(kSecret);
+        for (const std::string &body : {std::string("{\"content\":\"tests\"}"), std::string("{\"content\":\"test\",\"filename\":\"test.txt\"}"),
+                                        std::string("test")}) {
+            QCOMPARE(post(f.port(), QByteArray::fromStdString(gzipBytes(body)), s).status, 200);
+            QCOMPARE(post(f.port(), QByteArray::fromStdString(body), s).status, 200);
+        }
+        QCOMPARE(f.rx->stats().tests, quint64(6));
+        QCOMPARE(f.rx->stats().records, quint64(0));
+        QCOMPARE(lines(journalText(f.journal())), size_t(0));
+    }
+
+    void corruptGzipKeepsGoodRecords()
+    {
+        Fixture f;
+        std::string gz = gzipBytes(batch(0, 2000), 1);
+        gz.resize(gz.size() * 2 / 3);
+        const Answer a = post(f.port(), QByteArray::fromStdString(gz), QByteArray::fromStdString(kSecret));
+        QCOMPARE(a.status, 400);
+        QVERIFY2(a.body.contains("gzip") && a.body.contains("complete records before it were stored"), a.body.constData());
+        const size_t kept = lines(journalText(f.journal()));
+        QVERIFY(kept > 100 && kept < 2000);
+        QCOMPARE(f.store->snapshot().size(), kept);
+    }
+
+    void nonJsonLines()
+    {
+        Fixture f;
+        const std::string body = rec(1) + "\nnot json\n" + rec(2) + "\n{\"ID\":\n";
+        Answer a = post(f.port(), QByteArray::fromStdString(gzipBytes(body)), QByteArray::fromStdString(kSecret));
+        QCOMPARE(a.status, 200);
+        QVERIFY2(a.body.contains("stored 2 records") && a.body.contains("2 lines that are not JSON records"), a.body.constData());
+        QCOMPARE(lines(journalText(f.journal())), size_t(4)); // bad lines are kept
+        QCOMPARE(f.store->snapshot().size(), size_t(2));
+        QCOMPARE(f.store->rejectedCount(), size_t(2)); // and reported
+        a = post(f.port(), "just some text\nmore text\n", QByteArray::fromStdString(kSecret));
+        QCOMPARE(a.status, 422);
+    }
+
+    void limits()
+    {
+        Fixture f(64 * 1024, 512 * 1024);
+        std::string big(100 * 1024, 'x');
+        Answer a = post(f.port(), QByteArray::fromStdString(big), QByteArray::fromStdString(kSecret));
+        QCOMPARE(a.status, 413);
+        QVERIFY(a.body.contains("larger than the limit"));
+        // a decompression bomb: 1 MB of zeros in a few KB
+        const std::string bomb = gzipBytes(std::string(1 << 20, '\0'), 9);
+        QVERIFY(bomb.size() < 64 * 1024);
+        a = post(f.port(), QByteArray::fromStdString(bomb), QByteArray::fromStdString(kSecret));
+        QCOMPARE(a.status, 413);
+        QVERIFY(a.body.contains("decompressed"));
+        QCOMPARE(lines(journalText(f.journal())), size_t(0));
+        // still serving after both
+        QCOMPARE(post(f.port(), QByteArray::fromStdString(batch(0, 3)), QByteArray::fromStdString(kSecret)).status, 200);
+    }
+
+    void slowClientTimesOut()
+    {
+        Fixture f;
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, f.port());
+        QVERIFY(s.waitForConnected(2000));
+        s.write("POST / HTTP/1.1\r\nX-Auditlens-Secret: " + QByteArray::fromStdString(kSecret) + "\r\nContent-Length: 100\r\n\r\n{\"ID\":");
+        QTRY_VERIFY_WITH_TIMEOUT(s.bytesAvailable() > 0 || s.state() != QAbstractSocket::ConnectedState, 5000);
+        QVERIFY(s.readAll().startsWith("HTTP/1.1 408"));
+    }
+
+    void duplicatesAreCounted()
+    {
+        Fixture f;
+        const QByteArray s = QByteArray::fromStdString(kSecret);
+        QCOMPARE(post(f.port(), QByteArray::fromStdString(gzipBytes(batch(0, 20))), s).status, 200);
+        const Answer a = post(f.port(), QByteArray::fromStdString(gzipBytes(batch(10, 20))), s); // 10 seen, 10 new
+        QCOMPARE(a.status, 200);
+        QVERIFY2(a.body.contains("stored 10 records, 10 duplicates"), a.body.constData());
+        QCOMPARE(f.rx->stats().duplicates, quint64(10));
+        QCOMPARE(f.store->snapshot().size(), size_t(30)); // hidden from the trail
+        QCOMPARE(lines(journalText(f.journal(), true)), size_t(10)); // kept in the journal
+        QCOMPARE(lines(journalText(f.journal())), size_t(30));
+        // also across a restart
+        const std::string dir = f.journal();
+        f.rx.reset();
+        Config c;
+        c.port = 0;
+        c.secret = kSecret;
+        c.journalDir = dir;
+        Receiver again(c);
+        std::string err;
+        QVERIFY(again.start(err));
+        QVERIFY(post(again.port(), QByteArray::fromStdString(batch(25, 10)), s).body.contains("stored 5 records, 5 duplicates"));
+    }
+
+    void crashLosesNoAcknowledgedBatch()
+    {
+        // the receiver in its own process, SIGKILLed in the middle of a sustained load
+        QTemporaryDir dir;
+        const QString journal = dir.filePath(QStringLiteral("journal"));
+        QTcpServer probe;
+        probe.listen(QHostAddress::LocalHost, 0);
+        const quint16 port = probe.serverPort();
+        probe.close();
+        QProcess rx;
+        rx.setProcessChannelMode(QProcess::MergedChannels);
+        rx.start(QStringLiteral(AUDITLENS_CLI),
+                 {QStringLiteral("receive"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--journal"),
+                  journal, QStringLiteral("--secret"), QString::fromStdString(kSecret), QStringLiteral("--quiet")});
+        QVERIFY(rx.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(QString::fromUtf8(rx.peek(4096)).contains(QStringLiteral("listening")), 10000);
+        Sender::Options so;
+        so.url = QStringLiteral("http://127.0.0.1:%1/").arg(port).toStdString();
+        so.secret = kSecret;
+        so.concurrency = 8;
+        so.timeoutMs = 5000;
+        Sender sender(so);
+        const int batches = 400, per = 200;
+        for (int b = 0; b < batches; ++b)
+            sender.add(batch(b * per, per));
+        std::set<size_t> acked;
+        bool killed = false;
+        sender.run([&](const Sender::Outcome &o) {
+            if (o.status == 200)
+                acked.insert(o.batch);
+            if (!killed && acked.size() >= 60) {
+                ::kill(pid_t(rx.processId()), SIGKILL);
+                killed = true;
+            }
+        });
+        rx.waitForFinished(5000);
+        QVERIFY(killed);
+        QVERIFY(acked.size() >= 60);
+        QVERIFY(acked.size() < size_t(batches)); // the kill did interrupt the load
+        // restart-free check: every record of every acknowledged batch is in the journal
+        std::set<std::string> ids;
+        for (const auto &f : journalFiles(journal.toStdString(), true)) {
+            const std::string text = testutil::readFile(QString::fromStdString(f));
+            size_t start = 0;
+            while (start < text.size()) {
+                const size_t nl = text.find('\n', start);
+                const std::string id = recordId(std::string_view(text).substr(start, (nl == std::string::npos ? text.size() : nl) - start));
+                if (!id.empty())
+                    ids.insert(id);
+                start = nl == std::string::npos ? text.size() : nl + 1;
+            }
+        }
+        size_t missing = 0;
+        for (size_t b : acked)
+            for (int i = int(b) * per; i < int(b + 1) * per; ++i)
+                missing += ids.count("v1:id-" + std::to_string(i)) ? 0 : 1;
+        QCOMPARE(missing, size_t(0));
+        // and the journal reads back as a source after the crash
+        EventStore store;
+        for (const auto &f : journalFiles(journal.toStdString()))
+            store.load(SourceSpec::file(f), {});
+        QVERIFY(store.snapshot().size() >= acked.size() * per);
+    }
+
+    void destinationConfForLogpush()
+    {
+        Fixture f;
+        QCOMPARE(f.rx->destinationConf("https://logs.example.com/cf"),
+                 std::string("https://logs.example.com/cf?header_X-Auditlens-Secret=correct-horse-battery-staple"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TstReceiver)
+#include "tst_receiver.moc"
