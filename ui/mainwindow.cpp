@@ -6,6 +6,7 @@
 #include "intake/normalizer.h"
 #include "jsontree.h"
 #include "logpushdialog.h"
+#include "receiverpanel.h"
 #include "store/diff.h"
 #include "timeline.h"
 #include "trailmodel.h"
@@ -412,6 +413,24 @@ void MainWindow::buildMenus()
         dlg->setAttribute(Qt::WA_DeleteOnClose);
         dlg->show();
     });
+    m_receiverPanel = new ReceiverPanel(this);
+    addDockWidget(Qt::RightDockWidgetArea, m_receiverPanel);
+    m_receiverPanel->hide();
+    m_receiverPanel->setStore(m_store);
+    tools->addAction(m_receiverPanel->toggleViewAction());
+    m_receiverPanel->toggleViewAction()->setText(tr("&Receiver (Logpush HTTP destination)"));
+    auto *liveRefresh = new QTimer(this);
+    liveRefresh->setSingleShot(true);
+    liveRefresh->setInterval(250);
+    connect(liveRefresh, &QTimer::timeout, this, [this] { refresh(true); });
+    connect(m_receiverPanel, &ReceiverPanel::recordsArrived, liveRefresh, qOverload<>(&QTimer::start));
+    connect(m_receiverPanel, &ReceiverPanel::createJobRequested, this, [this](const QString &url, const QString &header, const QString &secret) {
+        auto *dlg = new LogpushDialog(this);
+        dlg->setAttribute(Qt::WA_DeleteOnClose);
+        dlg->setPreset(LogpushDialog::Receiver);
+        dlg->setReceiver(url, header, secret);
+        dlg->show();
+    });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Auditlens"), this, &MainWindow::about);
@@ -469,8 +488,11 @@ QStringList MainWindow::expandPaths(const QStringList &paths) const
         if (p != QStringLiteral("-") && fi.isDir()) {
             QDirIterator it(p, QDir::Files, QDirIterator::Subdirectories);
             QStringList files;
-            while (it.hasNext())
-                files << it.next();
+            while (it.hasNext()) {
+                const QString f = it.next();
+                if (!QFileInfo(f).fileName().startsWith(QStringLiteral("duplicates-"))) // receiver journal duplicates
+                    files << f;
+            }
             files.sort();
             out << files;
         } else {
@@ -533,6 +555,8 @@ void MainWindow::startLoad(std::vector<SourceSpec> specs, bool append)
     m_watcher.waitForFinished();
     if (!append) {
         m_store = std::make_shared<EventStore>();
+        if (m_receiverPanel)
+            m_receiverPanel->setStore(m_store);
         m_filter = Filter{};
         m_search->blockSignals(true);
         m_search->clear();

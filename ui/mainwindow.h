@@ -28,6 +28,7 @@ namespace auditlens::ui {
 
 class FacetList;
 class JsonTree;
+class ReceiverPanel;
 class Timeline;
 class TrailModel;
 
@@ -55,6 +56,7 @@ public:
     JsonTree *rawTree() const { return m_rawTree; }
     JsonTree *ecsTree() const { return m_ecsTree; }
     QTreeWidget *changesView() const { return m_changes; }
+    ReceiverPanel *receiverPanel() const { return m_receiverPanel; }
     QListWidget *rejectedList() const { return m_rejected; }
     QListWidget *diagnosticsList() const { return m_diagnostics; }
     FacetList *facet(Column c) const;
@@ -136,6 +138,7 @@ private:
     QToolButton *m_cancel = nullptr;
     QMenu *m_recentMenu = nullptr;
     QAction *m_localTime = nullptr;
+    ReceiverPanel *m_receiverPanel = nullptr;
 
     QFutureWatcher<void> m_watcher;
     std::shared_ptr<std::atomic<bool>> m_cancelFlag;

@@ -86,6 +86,8 @@ public:
     bool isListening() const;
     quint16 port() const;
     const Config &config() const { return m_config; }
+    /// Where received records are appended for display (the journal gets them regardless).
+    void setStore(std::shared_ptr<EventStore> store) { m_store = std::move(store); }
     Stats stats() const;
     /// The destination_conf value for a Logpush job, given the public URL users put in front.
     std::string destinationConf(const std::string &publicUrl) const;

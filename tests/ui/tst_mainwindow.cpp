@@ -4,6 +4,8 @@
 #include "facetlist.h"
 #include "jsontree.h"
 #include "mainwindow.h"
+#include "receiverpanel.h"
+#include "receiver/sender.h"
 #include "trailmodel.h"
 
 #include <QAbstractItemModelTester>
@@ -13,6 +15,8 @@
 #include <QTableView>
 #include <QTest>
 #include <QTreeWidget>
+#include <QTcpServer>
+#include <QTemporaryDir>
 
 using namespace auditlens;
 using namespace auditlens::ui;
@@ -172,6 +176,35 @@ private slots:
         QCOMPARE(c->topLevelItemCount(), 1);
         QCOMPARE(c->topLevelItem(0)->text(0), QStringLiteral("removed"));
         QCOMPARE(c->topLevelItem(0)->text(1), QStringLiteral("content"));
+    }
+
+    void receivedRecordsAppearInTheTrail()
+    {
+        MainWindow w;
+        load(w, {data("seed/raw_samples.json")});
+        QCOMPARE(w.trailModel()->rowCount(), 5);
+        QTemporaryDir dir;
+        QTcpServer probe;
+        probe.listen(QHostAddress::LocalHost, 0);
+        const int port = probe.serverPort();
+        probe.close();
+        ReceiverPanel *panel = w.receiverPanel();
+        panel->setPort(port);
+        panel->setJournalDir(dir.filePath(QStringLiteral("journal")));
+        panel->setSecret(QStringLiteral("0123456789abcdef-secret"));
+        QString err;
+        QVERIFY2(panel->start(&err), qPrintable(err));
+        QVERIFY(panel->destinationConf(false).endsWith(QStringLiteral("header_X-Auditlens-Secret=***")));
+        receiver::Sender::Options so;
+        so.url = QStringLiteral("http://127.0.0.1:%1/").arg(port).toStdString();
+        so.secret = "0123456789abcdef-secret";
+        receiver::Sender sender(so);
+        sender.add(std::string("{\"ID\":\"live-1\",\"ActionType\":\"login\",\"ActorEmail\":\"live@x.io\",\"When\":\"2023-02-25T00:00:00Z\"}\n"));
+        const auto outcomes = sender.run();
+        QCOMPARE(outcomes.at(0).status, 200);
+        QTRY_COMPARE(w.trailModel()->rowCount(), 6); // filters and counts stay live
+        QTRY_COMPARE(facetCount(w, Column::Actor, QStringLiteral("live@x.io")), uint64_t(1));
+        panel->stop();
     }
 
     void samplesOpenWithNoFile()
