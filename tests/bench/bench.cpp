@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <chrono>
 #include <cstdio>
@@ -61,6 +62,7 @@ int main(int argc, char **argv)
     unsigned long long records = 1000000;
     std::string file;
     bool skipNormalize = false;
+    bool receiver = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--records" && i + 1 < argc)
@@ -69,8 +71,10 @@ int main(int argc, char **argv)
             file = argv[++i];
         else if (a == "--skip-normalize")
             skipNormalize = true;
+        else if (a == "--receiver")
+            receiver = true;
         else {
-            std::fprintf(stderr, "usage: auditlens-bench [--records N] [--file PATH] [--skip-normalize]\n");
+            std::fprintf(stderr, "usage: auditlens-bench [--records N] [--file PATH] [--skip-normalize] [--receiver]\n");
             return 2;
         }
     }
@@ -98,6 +102,29 @@ int main(int argc, char **argv)
         Run n = run({AUDITLENS_CLI, "normalize", file}, "/dev/null");
         std::printf("normalize: %6.2f s  %9.0f records/s  %7.1f MB/s  peak RSS %6.1f MB  (exit %d)\n", n.seconds,
                     double(records) / n.seconds, mb / n.seconds, double(n.maxRssKb) / 1024.0, n.status);
+    }
+    if (receiver) {
+        // the receiver in its own process, fed by `auditlens-cli push` (gzip batches of 1000, 8 at a time)
+        const std::string journal = "/tmp/auditlens-bench-journal";
+        run({"/bin/rm", "-rf", journal}, nullptr);
+        const pid_t rx = fork();
+        if (rx == 0) {
+            const int devnull = open("/dev/null", O_WRONLY);
+            dup2(devnull, 2);
+            execl(AUDITLENS_CLI, AUDITLENS_CLI, "receive", "--listen", "127.0.0.1:18799", "--journal", journal.c_str(), "--secret",
+                  "bench-secret-123456", "--quiet", static_cast<char *>(nullptr));
+            _exit(127);
+        }
+        usleep(500000);
+        Run p = run({AUDITLENS_CLI, "push", "http://127.0.0.1:18799/", "--secret", "bench-secret-123456", "--batch-records", "1000",
+                     "--concurrency", "8", file},
+                    "/dev/null");
+        kill(rx, SIGTERM);
+        int st = 0;
+        struct rusage ru{};
+        wait4(rx, &st, 0, &ru);
+        std::printf("receive:   %6.2f s  %9.0f records/s  (push + receive + journal fsync per batch; receiver peak RSS %.1f MB; push exit %d)\n",
+                    p.seconds, double(records) / p.seconds, double(ru.ru_maxrss) / 1024.0, p.status);
     }
     return 0;
 }
