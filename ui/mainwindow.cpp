@@ -557,13 +557,7 @@ void MainWindow::startLoad(std::vector<SourceSpec> specs, bool append)
         m_store = std::make_shared<EventStore>();
         if (m_receiverPanel)
             m_receiverPanel->setStore(m_store);
-        m_filter = Filter{};
-        m_search->blockSignals(true);
-        m_search->clear();
-        m_search->blockSignals(false);
-        m_resultBox->blockSignals(true);
-        m_resultBox->setCurrentIndex(0);
-        m_resultBox->blockSignals(false);
+        resetFilters();
         m_shownRows = SIZE_MAX;
         clearDetail();
     }
@@ -853,7 +847,7 @@ void MainWindow::setTimeRange(qint64 fromNs, qint64 toNs)
     applyFilter();
 }
 
-void MainWindow::clearFilters()
+void MainWindow::resetFilters()
 {
     m_filter = Filter{};
     m_search->blockSignals(true);
@@ -862,6 +856,11 @@ void MainWindow::clearFilters()
     m_resultBox->blockSignals(true);
     m_resultBox->setCurrentIndex(0);
     m_resultBox->blockSignals(false);
+}
+
+void MainWindow::clearFilters()
+{
+    resetFilters();
     applyFilter();
 }
 

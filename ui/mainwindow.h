@@ -86,6 +86,7 @@ private:
     void refresh(bool keepSelection);
     void updateFacets();
     void updateChips();
+    void resetFilters(); ///< filter state and widgets back to "everything", without refreshing
     void showRecord(uint32_t storeRow);
     void clearDetail();
     void linkFromEcs(const QString &path);

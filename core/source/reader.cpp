@@ -74,6 +74,33 @@ std::string preview(const char *p, size_t n)
     return out;
 }
 
+/// Follows strings and nesting one byte at a time.
+struct ValueScanner
+{
+    int depth = 0;
+    bool inStr = false, esc = false;
+    /// Feeds one byte; true when it closes the outermost value.
+    bool feed(char ch)
+    {
+        if (inStr) {
+            if (esc)
+                esc = false;
+            else if (ch == '\\')
+                esc = true;
+            else if (ch == '"')
+                inStr = false;
+            return false;
+        }
+        if (ch == '"')
+            inStr = true;
+        else if (ch == '{' || ch == '[')
+            ++depth;
+        else if ((ch == '}' || ch == ']') && --depth == 0)
+            return true;
+        return false;
+    }
+};
+
 /// The keys at depth 1 of the first object in `text` (looked at within its first 64 KiB).
 std::vector<std::string> firstObjectKeys(std::string_view text)
 {
@@ -171,32 +198,13 @@ private:
             m_mode = InputFormat::JsonArray;
         } else if (c == '{') {
             // NDJSON when the first record closes on its own line.
-            int depth = 0;
-            bool inStr = false, esc = false, closedOnLine = false;
-            for (size_t k = i; k < m_carry.size(); ++k) {
-                const char ch = m_carry[k];
-                if (ch == '\n')
+            ValueScanner scan;
+            bool closedOnLine = false;
+            for (size_t k = i; k < m_carry.size() && m_carry[k] != '\n'; ++k)
+                if (scan.feed(m_carry[k])) {
+                    closedOnLine = true;
                     break;
-                if (inStr) {
-                    if (esc)
-                        esc = false;
-                    else if (ch == '\\')
-                        esc = true;
-                    else if (ch == '"')
-                        inStr = false;
-                    continue;
                 }
-                if (ch == '"')
-                    inStr = true;
-                else if (ch == '{' || ch == '[')
-                    ++depth;
-                else if (ch == '}' || ch == ']') {
-                    if (--depth == 0) {
-                        closedOnLine = true;
-                        break;
-                    }
-                }
-            }
             m_mode = closedOnLine ? InputFormat::Ndjson : InputFormat::Concatenated;
         } else {
             m_mode = InputFormat::Ndjson; // not JSON at the start: go line by line, report each
@@ -435,33 +443,20 @@ private:
                 // scan one value
                 const size_t start = i;
                 const uint64_t startLine = line;
-                int depth = 0;
-                bool inStr = false, esc = false, done = false, broken = false;
+                ValueScanner scan;
+                bool done = false, broken = false;
                 size_t k = i;
                 for (; k < n; ++k) {
                     const char ch = d[k];
                     if (ch == '\n') {
                         ++line;
-                        if (k + 1 < n && d[k + 1] == '{' && depth > 0) {
+                        if (k + 1 < n && d[k + 1] == '{' && scan.depth > 0) {
                             broken = true; // a new record starts at column 0: this one is cut short
                             ++k;
                             break;
                         }
                     }
-                    if (inStr) {
-                        if (esc)
-                            esc = false;
-                        else if (ch == '\\')
-                            esc = true;
-                        else if (ch == '"')
-                            inStr = false;
-                        continue;
-                    }
-                    if (ch == '"')
-                        inStr = true;
-                    else if (ch == '{' || ch == '[')
-                        ++depth;
-                    else if ((ch == '}' || ch == ']') && --depth == 0) {
+                    if (scan.feed(ch)) {
                         done = true;
                         ++k;
                         break;

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "receiver/sender.h"
 #include "source/reader.h"
 
 #include <QDir>
 #include <QFile>
 #include <QTest>
 
-#include <zlib.h>
 
 #include <string>
 #include <vector>
@@ -40,20 +40,7 @@ inline QString sharedDir()
         QSKIP("../shared is missing (set AUDITLENS_SHARED_DIR): this test needs the reference corpus");  \
     }
 
-inline std::string gzip(const std::string &in, int level = 6)
-{
-    z_stream z{};
-    deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-    std::string out(deflateBound(&z, uLong(in.size())) + 64, '\0');
-    z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(in.data()));
-    z.avail_in = uInt(in.size());
-    z.next_out = reinterpret_cast<Bytef *>(out.data());
-    z.avail_out = uInt(out.size());
-    deflate(&z, Z_FINISH);
-    out.resize(z.total_out);
-    deflateEnd(&z);
-    return out;
-}
+inline std::string gzip(const std::string &in, int level = 6) { return auditlens::receiver::gzipBytes(in, level); }
 
 struct Collected
 {

@@ -1,18 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "intake/jinja.h"
+#include "jsoncompare.h"
 
 #include <QTest>
 
 using namespace auditlens::intake;
 
-#define JCOMPARE(actual, expected)                                                                   \
-    do {                                                                                             \
-        const auto a_ = (actual);                                                                    \
-        const auto e_ = (expected);                                                                  \
-        QVERIFY2(a_ == e_, qPrintable(QStringLiteral("got %1, expected %2")                          \
-                                          .arg(QString::fromStdString(a_.dump()),                   \
-                                               QString::fromStdString(e_.dump()))));                 \
-    } while (false)
 
 
 namespace {

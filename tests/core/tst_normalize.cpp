@@ -2,6 +2,7 @@
 #include "ecs/validator.h"
 #include "intake/engine.h"
 #include "intake/normalizer.h"
+#include "jsoncompare.h"
 #include "testutil.h"
 
 #include <QDirIterator>
@@ -9,14 +10,6 @@
 using namespace auditlens;
 using namespace auditlens::intake;
 
-#define JCOMPARE(actual, expected)                                                                   \
-    do {                                                                                             \
-        const auto a_ = (actual);                                                                    \
-        const auto e_ = (expected);                                                                  \
-        QVERIFY2(a_ == e_, qPrintable(QStringLiteral("got %1, expected %2")                          \
-                                          .arg(QString::fromStdString(a_.dump()),                   \
-                                               QString::fromStdString(e_.dump()))));                 \
-    } while (false)
 
 
 namespace {
