@@ -1288,9 +1288,13 @@ struct RunState
             }
             return p;
         };
+        // most enrichment rules need a top-level object the record may not have: look once
+        auto has = [this](const char *root) { return event.find(root) != event.end(); };
         // *.address for source, destination and client: the domain, else the ip
         std::vector<std::string> derivedAddress;
         for (const char *side : {"source", "destination", "client"}) {
+            if (!has(side))
+                continue;
             const std::string s(side);
             if (findPath(event, s + ".address"))
                 continue;
@@ -1331,6 +1335,8 @@ struct RunState
             setDerived(prefix + ".subdomain", parts->subdomain, {domainField}, note);
         };
         for (const char *side : {"source", "destination", "client"}) {
+            if (!has(side))
+                continue;
             const std::string sd(side);
             const Json *addr = findPath(event, sd + ".address");
             const Json *dom = findPath(event, sd + ".domain");
@@ -1338,14 +1344,16 @@ struct RunState
             if (addr && dom && *addr == *dom && std::find(derivedAddress.begin(), derivedAddress.end(), sd) != derivedAddress.end())
                 split(sd + ".domain", sd);
         }
-        split("dns.question.name", "dns.question");
-        const bool urlDomainExplicit = findPath(event, "url.domain") != nullptr;
+        if (has("dns"))
+            split("dns.question.name", "dns.question");
+        const bool hasUrl = has("url");
+        const bool urlDomainExplicit = hasUrl && findPath(event, "url.domain") != nullptr;
         // related.*
         auto collect = [&](const std::vector<std::string> &fields, const char *target) {
             Json vals = Json::array();
             std::vector<std::string> used;
             for (const std::string &f : fields) {
-                const Json *v = findPath(event, f);
+                const Json *v = event.find(f.substr(0, f.find('.'))) == event.end() ? nullptr : findPath(event, f);
                 if (!v)
                     continue;
                 if (!explain && v->is_null())
@@ -1412,8 +1420,8 @@ struct RunState
         }();
         collect(hashFields, "related.hash");
         // url.* from url.original, then url.full
-        const Json *orig = findPath(event, "url.original");
-        const Json *full = findPath(event, "url.full");
+        const Json *orig = hasUrl ? findPath(event, "url.original") : nullptr;
+        const Json *full = hasUrl ? findPath(event, "url.full") : nullptr;
         const Json *urlSrc = orig && orig->is_string() ? orig : full && full->is_string() ? full : nullptr;
         if (urlSrc) {
             const std::string srcField = urlSrc == orig ? "url.original" : "url.full";
@@ -1440,7 +1448,7 @@ struct RunState
             split("url.domain", "url");
         }
         // file.name / file.directory from file.path
-        if (const Json *fp = findPath(event, "file.path"); fp && fp->is_string() && !findPath(event, "file.name")) {
+        if (const Json *fp = has("file") ? findPath(event, "file.path") : nullptr; fp && fp->is_string() && !findPath(event, "file.name")) {
             const std::string path = fp->get<std::string>();
             const size_t cut = path.find_last_of("/\\");
             if (cut != std::string::npos) {
@@ -1449,7 +1457,7 @@ struct RunState
             }
         }
         // user_agent.* from user_agent.original (uap-core)
-        if (const Json *ua = findPath(event, "user_agent.original"); ua && ua->is_string()) {
+        if (const Json *ua = has("user_agent") ? findPath(event, "user_agent.original") : nullptr; ua && ua->is_string()) {
             if (const auto parsed = parseUserAgent(ua->get<std::string>())) {
                 const std::vector<std::string> from{"user_agent.original"};
                 const std::string note = "parsed with uap-core";

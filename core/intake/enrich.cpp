@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "enrich.h"
 
+#include <QFile>
 #include <QRegularExpression>
 #include <QString>
 
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 namespace auditlens::intake {
@@ -171,12 +173,117 @@ std::string str(const YAML::Node &n, const char *key)
     return v && v.IsScalar() ? v.Scalar() : std::string();
 }
 
+/// uap-core's regexes.yaml is a regular file (lists of maps of single-quoted strings): read it
+/// line by line, which is far quicker than a YAML parser (it is read on first use).
+bool loadUaFast(const std::string &path, UaDb &d)
+{
+    QFile f(QString::fromStdString(path));
+    if (!f.open(QIODevice::ReadOnly))
+        return false;
+    std::vector<UaRule> *list = nullptr;
+    int kind = 0;
+    UaRule cur;
+    bool have = false;
+    QString pattern;
+    bool caseInsensitive = false;
+    auto flush = [&] {
+        if (!have || !list)
+            return;
+        cur.re = QRegularExpression(pattern, caseInsensitive ? QRegularExpression::CaseInsensitiveOption : QRegularExpression::NoPatternOption);
+        if (cur.re.isValid())
+            list->push_back(cur);
+        cur = UaRule();
+        have = false;
+        caseInsensitive = false;
+    };
+    auto unquote = [](std::string v, bool &ok) {
+        ok = true;
+        while (!v.empty() && (v.back() == ' ' || v.back() == '\r'))
+            v.pop_back();
+        if (v.size() >= 2 && v.front() == '\'' && v.back() == '\'') {
+            std::string out;
+            for (size_t i = 1; i + 1 < v.size(); ++i) {
+                out += v[i];
+                if (v[i] == '\'' && v[i + 1] == '\'')
+                    ++i;
+            }
+            return out;
+        }
+        if (!v.empty() && (v.front() == '"' || v.front() == '\''))
+            ok = false; // a form this reader does not know
+        return v;
+    };
+    while (!f.atEnd()) {
+        const std::string line = f.readLine().toStdString();
+        std::string t = line;
+        while (!t.empty() && (t.back() == '\n' || t.back() == '\r'))
+            t.pop_back();
+        if (t.empty() || t.find_first_not_of(' ') == std::string::npos || t[t.find_first_not_of(' ')] == '#')
+            continue;
+        if (t[0] != ' ' && t[0] != '-') {
+            flush();
+            const std::string key = t.substr(0, t.find(':'));
+            list = key == "user_agent_parsers" ? &d.ua : key == "os_parsers" ? &d.os : key == "device_parsers" ? &d.device : nullptr;
+            kind = key == "user_agent_parsers" ? 0 : key == "os_parsers" ? 1 : 2;
+            continue;
+        }
+        size_t p = t.find_first_not_of(' ');
+        bool start = false;
+        if (t[p] == '-') {
+            start = true;
+            p = t.find_first_not_of(' ', p + 1);
+        }
+        const size_t colon = t.find(':', p);
+        if (colon == std::string::npos)
+            return false;
+        const std::string key = t.substr(p, colon - p);
+        bool ok = true;
+        const std::string value = unquote(t.substr(std::min(t.size(), colon + 2)), ok);
+        if (!ok)
+            return false;
+        if (start) {
+            flush();
+            have = true;
+        }
+        if (key == "regex")
+            pattern = QString::fromStdString(value);
+        else if (key == "regex_flag")
+            caseInsensitive = value == "i";
+        else if (kind == 0 && key == "family_replacement")
+            cur.family = value;
+        else if (kind == 0 && key == "v1_replacement")
+            cur.v1 = value;
+        else if (kind == 0 && key == "v2_replacement")
+            cur.v2 = value;
+        else if (kind == 0 && key == "v3_replacement")
+            cur.v3 = value;
+        else if (kind == 1 && key == "os_replacement")
+            cur.osReplacement = value;
+        else if (kind == 1 && key == "os_v1_replacement")
+            cur.osV1 = value;
+        else if (kind == 1 && key == "os_v2_replacement")
+            cur.osV2 = value;
+        else if (kind == 1 && key == "os_v3_replacement")
+            cur.v3 = value;
+        else if (kind == 2 && key == "device_replacement")
+            cur.device = value;
+    }
+    flush();
+    return !d.ua.empty();
+}
+
 const UaDb &uaDb()
 {
     static const UaDb db = [] {
         UaDb d;
+        const std::string path = "/usr/share/uap-core/regexes.yaml";
+        if (loadUaFast(path, d)) {
+            d.loaded = true;
+            return d;
+        }
+        d = UaDb();
         try {
-            const YAML::Node root = YAML::LoadFile("/usr/share/uap-core/regexes.yaml");
+            const YAML::Node root = YAML::LoadFile(path);
             auto load = [](const YAML::Node &list, std::vector<UaRule> &out, int kind) {
                 if (!list || !list.IsSequence())
                     return;
@@ -253,7 +360,31 @@ std::string joinVersion(const std::string &a, const std::string &b, const std::s
 
 bool userAgentParserAvailable() { return uaDb().loaded; }
 
+namespace {
+std::optional<UserAgent> parseUserAgentUncached(const std::string &uaText);
+}
+
 std::optional<UserAgent> parseUserAgent(const std::string &uaText)
+{
+    // the same few user agents come back again and again; matching a thousand regexes is not free
+    static std::mutex mutex;
+    static std::unordered_map<std::string, std::optional<UserAgent>> cache;
+    {
+        std::lock_guard lock(mutex);
+        auto it = cache.find(uaText);
+        if (it != cache.end())
+            return it->second;
+    }
+    auto result = parseUserAgentUncached(uaText);
+    std::lock_guard lock(mutex);
+    if (cache.size() > 10000)
+        cache.clear();
+    cache.emplace(uaText, result);
+    return result;
+}
+
+namespace {
+std::optional<UserAgent> parseUserAgentUncached(const std::string &uaText)
 {
     const UaDb &db = uaDb();
     if (!db.loaded || uaText.empty())
@@ -294,5 +425,6 @@ std::optional<UserAgent> parseUserAgent(const std::string &uaText)
     }
     return out;
 }
+} // namespace
 
 } // namespace auditlens::intake
