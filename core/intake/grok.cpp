@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "grok.h"
 
+#include <cstring>
+
 namespace auditlens::intake {
 
 namespace {
@@ -206,6 +208,20 @@ bool Grok::compile(const std::string &pattern, const std::map<std::string, std::
     std::string body;
     if (!expand(pattern, 0, body))
         return false;
+    // a full match must start with the pattern's leading literal text (when it has no
+    // alternation, which could offer another start)
+    m_literalPrefix.clear();
+    if (pattern.find('|') == std::string::npos) {
+        for (char ch : pattern) {
+            if (std::strchr("\\.^$*+?()[]{}|%", ch))
+                break;
+            m_literalPrefix += ch;
+        }
+        // a quantifier right after the prefix applies to its last character
+        if (!m_literalPrefix.empty() && m_literalPrefix.size() < pattern.size()
+            && std::strchr("*+?{", pattern[m_literalPrefix.size()]))
+            m_literalPrefix.pop_back();
+    }
     m_re = QRegularExpression(QStringLiteral("\\A(?:") + QString::fromStdString(body) + QStringLiteral(")\\z"),
                               QRegularExpression::DotMatchesEverythingOption);
     if (!m_re.isValid()) {
@@ -219,6 +235,8 @@ bool Grok::compile(const std::string &pattern, const std::map<std::string, std::
 
 Json Grok::match(const std::string &input) const
 {
+    if (input.compare(0, m_literalPrefix.size(), m_literalPrefix) != 0)
+        return undefinedValue();
     const QRegularExpressionMatch m = m_re.match(QString::fromStdString(input));
     if (!m.hasMatch())
         return undefinedValue();

@@ -37,6 +37,7 @@ private:
     };
     QRegularExpression m_re;
     std::vector<Capture> m_caps;
+    std::string m_literalPrefix; ///< text every match starts with (a cheap first test)
 };
 
 } // namespace auditlens::intake
