@@ -700,12 +700,34 @@ void MainWindow::refresh(bool keepSelection)
         if (cur.isValid())
             selected = m_model->storeRow(cur.row());
     }
-    // the text matches are computed once per text and snapshot; the other scans reuse them
-    if (m_filter.text.empty())
+    // the text matches are computed once per text and snapshot; the other scans reuse them.
+    // Large trails are searched off the GUI thread; the table keeps its rows meanwhile.
+    if (m_filter.text.empty()) {
         m_filter.textHits.reset();
-    else if (!m_filter.textHits || m_filter.textHits->size() != snap.size() || m_textHitsFor != m_filter.text) {
-        m_filter.textHits = EventStore::textMatches(snap, m_filter.text);
-        m_textHitsFor = m_filter.text;
+    } else if (!m_filter.textHits || m_filter.textHits->size() != snap.size() || m_textHitsFor != m_filter.text) {
+        if (snap.size() < 100000) {
+            m_filter.textHits = EventStore::textMatches(snap, m_filter.text);
+            m_textHitsFor = m_filter.text;
+        } else {
+            if (m_textCancel)
+                m_textCancel->store(true);
+            m_textCancel = std::make_shared<std::atomic<bool>>(false);
+            auto cancel = m_textCancel;
+            const std::string text = m_filter.text;
+            auto *watcher = new QFutureWatcher<std::shared_ptr<const std::vector<uint8_t>>>(this);
+            connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, cancel, text, size = snap.size()] {
+                watcher->deleteLater();
+                if (cancel->load() || text != m_filter.text)
+                    return;
+                m_filter.textHits = watcher->result();
+                m_textHitsFor = text;
+                m_shownRows = SIZE_MAX;
+                refresh(true);
+            });
+            watcher->setFuture(QtConcurrent::run([snap, text, cancel] { return EventStore::textMatches(snap, text, cancel.get()); }));
+            m_statusLabel->setText(tr("Searching the raw records for \u201c%1\u201d…").arg(QString::fromStdString(text)));
+            return;
+        }
     }
     const std::vector<uint32_t> rows = EventStore::filter(snap, m_filter);
     std::vector<int64_t> times = EventStore::times(snap, rows);

@@ -106,6 +106,7 @@ private:
     QString m_parserPath;
     Filter m_filter;
     std::string m_textHitsFor; ///< the text m_filter.textHits was computed for
+    std::shared_ptr<std::atomic<bool>> m_textCancel; ///< the text search running in the background
     QStringList m_sources;
     std::vector<std::pair<std::string, std::string>> m_memorySources; ///< label, bytes (paste, stdin)
 

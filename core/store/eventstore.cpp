@@ -768,7 +768,8 @@ Prepared prepare(const Snapshot &snap, const Filter &f, int skipColumn)
 }
 
 template<typename Fn>
-void scan(const Snapshot &snap, const Filter &f, int skipColumn, const std::atomic<bool> *cancel, Fn &&accept)
+void scan(const Snapshot &snap, const Filter &f, int skipColumn, const std::atomic<bool> *cancel, Fn &&accept,
+          size_t segBegin = 0, size_t segEnd = SIZE_MAX)
 {
     const Prepared p = prepare(snap, f, skipColumn);
     std::string needle;
@@ -777,7 +778,7 @@ void scan(const Snapshot &snap, const Filter &f, int skipColumn, const std::atom
     const auto &segs = snap.segments();
     const auto &starts = snap.segmentStarts();
     std::string buf, err;
-    for (size_t si = 0; si < segs.size(); ++si) {
+    for (size_t si = segBegin; si < std::min(segEnd, segs.size()); ++si) {
         if (cancel && cancel->load(std::memory_order_relaxed))
             return;
         const Segment &s = *segs[si];
@@ -874,7 +875,18 @@ std::shared_ptr<const std::vector<uint8_t>> EventStore::textMatches(const Snapsh
         return out;
     Filter f;
     f.text = text;
-    scan(snap, f, -1, cancel, [&](const Segment &, size_t, size_t row) { (*out)[row] = 1; });
+    // one share of the segments per core (each writes its own rows of the bitmap)
+    const size_t segs = snap.segments().size();
+    const size_t threads = std::max<size_t>(1, std::min<size_t>(std::thread::hardware_concurrency(), segs));
+    std::vector<std::future<void>> parts;
+    for (size_t t = 0; t < threads; ++t) {
+        const size_t b = segs * t / threads, e = segs * (t + 1) / threads;
+        parts.push_back(std::async(std::launch::async, [&, b, e] {
+            scan(snap, f, -1, cancel, [&](const Segment &, size_t, size_t row) { (*out)[row] = 1; }, b, e);
+        }));
+    }
+    for (auto &p : parts)
+        p.get();
     return out;
 }
 
