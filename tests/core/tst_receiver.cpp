@@ -9,6 +9,8 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
+#include <QSslCertificate>
+#include <QSslConfiguration>
 #include <QTcpServer>
 #include <QTemporaryDir>
 
@@ -295,6 +297,56 @@ private slots:
         for (const auto &f : journalFiles(journal.toStdString()))
             store.load(SourceSpec::file(f), {});
         QVERIFY(store.snapshot().size() >= acked.size() * per);
+    }
+
+    void tls()
+    {
+        QTemporaryDir dir;
+        const QString cert = dir.filePath(QStringLiteral("cert.pem")), key = dir.filePath(QStringLiteral("key.pem"));
+        QProcess openssl;
+        openssl.start(QStringLiteral("openssl"), {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
+                                                  QStringLiteral("-nodes"), QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert,
+                                                  QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1")});
+        if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0)
+            QSKIP("openssl could not make a test certificate");
+        Config c;
+        c.port = 0;
+        c.secret = kSecret;
+        c.journalDir = dir.filePath(QStringLiteral("journal")).toStdString();
+        c.tlsCert = cert.toStdString();
+        c.tlsKey = key.toStdString();
+        auto store = std::make_shared<EventStore>();
+        Receiver rx(c, store);
+        std::string err;
+        QVERIFY2(rx.start(err), err.c_str());
+        QNetworkAccessManager nam;
+        QNetworkRequest req(QUrl(QStringLiteral("https://127.0.0.1:%1/").arg(rx.port())));
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        ssl.setCaCertificates(QSslCertificate::fromPath(cert)); // trust our test certificate only
+        ssl.setPeerVerifyMode(QSslSocket::VerifyPeer);
+        req.setSslConfiguration(ssl);
+        req.setRawHeader("X-Auditlens-Secret", QByteArray::fromStdString(kSecret));
+        QNetworkReply *r = nam.post(req, QByteArray::fromStdString(gzipBytes(batch(0, 10))));
+        connect(r, &QNetworkReply::sslErrors, r, [r](const QList<QSslError> &errors) {
+            // the certificate names an IP in its CN; accept only that mismatch
+            QList<QSslError> ok;
+            for (const QSslError &e : errors)
+                if (e.error() == QSslError::HostNameMismatch)
+                    ok << e;
+            r->ignoreSslErrors(ok);
+        });
+        QEventLoop loop;
+        connect(r, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        loop.exec();
+        QCOMPARE(r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QCOMPARE(store->snapshot().size(), size_t(10));
+        r->deleteLater();
+        // a bad key is refused at start with a reason
+        Config bad = c;
+        bad.tlsKey = cert.toStdString();
+        Receiver rx2(bad);
+        QVERIFY(!rx2.start(err));
+        QVERIFY(err.find("TLS") != std::string::npos);
     }
 
     void destinationConfForLogpush()
