@@ -173,6 +173,25 @@ void LogpushDialog::buildForm(QWidget *page)
     m_filter = new QPlainTextEdit(formHost);
     m_filter->setPlaceholderText(QStringLiteral("{\"where\":{\"key\":\"ActionType\",\"operator\":\"eq\",\"value\":\"login\"}}"));
     m_filter->setMaximumHeight(60);
+    m_filter->setToolTip(tr("Built from the conditions above, or written by hand (nested and/or)"));
+    // filter builder: conditions joined by and / or
+    auto *builder = new QWidget(formHost);
+    auto *bl = new QVBoxLayout(builder);
+    bl->setContentsMargins(0, 0, 0, 0);
+    auto *builderHead = new QHBoxLayout;
+    m_matchMode = new QComboBox(builder);
+    m_matchMode->addItem(tr("Match all conditions (and)"), QStringLiteral("and"));
+    m_matchMode->addItem(tr("Match any condition (or)"), QStringLiteral("or"));
+    auto *addCond = new QPushButton(tr("Add condition"), builder);
+    builderHead->addWidget(m_matchMode, 1);
+    builderHead->addWidget(addCond);
+    m_conditions = new QWidget(builder);
+    new QVBoxLayout(m_conditions);
+    m_conditions->layout()->setContentsMargins(0, 0, 0, 0);
+    bl->addLayout(builderHead);
+    bl->addWidget(m_conditions);
+    connect(addCond, &QPushButton::clicked, this, [this] { addCondition(); });
+    connect(m_matchMode, &QComboBox::currentIndexChanged, this, &LogpushDialog::buildFilterFromRows);
     auto spin = [&](int max, int step, const QString &tip) {
         auto *s = new QSpinBox(formHost);
         s->setRange(0, max);
@@ -199,7 +218,8 @@ void LogpushDialog::buildForm(QWidget *page)
     form->addRow(tr("Timestamps"), m_timestamps);
     form->addRow(tr("Output type"), m_outputType);
     form->addRow(tr("Sample rate"), m_sample);
-    form->addRow(tr("Filter"), m_filter);
+    form->addRow(tr("Filter"), builder);
+    form->addRow(QString(), m_filter);
     form->addRow(tr("Max upload bytes"), m_maxBytes);
     form->addRow(tr("Max upload records"), m_maxRecords);
     form->addRow(tr("Max upload interval (s)"), m_maxInterval);
@@ -325,6 +345,71 @@ void LogpushDialog::buildJobs(QWidget *page)
         showResult(m_client->sendAndWait(deleteJob(scope(), scopeId(), *j->id)), tr("Job deleted"));
         refreshJobs();
     });
+}
+
+void LogpushDialog::addCondition(const QString &field, const QString &op, const QString &value)
+{
+    auto *row = new QWidget(m_conditions);
+    auto *l = new QHBoxLayout(row);
+    l->setContentsMargins(0, 0, 0, 0);
+    auto *f = new QComboBox(row);
+    f->setEditable(true);
+    for (const auto &name : builtinFields(m_dataset->currentText().toStdString()))
+        f->addItem(QString::fromStdString(name));
+    f->setCurrentText(field.isEmpty() ? f->itemText(0) : field);
+    auto *o = new QComboBox(row);
+    for (const char *op2 : {"eq", "!eq", "contains", "!contains", "startsWith", "endsWith", "!startsWith", "!endsWith", "in", "!in",
+                            "lt", "leq", "gt", "geq"})
+        o->addItem(QString::fromLatin1(op2));
+    o->setCurrentText(op);
+    auto *v = new QLineEdit(value, row);
+    v->setPlaceholderText(tr("value (a list for in: a,b,c)"));
+    auto *rm = new QPushButton(QStringLiteral("\u2715"), row);
+    rm->setToolTip(tr("Remove this condition"));
+    rm->setMaximumWidth(28);
+    l->addWidget(f, 2);
+    l->addWidget(o, 1);
+    l->addWidget(v, 2);
+    l->addWidget(rm);
+    m_conditions->layout()->addWidget(row);
+    connect(f, &QComboBox::currentTextChanged, this, &LogpushDialog::buildFilterFromRows);
+    connect(o, &QComboBox::currentTextChanged, this, &LogpushDialog::buildFilterFromRows);
+    connect(v, &QLineEdit::textChanged, this, &LogpushDialog::buildFilterFromRows);
+    connect(rm, &QPushButton::clicked, this, [this, row] {
+        row->deleteLater();
+        row->setParent(nullptr);
+        buildFilterFromRows();
+    });
+    buildFilterFromRows();
+}
+
+void LogpushDialog::buildFilterFromRows()
+{
+    Json nodes = Json::array();
+    for (QWidget *row : m_conditions->findChildren<QWidget *>(QString(), Qt::FindDirectChildrenOnly)) {
+        const auto combos = row->findChildren<QComboBox *>();
+        const auto edits = row->findChildren<QLineEdit *>(QString(), Qt::FindDirectChildrenOnly);
+        if (combos.size() < 2 || edits.isEmpty())
+            continue;
+        const std::string key = combos[0]->currentText().trimmed().toStdString();
+        const std::string op = combos[1]->currentText().toStdString();
+        const QString text = edits[0]->text();
+        Json value;
+        if (op == "in" || op == "!in") {
+            value = Json::array();
+            for (const QString &part : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
+                value.push_back(part.trimmed().toStdString());
+        } else {
+            value = text.toStdString();
+        }
+        nodes.push_back(Json{{"key", key}, {"operator", op}, {"value", value}});
+    }
+    if (nodes.empty()) {
+        m_filter->setPlainText(QString());
+        return;
+    }
+    Json where = nodes.size() == 1 ? nodes[0] : Json{{m_matchMode->currentData().toString().toStdString(), nodes}};
+    m_filter->setPlainText(QString::fromStdString(Json{{"where", where}}.dump()));
 }
 
 void LogpushDialog::fillFieldList(const std::vector<std::string> &fields, bool checkAll)

@@ -45,6 +45,8 @@ public:
     QString curlPreview() const;
     QPushButton *createButton() const { return m_create; }
     QWidget *fieldWidget(const QString &field) const;
+    /// The filter builder: adds a condition row (for tests and users).
+    void addFilterCondition(const QString &field, const QString &op, const QString &value) { addCondition(field, op, value); }
     QLabel *resultLabel() const { return m_result; }
     QTableWidget *jobsTable() const { return m_jobs; }
     void refreshJobs();
@@ -82,6 +84,10 @@ private:
     QComboBox *m_outputType;
     QDoubleSpinBox *m_sample;
     QPlainTextEdit *m_filter;
+    QWidget *m_conditions;   ///< the filter builder's rows
+    QComboBox *m_matchMode;  ///< all (and) / any (or)
+    void addCondition(const QString &field = {}, const QString &op = QStringLiteral("eq"), const QString &value = {});
+    void buildFilterFromRows();
     QSpinBox *m_maxBytes, *m_maxRecords, *m_maxInterval;
     QCheckBox *m_enabled;
     QCheckBox *m_legacy;

@@ -83,6 +83,23 @@ private slots:
         QVERIFY(d.fieldWidget(QStringLiteral("intake_key"))->toolTip().contains(QStringLiteral("intake key")));
     }
 
+    void filterBuilder()
+    {
+        LogpushDialog d;
+        d.setScope(Scope::Account, kAccount);
+        d.setPreset(LogpushDialog::Https);
+        d.setDestination(QStringLiteral("https://x.example.com/"));
+        d.addFilterCondition(QStringLiteral("ActionType"), QStringLiteral("eq"), QStringLiteral("login"));
+        QCOMPARE(QString::fromStdString(*d.job().filter),
+                 QStringLiteral("{\"where\":{\"key\":\"ActionType\",\"operator\":\"eq\",\"value\":\"login\"}}"));
+        d.addFilterCondition(QStringLiteral("ActorEmail"), QStringLiteral("in"), QStringLiteral("a@x.io, b@x.io"));
+        const auto f = nlohmann::json::parse(*d.job().filter);
+        QCOMPARE(f["where"]["and"].size(), size_t(2));
+        QVERIFY(f["where"]["and"][1]["value"] == nlohmann::json::parse("[\"a@x.io\",\"b@x.io\"]"));
+        QVERIFY(d.errors().empty());
+        QVERIFY(d.bodyPreview().contains(QStringLiteral("ActorEmail")));
+    }
+
     void sendsAndShowsTheAnswerPlainly()
     {
         FakeHttpServer srv;
