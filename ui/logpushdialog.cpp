@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "logpushdialog.h"
 
+#include <qt6keychain/keychain.h>
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -54,7 +56,34 @@ LogpushDialog::LogpushDialog(QWidget *parent) : QDialog(parent), m_client(new Cl
         m_token->setText(QString::fromUtf8(env));
         m_token->setPlaceholderText(tr("from CLOUDFLARE_API_TOKEN"));
     }
-    connect(m_client, &Client::finished, this, [this](quint64, const ApiResult &) {});
+    m_keychain->setChecked(s.value(QStringLiteral("logpush/useKeychain"), false).toBool());
+    if (m_keychain->isChecked() && m_token->text().isEmpty()) {
+        auto *job = new QKeychain::ReadPasswordJob(QStringLiteral("Auditlens"), this);
+        job->setKey(QStringLiteral("cloudflare-api-token"));
+        connect(job, &QKeychain::Job::finished, this, [this](QKeychain::Job *j) {
+            auto *rj = static_cast<QKeychain::ReadPasswordJob *>(j);
+            if (rj->error() == QKeychain::NoError) {
+                m_token->setText(rj->textData());
+                m_keychainState->setText(tr("Token read from the system keychain."));
+            } else if (rj->error() != QKeychain::EntryNotFound) {
+                m_keychainState->setText(tr("The system keychain is not available: %1").arg(rj->errorString()));
+            }
+        });
+        job->start();
+    }
+    connect(m_keychain, &QCheckBox::toggled, this, [this](bool on) {
+        QSettings().setValue(QStringLiteral("logpush/useKeychain"), on);
+        if (on) {
+            storeTokenInKeychain();
+            return;
+        }
+        auto *job = new QKeychain::DeletePasswordJob(QStringLiteral("Auditlens"), this);
+        job->setKey(QStringLiteral("cloudflare-api-token"));
+        connect(job, &QKeychain::Job::finished, this, [this](QKeychain::Job *) {
+            m_keychainState->setText(tr("Token removed from the system keychain."));
+        });
+        job->start();
+    });
     setPreset(Sekoia);
     update();
 }
@@ -88,6 +117,11 @@ void LogpushDialog::buildForm(QWidget *page)
     m_token->setEchoMode(QLineEdit::Password);
     m_token->setPlaceholderText(tr("API token with Logs Write (or set CLOUDFLARE_API_TOKEN)"));
     m_token->setToolTip(tr("Kept in memory only: never saved, logged or shown in previews."));
+    m_keychain = new QCheckBox(tr("Remember the token in the system keychain"), formHost);
+    m_keychain->setToolTip(tr("Opt-in. The token is stored by the OS keychain (Secret Service, KWallet, Keychain), "
+                              "never in Auditlens' settings."));
+    m_keychainState = new QLabel(formHost);
+    m_keychainState->setWordWrap(true);
     m_apiBase = new QLineEdit(formHost);
     auto *scopeRow = new QHBoxLayout;
     m_scope = new QComboBox(formHost);
@@ -208,6 +242,8 @@ void LogpushDialog::buildForm(QWidget *page)
     m_legacy = new QCheckBox(tr("Send fields and timestamps as logpull_options (as Sekoia.io's documentation does)"), formHost);
 
     form->addRow(tr("API token"), m_token);
+    form->addRow(QString(), m_keychain);
+    form->addRow(QString(), m_keychainState);
     form->addRow(tr("API base URL"), m_apiBase);
     form->addRow(tr("Scope"), scopeRow);
     form->addRow(tr("Dataset"), m_dataset);
@@ -460,6 +496,21 @@ void LogpushDialog::setPreset(Preset p)
     update();
 }
 
+void LogpushDialog::storeTokenInKeychain()
+{
+    if (!m_keychain->isChecked() || token().empty())
+        return;
+    auto *job = new QKeychain::WritePasswordJob(QStringLiteral("Auditlens"), this);
+    job->setKey(QStringLiteral("cloudflare-api-token"));
+    job->setTextData(m_token->text().trimmed());
+    connect(job, &QKeychain::Job::finished, this, [this](QKeychain::Job *j) {
+        m_keychainState->setText(j->error() == QKeychain::NoError
+                                     ? tr("Token kept in the system keychain.")
+                                     : tr("The system keychain is not available: %1 (the token stays in memory only)").arg(j->errorString()));
+    });
+    job->start();
+}
+
 void LogpushDialog::setIntakeKey(const QString &key) { m_intakeKey->setText(key); }
 void LogpushDialog::setReceiver(const QString &url, const QString &header, const QString &secret)
 {
@@ -620,7 +671,10 @@ void LogpushDialog::send()
     const Job j = job();
     m_result->setText(tr("Sending…"));
     const ApiRequest req = m_editingJob ? updateJob(scope(), scopeId(), m_editingJob, j) : createJob(scope(), scopeId(), j);
-    showResult(m_client->sendAndWait(req), m_editingJob ? tr("Job updated") : tr("Job created"));
+    const ApiResult r = m_client->sendAndWait(req);
+    showResult(r, m_editingJob ? tr("Job updated") : tr("Job created"));
+    if (r.ok)
+        storeTokenInKeychain();
     saveSettings();
     emit requestFinished();
 }

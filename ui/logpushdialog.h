@@ -48,6 +48,8 @@ public:
     /// The filter builder: adds a condition row (for tests and users).
     void addFilterCondition(const QString &field, const QString &op, const QString &value) { addCondition(field, op, value); }
     QLabel *resultLabel() const { return m_result; }
+    QCheckBox *keychainBox() const { return m_keychain; }
+    QLabel *keychainState() const { return m_keychainState; }
     QTableWidget *jobsTable() const { return m_jobs; }
     void refreshJobs();
 
@@ -91,6 +93,9 @@ private:
     QSpinBox *m_maxBytes, *m_maxRecords, *m_maxInterval;
     QCheckBox *m_enabled;
     QCheckBox *m_legacy;
+    QCheckBox *m_keychain; ///< opt-in: keep the token in the OS keychain (never in settings)
+    QLabel *m_keychainState;
+    void storeTokenInKeychain();
     QLineEdit *m_token;
     QLineEdit *m_apiBase;
     QCheckBox *m_reveal;

@@ -6,6 +6,7 @@
 
 #include <QFile>
 #include <QLabel>
+#include <QCheckBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
@@ -128,8 +129,18 @@ private slots:
             d.setIntakeKey(QStringLiteral("INTAKE-KEY-zzz"));
             QVERIFY(!d.curlPreview().contains(kToken));
         }
+        {
+            // opting in to the keychain stores a flag in settings, never the token (here the
+            // keychain may be unavailable: that is said, nothing else happens)
+            LogpushDialog d;
+            d.setToken(kToken);
+            d.keychainBox()->setChecked(true);
+            QTRY_VERIFY_WITH_TIMEOUT(!d.keychainState()->text().isEmpty(), 10000);
+            d.keychainBox()->setChecked(false);
+        }
         QSettings s;
         s.sync();
+        QVERIFY(s.contains(QStringLiteral("logpush/useKeychain")));
         QFile f(s.fileName());
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QByteArray all = f.readAll();
