@@ -156,10 +156,23 @@ namespace {
 struct UaRule
 {
     QRegularExpression re;
-    std::string family, v1, v2, v3; // replacements (may hold $1…)
-    std::string osReplacement, osV1, osV2;
-    std::string device;
+    std::string name, v1, v2, v3; ///< replacements (may hold $1…): family / os / device, and versions
 };
+
+/// Where a key of regexes.yaml goes: family_replacement, os_replacement and device_replacement
+/// are the name; v1_replacement / os_v1_replacement … the versions.
+void assignRuleKey(UaRule &r, const std::string &key, const std::string &value)
+{
+    std::string k = key.rfind("os_", 0) == 0 ? key.substr(3) : key;
+    if (k == "family_replacement" || k == "replacement" || k == "device_replacement")
+        r.name = value;
+    else if (k == "v1_replacement")
+        r.v1 = value;
+    else if (k == "v2_replacement")
+        r.v2 = value;
+    else if (k == "v3_replacement")
+        r.v3 = value;
+}
 
 struct UaDb
 {
@@ -181,7 +194,6 @@ bool loadUaFast(const std::string &path, UaDb &d)
     if (!f.open(QIODevice::ReadOnly))
         return false;
     std::vector<UaRule> *list = nullptr;
-    int kind = 0;
     UaRule cur;
     bool have = false;
     QString pattern;
@@ -224,7 +236,6 @@ bool loadUaFast(const std::string &path, UaDb &d)
             flush();
             const std::string key = t.substr(0, t.find(':'));
             list = key == "user_agent_parsers" ? &d.ua : key == "os_parsers" ? &d.os : key == "device_parsers" ? &d.device : nullptr;
-            kind = key == "user_agent_parsers" ? 0 : key == "os_parsers" ? 1 : 2;
             continue;
         }
         size_t p = t.find_first_not_of(' ');
@@ -249,24 +260,8 @@ bool loadUaFast(const std::string &path, UaDb &d)
             pattern = QString::fromStdString(value);
         else if (key == "regex_flag")
             caseInsensitive = value == "i";
-        else if (kind == 0 && key == "family_replacement")
-            cur.family = value;
-        else if (kind == 0 && key == "v1_replacement")
-            cur.v1 = value;
-        else if (kind == 0 && key == "v2_replacement")
-            cur.v2 = value;
-        else if (kind == 0 && key == "v3_replacement")
-            cur.v3 = value;
-        else if (kind == 1 && key == "os_replacement")
-            cur.osReplacement = value;
-        else if (kind == 1 && key == "os_v1_replacement")
-            cur.osV1 = value;
-        else if (kind == 1 && key == "os_v2_replacement")
-            cur.osV2 = value;
-        else if (kind == 1 && key == "os_v3_replacement")
-            cur.v3 = value;
-        else if (kind == 2 && key == "device_replacement")
-            cur.device = value;
+        else
+            assignRuleKey(cur, key, value);
     }
     flush();
     return !d.ua.empty();
@@ -284,7 +279,7 @@ const UaDb &uaDb()
         d = UaDb();
         try {
             const YAML::Node root = YAML::LoadFile(path);
-            auto load = [](const YAML::Node &list, std::vector<UaRule> &out, int kind) {
+            auto load = [](const YAML::Node &list, std::vector<UaRule> &out) {
                 if (!list || !list.IsSequence())
                     return;
                 for (const YAML::Node &n : list) {
@@ -296,25 +291,15 @@ const UaDb &uaDb()
                     r.re = QRegularExpression(pattern, opts);
                     if (!r.re.isValid())
                         continue;
-                    if (kind == 0) {
-                        r.family = str(n, "family_replacement");
-                        r.v1 = str(n, "v1_replacement");
-                        r.v2 = str(n, "v2_replacement");
-                        r.v3 = str(n, "v3_replacement");
-                    } else if (kind == 1) {
-                        r.osReplacement = str(n, "os_replacement");
-                        r.osV1 = str(n, "os_v1_replacement");
-                        r.osV2 = str(n, "os_v2_replacement");
-                        r.v3 = str(n, "os_v3_replacement");
-                    } else {
-                        r.device = str(n, "device_replacement");
-                    }
+                    for (auto it = n.begin(); it != n.end(); ++it)
+                        if (it->second.IsScalar())
+                            assignRuleKey(r, it->first.Scalar(), it->second.Scalar());
                     out.push_back(std::move(r));
                 }
             };
-            load(root["user_agent_parsers"], d.ua, 0);
-            load(root["os_parsers"], d.os, 1);
-            load(root["device_parsers"], d.device, 2);
+            load(root["user_agent_parsers"], d.ua);
+            load(root["os_parsers"], d.os);
+            load(root["device_parsers"], d.device);
             d.loaded = !d.ua.empty();
         } catch (const YAML::Exception &) {
             d.loaded = false;
@@ -394,35 +379,21 @@ std::optional<UserAgent> parseUserAgentUncached(const std::string &uaText)
     out.name = "Other";
     out.osName = "Other";
     out.deviceName = "Other";
-    for (const UaRule &r : db.ua) {
-        const auto m = r.re.match(ua);
-        if (!m.hasMatch())
-            continue;
-        out.name = r.family.empty() ? group(m, 1) : substitute(r.family, m);
-        const std::string v1 = r.v1.empty() ? group(m, 2) : substitute(r.v1, m);
-        const std::string v2 = r.v2.empty() ? group(m, 3) : substitute(r.v2, m);
-        const std::string v3 = r.v3.empty() ? group(m, 4) : substitute(r.v3, m);
-        out.version = joinVersion(v1, v2, v3);
-        break;
-    }
-    for (const UaRule &r : db.os) {
-        const auto m = r.re.match(ua);
-        if (!m.hasMatch())
-            continue;
-        out.osName = r.osReplacement.empty() ? group(m, 1) : substitute(r.osReplacement, m);
-        const std::string v1 = r.osV1.empty() ? group(m, 2) : substitute(r.osV1, m);
-        const std::string v2 = r.osV2.empty() ? group(m, 3) : substitute(r.osV2, m);
-        const std::string v3 = r.v3.empty() ? group(m, 4) : substitute(r.v3, m);
-        out.osVersion = joinVersion(v1, v2, v3);
-        break;
-    }
-    for (const UaRule &r : db.device) {
-        const auto m = r.re.match(ua);
-        if (!m.hasMatch())
-            continue;
-        out.deviceName = r.device.empty() ? group(m, 1) : substitute(r.device, m);
-        break;
-    }
+    auto first = [&ua](const std::vector<UaRule> &rules, std::string &name, std::string *version) {
+        for (const UaRule &r : rules) {
+            const auto m = r.re.match(ua);
+            if (!m.hasMatch())
+                continue;
+            name = r.name.empty() ? group(m, 1) : substitute(r.name, m);
+            if (version)
+                *version = joinVersion(r.v1.empty() ? group(m, 2) : substitute(r.v1, m), r.v2.empty() ? group(m, 3) : substitute(r.v2, m),
+                                       r.v3.empty() ? group(m, 4) : substitute(r.v3, m));
+            return;
+        }
+    };
+    first(db.ua, out.name, &out.version);
+    first(db.os, out.osName, &out.osVersion);
+    first(db.device, out.deviceName, nullptr);
     return out;
 }
 } // namespace
