@@ -2,6 +2,7 @@
 // auditlens: the desktop workbench.
 #include "logpushdialog.h"
 #include "mainwindow.h"
+#include "receiverpanel.h"
 #include "trailmodel.h"
 
 #include <QApplication>
@@ -34,6 +35,8 @@ int main(int argc, char **argv)
                             QStringLiteral("WxH"), QStringLiteral("1500x950"));
     QCommandLineOption logpush(QStringLiteral("logpush"), QStringLiteral("Open Tools > Logpush job (with --screenshot: capture it)."));
     cli.addOption(logpush);
+    QCommandLineOption receiverOpt(QStringLiteral("receiver"), QStringLiteral("Show the Receiver panel."));
+    cli.addOption(receiverOpt);
     cli.addOption(shot);
     cli.addOption(select);
     cli.addOption(parser);
@@ -75,6 +78,8 @@ int main(int argc, char **argv)
         });
     }
     w.show();
+    if (cli.isSet(receiverOpt))
+        w.receiverPanel()->show();
     if (inputs.isEmpty())
         w.openSamples();
     else
