@@ -81,6 +81,7 @@ void Timeline::setTimes(const std::vector<int64_t> &times, bool utc)
     const bool sameDay = (hi - lo) < 86400LL * 1000000000LL;
     m_x->setFormat(sameDay ? QStringLiteral("HH:mm:ss") : QStringLiteral("yyyy-MM-dd"));
     m_y->setRange(0, double(maxCount));
+    m_y->setTickCount(maxCount < 2 ? 2 : maxCount < 4 ? int(maxCount) + 1 : 3); // whole numbers on the axis
 }
 
 void Timeline::mousePressEvent(QMouseEvent *e)
