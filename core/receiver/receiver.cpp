@@ -369,6 +369,10 @@ void Receiver::onConnection(QTcpSocket *sock)
     connect(c->timer, &QTimer::timeout, sock, [this, c] { reject(c, 408, "slow client", "the request did not arrive in time"); });
     connect(sock, &QTcpSocket::readyRead, sock, [this, c] { onData(c); });
     connect(sock, &QTcpSocket::disconnected, sock, [c, sock] {
+        // the timer belongs to the socket, which outlives `c` until deleteLater runs: silence it
+        c->timer->stop();
+        c->timer->disconnect();
+        sock->disconnect();
         sock->deleteLater();
         delete c;
     });
