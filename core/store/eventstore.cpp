@@ -795,34 +795,58 @@ void scan(const Snapshot &snap, const Filter &f, int skipColumn, const std::atom
                 bytes = *s.memory;
             }
         }
-        // text: lowercase the block once and let memmem find the needle, then map hits to records
+        // text: find candidates with memchr on a byte of the needle that has no case (when there
+        // is one), else lowercase the block once and use memmem; then map hits to records
         std::vector<uint8_t> hit;
         if (cached) {
             hit.assign(f.textHits->begin() + long(starts[si]), f.textHits->begin() + long(starts[si] + n));
         } else if (!needle.empty()) {
             hit.assign(n, 0);
-            thread_local std::string lowered;
-            lowered.resize(bytes.size());
-            for (size_t k = 0; k < bytes.size(); ++k) {
-                const unsigned char ch = static_cast<unsigned char>(bytes[k]);
-                lowered[k] = char(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-            }
-            const char *base = lowered.data();
-            const char *p = base;
-            const char *end = base + lowered.size();
             size_t rec = 0;
-            while (p < end) {
-                const void *found = memmem(p, size_t(end - p), needle.data(), needle.size());
-                if (!found)
-                    break;
-                const size_t at = size_t(static_cast<const char *>(found) - base);
+            const auto mark = [&](size_t at) {
                 while (rec < n && size_t(s.pos[rec]) + s.len[rec] <= at)
                     ++rec;
-                if (rec >= n)
-                    break;
-                if (at >= s.pos[rec] && at + needle.size() <= size_t(s.pos[rec]) + s.len[rec])
+                if (rec < n && at >= s.pos[rec] && at + needle.size() <= size_t(s.pos[rec]) + s.len[rec])
                     hit[rec] = 1;
-                p = static_cast<const char *>(found) + 1;
+            };
+            // the pivot: a byte of the needle that has no case if there is one (one memchr pass),
+            // else its rarest letter (one pass per case); candidates are verified in place
+            size_t pivot = std::string::npos;
+            for (size_t k = needle.size(); k-- > 0;)
+                if (!std::isalpha(static_cast<unsigned char>(needle[k])) && needle[k] != '"' && needle[k] != ':' && needle[k] != ',') {
+                    pivot = k;
+                    break;
+                }
+            if (pivot == std::string::npos) {
+                static const char *kByRarity = "zqxjkvbpygfwmucldrhsnioate";
+                for (const char *r = kByRarity; *r && pivot == std::string::npos; ++r)
+                    pivot = needle.find(*r);
+                if (pivot == std::string::npos)
+                    pivot = 0;
+            }
+            const char lower = needle[pivot];
+            const char upper = char(std::toupper(static_cast<unsigned char>(lower)));
+            const char *base = bytes.data();
+            const char *end = base + bytes.size();
+            for (int pass = 0; pass < (upper == lower ? 1 : 2); ++pass) {
+                const char pv = pass == 0 ? lower : upper;
+                rec = 0;
+                const char *p2 = base + pivot;
+                while (p2 < end) {
+                    const void *found = std::memchr(p2, pv, size_t(end - p2));
+                    if (!found)
+                        break;
+                    const size_t at = size_t(static_cast<const char *>(found) - base) - pivot;
+                    if (at + needle.size() <= bytes.size()) {
+                        size_t k = 0;
+                        while (k < needle.size()
+                               && std::tolower(static_cast<unsigned char>(base[at + k])) == static_cast<unsigned char>(needle[k]))
+                            ++k;
+                        if (k == needle.size())
+                            mark(at);
+                    }
+                    p2 = static_cast<const char *>(found) + 1;
+                }
             }
         }
         for (size_t i = 0; i < n; ++i) {

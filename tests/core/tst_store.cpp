@@ -171,6 +171,11 @@ private slots:
         QCOMPARE(EventStore::filter(s, txt).size(), size_t(10));
         txt.text = "\"ID\":\"17\"";
         QCOMPARE(EventStore::filter(s, txt).size(), size_t(1));
+        txt.text = "BoB"; // letters only: both cases are searched
+        QCOMPARE(EventStore::filter(s, txt).size(), size_t(20));
+        txt.text = "login";
+        QCOMPARE(EventStore::filter(s, txt).size(), size_t(15));
+        txt.text = "\"ID\":\"17\"";
         // precomputed text matches give the same rows and facet counts
         Filter cachedTxt = txt;
         cachedTxt.textHits = EventStore::textMatches(s, txt.text);
