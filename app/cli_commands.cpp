@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "cli_commands.h"
 
+#include "cli_args.h"
+
 #include "ecs/validator.h"
 #include "intake/conformance.h"
 #include "receiver/receiver.h"
@@ -27,61 +29,6 @@ namespace {
 using intake::Json;
 
 void printDiag(const Diagnostic &d) { std::fprintf(stderr, "%s\n", d.toString().c_str()); }
-
-struct Common
-{
-    std::vector<std::string> inputs;
-    bool help = false;
-    std::string error;
-};
-
-/// Splits `args` into options (handled by `opt`) and inputs. `opt` returns false for an
-/// unknown option; it may consume the next argument through `next`.
-template<typename Fn>
-Common parseArgs(const std::vector<std::string> &args, Fn &&opt)
-{
-    Common c;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string &a = args[i];
-        if (a == "--help" || a == "-h") {
-            c.help = true;
-            continue;
-        }
-        if (a == "-" || a.empty() || a[0] != '-') {
-            c.inputs.push_back(a);
-            continue;
-        }
-        if (a == "--") {
-            for (++i; i < args.size(); ++i)
-                c.inputs.push_back(args[i]);
-            break;
-        }
-        std::string name = a, value;
-        bool hasValue = false;
-        const size_t eq = a.find('=');
-        if (eq != std::string::npos) {
-            name = a.substr(0, eq);
-            value = a.substr(eq + 1);
-            hasValue = true;
-        }
-        auto next = [&](std::string &out) -> bool {
-            if (hasValue) {
-                out = value;
-                return true;
-            }
-            if (i + 1 >= args.size())
-                return false;
-            out = args[++i];
-            return true;
-        };
-        std::string err;
-        if (!opt(name, next, err)) {
-            c.error = err.empty() ? "unknown option '" + name + "'" : err;
-            return c;
-        }
-    }
-    return c;
-}
 
 /// The event as compact JSON. `message` (first, a long string) is written by a faster escaper;
 /// the output is byte-identical to nlohmann::json::dump.
@@ -140,13 +87,6 @@ SourceSpec specFor(const std::string &input)
     return input == "-" ? SourceSpec::stdinSource() : SourceSpec::file(input);
 }
 
-bool parseUInt(const std::string &s, uint64_t &out)
-{
-    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 18)
-        return false;
-    out = std::stoull(s);
-    return true;
-}
 
 } // namespace
 
@@ -155,35 +95,19 @@ bool parseUInt(const std::string &s, uint64_t &out)
 
 int runNormalize(const std::vector<std::string> &args)
 {
-    std::string parserPath;
-    bool explain = false;
-    uint64_t threads = 0;
     ReaderLimits limits;
-    Common c = parseArgs(args, [&](const std::string &name, auto &next, std::string &err) {
-        std::string v;
-        if (name == "--parser") {
-            if (!next(parserPath)) { err = "--parser needs a path"; return false; }
-            return true;
-        }
-        if (name == "--explain") { explain = true; return true; }
-        if (name == "--threads") {
-            if (!next(v) || !parseUInt(v, threads)) { err = "--threads needs a number"; return false; }
-            return true;
-        }
-        if (name == "--max-record-bytes") {
-            uint64_t n = 0;
-            if (!next(v) || !parseUInt(v, n) || n == 0) { err = "--max-record-bytes needs a positive number"; return false; }
-            limits.maxRecordBytes = n;
-            return true;
-        }
-        if (name == "--max-depth") {
-            uint64_t n = 0;
-            if (!next(v) || !parseUInt(v, n) || n == 0 || n > 100000) { err = "--max-depth needs a number from 1 to 100000"; return false; }
-            limits.maxDepth = int(n);
-            return true;
-        }
-        return false;
-    });
+    Args c = parseArgs(args, {"--parser", "--threads", "--max-record-bytes", "--max-depth"}, {"--explain"});
+    uint64_t threads = 0, maxBytes = limits.maxRecordBytes, maxDepth = uint64_t(limits.maxDepth);
+    if (c.error.empty() && !numberOption(c, "--threads", threads, 0, 1024))
+        c.error = "--threads needs a number";
+    if (c.error.empty() && !numberOption(c, "--max-record-bytes", maxBytes, 1, UINT64_MAX >> 1))
+        c.error = "--max-record-bytes needs a positive number";
+    if (c.error.empty() && !numberOption(c, "--max-depth", maxDepth, 1, 100000))
+        c.error = "--max-depth needs a number from 1 to 100000";
+    limits.maxRecordBytes = maxBytes;
+    limits.maxDepth = int(maxDepth);
+    const std::string parserPath = c.value("--parser");
+    const bool explain = c.has("--explain");
     if (c.help) {
         std::fputs("Usage: auditlens-cli normalize [--parser PATH] [--explain] [INPUT...]\n"
                    "\n"
@@ -213,19 +137,9 @@ int runNormalize(const std::vector<std::string> &args)
     if (c.inputs.empty())
         c.inputs.push_back("-");
     c.inputs = expandInputs(c.inputs);
-    std::shared_ptr<const intake::IntakeParser> parser;
-    if (parserPath.empty()) {
-        parser = intake::IntakeParser::builtin();
-    } else {
-        std::string err;
-        parser = intake::IntakeParser::load(parserPath, err);
-        if (!parser) {
-            std::fprintf(stderr, "auditlens-cli normalize: %s\n", err.c_str());
-            return 2;
-        }
-    }
-    for (const std::string &w : parser->warnings())
-        std::fprintf(stderr, "%s: warning: %s\n", parserPath.c_str(), w.c_str());
+    const auto parser = loadParser(parserPath, "normalize");
+    if (!parser)
+        return 2;
 
     const unsigned nThreads = threads ? unsigned(threads) : std::max(1u, std::thread::hardware_concurrency());
     uint64_t rejected = 0, written = 0;
@@ -340,22 +254,13 @@ int runNormalize(const std::vector<std::string> &args)
 
 int runStats(const std::vector<std::string> &args)
 {
-    bool json = false;
-    uint64_t top = 10;
-    uint64_t threads = 0;
-    Common c = parseArgs(args, [&](const std::string &name, auto &next, std::string &err) {
-        std::string v;
-        if (name == "--json") { json = true; return true; }
-        if (name == "--top") {
-            if (!next(v) || !parseUInt(v, top)) { err = "--top needs a number"; return false; }
-            return true;
-        }
-        if (name == "--threads") {
-            if (!next(v) || !parseUInt(v, threads)) { err = "--threads needs a number"; return false; }
-            return true;
-        }
-        return false;
-    });
+    Args c = parseArgs(args, {"--top", "--threads"}, {"--json"});
+    uint64_t top = 10, threads = 0;
+    if (c.error.empty() && !numberOption(c, "--top", top, 0, UINT64_MAX >> 1))
+        c.error = "--top needs a number";
+    if (c.error.empty() && !numberOption(c, "--threads", threads, 0, 1024))
+        c.error = "--threads needs a number";
+    const bool json = c.has("--json");
     if (c.help) {
         std::fputs("Usage: auditlens-cli stats [--json] [--top N] INPUT...\n"
                    "\n"
@@ -463,16 +368,8 @@ int runStats(const std::vector<std::string> &args)
 
 int runValidate(const std::vector<std::string> &args)
 {
-    std::string parserPath;
-    bool warnings = true;
-    Common c = parseArgs(args, [&](const std::string &name, auto &next, std::string &err) {
-        if (name == "--parser") {
-            if (!next(parserPath)) { err = "--parser needs a path"; return false; }
-            return true;
-        }
-        if (name == "--errors-only") { warnings = false; return true; }
-        return false;
-    });
+    const Args c = parseArgs(args, {"--parser"}, {"--errors-only"});
+    const bool warnings = !c.has("--errors-only");
     if (c.help) {
         std::fputs("Usage: auditlens-cli validate [--parser PATH] [--errors-only] INPUT...\n"
                    "\n"
@@ -494,22 +391,14 @@ int runValidate(const std::vector<std::string> &args)
         std::fprintf(stderr, "auditlens-cli validate: no INPUT given (use '-' for stdin; see --help)\n");
         return 2;
     }
-    std::shared_ptr<const intake::IntakeParser> parser;
-    if (parserPath.empty())
-        parser = intake::IntakeParser::builtin();
-    else {
-        std::string err;
-        parser = intake::IntakeParser::load(parserPath, err);
-        if (!parser) {
-            std::fprintf(stderr, "auditlens-cli validate: %s\n", err.c_str());
-            return 2;
-        }
-    }
-    c.inputs = expandInputs(c.inputs);
+    const auto parser = loadParser(c.value("--parser"), "validate");
+    if (!parser)
+        return 2;
+    const std::vector<std::string> inputs = expandInputs(c.inputs);
     uint64_t errors = 0, warns = 0, records = 0;
     bool anyOpened = false;
     SourceReader reader;
-    for (const std::string &input : c.inputs) {
+    for (const std::string &input : inputs) {
         const SourceSpec spec = specFor(input);
         const ReadSummary s = reader.read(
             spec,
@@ -552,11 +441,8 @@ int runValidate(const std::vector<std::string> &args)
 
 int runTestIntake(const std::vector<std::string> &args)
 {
-    bool verbose = false;
-    Common c = parseArgs(args, [&](const std::string &name, auto &, std::string &) {
-        if (name == "--verbose" || name == "-v") { verbose = true; return true; }
-        return false;
-    });
+    const Args c = parseArgs(args, {}, {"--verbose", "-v"});
+    const bool verbose = c.has("--verbose") || c.has("-v");
     if (c.help) {
         std::fputs("Usage: auditlens-cli test-intake [--verbose] DIR...\n"
                    "\n"

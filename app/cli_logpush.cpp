@@ -2,6 +2,8 @@
 // auditlens-cli logpush …: Logpush jobs through the Cloudflare API, sharing the core with the form.
 #include "cli_commands.h"
 
+#include "cli_args.h"
+
 #include "logpush/api.h"
 
 #include <QFile>
@@ -55,16 +57,6 @@ void logpushUsage(FILE *out)
                out);
 }
 
-std::string readSecretFile(const std::string &path, std::string &err)
-{
-    QFile f(QString::fromStdString(path));
-    if (!f.open(QIODevice::ReadOnly)) {
-        err = path + ": cannot be read";
-        return {};
-    }
-    return f.readAll().trimmed().toStdString();
-}
-
 bool parseInt(const std::string &s, int64_t &out)
 {
     if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 15)
@@ -94,43 +86,19 @@ int runLogpush(const std::vector<std::string> &argsIn)
         logpushUsage(args.empty() ? stderr : stdout);
         return args.empty() ? 2 : 0;
     }
-    std::vector<std::string> words;
-    std::map<std::string, std::string> opt;
-    std::map<std::string, bool> flag;
     static const std::vector<std::string> valued = {"--preset", "--intake-key", "--intake-key-file", "--dataset", "--destination",
                                                     "--fields", "--timestamps", "--max-upload-bytes", "--max-upload-records",
                                                     "--max-upload-interval", "--sample-rate", "--name", "--filter", "--account",
                                                     "--zone", "--api-base", "--token-file", "--timeout"};
-    static const std::vector<std::string> flags = {"--enabled", "--disabled", "--dry-run", "--print-body", "--reveal", "--help"};
-    for (size_t i = 0; i < args.size(); ++i) {
-        std::string a = args[i], v;
-        const size_t eq = a.find('=');
-        if (a.rfind("--", 0) == 0 && eq != std::string::npos) {
-            v = a.substr(eq + 1);
-            a = a.substr(0, eq);
-            if (std::find(valued.begin(), valued.end(), a) == valued.end()) {
-                std::fprintf(stderr, "auditlens-cli logpush: unknown option '%s' (see --help)\n", a.c_str());
-                return 2;
-            }
-            opt[a] = v;
-            continue;
-        }
-        if (std::find(valued.begin(), valued.end(), a) != valued.end()) {
-            if (i + 1 >= args.size()) {
-                std::fprintf(stderr, "auditlens-cli logpush: %s needs a value\n", a.c_str());
-                return 2;
-            }
-            opt[a] = args[++i];
-        } else if (std::find(flags.begin(), flags.end(), a) != flags.end()) {
-            flag[a] = true;
-        } else if (a.rfind("--", 0) == 0) {
-            std::fprintf(stderr, "auditlens-cli logpush: unknown option '%s' (see --help)\n", a.c_str());
-            return 2;
-        } else {
-            words.push_back(a);
-        }
+    const Args parsed = parseArgs(args, valued, {"--enabled", "--disabled", "--dry-run", "--print-body", "--reveal"});
+    if (!parsed.error.empty()) {
+        std::fprintf(stderr, "auditlens-cli logpush: %s (see --help)\n", parsed.error.c_str());
+        return 2;
     }
-    if (flag["--help"]) {
+    std::map<std::string, std::string> opt = parsed.opts;
+    auto flag = [&parsed](const char *f) { return parsed.has(f); };
+    const std::vector<std::string> &words = parsed.inputs;
+    if (parsed.help) {
         logpushUsage(stdout);
         return 0;
     }
@@ -165,8 +133,7 @@ int runLogpush(const std::vector<std::string> &argsIn)
         std::string intakeKey;
         if (opt.count("--intake-key-file")) {
             std::string err;
-            intakeKey = readSecretFile(opt["--intake-key-file"], err);
-            if (!err.empty())
+            if (!readSecretFile(opt["--intake-key-file"], intakeKey, err))
                 return fail("intake key", err);
         } else if (opt.count("--intake-key"))
             intakeKey = opt["--intake-key"];
@@ -187,11 +154,11 @@ int runLogpush(const std::vector<std::string> &argsIn)
             job.name = opt["--name"];
         if (opt.count("--filter"))
             job.filter = opt["--filter"];
-        if (flag["--enabled"] && flag["--disabled"])
+        if (flag("--enabled") && flag("--disabled"))
             return fail("enabled", "give --enabled or --disabled, not both");
-        if (flag["--enabled"])
+        if (flag("--enabled"))
             job.enabled = true;
-        if (flag["--disabled"])
+        if (flag("--disabled"))
             job.enabled = false;
         for (auto [o, field] : std::initializer_list<std::pair<const char *, std::optional<int64_t> Job::*>>{
                  {"--max-upload-bytes", &Job::maxUploadBytes},
@@ -267,18 +234,17 @@ int runLogpush(const std::vector<std::string> &argsIn)
     std::string token;
     if (opt.count("--token-file")) {
         std::string err;
-        token = readSecretFile(opt["--token-file"], err);
-        if (!err.empty())
+        if (!readSecretFile(opt["--token-file"], token, err))
             return fail("token", err);
     } else if (const char *env = std::getenv("CLOUDFLARE_API_TOKEN"); env && *env) {
         token = env;
     }
-    if (flag["--print-body"]) {
-        std::printf("%s\n", req.body ? bodyText(req, flag["--reveal"]).c_str() : "");
+    if (flag("--print-body")) {
+        std::printf("%s\n", req.body ? bodyText(req, flag("--reveal")).c_str() : "");
         return 0;
     }
-    if (flag["--dry-run"]) {
-        std::printf("%s\n", curlCommand(req, base, token, flag["--reveal"]).c_str());
+    if (flag("--dry-run")) {
+        std::printf("%s\n", curlCommand(req, base, token, flag("--reveal")).c_str());
         return 0;
     }
     if (token.empty()) {

@@ -55,20 +55,12 @@ int main(int argc, char **argv)
         std::puts("auditlens-cli " AUDITLENS_VERSION);
         return 0;
     }
-    if (cmd == "normalize")
-        return runNormalize(args);
-    if (cmd == "stats")
-        return runStats(args);
-    if (cmd == "validate")
-        return runValidate(args);
-    if (cmd == "test-intake")
-        return runTestIntake(args);
-    if (cmd == "logpush")
-        return runLogpush(args);
-    if (cmd == "receive")
-        return runReceive(args);
-    if (cmd == "push")
-        return runPush(args);
+    static const std::pair<const char *, int (*)(const std::vector<std::string> &)> commands[] = {
+        {"normalize", runNormalize}, {"stats", runStats},     {"validate", runValidate}, {"test-intake", runTestIntake},
+        {"logpush", runLogpush},     {"receive", runReceive}, {"push", runPush}};
+    for (const auto &[name, run] : commands)
+        if (cmd == name)
+            return run(args);
     std::fprintf(stderr, "auditlens-cli: unknown command '%s'\n\n", cmd.c_str());
     usage(stderr);
     return 2;

@@ -2,6 +2,8 @@
 // auditlens-cli receive / push: the Logpush HTTP destination headless, and a batch sender.
 #include "cli_commands.h"
 
+#include "cli_args.h"
+
 #include "receiver/receiver.h"
 #include "receiver/sender.h"
 #include "source/reader.h"
@@ -21,50 +23,6 @@ namespace {
 std::atomic<int> g_signal{0};
 void onSignal(int sig) { g_signal = sig; }
 
-bool readSecret(const std::string &path, std::string &out)
-{
-    QFile f(QString::fromStdString(path));
-    if (!f.open(QIODevice::ReadOnly))
-        return false;
-    out = f.readAll().trimmed().toStdString();
-    return true;
-}
-
-std::map<std::string, std::string> options(const std::vector<std::string> &args, const std::vector<std::string> &valued,
-                                           const std::vector<std::string> &flags, std::vector<std::string> &words,
-                                           std::string &error)
-{
-    std::map<std::string, std::string> out;
-    for (size_t i = 0; i < args.size(); ++i) {
-        std::string a = args[i];
-        const size_t eq = a.find('=');
-        if (a.rfind("--", 0) == 0 && eq != std::string::npos) {
-            out[a.substr(0, eq)] = a.substr(eq + 1);
-            continue;
-        }
-        if (std::find(valued.begin(), valued.end(), a) != valued.end()) {
-            if (i + 1 >= args.size()) {
-                error = a + " needs a value";
-                return out;
-            }
-            out[a] = args[++i];
-        } else if (std::find(flags.begin(), flags.end(), a) != flags.end()) {
-            out[a] = "1";
-        } else if (a.rfind("--", 0) == 0) {
-            error = "unknown option '" + a + "'";
-            return out;
-        } else {
-            words.push_back(a);
-        }
-    }
-    for (auto &[k, v] : out)
-        if (std::find(valued.begin(), valued.end(), k) == valued.end() && std::find(flags.begin(), flags.end(), k) == flags.end()) {
-            error = "unknown option '" + k + "'";
-            return out;
-        }
-    return out;
-}
-
 void printStats(const receiver::Stats &s)
 {
     std::string rejected;
@@ -83,12 +41,13 @@ void printStats(const receiver::Stats &s)
 
 int runReceive(const std::vector<std::string> &args)
 {
-    std::vector<std::string> words;
-    std::string err;
-    auto o = options(args, {"--listen", "--journal", "--secret-header", "--secret", "--secret-file", "--tls-cert", "--tls-key",
-                            "--max-body", "--max-decompressed", "--stats-every"},
-                     {"--help", "--quiet"}, words, err);
-    if (o.count("--help")) {
+    const Args parsed = parseArgs(args, {"--listen", "--journal", "--secret-header", "--secret", "--secret-file", "--tls-cert",
+                                         "--tls-key", "--max-body", "--max-decompressed", "--stats-every"},
+                                  {"--quiet"});
+    auto o = parsed.opts;
+    const std::vector<std::string> &words = parsed.inputs;
+    std::string err = parsed.error;
+    if (parsed.help) {
         std::fputs("Usage: auditlens-cli receive --listen HOST:PORT --journal DIR [--secret-header NAME]\n"
                    "                             (--secret VALUE | --secret-file FILE) [--tls-cert F --tls-key F]\n"
                    "                             [--max-body BYTES] [--max-decompressed BYTES] [--stats-every SECONDS]\n"
@@ -124,8 +83,8 @@ int runReceive(const std::vector<std::string> &args)
     if (o.count("--secret-header"))
         cfg.secretHeader = o["--secret-header"];
     if (o.count("--secret-file")) {
-        if (!readSecret(o["--secret-file"], cfg.secret)) {
-            std::fprintf(stderr, "auditlens-cli receive: cannot read %s\n", o["--secret-file"].c_str());
+        if (!readSecretFile(o["--secret-file"], cfg.secret, err)) {
+            std::fprintf(stderr, "auditlens-cli receive: %s\n", err.c_str());
             return 2;
         }
     } else if (o.count("--secret"))
@@ -175,11 +134,12 @@ int runReceive(const std::vector<std::string> &args)
 
 int runPush(const std::vector<std::string> &args)
 {
-    std::vector<std::string> words;
-    std::string err;
-    auto o = options(args, {"--secret-header", "--secret", "--secret-file", "--batch-records", "--concurrency", "--ack-log"},
-                     {"--help", "--no-gzip"}, words, err);
-    if (o.count("--help")) {
+    const Args parsed = parseArgs(args, {"--secret-header", "--secret", "--secret-file", "--batch-records", "--concurrency", "--ack-log"},
+                                  {"--no-gzip"});
+    auto o = parsed.opts;
+    const std::vector<std::string> &words = parsed.inputs;
+    const std::string &err = parsed.error;
+    if (parsed.help) {
         std::fputs("Usage: auditlens-cli push URL [--secret-header NAME] (--secret V | --secret-file F)\n"
                    "                          [--batch-records N] [--concurrency C] [--no-gzip] [--ack-log FILE] INPUT...\n"
                    "\n"
@@ -199,8 +159,9 @@ int runPush(const std::vector<std::string> &args)
     if (o.count("--secret-header"))
         so.secretHeader = o["--secret-header"];
     if (o.count("--secret-file")) {
-        if (!readSecret(o["--secret-file"], so.secret)) {
-            std::fprintf(stderr, "auditlens-cli push: cannot read %s\n", o["--secret-file"].c_str());
+        std::string why;
+        if (!readSecretFile(o["--secret-file"], so.secret, why)) {
+            std::fprintf(stderr, "auditlens-cli push: %s\n", why.c_str());
             return 2;
         }
     } else if (o.count("--secret"))
