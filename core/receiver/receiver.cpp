@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "receiver.h"
 
+#include "source/bytesource.h"
+
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -14,8 +16,6 @@
 #include <QUrl>
 #include <QUrlQuery>
 
-#include <simdjson.h>
-#include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
@@ -41,51 +41,27 @@ bool constantTimeEquals(const std::string &a, const std::string &b)
 
 enum class Gunzip { Ok, TooBig, Corrupt };
 
-/// Multi-member gzip with a cap on the output. On corruption `out` keeps what was decoded.
-Gunzip gunzipLimited(const std::string &in, qint64 limit, std::string &out, std::string &error)
+/// Decompresses with the readers' gzip source (multi-member, positions in errors), with a cap
+/// on the output. On corruption `out` keeps what was decoded.
+Gunzip gunzipLimited(std::string in, qint64 limit, std::string &out, std::string &error)
 {
-    z_stream z{};
-    if (inflateInit2(&z, 15 + 16) != Z_OK) {
-        error = "zlib unavailable";
-        return Gunzip::Corrupt;
-    }
-    z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(in.data()));
-    z.avail_in = uInt(in.size());
+    const SourceSpec spec = SourceSpec::memory("body", std::move(in));
+    std::unique_ptr<ByteSource> src = openByteSource(spec, error);
+    bool compressed = false;
+    src = maybeDecompress(std::move(src), compressed);
     char buf[65536];
     for (;;) {
-        z.next_out = reinterpret_cast<Bytef *>(buf);
-        z.avail_out = sizeof buf;
-        const int rc = inflate(&z, Z_NO_FLUSH);
-        out.append(buf, sizeof buf - z.avail_out);
-        if (qint64(out.size()) > limit) {
-            inflateEnd(&z);
+        const ptrdiff_t got = src->read(buf, sizeof buf);
+        if (got < 0) {
+            error = src->error();
+            return Gunzip::Corrupt;
+        }
+        if (got == 0)
+            return Gunzip::Ok;
+        out.append(buf, size_t(got));
+        if (qint64(out.size()) > limit)
             return Gunzip::TooBig;
-        }
-        if (rc == Z_STREAM_END) {
-            if (z.avail_in == 0)
-                break;
-            if (z.next_in[0] != 0x1f) { // trailing bytes that are not another member
-                error = "unexpected bytes after the gzip stream";
-                inflateEnd(&z);
-                return Gunzip::Corrupt;
-            }
-            inflateReset(&z);
-            continue;
-        }
-        if (rc == Z_BUF_ERROR && z.avail_in == 0) {
-            error = "the gzip body is truncated (after " + std::to_string(out.size()) + " decompressed bytes)";
-            inflateEnd(&z);
-            return Gunzip::Corrupt;
-        }
-        if (rc != Z_OK && rc != Z_BUF_ERROR) {
-            error = std::string("the gzip body is corrupt at compressed byte ") + std::to_string(in.size() - z.avail_in) + " ("
-                    + (z.msg ? z.msg : "data error") + ")";
-            inflateEnd(&z);
-            return Gunzip::Corrupt;
-        }
     }
-    inflateEnd(&z);
-    return Gunzip::Ok;
 }
 
 /// Logpush's destination test uploads: {"content":"tests"}, {"content":"test","filename":"test.txt"}, bare "test".
@@ -131,26 +107,9 @@ std::string reasonPhrase(int status)
 
 std::string recordId(std::string_view json)
 {
-    thread_local simdjson::ondemand::parser parser;
-    simdjson::padded_string padded(json);
-    simdjson::ondemand::document doc;
-    if (parser.iterate(padded).get(doc))
-        return {};
-    simdjson::ondemand::object obj;
-    if (doc.get_object().get(obj))
-        return {};
-    for (auto field : obj) {
-        std::string_view k;
-        if (field.unescaped_key().get(k))
-            return {};
-        if (k == "ID" || k == "AuditLogID") {
-            std::string_view v;
-            if (field.value().get_string().get(v))
-                return {};
-            return std::string(k == "ID" ? "v1:" : "v2:") + std::string(v);
-        }
-    }
-    return {};
+    std::string padded(json);
+    padded.append(64, '\0');
+    return indexRecord(std::string_view(padded.data(), json.size()), padded.size(), 128).id;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -520,7 +479,7 @@ void Receiver::handle(Conn *c)
     std::string gzError;
     bool corrupt = false;
     if (raw.size() >= 2 && static_cast<unsigned char>(raw[0]) == 0x1f && static_cast<unsigned char>(raw[1]) == 0x8b) {
-        const Gunzip g = gunzipLimited(raw, m_config.maxDecompressedBytes, text, gzError);
+        const Gunzip g = gunzipLimited(std::move(raw), m_config.maxDecompressedBytes, text, gzError);
         if (g == Gunzip::TooBig)
             return reject(c, 413, "too large decompressed",
                           "the decompressed body is larger than the limit of " + std::to_string(m_config.maxDecompressedBytes) + " bytes");
@@ -564,8 +523,7 @@ void Receiver::handle(Conn *c)
             fresh.push_back('\n');
             continue;
         }
-        const std::string id = recordId(line);
-        if (!id.empty() && !m_journal->knownIds().insert(id).second) {
+        if (!ix.id.empty() && !m_journal->knownIds().insert(ix.id).second) {
             ++dupCount;
             dups.append(line);
             dups.push_back('\n');

@@ -98,6 +98,10 @@ public:
 
     ptrdiff_t read(char *buf, size_t n) override
     {
+        if (m_pendingError) { // the last read handed over what was decoded before the error
+            m_pendingError = false;
+            return -1;
+        }
         if (m_done)
             return 0;
         m_z.next_out = reinterpret_cast<Bytef *>(buf);
@@ -176,17 +180,6 @@ private:
         return rc;
     }
 
-public:
-    // After a partial final read, the next read reports the error.
-    ptrdiff_t readAfter(char *buf, size_t n)
-    {
-        if (m_pendingError) {
-            m_pendingError = false;
-            return -1;
-        }
-        return read(buf, n);
-    }
-
 private:
     std::unique_ptr<ByteSource> m_in;
     std::string m_buf;
@@ -196,17 +189,6 @@ private:
     bool m_memberStarted = false;
     bool m_done = false;
     bool m_pendingError = false;
-};
-
-class GzipFront : public ByteSource
-{
-public:
-    explicit GzipFront(std::unique_ptr<ByteSource> in) : m_gz(std::move(in)) {}
-    ptrdiff_t read(char *buf, size_t n) override { return m_gz.readAfter(buf, n); }
-    std::string error() const override { return m_gz.error(); }
-
-private:
-    GzipSource m_gz;
 };
 
 } // namespace
@@ -255,7 +237,7 @@ std::unique_ptr<ByteSource> maybeDecompress(std::unique_ptr<ByteSource> src, boo
     auto prefixed = std::make_unique<PrefixedSource>(std::move(head), std::move(src));
     if (!compressed)
         return prefixed;
-    return std::make_unique<GzipFront>(std::move(prefixed));
+    return std::make_unique<GzipSource>(std::move(prefixed));
 }
 
 bool readFileRange(const std::string &path, uint64_t offset, size_t len, std::string &out, std::string &error)

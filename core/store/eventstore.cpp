@@ -394,8 +394,19 @@ IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth)
         case KOwnerID: v1 = true; str(size_t(Column::Account)); break;
         case KAccountID: v2 = true; str(size_t(Column::Account)); break;
         case KResourceType: str(size_t(Column::ResourceType)); break;
-        case KID: v1 = true; err = walker.walk(v, 1); break;
-        case KAuditLogID: v2 = true; err = walker.walk(v, 1); break;
+        case KID:
+        case KAuditLogID: {
+            (key == KID ? v1 : v2) = true;
+            od::json_type vt;
+            if ((err = v.type().get(vt)))
+                break;
+            if (vt == od::json_type::string) {
+                if (!(err = v.get_string().get(s)))
+                    r.id = (key == KID ? "v1:" : "v2:") + std::string(s);
+            } else
+                err = walker.walk(v, 1);
+            break;
+        }
         case KActionResult: {
             od::json_type vt;
             if ((err = v.type().get(vt)))

@@ -194,6 +194,7 @@ struct IndexedRecord
     Schema schema = Schema::Unknown;
     int64_t time = kNoTime;
     std::string timeWarning; ///< time present but unreadable
+    std::string id;          ///< "v1:<ID>" or "v2:<AuditLogID>" when the record has one (duplicates)
     Result result = Result::Unknown;
     std::array<std::string, kColumnCount> values;
 };
