@@ -357,6 +357,11 @@ struct ValueSpec
     }
 };
 
+bool isTemplate(const std::string &s) { return s.find("{{") != std::string::npos || s.find("{%") != std::string::npos; }
+
+/// Filters and translate sources are written either as templates or as bare expressions.
+Template compileTemplateOrExpression(const std::string &s) { return isTemplate(s) ? Template(s) : compileExpression(s); }
+
 Json yamlScalar(const YAML::Node &n)
 {
     const std::string s = n.Scalar();
@@ -422,7 +427,7 @@ ValueSpec compileValue(const YAML::Node &n)
     if (n.IsScalar() && plain.is_string()) {
         const std::string s = n.Scalar();
         v.text = s;
-        if (s.find("{{") != std::string::npos || s.find("{%") != std::string::npos) {
+        if (isTemplate(s)) {
             v.kind = ValueSpec::Tmpl;
             v.tmpl = Template(s); // throws CompileError
             return v;
@@ -483,11 +488,6 @@ struct Entry
     std::string dateFormat;
     bool hasTimezone = false;
     Template timezone;
-};
-
-struct Issue
-{
-    std::string msg;
 };
 
 } // namespace
@@ -600,25 +600,8 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
     Impl &d = *p->d;
     d.label = label;
     d.taxonomy.inheritFrom(Taxonomy::builtin());
-    if (!fieldsYaml.empty()) {
-        try {
-            YAML::Node f = YAML::Load(fieldsYaml);
-            if (f.IsMap()) {
-                for (auto it = f.begin(); it != f.end(); ++it) {
-                    const YAML::Node &def = it->second;
-                    if (!def.IsMap())
-                        continue;
-                    FieldInfo info;
-                    info.type = def["type"] ? def["type"].Scalar() : std::string("keyword");
-                    info.origin = FieldInfo::Origin::Parser;
-                    d.taxonomy.add(def["name"] ? def["name"].Scalar() : it->first.Scalar(), info);
-                }
-            }
-        } catch (const YAML::Exception &e) {
-            error = label + " (fields.yml):" + std::to_string(e.mark.line + 1) + ": " + e.msg;
-            return nullptr;
-        }
-    }
+    if (!fieldsYaml.empty() && !d.taxonomy.addFieldsYaml(fieldsYaml, label + " (fields.yml)", error))
+        return nullptr;
     YAML::Node root;
     try {
         root = YAML::Load(parserYaml);
@@ -666,8 +649,7 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
                         const std::string f = an["filter"].Scalar();
                         if (!f.empty()) {
                             act.hasFilter = true;
-                            act.filter = f.find("{{") != std::string::npos || f.find("{%") != std::string::npos
-                                             ? Template(f) : compileExpression(f);
+                            act.filter = compileTemplateOrExpression(f);
                         }
                     }
                     if (an["set"]) {
@@ -691,7 +673,7 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
                             act.dictionary[e->first.Scalar()] = yamlToJson(e->second);
                         for (auto e = map.begin(); e != map.end(); ++e) {
                             const std::string src = e->first.Scalar();
-                            act.mapping.emplace_back(src.find("{{") != std::string::npos ? Template(src) : compileExpression(src),
+                            act.mapping.emplace_back(compileTemplateOrExpression(src),
                                                      e->second.Scalar());
                         }
                         if (an["fallback"]) {
@@ -746,7 +728,7 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
             if (en["filter"] && !en["filter"].Scalar().empty()) {
                 const std::string f = en["filter"].Scalar();
                 e.hasFilter = true;
-                e.filter = f.find("{{") != std::string::npos || f.find("{%") != std::string::npos ? Template(f) : compileExpression(f);
+                e.filter = compileTemplateOrExpression(f);
             }
         } catch (const CompileError &ce) {
             error = loc + ": filter of pipeline entry '" + e.name + "' does not compile: " + ce.what();
@@ -770,7 +752,7 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
             std::string input = e.props.contains("input_field") && e.props["input_field"].is_string()
                                     ? e.props["input_field"].get<std::string>() : std::string("original.message");
             try {
-                if (input.find("{{") != std::string::npos || input.find("{%") != std::string::npos)
+                if (isTemplate(input))
                     e.input = Template(input);
                 else {
                     const std::string first = input.substr(0, input.find('.'));

@@ -2450,15 +2450,5 @@ Json Template::evaluate(const Scope &scope) const
     return out;
 }
 
-std::string Template::render(const Scope &scope) const
-{
-    if (!m_root)
-        return {};
-    Env env{&scope, {}};
-    Evaluator ev(env);
-    std::string out;
-    ev.render(m_root, out);
-    return out;
-}
 
 } // namespace auditlens::intake

@@ -56,8 +56,6 @@ public:
     /// Like evaluate() but reports failures through `error` instead of throwing (fast path for
     /// plain variable paths, which are most templates).
     bool tryEvaluate(const Scope &scope, Json &out, std::string &error) const;
-    /// Rendered text. Throws EvalError.
-    std::string render(const Scope &scope) const;
 
     bool isConstant() const;
     const std::string &source() const { return m_source; }

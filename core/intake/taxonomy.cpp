@@ -111,33 +111,31 @@ bool Taxonomy::hasChildren(const std::string &prefix) const
     return m_base && m_base->hasChildren(prefix);
 }
 
-bool Taxonomy::addFieldsYaml(const std::string &path, std::string &error)
+bool Taxonomy::addFieldsYaml(const std::string &text, const std::string &label, std::string &error)
 {
     try {
-        YAML::Node root = YAML::LoadFile(path);
+        const YAML::Node root = YAML::Load(text);
         if (!root.IsDefined() || root.IsNull())
             return true;
         if (!root.IsMap()) {
-            error = path + ": expected a map of field definitions";
+            error = label + ": expected a map of field definitions";
             return false;
         }
         for (auto it = root.begin(); it != root.end(); ++it) {
             const YAML::Node &def = it->second;
             if (!def.IsMap()) {
-                error = path + ":" + std::to_string(def.Mark().line + 1) + ": field '" + it->first.as<std::string>()
-                        + "' is not a map";
+                error = label + ":" + std::to_string(def.Mark().line + 1) + ": field '" + it->first.as<std::string>() + "' is not a map";
                 return false;
             }
             // "declared" means the name in `name:` (not the YAML key)
-            std::string name = def["name"] ? def["name"].as<std::string>() : it->first.as<std::string>();
             FieldInfo info;
             info.type = def["type"] ? def["type"].as<std::string>() : std::string("keyword");
             info.origin = FieldInfo::Origin::Parser;
-            add(name, std::move(info));
+            add(def["name"] ? def["name"].as<std::string>() : it->first.as<std::string>(), std::move(info));
         }
         return true;
     } catch (const YAML::Exception &e) {
-        error = path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg;
+        error = label + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg;
         return false;
     }
 }

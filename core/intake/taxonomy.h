@@ -26,8 +26,9 @@ public:
     /// The built-in ECS + Sekoia taxonomy (shared, immutable).
     static const Taxonomy &builtin();
 
-    /// Adds the fields of a parser's fields.yml. False and a reason on a malformed file.
-    bool addFieldsYaml(const std::string &path, std::string &error);
+    /// Adds the fields of a parser's fields.yml (its text; `label` names it in errors). False and
+    /// a reason (with the line) on a malformed file.
+    bool addFieldsYaml(const std::string &text, const std::string &label, std::string &error);
     void add(const std::string &name, FieldInfo info);
 
     const FieldInfo *find(const std::string &name) const;

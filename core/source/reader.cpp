@@ -611,12 +611,6 @@ ReadSummary SourceReader::read(const SourceSpec &spec, const BlockSink &blocks, 
     return summary;
 }
 
-ReadSummary SourceReader::readBytes(const std::string &label, const std::string &bytes, const BlockSink &blocks,
-                                    const DiagnosticSink &diags) const
-{
-    SourceSpec spec = SourceSpec::memory(label, bytes);
-    return read(spec, blocks, diags, nullptr);
-}
 
 // ---------------------------------------------------------------------------------------
 // Envelopes and Sekoia test files

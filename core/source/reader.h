@@ -91,9 +91,6 @@ public:
     ReadSummary read(const SourceSpec &spec, const BlockSink &blocks, const DiagnosticSink &diags,
                      const std::atomic<bool> *cancel = nullptr) const;
 
-    /// Splits bytes already in memory (used by the receiver and tests).
-    ReadSummary readBytes(const std::string &label, const std::string &bytes, const BlockSink &blocks,
-                          const DiagnosticSink &diags) const;
 
     const ReaderLimits &limits() const { return m_limits; }
 

@@ -504,7 +504,6 @@ uint32_t Snapshot::id(size_t row, Column c) const
 Result Snapshot::result(size_t row) const { auto [s, i] = locate(row); return Result(s->result[i]); }
 Schema Snapshot::schema(size_t row) const { auto [s, i] = locate(row); return Schema(s->schema[i]); }
 uint64_t Snapshot::line(size_t row) const { auto [s, i] = locate(row); return s->line[i]; }
-uint32_t Snapshot::sourceId(size_t row) const { auto [s, i] = locate(row); return s->sourceId; }
 std::string Snapshot::value(size_t row, Column c) const { return dict(c).at(id(row, c)); }
 
 std::string Snapshot::raw(size_t row, std::string *error) const

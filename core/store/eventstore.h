@@ -101,7 +101,6 @@ public:
     Result result(size_t row) const;
     Schema schema(size_t row) const;
     uint64_t line(size_t row) const;
-    uint32_t sourceId(size_t row) const;
     std::string value(size_t row, Column c) const; ///< the string of a dictionary column
     /// The raw record bytes (read back from the file when file-backed). Empty + error on failure.
     std::string raw(size_t row, std::string *error = nullptr) const;
