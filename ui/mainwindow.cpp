@@ -86,6 +86,9 @@ MainWindow::MainWindow(QWidget *parent)
         m_cancel->hide();
         refresh(true);
         updateChips();
+        // a new user sees a record's detail at once rather than two empty trees
+        if (!m_table->currentIndex().isValid() && m_model->rowCount() > 0)
+            selectRow(0);
         emit loadFinished();
     });
 }
@@ -271,6 +274,7 @@ void MainWindow::buildUi()
     m_linkInfo->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_diagnostics = new QListWidget(pair);
     m_diagnostics->setMaximumHeight(90);
+    m_diagnostics->hide(); // shown when the selected record has schema problems
     m_diagnostics->setToolTip(tr("ECS validation of the selected record"));
     connect(m_diagnostics, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
         m_ecsTree->revealPath(item->data(Qt::UserRole).toString());
@@ -962,9 +966,10 @@ void MainWindow::clearDetail()
     m_rawTree->setJson(J());
     m_ecsTree->setJson(J());
     m_diagnostics->clear();
+    m_diagnostics->hide();
     m_changes->clear();
     m_changesLabel->clear();
-    m_linkInfo->clear();
+    m_linkInfo->setText(tr("Select a record in the trail to see it raw and as ECS."));
 }
 
 void MainWindow::showRecord(uint32_t storeRow)
