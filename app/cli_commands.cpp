@@ -198,8 +198,8 @@ int runNormalize(const std::vector<std::string> &args)
                         o.text += " (raw:";
                         for (const auto &rf : p.rawFields)
                             o.text += " " + rf;
-                        for (const auto &v : p.via)
-                            o.text += " via " + v;
+                        for (const auto &hop : p.via)
+                            o.text += " via " + hop;
                         o.text += ")";
                     } else if (!p.reads.empty() && p.kind == "enrichment") {
                         o.text += " (from:";

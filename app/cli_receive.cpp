@@ -202,7 +202,8 @@ int runPush(const std::vector<std::string> &args)
     }
     FILE *ack = o.count("--ack-log") ? std::fopen(o["--ack-log"].c_str(), "w") : nullptr;
     size_t ok = 0, failed = 0;
-    sender.run([&](const receiver::Sender::Outcome &r) {
+    const size_t lastBatchRecords = inBatch ? inBatch : perBatch;
+    const auto outcomes = sender.run([&](const receiver::Sender::Outcome &r) {
         if (r.status >= 200 && r.status < 300) {
             ++ok;
             if (ack) {
@@ -216,7 +217,12 @@ int runPush(const std::vector<std::string> &args)
     });
     if (ack)
         std::fclose(ack);
-    std::fprintf(stderr, "%zu batches acknowledged, %zu not\n", ok, failed);
+    size_t records = 0;
+    for (const auto &r : outcomes)
+        if (r.status >= 200 && r.status < 300)
+            records += r.batch + 1 < ranges.size() ? perBatch : lastBatchRecords;
+    std::fprintf(stderr, "%zu batches acknowledged, %zu not; %zu records acknowledged in %.2f s of sending (%.0f records/s)\n", ok,
+                 failed, records, sender.sendSeconds(), sender.sendSeconds() > 0 ? double(records) / sender.sendSeconds() : 0.0);
     return failed ? 1 : 0;
 }
 

@@ -12,6 +12,7 @@
 #include <QSslServer>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QThread>
 #include <QTimer>
 #include <QUrl>
 #include <QUrlQuery>
@@ -67,6 +68,8 @@ Gunzip gunzipLimited(std::string in, qint64 limit, std::string &out, std::string
 /// Logpush's destination test uploads: {"content":"tests"}, {"content":"test","filename":"test.txt"}, bare "test".
 bool isTestUpload(const std::string &body)
 {
+    if (body.size() > 256)
+        return false;
     std::string t = body;
     while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back())))
         t.pop_back();
@@ -113,6 +116,73 @@ std::string recordId(std::string_view json)
 }
 
 // ------------------------------------------------------------------------------------------
+// Remembered IDs
+
+IdKey IdKey::of(std::string_view id)
+{
+    if (id.empty())
+        return {};
+    // FNV-1a with a final avalanche, and libstdc++'s murmur-based string hash: independent
+    quint64 f = 0xcbf29ce484222325ULL;
+    for (unsigned char ch : id)
+        f = (f ^ ch) * 0x100000001b3ULL;
+    f ^= f >> 33;
+    f *= 0xff51afd7ed558ccdULL;
+    f ^= f >> 33;
+    IdKey k{std::hash<std::string_view>{}(id), f};
+    if (k.empty())
+        k.b = 1;
+    return k;
+}
+
+IdWindow::IdWindow(size_t capacity) : m_half(std::max<size_t>(capacity / 2, 16)) {}
+
+bool IdWindow::Table::contains(IdKey k) const
+{
+    if (cells.empty())
+        return false;
+    const size_t mask = cells.size() - 1;
+    for (size_t i = size_t(k.a) & mask;; i = (i + 1) & mask) {
+        if (cells[i] == k)
+            return true;
+        if (cells[i].empty())
+            return false;
+    }
+}
+
+void IdWindow::Table::insert(IdKey k)
+{
+    if ((used + 1) * 10 > cells.size() * 7) { // grow at 70 % load
+        std::vector<IdKey> old = std::move(cells);
+        cells.assign(std::max<size_t>(64, old.size() * 2), IdKey{});
+        used = 0;
+        for (const IdKey &o : old)
+            if (!o.empty())
+                insert(o);
+    }
+    const size_t mask = cells.size() - 1;
+    size_t i = size_t(k.a) & mask;
+    while (!cells[i].empty())
+        i = (i + 1) & mask;
+    cells[i] = k;
+    ++used;
+}
+
+bool IdWindow::contains(IdKey key) const { return m_cur.contains(key) || m_old.contains(key); }
+
+bool IdWindow::insert(IdKey key)
+{
+    if (key.empty() || contains(key))
+        return key.empty();
+    if (m_cur.used >= m_half) {
+        m_old = std::move(m_cur);
+        m_cur = Table{};
+    }
+    m_cur.insert(key);
+    return true;
+}
+
+// ------------------------------------------------------------------------------------------
 // Journal
 
 std::vector<std::string> journalFiles(const std::string &dir, bool withDuplicates)
@@ -137,7 +207,7 @@ Journal::~Journal()
         ::close(m_dupFd);
 }
 
-bool Journal::open(std::string &error)
+bool Journal::open(IdWindow &ids, std::string &error)
 {
     if (!QDir().mkpath(QString::fromStdString(m_dir))) {
         error = m_dir + ": cannot create the journal directory";
@@ -152,9 +222,7 @@ bool Journal::open(std::string &error)
             const QByteArray line = file.readLine().trimmed();
             if (line.isEmpty())
                 continue;
-            const std::string id = recordId(std::string_view(line.constData(), size_t(line.size())));
-            if (!id.empty())
-                m_ids.insert(id);
+            ids.insert(IdKey::of(recordId(std::string_view(line.constData(), size_t(line.size())))));
         }
         const QString name = QFileInfo(file).fileName();
         const int seq = name.section(QLatin1Char('-'), -1).section(QLatin1Char('.'), 0, 0).toInt();
@@ -167,8 +235,16 @@ bool Journal::rotate(bool duplicates, std::string &error)
 {
     int &fd = duplicates ? m_dupFd : m_fd;
     qint64 &size = duplicates ? m_dupSize : m_size;
-    if (fd >= 0)
+    bool &dirty = duplicates ? m_dupDirty : m_dirty;
+    if (fd >= 0) {
+        // what was written to the old file must be durable before it is left
+        if (dirty && ::fdatasync(fd) != 0) {
+            error = std::string("journal sync failed: ") + std::strerror(errno);
+            return false;
+        }
+        dirty = false;
         ::close(fd);
+    }
     ++m_seq;
     char name[64];
     std::snprintf(name, sizeof name, "%s-%013lld-%06d.ndjson", duplicates ? "duplicates" : "journal",
@@ -189,7 +265,7 @@ bool Journal::rotate(bool duplicates, std::string &error)
     return true;
 }
 
-bool Journal::append(const std::string &bytes, bool duplicates, std::string &error)
+bool Journal::write(const std::string &bytes, bool duplicates, std::string &error)
 {
     int &fd = duplicates ? m_dupFd : m_fd;
     qint64 &size = duplicates ? m_dupSize : m_size;
@@ -207,12 +283,28 @@ bool Journal::append(const std::string &bytes, bool duplicates, std::string &err
         }
         done += size_t(w);
     }
-    if (::fdatasync(fd) != 0) {
-        error = std::string("journal sync failed: ") + std::strerror(errno);
-        return false;
-    }
     size += qint64(bytes.size());
+    (duplicates ? m_dupDirty : m_dirty) = true;
     return true;
+}
+
+bool Journal::sync(std::string &error)
+{
+    for (auto [fd, dirty] : {std::pair{m_fd, &m_dirty}, std::pair{m_dupFd, &m_dupDirty}}) {
+        if (!*dirty)
+            continue;
+        if (::fdatasync(fd) != 0) {
+            error = std::string("journal sync failed: ") + std::strerror(errno);
+            return false;
+        }
+        *dirty = false;
+    }
+    return true;
+}
+
+bool Journal::append(const std::string &bytes, bool duplicates, std::string &error)
+{
+    return write(bytes, duplicates, error) && sync(error);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -230,6 +322,8 @@ struct Receiver::Conn
     QByteArray body;
     QTimer *timer = nullptr;
     bool closing = false;
+    bool busy = false;   ///< a batch of this connection is being decoded or written
+    quint64 id = 0;
     qint64 drain = 0; ///< body bytes still to read and drop after an early answer
 
     QByteArray header(const QByteArray &name) const
@@ -241,9 +335,34 @@ struct Receiver::Conn
     }
 };
 
+/// One request's batch on its way through the decode and journal stages.
+struct Receiver::Job
+{
+    quint64 conn = 0; ///< Conn::id
+    std::string raw;  ///< the body as received
+    std::string text; ///< decompressed
+    // decode stage: a final answer (tests, limits), or the lines to journal
+    int status = 0;
+    std::string reason, message;
+    bool test = false, corrupt = false;
+    std::string gzError;
+    struct Line
+    {
+        size_t pos, len;
+        IdKey id;
+        bool ok;
+    };
+    std::vector<Line> lines;
+    // journal stage
+    std::string fresh, dups;
+    quint64 good = 0, dupCount = 0, bad = 0;
+    std::string error;
+};
+
 Receiver::Receiver(Config config, std::shared_ptr<EventStore> store, QObject *parent)
     : QObject(parent), m_config(std::move(config)), m_store(std::move(store))
 {
+    m_pool.setMaxThreadCount(std::max(1, QThread::idealThreadCount()));
 }
 
 Receiver::~Receiver() { stop(); }
@@ -258,8 +377,13 @@ bool Receiver::start(std::string &error)
         error = "a journal directory is required";
         return false;
     }
+    if (m_writer.joinable()) {
+        error = "the receiver is already running";
+        return false;
+    }
     m_journal = std::make_unique<Journal>(m_config.journalDir, m_config.journalFileBytes);
-    if (!m_journal->open(error))
+    m_ids = std::make_unique<IdWindow>(m_config.rememberedIds);
+    if (!m_journal->open(*m_ids, error))
         return false;
     if (!m_config.tlsCert.empty() || !m_config.tlsKey.empty()) {
         QFile cf(QString::fromStdString(m_config.tlsCert)), kf(QString::fromStdString(m_config.tlsKey));
@@ -296,6 +420,8 @@ bool Receiver::start(std::string &error)
         connect(ssl, &QSslServer::pendingConnectionAvailable, this, onPending);
     else
         connect(m_server.data(), &QTcpServer::newConnection, this, onPending);
+    m_stopWriter = false;
+    m_writer = std::thread([this] { writerLoop(); });
     return true;
 }
 
@@ -303,8 +429,29 @@ void Receiver::stop()
 {
     if (m_server) {
         m_server->close();
-        delete m_server;
+        delete m_server; // its sockets with it
     }
+    // batches already received are decoded and written (their clients are gone)
+    m_pool.waitForDone();
+    if (m_writer.joinable()) {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stopWriter = true;
+        }
+        m_wake.notify_all();
+        m_writer.join();
+    }
+    for (auto &[id, c] : m_conns)
+        delete c;
+    m_conns.clear();
+    m_journal.reset();
+    m_ids.reset();
+}
+
+void Receiver::dropConn(Conn *c)
+{
+    m_conns.erase(c->id);
+    delete c;
 }
 
 bool Receiver::isListening() const { return m_server && m_server->isListening(); }
@@ -321,19 +468,22 @@ std::string Receiver::destinationConf(const std::string &publicUrl) const
 void Receiver::onConnection(QTcpSocket *sock)
 {
     auto *c = new Conn;
+    c->id = ++m_connSerial;
+    m_conns.emplace(c->id, c);
     c->sock = sock;
     c->timer = new QTimer(sock);
     c->timer->setSingleShot(true);
     c->timer->setInterval(m_config.readTimeoutMs);
     connect(c->timer, &QTimer::timeout, sock, [this, c] { reject(c, 408, "slow client", "the request did not arrive in time"); });
     connect(sock, &QTcpSocket::readyRead, sock, [this, c] { onData(c); });
-    connect(sock, &QTcpSocket::disconnected, sock, [c, sock] {
+    connect(sock, &QTcpSocket::disconnected, sock, [this, c, sock] {
         // the timer belongs to the socket, which outlives `c` until deleteLater runs: silence it
         c->timer->stop();
         c->timer->disconnect();
         sock->disconnect();
         sock->deleteLater();
-        delete c;
+        if (!c->busy) // else the batch's end deletes it
+            dropConn(c);
     });
     c->timer->start();
 }
@@ -341,6 +491,8 @@ void Receiver::onConnection(QTcpSocket *sock)
 void Receiver::onData(Conn *c)
 {
     if (!c->sock)
+        return;
+    if (c->busy) // the next request waits for this one's answer (HTTP/1.1 order)
         return;
     if (c->closing) {
         // after an early answer (413 on the headers), read the rest of the body so that the
@@ -424,13 +576,9 @@ void Receiver::onData(Conn *c)
             if (c->body.size() < c->contentLength)
                 return;
         }
-        handle(c);
-        if (!c->sock || c->closing)
-            return;
         c->headersDone = false;
-        c->timer->start();
-        if (c->buf.isEmpty())
-            return;
+        handle(c); // continues in finish()
+        return;
     }
 }
 
@@ -472,36 +620,61 @@ void Receiver::reject(Conn *c, int status, const std::string &reason, const std:
 
 void Receiver::handle(Conn *c)
 {
-    std::string raw(c->body.constData(), size_t(c->body.size()));
+    auto job = std::make_shared<Job>();
+    job->conn = c->id;
+    job->raw.assign(c->body.constData(), size_t(c->body.size()));
     c->body.clear();
-    m_stats.bytes += raw.size();
-    std::string text;
-    std::string gzError;
-    bool corrupt = false;
+    m_stats.bytes += job->raw.size();
+    c->busy = true;
+    c->timer->stop(); // the client is waiting for us now
+    m_pool.start([this, job] {
+        decode(*job);
+        if (job->status) {
+            QMetaObject::invokeMethod(this, [this, job] { finish(job); }, Qt::QueuedConnection);
+            return;
+        }
+        {
+            std::lock_guard lock(m_mutex);
+            m_queue.push_back(job);
+        }
+        m_wake.notify_one();
+    });
+}
+
+void Receiver::decode(Job &job) const
+{
+    std::string raw = std::move(job.raw);
+    std::string &text = job.text;
     if (raw.size() >= 2 && static_cast<unsigned char>(raw[0]) == 0x1f && static_cast<unsigned char>(raw[1]) == 0x8b) {
-        const Gunzip g = gunzipLimited(std::move(raw), m_config.maxDecompressedBytes, text, gzError);
-        if (g == Gunzip::TooBig)
-            return reject(c, 413, "too large decompressed",
-                          "the decompressed body is larger than the limit of " + std::to_string(m_config.maxDecompressedBytes) + " bytes");
-        corrupt = g == Gunzip::Corrupt;
+        const Gunzip g = gunzipLimited(std::move(raw), m_config.maxDecompressedBytes, text, job.gzError);
+        if (g == Gunzip::TooBig) {
+            job.status = 413;
+            job.reason = "too large decompressed";
+            job.message = "the decompressed body is larger than the limit of " + std::to_string(m_config.maxDecompressedBytes) + " bytes";
+            return;
+        }
+        job.corrupt = g == Gunzip::Corrupt;
     } else {
-        if (qint64(raw.size()) > m_config.maxDecompressedBytes)
-            return reject(c, 413, "too large decompressed", "the body is larger than the decompressed limit");
+        if (qint64(raw.size()) > m_config.maxDecompressedBytes) {
+            job.status = 413;
+            job.reason = "too large decompressed";
+            job.message = "the body is larger than the decompressed limit";
+            return;
+        }
         text = std::move(raw);
     }
-    if (corrupt) {
+    if (job.corrupt) {
         // keep the complete lines decoded before the damage
         const size_t lastNl = text.rfind('\n');
-        text = lastNl == std::string::npos ? std::string() : text.substr(0, lastNl + 1);
+        text.resize(lastNl == std::string::npos ? 0 : lastNl + 1);
     }
-    if (!corrupt && isTestUpload(text)) {
-        ++m_stats.tests;
-        emit statsChanged();
-        return respond(c, 200, "test upload received (not stored)");
+    if (!job.corrupt && isTestUpload(text)) {
+        job.test = true;
+        job.status = 200;
+        job.message = "test upload received (not stored)";
+        return;
     }
-    // split: good records (new / duplicate) and bad lines; the journal keeps them all
-    std::string fresh, dups;
-    quint64 good = 0, dupCount = 0, bad = 0;
+    // every line is checked (one index pass) and its ID taken; the journal keeps them all
     size_t start = 0;
     std::string padded;
     while (start < text.size()) {
@@ -511,70 +684,132 @@ void Receiver::handle(Conn *c)
         std::string_view line(text.data() + start, nl - start);
         while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
             line.remove_suffix(1);
+        const size_t pos = start;
         start = nl + 1;
         if (line.empty())
             continue;
         padded.assign(line);
         padded.append(64, '\0');
         const IndexedRecord ix = indexRecord(std::string_view(padded.data(), line.size()), padded.size(), 128);
-        if (!ix.ok) {
-            ++bad;
-            fresh.append(line);
-            fresh.push_back('\n');
-            continue;
+        job.lines.push_back({pos, line.size(), ix.ok ? IdKey::of(ix.id) : IdKey{}, ix.ok});
+    }
+}
+
+void Receiver::writerLoop()
+{
+    for (;;) {
+        std::deque<std::shared_ptr<Job>> group;
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait(lock, [this] { return m_stopWriter || !m_queue.empty(); });
+            if (m_queue.empty())
+                return; // stopping, nothing left
+            group.swap(m_queue);
         }
-        if (!ix.id.empty() && !m_journal->knownIds().insert(ix.id).second) {
-            ++dupCount;
-            dups.append(line);
-            dups.push_back('\n');
-            continue;
+        // write every waiting batch, then one sync for all of them (group commit)
+        for (const auto &job : group) {
+            for (const Job::Line &l : job->lines) {
+                const std::string_view line(job->text.data() + l.pos, l.len);
+                if (l.ok && !m_ids->insert(l.id)) {
+                    ++job->dupCount;
+                    job->dups.append(line);
+                    job->dups.push_back('\n');
+                    continue;
+                }
+                ++(l.ok ? job->good : job->bad);
+                job->fresh.append(line);
+                job->fresh.push_back('\n');
+            }
+            job->text.clear();
+            job->text.shrink_to_fit();
+            if (!job->fresh.empty())
+                m_journal->write(job->fresh, false, job->error);
+            if (job->error.empty() && !job->dups.empty())
+                m_journal->write(job->dups, true, job->error);
         }
-        ++good;
-        fresh.append(line);
-        fresh.push_back('\n');
+        std::string syncError;
+        m_journal->sync(syncError);
+        for (const auto &job : group) {
+            if (job->error.empty())
+                job->error = syncError;
+            QMetaObject::invokeMethod(this, [this, job] { finish(job); }, Qt::QueuedConnection);
+        }
     }
-    std::string err;
-    if ((!fresh.empty() && !m_journal->append(fresh, false, err)) || (!dups.empty() && !m_journal->append(dups, true, err))) {
-        m_stats.lastError = err;
-        emit problem(QString::fromStdString(err));
-        return reject(c, 503, "journal", "the batch could not be written to disk: " + err);
+}
+
+void Receiver::finish(const std::shared_ptr<Job> &job)
+{
+    const auto found = m_conns.find(job->conn);
+    Conn *c = found == m_conns.end() ? nullptr : found->second; // none: the receiver was stopped meanwhile
+    if (c)
+        c->busy = false;
+    // the batch is on disk (or was refused) whether or not its client is still there
+    auto answer = [&](int status, const std::string &message) {
+        if (c && c->sock)
+            respond(c, status, message);
+    };
+    if (job->status == 200 && job->test) {
+        ++m_stats.tests;
+        emit statsChanged();
+        answer(200, job->message);
+    } else if (job->status) {
+        if (c)
+            reject(c, job->status, job->reason, job->message);
+    } else if (!job->error.empty()) {
+        m_stats.lastError = job->error;
+        emit problem(QString::fromStdString(job->error));
+        if (c)
+            reject(c, 503, "journal", "the batch could not be written to disk: " + job->error);
+    } else {
+        ++m_stats.batches;
+        m_stats.records += job->good;
+        m_stats.duplicates += job->dupCount;
+        m_stats.badLines += job->bad;
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        m_rate.emplace_back(now, job->good);
+        while (!m_rate.empty() && m_rate.front().first < now - 60000)
+            m_rate.erase(m_rate.begin());
+        quint64 recent = 0;
+        for (auto &[t, n] : m_rate)
+            recent += n;
+        const double span = std::clamp(double(now - m_rate.front().first) / 1000.0, 1.0, 60.0);
+        m_stats.recordsPerSecond = double(recent) / span;
+        if (m_store && job->good + job->bad > 0) {
+            EventStore::LoadOptions o;
+            o.threads = 1;
+            m_store->appendBytes("receiver", job->fresh, o);
+        }
+        if (job->good)
+            emit batchStored(job->good);
+        emit statsChanged();
+        if (job->corrupt) {
+            m_stats.lastError = job->gzError;
+            ++m_stats.rejected["bad gzip"];
+            answer(400, job->gzError + "; " + std::to_string(job->good) + " complete records before it were stored");
+        } else if (job->good == 0 && job->dupCount == 0 && job->bad > 0) {
+            ++m_stats.rejected["not log data"];
+            m_stats.lastError = "a batch held no JSON record";
+            answer(422, "no line of the body is a JSON record (" + std::to_string(job->bad) + " lines kept in the journal)");
+        } else {
+            std::string msg = "stored " + std::to_string(job->good) + " records";
+            if (job->dupCount)
+                msg += ", " + std::to_string(job->dupCount) + " duplicates";
+            if (job->bad)
+                msg += ", " + std::to_string(job->bad) + " lines that are not JSON records (kept in the journal)";
+            answer(200, msg);
+        }
     }
-    ++m_stats.batches;
-    m_stats.records += good;
-    m_stats.duplicates += dupCount;
-    m_stats.badLines += bad;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    m_rate.emplace_back(now, good);
-    while (!m_rate.empty() && m_rate.front().first < now - 60000)
-        m_rate.erase(m_rate.begin());
-    quint64 recent = 0;
-    for (auto &[t, n] : m_rate)
-        recent += n;
-    m_stats.recordsPerSecond = double(recent) / 60.0;
-    if (m_store && good + bad > 0) {
-        EventStore::LoadOptions o;
-        o.threads = 1;
-        m_store->appendBytes("receiver", fresh, o);
+    if (!c)
+        return;
+    if (!c->sock) { // the client left while its batch was being stored
+        dropConn(c);
+        return;
     }
-    if (good)
-        emit batchStored(good);
-    emit statsChanged();
-    if (corrupt) {
-        m_stats.lastError = gzError;
-        ++m_stats.rejected["bad gzip"];
-        return respond(c, 400, gzError + "; " + std::to_string(good) + " complete records before it were stored");
-    }
-    if (good == 0 && dupCount == 0 && bad > 0) {
-        ++m_stats.rejected["not log data"];
-        m_stats.lastError = "a batch held no JSON record";
-        return respond(c, 422, "no line of the body is a JSON record (" + std::to_string(bad) + " lines kept in the journal)");
-    }
-    std::string msg = "stored " + std::to_string(good) + " records";
-    if (dupCount)
-        msg += ", " + std::to_string(dupCount) + " duplicates";
-    if (bad)
-        msg += ", " + std::to_string(bad) + " lines that are not JSON records (kept in the journal)";
-    respond(c, 200, msg);
+    if (c->closing)
+        return;
+    c->timer->start();
+    if (!c->buf.isEmpty() || c->sock->bytesAvailable())
+        onData(c); // a request that arrived meanwhile
 }
 
 } // namespace auditlens::receiver

@@ -7,9 +7,16 @@
 #include <QObject>
 #include <QPointer>
 
+#include <QThreadPool>
+
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
+#include <map>
 #include <string>
-#include <unordered_set>
+#include <thread>
+#include <vector>
 
 class QTcpServer;
 class QTcpSocket;
@@ -31,6 +38,7 @@ struct Config
     qint64 maxDecompressedBytes = 2LL << 30;          ///< guard against decompression bombs
     int readTimeoutMs = 30000;                        ///< slow clients
     qint64 journalFileBytes = 256LL << 20;            ///< rotation size
+    size_t rememberedIds = 10'000'000;                ///< duplicate detection window (16 bytes an ID)
 };
 
 struct Stats
@@ -38,7 +46,42 @@ struct Stats
     quint64 requests = 0, batches = 0, records = 0, bytes = 0, duplicates = 0, tests = 0, badLines = 0;
     std::map<std::string, quint64> rejected; ///< by reason: unauthorized, too large, bad gzip, …
     std::string lastError;
-    double recordsPerSecond = 0; ///< over the last minute
+    double recordsPerSecond = 0; ///< over the last minute (or since the first batch, when sooner)
+};
+
+/// A record ID (ID / AuditLogID) as a 128-bit hash: two independent 64-bit hashes, so a false
+/// duplicate needs both to collide (about 1 in 10^20 for ten million IDs). {0,0}: no ID.
+struct IdKey
+{
+    quint64 a = 0, b = 0;
+    bool empty() const { return a == 0 && b == 0; }
+    bool operator==(const IdKey &) const = default;
+    static IdKey of(std::string_view id);
+};
+
+/// The IDs seen lately, for duplicate detection with bounded memory: two generations of at
+/// most capacity/2 keys each in open-addressing tables; when the newer one is full the older
+/// one is dropped. So the last capacity/2 to capacity IDs are always remembered (Logpush
+/// retries a batch within minutes), at about 32 bytes an ID in the worst case.
+class IdWindow
+{
+public:
+    explicit IdWindow(size_t capacity = 10'000'000);
+    /// True when the key is new (and remembers it); false for a duplicate.
+    bool insert(IdKey key);
+    bool contains(IdKey key) const;
+    size_t size() const { return m_cur.used + m_old.used; }
+
+private:
+    struct Table
+    {
+        std::vector<IdKey> cells;
+        size_t used = 0;
+        bool contains(IdKey k) const;
+        void insert(IdKey k); ///< k not present
+    };
+    Table m_cur, m_old;
+    size_t m_half;
 };
 
 /// Appends batches to files in a directory, flushed to disk (fdatasync) before returning.
@@ -49,13 +92,15 @@ class Journal
 public:
     explicit Journal(std::string dir, qint64 fileBytes = 256LL << 20);
     ~Journal();
-    bool open(std::string &error);
-    /// Appends and syncs. False + error when the bytes are not on disk.
+    /// Creates the directory and reads the IDs already in it into `ids`.
+    bool open(IdWindow &ids, std::string &error);
+    /// Appends (not yet durable: see sync). False + error when the write failed.
+    bool write(const std::string &bytes, bool duplicates, std::string &error);
+    /// fdatasync of what was written since the last sync.
+    bool sync(std::string &error);
+    /// write + sync.
     bool append(const std::string &bytes, bool duplicates, std::string &error);
     const std::string &dir() const { return m_dir; }
-    /// Record IDs (ID / AuditLogID) already in the journal, read on open.
-    const std::unordered_set<std::string> &knownIds() const { return m_ids; }
-    std::unordered_set<std::string> &knownIds() { return m_ids; }
 
 private:
     bool rotate(bool duplicates, std::string &error);
@@ -64,7 +109,7 @@ private:
     int m_fd = -1, m_dupFd = -1;
     qint64 m_size = 0, m_dupSize = 0;
     int m_seq = 0;
-    std::unordered_set<std::string> m_ids;
+    bool m_dirty = false, m_dupDirty = false;
 };
 
 /// The files of a journal directory in write order (duplicates-*.ndjson left out unless asked).
@@ -99,18 +144,36 @@ signals:
 
 private:
     struct Conn;
+    struct Job;
     void onConnection(QTcpSocket *sock);
     void onData(Conn *c);
     void handle(Conn *c);
+    void decode(Job &job) const;
+    void writerLoop();
+    void finish(const std::shared_ptr<Job> &job);
     void respond(Conn *c, int status, const std::string &message, bool close = false);
     void reject(Conn *c, int status, const std::string &reason, const std::string &message);
+    void dropConn(Conn *c);
 
     Config m_config;
     std::shared_ptr<EventStore> m_store;
-    std::unique_ptr<Journal> m_journal;
     QPointer<QTcpServer> m_server;
     Stats m_stats;
     std::vector<std::pair<qint64, quint64>> m_rate; ///< (ms, records) over the last minute
+    std::map<quint64, Conn *> m_conns; ///< by Conn::id
+    quint64 m_connSerial = 0;
+
+    // Batches are decoded (gunzip, one index pass per line) on a thread pool, then written by
+    // one journal thread that syncs once for all the batches waiting (group commit); answers
+    // go back to this object's thread.
+    QThreadPool m_pool;
+    std::unique_ptr<Journal> m_journal; ///< the journal thread's, while it runs
+    std::unique_ptr<IdWindow> m_ids;    ///< the journal thread's, while it runs
+    std::thread m_writer;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::deque<std::shared_ptr<Job>> m_queue;
+    bool m_stopWriter = false;
 };
 
 } // namespace auditlens::receiver

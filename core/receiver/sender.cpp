@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "sender.h"
 
+#include <QElapsedTimer>
 #include <QEventLoop>
+#include <QtConcurrent/QtConcurrentMap>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -45,13 +47,9 @@ void Sender::next()
         if (!m_opt.secret.empty())
             req.setRawHeader(QByteArray::fromStdString(m_opt.secretHeader), QByteArray::fromStdString(m_opt.secret));
         req.setTransferTimeout(m_opt.timeoutMs);
-        QByteArray body;
-        if (m_opt.gzip) {
+        if (m_opt.gzip)
             req.setRawHeader("Content-Encoding", "gzip");
-            body = QByteArray::fromStdString(gzipBytes(m_batches[b]));
-        } else {
-            body = QByteArray::fromStdString(m_batches[b]);
-        }
+        const QByteArray body = QByteArray::fromStdString(m_batches[b]);
         ++m_inFlight;
         QNetworkReply *reply = m_nam->post(req, body);
         connect(reply, &QNetworkReply::finished, this, [this, reply, b] {
@@ -81,10 +79,17 @@ std::vector<Sender::Outcome> Sender::run(const std::function<void(const Outcome 
     m_onOutcome = onOutcome;
     if (m_todo.empty())
         return m_done;
+    if (m_opt.gzip) {
+        std::vector<size_t> todo(m_todo.begin(), m_todo.end());
+        QtConcurrent::blockingMap(todo, [this](size_t b) { m_batches[b] = gzipBytes(m_batches[b]); });
+    }
     QEventLoop loop;
     m_finished = [&loop] { loop.quit(); };
+    QElapsedTimer clock;
+    clock.start();
     next();
     loop.exec();
+    m_sendSeconds = double(clock.nsecsElapsed()) / 1e9;
     m_finished = nullptr;
     return m_done;
 }

@@ -38,13 +38,18 @@ public:
     /// Queues a batch (NDJSON text); returns its number.
     size_t add(std::string ndjson);
     /// Sends everything queued and waits; `onOutcome` is called for each batch as it completes.
+    /// Batches are compressed first, all cores at once, so that the sending phase measures the
+    /// destination (Logpush compresses on Cloudflare's side), not this machine's compressor.
     std::vector<Outcome> run(const std::function<void(const Outcome &)> &onOutcome = {});
+    /// Wall time of the last run's sending phase (first request to last answer).
+    double sendSeconds() const { return m_sendSeconds; }
 
 private:
     void next();
     Options m_opt;
     QNetworkAccessManager *m_nam;
-    std::vector<std::string> m_batches;
+    std::vector<std::string> m_batches; ///< NDJSON, then the body to send
+    double m_sendSeconds = 0;
     std::deque<size_t> m_todo;
     std::vector<Outcome> m_done;
     int m_inFlight = 0;

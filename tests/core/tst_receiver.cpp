@@ -235,6 +235,66 @@ private slots:
         QVERIFY(post(again.port(), QByteArray::fromStdString(batch(25, 10)), s).body.contains("stored 5 records, 5 duplicates"));
     }
 
+    void concurrentBatchesAreAllStoredOnce()
+    {
+        // 12 requests, 6 at a time (Qt's per-host limit): decoded in parallel, journaled with one sync for the
+        // batches waiting together); batches overlap by 5 records, so exactly one copy of each
+        // record is stored, whatever order they are written in
+        Fixture f;
+        QNetworkAccessManager nam;
+        int pending = 0;
+        QEventLoop loop;
+        std::vector<int> statuses;
+        for (int b = 0; b < 12; ++b) {
+            QNetworkRequest req(QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(f.port())));
+            req.setRawHeader("X-Auditlens-Secret", QByteArray::fromStdString(kSecret));
+            QNetworkReply *r = nam.post(req, QByteArray::fromStdString(gzipBytes(batch(b * 20, 25))));
+            ++pending;
+            QObject::connect(r, &QNetworkReply::finished, &loop, [&, r] {
+                statuses.push_back(r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt());
+                r->deleteLater();
+                if (--pending == 0)
+                    loop.quit();
+            });
+        }
+        loop.exec();
+        QCOMPARE(statuses, std::vector<int>(12, 200));
+        const std::string journal = journalText(f.journal());
+        QCOMPARE(lines(journal), size_t(11 * 20 + 25));
+        std::set<std::string> ids;
+        size_t start = 0;
+        while (start < journal.size()) {
+            const size_t nl = journal.find('\n', start);
+            ids.insert(recordId(std::string_view(journal).substr(start, nl - start)));
+            start = nl + 1;
+        }
+        QCOMPARE(ids.size(), size_t(11 * 20 + 25)); // no record twice
+        QCOMPARE(lines(journalText(f.journal(), true)), size_t(11 * 5));
+        QCOMPARE(f.rx->stats().records, quint64(11 * 20 + 25));
+        QCOMPARE(f.rx->stats().duplicates, quint64(11 * 5));
+        QCOMPARE(f.store->snapshot().size(), size_t(11 * 20 + 25));
+    }
+
+    void idWindowForgetsOnlyOldIds()
+    {
+        IdWindow w(100); // two generations of 50
+        QVERIFY(w.insert(IdKey::of("a")));
+        QVERIFY(!w.insert(IdKey::of("a")));
+        QVERIFY(!(IdKey::of("a") == IdKey::of("b")));
+        QVERIFY(IdKey::of("").empty());
+        QVERIFY(w.insert(IdKey{})); // no ID: never a duplicate
+        QVERIFY(w.insert(IdKey{}));
+        for (int i = 0; i < 1000; ++i) {
+            QVERIFY(w.insert(IdKey::of("id-" + std::to_string(i))));
+            QVERIFY(w.size() <= 100);
+            // the last 50 are always remembered
+            for (int back = std::max(0, i - 49); back <= i; back += 7)
+                QVERIFY2(w.contains(IdKey::of("id-" + std::to_string(back))), std::to_string(back).c_str());
+        }
+        QVERIFY(!w.contains(IdKey::of("id-0"))); // forgotten: memory stays bounded
+        QVERIFY(!w.contains(IdKey::of("a")));
+    }
+
     void crashLosesNoAcknowledgedBatch()
     {
         // the receiver in its own process, SIGKILLed in the middle of a sustained load
