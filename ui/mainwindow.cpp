@@ -61,6 +61,12 @@ constexpr int kMaxRecent = 10;
 const char *kFacetTitles[] = {"Actor", "Action", "Resource type"};
 const Column kFacetColumns[] = {Column::Actor, Column::Action, Column::ResourceType};
 
+const std::vector<Column> &facetColumns()
+{
+    static const std::vector<Column> columns(std::begin(kFacetColumns), std::end(kFacetColumns));
+    return columns;
+}
+
 QString withThousands(size_t n) { return QLocale().toString(qulonglong(n)); }
 } // namespace
 
@@ -584,6 +590,7 @@ void MainWindow::startLoad(std::vector<SourceSpec> specs, bool append)
                 break;
             EventStore::LoadOptions o;
             o.cancel = cancel.get();
+            o.mapFiles = true;
             o.progress = [progress, done](uint64_t bytes, size_t) { progress->store(done + bytes); };
             const ReadSummary s = store->load(spec, o);
             done += s.bytesRead;
@@ -698,12 +705,6 @@ void MainWindow::refresh(bool keepSelection)
     const bool live = isLoading();
     if (live && snap.size() == m_shownRows)
         return;
-    uint32_t selected = UINT32_MAX;
-    if (keepSelection) {
-        const QModelIndex cur = m_table->currentIndex();
-        if (cur.isValid())
-            selected = m_model->storeRow(cur.row());
-    }
     // the text matches are computed once per text and snapshot; the other scans reuse them.
     // Large trails are searched off the GUI thread; the table keeps its rows meanwhile.
     if (m_filter.text.empty()) {
@@ -718,23 +719,46 @@ void MainWindow::refresh(bool keepSelection)
             m_textCancel = std::make_shared<std::atomic<bool>>(false);
             auto cancel = m_textCancel;
             const std::string text = m_filter.text;
-            auto *watcher = new QFutureWatcher<std::shared_ptr<const std::vector<uint8_t>>>(this);
-            connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, cancel, text, size = snap.size()] {
+            // the search and the evaluation of the whole filter run in one pass in the
+            // background; the GUI thread only shows the result
+            Filter withText = m_filter;
+            withText.textHits.reset();
+            const quint64 generation = ++m_filterGeneration;
+            auto *watcher = new QFutureWatcher<EventStore::Evaluation>(this);
+            connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, cancel, text, snap, generation] {
                 watcher->deleteLater();
                 if (cancel->load() || text != m_filter.text)
                     return;
-                m_filter.textHits = watcher->result();
+                EventStore::Evaluation found = watcher->result();
+                m_filter.textHits = found.textHits;
                 m_textHitsFor = text;
-                m_shownRows = SIZE_MAX;
-                refresh(true);
+                if (generation != m_filterGeneration) { // another constraint changed meanwhile
+                    m_shownRows = SIZE_MAX;
+                    refresh(true);
+                    return;
+                }
+                showEvaluation(snap, std::move(found), true);
             });
-            watcher->setFuture(QtConcurrent::run([snap, text, cancel] { return EventStore::textMatches(snap, text, cancel.get()); }));
+            watcher->setFuture(QtConcurrent::run(
+                [snap, withText, cancel] { return EventStore::evaluate(snap, withText, facetColumns(), cancel.get()); }));
             m_statusLabel->setText(tr("Searching the raw records for \u201c%1\u201d…").arg(QString::fromStdString(text)));
             return;
         }
     }
-    const std::vector<uint32_t> rows = EventStore::filter(snap, m_filter);
-    std::vector<int64_t> times = EventStore::times(snap, rows);
+    ++m_filterGeneration;
+    showEvaluation(snap, EventStore::evaluate(snap, m_filter, facetColumns()), keepSelection);
+}
+
+void MainWindow::showEvaluation(const Snapshot &snap, EventStore::Evaluation eval, bool keepSelection)
+{
+    uint32_t selected = UINT32_MAX;
+    if (keepSelection) {
+        const QModelIndex cur = m_table->currentIndex();
+        if (cur.isValid())
+            selected = m_model->storeRow(cur.row());
+    }
+    const std::vector<uint32_t> &rows = eval.rows;
+    const std::vector<int64_t> &times = eval.times;
     m_model->setRows(snap, rows);
     m_shownRows = snap.size();
     m_timeline->setTimes(times, !m_localTime->isChecked());
@@ -750,7 +774,10 @@ void MainWindow::refresh(bool keepSelection)
             m_to->setDateTime(QDateTime::fromMSecsSinceEpoch(hi / 1000000, m_to->timeSpec()));
         }
     }
-    updateFacets();
+    for (size_t k = 0; k < std::size(m_facets); ++k) {
+        const Column c = m_facets[k]->column();
+        m_facets[k]->setValues(snap, eval.counts[k], m_filter.include[size_t(c)], m_filter.exclude[size_t(c)]);
+    }
     updateChips();
     if (selected != UINT32_MAX) {
         const int row = m_model->rowOfStoreRow(selected);
@@ -772,6 +799,7 @@ void MainWindow::refresh(bool keepSelection)
         for (const Diagnostic &d : m_store->rejected())
             m_rejected->addItem(QString::fromStdString(d.toString()));
     }
+    emit filterApplied();
 }
 
 QString MainWindow::statusText() const
@@ -779,14 +807,6 @@ QString MainWindow::statusText() const
     return tr("%1 of %2 records").arg(withThousands(size_t(m_model->rowCount())), withThousands(m_model->totalRecords()));
 }
 
-void MainWindow::updateFacets()
-{
-    const Snapshot &snap = m_model->snapshot();
-    for (FacetList *f : m_facets) {
-        const Column c = f->column();
-        f->setValues(snap, EventStore::facetCounts(snap, m_filter, c), m_filter.include[size_t(c)], m_filter.exclude[size_t(c)]);
-    }
-}
 
 void MainWindow::updateChips()
 {

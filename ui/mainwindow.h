@@ -71,6 +71,9 @@ public:
 
 signals:
     void loadFinished();
+    /// The table, facet counts, timeline and chips show the current filter (also after a
+    /// background text search has finished).
+    void filterApplied();
 
 protected:
     void closeEvent(QCloseEvent *e) override;
@@ -84,7 +87,8 @@ private:
     void saveSettings();
     void startLoad(std::vector<SourceSpec> specs, bool append);
     void refresh(bool keepSelection);
-    void updateFacets();
+    /// Puts a filter's evaluation on screen: table, timeline, facet counts, chips, status.
+    void showEvaluation(const Snapshot &snap, EventStore::Evaluation eval, bool keepSelection);
     void updateChips();
     void resetFilters(); ///< filter state and widgets back to "everything", without refreshing
     void showRecord(uint32_t storeRow);
@@ -107,6 +111,7 @@ private:
     Filter m_filter;
     std::string m_textHitsFor; ///< the text m_filter.textHits was computed for
     std::shared_ptr<std::atomic<bool>> m_textCancel; ///< the text search running in the background
+    quint64 m_filterGeneration = 0; ///< counts filter evaluations (a background result is stale when it moved)
     QStringList m_sources;
     std::vector<std::pair<std::string, std::string>> m_memorySources; ///< label, bytes (paste, stdin)
 

@@ -5,7 +5,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <csetjmp>
+#include <csignal>
 #include <fcntl.h>
+#include <mutex>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -261,6 +265,75 @@ bool readFileRange(const std::string &path, uint64_t offset, size_t len, std::st
         done += size_t(r);
     }
     ::close(fd);
+    return true;
+}
+
+// ------------------------------------------------------------------------------------------
+// MappedFile
+
+namespace {
+
+thread_local sigjmp_buf *t_busJump = nullptr;
+
+void onSigbus(int sig, siginfo_t *, void *)
+{
+    if (sigjmp_buf *jump = t_busJump)
+        siglongjmp(*jump, 1); // a guarded read of a mapping whose file shrank
+    // not ours: what SIGBUS would have done without this handler
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+}
+
+void installSigbusHandler()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct sigaction sa{};
+        sa.sa_sigaction = onSigbus;
+        sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(SIGBUS, &sa, nullptr);
+    });
+}
+
+} // namespace
+
+std::shared_ptr<const MappedFile> MappedFile::open(const std::string &path, bool populate, std::string &error)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        error = std::string("cannot open: ") + std::strerror(errno);
+        return nullptr;
+    }
+    struct stat st{};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+        error = "not a regular, non-empty file";
+        ::close(fd);
+        return nullptr;
+    }
+    installSigbusHandler();
+    void *p = ::mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_SHARED | (populate ? MAP_POPULATE : 0), fd, 0);
+    ::close(fd); // the mapping keeps the file
+    if (p == MAP_FAILED) {
+        error = std::string("cannot map: ") + std::strerror(errno);
+        return nullptr;
+    }
+    return std::shared_ptr<const MappedFile>(new MappedFile(static_cast<const char *>(p), size_t(st.st_size)));
+}
+
+MappedFile::~MappedFile() { ::munmap(const_cast<char *>(m_data), m_size); }
+
+bool MappedFile::guarded(void (*fn)(void *), void *context) const
+{
+    sigjmp_buf jump;
+    sigjmp_buf *outer = t_busJump;
+    if (sigsetjmp(jump, 1) != 0) {
+        t_busJump = outer;
+        return false;
+    }
+    t_busJump = &jump;
+    fn(context);
+    t_busJump = outer;
     return true;
 }
 

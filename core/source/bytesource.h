@@ -4,6 +4,7 @@
 #include "reader.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -30,5 +31,31 @@ std::unique_ptr<ByteSource> maybeDecompress(std::unique_ptr<ByteSource> src, boo
 
 /// Reads a whole file region (for records re-read by offset). False and a reason on failure.
 bool readFileRange(const std::string &path, uint64_t offset, size_t len, std::string &out, std::string &error);
+
+/// A read-only shared mapping of a whole file: the page cache's bytes without a copy (text
+/// search scans it about three times faster than bytes read with pread). If another program
+/// truncates the file, touching the lost pages raises SIGBUS: read the mapping only inside
+/// guarded(), which turns that into a false return instead of a crash.
+class MappedFile
+{
+public:
+    /// Maps `path`; with `populate` every page is mapped now (in the calling thread) rather
+    /// than on first touch. Null + error when the file cannot be mapped.
+    static std::shared_ptr<const MappedFile> open(const std::string &path, bool populate, std::string &error);
+    ~MappedFile();
+    MappedFile(const MappedFile &) = delete;
+    MappedFile &operator=(const MappedFile &) = delete;
+
+    const char *data() const { return m_data; }
+    size_t size() const { return m_size; }
+    /// Runs fn(context), which may read the mapping. False when a read hit a page the file no
+    /// longer has (fn was stopped there). fn must not own objects with destructors.
+    bool guarded(void (*fn)(void *), void *context) const;
+
+private:
+    MappedFile(const char *data, size_t size) : m_data(data), m_size(size) {}
+    const char *m_data;
+    size_t m_size;
+};
 
 } // namespace auditlens

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "eventstore.h"
+#include "textsearch.h"
 
 #include "source/bytesource.h"
 #include "source/timestamp.h"
@@ -7,7 +8,10 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 #include <future>
 #include <thread>
 
@@ -620,7 +624,7 @@ ReadSummary EventStore::load(const SourceSpec &spec, const LoadOptions &opts,
         std::lock_guard lock(d->mutex);
         // sources is shared with snapshots: copy on write
         auto copy = std::make_shared<std::deque<SourceInfo>>(*d->sources);
-        copy->push_back(SourceInfo{spec.label, spec.kind == SourceSpec::Kind::File ? spec.path : std::string(), false, {}});
+        copy->push_back(SourceInfo{spec.label, spec.kind == SourceSpec::Kind::File ? spec.path : std::string(), false, {}, nullptr});
         sourceId = uint32_t(copy->size() - 1);
         d->sources = copy;
     }
@@ -725,11 +729,17 @@ ReadSummary EventStore::load(const SourceSpec &spec, const LoadOptions &opts,
     }
     summary.errors += indexErrors;
     summary.records -= std::min<uint64_t>(summary.records, indexErrors);
+    std::shared_ptr<const MappedFile> mapped;
+    if (opts.mapFiles && summary.fileBacked && !(opts.cancel && opts.cancel->load())) {
+        std::string why; // without a mapping, searches read the file instead
+        mapped = MappedFile::open(spec.path, true, why);
+    }
     {
         std::lock_guard lock(d->mutex);
         auto copy = std::make_shared<std::deque<SourceInfo>>(*d->sources);
         (*copy)[sourceId].fileBacked = summary.fileBacked;
         (*copy)[sourceId].summary = summary;
+        (*copy)[sourceId].mapped = std::move(mapped);
         d->sources = copy;
     }
     return summary;
@@ -745,6 +755,100 @@ ReadSummary EventStore::appendBytes(const std::string &label, std::string bytes,
 // Filtering
 
 namespace {
+
+/// One file kept open while a thread reads many ranges of it.
+class RangeReader
+{
+public:
+    ~RangeReader()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    bool read(const std::string &path, uint64_t offset, size_t len, std::string &out)
+    {
+        if (path != m_path) {
+            if (m_fd >= 0)
+                ::close(m_fd);
+            m_path = path;
+            m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        }
+        if (m_fd < 0)
+            return false;
+        out.resize(len);
+        size_t done = 0;
+        while (done < len) {
+            const ssize_t r = ::pread(m_fd, out.data() + done, len - done, off_t(offset + done));
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                return false;
+            done += size_t(r);
+        }
+        return true;
+    }
+
+private:
+    std::string m_path;
+    int m_fd = -1;
+};
+
+/// Sets hit[i] for the rows [0, n) of `s` whose raw record contains `needle` (lower case).
+/// A file mapped at load is scanned in place. Otherwise file-backed records are read about 256 KiB at a time, cut at record boundaries, so that they
+/// are scanned while still in the cache they were copied to. Unreadable bytes (the file
+/// changed on disk) give no hits.
+void segmentTextHits(const Snapshot &snap, const Segment &s, size_t n, const std::string &needle, RangeReader &file,
+                     std::string &buf, uint8_t *hit)
+{
+    if (!s.fileBacked) {
+        markRecordsContaining(*s.memory, 0, s.pos.data(), s.len.data(), n, needle, hit);
+        return;
+    }
+    if (n == 0)
+        return;
+    const uint64_t segEnd = s.streamOffset + s.pos[n - 1] + s.len[n - 1];
+    if (const MappedFile *map = snap.source(s.sourceId).mapped.get(); map && map->size() >= segEnd) {
+        struct Job
+        {
+            std::string_view bytes;
+            const Segment *s;
+            size_t n;
+            const std::string *needle;
+            uint8_t *hit;
+        } job{std::string_view(map->data() + s.streamOffset, size_t(segEnd - s.streamOffset)), &s, n, &needle, hit};
+        const bool whole = map->guarded(
+            [](void *p) {
+                auto *j = static_cast<Job *>(p);
+                markRecordsContaining(j->bytes, 0, j->s->pos.data(), j->s->len.data(), j->n, *j->needle, j->hit);
+            },
+            &job);
+        if (whole)
+            return;
+        // the file shrank under the mapping: read what is left of it below
+        std::fill(hit, hit + n, 0);
+    }
+    constexpr uint64_t kChunk = 256u << 10;
+    const std::string &path = snap.source(s.sourceId).path;
+    size_t r = 0;
+    while (r < n) {
+        size_t e = r + 1;
+        while (e < n && uint64_t(s.pos[e]) + s.len[e] - s.pos[r] <= kChunk)
+            ++e;
+        const uint64_t from = s.pos[r];
+        const size_t bytes = size_t(uint64_t(s.pos[e - 1]) + s.len[e - 1] - from);
+        if (file.read(path, s.streamOffset + from, bytes, buf))
+            markRecordsContaining(buf, from, s.pos.data() + r, s.len.data() + r, e - r, needle, hit + r);
+        r = e;
+    }
+}
+
+std::string lowerAscii(const std::string &text)
+{
+    std::string out = text;
+    for (char &c : out)
+        c = char(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
 
 struct Prepared
 {
@@ -777,100 +881,49 @@ Prepared prepare(const Snapshot &snap, const Filter &f, int skipColumn)
     return p;
 }
 
+/// Calls accept(segment, index, row, misses) for the rows of segments [segBegin, segEnd) that
+/// pass the time, result and text constraints and miss at most `allowedMisses` column
+/// constraints; `misses` has bit c set for each column constraint c the row fails.
+/// When the text is searched here (not cached) and `hitsOut` is given, the matches are also
+/// written to hitsOut[row].
 template<typename Fn>
 void scan(const Snapshot &snap, const Filter &f, int skipColumn, const std::atomic<bool> *cancel, Fn &&accept,
-          size_t segBegin = 0, size_t segEnd = SIZE_MAX)
+          size_t segBegin = 0, size_t segEnd = SIZE_MAX, int allowedMisses = 0, uint8_t *hitsOut = nullptr)
 {
     const Prepared p = prepare(snap, f, skipColumn);
-    std::string needle;
-    for (char c : f.text)
-        needle += char(std::tolower(static_cast<unsigned char>(c)));
+    const std::string needle = lowerAscii(f.text);
     const auto &segs = snap.segments();
     const auto &starts = snap.segmentStarts();
-    std::string buf, err;
+    const bool cached = !needle.empty() && f.textHits && f.textHits->size() >= snap.size();
+    RangeReader file;
+    std::string buf;
+    std::vector<uint8_t> hit;
     for (size_t si = segBegin; si < std::min(segEnd, segs.size()); ++si) {
         if (cancel && cancel->load(std::memory_order_relaxed))
             return;
         const Segment &s = *segs[si];
         const size_t n = std::min(s.size(), snap.size() - starts[si]);
-        std::string_view bytes;
-        const bool cached = !needle.empty() && f.textHits && f.textHits->size() >= snap.size();
-        if (!needle.empty() && !cached) {
-            if (s.fileBacked) {
-                const size_t end = n ? size_t(s.pos[n - 1]) + s.len[n - 1] : 0;
-                if (!readFileRange(snap.source(s.sourceId).path, s.streamOffset, end, buf, err))
-                    buf.clear();
-                bytes = buf;
-            } else {
-                bytes = *s.memory;
-            }
-        }
-        // text: find candidates with memchr on a byte of the needle that has no case (when there
-        // is one), else lowercase the block once and use memmem; then map hits to records
-        std::vector<uint8_t> hit;
         if (cached) {
             hit.assign(f.textHits->begin() + long(starts[si]), f.textHits->begin() + long(starts[si] + n));
         } else if (!needle.empty()) {
             hit.assign(n, 0);
-            size_t rec = 0;
-            const auto mark = [&](size_t at) {
-                while (rec < n && size_t(s.pos[rec]) + s.len[rec] <= at)
-                    ++rec;
-                if (rec < n && at >= s.pos[rec] && at + needle.size() <= size_t(s.pos[rec]) + s.len[rec])
-                    hit[rec] = 1;
-            };
-            // the pivot: a byte of the needle that has no case if there is one (one memchr pass),
-            // else its rarest letter (one pass per case); candidates are verified in place
-            size_t pivot = std::string::npos;
-            for (size_t k = needle.size(); k-- > 0;)
-                if (!std::isalpha(static_cast<unsigned char>(needle[k])) && needle[k] != '"' && needle[k] != ':' && needle[k] != ',') {
-                    pivot = k;
-                    break;
-                }
-            if (pivot == std::string::npos) {
-                static const char *kByRarity = "zqxjkvbpygfwmucldrhsnioate";
-                for (const char *r = kByRarity; *r && pivot == std::string::npos; ++r)
-                    pivot = needle.find(*r);
-                if (pivot == std::string::npos)
-                    pivot = 0;
-            }
-            const char lower = needle[pivot];
-            const char upper = char(std::toupper(static_cast<unsigned char>(lower)));
-            const char *base = bytes.data();
-            const char *end = base + bytes.size();
-            for (int pass = 0; pass < (upper == lower ? 1 : 2); ++pass) {
-                const char pv = pass == 0 ? lower : upper;
-                rec = 0;
-                const char *p2 = base + pivot;
-                while (p2 < end) {
-                    const void *found = std::memchr(p2, pv, size_t(end - p2));
-                    if (!found)
-                        break;
-                    const size_t at = size_t(static_cast<const char *>(found) - base) - pivot;
-                    if (at + needle.size() <= bytes.size()) {
-                        size_t k = 0;
-                        while (k < needle.size()
-                               && std::tolower(static_cast<unsigned char>(base[at + k])) == static_cast<unsigned char>(needle[k]))
-                            ++k;
-                        if (k == needle.size())
-                            mark(at);
-                    }
-                    p2 = static_cast<const char *>(found) + 1;
-                }
-            }
+            segmentTextHits(snap, s, n, needle, file, buf, hit.data());
+            if (hitsOut)
+                std::copy(hit.begin(), hit.end(), hitsOut + starts[si]);
         }
         for (size_t i = 0; i < n; ++i) {
-            bool ok = true;
-            for (size_t c = 0; c < kColumnCount && ok; ++c) {
+            uint32_t misses = 0;
+            int missed = 0;
+            for (size_t c = 0; c < kColumnCount && missed <= allowedMisses; ++c) {
                 if (!p.hasInc[c] && !p.hasExc[c])
                     continue;
                 const uint32_t id = c == size_t(Column::Source) ? s.sourceLabelId : s.cols[c][i];
-                if (p.hasInc[c] && !(id < p.inc[c].size() && p.inc[c][id]))
-                    ok = false;
-                else if (p.hasExc[c] && id < p.exc[c].size() && p.exc[c][id])
-                    ok = false;
+                if ((p.hasInc[c] && !(id < p.inc[c].size() && p.inc[c][id])) || (p.hasExc[c] && id < p.exc[c].size() && p.exc[c][id])) {
+                    misses |= 1u << c;
+                    ++missed;
+                }
             }
-            if (!ok)
+            if (missed > allowedMisses)
                 continue;
             if (f.from != INT64_MIN || f.to != INT64_MAX) {
                 const int64_t t = s.time[i];
@@ -881,7 +934,7 @@ void scan(const Snapshot &snap, const Filter &f, int skipColumn, const std::atom
                 continue;
             if (!needle.empty() && !hit[i])
                 continue;
-            accept(s, i, starts[si] + i);
+            accept(s, i, starts[si] + i, misses);
         }
     }
 }
@@ -897,7 +950,7 @@ std::vector<uint32_t> EventStore::filter(const Snapshot &snap, const Filter &f, 
             rows[i] = uint32_t(i);
         return rows;
     }
-    scan(snap, f, -1, cancel, [&](const Segment &, size_t, size_t row) { rows.push_back(uint32_t(row)); });
+    scan(snap, f, -1, cancel, [&](const Segment &, size_t, size_t row, uint32_t) { rows.push_back(uint32_t(row)); });
     return rows;
 }
 
@@ -907,20 +960,102 @@ std::shared_ptr<const std::vector<uint8_t>> EventStore::textMatches(const Snapsh
     auto out = std::make_shared<std::vector<uint8_t>>(snap.size(), 0);
     if (text.empty())
         return out;
-    Filter f;
-    f.text = text;
+    const std::string needle = lowerAscii(text);
     // one share of the segments per core (each writes its own rows of the bitmap)
-    const size_t segs = snap.segments().size();
-    const size_t threads = std::max<size_t>(1, std::min<size_t>(std::thread::hardware_concurrency(), segs));
+    const auto &segs = snap.segments();
+    const auto &starts = snap.segmentStarts();
+    const size_t threads = std::max<size_t>(1, std::min<size_t>(std::thread::hardware_concurrency(), segs.size()));
     std::vector<std::future<void>> parts;
     for (size_t t = 0; t < threads; ++t) {
-        const size_t b = segs * t / threads, e = segs * (t + 1) / threads;
+        const size_t b = segs.size() * t / threads, e = segs.size() * (t + 1) / threads;
         parts.push_back(std::async(std::launch::async, [&, b, e] {
-            scan(snap, f, -1, cancel, [&](const Segment &, size_t, size_t row) { (*out)[row] = 1; }, b, e);
+            RangeReader file;
+            std::string buf;
+            for (size_t si = b; si < e; ++si) {
+                if (cancel && cancel->load(std::memory_order_relaxed))
+                    return;
+                const size_t n = std::min(segs[si]->size(), snap.size() - starts[si]);
+                segmentTextHits(snap, *segs[si], n, needle, file, buf, out->data() + starts[si]);
+            }
         }));
     }
     for (auto &p : parts)
         p.get();
+    return out;
+}
+
+EventStore::Evaluation EventStore::evaluate(const Snapshot &snap, const Filter &f, const std::vector<Column> &facets,
+                                             const std::atomic<bool> *cancel)
+{
+    // One pass for the rows, their times and every facet's counts: a row that meets every
+    // constraint counts in every facet; a row that misses exactly one column constraint counts
+    // only in that column's facet (facet counts ignore their own column's constraint).
+    struct Part
+    {
+        std::vector<uint32_t> rows;
+        std::vector<int64_t> times;
+        std::vector<std::vector<uint64_t>> counts;
+    };
+    const auto &segs = snap.segments();
+    const size_t threads = snap.size() < 50000 ? 1 : std::max<size_t>(1, std::min<size_t>(std::thread::hardware_concurrency(), segs.size()));
+    std::vector<Part> parts(threads);
+    std::shared_ptr<std::vector<uint8_t>> hits;
+    if (!f.text.empty() && !(f.textHits && f.textHits->size() >= snap.size()))
+        hits = std::make_shared<std::vector<uint8_t>>(snap.size(), 0);
+    const auto idOf = [](const Segment &s, size_t i, Column c) { return c == Column::Source ? s.sourceLabelId : s.cols[size_t(c)][i]; };
+    const auto run = [&](size_t t) {
+        Part &part = parts[t];
+        part.counts.resize(facets.size());
+        for (size_t k = 0; k < facets.size(); ++k)
+            part.counts[k].assign(snap.dict(facets[k]).size() + 1, 0);
+        const auto bump = [&](size_t k, uint32_t id) {
+            std::vector<uint64_t> &v = part.counts[k];
+            if (id >= v.size())
+                v.resize(id + 1, 0);
+            ++v[id];
+        };
+        scan(
+            snap, f, -1, cancel,
+            [&](const Segment &s, size_t i, size_t row, uint32_t misses) {
+                if (misses == 0) {
+                    part.rows.push_back(uint32_t(row));
+                    part.times.push_back(s.time[i]);
+                    for (size_t k = 0; k < facets.size(); ++k)
+                        bump(k, idOf(s, i, facets[k]));
+                    return;
+                }
+                for (size_t k = 0; k < facets.size(); ++k)
+                    if (misses == 1u << size_t(facets[k]))
+                        bump(k, idOf(s, i, facets[k]));
+            },
+            segs.size() * t / threads, segs.size() * (t + 1) / threads, 1, hits ? hits->data() : nullptr);
+    };
+    if (threads == 1) {
+        run(0);
+    } else {
+        std::vector<std::future<void>> running;
+        for (size_t t = 0; t < threads; ++t)
+            running.push_back(std::async(std::launch::async, run, t));
+        for (auto &r : running)
+            r.get();
+    }
+    Evaluation out;
+    out.textHits = std::move(hits);
+    out.rows = std::move(parts[0].rows);
+    out.times = std::move(parts[0].times);
+    out.counts = std::move(parts[0].counts);
+    for (size_t t = 1; t < threads; ++t) {
+        out.rows.insert(out.rows.end(), parts[t].rows.begin(), parts[t].rows.end());
+        out.times.insert(out.times.end(), parts[t].times.begin(), parts[t].times.end());
+        for (size_t k = 0; k < facets.size(); ++k) {
+            std::vector<uint64_t> &sum = out.counts[k];
+            const std::vector<uint64_t> &add = parts[t].counts[k];
+            if (add.size() > sum.size())
+                sum.resize(add.size(), 0);
+            for (size_t id = 0; id < add.size(); ++id)
+                sum[id] += add[id];
+        }
+    }
     return out;
 }
 
@@ -954,7 +1089,7 @@ std::vector<uint64_t> EventStore::counts(const Snapshot &snap, const std::vector
 std::vector<uint64_t> EventStore::facetCounts(const Snapshot &snap, const Filter &f, Column c)
 {
     std::vector<uint64_t> out(snap.dict(c).size(), 0);
-    scan(snap, f, int(c), nullptr, [&](const Segment &s, size_t i, size_t) {
+    scan(snap, f, int(c), nullptr, [&](const Segment &s, size_t i, size_t, uint32_t) {
         const uint32_t id = c == Column::Source ? s.sourceLabelId : s.cols[size_t(c)][i];
         if (id >= out.size())
             out.resize(id + 1, 0);

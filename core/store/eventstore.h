@@ -83,12 +83,15 @@ struct Segment
     size_t size() const { return time.size(); }
 };
 
+class MappedFile;
+
 struct SourceInfo
 {
     std::string label;
     std::string path; ///< empty when not a file
     bool fileBacked = false;
     ReadSummary summary;
+    std::shared_ptr<const MappedFile> mapped; ///< when loaded with LoadOptions::mapFiles
 };
 
 /// A consistent view of the store. Cheap to copy; stays valid while the store grows.
@@ -150,6 +153,9 @@ public:
         unsigned threads = 0; ///< 0: one per core
         const std::atomic<bool> *cancel = nullptr;
         std::function<void(uint64_t bytes, size_t rows)> progress; ///< called from the loading thread
+        /// Keep a read-only mapping of a file source, its pages mapped at the end of the load,
+        /// so that text searches read the page cache in place (the GUI; the CLI reads once).
+        bool mapFiles = false;
     };
 
     /// Reads and indexes a source, appending to the store. Diagnostics (reader and indexer) go
@@ -170,6 +176,20 @@ public:
     /// For every row of `snap`, whether its raw record contains `text` (ASCII case-insensitive).
     static std::shared_ptr<const std::vector<uint8_t>> textMatches(const Snapshot &snap, const std::string &text,
                                                                    const std::atomic<bool> *cancel = nullptr);
+    /// What a view needs after a filter change, computed in one pass (in parallel on large
+    /// stores): the rows that pass `f`, their times, and for each of `facets` the counts per
+    /// dictionary id under `f` without that column's own constraint.
+    struct Evaluation
+    {
+        std::vector<uint32_t> rows;
+        std::vector<int64_t> times;
+        std::vector<std::vector<uint64_t>> counts; ///< one per facet column, indexed by id
+        /// The text matches of every row, when `f` has a text without textHits (they were
+        /// searched in the same pass): keep them in the filter for the next changes.
+        std::shared_ptr<const std::vector<uint8_t>> textHits;
+    };
+    static Evaluation evaluate(const Snapshot &snap, const Filter &f, const std::vector<Column> &facets,
+                               const std::atomic<bool> *cancel = nullptr);
     /// The times of `rows` (ascending store order), walking the segments once.
     static std::vector<int64_t> times(const Snapshot &snap, const std::vector<uint32_t> &rows);
     /// Exact counts per dictionary id of column `c` among `rows`.

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "store/eventstore.h"
+#include "store/textsearch.h"
 #include "testutil.h"
 
 #include <QTemporaryDir>
 
+#include <random>
+#include <unistd.h>
+#include <random>
 #include <thread>
 
 using namespace auditlens;
@@ -61,6 +65,110 @@ class TstStore : public QObject
 {
     Q_OBJECT
 private slots:
+    void textSearchAgreesWithPlainSearch()
+    {
+        // random records of letters in both cases, punctuation and bytes that only differ from
+        // letters by bit 0x20 ('@' / '`', '[' / '{'), separated by newlines, in a buffer that
+        // starts at a non-zero origin; needles taken from the data (with their case changed)
+        // and made up; compared with a plain lower-case find record by record
+        std::mt19937 rng(7);
+        const std::string alphabet = "abcxyzABCXYZ@`[{\":,. 0123\xc3\xa9";
+        for (int round = 0; round < 300; ++round) {
+            const uint64_t origin = rng() % 5000;
+            std::string bytes;
+            std::vector<uint32_t> pos, len;
+            const int records = 1 + int(rng() % 40);
+            for (int r = 0; r < records; ++r) {
+                bytes.append(rng() % 3, '\n');
+                pos.push_back(uint32_t(origin + bytes.size()));
+                const size_t n = rng() % 120;
+                for (size_t i = 0; i < n; ++i)
+                    bytes.push_back(alphabet[rng() % alphabet.size()]);
+                len.push_back(uint32_t(n));
+            }
+            for (int q = 0; q < 20; ++q) {
+                std::string needle;
+                if (q % 2 == 0 && bytes.size() > 4) {
+                    const size_t at = rng() % (bytes.size() - 1);
+                    needle = bytes.substr(at, 1 + rng() % std::min<size_t>(40, bytes.size() - at));
+                    for (char &c : needle)
+                        if (rng() % 2)
+                            c = char(std::toupper(static_cast<unsigned char>(c)));
+                } else {
+                    for (size_t i = 0, n = 1 + rng() % 3; i < n; ++i)
+                        needle.push_back(alphabet[rng() % alphabet.size()]);
+                }
+                std::string lower = needle;
+                for (char &c : lower)
+                    c = char(std::tolower(static_cast<unsigned char>(c)));
+                std::vector<uint8_t> got(pos.size(), 0), want(pos.size(), 0);
+                markRecordsContaining(bytes, origin, pos.data(), len.data(), pos.size(), lower, got.data());
+                for (size_t r = 0; r < pos.size(); ++r) {
+                    std::string rec = bytes.substr(pos[r] - origin, len[r]);
+                    for (char &c : rec)
+                        c = char(std::tolower(static_cast<unsigned char>(c)));
+                    want[r] = rec.find(lower) != std::string::npos;
+                }
+                QVERIFY2(got == want, ("needle \"" + needle + "\" in round " + std::to_string(round)).c_str());
+            }
+        }
+        // a match across the end of one record and the start of the next does not count
+        const std::string two = "{\"a\":\"xy\"}\n{\"b\":1}";
+        const uint32_t p2[] = {0, 11}, l2[] = {10, 7};
+        std::vector<uint8_t> hit(2, 0);
+        markRecordsContaining(two, 0, p2, l2, 2, "}\n{", hit.data());
+        QVERIFY(hit == std::vector<uint8_t>({0, 0}));
+        markRecordsContaining(two, 0, p2, l2, 2, "\"xy\"}", hit.data());
+        QVERIFY(hit == std::vector<uint8_t>({1, 0}));
+    }
+
+    void evaluateAgreesWithSeparateScans()
+    {
+        // enough records for the parallel path; random combinations of every filter kind
+        std::mt19937 rng(11);
+        const char *actors[] = {"alice@x.io", "bob@x.io", "carol@x.io", ""};
+        const char *actions[] = {"login", "delete", "update", "create"};
+        const char *types[] = {"zone", "account", "dns", "member"};
+        std::string text;
+        for (int i = 0; i < 60000; ++i)
+            text += v1(std::to_string(i), actors[rng() % 4], "u" + std::to_string(rng() % 9), actions[rng() % 4], types[rng() % 4],
+                       std::to_string(1600000000 + i), rng() % 10 != 0)
+                    + "\n";
+        auto l = load(text, 2, 1u << 20);
+        const Snapshot s = l.store->snapshot();
+        QCOMPARE(s.size(), size_t(60000));
+        const std::vector<Column> facets = {Column::Actor, Column::Action, Column::ResourceType};
+        for (int round = 0; round < 25; ++round) {
+            Filter f;
+            for (Column c : facets) {
+                const uint32_t values = uint32_t(s.dict(c).size());
+                switch (rng() % 4) {
+                case 0: f.include[size_t(c)] = {uint32_t(rng() % values)}; break;
+                case 1: f.exclude[size_t(c)] = {uint32_t(rng() % values)}; break;
+                default: break;
+                }
+            }
+            if (rng() % 3 == 0) {
+                f.from = int64_t(1600000000 + rng() % 30000) * 1000000000;
+                f.to = f.from + int64_t(rng() % 30000) * 1000000000;
+            }
+            if (rng() % 3 == 0)
+                f.result = rng() % 2 ? Result::Success : Result::Failure;
+            if (rng() % 3 == 0)
+                f.text = rng() % 2 ? "ALICE" : "\"ID\":\"1";
+            const EventStore::Evaluation e = EventStore::evaluate(s, f, facets);
+            const std::vector<uint32_t> rows = EventStore::filter(s, f);
+            QVERIFY2(e.rows == rows, std::to_string(round).c_str());
+            QVERIFY(e.times == EventStore::times(s, rows));
+            for (size_t k = 0; k < facets.size(); ++k) {
+                std::vector<uint64_t> want = EventStore::facetCounts(s, f, facets[k]), got = e.counts[k];
+                want.resize(std::max(want.size(), got.size()), 0);
+                got.resize(want.size(), 0);
+                QVERIFY2(got == want, (std::to_string(round) + " facet " + columnName(facets[k])).c_str());
+            }
+        }
+    }
+
     void columnsFromV1AndV2()
     {
         const std::string text = v1("1", "a@x.io", "u1", "login", "account", "\"2023-02-24T16:32:38Z\"") + "\n"
@@ -213,6 +321,47 @@ private slots:
         Filter t;
         t.text = "b@x.io";
         QCOMPARE(EventStore::filter(s, t), (std::vector<uint32_t>{1}));
+    }
+
+    void mappedFileSearchSurvivesTruncation()
+    {
+        // a file loaded for the GUI is searched through a mapping of the page cache; if another
+        // program cuts the file short, the lost pages raise SIGBUS: the search must go on (no
+        // crash), find what is still there and nothing of what is gone
+        QTemporaryDir dir;
+        const QString p = dir.filePath(QStringLiteral("big.log"));
+        std::string text;
+        for (int i = 0; i < 4000; ++i)
+            text += v1(std::to_string(i), "needle@x.io", "u1", "login", "account", std::to_string(1600000000 + i)) + "\n";
+        {
+            QFile f(p);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(text.data(), qint64(text.size()));
+        }
+        EventStore store;
+        EventStore::LoadOptions o;
+        o.mapFiles = true;
+        o.limits.blockBytes = 64u << 10; // many segments
+        QVERIFY(store.load(SourceSpec::file(p.toStdString()), o).fileBacked);
+        const Snapshot s = store.snapshot();
+        QCOMPARE(s.size(), size_t(4000));
+        QVERIFY(s.source(0).mapped);
+        auto all = EventStore::textMatches(s, "NEEDLE@");
+        QCOMPARE(size_t(std::count(all->begin(), all->end(), 1)), size_t(4000));
+        // cut the file at a page boundary near its middle
+        const off_t cut = off_t(text.size() / 2) & ~off_t(4095);
+        QVERIFY(::truncate(p.toLocal8Bit().constData(), cut) == 0);
+        auto left = EventStore::textMatches(s, "NEEDLE@");
+        size_t found = 0, beyond = 0;
+        for (size_t row = 0; row < s.size(); ++row) {
+            const auto [seg, i] = s.locate(row);
+            const uint64_t end = seg->streamOffset + seg->pos[i] + seg->len[i];
+            found += (*left)[row];
+            if ((*left)[row] && end > uint64_t(cut))
+                ++beyond;
+        }
+        QCOMPARE(beyond, size_t(0));
+        QVERIFY2(found > 1000, std::to_string(found).c_str()); // the segments before the cut
     }
 
     void snapshotsStayConsistentWhileAppending()
