@@ -710,7 +710,7 @@ void MainWindow::refresh(bool keepSelection)
     if (m_filter.text.empty()) {
         m_filter.textHits.reset();
     } else if (!m_filter.textHits || m_filter.textHits->size() != snap.size() || m_textHitsFor != m_filter.text) {
-        if (snap.size() < 100000) {
+        if (snap.size() < m_backgroundSearchFrom) {
             m_filter.textHits = EventStore::textMatches(snap, m_filter.text);
             m_textHitsFor = m_filter.text;
         } else {
@@ -723,20 +723,15 @@ void MainWindow::refresh(bool keepSelection)
             // background; the GUI thread only shows the result
             Filter withText = m_filter;
             withText.textHits.reset();
-            const quint64 generation = ++m_filterGeneration;
             auto *watcher = new QFutureWatcher<EventStore::Evaluation>(this);
-            connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, cancel, text, snap, generation] {
+            connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, cancel, text, snap] {
                 watcher->deleteLater();
                 if (cancel->load() || text != m_filter.text)
                     return;
                 EventStore::Evaluation found = watcher->result();
                 m_filter.textHits = found.textHits;
                 m_textHitsFor = text;
-                if (generation != m_filterGeneration) { // another constraint changed meanwhile
-                    m_shownRows = SIZE_MAX;
-                    refresh(true);
-                    return;
-                }
+                // any change made meanwhile went through refresh(), which cancelled this search
                 showEvaluation(snap, std::move(found), true);
             });
             watcher->setFuture(QtConcurrent::run(
@@ -745,7 +740,6 @@ void MainWindow::refresh(bool keepSelection)
             return;
         }
     }
-    ++m_filterGeneration;
     showEvaluation(snap, EventStore::evaluate(snap, m_filter, facetColumns()), keepSelection);
 }
 

@@ -65,6 +65,8 @@ public:
     void selectRow(int row);
     QString statusText() const;
     void setTextSearch(const QString &text);
+    /// Trails of at least this many records are searched off the GUI thread (default 100,000).
+    void setBackgroundSearchFrom(size_t records) { m_backgroundSearchFrom = records; }
     void setResultFilter(Result r);
     void setTimeRange(qint64 fromNs, qint64 toNs);
     void clearFilters();
@@ -111,7 +113,7 @@ private:
     Filter m_filter;
     std::string m_textHitsFor; ///< the text m_filter.textHits was computed for
     std::shared_ptr<std::atomic<bool>> m_textCancel; ///< the text search running in the background
-    quint64 m_filterGeneration = 0; ///< counts filter evaluations (a background result is stale when it moved)
+    size_t m_backgroundSearchFrom = 100000;
     QStringList m_sources;
     std::vector<std::pair<std::string, std::string>> m_memorySources; ///< label, bytes (paste, stdin)
 

@@ -122,6 +122,42 @@ private slots:
         QCOMPARE(w.trailModel()->rowCount(), 2);
     }
 
+    void backgroundTextSearch()
+    {
+        // large trails are searched off the GUI thread: the same rows and counts arrive later,
+        // a constraint changed while searching is honoured, a newer text replaces an older one
+        MainWindow w;
+        QAbstractItemModelTester tester(w.trailModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        w.setBackgroundSearchFrom(1);
+        load(w, {data("mixed.ndjson"), data("seed/raw_samples.json")});
+        QSignalSpy applied(&w, &MainWindow::filterApplied);
+        w.setTextSearch(QStringLiteral("logpush"));
+        QCOMPARE(w.trailModel()->rowCount(), 9); // not yet: the table keeps its rows
+        QVERIFY(applied.wait(10000));
+        const int withText = w.trailModel()->rowCount();
+        QVERIFY(withText > 0 && withText < 9);
+        for (int r = 0; r < withText; ++r)
+            QVERIFY(QString::fromStdString(w.trailModel()->snapshot().raw(w.trailModel()->storeRow(r)))
+                        .contains(QStringLiteral("logpush"), Qt::CaseInsensitive));
+        QCOMPARE(facetCount(w, Column::ResourceType, QStringLiteral("logpush job")), uint64_t(2));
+        // another constraint set while a new search runs: one answer, with both
+        applied.clear();
+        w.setTextSearch(QStringLiteral("example"));
+        w.filter().include[size_t(Column::Actor)] = {idOf(w, Column::Actor, "john.doe@example.org")};
+        w.applyFilter();
+        QVERIFY(applied.wait(10000));
+        for (const QString &a : column(w, TrailModel::Actor))
+            QCOMPARE(a, QStringLiteral("john.doe@example.org"));
+        QCOMPARE(w.trailModel()->rowCount(), 5);
+        // a newer text wins over one still being searched
+        applied.clear();
+        w.filter().include[size_t(Column::Actor)].clear();
+        w.setTextSearch(QStringLiteral("zzz-not-there"));
+        w.setTextSearch(QStringLiteral("192.0.2.9"));
+        QVERIFY(applied.wait(10000));
+        QCOMPARE(column(w, TrailModel::Action), (std::vector<QString>{QStringLiteral("rec_set")}));
+    }
+
     void detailTreesAndLinkedSelection()
     {
         MainWindow w;
