@@ -10,6 +10,9 @@
 #include <QSslConfiguration>
 #include <QSslKey>
 #include <QSslServer>
+#include <QAbstractHttpServer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QThread>
@@ -310,30 +313,67 @@ bool Journal::append(const std::string &bytes, bool duplicates, std::string &err
 // ------------------------------------------------------------------------------------------
 // Receiver
 
+/// A client connection. Qt HttpServer parses the requests; the guard sees every byte first
+/// (its readyRead slot is connected before Qt's) to answer what the headers alone decide
+/// (401, 405, 411, 413) before a body is read, and to cut off slow clients.
 struct Receiver::Conn
 {
-    QPointer<QTcpSocket> sock;
-    QByteArray buf;
-    bool headersDone = false;
-    QByteArray method, target;
-    QList<QPair<QByteArray, QByteArray>> headers;
-    qint64 contentLength = -1;
-    bool chunked = false;
-    QByteArray body;
-    QTimer *timer = nullptr;
-    bool closing = false;
-    bool busy = false;   ///< a batch of this connection is being decoded or written
     quint64 id = 0;
-    qint64 drain = 0; ///< body bytes still to read and drop after an early answer
+    QPointer<QTcpSocket> sock;
+    QTimer *timer = nullptr;
+    QByteArray head;          ///< header bytes of the request arriving
+    bool inBody = false;      ///< its headers have been seen
+    bool chunked = false;
+    qint64 contentLength = -1;
+    qint64 bodySeen = 0;      ///< body bytes arrived so far
+    bool closing = false;     ///< answered early: the rest is ignored, the connection closes
+    bool busy = false;        ///< a batch of this connection is being decoded or written
+    qint64 drain = 0;         ///< body bytes still to read and drop after an early answer
+    std::unique_ptr<QHttpServerResponder> responder; ///< for the request being processed
+};
 
-    QByteArray header(const QByteArray &name) const
+/// Qt HttpServer's request handling, handing complete requests to the receiver.
+class Receiver::Http : public QAbstractHttpServer
+{
+public:
+    explicit Http(Receiver *rx) : QAbstractHttpServer(rx), m_rx(rx) {}
+    static QHttpServerResponder responderFor(const QHttpServerRequest &request, QTcpSocket *socket)
     {
-        for (const auto &h : headers)
-            if (h.first.compare(name, Qt::CaseInsensitive) == 0)
-                return h.second;
-        return {};
+        return makeResponder(request, socket);
+    }
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override
+    {
+        m_rx->onRequest(request, socket);
+        return true;
+    }
+    void missingHandler(const QHttpServerRequest &, QTcpSocket *) override {}
+
+private:
+    Receiver *m_rx;
+};
+
+namespace {
+
+/// A listening server that shows each new connection to `onSocket` before Qt HttpServer,
+/// which takes it with nextPendingConnection(), connects its own slots.
+template<typename Base>
+class GuardedServer : public Base
+{
+public:
+    using Base::Base;
+    std::function<void(QTcpSocket *)> onSocket;
+    QTcpSocket *nextPendingConnection() override
+    {
+        QTcpSocket *s = Base::nextPendingConnection();
+        if (s && onSocket)
+            onSocket(s);
+        return s;
     }
 };
+
+} // namespace
 
 /// One request's batch on its way through the decode and journal stages.
 struct Receiver::Job
@@ -400,11 +440,14 @@ bool Receiver::start(std::string &error)
         }
         tls.setLocalCertificateChain(chain);
         tls.setPrivateKey(key);
-        auto *ssl = new QSslServer(this);
+        auto *ssl = new GuardedServer<QSslServer>(this);
         ssl->setSslConfiguration(tls);
+        ssl->onSocket = [this](QTcpSocket *sock) { onConnection(sock); };
         m_server = ssl;
     } else {
-        m_server = new QTcpServer(this);
+        auto *tcp = new GuardedServer<QTcpServer>(this);
+        tcp->onSocket = [this](QTcpSocket *sock) { onConnection(sock); };
+        m_server = tcp;
     }
     if (!m_server->listen(m_config.address, m_config.port)) {
         error = "cannot listen on " + m_config.address.toString().toStdString() + ":" + std::to_string(m_config.port) + ": "
@@ -412,14 +455,8 @@ bool Receiver::start(std::string &error)
         delete m_server;
         return false;
     }
-    auto onPending = [this] {
-        while (QTcpSocket *s = m_server->nextPendingConnection())
-            onConnection(s);
-    };
-    if (auto *ssl = qobject_cast<QSslServer *>(m_server.data()))
-        connect(ssl, &QSslServer::pendingConnectionAvailable, this, onPending);
-    else
-        connect(m_server.data(), &QTcpServer::newConnection, this, onPending);
+    m_http = new Http(this);
+    m_http->bind(m_server);
     m_stopWriter = false;
     m_writer = std::thread([this] { writerLoop(); });
     return true;
@@ -431,6 +468,7 @@ void Receiver::stop()
         m_server->close();
         delete m_server; // its sockets with it
     }
+    delete m_http;
     // batches already received are decoded and written (their clients are gone)
     m_pool.waitForDone();
     if (m_writer.joinable()) {
@@ -470,116 +508,101 @@ void Receiver::onConnection(QTcpSocket *sock)
     auto *c = new Conn;
     c->id = ++m_connSerial;
     m_conns.emplace(c->id, c);
+    m_bySocket.insert(sock, c);
     c->sock = sock;
     c->timer = new QTimer(sock);
     c->timer->setSingleShot(true);
     c->timer->setInterval(m_config.readTimeoutMs);
-    connect(c->timer, &QTimer::timeout, sock, [this, c] { reject(c, 408, "slow client", "the request did not arrive in time"); });
-    connect(sock, &QTcpSocket::readyRead, sock, [this, c] { onData(c); });
+    connect(c->timer, &QTimer::timeout, sock, [this, c] {
+        if (!c->busy && !c->closing)
+            reject(c, 408, "slow client", "the request did not arrive in time");
+    });
+    connect(sock, &QTcpSocket::readyRead, sock, [this, c] { guard(c); });
     connect(sock, &QTcpSocket::disconnected, sock, [this, c, sock] {
-        // the timer belongs to the socket, which outlives `c` until deleteLater runs: silence it
         c->timer->stop();
-        c->timer->disconnect();
-        sock->disconnect();
-        sock->deleteLater();
+        m_bySocket.remove(sock);
         if (!c->busy) // else the batch's end deletes it
             dropConn(c);
     });
     c->timer->start();
 }
 
-void Receiver::onData(Conn *c)
+void Receiver::guard(Conn *c)
 {
     if (!c->sock)
         return;
-    if (c->busy) // the next request waits for this one's answer (HTTP/1.1 order)
-        return;
     if (c->closing) {
-        // after an early answer (413 on the headers), read the rest of the body so that the
-        // client sees the answer instead of a reset connection, then close
-        c->drain -= c->sock->readAll().size();
-        if (c->drain <= 0)
-            c->sock->disconnectFromHost();
+        if (c->drain > 0) { // the rest of a body answered early
+            c->drain -= c->sock->read(c->sock->bytesAvailable()).size();
+            if (c->drain <= 0)
+                c->sock->disconnectFromHost();
+        }
         return;
     }
-    c->buf.append(c->sock->readAll());
-    for (;;) {
-        if (!c->headersDone) {
-            const int end = c->buf.indexOf("\r\n\r\n");
-            if (end < 0) {
-                if (c->buf.size() > 64 * 1024)
-                    return reject(c, 400, "bad request", "the request headers are too long");
-                return;
-            }
-            const QList<QByteArray> lines = c->buf.left(end).split('\n');
-            const QList<QByteArray> first = lines.value(0).trimmed().split(' ');
-            c->method = first.value(0);
-            c->target = first.value(1);
-            c->headers.clear();
-            for (int i = 1; i < lines.size(); ++i) {
-                const int colon = lines[i].indexOf(':');
-                if (colon > 0)
-                    c->headers.append({lines[i].left(colon).trimmed(), lines[i].mid(colon + 1).trimmed()});
-            }
-            c->buf.remove(0, end + 4);
-            c->headersDone = true;
-            c->body.clear();
-            c->chunked = c->header("Transfer-Encoding").toLower().contains("chunked");
-            const QByteArray cl = c->header("Content-Length");
-            c->contentLength = cl.isEmpty() ? -1 : cl.toLongLong();
-            ++m_stats.requests;
-            // answer early what can be answered from the headers alone
-            if (c->method != "POST")
-                return reject(c, 405, "method", "send log batches with POST");
-            {
-                const QUrl url(QString::fromLatin1(c->target));
-                const QUrlQuery q(url);
-                const std::string fromHeader = c->header(QByteArray::fromStdString(m_config.secretHeader)).toStdString();
-                const std::string fromQuery = q.queryItemValue(QString::fromStdString(m_config.secretQueryParam), QUrl::FullyDecoded).toStdString();
-                const bool ok = constantTimeEquals(fromHeader, m_config.secret) || constantTimeEquals(fromQuery, m_config.secret);
-                if (!ok)
-                    return reject(c, 401, "unauthorized",
-                                  fromHeader.empty() && fromQuery.empty() ? "the shared secret is missing" : "the shared secret is wrong");
-            }
-            if (c->contentLength > m_config.maxBodyBytes)
-                return reject(c, 413, "too large", "the body is larger than the limit of " + std::to_string(m_config.maxBodyBytes) + " bytes");
-            if (c->contentLength < 0 && !c->chunked)
-                return reject(c, 411, "no length", "send Content-Length or chunked transfer encoding");
+    const qint64 arrived = c->sock->bytesAvailable();
+    if (c->inBody) {
+        c->bodySeen += arrived;
+    } else {
+        c->head += c->sock->peek(arrived);
+        const int end = c->head.indexOf("\r\n\r\n");
+        if (end < 0) {
+            if (c->head.size() > 64 * 1024)
+                reject(c, 400, "bad request", "the request headers are too long");
+            return;
         }
-        if (c->chunked) {
-            // decode as much as has arrived
-            for (;;) {
-                const int nl = c->buf.indexOf("\r\n");
-                if (nl < 0)
-                    return;
-                bool ok = false;
-                const qint64 size = c->buf.left(nl).split(';').value(0).trimmed().toLongLong(&ok, 16);
-                if (!ok)
-                    return reject(c, 400, "bad request", "malformed chunked encoding");
-                if (size == 0) {
-                    if (c->buf.size() < nl + 4)
-                        return;
-                    c->buf.remove(0, nl + 4);
-                    break;
-                }
-                if (c->buf.size() < nl + 2 + size + 2)
-                    return;
-                c->body.append(c->buf.mid(nl + 2, int(size)));
-                c->buf.remove(0, nl + 2 + int(size) + 2);
-                if (c->body.size() > m_config.maxBodyBytes)
-                    return reject(c, 413, "too large", "the body is larger than the limit of " + std::to_string(m_config.maxBodyBytes) + " bytes");
-            }
-        } else {
-            const qint64 need = c->contentLength - c->body.size();
-            c->body.append(c->buf.left(int(std::min<qint64>(need, c->buf.size()))));
-            c->buf.remove(0, int(std::min<qint64>(need, c->buf.size())));
-            if (c->body.size() < c->contentLength)
-                return;
+        ++m_stats.requests;
+        const QList<QByteArray> lines = c->head.left(end).split('\n');
+        const QList<QByteArray> first = lines.value(0).trimmed().split(' ');
+        QByteArray secretHeader;
+        c->chunked = false;
+        c->contentLength = -1;
+        const QByteArray wanted = QByteArray::fromStdString(m_config.secretHeader);
+        for (int i = 1; i < lines.size(); ++i) {
+            const int colon = lines[i].indexOf(':');
+            if (colon <= 0)
+                continue;
+            const QByteArray name = lines[i].left(colon).trimmed(), value = lines[i].mid(colon + 1).trimmed();
+            if (name.compare("Content-Length", Qt::CaseInsensitive) == 0)
+                c->contentLength = value.toLongLong();
+            else if (name.compare("Transfer-Encoding", Qt::CaseInsensitive) == 0)
+                c->chunked = value.toLower().contains("chunked");
+            else if (name.compare(wanted, Qt::CaseInsensitive) == 0)
+                secretHeader = value;
         }
-        c->headersDone = false;
-        handle(c); // continues in finish()
-        return;
+        c->bodySeen = c->head.size() - (end + 4);
+        c->head.clear();
+        c->inBody = true;
+        // answer early what the headers alone decide, before any body is read
+        if (first.value(0) != "POST")
+            return reject(c, 405, "method", "send log batches with POST");
+        const QUrlQuery query(QUrl(QString::fromLatin1(first.value(1))));
+        const std::string fromHeader = secretHeader.toStdString();
+        const std::string fromQuery = query.queryItemValue(QString::fromStdString(m_config.secretQueryParam), QUrl::FullyDecoded).toStdString();
+        if (!constantTimeEquals(fromHeader, m_config.secret) && !constantTimeEquals(fromQuery, m_config.secret))
+            return reject(c, 401, "unauthorized",
+                          fromHeader.empty() && fromQuery.empty() ? "the shared secret is missing" : "the shared secret is wrong");
+        if (c->contentLength > m_config.maxBodyBytes)
+            return reject(c, 413, "too large", "the body is larger than the limit of " + std::to_string(m_config.maxBodyBytes) + " bytes");
+        if (c->contentLength < 0 && !c->chunked)
+            return reject(c, 411, "no length", "send Content-Length or chunked transfer encoding");
     }
+    // a chunked body has no announced length: stop it once it is surely over the limit
+    if (c->chunked && c->bodySeen > m_config.maxBodyBytes + m_config.maxBodyBytes / 8 + (64 << 10))
+        reject(c, 413, "too large", "the body is larger than the limit of " + std::to_string(m_config.maxBodyBytes) + " bytes");
+}
+
+void Receiver::onRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    Conn *c = m_bySocket.value(socket);
+    if (!c || c->closing) // answered early
+        return;
+    c->inBody = false;
+    c->bodySeen = 0;
+    const QByteArray body = request.body();
+    if (body.size() > m_config.maxBodyBytes)
+        return reject(c, 413, "too large", "the body is larger than the limit of " + std::to_string(m_config.maxBodyBytes) + " bytes");
+    c->responder = std::make_unique<QHttpServerResponder>(Http::responderFor(request, socket));
+    handle(c, body);
 }
 
 void Receiver::respond(Conn *c, int status, const std::string &message, bool close)
@@ -587,24 +610,42 @@ void Receiver::respond(Conn *c, int status, const std::string &message, bool clo
     if (!c->sock)
         return;
     const nlohmann::json body = {{"status", status}, {"message", message}};
-    const std::string text = body.dump() + "\n";
-    QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + " " + QByteArray::fromStdString(reasonPhrase(status))
-                     + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(qint64(text.size()))
-                     + (close ? "\r\nConnection: close" : "") + "\r\n\r\n" + QByteArray::fromStdString(text);
-    c->sock->write(out);
-    if (close) {
+    const QByteArray text = QByteArray::fromStdString(body.dump() + "\n");
+    const auto code = static_cast<QHttpServerResponder::StatusCode>(status);
+    if (c->responder) {
+        if (close)
+            c->responder->write(text, {{"Content-Type", "application/json"}, {"Connection", "close"}}, code);
+        else
+            c->responder->write(text, {{"Content-Type", "application/json"}}, code);
+        c->responder.reset();
+    } else {
+        // answered before Qt HttpServer has a request to answer (from the headers, or a
+        // timeout): Qt reads nothing more of this connection
+        QObject::disconnect(c->sock, &QTcpSocket::readyRead, m_http, nullptr);
+        if (c->sock->isTransactionStarted())
+            c->sock->commitTransaction();
+        c->sock->write("HTTP/1.1 " + QByteArray::number(status) + " " + QByteArray::fromStdString(reasonPhrase(status))
+                       + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(text.size())
+                       + "\r\nConnection: close\r\n\r\n" + text);
         c->closing = true;
-        const qint64 unread = c->headersDone && c->contentLength > 0 ? c->contentLength - c->body.size() - c->buf.size() : 0;
+        // read and drop the rest of an announced body so that the client gets to read the
+        // answer instead of a reset connection; one that stops sending is cut off
+        const qint64 unread = c->inBody && c->contentLength > 0 ? c->contentLength - c->bodySeen : 0;
+        c->sock->read(c->sock->bytesAvailable());
         if (unread > 0 && unread <= 4 * m_config.maxBodyBytes + (64 << 20)) {
             c->drain = unread;
-            c->buf.clear();
-            c->timer->start(); // a client that stops sending is cut off anyway
+            c->timer->disconnect();
             connect(c->timer, &QTimer::timeout, c->sock, [c] {
                 if (c->sock)
                     c->sock->abort();
             });
+            c->timer->start();
             return;
         }
+        close = true;
+    }
+    if (close) {
+        c->closing = true;
         c->timer->stop();
         c->sock->disconnectFromHost();
     }
@@ -618,12 +659,11 @@ void Receiver::reject(Conn *c, int status, const std::string &reason, const std:
     emit statsChanged();
 }
 
-void Receiver::handle(Conn *c)
+void Receiver::handle(Conn *c, const QByteArray &body)
 {
     auto job = std::make_shared<Job>();
     job->conn = c->id;
-    job->raw.assign(c->body.constData(), size_t(c->body.size()));
-    c->body.clear();
+    job->raw.assign(body.constData(), size_t(body.size()));
     m_stats.bytes += job->raw.size();
     c->busy = true;
     c->timer->stop(); // the client is waiting for us now
@@ -805,11 +845,8 @@ void Receiver::finish(const std::shared_ptr<Job> &job)
         dropConn(c);
         return;
     }
-    if (c->closing)
-        return;
-    c->timer->start();
-    if (!c->buf.isEmpty() || c->sock->bytesAvailable())
-        onData(c); // a request that arrived meanwhile
+    if (!c->closing)
+        c->timer->start(); // for the next request on this connection
 }
 
 } // namespace auditlens::receiver

@@ -3,6 +3,7 @@
 
 #include "store/eventstore.h"
 
+#include <QHash>
 #include <QHostAddress>
 #include <QObject>
 #include <QPointer>
@@ -18,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+class QHttpServerRequest;
 class QTcpServer;
 class QTcpSocket;
 
@@ -145,9 +147,11 @@ signals:
 private:
     struct Conn;
     struct Job;
+    class Http;
     void onConnection(QTcpSocket *sock);
-    void onData(Conn *c);
-    void handle(Conn *c);
+    void guard(Conn *c);
+    void onRequest(const QHttpServerRequest &request, QTcpSocket *socket);
+    void handle(Conn *c, const QByteArray &body);
     void decode(Job &job) const;
     void writerLoop();
     void finish(const std::shared_ptr<Job> &job);
@@ -158,9 +162,11 @@ private:
     Config m_config;
     std::shared_ptr<EventStore> m_store;
     QPointer<QTcpServer> m_server;
+    Http *m_http = nullptr; ///< Qt HttpServer: parses the requests of m_server's connections
     Stats m_stats;
     std::vector<std::pair<qint64, quint64>> m_rate; ///< (ms, records) over the last minute
     std::map<quint64, Conn *> m_conns; ///< by Conn::id
+    QHash<QTcpSocket *, Conn *> m_bySocket;
     quint64 m_connSerial = 0;
 
     // Batches are decoded (gunzip, one index pass per line) on a thread pool, then written by
