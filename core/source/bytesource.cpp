@@ -244,13 +244,8 @@ std::unique_ptr<ByteSource> maybeDecompress(std::unique_ptr<ByteSource> src, boo
     return std::make_unique<GzipSource>(std::move(prefixed));
 }
 
-bool readFileRange(const std::string &path, uint64_t offset, size_t len, std::string &out, std::string &error)
+bool preadAll(int fd, uint64_t offset, size_t len, std::string &out, std::string &error)
 {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        error = std::string("cannot open: ") + std::strerror(errno);
-        return false;
-    }
     out.resize(len);
     size_t done = 0;
     while (done < len) {
@@ -259,13 +254,23 @@ bool readFileRange(const std::string &path, uint64_t offset, size_t len, std::st
             continue;
         if (r <= 0) {
             error = r == 0 ? std::string("file is shorter than before (changed on disk?)") : std::string(std::strerror(errno));
-            ::close(fd);
             return false;
         }
         done += size_t(r);
     }
-    ::close(fd);
     return true;
+}
+
+bool readFileRange(const std::string &path, uint64_t offset, size_t len, std::string &out, std::string &error)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        error = std::string("cannot open: ") + std::strerror(errno);
+        return false;
+    }
+    const bool ok = preadAll(fd, offset, len, out, error);
+    ::close(fd);
+    return ok;
 }
 
 // ------------------------------------------------------------------------------------------

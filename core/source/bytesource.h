@@ -29,6 +29,9 @@ std::unique_ptr<ByteSource> openByteSource(const SourceSpec &spec, std::string &
 /// Wraps `src` in a gzip decoder when its first bytes are the gzip magic (1f 8b).
 std::unique_ptr<ByteSource> maybeDecompress(std::unique_ptr<ByteSource> src, bool &compressed);
 
+/// Reads `len` bytes at `offset` of an open file into `out`. False and a reason on failure.
+bool preadAll(int fd, uint64_t offset, size_t len, std::string &out, std::string &error);
+
 /// Reads a whole file region (for records re-read by offset). False and a reason on failure.
 bool readFileRange(const std::string &path, uint64_t offset, size_t len, std::string &out, std::string &error);
 

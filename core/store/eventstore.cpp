@@ -773,19 +773,8 @@ public:
             m_path = path;
             m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         }
-        if (m_fd < 0)
-            return false;
-        out.resize(len);
-        size_t done = 0;
-        while (done < len) {
-            const ssize_t r = ::pread(m_fd, out.data() + done, len - done, off_t(offset + done));
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                return false;
-            done += size_t(r);
-        }
-        return true;
+        std::string error;
+        return m_fd >= 0 && preadAll(m_fd, offset, len, out, error);
     }
 
 private:

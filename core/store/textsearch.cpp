@@ -87,25 +87,6 @@ __attribute__((target("avx2"))) size_t findAvx2(const char *base, size_t from, s
     return findScalar(base, i, last, p);
 }
 
-size_t findSse2(const char *base, size_t from, size_t last, const Probe &p)
-{
-    const __m128i v1 = _mm_set1_epi8(static_cast<char>(p.b1));
-    const __m128i v2 = _mm_set1_epi8(static_cast<char>(p.b2));
-    const __m128i bit = _mm_set1_epi8(0x20);
-    size_t i = from;
-    for (; i + 16 <= last + 1; i += 16) {
-        const __m128i a = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i *>(base + i + p.p1)), bit);
-        const __m128i b = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i *>(base + i + p.p2)), bit);
-        unsigned m = unsigned(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, v1), _mm_cmpeq_epi8(b, v2))));
-        while (m) {
-            const size_t at = i + size_t(__builtin_ctz(m));
-            if (equalsAt(base + at, p.needle))
-                return at;
-            m &= m - 1;
-        }
-    }
-    return findScalar(base, i, last, p);
-}
 #endif
 
 using FindFn = size_t (*)(const char *, size_t, size_t, const Probe &);
@@ -115,7 +96,7 @@ FindFn pickFind()
 #if defined(__x86_64__)
     if (__builtin_cpu_supports("avx2"))
         return findAvx2;
-    return findSse2;
+    return findScalar;
 #else
     return findScalar;
 #endif

@@ -13,7 +13,8 @@ namespace auditlens {
 /// when it lies wholly inside one record. Sets hit[i] = 1 for those records and leaves the
 /// others untouched.
 ///
-/// One pass over the bytes: 32 (AVX2) or 16 (SSE2) start positions at a time are tested on two
+/// One pass over the bytes: 32 start positions at a time (AVX2; one at a time on CPUs without
+/// it, made before 2013) are tested on two
 /// of the needle's bytes (the rarest in audit-log text) and candidates are compared in full.
 void markRecordsContaining(std::string_view bytes, uint64_t origin, const uint32_t *pos, const uint32_t *len, size_t n,
                            std::string_view needle, uint8_t *hit);
