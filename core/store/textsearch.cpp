@@ -23,7 +23,7 @@ bool equalsAt(const char *p, std::string_view needle)
     return true;
 }
 
-// A match is looked for by testing, 32 or 16 start positions at a time, two bytes of the
+// A match is looked for by testing, 32 start positions at a time, two bytes of the
 // needle: the two rarest in audit-log text (not its first and last letters: in "example" both
 // are 'e', as common as can be). Comparing with bit 0x20 set maps both cases of a letter to one
 // value, so no match is missed; the false candidates it lets through (e.g. '@' and '`') fail
