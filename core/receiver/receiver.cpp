@@ -468,7 +468,8 @@ void Receiver::stop()
         m_server->close();
         delete m_server; // its sockets with it
     }
-    delete m_http;
+    delete m_http; // stop() runs again from the destructor
+    m_http = nullptr;
     // batches already received are decoded and written (their clients are gone)
     m_pool.waitForDone();
     if (m_writer.joinable()) {

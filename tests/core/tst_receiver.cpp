@@ -275,6 +275,24 @@ private slots:
         QCOMPARE(f.store->snapshot().size(), size_t(11 * 20 + 25));
     }
 
+    void stopAndStartAgain()
+    {
+        // the GUI panel stops a receiver, may start it again, and destroys it (stop runs again)
+        Fixture f;
+        const QByteArray s = QByteArray::fromStdString(kSecret);
+        QCOMPARE(post(f.port(), QByteArray::fromStdString(batch(0, 5)), s).status, 200);
+        f.rx->stop();
+        QVERIFY(!f.rx->isListening());
+        f.rx->stop();
+        std::string err;
+        QVERIFY2(f.rx->start(err), err.c_str());
+        const Answer a = post(f.port(), QByteArray::fromStdString(batch(3, 5)), s);
+        QCOMPARE(a.status, 200);
+        QVERIFY2(a.body.contains("stored 3 records, 2 duplicates"), a.body.constData()); // the journal was read again
+        f.rx->stop();
+        f.rx.reset();
+    }
+
     void idWindowForgetsOnlyOldIds()
     {
         IdWindow w(100); // two generations of 50
