@@ -321,15 +321,34 @@ struct Receiver::Conn
     quint64 id = 0;
     QPointer<QTcpSocket> sock;
     QTimer *timer = nullptr;
-    QByteArray head;          ///< header bytes of the request arriving
-    bool inBody = false;      ///< its headers have been seen
-    bool chunked = false;
-    qint64 contentLength = -1;
-    qint64 bodySeen = 0;      ///< body bytes arrived so far
+    // the guard follows the byte stream's framing itself (pipelined requests included)
+    enum class In { Head, Body, ChunkSize, ChunkData, ChunkEnd, Trailer } in = In::Head;
+    QByteArray line;          ///< partial header block, chunk-size or trailer line
+    qint64 remaining = 0;     ///< body or chunk bytes still to come
+    qint64 bodySeen = 0;      ///< decoded body bytes of a chunked request so far
+    qint64 seenBuffered = 0;  ///< bytes at the front of the socket's buffer the guard has seen
     bool closing = false;     ///< answered early: the rest is ignored, the connection closes
     bool busy = false;        ///< a batch of this connection is being decoded or written
     qint64 drain = 0;         ///< body bytes still to read and drop after an early answer
     std::unique_ptr<QHttpServerResponder> responder; ///< for the request being processed
+    /// What the headers of each request seen but not yet handed over by Qt decided (status 0:
+    /// go ahead), in order. A refusal waits here when earlier requests of this connection are
+    /// still unanswered (HTTP/1.1 answers in order).
+    struct Verdict
+    {
+        int status = 0;
+        std::string reason, message;
+    };
+    std::deque<Verdict> verdicts;
+    int unanswered = 0; ///< requests whose headers arrived and that have no answer yet
+    /// Requests that arrived while one was being processed (answered in order).
+    struct Waiting
+    {
+        std::unique_ptr<QHttpServerResponder> responder;
+        QByteArray body;
+        Verdict verdict;
+    };
+    std::deque<Waiting> queued;
 };
 
 /// Qt HttpServer's request handling, handing complete requests to the receiver.
@@ -540,56 +559,154 @@ void Receiver::guard(Conn *c)
         }
         return;
     }
-    const qint64 arrived = c->sock->bytesAvailable();
-    if (c->inBody) {
-        c->bodySeen += arrived;
-    } else {
-        c->head += c->sock->peek(arrived);
-        const int end = c->head.indexOf("\r\n\r\n");
-        if (end < 0) {
-            if (c->head.size() > 64 * 1024)
-                reject(c, 400, "bad request", "the request headers are too long");
-            return;
-        }
-        ++m_stats.requests;
-        const QList<QByteArray> lines = c->head.left(end).split('\n');
-        const QList<QByteArray> first = lines.value(0).trimmed().split(' ');
-        QByteArray secretHeader;
-        c->chunked = false;
-        c->contentLength = -1;
-        const QByteArray wanted = QByteArray::fromStdString(m_config.secretHeader);
-        for (int i = 1; i < lines.size(); ++i) {
-            const int colon = lines[i].indexOf(':');
-            if (colon <= 0)
-                continue;
-            const QByteArray name = lines[i].left(colon).trimmed(), value = lines[i].mid(colon + 1).trimmed();
-            if (name.compare("Content-Length", Qt::CaseInsensitive) == 0)
-                c->contentLength = value.toLongLong();
-            else if (name.compare("Transfer-Encoding", Qt::CaseInsensitive) == 0)
-                c->chunked = value.toLower().contains("chunked");
-            else if (name.compare(wanted, Qt::CaseInsensitive) == 0)
-                secretHeader = value;
-        }
-        c->bodySeen = c->head.size() - (end + 4);
-        c->head.clear();
-        c->inBody = true;
-        // answer early what the headers alone decide, before any body is read
-        if (first.value(0) != "POST")
-            return reject(c, 405, "method", "send log batches with POST");
-        const QUrlQuery query(QUrl(QString::fromLatin1(first.value(1))));
-        const std::string fromHeader = secretHeader.toStdString();
-        const std::string fromQuery = query.queryItemValue(QString::fromStdString(m_config.secretQueryParam), QUrl::FullyDecoded).toStdString();
-        if (!constantTimeEquals(fromHeader, m_config.secret) && !constantTimeEquals(fromQuery, m_config.secret))
-            return reject(c, 401, "unauthorized",
-                          fromHeader.empty() && fromQuery.empty() ? "the shared secret is missing" : "the shared secret is wrong");
-        if (c->contentLength > m_config.maxBodyBytes)
-            return reject(c, 413, "too large", "the body is larger than the limit of " + std::to_string(m_config.maxBodyBytes) + " bytes");
-        if (c->contentLength < 0 && !c->chunked)
-            return reject(c, 411, "no length", "send Content-Length or chunked transfer encoding");
+    using In = Conn::In;
+    // Qt HttpServer reads everything buffered, except after completing a request, when it leaves
+    // the bytes after it (the next, pipelined request) for its next turn: those were seen here
+    const qint64 buffered = c->sock->bytesAvailable();
+    const qint64 arrived = buffered - std::min(c->seenBuffered, buffered);
+    c->seenBuffered = 0; // onRequest() says otherwise when Qt completes a request in this turn
+    if (arrived == 0)
+        return;
+    if (c->in == In::Body && c->remaining >= arrived) { // the common case: more of a body
+        c->remaining -= arrived;
+        if (c->remaining == 0)
+            c->in = In::Head;
+        return;
     }
-    // a chunked body has no announced length: stop it once it is surely over the limit
-    if (c->chunked && c->bodySeen > m_config.maxBodyBytes + m_config.maxBodyBytes / 8 + (64 << 10))
-        reject(c, 413, "too large", "the body is larger than the limit of " + std::to_string(m_config.maxBodyBytes) + " bytes");
+    const QByteArray data = c->sock->peek(buffered).mid(buffered - arrived);
+    qsizetype i = 0;
+    // appends up to the next LF to c->line; true when the line is complete (then in c->line)
+    const auto takeLine = [&]() {
+        const qsizetype nl = data.indexOf('\n', i);
+        const qsizetype stop = nl < 0 ? data.size() : nl + 1;
+        c->line += data.mid(i, stop - i);
+        i = stop;
+        if (nl < 0 && c->line.size() > 64 * 1024)
+            reject(c, 400, "bad request", "a request line is too long");
+        return nl >= 0;
+    };
+    while (i < data.size() && !c->closing) {
+        switch (c->in) {
+        case In::Head: {
+            const qsizetype before = c->line.size();
+            c->line += data.mid(i);
+            const qsizetype end = c->line.indexOf("\r\n\r\n");
+            if (end < 0) {
+                i = data.size();
+                if (c->line.size() > 64 * 1024)
+                    reject(c, 400, "bad request", "the request headers are too long");
+                break;
+            }
+            i += end + 4 - before;
+            const QByteArray head = c->line.left(end);
+            c->line.clear();
+            startRequest(c, head, data.size() - i);
+            break;
+        }
+        case In::Body:
+        case In::ChunkData: {
+            const qint64 take = std::min<qint64>(c->remaining, data.size() - i);
+            c->remaining -= take;
+            i += take;
+            if (c->remaining == 0)
+                c->in = c->in == In::Body ? In::Head : In::ChunkEnd;
+            break;
+        }
+        case In::ChunkSize:
+        case In::ChunkEnd:
+        case In::Trailer: {
+            if (!takeLine())
+                break;
+            const QByteArray text = c->line.trimmed();
+            c->line.clear();
+            if (c->in == In::ChunkEnd) {
+                c->in = In::ChunkSize;
+            } else if (c->in == In::Trailer) {
+                if (text.isEmpty())
+                    c->in = In::Head;
+            } else {
+                bool ok = false;
+                const qint64 size = text.split(';').value(0).trimmed().toLongLong(&ok, 16);
+                if (!ok || size < 0)
+                    return reject(c, 400, "bad request", "malformed chunked encoding");
+                c->bodySeen += size;
+                if (c->bodySeen > m_config.maxBodyBytes)
+                    return refuse(c, 413, "too large", "the body is larger than the limit of " + std::to_string(m_config.maxBodyBytes) + " bytes");
+                c->remaining = size;
+                c->in = size == 0 ? In::Trailer : In::ChunkData;
+            }
+            break;
+        }
+        }
+    }
+}
+
+void Receiver::startRequest(Conn *c, const QByteArray &head, qint64 bodyBytesHere)
+{
+    using In = Conn::In;
+    ++m_stats.requests;
+    const QList<QByteArray> lines = head.split('\n');
+    const QList<QByteArray> first = lines.value(0).trimmed().split(' ');
+    QByteArray secretHeader;
+    bool chunked = false;
+    qint64 contentLength = -1;
+    const QByteArray wanted = QByteArray::fromStdString(m_config.secretHeader);
+    for (int k = 1; k < lines.size(); ++k) {
+        const int colon = lines[k].indexOf(':');
+        if (colon <= 0)
+            continue;
+        const QByteArray name = lines[k].left(colon).trimmed(), value = lines[k].mid(colon + 1).trimmed();
+        if (name.compare("Content-Length", Qt::CaseInsensitive) == 0)
+            contentLength = value.toLongLong();
+        else if (name.compare("Transfer-Encoding", Qt::CaseInsensitive) == 0)
+            chunked = value.toLower().contains("chunked");
+        else if (name.compare(wanted, Qt::CaseInsensitive) == 0)
+            secretHeader = value;
+    }
+    c->bodySeen = 0;
+    if (chunked) {
+        c->in = In::ChunkSize;
+    } else {
+        c->in = contentLength > 0 ? In::Body : In::Head;
+        c->remaining = std::max<qint64>(contentLength, 0);
+    }
+    // what the headers alone decide is answered before any body is read (what is left of an
+    // announced body after the bytes already here is drained by respond()), unless earlier
+    // requests of this connection still wait for their answers
+    ++c->unanswered;
+    Conn::Verdict v;
+    const QUrlQuery query(QUrl(QString::fromLatin1(first.value(1))));
+    const std::string fromHeader = secretHeader.toStdString();
+    const std::string fromQuery = query.queryItemValue(QString::fromStdString(m_config.secretQueryParam), QUrl::FullyDecoded).toStdString();
+    if (first.value(0) != "POST")
+        v = {405, "method", "send log batches with POST"};
+    else if (!constantTimeEquals(fromHeader, m_config.secret) && !constantTimeEquals(fromQuery, m_config.secret))
+        v = {401, "unauthorized", fromHeader.empty() && fromQuery.empty() ? "the shared secret is missing" : "the shared secret is wrong"};
+    else if (contentLength > m_config.maxBodyBytes)
+        v = {413, "too large", "the body is larger than the limit of " + std::to_string(m_config.maxBodyBytes) + " bytes"};
+    else if (contentLength < 0 && !chunked)
+        v = {411, "no length", "send Content-Length or chunked transfer encoding"};
+    if (v.status && (c->unanswered == 1 || contentLength > m_config.maxBodyBytes)) {
+        c->remaining = chunked ? 0 : std::max<qint64>(0, std::max<qint64>(contentLength, 0) - bodyBytesHere);
+        c->in = In::Body;
+        return refuse(c, v.status, v.reason, v.message);
+    }
+    c->verdicts.push_back(std::move(v)); // answered in turn, once Qt has read the request
+}
+
+void Receiver::refuse(Conn *c, int status, const std::string &reason, const std::string &message)
+{
+    if (c->unanswered > 1) {
+        // earlier requests of this connection are not answered yet: an answer now would come
+        // out of order, and reading on would buffer what is refused; the connection is cut
+        ++m_stats.rejected[reason];
+        m_stats.lastError = message;
+        c->closing = true;
+        c->sock->abort();
+        emit statsChanged();
+        return;
+    }
+    reject(c, status, reason, message);
 }
 
 void Receiver::onRequest(const QHttpServerRequest &request, QTcpSocket *socket)
@@ -597,19 +714,28 @@ void Receiver::onRequest(const QHttpServerRequest &request, QTcpSocket *socket)
     Conn *c = m_bySocket.value(socket);
     if (!c || c->closing) // answered early
         return;
-    c->inBody = false;
-    c->bodySeen = 0;
-    const QByteArray body = request.body();
-    if (body.size() > m_config.maxBodyBytes)
-        return reject(c, 413, "too large", "the body is larger than the limit of " + std::to_string(m_config.maxBodyBytes) + " bytes");
-    c->responder = std::make_unique<QHttpServerResponder>(Http::responderFor(request, socket));
-    handle(c, body);
+    c->seenBuffered = socket->bytesAvailable(); // left for Qt's next turn, already seen by the guard
+    Conn::Verdict verdict;
+    if (!c->verdicts.empty()) {
+        verdict = std::move(c->verdicts.front());
+        c->verdicts.pop_front();
+    }
+    auto responder = std::make_unique<QHttpServerResponder>(Http::responderFor(request, socket));
+    if (c->busy) { // pipelined: answered after the one being processed
+        c->queued.push_back({std::move(responder), request.body(), std::move(verdict)});
+        return;
+    }
+    c->responder = std::move(responder);
+    if (verdict.status)
+        return reject(c, verdict.status, verdict.reason, verdict.message);
+    handle(c, request.body());
 }
 
 void Receiver::respond(Conn *c, int status, const std::string &message, bool close)
 {
     if (!c->sock)
         return;
+    --c->unanswered;
     const nlohmann::json body = {{"status", status}, {"message", message}};
     const QByteArray text = QByteArray::fromStdString(body.dump() + "\n");
     const auto code = static_cast<QHttpServerResponder::StatusCode>(status);
@@ -631,7 +757,7 @@ void Receiver::respond(Conn *c, int status, const std::string &message, bool clo
         c->closing = true;
         // read and drop the rest of an announced body so that the client gets to read the
         // answer instead of a reset connection; one that stops sending is cut off
-        const qint64 unread = c->inBody && c->contentLength > 0 ? c->contentLength - c->bodySeen : 0;
+        const qint64 unread = c->in == Conn::In::Body ? c->remaining : 0;
         c->sock->read(c->sock->bytesAvailable());
         if (unread > 0 && unread <= 4 * m_config.maxBodyBytes + (64 << 20)) {
             c->drain = unread;
@@ -662,6 +788,8 @@ void Receiver::reject(Conn *c, int status, const std::string &reason, const std:
 
 void Receiver::handle(Conn *c, const QByteArray &body)
 {
+    if (body.size() > m_config.maxBodyBytes)
+        return reject(c, 413, "too large", "the body is larger than the limit of " + std::to_string(m_config.maxBodyBytes) + " bytes");
     auto job = std::make_shared<Job>();
     job->conn = c->id;
     job->raw.assign(body.constData(), size_t(body.size()));
@@ -846,8 +974,18 @@ void Receiver::finish(const std::shared_ptr<Job> &job)
         dropConn(c);
         return;
     }
-    if (!c->closing)
-        c->timer->start(); // for the next request on this connection
+    if (c->closing)
+        return;
+    if (!c->queued.empty()) { // a pipelined request waited for this answer
+        Conn::Waiting next = std::move(c->queued.front());
+        c->queued.pop_front();
+        c->responder = std::move(next.responder);
+        if (next.verdict.status)
+            return reject(c, next.verdict.status, next.verdict.reason, next.verdict.message);
+        handle(c, next.body);
+        return;
+    }
+    c->timer->start(); // for the next request on this connection
 }
 
 } // namespace auditlens::receiver

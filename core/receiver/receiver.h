@@ -150,6 +150,8 @@ private:
     class Http;
     void onConnection(QTcpSocket *sock);
     void guard(Conn *c);
+    void startRequest(Conn *c, const QByteArray &head, qint64 bodyBytesHere);
+    void refuse(Conn *c, int status, const std::string &reason, const std::string &message);
     void onRequest(const QHttpServerRequest &request, QTcpSocket *socket);
     void handle(Conn *c, const QByteArray &body);
     void decode(Job &job) const;

@@ -199,6 +199,33 @@ private slots:
         QCOMPARE(post(f.port(), QByteArray::fromStdString(batch(0, 3)), QByteArray::fromStdString(kSecret)).status, 200);
     }
 
+    void pipelinedRequestsAreAnsweredInOrder()
+    {
+        // three requests written at once: Content-Length, chunked (two chunks), then a wrong
+        // secret; the guard follows each one's framing and the answers come back in order
+        Fixture f;
+        const QByteArray secret = QByteArray::fromStdString(kSecret);
+        const QByteArray one = QByteArray::fromStdString(batch(0, 4));
+        const QByteArray two = QByteArray::fromStdString(batch(10, 3));
+        const QByteArray wire =
+            "POST / HTTP/1.1\r\nHost: x\r\nX-Auditlens-Secret: " + secret + "\r\nContent-Length: " + QByteArray::number(one.size())
+            + "\r\n\r\n" + one + "POST / HTTP/1.1\r\nHost: x\r\nX-Auditlens-Secret: " + secret
+            + "\r\nTransfer-Encoding: chunked\r\n\r\n" + QByteArray::number(20, 16) + "\r\n" + two.left(20) + "\r\n"
+            + QByteArray::number(two.size() - 20, 16) + "\r\n" + two.mid(20) + "\r\n0\r\n\r\n"
+            + "POST / HTTP/1.1\r\nHost: x\r\nX-Auditlens-Secret: wrong-secret-value\r\nContent-Length: 2\r\n\r\n{}";
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, f.port());
+        QVERIFY(s.waitForConnected(2000));
+        s.write(wire);
+        QByteArray got;
+        QTRY_VERIFY_WITH_TIMEOUT((got += s.readAll()).count("HTTP/1.1 ") >= 3 || s.state() != QAbstractSocket::ConnectedState, 5000);
+        got += s.readAll();
+        const qsizetype a = got.indexOf("stored 4 records"), b = got.indexOf("stored 3 records"), c = got.indexOf("HTTP/1.1 401");
+        QVERIFY2(a > 0 && b > a && c > b, got.constData());
+        QCOMPARE(lines(journalText(f.journal())), size_t(7));
+        QCOMPARE(f.rx->stats().requests, quint64(3));
+    }
+
     void slowClientTimesOut()
     {
         Fixture f;
