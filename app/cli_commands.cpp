@@ -316,8 +316,8 @@ int runStats(const std::vector<std::string> &args)
             ++results[seg->result[i] % 3];
         }
     }
-    std::vector<uint32_t> all = EventStore::filter(snap, Filter{});
-    const Column cols[] = {Column::Actor, Column::Action, Column::ResourceType};
+    const std::vector<Column> cols = {Column::Actor, Column::Action, Column::ResourceType};
+    const EventStore::Evaluation all = EventStore::evaluate(snap, Filter{}, cols);
     const char *keys[] = {"actor", "action", "resource_type"};
     const size_t rejected = store.rejectedCount();
     if (json) {
@@ -331,7 +331,7 @@ int runStats(const std::vector<std::string> &args)
         o["result"] = {{"success", results[1]}, {"failure", results[2]}, {"unknown", results[0]}};
         for (size_t k = 0; k < 3; ++k) {
             Json arr = Json::array();
-            for (auto [id, n] : EventStore::top(EventStore::counts(snap, all, cols[k]), top))
+            for (auto [id, n] : EventStore::top(all.counts[k], top))
                 arr.push_back({{"value", id ? snap.dict(cols[k]).at(id) : std::string()}, {"count", n}});
             o["top"][keys[k]] = arr;
         }
@@ -355,7 +355,7 @@ int runStats(const std::vector<std::string> &args)
         const char *titles[] = {"Top actors", "Top actions", "Top resource types"};
         for (size_t k = 0; k < 3; ++k) {
             std::printf("\n%s:\n", titles[k]);
-            for (auto [id, n] : EventStore::top(EventStore::counts(snap, all, cols[k]), top))
+            for (auto [id, n] : EventStore::top(all.counts[k], top))
                 std::printf("  %10llu  %s\n", static_cast<unsigned long long>(n),
                             id ? snap.dict(cols[k]).at(id).c_str() : "(none)");
         }

@@ -196,10 +196,7 @@ void MainWindow::buildUi()
     searchTimer->setSingleShot(true);
     searchTimer->setInterval(250);
     connect(m_search, &QLineEdit::textChanged, searchTimer, qOverload<>(&QTimer::start));
-    connect(searchTimer, &QTimer::timeout, this, [this] {
-        m_filter.text = m_search->text().toStdString();
-        applyFilter();
-    });
+    connect(searchTimer, &QTimer::timeout, this, [this] { setTextFilter(m_search->text().toStdString()); });
     m_chipBar = new QWidget(center);
     m_chipLayout = new QHBoxLayout(m_chipBar);
     m_chipLayout->setContentsMargins(0, 0, 0, 0);
@@ -705,42 +702,37 @@ void MainWindow::refresh(bool keepSelection)
     const bool live = isLoading();
     if (live && snap.size() == m_shownRows)
         return;
-    // the text matches are computed once per text and snapshot; the other scans reuse them.
-    // Large trails are searched off the GUI thread; the table keeps its rows meanwhile.
-    if (m_filter.text.empty()) {
+    // The text is searched once per text and snapshot, in the same pass as the rest of the
+    // filter; later changes reuse the matches. Large trails are searched off the GUI thread
+    // (the table keeps its rows meanwhile) and the GUI thread only shows the result.
+    const bool search = !m_filter.text.empty() && !(m_filter.textHits && m_filter.textHits->size() == snap.size());
+    if (search || m_filter.text.empty())
         m_filter.textHits.reset();
-    } else if (!m_filter.textHits || m_filter.textHits->size() != snap.size() || m_textHitsFor != m_filter.text) {
-        if (snap.size() < m_backgroundSearchFrom) {
-            m_filter.textHits = EventStore::textMatches(snap, m_filter.text);
-            m_textHitsFor = m_filter.text;
-        } else {
-            if (m_textCancel)
-                m_textCancel->store(true);
-            m_textCancel = std::make_shared<std::atomic<bool>>(false);
-            auto cancel = m_textCancel;
-            const std::string text = m_filter.text;
-            // the search and the evaluation of the whole filter run in one pass in the
-            // background; the GUI thread only shows the result
-            Filter withText = m_filter;
-            withText.textHits.reset();
-            auto *watcher = new QFutureWatcher<EventStore::Evaluation>(this);
-            connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, cancel, text, snap] {
-                watcher->deleteLater();
-                if (cancel->load() || text != m_filter.text)
-                    return;
-                EventStore::Evaluation found = watcher->result();
-                m_filter.textHits = found.textHits;
-                m_textHitsFor = text;
-                // any change made meanwhile went through refresh(), which cancelled this search
-                showEvaluation(snap, std::move(found), true);
-            });
-            watcher->setFuture(QtConcurrent::run(
-                [snap, withText, cancel] { return EventStore::evaluate(snap, withText, facetColumns(), cancel.get()); }));
-            m_statusLabel->setText(tr("Searching the raw records for \u201c%1\u201d…").arg(QString::fromStdString(text)));
-            return;
-        }
+    if (search && snap.size() >= m_backgroundSearchFrom) {
+        if (m_textCancel)
+            m_textCancel->store(true);
+        m_textCancel = std::make_shared<std::atomic<bool>>(false);
+        auto cancel = m_textCancel;
+        const std::string text = m_filter.text;
+        auto *watcher = new QFutureWatcher<EventStore::Evaluation>(this);
+        connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, cancel, text, snap] {
+            watcher->deleteLater();
+            // any change made meanwhile went through refresh(), which cancelled this search
+            if (cancel->load() || text != m_filter.text)
+                return;
+            EventStore::Evaluation found = watcher->result();
+            m_filter.textHits = found.textHits;
+            showEvaluation(snap, std::move(found), true);
+        });
+        watcher->setFuture(QtConcurrent::run(
+            [snap, f = m_filter, cancel] { return EventStore::evaluate(snap, f, facetColumns(), cancel.get()); }));
+        m_statusLabel->setText(tr("Searching the raw records for \u201c%1\u201d…").arg(QString::fromStdString(text)));
+        return;
     }
-    showEvaluation(snap, EventStore::evaluate(snap, m_filter, facetColumns()), keepSelection);
+    EventStore::Evaluation eval = EventStore::evaluate(snap, m_filter, facetColumns());
+    if (search)
+        m_filter.textHits = eval.textHits;
+    showEvaluation(snap, std::move(eval), keepSelection);
 }
 
 void MainWindow::showEvaluation(const Snapshot &snap, EventStore::Evaluation eval, bool keepSelection)
@@ -865,7 +857,13 @@ void MainWindow::setTextSearch(const QString &text)
     m_search->blockSignals(true);
     m_search->setText(text);
     m_search->blockSignals(false);
-    m_filter.text = text.toStdString();
+    setTextFilter(text.toStdString());
+}
+
+void MainWindow::setTextFilter(std::string text)
+{
+    m_filter.text = std::move(text);
+    m_filter.textHits.reset(); // they belong to the previous text
     applyFilter();
 }
 

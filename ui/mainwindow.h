@@ -91,6 +91,8 @@ private:
     void refresh(bool keepSelection);
     /// Puts a filter's evaluation on screen: table, timeline, facet counts, chips, status.
     void showEvaluation(const Snapshot &snap, EventStore::Evaluation eval, bool keepSelection);
+    /// Sets the free-text constraint (its matches are searched again) and applies the filter.
+    void setTextFilter(std::string text);
     void updateChips();
     void resetFilters(); ///< filter state and widgets back to "everything", without refreshing
     void showRecord(uint32_t storeRow);
@@ -111,7 +113,6 @@ private:
     std::shared_ptr<const intake::IntakeParser> m_parser;
     QString m_parserPath;
     Filter m_filter;
-    std::string m_textHitsFor; ///< the text m_filter.textHits was computed for
     std::shared_ptr<std::atomic<bool>> m_textCancel; ///< the text search running in the background
     size_t m_backgroundSearchFrom = 100000;
     QStringList m_sources;

@@ -845,12 +845,10 @@ struct Prepared
     std::array<bool, kColumnCount> hasInc{}, hasExc{};
 };
 
-Prepared prepare(const Snapshot &snap, const Filter &f, int skipColumn)
+Prepared prepare(const Snapshot &snap, const Filter &f)
 {
     Prepared p;
     for (size_t c = 0; c < kColumnCount; ++c) {
-        if (int(c) == skipColumn)
-            continue;
         const size_t n = snap.dict(Column(c)).size() + 1;
         if (!f.include[c].empty()) {
             p.hasInc[c] = true;
@@ -876,10 +874,10 @@ Prepared prepare(const Snapshot &snap, const Filter &f, int skipColumn)
 /// When the text is searched here (not cached) and `hitsOut` is given, the matches are also
 /// written to hitsOut[row].
 template<typename Fn>
-void scan(const Snapshot &snap, const Filter &f, int skipColumn, const std::atomic<bool> *cancel, Fn &&accept,
+void scan(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel, Fn &&accept,
           size_t segBegin = 0, size_t segEnd = SIZE_MAX, int allowedMisses = 0, uint8_t *hitsOut = nullptr)
 {
-    const Prepared p = prepare(snap, f, skipColumn);
+    const Prepared p = prepare(snap, f);
     const std::string needle = lowerAscii(f.text);
     const auto &segs = snap.segments();
     const auto &starts = snap.segmentStarts();
@@ -939,38 +937,8 @@ std::vector<uint32_t> EventStore::filter(const Snapshot &snap, const Filter &f, 
             rows[i] = uint32_t(i);
         return rows;
     }
-    scan(snap, f, -1, cancel, [&](const Segment &, size_t, size_t row, uint32_t) { rows.push_back(uint32_t(row)); });
+    scan(snap, f, cancel, [&](const Segment &, size_t, size_t row, uint32_t) { rows.push_back(uint32_t(row)); });
     return rows;
-}
-
-std::shared_ptr<const std::vector<uint8_t>> EventStore::textMatches(const Snapshot &snap, const std::string &text,
-                                                                    const std::atomic<bool> *cancel)
-{
-    auto out = std::make_shared<std::vector<uint8_t>>(snap.size(), 0);
-    if (text.empty())
-        return out;
-    const std::string needle = lowerAscii(text);
-    // one share of the segments per core (each writes its own rows of the bitmap)
-    const auto &segs = snap.segments();
-    const auto &starts = snap.segmentStarts();
-    const size_t threads = std::max<size_t>(1, std::min<size_t>(std::thread::hardware_concurrency(), segs.size()));
-    std::vector<std::future<void>> parts;
-    for (size_t t = 0; t < threads; ++t) {
-        const size_t b = segs.size() * t / threads, e = segs.size() * (t + 1) / threads;
-        parts.push_back(std::async(std::launch::async, [&, b, e] {
-            RangeReader file;
-            std::string buf;
-            for (size_t si = b; si < e; ++si) {
-                if (cancel && cancel->load(std::memory_order_relaxed))
-                    return;
-                const size_t n = std::min(segs[si]->size(), snap.size() - starts[si]);
-                segmentTextHits(snap, *segs[si], n, needle, file, buf, out->data() + starts[si]);
-            }
-        }));
-    }
-    for (auto &p : parts)
-        p.get();
-    return out;
 }
 
 EventStore::Evaluation EventStore::evaluate(const Snapshot &snap, const Filter &f, const std::vector<Column> &facets,
@@ -1004,7 +972,7 @@ EventStore::Evaluation EventStore::evaluate(const Snapshot &snap, const Filter &
             ++v[id];
         };
         scan(
-            snap, f, -1, cancel,
+            snap, f, cancel,
             [&](const Segment &s, size_t i, size_t row, uint32_t misses) {
                 if (misses == 0) {
                     part.rows.push_back(uint32_t(row));
@@ -1045,45 +1013,6 @@ EventStore::Evaluation EventStore::evaluate(const Snapshot &snap, const Filter &
                 sum[id] += add[id];
         }
     }
-    return out;
-}
-
-std::vector<int64_t> EventStore::times(const Snapshot &snap, const std::vector<uint32_t> &rows)
-{
-    std::vector<int64_t> out;
-    out.reserve(rows.size());
-    const auto &segs = snap.segments();
-    const auto &starts = snap.segmentStarts();
-    size_t si = 0;
-    for (uint32_t r : rows) {
-        if (si >= segs.size() || r < starts[si] || r >= starts[si] + segs[si]->size())
-            si = size_t(std::upper_bound(starts.begin(), starts.end(), size_t(r)) - starts.begin()) - 1;
-        out.push_back(segs[si]->time[r - starts[si]]);
-    }
-    return out;
-}
-
-std::vector<uint64_t> EventStore::counts(const Snapshot &snap, const std::vector<uint32_t> &rows, Column c)
-{
-    std::vector<uint64_t> out(snap.dict(c).size(), 0);
-    for (uint32_t r : rows) {
-        const uint32_t id = snap.id(r, c);
-        if (id >= out.size())
-            out.resize(id + 1, 0);
-        ++out[id];
-    }
-    return out;
-}
-
-std::vector<uint64_t> EventStore::facetCounts(const Snapshot &snap, const Filter &f, Column c)
-{
-    std::vector<uint64_t> out(snap.dict(c).size(), 0);
-    scan(snap, f, int(c), nullptr, [&](const Segment &s, size_t i, size_t, uint32_t) {
-        const uint32_t id = c == Column::Source ? s.sourceLabelId : s.cols[size_t(c)][i];
-        if (id >= out.size())
-            out.resize(id + 1, 0);
-        ++out[id];
-    });
     return out;
 }
 

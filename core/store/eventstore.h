@@ -132,8 +132,8 @@ struct Filter
     int64_t to = INT64_MAX;   ///< inclusive, ns
     Result result = Result::Unknown; ///< Unknown = all
     std::string text;         ///< case-insensitive substring of the raw record
-    /// Optional: the rows matching `text`, computed once by EventStore::textMatches (a filter
-    /// change then does not read the raw records again).
+    /// Optional: whether each row matches `text`, as evaluate() returned them for this text
+    /// (a filter change then does not read the raw records again).
     std::shared_ptr<const std::vector<uint8_t>> textHits;
     bool isEmpty() const;
 };
@@ -173,9 +173,6 @@ public:
 
     /// Rows of `snap` that pass `f`, in store order.
     static std::vector<uint32_t> filter(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel = nullptr);
-    /// For every row of `snap`, whether its raw record contains `text` (ASCII case-insensitive).
-    static std::shared_ptr<const std::vector<uint8_t>> textMatches(const Snapshot &snap, const std::string &text,
-                                                                   const std::atomic<bool> *cancel = nullptr);
     /// What a view needs after a filter change, computed in one pass (in parallel on large
     /// stores): the rows that pass `f`, their times, and for each of `facets` the counts per
     /// dictionary id under `f` without that column's own constraint.
@@ -190,12 +187,6 @@ public:
     };
     static Evaluation evaluate(const Snapshot &snap, const Filter &f, const std::vector<Column> &facets,
                                const std::atomic<bool> *cancel = nullptr);
-    /// The times of `rows` (ascending store order), walking the segments once.
-    static std::vector<int64_t> times(const Snapshot &snap, const std::vector<uint32_t> &rows);
-    /// Exact counts per dictionary id of column `c` among `rows`.
-    static std::vector<uint64_t> counts(const Snapshot &snap, const std::vector<uint32_t> &rows, Column c);
-    /// Counts for column `c` under `f` without its own constraint on `c` (facet counts).
-    static std::vector<uint64_t> facetCounts(const Snapshot &snap, const Filter &f, Column c);
     /// (id, count) sorted by count desc then value, at most n (0 = all), zero counts left out.
     static std::vector<std::pair<uint32_t, uint64_t>> top(const std::vector<uint64_t> &counts, size_t n);
 
