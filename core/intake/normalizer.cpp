@@ -10,9 +10,9 @@ NormalizedRecord normalizeRecord(const IntakeParser &parser, std::string_view ra
 {
     // simdjson needs padding after the bytes
     std::string padded;
-    padded.reserve(raw.size() + 64);
+    padded.reserve(raw.size() + kRecordPadding);
     padded.assign(raw);
-    padded.append(64, '\0');
+    padded.append(kRecordPadding, '\0');
     return normalizeRecordPadded(parser, std::string_view(padded.data(), raw.size()), padded.size(), maxDepth, explain);
 }
 

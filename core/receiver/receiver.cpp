@@ -111,11 +111,27 @@ std::string reasonPhrase(int status)
 
 } // namespace
 
-std::string recordId(std::string_view json)
+/// Calls fn(pos, line, indexed) for each non-blank line of `text` (trailing CR and spaces
+/// left out), checked by the index pass in place: the padding is appended here.
+template<typename Fn>
+void indexLines(std::string &text, Fn &&fn)
 {
-    std::string padded(json);
-    padded.append(64, '\0');
-    return indexRecord(std::string_view(padded.data(), json.size()), padded.size(), 128).id;
+    const size_t len = text.size();
+    text.append(kRecordPadding, '\0');
+    const int maxDepth = ReaderLimits{}.maxDepth;
+    size_t start = 0;
+    while (start < len) {
+        size_t nl = text.find('\n', start);
+        if (nl == std::string::npos || nl > len)
+            nl = len;
+        std::string_view line(text.data() + start, nl - start);
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+            line.remove_suffix(1);
+        const size_t pos = start;
+        start = nl + 1;
+        if (!line.empty())
+            fn(pos, line, indexRecord(line, text.size() - pos, maxDepth));
+    }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -218,16 +234,11 @@ bool Journal::open(IdWindow &ids, std::string &error)
     }
     // IDs already delivered (duplicates are recognised across restarts)
     for (const std::string &f : journalFiles(m_dir, true)) {
-        QFile file(QString::fromStdString(f));
-        if (!file.open(QIODevice::ReadOnly))
+        std::string text, why;
+        if (!readFileRange(f, 0, size_t(QFileInfo(QString::fromStdString(f)).size()), text, why))
             continue;
-        while (!file.atEnd()) {
-            const QByteArray line = file.readLine().trimmed();
-            if (line.isEmpty())
-                continue;
-            ids.insert(IdKey::of(recordId(std::string_view(line.constData(), size_t(line.size())))));
-        }
-        const QString name = QFileInfo(file).fileName();
+        indexLines(text, [&](size_t, std::string_view, const IndexedRecord &ix) { ids.insert(IdKey::of(ix.id)); });
+        const QString name = QFileInfo(QString::fromStdString(f)).fileName();
         const int seq = name.section(QLatin1Char('-'), -1).section(QLatin1Char('.'), 0, 0).toInt();
         m_seq = std::max(m_seq, seq);
     }
@@ -409,11 +420,13 @@ struct Receiver::Job
     {
         size_t pos, len;
         IdKey id;
-        bool ok;
+        IndexedRecord ix; ///< kept for the store, which then need not index the line again
     };
     std::vector<Line> lines;
-    // journal stage
+    // journal stage: new records and bad lines (for the journal and the store), duplicates
     std::string fresh, dups;
+    std::vector<RecordSpan> freshSpans;
+    std::vector<IndexedRecord> freshRecs;
     quint64 good = 0, dupCount = 0, bad = 0;
     std::string error;
 };
@@ -844,24 +857,10 @@ void Receiver::decode(Job &job) const
         return;
     }
     // every line is checked (one index pass) and its ID taken; the journal keeps them all
-    size_t start = 0;
-    std::string padded;
-    while (start < text.size()) {
-        size_t nl = text.find('\n', start);
-        if (nl == std::string::npos)
-            nl = text.size();
-        std::string_view line(text.data() + start, nl - start);
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
-            line.remove_suffix(1);
-        const size_t pos = start;
-        start = nl + 1;
-        if (line.empty())
-            continue;
-        padded.assign(line);
-        padded.append(64, '\0');
-        const IndexedRecord ix = indexRecord(std::string_view(padded.data(), line.size()), padded.size(), 128);
-        job.lines.push_back({pos, line.size(), ix.ok ? IdKey::of(ix.id) : IdKey{}, ix.ok});
-    }
+    indexLines(text, [&](size_t pos, std::string_view line, IndexedRecord &&ix) {
+        const IdKey id = ix.ok ? IdKey::of(ix.id) : IdKey{};
+        job.lines.push_back({pos, line.size(), id, std::move(ix)});
+    });
 }
 
 void Receiver::writerLoop()
@@ -877,18 +876,21 @@ void Receiver::writerLoop()
         }
         // write every waiting batch, then one sync for all of them (group commit)
         for (const auto &job : group) {
-            for (const Job::Line &l : job->lines) {
+            for (Job::Line &l : job->lines) {
                 const std::string_view line(job->text.data() + l.pos, l.len);
-                if (l.ok && !m_ids->insert(l.id)) {
+                if (l.ix.ok && !m_ids->insert(l.id)) {
                     ++job->dupCount;
                     job->dups.append(line);
                     job->dups.push_back('\n');
                     continue;
                 }
-                ++(l.ok ? job->good : job->bad);
+                ++(l.ix.ok ? job->good : job->bad);
+                job->freshSpans.push_back({uint32_t(job->fresh.size()), uint32_t(l.len), job->freshSpans.size() + 1});
+                job->freshRecs.push_back(std::move(l.ix));
                 job->fresh.append(line);
                 job->fresh.push_back('\n');
             }
+            job->lines.clear();
             job->text.clear();
             job->text.shrink_to_fit();
             if (!job->fresh.empty())
@@ -898,9 +900,22 @@ void Receiver::writerLoop()
         }
         std::string syncError;
         m_journal->sync(syncError);
+        std::shared_ptr<EventStore> store;
+        {
+            std::lock_guard lock(m_mutex);
+            store = m_store;
+        }
         for (const auto &job : group) {
             if (job->error.empty())
                 job->error = syncError;
+            // on disk: shown in the trail from here (this thread, not the GUI's)
+            if (store && job->error.empty() && !job->freshRecs.empty()) {
+                Block block;
+                block.dataLen = job->fresh.size();
+                block.data = std::make_shared<const std::string>(std::move(job->fresh));
+                block.spans = std::move(job->freshSpans);
+                store->appendIndexed("receiver", std::move(block), std::move(job->freshRecs));
+            }
             QMetaObject::invokeMethod(this, [this, job] { finish(job); }, Qt::QueuedConnection);
         }
     }
@@ -943,11 +958,6 @@ void Receiver::finish(const std::shared_ptr<Job> &job)
             recent += n;
         const double span = std::clamp(double(now - m_rate.front().first) / 1000.0, 1.0, 60.0);
         m_stats.recordsPerSecond = double(recent) / span;
-        if (m_store && job->good + job->bad > 0) {
-            EventStore::LoadOptions o;
-            o.threads = 1;
-            m_store->appendBytes("receiver", job->fresh, o);
-        }
         if (job->good)
             emit batchStored(job->good);
         emit statsChanged();

@@ -117,9 +117,6 @@ private:
 /// The files of a journal directory in write order (duplicates-*.ndjson left out unless asked).
 std::vector<std::string> journalFiles(const std::string &dir, bool withDuplicates = false);
 
-/// The ID (v1 `ID`, v2 `AuditLogID`) of a record, or empty.
-std::string recordId(std::string_view json);
-
 /// A Logpush HTTP destination: auth, gzip, limits, durable journal, live append to a store.
 class Receiver : public QObject
 {
@@ -134,7 +131,11 @@ public:
     quint16 port() const;
     const Config &config() const { return m_config; }
     /// Where received records are appended for display (the journal gets them regardless).
-    void setStore(std::shared_ptr<EventStore> store) { m_store = std::move(store); }
+    void setStore(std::shared_ptr<EventStore> store)
+    {
+        std::lock_guard lock(m_mutex);
+        m_store = std::move(store);
+    }
     Stats stats() const;
     /// The destination_conf value for a Logpush job, given the public URL users put in front.
     std::string destinationConf(const std::string &publicUrl) const;

@@ -52,7 +52,6 @@ SourceSpec SourceSpec::memory(std::string label, std::string bytes)
 
 namespace {
 
-constexpr size_t kPadding = 64; // >= SIMDJSON_PADDING
 
 bool isWs(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -278,10 +277,10 @@ private:
             } else {
                 Block b;
                 auto buf = std::make_shared<std::string>();
-                buf->reserve(consumed + kPadding);
+                buf->reserve(consumed + kRecordPadding);
                 buf->assign(m_carry.data(), consumed);
                 b.dataLen = consumed;
-                buf->append(kPadding, '\0');
+                buf->append(kRecordPadding, '\0');
                 b.data = std::move(buf);
                 b.streamOffset = m_carryOffset;
                 b.fileBacked = m_fileBacked;
@@ -325,7 +324,7 @@ private:
             }
         }
         b.dataLen = buf->size();
-        buf->append(kPadding, '\0');
+        buf->append(kRecordPadding, '\0');
         b.data = std::move(buf);
         b.streamOffset = m_carryOffset;
         b.fileBacked = false;

@@ -40,6 +40,10 @@ struct RecordSpan
     uint64_t line = 0;  ///< 1-based line of the record's first byte in the source
 };
 
+/// Zero bytes after the end of a Block's data (and of any buffer given to indexRecord): what
+/// simdjson may read past the last byte.
+constexpr size_t kRecordPadding = 64;
+
 /// A run of records handed over together. `data` is padded for simdjson.
 struct Block
 {

@@ -17,6 +17,8 @@
 
 namespace auditlens {
 
+static_assert(kRecordPadding >= simdjson::SIMDJSON_PADDING);
+
 const char *columnName(Column c)
 {
     switch (c) {
@@ -594,13 +596,14 @@ void EventStore::clear()
     d->reset();
 }
 
-namespace {
-
+/// A block with the index pass's result for each of its records (recs[i] is spans[i]'s).
 struct Indexed
 {
     Block block;
     std::vector<IndexedRecord> recs;
 };
+
+namespace {
 
 Indexed indexBlock(Block &&b, int maxDepth)
 {
@@ -615,34 +618,42 @@ Indexed indexBlock(Block &&b, int maxDepth)
 
 } // namespace
 
-ReadSummary EventStore::load(const SourceSpec &spec, const LoadOptions &opts,
-                             const std::function<void(const Diagnostic &)> &diags)
+/// One source being appended: registers it, turns indexed blocks into segments, records its
+/// summary at the end.
+struct EventStore::Ingest
 {
-    std::lock_guard loadLock(d->loadMutex);
-    uint32_t sourceId = 0;
-    {
-        std::lock_guard lock(d->mutex);
-        // sources is shared with snapshots: copy on write
-        auto copy = std::make_shared<std::deque<SourceInfo>>(*d->sources);
-        copy->push_back(SourceInfo{spec.label, spec.kind == SourceSpec::Kind::File ? spec.path : std::string(), false, {}, nullptr});
-        sourceId = uint32_t(copy->size() - 1);
-        d->sources = copy;
-    }
-    const uint32_t sourceLabelId = (*d->dicts)[size_t(Column::Source)]->intern(spec.label);
+    Impl &d;
+    std::string label;
+    std::function<void(const Diagnostic &)> diags;
+    std::function<void(uint64_t, size_t)> progress;
+    uint32_t sourceId = 0, sourceLabelId = 0;
+    uint64_t bytesSeen = 0, indexErrors = 0;
+    size_t rowsAdded = 0;
 
-    auto report = [&](Diagnostic &&dg) {
+    Ingest(Impl &impl, std::string sourceLabel, const std::string &path, std::function<void(const Diagnostic &)> onDiag)
+        : d(impl), label(std::move(sourceLabel)), diags(std::move(onDiag))
+    {
+        std::lock_guard lock(d.mutex);
+        // sources is shared with snapshots: copy on write
+        auto copy = std::make_shared<std::deque<SourceInfo>>(*d.sources);
+        copy->push_back(SourceInfo{label, path, false, {}, nullptr});
+        sourceId = uint32_t(copy->size() - 1);
+        d.sources = copy;
+        sourceLabelId = (*d.dicts)[size_t(Column::Source)]->intern(label);
+    }
+
+    void report(Diagnostic &&dg)
+    {
         if (diags)
             diags(dg);
         if (dg.severity == Diagnostic::Severity::Error) {
-            std::lock_guard lock(d->mutex);
-            d->rejected.push_back(std::move(dg));
+            std::lock_guard lock(d.mutex);
+            d.rejected.push_back(std::move(dg));
         }
-    };
+    }
 
-    uint64_t bytesSeen = 0;
-    size_t rowsAdded = 0;
-    uint64_t indexErrors = 0;
-    auto merge = [&](Indexed &&ix) {
+    void merge(Indexed &&ix)
+    {
         auto seg = std::make_shared<Segment>();
         seg->sourceId = sourceId;
         seg->sourceLabelId = sourceLabelId;
@@ -660,13 +671,12 @@ ReadSummary EventStore::load(const SourceSpec &spec, const LoadOptions &opts,
             const RecordSpan &sp = ix.block.spans[i];
             if (!r.ok) {
                 ++indexErrors;
-                report(Diagnostic{Diagnostic::Severity::Error, spec.label, sp.line,
-                                  ix.block.streamOffset + sp.pos + r.errorAt,
+                report(Diagnostic{Diagnostic::Severity::Error, label, sp.line, ix.block.streamOffset + sp.pos + r.errorAt,
                                   r.error + (r.errorAt ? " (at byte " + std::to_string(r.errorAt) + " of the record)" : std::string()) + "; skipped"});
                 continue;
             }
             if (!r.timeWarning.empty())
-                report(Diagnostic{Diagnostic::Severity::Warning, spec.label, sp.line, ix.block.streamOffset + sp.pos, r.timeWarning});
+                report(Diagnostic{Diagnostic::Severity::Warning, label, sp.line, ix.block.streamOffset + sp.pos, r.timeWarning});
             seg->time.push_back(r.time);
             for (size_t c = 0; c < kColumnCount; ++c) {
                 uint32_t id = 0;
@@ -677,7 +687,7 @@ ReadSummary EventStore::load(const SourceSpec &spec, const LoadOptions &opts,
                     if (it != cache[c].end())
                         id = it->second;
                     else {
-                        id = (*d->dicts)[c]->intern(r.values[c]);
+                        id = (*d.dicts)[c]->intern(r.values[c]);
                         cache[c].emplace(r.values[c], id);
                     }
                 }
@@ -696,59 +706,78 @@ ReadSummary EventStore::load(const SourceSpec &spec, const LoadOptions &opts,
         seg->cols[size_t(Column::Source)].clear();
         seg->cols[size_t(Column::Source)].shrink_to_fit();
         {
-            std::lock_guard lock(d->mutex);
-            d->starts.push_back(d->rows);
-            d->rows += seg->size();
-            d->segments.push_back(std::move(seg));
+            std::lock_guard lock(d.mutex);
+            d.starts.push_back(d.rows);
+            d.rows += seg->size();
+            d.segments.push_back(std::move(seg));
         }
-        if (opts.progress)
-            opts.progress(bytesSeen, rowsAdded);
-    };
+        if (progress)
+            progress(bytesSeen, rowsAdded);
+    }
 
+    /// The reader's summary with the index pass's rejections counted in; kept with the source.
+    ReadSummary finish(ReadSummary summary, std::shared_ptr<const MappedFile> mapped = nullptr)
+    {
+        summary.errors += indexErrors;
+        summary.records -= std::min<uint64_t>(summary.records, indexErrors);
+        std::lock_guard lock(d.mutex);
+        auto copy = std::make_shared<std::deque<SourceInfo>>(*d.sources);
+        (*copy)[sourceId].fileBacked = summary.fileBacked;
+        (*copy)[sourceId].summary = summary;
+        (*copy)[sourceId].mapped = std::move(mapped);
+        d.sources = copy;
+        return summary;
+    }
+};
+
+ReadSummary EventStore::load(const SourceSpec &spec, const LoadOptions &opts,
+                             const std::function<void(const Diagnostic &)> &diags)
+{
+    std::lock_guard loadLock(d->loadMutex);
+    Ingest in(*d, spec.label, spec.kind == SourceSpec::Kind::File ? spec.path : std::string(), diags);
+    in.progress = opts.progress;
     const unsigned threads = opts.threads ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
     std::deque<std::future<Indexed>> inflight;
     const int maxDepth = opts.limits.maxDepth;
     SourceReader reader(opts.limits);
     auto blockSink = [&](Block &&b) {
         if (threads <= 1) {
-            merge(indexBlock(std::move(b), maxDepth));
+            in.merge(indexBlock(std::move(b), maxDepth));
             return;
         }
         inflight.push_back(std::async(std::launch::async, [blk = std::move(b), maxDepth]() mutable {
             return indexBlock(std::move(blk), maxDepth);
         }));
         while (inflight.size() > threads) {
-            merge(inflight.front().get());
+            in.merge(inflight.front().get());
             inflight.pop_front();
         }
     };
-    ReadSummary summary = reader.read(spec, blockSink, report, opts.cancel);
+    const ReadSummary read = reader.read(spec, blockSink, [&](Diagnostic &&dg) { in.report(std::move(dg)); }, opts.cancel);
     while (!inflight.empty()) {
-        merge(inflight.front().get());
+        in.merge(inflight.front().get());
         inflight.pop_front();
     }
-    summary.errors += indexErrors;
-    summary.records -= std::min<uint64_t>(summary.records, indexErrors);
     std::shared_ptr<const MappedFile> mapped;
-    if (opts.mapFiles && summary.fileBacked && !(opts.cancel && opts.cancel->load())) {
+    if (opts.mapFiles && read.fileBacked && !(opts.cancel && opts.cancel->load())) {
         std::string why; // without a mapping, searches read the file instead
         mapped = MappedFile::open(spec.path, true, why);
     }
-    {
-        std::lock_guard lock(d->mutex);
-        auto copy = std::make_shared<std::deque<SourceInfo>>(*d->sources);
-        (*copy)[sourceId].fileBacked = summary.fileBacked;
-        (*copy)[sourceId].summary = summary;
-        (*copy)[sourceId].mapped = std::move(mapped);
-        d->sources = copy;
-    }
-    return summary;
+    return in.finish(read, std::move(mapped));
 }
 
-ReadSummary EventStore::appendBytes(const std::string &label, std::string bytes, const LoadOptions &opts,
-                                    const std::function<void(const Diagnostic &)> &diags)
+ReadSummary EventStore::appendIndexed(const std::string &label, Block block, std::vector<IndexedRecord> recs,
+                                      const std::function<void(const Diagnostic &)> &diags)
 {
-    return load(SourceSpec::memory(label, std::move(bytes)), opts, diags);
+    std::lock_guard loadLock(d->loadMutex);
+    Ingest in(*d, label, std::string(), diags);
+    ReadSummary read;
+    read.format = InputFormat::Ndjson;
+    read.opened = true;
+    read.records = recs.size();
+    read.bytesRead = block.dataLen;
+    in.merge(Indexed{std::move(block), std::move(recs)});
+    return in.finish(read);
 }
 
 // ------------------------------------------------------------------------------------------

@@ -138,6 +138,8 @@ struct Filter
     bool isEmpty() const;
 };
 
+struct IndexedRecord;
+
 /// Loaded audit-log records: raw bytes kept once, compact columns for filtering.
 class EventStore
 {
@@ -162,9 +164,11 @@ public:
     /// to `diags` and are kept in rejected(). Thread-safe against snapshot()/other appends.
     ReadSummary load(const SourceSpec &spec, const LoadOptions &opts,
                      const std::function<void(const Diagnostic &)> &diags = {});
-    /// Appends records held in memory (receiver, paste).
-    ReadSummary appendBytes(const std::string &label, std::string bytes, const LoadOptions &opts,
-                            const std::function<void(const Diagnostic &)> &diags = {});
+    /// Appends records the caller has already split and indexed (the receiver checks every line
+    /// before journaling it): recs[i] is the index pass's result for block.spans[i]. Rejected
+    /// records are reported like load()'s.
+    ReadSummary appendIndexed(const std::string &label, Block block, std::vector<IndexedRecord> recs,
+                              const std::function<void(const Diagnostic &)> &diags = {});
 
     Snapshot snapshot() const;
     std::vector<Diagnostic> rejected() const;
@@ -192,6 +196,7 @@ public:
 
 private:
     struct Impl;
+    struct Ingest;
     std::unique_ptr<Impl> d;
 };
 

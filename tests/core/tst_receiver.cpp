@@ -72,6 +72,14 @@ std::string journalText(const std::string &dir, bool dups = false)
     return all;
 }
 
+/// The ID (v1 `ID`, v2 `AuditLogID`) of a record, or empty.
+std::string recordId(std::string_view json)
+{
+    std::string padded(json);
+    padded.append(kRecordPadding, '\0');
+    return indexRecord(std::string_view(padded.data(), json.size()), padded.size(), ReaderLimits{}.maxDepth).id;
+}
+
 size_t lines(const std::string &s) { return size_t(std::count(s.begin(), s.end(), '\n')); }
 
 struct Fixture

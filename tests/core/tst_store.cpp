@@ -422,7 +422,7 @@ private slots:
         std::atomic<bool> done{false};
         std::thread writer([&] {
             for (int k = 0; k < 50; ++k)
-                store.appendBytes("live", batch, {});
+                store.load(SourceSpec::memory("live", batch), {});
             done = true;
         });
         size_t lastSize = 0;
