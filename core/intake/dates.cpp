@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "dates.h"
+#include "util/ascii.h"
 
 #include "source/timestamp.h"
 
@@ -24,19 +25,11 @@ int monthIndex(std::string_view s)
     if (s.size() < 3)
         return -1;
     for (int i = 0; i < 12; ++i)
-        if (std::tolower(static_cast<unsigned char>(s[0])) == kMonths[i][0]
-            && std::tolower(static_cast<unsigned char>(s[1])) == kMonths[i][1]
-            && std::tolower(static_cast<unsigned char>(s[2])) == kMonths[i][2])
+        if (asciiIEquals(s.substr(0, 3), kMonths[i]))
             return i;
     return -1;
 }
 
-std::string lower(std::string s)
-{
-    for (char &c : s)
-        c = char(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 /// Parses "+HH:MM", "+HHMM", "-HH", "Z", "UTC", "GMT".
 std::optional<int64_t> parseOffset(std::string_view s)
@@ -192,7 +185,7 @@ std::optional<Fields> strptime(std::string_view s, std::string_view fmt)
                 ++i;
             break;
         case 'p': {
-            const std::string t = lower(std::string(s.substr(i, 2)));
+            const std::string t = asciiLower(std::string(s.substr(i, 2)));
             if (t != "am" && t != "pm")
                 return std::nullopt;
             f.pm = t == "pm";
@@ -252,13 +245,7 @@ std::optional<int64_t> epochScaled(const std::string &s)
 
 std::optional<int64_t> autoDetect(const std::string &text, const std::string &timezone)
 {
-    std::string s = text;
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-        s.pop_back();
-    size_t a = 0;
-    while (a < s.size() && std::isspace(static_cast<unsigned char>(s[a])))
-        ++a;
-    s = s.substr(a);
+    const std::string s(trimSpace(text));
     if (s.empty())
         return std::nullopt;
     if (auto e = epochScaled(s))

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "enrich.h"
+#include "util/ascii.h"
 
 #include <QFile>
 #include <QRegularExpression>
@@ -30,11 +31,6 @@ const psl_ctx_t *psl()
     return ctx;
 }
 
-std::string lower(std::string s)
-{
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return s;
-}
 
 } // namespace
 
@@ -70,7 +66,7 @@ std::optional<DomainParts> splitDomain(const std::string &input)
         std::string suffix;
         for (size_t k = i; k < labels.size(); ++k)
             suffix += (k > i ? "." : "") + labels[k];
-        if (ctx && psl_is_public_suffix2(ctx, lower(suffix).c_str(), PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE)) {
+        if (ctx && psl_is_public_suffix2(ctx, asciiLower(suffix).c_str(), PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE)) {
             out.topLevel = suffix;
             if (i == 0)
                 return out; // the domain is itself a public suffix
@@ -91,7 +87,7 @@ std::optional<DomainParts> splitDomain(const std::string &input)
 
 int defaultPort(const std::string &scheme)
 {
-    const std::string s = lower(scheme);
+    const std::string s = asciiLower(scheme);
     if (s == "http" || s == "ws") return 80;
     if (s == "https" || s == "wss") return 443;
     if (s == "ftp") return 21;
@@ -110,7 +106,7 @@ UrlParts splitUrl(const std::string &url)
     if (colon != std::string::npos && colon > 0 && std::isalpha(static_cast<unsigned char>(rest[0]))
         && std::all_of(rest.begin(), rest.begin() + long(colon),
                        [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.'; })) {
-        u.scheme = lower(rest.substr(0, colon));
+        u.scheme = asciiLower(rest.substr(0, colon));
         rest = rest.substr(colon + 1);
     }
     if (rest.compare(0, 2, "//") == 0) {

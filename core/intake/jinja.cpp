@@ -2,6 +2,7 @@
 // A Jinja subset as the Sekoia.io intake language uses it: expressions, filters, tests,
 // method calls on strings/dicts/lists, and the statements if/elif/else, for and set.
 #include "jinja.h"
+#include "util/ascii.h"
 
 #include <QHostAddress>
 #include <QRegularExpression>
@@ -878,16 +879,7 @@ std::vector<TagTok> splitTemplate(const std::string &src)
     size_t textPos = 0;
     bool stripNextLeading = false;
     auto flushText = [&](bool stripTrailing) {
-        if (stripNextLeading) {
-            size_t a = 0;
-            while (a < text.size() && std::isspace(static_cast<unsigned char>(text[a])))
-                ++a;
-            text.erase(0, a);
-        }
-        if (stripTrailing) {
-            while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-                text.pop_back();
-        }
+        text = std::string(trimSpace(text, stripNextLeading, stripTrailing));
         if (!text.empty())
             out.push_back({TagTok::Text, text, textPos});
         text.clear();
@@ -1331,18 +1323,6 @@ const std::string &strArg(const std::vector<Json> &args, size_t i, const char *w
     return args[i].get_ref<const std::string &>();
 }
 
-std::string lowerStr(std::string s)
-{
-    for (char &c : s)
-        c = char(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-std::string upperStr(std::string s)
-{
-    for (char &c : s)
-        c = char(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
 std::string stripStr(const std::string &s, const std::string &chars, bool left, bool right)
 {
     auto in = [&](char c) {
@@ -1892,8 +1872,8 @@ private:
         if (!self.is_string())
             fail("'" + typeName(self) + "' has no method '" + name + "'");
         const std::string &s = self.get_ref<const std::string &>();
-        if (name == "lower") return lowerStr(s);
-        if (name == "upper") return upperStr(s);
+        if (name == "lower") return asciiLower(s);
+        if (name == "upper") return asciiUpper(s);
         if (name == "strip" || name == "lstrip" || name == "rstrip") {
             const Json c = arg(0, "chars", Json());
             const std::string chars = c.is_string() ? c.get<std::string>() : std::string();
@@ -1991,12 +1971,12 @@ private:
         if (name == "isalnum")
             return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
         if (name == "capitalize")
-            return s.empty() ? s : upperStr(s.substr(0, 1)) + lowerStr(s.substr(1));
+            return s.empty() ? s : asciiUpper(s.substr(0, 1)) + asciiLower(s.substr(1));
         if (name == "title") {
             std::string out = s;
             bool start = true;
             for (char &c : out) {
-                c = start ? char(std::toupper(static_cast<unsigned char>(c))) : char(std::tolower(static_cast<unsigned char>(c)));
+                c = start ? asciiUpper(c) : asciiLower(c);
                 start = !std::isalpha(static_cast<unsigned char>(c));
             }
             return out;
@@ -2051,8 +2031,8 @@ private:
         }
         if (isUndefined(v) && f != "string" && f != "length" && f != "count" && f != "tojson" && f != "is_ipaddress")
             fail("filter '" + f + "' on an undefined value");
-        if (f == "lower") return lowerStr(pyStr(v));
-        if (f == "upper") return upperStr(pyStr(v));
+        if (f == "lower") return asciiLower(pyStr(v));
+        if (f == "upper") return asciiUpper(pyStr(v));
         if (f == "trim" || f == "strip") {
             const Json c = arg(0, "chars", Json());
             return stripStr(pyStr(v), c.is_string() ? c.get<std::string>() : std::string(), true, true);
@@ -2175,7 +2155,7 @@ private:
                     best = e;
             return best;
         }
-        if (f == "capitalize") { const std::string s = pyStr(v); return s.empty() ? s : upperStr(s.substr(0, 1)) + lowerStr(s.substr(1)); }
+        if (f == "capitalize") { const std::string s = pyStr(v); return s.empty() ? s : asciiUpper(s.substr(0, 1)) + asciiLower(s.substr(1)); }
         if (f == "basename" || f == "dirname") {
             const std::string s = pyStr(v);
             const size_t p = s.find_last_of("/\\");
@@ -2267,8 +2247,8 @@ private:
         }
         if (t == "eq" || t == "equalto" || t == "sameas") return !args.empty() && pyEq(v, args[0]);
         if (t == "ne") return args.empty() || !pyEq(v, args[0]);
-        if (t == "lower") return v.is_string() && lowerStr(v.get<std::string>()) == v.get<std::string>();
-        if (t == "upper") return v.is_string() && upperStr(v.get<std::string>()) == v.get<std::string>();
+        if (t == "lower") return v.is_string() && asciiLower(v.get<std::string>()) == v.get<std::string>();
+        if (t == "upper") return v.is_string() && asciiUpper(v.get<std::string>()) == v.get<std::string>();
         if (t == "odd" || t == "even") return isInt(v) && ((toI(v) % 2 != 0) == (t == "odd"));
         if (t == "divisibleby") return !args.empty() && toI(args[0]) != 0 && toI(v) % toI(args[0]) == 0;
         if (t == "gt" || t == "greaterthan") return !args.empty() && pyCmp(v, args[0]) > 0;

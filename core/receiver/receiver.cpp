@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "receiver.h"
+#include "util/ascii.h"
 
 #include "source/bytesource.h"
 
@@ -73,13 +74,7 @@ bool isTestUpload(const std::string &body)
 {
     if (body.size() > 256)
         return false;
-    std::string t = body;
-    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back())))
-        t.pop_back();
-    size_t a = 0;
-    while (a < t.size() && std::isspace(static_cast<unsigned char>(t[a])))
-        ++a;
-    t = t.substr(a);
+    const std::string_view t = trimSpace(body);
     if (t == "test" || t == "tests")
         return true;
     const auto j = nlohmann::json::parse(t, nullptr, false);

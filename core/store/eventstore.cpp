@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "eventstore.h"
+#include "util/ascii.h"
 #include "textsearch.h"
 
 #include "source/bytesource.h"
@@ -278,15 +279,6 @@ Key keyOf(std::string_view k)
     }
 }
 
-bool iequals(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size())
-        return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
 
 } // namespace
 
@@ -423,9 +415,9 @@ IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth)
                     r.result = b ? Result::Success : Result::Failure;
             } else if (vt == od::json_type::string) {
                 if (!(err = v.get_string().get(s))) {
-                    if (iequals(s, "success") || iequals(s, "true"))
+                    if (asciiIEquals(s, "success") || asciiIEquals(s, "true"))
                         r.result = Result::Success;
-                    else if (iequals(s, "failure") || iequals(s, "false"))
+                    else if (asciiIEquals(s, "failure") || asciiIEquals(s, "false"))
                         r.result = Result::Failure;
                 }
             } else
@@ -860,13 +852,6 @@ void segmentTextHits(const Snapshot &snap, const Segment &s, size_t n, const std
     }
 }
 
-std::string lowerAscii(const std::string &text)
-{
-    std::string out = text;
-    for (char &c : out)
-        c = char(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 struct Prepared
 {
@@ -907,7 +892,7 @@ void scan(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel
           size_t segBegin = 0, size_t segEnd = SIZE_MAX, int allowedMisses = 0, uint8_t *hitsOut = nullptr)
 {
     const Prepared p = prepare(snap, f);
-    const std::string needle = lowerAscii(f.text);
+    const std::string needle = asciiLower(f.text);
     const auto &segs = snap.segments();
     const auto &starts = snap.segmentStarts();
     const bool cached = !needle.empty() && f.textHits && f.textHits->size() >= snap.size();

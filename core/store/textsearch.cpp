@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "textsearch.h"
+#include "util/ascii.h"
 
 #include <algorithm>
 
@@ -13,12 +14,10 @@ namespace {
 
 constexpr size_t kNone = SIZE_MAX;
 
-inline unsigned char fold(unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c | 0x20) : c; }
-
 bool equalsAt(const char *p, std::string_view needle)
 {
     for (size_t i = 0; i < needle.size(); ++i)
-        if (fold(static_cast<unsigned char>(p[i])) != static_cast<unsigned char>(needle[i]))
+        if (asciiLower(p[i]) != needle[i])
             return false;
     return true;
 }
