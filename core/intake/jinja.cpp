@@ -607,52 +607,25 @@ private:
         }
         return l;
     }
-    NodeP parseAdd()
+    /// One left-associative binary level: `next (op next)*` with any of `ops`.
+    NodeP parseBinary(std::initializer_list<const char *> ops, NodeP (ExprParser::*next)())
     {
-        NodeP l = parseConcat();
-        while (isOp("+") || isOp("-")) {
-            NodeP n = mk(Node::Bin);
-            n->name = m_t[m_i++].s;
-            n->kids = {l, parseConcat()};
-            l = n;
-        }
-        return l;
-    }
-    NodeP parseConcat()
-    {
-        NodeP l = parseMul();
-        while (isOp("~")) {
+        NodeP l = (this->*next)();
+        for (;;) {
+            const char *const *op = std::find_if(ops.begin(), ops.end(), [&](const char *o) { return isOp(o); });
+            if (op == ops.end())
+                return l;
             ++m_i;
             NodeP n = mk(Node::Bin);
-            n->name = "~";
-            n->kids = {l, parseMul()};
+            n->name = *op;
+            n->kids = {l, (this->*next)()};
             l = n;
         }
-        return l;
     }
-    NodeP parseMul()
-    {
-        NodeP l = parsePow();
-        while (isOp("*") || isOp("/") || isOp("//") || isOp("%")) {
-            NodeP n = mk(Node::Bin);
-            n->name = m_t[m_i++].s;
-            n->kids = {l, parsePow()};
-            l = n;
-        }
-        return l;
-    }
-    NodeP parsePow()
-    {
-        NodeP l = parseUnary();
-        while (isOp("**")) {
-            ++m_i;
-            NodeP n = mk(Node::Bin);
-            n->name = "**";
-            n->kids = {l, parseUnary()};
-            l = n;
-        }
-        return l;
-    }
+    NodeP parseAdd() { return parseBinary({"+", "-"}, &ExprParser::parseConcat); }
+    NodeP parseConcat() { return parseBinary({"~"}, &ExprParser::parseMul); }
+    NodeP parseMul() { return parseBinary({"*", "/", "//", "%"}, &ExprParser::parsePow); }
+    NodeP parsePow() { return parseBinary({"**"}, &ExprParser::parseUnary); }
     NodeP parseUnary()
     {
         if (isOp("-")) {

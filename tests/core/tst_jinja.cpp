@@ -77,6 +77,11 @@ private slots:
         JCOMPARE(eval("{{ev.message.missing != None}}"), Json(true));
         JCOMPARE(eval("{{ev.message.missing == None}}"), Json(false));
         JCOMPARE(eval("{{2 ** 10}}"), Json(1024));
+        // precedence and left associativity of the binary levels
+        JCOMPARE(eval("{{1 + 2 * 3}}"), Json(7));
+        JCOMPARE(eval("{{2 * 3 ** 2}}"), Json(18));
+        JCOMPARE(eval("{{10 - 2 - 3}}"), Json(5));
+        JCOMPARE(eval("{{'x' ~ 2 * 3}}"), Json("x6")); // '*' binds tighter than '~'
         JCOMPARE(eval("{{(1, 2)}}"), Json::parse("[1,2]"));
         JCOMPARE(eval("{{ {'a': num}['a'] }}"), Json(7));
     }
