@@ -1162,6 +1162,17 @@ struct RunState
         }
     }
 
+    /// For --explain: the raw fields an extension stage's output (`prefix`) came from.
+    void noteLayerSource(const Entry &e, const std::string &prefix)
+    {
+        if (!explain)
+            return;
+        layerRaw[prefix] = resolveRaw(e.input.paths());
+        layerRoot[prefix] = false;
+        layerVia[prefix] = resolveVia(e.input.paths());
+        layerStage[prefix] = e.name + " (" + e.extName + ")";
+    }
+
     void runExternal(const Entry &e, const Json *parsed)
     {
         Json input;
@@ -1221,12 +1232,7 @@ struct RunState
             Json layer = Json::object();
             layer[e.outputField] = *out;
             layers[e.name] = std::move(layer);
-            if (explain) {
-                layerRaw[prefix] = resolveRaw(e.input.paths());
-                layerRoot[prefix] = false;
-                layerVia[prefix] = resolveVia(e.input.paths());
-                layerStage[prefix] = e.name + " (date.parse)";
-            }
+            noteLayerSource(e, prefix);
             return;
         }
         if (e.extName == "grok.match") {
@@ -1237,12 +1243,7 @@ struct RunState
                     layer[e.outputField] = std::move(m);
             }
             layers[e.name] = std::move(layer);
-            if (explain) {
-                layerRaw[prefix] = resolveRaw(e.input.paths());
-                layerRoot[prefix] = false;
-                layerVia[prefix] = resolveVia(e.input.paths());
-                layerStage[prefix] = e.name + " (grok.match)";
-            }
+            noteLayerSource(e, prefix);
             return;
         }
     }
