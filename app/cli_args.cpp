@@ -49,6 +49,23 @@ Args parseArgs(const std::vector<std::string> &args, const std::vector<std::stri
     return a;
 }
 
+std::optional<int> usageExit(const Args &a, const Usage &u)
+{
+    if (a.help) {
+        std::fputs(u.help, stdout);
+        return 0;
+    }
+    if (!a.error.empty())
+        std::fprintf(stderr, "auditlens-cli %s: %s (see --help)\n", u.command, a.error.c_str());
+    else if (a.inputs.size() < u.minWords)
+        std::fprintf(stderr, "auditlens-cli %s: %s\n", u.command, u.tooFew);
+    else if (a.inputs.size() > u.maxWords)
+        std::fprintf(stderr, "auditlens-cli %s: %s\n", u.command, u.tooMany);
+    else
+        return std::nullopt;
+    return 2;
+}
+
 bool numberOption(const Args &a, const std::string &name, uint64_t &out, uint64_t lo, uint64_t hi)
 {
     if (!a.has(name))

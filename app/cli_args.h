@@ -6,6 +6,7 @@
 #include "intake/engine.h"
 
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,21 @@ bool numberOption(const Args &a, const std::string &name, uint64_t &out, uint64_
 
 /// The first line of a file holding a secret (token, key), trimmed. False + error when unreadable.
 bool readSecretFile(const std::string &path, std::string &out, std::string &error);
+
+/// What every subcommand checks first. `--help` prints `help` on stdout (exit 0); a malformed
+/// command line is reported on stderr as "auditlens-cli COMMAND: WHY (see --help)", fewer than
+/// `minWords` or more than `maxWords` words as "auditlens-cli COMMAND: " + tooFew / tooMany
+/// (exit 2). Empty: the command goes on.
+struct Usage
+{
+    const char *command;
+    const char *help;
+    size_t minWords = 0;
+    size_t maxWords = SIZE_MAX;
+    const char *tooFew = "no INPUT given (use '-' for stdin; see --help)";
+    const char *tooMany = "unexpected argument (see --help)";
+};
+std::optional<int> usageExit(const Args &a, const Usage &u);
 
 /// The parser of `--parser PATH`, or the built-in one; nullptr after printing why (as `cmd`).
 std::shared_ptr<const intake::IntakeParser> loadParser(const std::string &path, const char *cmd);

@@ -93,6 +93,26 @@ SourceSpec specFor(const std::string &input)
 // ------------------------------------------------------------------------------------------
 // normalize
 
+const char *const kNormalizeHelp =
+    "Usage: auditlens-cli normalize [--parser PATH] [--explain] [INPUT...]\n"
+    "\n"
+    "Writes one ECS record per input record as NDJSON on stdout, in input order. Each\n"
+    "record includes `message`, the raw record as compact JSON. Without INPUT, or with\n"
+    "'-', reads stdin. Diagnostics go to stderr as SOURCE:LINE: error: MESSAGE.\n"
+    "\n"
+    "Options:\n"
+    "  --parser PATH           an intake directory or parser.yml (default: the built-in\n"
+    "                          Cloudflare audit-log parser)\n"
+    "  --explain               instead of NDJSON, print for each record one line per\n"
+    "                          output field: value, the stage and action that set it,\n"
+    "                          the source paths it read, and what typing changed\n"
+    "  --threads N             worker threads (default: one per core)\n"
+    "  --max-record-bytes N    longer records are rejected (default 67108864)\n"
+    "  --max-depth N           deeper nesting is rejected (default 128)\n"
+    "\n"
+    "Exit status: 0 every record normalized; 1 some records rejected (the others are\n"
+    "still written); 2 usage error or no input could be read.\n";
+
 int runNormalize(const std::vector<std::string> &args)
 {
     ReaderLimits limits;
@@ -108,32 +128,8 @@ int runNormalize(const std::vector<std::string> &args)
     limits.maxDepth = int(maxDepth);
     const std::string parserPath = c.value("--parser");
     const bool explain = c.has("--explain");
-    if (c.help) {
-        std::fputs("Usage: auditlens-cli normalize [--parser PATH] [--explain] [INPUT...]\n"
-                   "\n"
-                   "Writes one ECS record per input record as NDJSON on stdout, in input order. Each\n"
-                   "record includes `message`, the raw record as compact JSON. Without INPUT, or with\n"
-                   "'-', reads stdin. Diagnostics go to stderr as SOURCE:LINE: error: MESSAGE.\n"
-                   "\n"
-                   "Options:\n"
-                   "  --parser PATH           an intake directory or parser.yml (default: the built-in\n"
-                   "                          Cloudflare audit-log parser)\n"
-                   "  --explain               instead of NDJSON, print for each record one line per\n"
-                   "                          output field: value, the stage and action that set it,\n"
-                   "                          the source paths it read, and what typing changed\n"
-                   "  --threads N             worker threads (default: one per core)\n"
-                   "  --max-record-bytes N    longer records are rejected (default 67108864)\n"
-                   "  --max-depth N           deeper nesting is rejected (default 128)\n"
-                   "\n"
-                   "Exit status: 0 every record normalized; 1 some records rejected (the others are\n"
-                   "still written); 2 usage error or no input could be read.\n",
-                   stdout);
-        return 0;
-    }
-    if (!c.error.empty()) {
-        std::fprintf(stderr, "auditlens-cli normalize: %s (see --help)\n", c.error.c_str());
-        return 2;
-    }
+    if (const auto exit = usageExit(c, {.command = "normalize", .help = kNormalizeHelp}))
+        return *exit;
     if (c.inputs.empty())
         c.inputs.push_back("-");
     c.inputs = expandInputs(c.inputs);
@@ -252,6 +248,21 @@ int runNormalize(const std::vector<std::string> &args)
 // ------------------------------------------------------------------------------------------
 // stats
 
+const char *const kStatsHelp =
+    "Usage: auditlens-cli stats [--json] [--top N] INPUT...\n"
+    "\n"
+    "Loads the inputs into the event store and prints: records, rejected records, the\n"
+    "time range, records per schema (audit_logs / audit_logs_v2) and result, and the\n"
+    "top values with exact counts for actor, action and resource type.\n"
+    "\n"
+    "Options:\n"
+    "  --json       machine-readable output\n"
+    "  --top N      how many top values to list per column (default 10; 0 = all)\n"
+    "  --threads N  indexing threads (default: one per core)\n"
+    "\n"
+    "Exit status: 0 no record rejected; 1 some rejected; 2 usage error or no input\n"
+    "could be read.\n";
+
 int runStats(const std::vector<std::string> &args)
 {
     Args c = parseArgs(args, {"--top", "--threads"}, {"--json"});
@@ -261,31 +272,8 @@ int runStats(const std::vector<std::string> &args)
     if (c.error.empty() && !numberOption(c, "--threads", threads, 0, 1024))
         c.error = "--threads needs a number";
     const bool json = c.has("--json");
-    if (c.help) {
-        std::fputs("Usage: auditlens-cli stats [--json] [--top N] INPUT...\n"
-                   "\n"
-                   "Loads the inputs into the event store and prints: records, rejected records, the\n"
-                   "time range, records per schema (audit_logs / audit_logs_v2) and result, and the\n"
-                   "top values with exact counts for actor, action and resource type.\n"
-                   "\n"
-                   "Options:\n"
-                   "  --json       machine-readable output\n"
-                   "  --top N      how many top values to list per column (default 10; 0 = all)\n"
-                   "  --threads N  indexing threads (default: one per core)\n"
-                   "\n"
-                   "Exit status: 0 no record rejected; 1 some rejected; 2 usage error or no input\n"
-                   "could be read.\n",
-                   stdout);
-        return 0;
-    }
-    if (!c.error.empty()) {
-        std::fprintf(stderr, "auditlens-cli stats: %s (see --help)\n", c.error.c_str());
-        return 2;
-    }
-    if (c.inputs.empty()) {
-        std::fprintf(stderr, "auditlens-cli stats: no INPUT given (use '-' for stdin; see --help)\n");
-        return 2;
-    }
+    if (const auto exit = usageExit(c, {.command = "stats", .help = kStatsHelp, .minWords = 1}))
+        return *exit;
     c.inputs = expandInputs(c.inputs);
     EventStore store;
     EventStore::LoadOptions opts;
@@ -366,31 +354,23 @@ int runStats(const std::vector<std::string> &args)
 // ------------------------------------------------------------------------------------------
 // validate
 
+const char *const kValidateHelp =
+    "Usage: auditlens-cli validate [--parser PATH] [--errors-only] INPUT...\n"
+    "\n"
+    "Normalizes every record and checks the ECS output against the ECS schema and the\n"
+    "parser's fields.yml: unknown fields and list/single-value mismatches (warnings),\n"
+    "values of the wrong type and values outside ECS allowed values (errors).\n"
+    "One line per problem: SOURCE:LINE: error|warning: FIELD: MESSAGE.\n"
+    "\n"
+    "Exit status: 0 no error; 1 some error (or rejected record); 2 usage error or no\n"
+    "input could be read.\n";
+
 int runValidate(const std::vector<std::string> &args)
 {
     const Args c = parseArgs(args, {"--parser"}, {"--errors-only"});
     const bool warnings = !c.has("--errors-only");
-    if (c.help) {
-        std::fputs("Usage: auditlens-cli validate [--parser PATH] [--errors-only] INPUT...\n"
-                   "\n"
-                   "Normalizes every record and checks the ECS output against the ECS schema and the\n"
-                   "parser's fields.yml: unknown fields and list/single-value mismatches (warnings),\n"
-                   "values of the wrong type and values outside ECS allowed values (errors).\n"
-                   "One line per problem: SOURCE:LINE: error|warning: FIELD: MESSAGE.\n"
-                   "\n"
-                   "Exit status: 0 no error; 1 some error (or rejected record); 2 usage error or no\n"
-                   "input could be read.\n",
-                   stdout);
-        return 0;
-    }
-    if (!c.error.empty()) {
-        std::fprintf(stderr, "auditlens-cli validate: %s (see --help)\n", c.error.c_str());
-        return 2;
-    }
-    if (c.inputs.empty()) {
-        std::fprintf(stderr, "auditlens-cli validate: no INPUT given (use '-' for stdin; see --help)\n");
-        return 2;
-    }
+    if (const auto exit = usageExit(c, {.command = "validate", .help = kValidateHelp, .minWords = 1}))
+        return *exit;
     const auto parser = loadParser(c.value("--parser"), "validate");
     if (!parser)
         return 2;
@@ -439,27 +419,23 @@ int runValidate(const std::vector<std::string> &args)
 // ------------------------------------------------------------------------------------------
 // test-intake
 
+const char *const kTestIntakeHelp =
+    "Usage: auditlens-cli test-intake [--verbose] DIR...\n"
+    "\n"
+    "Runs the tests of Sekoia.io intakes (DIR/**/ingest/parser.yml with tests/*.json, each\n"
+    "input.message -> expected) through Auditlens' engine with the intake's own parser.\n"
+    "Lists of scalars compare without regard to order and `message` is not compared, as in\n"
+    "the corpus harness. Prints each failure with the differences as a JSON patch, then\n"
+    "'N passed, M failed'.\n"
+    "\n"
+    "Exit status: 0 all passed; 1 some failed; 2 usage error or no intake found.\n";
+
 int runTestIntake(const std::vector<std::string> &args)
 {
     const Args c = parseArgs(args, {}, {"--verbose", "-v"});
     const bool verbose = c.has("--verbose") || c.has("-v");
-    if (c.help) {
-        std::fputs("Usage: auditlens-cli test-intake [--verbose] DIR...\n"
-                   "\n"
-                   "Runs the tests of Sekoia.io intakes (DIR/**/ingest/parser.yml with tests/*.json, each\n"
-                   "input.message -> expected) through Auditlens' engine with the intake's own parser.\n"
-                   "Lists of scalars compare without regard to order and `message` is not compared, as in\n"
-                   "the corpus harness. Prints each failure with the differences as a JSON patch, then\n"
-                   "'N passed, M failed'.\n"
-                   "\n"
-                   "Exit status: 0 all passed; 1 some failed; 2 usage error or no intake found.\n",
-                   stdout);
-        return 0;
-    }
-    if (!c.error.empty() || c.inputs.empty()) {
-        std::fprintf(stderr, "auditlens-cli test-intake: %s (see --help)\n", c.error.empty() ? "no DIR given" : c.error.c_str());
-        return 2;
-    }
+    if (const auto exit = usageExit(c, {.command = "test-intake", .help = kTestIntakeHelp, .minWords = 1, .tooFew = "no DIR given (see --help)"}))
+        return *exit;
     size_t passed = 0, failed = 0;
     for (const std::string &dir : c.inputs) {
         std::vector<intake::IntakeTestResult> results;

@@ -39,34 +39,29 @@ void printStats(const receiver::Stats &s)
 
 } // namespace
 
+const char *const kReceiveHelp =
+    "Usage: auditlens-cli receive --listen HOST:PORT --journal DIR [--secret-header NAME]\n"
+    "                             (--secret VALUE | --secret-file FILE) [--tls-cert F --tls-key F]\n"
+    "                             [--max-body BYTES] [--max-decompressed BYTES] [--stats-every SECONDS]\n"
+    "\n"
+    "Runs the Logpush HTTP destination headless. Each batch is written to the journal\n"
+    "directory and flushed to disk before it is acknowledged; the directory is an input\n"
+    "like a file (normalize DIR, stats DIR, the GUI's Open). Test uploads are answered and\n"
+    "counted, not stored. Duplicate records (same ID / AuditLogID) go to duplicates-*.ndjson.\n"
+    "Use 0.0.0.0:PORT to listen on every interface (default 127.0.0.1:8787). Statistics\n"
+    "go to stderr; SIGINT/SIGTERM stop cleanly.\n"
+    "\n"
+    "The destination_conf for the Logpush job is printed at start (secret masked).\n";
+
 int runReceive(const std::vector<std::string> &args)
 {
     const Args parsed = parseArgs(args, {"--listen", "--journal", "--secret-header", "--secret", "--secret-file", "--tls-cert",
                                          "--tls-key", "--max-body", "--max-decompressed", "--stats-every"},
                                   {"--quiet"});
     auto o = parsed.opts;
-    const std::vector<std::string> &words = parsed.inputs;
     std::string err = parsed.error;
-    if (parsed.help) {
-        std::fputs("Usage: auditlens-cli receive --listen HOST:PORT --journal DIR [--secret-header NAME]\n"
-                   "                             (--secret VALUE | --secret-file FILE) [--tls-cert F --tls-key F]\n"
-                   "                             [--max-body BYTES] [--max-decompressed BYTES] [--stats-every SECONDS]\n"
-                   "\n"
-                   "Runs the Logpush HTTP destination headless. Each batch is written to the journal\n"
-                   "directory and flushed to disk before it is acknowledged; the directory is an input\n"
-                   "like a file (normalize DIR, stats DIR, the GUI's Open). Test uploads are answered and\n"
-                   "counted, not stored. Duplicate records (same ID / AuditLogID) go to duplicates-*.ndjson.\n"
-                   "Use 0.0.0.0:PORT to listen on every interface (default 127.0.0.1:8787). Statistics\n"
-                   "go to stderr; SIGINT/SIGTERM stop cleanly.\n"
-                   "\n"
-                   "The destination_conf for the Logpush job is printed at start (secret masked).\n",
-                   stdout);
-        return 0;
-    }
-    if (!err.empty() || !words.empty()) {
-        std::fprintf(stderr, "auditlens-cli receive: %s (see --help)\n", err.empty() ? "unexpected argument" : err.c_str());
-        return 2;
-    }
+    if (const auto exit = usageExit(parsed, {.command = "receive", .help = kReceiveHelp, .maxWords = 0}))
+        return *exit;
     receiver::Config cfg;
     const std::string listen = o.count("--listen") ? o["--listen"] : "127.0.0.1:8787";
     const size_t colon = listen.rfind(':');
@@ -132,28 +127,23 @@ int runReceive(const std::vector<std::string> &args)
     return 0;
 }
 
+const char *const kPushHelp =
+    "Usage: auditlens-cli push URL [--secret-header NAME] (--secret V | --secret-file F)\n"
+    "                          [--batch-records N] [--concurrency C] [--no-gzip] [--ack-log FILE] INPUT...\n"
+    "\n"
+    "Sends the records of INPUT to a Logpush HTTP destination as Logpush does: POST, gzip,\n"
+    "NDJSON batches of N records (default 1000), C requests at a time (default 4).\n"
+    "--ack-log FILE writes one line per acknowledged batch: its first and last record line.\n"
+    "Exit status: 0 every batch acknowledged; 1 some were not; 2 usage error.\n";
+
 int runPush(const std::vector<std::string> &args)
 {
     const Args parsed = parseArgs(args, {"--secret-header", "--secret", "--secret-file", "--batch-records", "--concurrency", "--ack-log"},
                                   {"--no-gzip"});
     auto o = parsed.opts;
     const std::vector<std::string> &words = parsed.inputs;
-    const std::string &err = parsed.error;
-    if (parsed.help) {
-        std::fputs("Usage: auditlens-cli push URL [--secret-header NAME] (--secret V | --secret-file F)\n"
-                   "                          [--batch-records N] [--concurrency C] [--no-gzip] [--ack-log FILE] INPUT...\n"
-                   "\n"
-                   "Sends the records of INPUT to a Logpush HTTP destination as Logpush does: POST, gzip,\n"
-                   "NDJSON batches of N records (default 1000), C requests at a time (default 4).\n"
-                   "--ack-log FILE writes one line per acknowledged batch: its first and last record line.\n"
-                   "Exit status: 0 every batch acknowledged; 1 some were not; 2 usage error.\n",
-                   stdout);
-        return 0;
-    }
-    if (!err.empty() || words.size() < 2) {
-        std::fprintf(stderr, "auditlens-cli push: %s (see --help)\n", err.empty() ? "URL and INPUT are required" : err.c_str());
-        return 2;
-    }
+    if (const auto exit = usageExit(parsed, {.command = "push", .help = kPushHelp, .minWords = 2, .tooFew = "URL and INPUT are required (see --help)"}))
+        return *exit;
     receiver::Sender::Options so;
     so.url = words[0];
     if (o.count("--secret-header"))
