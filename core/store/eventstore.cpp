@@ -518,14 +518,6 @@ std::string Snapshot::raw(size_t row, std::string *error) const
     return out;
 }
 
-bool Filter::isEmpty() const
-{
-    for (size_t c = 0; c < kColumnCount; ++c)
-        if (!include[c].empty() || !exclude[c].empty())
-            return false;
-    return from == INT64_MIN && to == INT64_MAX && result == Result::Unknown && text.empty();
-}
-
 // ------------------------------------------------------------------------------------------
 // EventStore
 
@@ -889,7 +881,7 @@ Prepared prepare(const Snapshot &snap, const Filter &f)
 /// written to hitsOut[row].
 template<typename Fn>
 void scan(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel, Fn &&accept,
-          size_t segBegin = 0, size_t segEnd = SIZE_MAX, int allowedMisses = 0, uint8_t *hitsOut = nullptr)
+          size_t segBegin, size_t segEnd, int allowedMisses, uint8_t *hitsOut)
 {
     const Prepared p = prepare(snap, f);
     const std::string needle = asciiLower(f.text);
@@ -941,19 +933,6 @@ void scan(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel
 }
 
 } // namespace
-
-std::vector<uint32_t> EventStore::filter(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel)
-{
-    std::vector<uint32_t> rows;
-    if (f.isEmpty()) {
-        rows.resize(snap.size());
-        for (size_t i = 0; i < rows.size(); ++i)
-            rows[i] = uint32_t(i);
-        return rows;
-    }
-    scan(snap, f, cancel, [&](const Segment &, size_t, size_t row, uint32_t) { rows.push_back(uint32_t(row)); });
-    return rows;
-}
 
 EventStore::Evaluation EventStore::evaluate(const Snapshot &snap, const Filter &f, const std::vector<Column> &facets,
                                              const std::atomic<bool> *cancel)

@@ -135,7 +135,6 @@ struct Filter
     /// Optional: whether each row matches `text`, as evaluate() returned them for this text
     /// (a filter change then does not read the raw records again).
     std::shared_ptr<const std::vector<uint8_t>> textHits;
-    bool isEmpty() const;
 };
 
 struct IndexedRecord;
@@ -175,8 +174,6 @@ public:
     size_t rejectedCount() const;
     void clear();
 
-    /// Rows of `snap` that pass `f`, in store order.
-    static std::vector<uint32_t> filter(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel = nullptr);
     /// What a view needs after a filter change, computed in one pass (in parallel on large
     /// stores): the rows that pass `f`, their times, and for each of `facets` the counts per
     /// dictionary id under `f` without that column's own constraint.

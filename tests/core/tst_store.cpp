@@ -90,6 +90,8 @@ EventStore::Evaluation rowByRow(const Snapshot &s, const Filter &f, const std::v
     return e;
 }
 
+std::vector<uint32_t> filteredRows(const Snapshot &s, const Filter &f) { return EventStore::evaluate(s, f, {}).rows; }
+
 std::vector<uint64_t> facetCounts(const Snapshot &s, const Filter &f, Column c) { return EventStore::evaluate(s, f, {c}).counts[0]; }
 
 std::shared_ptr<const std::vector<uint8_t>> textHits(const Snapshot &s, const std::string &text)
@@ -207,7 +209,6 @@ private slots:
             const EventStore::Evaluation e = EventStore::evaluate(s, f, facets);
             const EventStore::Evaluation ref = rowByRow(s, f, facets);
             QVERIFY2(e.rows == ref.rows, std::to_string(round).c_str());
-            QVERIFY(e.rows == EventStore::filter(s, f));
             QVERIFY(e.times == ref.times);
             for (size_t k = 0; k < facets.size(); ++k) {
                 std::vector<uint64_t> want = ref.counts[k], got = e.counts[k];
@@ -294,16 +295,16 @@ private slots:
 
         Filter f;
         f.include[size_t(Column::Actor)] = {alice};
-        QCOMPARE(EventStore::filter(s, f).size(), size_t(10));
+        QCOMPARE(filteredRows(s, f).size(), size_t(10));
         f.include[size_t(Column::Action)] = {login};
-        auto rows = EventStore::filter(s, f);
+        auto rows = filteredRows(s, f);
         for (uint32_t r : rows) {
             QCOMPARE(s.value(r, Column::Actor), std::string("alice@x.io"));
             QCOMPARE(s.value(r, Column::Action), std::string("login"));
         }
         QCOMPARE(rows.size(), size_t(5)); // i in {3,9,15,21,27}
         f.exclude[size_t(Column::ResourceType)] = {zone};
-        QCOMPARE(EventStore::filter(s, f).size(), size_t(4)); // minus 15
+        QCOMPARE(filteredRows(s, f).size(), size_t(4)); // minus 15
         // facet counts ignore the column's own constraint and honour the others
         auto actorCounts = facetCounts(s, f, Column::Actor);
         const uint32_t bob = *s.dict(Column::Actor).find("bob@x.io");
@@ -317,26 +318,26 @@ private slots:
         Filter t;
         t.from = int64_t(1600000010) * 1000000000;
         t.to = int64_t(1600000019) * 1000000000;
-        QCOMPARE(EventStore::filter(s, t).size(), size_t(10));
+        QCOMPARE(filteredRows(s, t).size(), size_t(10));
         Filter r;
         r.result = Result::Failure;
-        auto failed = EventStore::filter(s, r);
+        auto failed = filteredRows(s, r);
         QCOMPARE(failed.size(), size_t(1));
         QCOMPARE(s.line(failed[0]), uint64_t(8));
         Filter txt;
         txt.text = "ALICE@X";
-        QCOMPARE(EventStore::filter(s, txt).size(), size_t(10));
+        QCOMPARE(filteredRows(s, txt).size(), size_t(10));
         txt.text = "\"ID\":\"17\"";
-        QCOMPARE(EventStore::filter(s, txt).size(), size_t(1));
+        QCOMPARE(filteredRows(s, txt).size(), size_t(1));
         txt.text = "BoB"; // letters only: both cases are searched
-        QCOMPARE(EventStore::filter(s, txt).size(), size_t(20));
+        QCOMPARE(filteredRows(s, txt).size(), size_t(20));
         txt.text = "login";
-        QCOMPARE(EventStore::filter(s, txt).size(), size_t(15));
+        QCOMPARE(filteredRows(s, txt).size(), size_t(15));
         txt.text = "\"ID\":\"17\"";
         // precomputed text matches give the same rows and facet counts
         Filter cachedTxt = txt;
         cachedTxt.textHits = textHits(s, txt.text);
-        QCOMPARE(EventStore::filter(s, cachedTxt), EventStore::filter(s, txt));
+        QCOMPARE(filteredRows(s, cachedTxt), filteredRows(s, txt));
         QCOMPARE(facetCounts(s, cachedTxt, Column::Actor), facetCounts(s, txt, Column::Actor));
 
         auto top = EventStore::top(facetCounts(s, Filter{}, Column::Actor), 1);
@@ -369,7 +370,7 @@ private slots:
         QCOMPARE(s.value(1, Column::Source), p.toStdString());
         Filter t;
         t.text = "b@x.io";
-        QCOMPARE(EventStore::filter(s, t), (std::vector<uint32_t>{1}));
+        QCOMPARE(filteredRows(s, t), (std::vector<uint32_t>{1}));
     }
 
     void mappedFileSearchSurvivesTruncation()
@@ -431,7 +432,7 @@ private slots:
             const Snapshot s = store.snapshot();
             QVERIFY(s.size() >= lastSize);
             QCOMPARE(s.size() % 200, size_t(0)); // whole batches only... per segment, batches are one block
-            const auto rows = EventStore::filter(s, Filter{});
+            const auto rows = filteredRows(s, Filter{});
             QCOMPARE(rows.size(), s.size());
             for (size_t i = 0; i < s.size(); i += 97)
                 QCOMPARE(s.value(i, Column::Action), std::string("login"));
