@@ -311,11 +311,6 @@ bool Journal::sync(std::string &error)
     return true;
 }
 
-bool Journal::append(const std::string &bytes, bool duplicates, std::string &error)
-{
-    return write(bytes, duplicates, error) && sync(error);
-}
-
 // ------------------------------------------------------------------------------------------
 // Receiver
 

@@ -86,7 +86,7 @@ private:
     size_t m_half;
 };
 
-/// Appends batches to files in a directory, flushed to disk (fdatasync) before returning.
+/// Appends batches to files in a directory; sync() makes what was written durable (fdatasync).
 /// The directory is readable as a source; duplicate records go to duplicates-*.ndjson, which
 /// directory expansion leaves out by default.
 class Journal
@@ -100,8 +100,6 @@ public:
     bool write(const std::string &bytes, bool duplicates, std::string &error);
     /// fdatasync of what was written since the last sync.
     bool sync(std::string &error);
-    /// write + sync.
-    bool append(const std::string &bytes, bool duplicates, std::string &error);
     const std::string &dir() const { return m_dir; }
 
 private:
