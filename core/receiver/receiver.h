@@ -100,7 +100,6 @@ public:
     bool write(const std::string &bytes, bool duplicates, std::string &error);
     /// fdatasync of what was written since the last sync.
     bool sync(std::string &error);
-    const std::string &dir() const { return m_dir; }
 
 private:
     bool rotate(bool duplicates, std::string &error);
