@@ -981,6 +981,7 @@ void MainWindow::clearDetail()
     m_diagnostics->hide();
     m_changes->clear();
     m_changesLabel->clear();
+    m_tabs->setTabText(1, tr("Changes"));
     m_linkInfo->setText(tr("Select a record in the trail to see it raw and as ECS."));
 }
 

@@ -11,6 +11,7 @@
 #include <QAbstractItemModelTester>
 #include <QListWidget>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTest>
@@ -212,6 +213,13 @@ private slots:
         QCOMPARE(c->topLevelItemCount(), 1);
         QCOMPARE(c->topLevelItem(0)->text(0), QStringLiteral("removed"));
         QCOMPARE(c->topLevelItem(0)->text(1), QStringLiteral("content"));
+        auto *tabs = w.findChild<QTabWidget *>();
+        QVERIFY(tabs);
+        QCOMPARE(tabs->tabText(1), QStringLiteral("Changes (1)"));
+        // a filter that hides the selected record empties the detail, its count included
+        w.setTextSearch(QStringLiteral("no record holds this text"));
+        QCOMPARE(c->topLevelItemCount(), 0);
+        QCOMPARE(tabs->tabText(1), QStringLiteral("Changes"));
     }
 
     void receivedRecordsAppearInTheTrail()
