@@ -10,6 +10,7 @@
 #include "store/diff.h"
 #include "timeline.h"
 #include "trailmodel.h"
+#include "util/datadir.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -530,7 +531,7 @@ void MainWindow::openSources(const QStringList &paths, bool append)
 
 void MainWindow::openSamples()
 {
-    QFile f(QStringLiteral(":/auditlens/samples/cloudflare-audit-logs.ndjson"));
+    QFile f(util::dataFile(QStringLiteral("samples/cloudflare-audit-logs.ndjson"))); // installed, else embedded
     if (!f.open(QIODevice::ReadOnly))
         return;
     m_sources.clear();

@@ -5,6 +5,7 @@
 #include "enrich.h"
 #include "grok.h"
 #include "source/timestamp.h"
+#include "util/datadir.h"
 
 #include <QFile>
 #include <QDir>
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -856,11 +858,31 @@ std::shared_ptr<const IntakeParser> IntakeParser::builtin()
 {
     static const std::shared_ptr<const IntakeParser> p = [] {
         initCoreResourcesEngine();
-        bool ok1 = false, ok2 = false;
-        const std::string parser = readText(":/auditlens/parsers/cloudflare-audit-logs/ingest/parser.yml", ok1);
-        const std::string fields = readText(":/auditlens/parsers/cloudflare-audit-logs/_meta/fields.yml", ok2);
+        const QString parserRel = QStringLiteral("parsers/cloudflare-audit-logs/ingest/parser.yml");
+        const QString fieldsRel = QStringLiteral("parsers/cloudflare-audit-logs/_meta/fields.yml");
+        auto load = [](const QString &parserFile, const QString &fieldsFile, std::string &err) {
+            bool ok1 = false, ok2 = false;
+            const std::string parser = readText(parserFile.toStdString(), ok1);
+            const std::string fields = readText(fieldsFile.toStdString(), ok2);
+            const bool embedded = parserFile.startsWith(QLatin1Char(':'));
+            const std::string label = embedded ? std::string("builtin:cloudflare-audit-logs/ingest/parser.yml") : parserFile.toStdString();
+            std::shared_ptr<const IntakeParser> r;
+            if (!ok1)
+                err = label + ": cannot be read";
+            else
+                r = fromText(parser, fields, label, err);
+            return r;
+        };
+        // the installed copy (share/auditlens), else the embedded one; a broken installed copy
+        // is reported and the embedded one used
+        const QString parserFile = util::dataFile(parserRel);
         std::string err;
-        auto r = fromText(parser, fields, "builtin:cloudflare-audit-logs/ingest/parser.yml", err);
+        auto r = load(parserFile, util::dataFile(fieldsRel), err);
+        if (!r && !parserFile.startsWith(QLatin1Char(':'))) {
+            std::fprintf(stderr, "auditlens: the installed built-in parser does not load (%s); using the embedded copy\n", err.c_str());
+            err.clear();
+            r = load(util::embeddedDataFile(parserRel), util::embeddedDataFile(fieldsRel), err);
+        }
         if (!r)
             throw std::runtime_error("built-in parser does not load: " + err);
         return r;

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "taxonomy.h"
 
+#include "util/datadir.h"
+
 #include <QFile>
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdio>
 #include <sstream>
 
 static void initCoreResources() { Q_INIT_RESOURCE(auditlens_core); }
@@ -28,11 +31,17 @@ std::vector<std::string> splitTabs(const std::string &line)
     return parts;
 }
 
-void loadTsv(Taxonomy &t, const char *resource, FieldInfo::Origin origin)
+/// `relative`: the file under share/auditlens (installed), else its embedded copy
+void loadTsv(Taxonomy &t, const QString &relative, FieldInfo::Origin origin)
 {
-    QFile f(QString::fromLatin1(resource));
-    if (!f.open(QIODevice::ReadOnly))
-        return; // the build embeds them; a missing resource shows up in tests
+    QFile f(util::dataFile(relative));
+    if (!f.open(QIODevice::ReadOnly)) {
+        std::fprintf(stderr, "auditlens: %s: cannot be read (%s); using the embedded copy\n", qUtf8Printable(f.fileName()),
+                     qUtf8Printable(f.errorString()));
+        f.setFileName(util::embeddedDataFile(relative));
+        if (!f.open(QIODevice::ReadOnly))
+            return; // the build embeds them; a missing resource shows up in tests
+    }
     std::istringstream in(f.readAll().toStdString());
     std::string line;
     while (std::getline(in, line)) {
@@ -68,9 +77,9 @@ struct Builtin
     Builtin()
     {
         initCoreResources();
-        loadTsv(ecs, ":/auditlens/taxonomy/ecs_fields.tsv", FieldInfo::Origin::Ecs);
+        loadTsv(ecs, QStringLiteral("taxonomy/ecs_fields.tsv"), FieldInfo::Origin::Ecs);
         all.inheritFrom(ecs);
-        loadTsv(all, ":/auditlens/taxonomy/sekoia_fields.tsv", FieldInfo::Origin::Sekoia);
+        loadTsv(all, QStringLiteral("taxonomy/sekoia_fields.tsv"), FieldInfo::Origin::Sekoia);
     }
 };
 
