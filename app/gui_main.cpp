@@ -7,6 +7,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QPixmap>
 #include <QTableView>
 #include <QTimer>
@@ -19,6 +20,9 @@ int main(int argc, char **argv)
     QApplication::setApplicationName(QStringLiteral("Auditlens"));
     QApplication::setOrganizationName(QStringLiteral("Auditlens"));
     QApplication::setApplicationVersion(QStringLiteral(AUDITLENS_VERSION));
+    // the installed desktop entry and icon (resources/desktop, resources/icons)
+    QApplication::setDesktopFileName(QStringLiteral("io.github.auditlens.auditlens"));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("io.github.auditlens.auditlens")));
 
     QCommandLineParser cli;
     cli.setApplicationDescription(QStringLiteral("Auditlens: a workbench for Cloudflare audit logs. Without INPUT, "
