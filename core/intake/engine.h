@@ -61,6 +61,10 @@ public:
     /// Runs the parser on one raw record. `parsed`, when given, is the raw record already
     /// parsed as JSON (saves json.parse-json the work).
     NormalizeResult run(const std::string &raw, bool explain = false, const Json *parsed = nullptr) const;
+    /// Runs the parser on a Sekoia.io event envelope (`{"message": "…", "log": {…}, …}`, as
+    /// intake tests give it): `original` is the whole envelope, and its members other than
+    /// `message`, `event` and `sekoiaio` are carried into the event. The message may be any text.
+    NormalizeResult runEnvelope(const Json &envelope, bool explain = false) const;
 
     /// The top-level keys of the raw record that the parser can observe (nullptr: all of
     /// them). Lets callers skip building the rest.
@@ -75,6 +79,7 @@ public:
 
 private:
     IntakeParser();
+    NormalizeResult runWith(const std::string &raw, const Json *envelope, bool explain, const Json *parsed) const;
     std::unique_ptr<Impl> d;
 };
 
