@@ -124,6 +124,47 @@ void leafPaths(const Json &v, const std::string &prefix, std::vector<std::string
 }
 
 // ------------------------------------------------------------------------------------------
+// Provenance
+
+const char *provenanceKindName(ProvenanceKind kind)
+{
+    switch (kind) {
+    case ProvenanceKind::Input: return "input";
+    case ProvenanceKind::Set: return "set";
+    case ProvenanceKind::Translate: return "translate";
+    case ProvenanceKind::Enrichment: return "enrichment";
+    }
+    return "?";
+}
+
+std::string describeProvenance(const FieldProvenance &p)
+{
+    std::string o;
+    if (p.kind == ProvenanceKind::Input || p.kind == ProvenanceKind::Enrichment)
+        o = provenanceKindName(p.kind);
+    else
+        o = p.stage + "[" + std::to_string(p.action + 1) + "] " + provenanceKindName(p.kind);
+    if (!p.expression.empty())
+        o += " " + p.expression;
+    if (!p.rawFields.empty()) {
+        o += " (raw:";
+        for (const auto &rf : p.rawFields)
+            o += " " + rf;
+        for (const auto &hop : p.via)
+            o += " via " + hop;
+        o += ")";
+    } else if (!p.reads.empty() && p.kind == ProvenanceKind::Enrichment) {
+        o += " (from:";
+        for (const auto &rf : p.reads)
+            o += " " + rf.substr(rf.rfind("final.", 0) == 0 ? 6 : 0);
+        o += ")";
+    }
+    if (!p.note.empty() && p.kind != ProvenanceKind::Input)
+        o += (p.typed ? " [typed: " : " [") + p.note + "]";
+    return o;
+}
+
+// ------------------------------------------------------------------------------------------
 // Typing
 
 namespace {
@@ -1128,7 +1169,7 @@ struct RunState
         base.action = idx;
         switch (a.kind) {
         case Action::Set:
-            base.kind = "set";
+            base.kind = ProvenanceKind::Set;
             for (size_t si = 0; si < a.sets.size(); ++si) {
                 const std::string &field = a.sets[si].first;
                 const ValueSpec &spec = a.sets[si].second;
@@ -1155,7 +1196,7 @@ struct RunState
             }
             return;
         case Action::Translate:
-            base.kind = "translate";
+            base.kind = ProvenanceKind::Translate;
             for (const auto &[src, target] : a.mapping) {
                 try {
                     Json key;
@@ -1301,7 +1342,7 @@ struct RunState
     {
         FieldProvenance base;
         base.stage = "enrichment";
-        base.kind = "enrichment";
+        base.kind = ProvenanceKind::Enrichment;
         auto provFrom = [&](const std::vector<std::string> &fields) {
             FieldProvenance p = base;
             p.reads.clear();
@@ -1550,7 +1591,7 @@ NormalizeResult IntakeParser::runWith(const std::string &raw, const Json *envelo
     if (explain) {
         FieldProvenance p;
         p.stage = "input";
-        p.kind = "input";
+        p.kind = ProvenanceKind::Input;
         p.note = "the raw record, as compact JSON";
         st.record("message", p, false, p.note);
     }

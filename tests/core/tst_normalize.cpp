@@ -135,7 +135,12 @@ private slots:
         QCOMPARE(byField["source.ip"].rawFields.front(), std::string("ActorIP"));
         QCOMPARE(byField["source.ip"].stage, std::string("v1_fields"));
         QCOMPARE(byField["cloudflare.request_name"].rawFields, (std::vector<std::string>{"Metadata.Request.name"}));
-        QCOMPARE(byField["related.ip"].kind, std::string("enrichment"));
+        QVERIFY(byField["related.ip"].kind == ProvenanceKind::Enrichment);
+        QVERIFY2(describeProvenance(byField["source.ip"]).rfind("v1_fields[", 0) == 0, describeProvenance(byField["source.ip"]).c_str());
+        QVERIFY2(describeProvenance(byField["source.ip"]).find("(raw: ActorIP") != std::string::npos,
+                 describeProvenance(byField["source.ip"]).c_str());
+        QCOMPARE(describeProvenance(byField["message"]), std::string("input"));
+        QVERIFY(describeProvenance(byField["related.ip"]).rfind("enrichment (raw: ActorIP", 0) == 0);
         QCOMPARE(byField["@timestamp"].rawFields, (std::vector<std::string>{"When"}));
         // every output leaf has a provenance entry
         std::vector<std::string> leaves;
