@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+// Placeholders for the stage families not written yet.
+#include "stages.h"
+
+namespace auditlens::intake::stages {
+
+namespace {
+std::unique_ptr<ExternalStage> notYet(const char *name, std::string &error)
+{
+    error = std::string(name) + ": not implemented yet";
+    return nullptr;
+}
+} // namespace
+
+std::unique_ptr<ExternalStage> compileKv(const Properties &, std::string &e) { return notYet("kv.parse-kv", e); }
+std::unique_ptr<ExternalStage> compileDsv(const Properties &, std::string &e) { return notYet("dsv.parse-dsv", e); }
+std::unique_ptr<ExternalStage> compileCef(const Properties &, std::string &e) { return notYet("cef.parse-cef", e); }
+std::unique_ptr<ExternalStage> compileLeef(const Properties &, std::string &e) { return notYet("leef.parse-leef", e); }
+std::unique_ptr<ExternalStage> compileXml(const Properties &, std::string &e) { return notYet("xml.parse-xml", e); }
+std::unique_ptr<ExternalStage> compileWindowsEvent(const Properties &, std::string &e) { return notYet("xml.parse-windows-event", e); }
+std::unique_ptr<ExternalStage> compileDict(const Properties &, std::string &e) { return notYet("dict.parse", e); }
+std::unique_ptr<ExternalStage> compileGrokCaseMatch(const Properties &, std::string &e) { return notYet("grok.case_match", e); }
+
+} // namespace auditlens::intake::stages
