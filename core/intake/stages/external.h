@@ -22,6 +22,14 @@ public:
     virtual ~ExternalStage() = default;
     /// Runs on the evaluated input value; false + error on failure, never throws.
     virtual bool run(const Json &input, Json &output, std::string &error) const = 0;
+    /// The same with the record's variables, for stages whose other properties are templates
+    /// (grok.case_match's `pattern_key`). The engine should call this one; the default ignores
+    /// the scope. False + error on failure, never throws.
+    virtual bool runInRecord(const Json &input, const Scope &scope, Json &output, std::string &error) const
+    {
+        (void)scope;
+        return run(input, output, error);
+    }
 };
 
 /// nullptr + error when the name is not one of these stages or a property is invalid.
