@@ -12,8 +12,6 @@ std::unique_ptr<ExternalStage> notYet(const char *name, std::string &error)
 }
 } // namespace
 
-std::unique_ptr<ExternalStage> compileXml(const Properties &, std::string &e) { return notYet("xml.parse-xml", e); }
-std::unique_ptr<ExternalStage> compileWindowsEvent(const Properties &, std::string &e) { return notYet("xml.parse-windows-event", e); }
 std::unique_ptr<ExternalStage> compileDict(const Properties &, std::string &e) { return notYet("dict.parse", e); }
 std::unique_ptr<ExternalStage> compileGrokCaseMatch(const Properties &, std::string &e) { return notYet("grok.case_match", e); }
 
