@@ -12,7 +12,6 @@ std::unique_ptr<ExternalStage> notYet(const char *name, std::string &error)
 }
 } // namespace
 
-std::unique_ptr<ExternalStage> compileDict(const Properties &, std::string &e) { return notYet("dict.parse", e); }
 std::unique_ptr<ExternalStage> compileGrokCaseMatch(const Properties &, std::string &e) { return notYet("grok.case_match", e); }
 
 } // namespace auditlens::intake::stages
