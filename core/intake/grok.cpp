@@ -134,6 +134,8 @@ bool Grok::compile(const std::string &pattern, const std::map<std::string, std::
     constexpr int kMaxCaptures = 4096;
     m_caps.clear();
     int counter = 0;
+    std::map<std::string, std::string> defined; // pattern name -> its DEFINE group ("" when inlined)
+    std::string defines;
     std::function<bool(const std::string &, int, std::string &)> expand = [&](const std::string &in, int depth,
                                                                             std::string &out) -> bool {
         if (depth > 40) {
@@ -173,10 +175,28 @@ bool Grok::compile(const std::string &pattern, const std::map<std::string, std::
                     error = "unknown grok pattern %{" + name + "}";
                     return false;
                 }
+                // A pattern without captures of its own is written once, in a DEFINE group, and
+                // called by name: a pattern using IP twenty times stays small (PCRE2 refuses
+                // compiled patterns past 64 KiB).
                 std::string sub;
-                if (!expand(*def, depth + 1, sub))
-                    return false;
-                if (out.size() + sub.size() > kMaxExpanded) {
+                auto known = defined.find(name);
+                if (known != defined.end() && !known->second.empty())
+                    sub = "(?&" + known->second + ")";
+                else {
+                    const int before = counter;
+                    if (!expand(*def, depth + 1, sub))
+                        return false;
+                    if (known == defined.end()) {
+                        if (counter == before && sub.size() > 16) {
+                            const std::string group = "d" + std::to_string(defined.size() + 1);
+                            defines += "(?<" + group + ">" + sub + ")";
+                            defined[name] = group;
+                            sub = "(?&" + group + ")";
+                        } else
+                            defined[name] = std::string(); // captures inside, or tiny: written out at each use
+                    }
+                }
+                if (out.size() + sub.size() + defines.size() > kMaxExpanded) {
                     error = "grok pattern expands to more than " + std::to_string(kMaxExpanded / 1024)
                             + " KiB of regular expression (at %{" + name + "}: do nested references double it?)";
                     return false;
@@ -247,7 +267,8 @@ bool Grok::compile(const std::string &pattern, const std::map<std::string, std::
             && std::strchr("*+?{", pattern[m_literalPrefix.size()]))
             m_literalPrefix.pop_back();
     }
-    m_re = QRegularExpression(QStringLiteral("\\A(?:") + QString::fromStdString(body) + QStringLiteral(")\\z"),
+    const QString prelude = defines.empty() ? QString() : QStringLiteral("(?(DEFINE)") + QString::fromStdString(defines) + QStringLiteral(")");
+    m_re = QRegularExpression(prelude + QStringLiteral("\\A(?:") + QString::fromStdString(body) + QStringLiteral(")\\z"),
                               QRegularExpression::DotMatchesEverythingOption);
     if (!m_re.isValid()) {
         error = "invalid grok pattern: " + m_re.errorString().toStdString() + " (at offset "
