@@ -280,6 +280,16 @@ Key keyOf(std::string_view k)
 }
 
 
+/// Why a record keeps no time: unreadable, or a real time that int64 nanoseconds cannot hold
+/// (the record is kept, without a time, never with a wrapped one).
+std::string timeWarning(std::string_view key, const std::string &shown, TimeError why)
+{
+    if (why == TimeError::OutOfRange)
+        return std::string(key) + " " + shown + " is outside the times Auditlens can hold (" + kMinTimeText + " to "
+               + kMaxTimeText + "); the record is kept without a time";
+    return std::string(key) + " is not a time Auditlens can read: " + shown;
+}
+
 } // namespace
 
 IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth)
@@ -432,25 +442,27 @@ IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth)
                 break;
             if (vt == od::json_type::string) {
                 if (!(err = v.get_string().get(s))) {
-                    if (auto ns = parseTimestampNs(s))
+                    TimeError why = TimeError::None;
+                    if (auto ns = parseTimestampNs(s, &why))
                         r.time = *ns;
                     else
-                        r.timeWarning = std::string(k) + " is not a time Auditlens can read: '" + std::string(s.substr(0, 40)) + "'";
+                        r.timeWarning = timeWarning(k, "'" + std::string(s.substr(0, 40)) + "'", why);
                 }
             } else if (vt == od::json_type::number) {
                 od::number n;
                 if (!(err = v.get_number().get(n))) {
                     std::optional<int64_t> ns;
+                    TimeError why = TimeError::None;
                     if (n.is_int64())
-                        ns = epochToNs(n.get_int64());
+                        ns = epochToNs(n.get_int64(), &why);
                     else if (n.is_uint64())
-                        ns = epochToNs(double(n.get_uint64()));
+                        ns = epochToNs(double(n.get_uint64()), &why);
                     else
-                        ns = epochToNs(n.get_double());
+                        ns = epochToNs(n.get_double(), &why);
                     if (ns)
                         r.time = *ns;
                     else
-                        r.timeWarning = std::string(k) + " is a number out of the range of times";
+                        r.timeWarning = timeWarning(k, std::string(v.raw_json_token().substr(0, 40)), why);
                 }
             } else {
                 r.timeWarning = std::string(k) + " is neither a string nor a number";
