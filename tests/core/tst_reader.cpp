@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: MIT
+#include "intake/engine.h"
+#include "intake/normalizer.h"
+#include "store/eventstore.h"
 #include "testutil.h"
 
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 
+#include <QProcess>
 #include <QTemporaryDir>
+
+#include <fstream>
 
 using namespace auditlens;
 using testutil::readMem;
@@ -11,6 +18,93 @@ using testutil::readMem;
 namespace {
 const std::string kRec1 = "{\"ID\":\"a\",\"ActionType\":\"login\",\"When\":\"2023-02-24T16:32:38Z\"}";
 const std::string kRec2 = "{\"ID\":\"b\",\"ActionType\":\"logout\",\"When\":1677256358}";
+
+/// gzip of `count` bytes `c`, made a MiB at a time (the plain text never exists in memory).
+std::string gzipOfRepeated(char c, size_t count)
+{
+    z_stream z{};
+    deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
+    const std::string piece(1 << 20, c);
+    std::string out;
+    char buf[1 << 16];
+    size_t left = count;
+    int flush = Z_NO_FLUSH;
+    do {
+        const size_t k = std::min(left, piece.size());
+        z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(piece.data()));
+        z.avail_in = uInt(k);
+        left -= k;
+        flush = left == 0 ? Z_FINISH : Z_NO_FLUSH;
+        do {
+            z.next_out = reinterpret_cast<Bytef *>(buf);
+            z.avail_out = sizeof buf;
+            deflate(&z, flush);
+            out.append(buf, sizeof buf - z.avail_out);
+        } while (z.avail_out == 0);
+    } while (flush != Z_FINISH);
+    deflateEnd(&z);
+    return out;
+}
+
+/// The kernel's peak resident size of this process (VmHWM) in KiB; resetPeak() starts it anew.
+long peakRssKiB()
+{
+    std::ifstream f("/proc/self/status");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("VmHWM:", 0) == 0)
+            return std::stol(line.substr(6));
+    return -1;
+}
+bool resetPeak()
+{
+    std::ofstream f("/proc/self/clear_refs");
+    f << "5";
+    return bool(f);
+}
+
+bool hasDiag(const testutil::Collected &c, const std::string &text)
+{
+    for (const auto &d : c.diags)
+        if (d.message.find(text) != std::string::npos)
+            return true;
+    return false;
+}
+
+std::string allDiags(const testutil::Collected &c)
+{
+    std::string out;
+    for (const auto &d : c.diags)
+        out += d.toString() + "\n";
+    return out;
+}
+
+std::string records(int from, int to)
+{
+    std::string s;
+    for (int i = from; i < to; ++i)
+        s += "{\"ID\":\"r" + std::to_string(i) + "\",\"ActionType\":\"x\",\"When\":\"2023-02-24T16:32:38Z\"}\n";
+    return s;
+}
+
+/// Index pass and record parser on one record: (index ok, parser ok, parsed value).
+struct Both
+{
+    bool indexOk = false, parserOk = false;
+    std::string indexError, parserError;
+    nlohmann::ordered_json value;
+};
+Both both(const std::string &rec)
+{
+    std::string padded = rec + std::string(kRecordPadding, '\0');
+    Both b;
+    const IndexedRecord r = indexRecord(std::string_view(padded.data(), rec.size()), padded.size(), 128);
+    b.indexOk = r.ok;
+    b.indexError = r.error;
+    size_t at = 0;
+    b.parserOk = parseRecordJson(std::string_view(padded.data(), rec.size()), padded.size(), 128, b.value, b.parserError, at);
+    return b;
+}
 } // namespace
 
 class TstReader : public QObject
@@ -108,6 +202,56 @@ private slots:
         for (const auto &d : c.diags)
             said = said || d.message.find("gzip stream") != std::string::npos;
         QVERIFY(said);
+    }
+    void hugeNumbersAreKept()
+    {
+        const std::string digits400 = "1" + std::string(399, '7');
+        const std::vector<std::pair<std::string, std::string>> cases = {
+            {"1e400", "1e400"},
+            {"-1E+400", "-1E+400"},
+            {"18446744073709551616", "18446744073709551616"},
+            {"-9223372036854775809", "-9223372036854775809"},
+            {digits400, digits400},
+        };
+        for (const auto &[num, text] : cases) {
+            const std::string rec = "{\"ID\":\"a\",\"n\":" + num + ",\"arr\":[" + num + "],\"o\":{\"x\":" + num + "}}";
+            const Both b = both(rec);
+            QVERIFY2(b.indexOk, (num + ": " + b.indexError).c_str());
+            QVERIFY2(b.parserOk, (num + ": " + b.parserError).c_str());
+            const nlohmann::ordered_json want(text); // the exact text, nothing rounded
+            QVERIFY2(b.value["n"] == want, b.value.dump().c_str());
+            QVERIFY2(b.value["arr"][0] == want, b.value.dump().c_str());
+            QVERIFY2(b.value["o"]["x"] == want, b.value.dump().c_str());
+            QVERIFY(b.value["ID"] == nlohmann::ordered_json("a"));
+            // the engine gets it, and its message is the record as it was
+            auto r = intake::normalizeRecord(*intake::IntakeParser::builtin(), rec);
+            QVERIFY2(r.ok, (num + ": " + r.error).c_str());
+            const auto *msg = intake::findPath(r.result.event, "message");
+            QVERIFY(msg && msg->is_string());
+            QVERIFY(msg->get<std::string>().find(num) != std::string::npos);
+        }
+        // numbers that fit keep their type
+        const Both fit = both("{\"u\":18446744073709551615,\"i\":-9223372036854775808,\"d\":1.5e300,\"z\":1e-400}");
+        QVERIFY(fit.parserOk);
+        QVERIFY(fit.value["u"].is_number_unsigned());
+        QVERIFY(fit.value["i"].is_number_integer());
+        QVERIFY(fit.value["d"].is_number_float());
+        QVERIFY(fit.value["z"].is_number());
+        // a huge time is kept, with a warning
+        const std::string t = "{\"ID\":\"a\",\"When\":1e400}";
+        std::string padded = t + std::string(kRecordPadding, '\0');
+        const IndexedRecord r = indexRecord(std::string_view(padded.data(), t.size()), padded.size(), 128);
+        QVERIFY(r.ok);
+        QVERIFY2(r.timeWarning.find("outside the times") != std::string::npos, r.timeWarning.c_str());
+    }
+    void invalidNumbersAreRejectedByBoth()
+    {
+        for (const std::string num : {"0123", "00000000000000000000000000001", "-", "1.", ".5", "1e", "+1", "1e+", "--1",
+                                      "0x10", "1.5.5", "-01", "123456789012345678901234567890x"}) {
+            const Both b = both("{\"ID\":\"a\",\"n\":" + num + "}");
+            QVERIFY2(!b.indexOk, num.c_str());
+            QVERIFY2(!b.parserOk, num.c_str());
+        }
     }
     void envelopeV1()
     {
@@ -270,5 +414,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TstReader)
+QTEST_GUILESS_MAIN(TstReader)
 #include "tst_reader.moc"
