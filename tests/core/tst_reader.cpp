@@ -203,6 +203,132 @@ private slots:
             said = said || d.message.find("gzip stream") != std::string::npos;
         QVERIFY(said);
     }
+    void crOnlyLineEnds()
+    {
+        std::string text;
+        for (int i = 0; i < 50; ++i)
+            text += "{\"ID\":\"r" + std::to_string(i) + "\"}\r"; // classic Mac line ends
+        for (size_t block : {size_t(4u << 20), size_t(7), size_t(1)}) {
+            ReaderLimits lim;
+            lim.blockBytes = block;
+            auto c = readMem(text, lim);
+            QCOMPARE(c.summary.format, InputFormat::Ndjson);
+            QCOMPARE(c.records.size(), size_t(50));
+            QCOMPARE(c.records[49], std::string("{\"ID\":\"r49\"}"));
+            QCOMPARE(c.lines[49], uint64_t(50));
+            QVERIFY2(c.diags.empty(), allDiags(c).c_str());
+        }
+        // mixed: CR, CRLF, LF and blank lines of each kind count one line each
+        auto m = readMem(kRec1 + "\r\r\n" + kRec2 + "\r\n\n\r" + kRec1 + "\n");
+        QCOMPARE(m.records.size(), size_t(3));
+        QCOMPARE(m.lines, (std::vector<uint64_t>{1, 3, 6}));
+        // pretty-printed records with CR line ends
+        const std::string pretty = "{\r  \"ID\": \"a\"\r}\r{\r  \"ID\": \"b\",\r\"x\": [1,\r 2]\r}\r";
+        ReaderLimits small;
+        small.blockBytes = 3;
+        for (const auto &p : {readMem(pretty), readMem(pretty, small)}) {
+            QCOMPARE(p.summary.format, InputFormat::Concatenated);
+            QCOMPARE(p.records.size(), size_t(2));
+            QCOMPARE(p.lines, (std::vector<uint64_t>{1, 4}));
+            QVERIFY(p.diags.empty());
+        }
+    }
+    void bomWhereverARecordStarts()
+    {
+        const std::string bom = "\xEF\xBB\xBF";
+        ReaderLimits small;
+        small.blockBytes = 2; // BOMs cut by block ends too
+        // NDJSON files joined with cat, each with its BOM
+        const std::string nd = bom + kRec1 + "\n" + bom + kRec2 + "\n" + "  " + bom + kRec1 + "\r\n" + bom + "\n" + kRec2 + "\n";
+        for (const auto &c : {readMem(nd), readMem(nd, small)}) {
+            QCOMPARE(c.summary.format, InputFormat::Ndjson);
+            QCOMPARE(c.records, (std::vector<std::string>{kRec1, kRec2, kRec1, kRec2}));
+            QCOMPARE(c.lines, (std::vector<uint64_t>{1, 2, 3, 5}));
+            QVERIFY2(c.diags.empty(), allDiags(c).c_str());
+        }
+        // concatenated objects on one line, and a JSON array, with BOMs between records
+        const std::string cat = bom + "{\n\"ID\":\"a\"\n}" + bom + "{\n\"ID\":\"b\"}\n" + bom + " {\n\"ID\":\"c\"}";
+        for (const auto &c : {readMem(cat), readMem(cat, small)}) {
+            QCOMPARE(c.summary.format, InputFormat::Concatenated);
+            QCOMPARE(c.records.size(), size_t(3));
+            QCOMPARE(c.records[2], std::string("{\n\"ID\":\"c\"}"));
+            QVERIFY2(c.diags.empty(), allDiags(c).c_str());
+        }
+        const std::string arr = " " + bom + "[" + kRec1 + "]\n" + bom + "[" + kRec2 + "]";
+        for (const auto &c : {readMem(arr), readMem(arr, small)}) {
+            QCOMPARE(c.summary.format, InputFormat::JsonArray);
+            QCOMPARE(c.records, (std::vector<std::string>{kRec1, kRec2}));
+            QVERIFY2(c.diags.empty(), allDiags(c).c_str());
+        }
+        // a BOM inside a record is not a record start: the record is handed over as it is
+        auto in = readMem(kRec1 + "\n{\"ID\":" + bom + "\"x\"}\n");
+        QCOMPARE(in.records.size(), size_t(2));
+        QCOMPARE(in.records[1], "{\"ID\":" + bom + "\"x\"}");
+    }
+    void deepArraysAreReportedWithPosition()
+    {
+        const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+        auto c = readMem(deep + "\n");
+        QCOMPARE(c.records.size(), size_t(0));
+        QCOMPARE(c.diags.size(), size_t(1));
+        QCOMPARE(c.diags[0].severity, Diagnostic::Severity::Error);
+        QVERIFY2(c.diags[0].message.find("nested deeper than the limit of 128 levels") != std::string::npos,
+                 c.diags[0].message.c_str());
+        QCOMPARE(c.diags[0].offset, uint64_t(128)); // the first '[' past the limit
+        QCOMPARE(c.summary.errors, uint64_t(1));
+        // records around a too deep array are kept, in small blocks too
+        const std::string mixed = "[" + kRec1 + ",\n" + std::string(5000, '[') + "\"]]\", {\"k\": \"[\"}" + std::string(5000, ']') + ",\n" + kRec2 + "]";
+        ReaderLimits small;
+        small.blockBytes = 100;
+        for (const auto &m : {readMem(mixed), readMem(mixed, small)}) {
+            QCOMPARE(m.records, (std::vector<std::string>{kRec1, kRec2}));
+            QCOMPARE(m.diags.size(), size_t(1));
+            QCOMPARE(m.diags[0].line, uint64_t(2));
+            QCOMPARE(m.lines[1], uint64_t(3));
+        }
+        // an array cut short: the record on the next line that starts with '{' is kept
+        auto cut = readMem(std::string(100000, '[') + "\n" + kRec1 + "\n");
+        QCOMPARE(cut.records, (std::vector<std::string>{kRec1}));
+        QVERIFY(hasDiag(cut, "nested deeper"));
+        // deep nesting inside a record: the index pass says so, with the position
+        const std::string rec = "{\"ID\":\"a\",\"x\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+        const Both b = both(rec);
+        QVERIFY(!b.indexOk);
+        QVERIFY(!b.parserOk);
+        QVERIFY2(b.indexError.find("nesting is deeper than the limit of 128 levels") != std::string::npos, b.indexError.c_str());
+        QCOMPARE(b.parserError, b.indexError);
+    }
+    void blankInputReadInBoundedMemory()
+    {
+        // 128 MiB of newlines in 128 KiB of gzip: read at inflate speed, without holding them
+        const size_t n = size_t(128) << 20;
+        const std::string gz = gzipOfRepeated('\n', n);
+        QVERIFY(gz.size() < (size_t(1) << 20));
+        if (!resetPeak())
+            QSKIP("/proc/self/clear_refs cannot be written: peak memory cannot be measured");
+        const long before = peakRssKiB();
+        SourceReader reader;
+        uint64_t spans = 0;
+        std::vector<Diagnostic> diags;
+        const ReadSummary s = reader.read(
+            SourceSpec::memory("blank.gz", gz), [&](Block &&b) { spans += b.spans.size(); },
+            [&](Diagnostic &&d) { diags.push_back(std::move(d)); });
+        const long grown = peakRssKiB() - before;
+        QVERIFY(s.compressed);
+        QCOMPARE(s.bytesRead, uint64_t(n));
+        QCOMPARE(spans, uint64_t(0));
+        QVERIFY(diags.empty());
+        QVERIFY2(grown < 48 * 1024, qPrintable(QStringLiteral("peak memory grew by %1 KiB").arg(grown)));
+        // the lines are still counted: a record after them has its true line
+        auto c = readMem(std::string(300000, '\n') + std::string(1, '\r') + "\n\r" + kRec1 + "\n");
+        QCOMPARE(c.records, (std::vector<std::string>{kRec1}));
+        QCOMPARE(c.lines, (std::vector<uint64_t>{300003}));
+        ReaderLimits small;
+        small.blockBytes = 5;
+        auto d = readMem(std::string(1000, ' ') + "\r\n\r\r\n" + "\xEF\xBB\xBF" + "\n" + kRec1 + "\n", small);
+        QCOMPARE(d.records, (std::vector<std::string>{kRec1}));
+        QCOMPARE(d.lines, (std::vector<uint64_t>{5}));
+    }
     void hugeNumbersAreKept()
     {
         const std::string digits400 = "1" + std::string(399, '7');
