@@ -731,6 +731,11 @@ ReadSummary SourceReader::read(const SourceSpec &spec, const BlockSink &blocks, 
             break;
         }
         const ptrdiff_t got = src->read(chunk.data(), chunk.size());
+        for (ByteSource::Problem &p : src->takeProblems()) {
+            if (p.severity == Diagnostic::Severity::Error)
+                ++summary.errors;
+            diags(Diagnostic{p.severity, spec.label, 0, p.offset, std::move(p.message)});
+        }
         if (got < 0) {
             ++summary.errors;
             diags(Diagnostic{Diagnostic::Severity::Error, spec.label, 0, summary.bytesRead,

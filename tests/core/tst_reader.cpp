@@ -329,6 +329,57 @@ private slots:
         QCOMPARE(d.records, (std::vector<std::string>{kRec1}));
         QCOMPARE(d.lines, (std::vector<uint64_t>{5}));
     }
+    void gzipBadCrcSaysWhere()
+    {
+        std::string gz = testutil::gzip(kRec1 + "\n" + kRec2 + "\n");
+        gz[gz.size() - 8] = char(gz[gz.size() - 8] ^ 0x01); // the CRC32 of the trailer
+        auto c = readMem(gz);
+        QCOMPARE(c.records.size(), size_t(2)); // the bytes decoded are kept (and reported)
+        QVERIFY2(hasDiag(c, "gzip stream is corrupt at compressed byte"), allDiags(c).c_str());
+        QVERIFY(hasDiag(c, "incorrect data check"));
+        QVERIFY(c.summary.errors >= 1);
+    }
+    void gzipGarbageBetweenMembersKeepsLaterMembers()
+    {
+        const std::string a = testutil::gzip(records(0, 100)), b = testutil::gzip(records(100, 200));
+        const std::string garbage = "this is not gzip \x1f\x8b but looks like it for two bytes";
+        ReaderLimits small;
+        small.blockBytes = 100;
+        for (const auto &c : {readMem(a + garbage + b), readMem(a + garbage + b, small)}) {
+            QCOMPARE(c.records.size(), size_t(200));
+            QCOMPARE(c.records[100], records(100, 101).substr(0, records(100, 101).size() - 1));
+            QCOMPARE(c.diags.size(), size_t(1));
+            QCOMPARE(c.diags[0].severity, Diagnostic::Severity::Error);
+            const std::string want = "compressed bytes " + std::to_string(a.size()) + " to "
+                                     + std::to_string(a.size() + garbage.size()) + " are not gzip data";
+            QVERIFY2(c.diags[0].message.find(want) != std::string::npos, c.diags[0].message.c_str());
+            QCOMPARE(c.summary.errors, uint64_t(1));
+        }
+        // garbage at the end: said, nothing lost
+        auto e = readMem(a + garbage);
+        QCOMPARE(e.records.size(), size_t(100));
+        QVERIFY2(hasDiag(e, "no further gzip member follows"), allDiags(e).c_str());
+        QVERIFY(e.summary.errors >= 1);
+    }
+    void gzipCorruptMemberThenIntactOne()
+    {
+        std::string a = testutil::gzip(records(0, 2000), 1);
+        const std::string b = testutil::gzip(records(2000, 2100));
+        a[a.size() / 2] = char(a[a.size() / 2] ^ 0x55);
+        a[a.size() / 2 + 1] = char(a[a.size() / 2 + 1] ^ 0xAA);
+        auto c = readMem(a + b);
+        QVERIFY2(hasDiag(c, "gzip stream is corrupt at compressed byte"), allDiags(c).c_str());
+        QVERIFY(c.summary.errors >= 1);
+        // every record of the intact member is there, whole
+        size_t found = 0;
+        for (const auto &r : c.records)
+            for (int i = 2000; i < 2100; ++i)
+                found += r == records(i, i + 1).substr(0, records(i, i + 1).size() - 1);
+        QCOMPARE(found, size_t(100));
+        // a record cut by the damage is its own (bad) record: never glued to the next one
+        auto cut = readMem(testutil::gzip(kRec1 + "\n{\"ID\":\"half") + "junk" + testutil::gzip(kRec2 + "\n"));
+        QCOMPARE(cut.records, (std::vector<std::string>{kRec1, "{\"ID\":\"half", kRec2}));
+    }
     void hugeNumbersAreKept()
     {
         const std::string digits400 = "1" + std::string(399, '7');
@@ -378,6 +429,36 @@ private slots:
             QVERIFY2(!b.indexOk, num.c_str());
             QVERIFY2(!b.parserOk, num.c_str());
         }
+    }
+    void corruptGzipExitsOneWithOffset()
+    {
+#ifndef AUDITLENS_CLI
+        QSKIP("the CLI is not known to this test");
+#else
+        QTemporaryDir dir;
+        const std::string a = testutil::gzip(records(0, 10)), b = testutil::gzip(records(10, 20));
+        std::string crc = a;
+        crc[crc.size() - 8] = char(crc[crc.size() - 8] ^ 1);
+        const std::vector<std::pair<std::string, std::string>> files = {
+            {"garbage.gz", a + "garbage" + b}, {"crc.gz", crc}, {"cut.gz", a.substr(0, a.size() - 10)}};
+        for (const auto &[name, bytes] : files) {
+            const QString p = dir.filePath(QString::fromStdString(name));
+            QFile f(p);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(bytes.data(), qint64(bytes.size()));
+            f.close();
+            for (const char *cmd : {"stats", "normalize"}) {
+                QProcess cli;
+                cli.start(QStringLiteral(AUDITLENS_CLI), {QString::fromLatin1(cmd), p});
+                QVERIFY(cli.waitForFinished(60000));
+                const QString err = QString::fromUtf8(cli.readAllStandardError());
+                QVERIFY2(cli.exitCode() == 1, qPrintable(QString::fromLatin1(cmd) + QStringLiteral(" ") + p + QStringLiteral(": ") + err));
+                QVERIFY2(err.contains(QStringLiteral("compressed byte")), qPrintable(err));
+                if (name == "garbage.gz" && QString::fromLatin1(cmd) == QStringLiteral("normalize"))
+                    QCOMPARE(QString::fromUtf8(cli.readAllStandardOutput()).count(QLatin1Char('\n')), 20);
+            }
+        }
+#endif
     }
     void envelopeV1()
     {
