@@ -204,7 +204,7 @@ int runNormalize(const std::vector<std::string> &args)
                 inflight.pop_front();
             }
             printDiag(d);
-            if (d.severity == Diagnostic::Severity::Error && d.line > 0)
+            if (d.severity == Diagnostic::Severity::Error) // a record, or damage such as a corrupt gzip stream
                 ++rejected;
         };
         const ReadSummary s = reader.read(spec, blockSink, diagSink);
