@@ -23,6 +23,8 @@
 #include <QUrl>
 #include <QUrlQuery>
 
+#include <unordered_set>
+
 
 #include <cerrno>
 #include <cstring>
@@ -110,6 +112,13 @@ std::string reasonPhrase(int status)
 
 // ------------------------------------------------------------------------------------------
 // Receiver
+
+namespace {
+struct IdKeyHash
+{
+    size_t operator()(const IdKey &k) const { return size_t(k.a ^ (k.b * 0x9e3779b97f4a7c15ULL)); }
+};
+} // namespace
 
 /// A client connection. Qt HttpServer parses the requests; the guard sees every byte first
 /// (its readyRead slot is connected before Qt's) and reads each request itself, strictly
@@ -247,7 +256,7 @@ bool Receiver::start(std::string &error)
         error = "the receiver is already running";
         return false;
     }
-    m_journal = std::make_unique<Journal>(m_config.journalDir, m_config.journalFileBytes);
+    m_journal = std::make_unique<Journal>(m_config.journalDir, m_config.journalFileBytes, m_config.journalFault);
     m_ids = std::make_unique<IdWindow>(m_config.rememberedIds);
     if (!m_journal->open(*m_ids, error))
         return false;
@@ -635,42 +644,59 @@ void Receiver::writerLoop()
                 return; // stopping, nothing left
             group.swap(m_queue);
         }
-        // write every waiting batch, then one sync for all of them (group commit)
+        // write every waiting batch, then one sync for all of them (group commit). IDs are
+        // remembered only once the group is on disk: a batch answered 503 is retried, and its
+        // records are then new, not duplicates of records that were never stored.
+        std::string error;
+        bool ok = m_journal->begin(error);
+        std::vector<IdKey> groupIds; // of the batches before the current one in this group
+        std::unordered_set<IdKey, IdKeyHash> earlier;
         for (const auto &job : group) {
+            const size_t firstOfJob = groupIds.size();
             for (Job::Line &l : job->lines) {
                 const std::string_view line(job->text.data() + l.pos, l.len);
-                if (l.ix.ok && !m_ids->insert(l.id)) {
+                // a duplicate is a record seen in an earlier batch (a retry), not a repeat
+                // within this one
+                if (l.ix.ok && !l.id.empty() && (m_ids->contains(l.id) || earlier.count(l.id))) {
                     ++job->dupCount;
                     job->dups.append(line);
                     job->dups.push_back('\n');
                     continue;
                 }
+                if (l.ix.ok && !l.id.empty())
+                    groupIds.push_back(l.id);
                 ++(l.ix.ok ? job->good : job->bad);
                 job->freshSpans.push_back({uint32_t(job->fresh.size()), uint32_t(l.len), job->freshSpans.size() + 1});
                 job->freshRecs.push_back(std::move(l.ix));
                 job->fresh.append(line);
                 job->fresh.push_back('\n');
             }
+            earlier.insert(groupIds.begin() + ptrdiff_t(firstOfJob), groupIds.end());
             job->lines.clear();
             job->text.clear();
             job->text.shrink_to_fit();
-            if (!job->fresh.empty())
-                m_journal->write(job->fresh, false, job->error);
-            if (job->error.empty() && !job->dups.empty())
-                m_journal->write(job->dups, true, job->error);
+            if (ok && !job->fresh.empty())
+                ok = m_journal->write(job->fresh, false, error);
+            if (ok && !job->dups.empty())
+                ok = m_journal->write(job->dups, true, error);
         }
-        std::string syncError;
-        m_journal->sync(syncError);
+        if (ok)
+            ok = m_journal->sync(error);
+        if (!ok)
+            m_journal->rollback(); // whole records only; every batch of the group is answered 503
+        else
+            for (const IdKey &id : groupIds)
+                m_ids->insert(id);
         std::shared_ptr<EventStore> store;
         {
             std::lock_guard lock(m_mutex);
             store = m_store;
         }
         for (const auto &job : group) {
-            if (job->error.empty())
-                job->error = syncError;
+            if (!ok)
+                job->error = error;
             // on disk: shown in the trail from here (this thread, not the GUI's)
-            if (store && job->error.empty() && !job->freshRecs.empty()) {
+            if (store && ok && !job->freshRecs.empty()) {
                 Block block;
                 block.dataLen = job->fresh.size();
                 block.data = std::make_shared<const std::string>(std::move(job->fresh));
@@ -701,11 +727,19 @@ void Receiver::finish(const std::shared_ptr<Job> &job)
         if (c)
             reject(c, job->status, job->reason, job->message);
     } else if (!job->error.empty()) {
+        // nothing of the batch is kept (the journal was cut back) and its IDs are not
+        // remembered: Logpush retries it after Retry-After, and the retry is stored as new
+        if (!m_stats.journalFailing)
+            emit problem(QString::fromStdString("the journal cannot be written: " + job->error
+                                                + "; batches are answered 503 until it can"));
+        m_stats.journalFailing = true;
+        ++m_stats.journalFailures;
+        m_stats.journalError = job->error;
         m_stats.lastError = job->error;
-        emit problem(QString::fromStdString(job->error));
         if (c)
-            reject(c, 503, "journal", "the batch could not be written to disk: " + job->error);
+            reject(c, 503, "journal", "the batch could not be written to disk: " + job->error + "; nothing of it was kept, retry later");
     } else {
+        m_stats.journalFailing = false;
         ++m_stats.batches;
         m_stats.records += job->good;
         m_stats.duplicates += job->dupCount;

@@ -45,6 +45,7 @@ struct Config
     int retryAfterSeconds = 30;                       ///< sent with 503 (journal cannot be written)
     qint64 journalFileBytes = 256LL << 20;            ///< rotation size
     size_t rememberedIds = 10'000'000;                ///< duplicate detection window (16 bytes an ID)
+    JournalFault journalFault;                        ///< tests: fails the journal's writes and syncs on demand
 };
 
 struct Stats
@@ -52,6 +53,11 @@ struct Stats
     quint64 requests = 0, batches = 0, records = 0, bytes = 0, duplicates = 0, tests = 0, badLines = 0;
     std::map<std::string, quint64> rejected; ///< by reason: unauthorized, too large, bad gzip, …
     std::string lastError;
+    /// The last batch could not be written or synced (full disk, I/O error): batches are
+    /// answered 503 with Retry-After until one is written again.
+    bool journalFailing = false;
+    quint64 journalFailures = 0; ///< batches answered 503 for it
+    std::string journalError;    ///< the last such error
     double recordsPerSecond = 0; ///< over the last minute (or since the first batch, when sooner)
 };
 

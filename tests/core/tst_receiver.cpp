@@ -16,7 +16,12 @@
 
 #include <QElapsedTimer>
 
+#include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <sys/mount.h>
+#include <unistd.h>
 #include <set>
 #include <sys/socket.h>
 
@@ -120,7 +125,7 @@ struct Fixture
     QTemporaryDir dir;
     std::shared_ptr<EventStore> store = std::make_shared<EventStore>();
     std::unique_ptr<Receiver> rx;
-    explicit Fixture(qint64 maxBody = 1 << 20, qint64 maxDecompressed = 8 << 20)
+    explicit Fixture(qint64 maxBody = 1 << 20, qint64 maxDecompressed = 8 << 20, JournalFault fault = {})
     {
         Config c;
         c.port = 0;
@@ -129,6 +134,7 @@ struct Fixture
         c.maxBodyBytes = maxBody;
         c.maxDecompressedBytes = maxDecompressed;
         c.readTimeoutMs = 500;
+        c.journalFault = std::move(fault);
         rx = std::make_unique<Receiver>(c, store);
         std::string err;
         if (!rx->start(err))
@@ -400,6 +406,137 @@ private slots:
                                 one + "\r\n0\r\n\r\n"});
         QCOMPARE(statusOf(a), 200);
         QVERIFY2(a.contains("3 duplicates"), a.constData());
+    }
+
+    // ---- durable before seen: a batch that could not be written is not remembered
+
+    void writeFailureIsRetriedAsNewRecords()
+    {
+        // the journal writer's fault-injection seam: the first write is cut short halfway,
+        // the next fails with ENOSPC (as a full disk does), until the fault is lifted
+        std::atomic<bool> full{true};
+        std::atomic<int> writes{0};
+        Fixture f(1 << 20, 8 << 20, [&](std::string_view op, size_t &bytes) {
+            if (op != "write" || !full)
+                return 0;
+            if (writes++ == 0) {
+                bytes /= 2;
+                return 0;
+            }
+            return ENOSPC;
+        });
+        const QByteArray s = QByteArray::fromStdString(kSecret);
+        full = false;
+        QCOMPARE(post(f.port(), QByteArray::fromStdString(batch(0, 10)), s).status, 200);
+        full = true;
+        const QByteArray body = QByteArray::fromStdString(gzipBytes(batch(10, 20)));
+        QByteArray answer = exchange(f.port(), {"POST / HTTP/1.1\r\nHost: x\r\nX-Auditlens-Secret: " + s + "\r\nContent-Length: "
+                                                + QByteArray::number(body.size()) + "\r\n\r\n" + body});
+        QCOMPARE(statusOf(answer), 503);
+        QVERIFY2(answer.contains("\r\nRetry-After: "), answer.constData());
+        QVERIFY(writes >= 2);
+        // the journal holds the first batch's whole records, nothing of the failed one
+        std::string j = journalText(f.journal());
+        QCOMPARE(lines(j), size_t(10));
+        QVERIFY(!j.empty() && j.back() == '\n');
+        QVERIFY(f.rx->stats().journalFailing);
+        QVERIFY(f.rx->stats().journalError.find("No space left") != std::string::npos);
+        QCOMPARE(f.store->snapshot().size(), size_t(10));
+        // space returns: Logpush's retry of the same batch is stored, as new records
+        full = false;
+        const Answer a = post(f.port(), body, s);
+        QCOMPARE(a.status, 200);
+        QVERIFY2(a.body.contains("stored 20 records") && !a.body.contains("duplicates"), a.body.constData());
+        QVERIFY(!f.rx->stats().journalFailing);
+        QCOMPARE(f.rx->stats().journalFailures, quint64(1));
+        j = journalText(f.journal());
+        QCOMPARE(lines(j), size_t(30));
+        std::set<std::string> ids;
+        for (size_t start = 0; start < j.size();) {
+            const size_t nl = j.find('\n', start);
+            ids.insert(recordId(std::string_view(j).substr(start, nl - start)));
+            start = nl + 1;
+        }
+        QCOMPARE(ids.size(), size_t(30)); // every record whole and once
+        QCOMPARE(lines(journalText(f.journal(), true)), size_t(0));
+        QCOMPARE(f.store->snapshot().size(), size_t(30));
+    }
+
+    void syncFailureIsRetriedAsNewRecords()
+    {
+        std::atomic<bool> failing{false};
+        Fixture f(1 << 20, 8 << 20, [&](std::string_view op, size_t &) { return op == "sync" && failing ? EIO : 0; });
+        const QByteArray s = QByteArray::fromStdString(kSecret);
+        failing = true;
+        QCOMPARE(post(f.port(), QByteArray::fromStdString(batch(0, 10)), s).status, 503);
+        QCOMPARE(lines(journalText(f.journal())), size_t(0)); // cut back
+        failing = false;
+        const Answer a = post(f.port(), QByteArray::fromStdString(batch(0, 10)), s);
+        QVERIFY2(a.status == 200 && a.body.contains("stored 10 records") && !a.body.contains("duplicates"), a.body.constData());
+        QCOMPARE(lines(journalText(f.journal())), size_t(10));
+    }
+
+    void fullDiskOnTmpfs()
+    {
+        // a real full file system: a 256 KiB tmpfs (needs root; CI runs as root)
+        if (::geteuid() != 0)
+            QSKIP("needs root to mount a tmpfs (CI runs as root)");
+        QTemporaryDir mnt;
+        const QByteArray where = mnt.path().toLocal8Bit();
+        if (::mount("tmpfs", where.constData(), "tmpfs", 0, "size=256k") != 0)
+            QSKIP(qPrintable(QStringLiteral("cannot mount a tmpfs on %1: %2").arg(mnt.path(), QString::fromLocal8Bit(std::strerror(errno)))));
+        struct Unmount
+        {
+            QByteArray at;
+            ~Unmount() { ::umount2(at.constData(), MNT_DETACH); }
+        } unmount{where};
+        // most of it taken by another file
+        const QString filler = mnt.filePath(QStringLiteral("filler"));
+        {
+            QFile fill(filler);
+            QVERIFY(fill.open(QIODevice::WriteOnly));
+            fill.write(QByteArray(150 * 1024, 'x'));
+        }
+        Config c;
+        c.port = 0;
+        c.secret = kSecret;
+        c.journalDir = mnt.filePath(QStringLiteral("journal")).toStdString();
+        auto store = std::make_shared<EventStore>();
+        auto rx = std::make_unique<Receiver>(c, store);
+        std::string err;
+        QVERIFY2(rx->start(err), err.c_str());
+        const QByteArray s = QByteArray::fromStdString(kSecret);
+        int stored = 0, failedAt = -1;
+        for (int b = 0; b < 40 && failedAt < 0; ++b) {
+            const Answer a = post(rx->port(), QByteArray::fromStdString(batch(b * 40, 40)), s);
+            if (a.status == 200)
+                stored += 40;
+            else if (a.status == 503)
+                failedAt = b;
+            else
+                QFAIL(a.body.constData());
+        }
+        QVERIFY2(failedAt > 0, "the file system never filled up");
+        QVERIFY(rx->stats().journalFailing);
+        std::string j = journalText(c.journalDir);
+        QCOMPARE(lines(j), size_t(stored));
+        QVERIFY(j.back() == '\n'); // no partial record left by ENOSPC
+        // still serving while full: the next batch gets 503 too, with no crash
+        QCOMPARE(post(rx->port(), QByteArray::fromStdString(batch(failedAt * 40, 40)), s).status, 503);
+        // space returns: the retried batch is stored as new records
+        QVERIFY(QFile::remove(filler));
+        const Answer a = post(rx->port(), QByteArray::fromStdString(batch(failedAt * 40, 40)), s);
+        QCOMPARE(a.status, 200);
+        QVERIFY2(a.body.contains("stored 40 records") && !a.body.contains("duplicates"), a.body.constData());
+        QVERIFY(!rx->stats().journalFailing);
+        j = journalText(c.journalDir);
+        QCOMPARE(lines(j), size_t(stored + 40));
+        EventStore again;
+        for (const auto &file : journalFiles(c.journalDir))
+            again.load(SourceSpec::file(file), {});
+        QCOMPARE(again.snapshot().size(), size_t(stored + 40));
+        QCOMPARE(again.rejectedCount(), size_t(0));
+        rx.reset();
     }
 
     void slowClientTimesOut()
