@@ -84,6 +84,7 @@ protected:
 
 private:
     void buildUi();
+    /// Every menu and its actions: the one place to add a menu entry (mainwindow_menus.cpp).
     void buildMenus();
     void restoreSettings();
     void saveSettings();
@@ -108,6 +109,7 @@ private:
     void showRejected();
     void tableContextMenu(const QPoint &pos);
     QStringList expandPaths(const QStringList &paths) const;
+    static const std::vector<Column> &facetColumns();
 
     std::shared_ptr<EventStore> m_store;
     std::shared_ptr<const intake::IntakeParser> m_parser;
