@@ -6,6 +6,7 @@
 #include "intake/normalizer.h"
 #include "jsontree.h"
 #include "logpushdialog.h"
+#include "fetchdialog.h"
 #include "receiverpanel.h"
 #include "store/diff.h"
 #include "timeline.h"
@@ -369,6 +370,7 @@ void MainWindow::buildMenus()
     m_table->addAction(paste);
     QAction *reloadAct = file->addAction(tr("Re&load"), this, &MainWindow::reload);
     reloadAct->setShortcut(QKeySequence::Refresh);
+    file->addAction(tr("&Fetch from Cloudflare…"), this, &MainWindow::openFetchDialog);
     file->addSeparator();
     file->addAction(tr("Load &parser…"), this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Intake directory (with ingest/parser.yml)"));
@@ -1148,6 +1150,24 @@ void MainWindow::about()
                           "browse and filter the trail, see each record raw and ECS-normalized side by side.</p>"
                           "<p>MIT License. Built with Qt %2, simdjson, nlohmann/json, yaml-cpp, zlib and libpsl.</p>")
                            .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion())));
+}
+
+void MainWindow::openFetchDialog()
+{
+    auto *dlg = new FetchDialog(this);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    auto *refreshSoon = new QTimer(dlg); // one refresh for the pages of a quarter second
+    refreshSoon->setSingleShot(true);
+    refreshSoon->setInterval(250);
+    connect(refreshSoon, &QTimer::timeout, this, [this] { refresh(true); });
+    connect(dlg, &FetchDialog::pageFetched, this, [this, refreshSoon](const std::shared_ptr<const fetch::FetchedPage> &p) {
+        m_store->appendIndexed(tr("Cloudflare API").toStdString(), p->block, p->records);
+        if (!refreshSoon->isActive())
+            refreshSoon->start();
+    });
+    connect(dlg, &FetchDialog::fetchFinished, this, [this] { refresh(true); });
+    connect(dlg, &FetchDialog::openJournalRequested, this, [this](const QString &dir) { openSources({dir}); });
+    dlg->show();
 }
 
 } // namespace auditlens::ui

@@ -108,6 +108,7 @@ private:
     void showRejected();
     void tableContextMenu(const QPoint &pos);
     QStringList expandPaths(const QStringList &paths) const;
+    void openFetchDialog(); ///< File ▸ Fetch from Cloudflare…: fetched pages are appended to the trail
 
     std::shared_ptr<EventStore> m_store;
     std::shared_ptr<const intake::IntakeParser> m_parser;

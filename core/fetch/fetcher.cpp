@@ -380,6 +380,7 @@ void Fetcher::handlePage(const std::string &body)
             return;
     }
     m_stats.records += page->records.size();
+    m_stats.lastNs = m_lastNs;
     const double secs = std::max(0.001, m_runClock.elapsed() / 1000.0);
     m_stats.recordsPerSecond = double(m_stats.records + m_stats.duplicates) / secs;
     page->block.dataLen = fresh.size();

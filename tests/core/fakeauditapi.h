@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 struct FakeAuditRecord
@@ -49,6 +50,19 @@ public:
     int requests = 0;
     bool padRecords = false;              ///< bigger records (resource request/response bodies), for the bench
     int delayMs = 0;                      ///< every answer this late (a slow API, to kill a client mid-run)
+    int holdFrom = 0;                     ///< requests from this number on wait for release() (0: none)
+
+    /// Answers the held requests (and those to come).
+    void release()
+    {
+        holdFrom = 0;
+        const auto held = std::move(m_held);
+        m_held.clear();
+        for (const auto &[sock, target, auth] : held)
+            if (sock)
+                answer(sock, target, auth, false);
+    }
+    int held() const { return int(m_held.size()); }
 
     FakeAuditApi() { listen(QHostAddress::LocalHost, 0); }
     QString baseUrl() const { return QStringLiteral("http://127.0.0.1:%1/client/v4").arg(serverPort()); }
@@ -136,12 +150,20 @@ private:
                     + "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
     }
 
-    void answer(QTcpSocket *sock, const QByteArray &target, const QByteArray &auth)
+    std::vector<std::tuple<QPointer<QTcpSocket>, QByteArray, QByteArray>> m_held;
+
+    void answer(QTcpSocket *sock, const QByteArray &target, const QByteArray &auth, bool fresh = true)
     {
-        ++requests;
-        paths.append(target);
-        authorizations.append(auth);
-        const FakeFault fault = faults.value(requests);
+        if (fresh) {
+            ++requests;
+            paths.append(target);
+            authorizations.append(auth);
+            if (holdFrom > 0 && requests >= holdFrom) {
+                m_held.emplace_back(sock, target, auth);
+                return;
+            }
+        }
+        const FakeFault fault = faults.value(fresh ? requests : int(paths.indexOf(target)) + 1);
         if (fault.hang)
             return;
         if (fault.status) {
