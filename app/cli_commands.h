@@ -15,6 +15,7 @@ int runTestIntake(const std::vector<std::string> &args);
 int runLogpush(const std::vector<std::string> &args);
 int runReceive(const std::vector<std::string> &args);
 int runPush(const std::vector<std::string> &args);
+int runFetch(const std::vector<std::string> &args);
 /// Inputs with directories expanded (a receiver journal, or a folder of logs).
 std::vector<std::string> expandInputs(const std::vector<std::string> &inputs);
 

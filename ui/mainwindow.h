@@ -109,6 +109,7 @@ private:
     void showRejected();
     void tableContextMenu(const QPoint &pos);
     QStringList expandPaths(const QStringList &paths) const;
+    void openFetchDialog(); ///< File ▸ Fetch from Cloudflare…: fetched pages are appended to the trail
     static const std::vector<Column> &facetColumns();
 
     std::shared_ptr<EventStore> m_store;

@@ -3,6 +3,7 @@
 // choosing the intake parser.
 #include "mainwindow.h"
 
+#include "fetchdialog.h"
 #include "receiverpanel.h"
 #include "trailmodel.h"
 #include "util/datadir.h"
@@ -192,6 +193,24 @@ void MainWindow::useBuiltinParser()
     m_parserLabel->setText(tr("Parser: built-in Cloudflare audit logs"));
     if (m_currentRow != UINT32_MAX)
         showRecord(m_currentRow);
+}
+
+void MainWindow::openFetchDialog()
+{
+    auto *dlg = new FetchDialog(this);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    auto *refreshSoon = new QTimer(dlg); // one refresh for the pages of a quarter second
+    refreshSoon->setSingleShot(true);
+    refreshSoon->setInterval(250);
+    connect(refreshSoon, &QTimer::timeout, this, [this] { refresh(true); });
+    connect(dlg, &FetchDialog::pageFetched, this, [this, refreshSoon](const std::shared_ptr<const fetch::FetchedPage> &p) {
+        m_store->appendIndexed(tr("Cloudflare API").toStdString(), p->block, p->records);
+        if (!refreshSoon->isActive())
+            refreshSoon->start();
+    });
+    connect(dlg, &FetchDialog::fetchFinished, this, [this] { refresh(true); });
+    connect(dlg, &FetchDialog::openJournalRequested, this, [this](const QString &dir) { openSources({dir}); });
+    dlg->show();
 }
 
 } // namespace auditlens::ui

@@ -57,6 +57,7 @@ void MainWindow::buildMenus()
     m_table->addAction(paste);
     QAction *reloadAct = file->addAction(tr("Re&load"), this, &MainWindow::reload);
     reloadAct->setShortcut(QKeySequence::Refresh);
+    file->addAction(tr("&Fetch from Cloudflare…"), this, &MainWindow::openFetchDialog);
     file->addSeparator();
     file->addAction(tr("Load &parser…"), this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Intake directory (with ingest/parser.yml)"));
