@@ -3,6 +3,7 @@
 // records (written here, over nlohmann::json), extracted columns against the raw JSON, export.
 #include "query/eval.h"
 #include "query/export.h"
+#include "query/history.h"
 #include "source/timestamp.h"
 #include "store/eventstore.h"
 #include "util/ascii.h"
@@ -506,6 +507,59 @@ private slots:
         QCOMPARE(m["o.k"].records, uint64_t(2)); // an array counts its record once
         QCOMPARE(m["o"].records, uint64_t(2));
         QCOMPARE(m["b"].records, uint64_t(1));
+    }
+
+    void resourceHistory()
+    {
+        // three steps of one resource (out of order in the file), one other resource, one v2
+        // record of the same ID in another scope
+        const std::string bytes =
+            R"({"ID":"c","When":"2023-03-01T00:00:03Z","ActionType":"update","ActorEmail":"bob@x","ResourceID":"r1","ResourceType":"rule","OldValue":{"enabled":true},"NewValue":{"enabled":false}})" "\n"
+            R"({"ID":"a","When":"2023-03-01T00:00:01Z","ActionType":"create","ActorEmail":"alice@x","ResourceID":"r1","ResourceType":"rule","NewValue":{"enabled":true}})" "\n"
+            R"({"ID":"x","When":"2023-03-01T00:00:02Z","ActionType":"create","ActorEmail":"alice@x","ResourceID":"r2","ResourceType":"rule"})" "\n"
+            R"({"ID":"b","When":"2023-03-01T00:00:02Z","ActionType":"update","ActorEmail":"alice@x","ResourceID":"r1","ResourceType":"rule","OldValue":{"enabled":true,"n":1},"NewValue":{"enabled":true,"n":2}})" "\n"
+            R"({"AuditLogID":"v","ActionTimestamp":"2023-03-01T00:00:04Z","ActionType":"update","ActorEmail":"alice@x","ActorIPAddress":"10.0.0.1","ActorContext":"api_token","ResourceID":"r1","ResourceType":"rule","ResourceScope":"zones","Raw":{"user_agent":"curl/8"}})" "\n";
+        EventStore store;
+        store.load(SourceSpec::memory("m", bytes), {});
+        const Snapshot snap = store.snapshot();
+        const auto q = resourceHistoryQuery(J::parse(snap.raw(0)));
+        QVERIFY(q);
+        QCOMPARE(QString::fromStdString(*q), QStringLiteral("ResourceID:\"r1\" and ResourceType:\"rule\""));
+        FieldCache cache;
+        const auto hits = evaluateQuery(*Query::parse(*q), snap, cache);
+        std::vector<uint32_t> rows;
+        for (size_t r = 0; r < hits->size(); ++r)
+            if ((*hits)[r])
+                rows.push_back(uint32_t(r));
+        QCOMPARE(rows, (std::vector<uint32_t>{0, 1, 3, 4})); // the v1 query does not look at the scope
+        const auto steps = buildHistory(snap, rows);
+        QCOMPARE(steps.size(), size_t(4));
+        QCOMPARE(steps[0].row, uint32_t(1)); // oldest first
+        QCOMPARE(steps[1].row, uint32_t(3));
+        QCOMPARE(steps[2].row, uint32_t(0));
+        QCOMPARE(steps[1].changes.size(), size_t(1));
+        QCOMPARE(QString::fromStdString(steps[1].changes[0].path), QStringLiteral("n"));
+        QCOMPARE(QString::fromStdString(steps[2].changes[0].path), QStringLiteral("enabled"));
+        // a v2 record's history includes its scope
+        const auto q2 = resourceHistoryQuery(J::parse(snap.raw(4)));
+        QVERIFY(q2 && q2->find("ResourceScope:\"zones\"") != std::string::npos);
+        const auto h2 = evaluateQuery(*Query::parse(*q2), snap, cache);
+        QCOMPARE(int(std::count(h2->begin(), h2->end(), 1)), 1);
+
+        const auto aq = actorHistoryQuery(J::parse(snap.raw(1)));
+        QCOMPARE(QString::fromStdString(*aq), QStringLiteral("ActorEmail:\"alice@x\""));
+        const auto ah = evaluateQuery(*Query::parse(*aq), snap, cache);
+        std::vector<uint32_t> arows;
+        for (size_t r = 0; r < ah->size(); ++r)
+            if ((*ah)[r])
+                arows.push_back(uint32_t(r));
+        QCOMPARE(arows.size(), size_t(4));
+        const ActorSummary sum = summarizeActor(snap, arows, cache);
+        QCOMPARE(sum.ips.size(), size_t(1));
+        QCOMPARE(QString::fromStdString(sum.ips[0].first), QStringLiteral("10.0.0.1"));
+        QCOMPARE(QString::fromStdString(sum.userAgents[0].first), QStringLiteral("curl/8"));
+        QCOMPARE(QString::fromStdString(sum.actions[0].first), QStringLiteral("create"));
+        QCOMPARE(sum.actions[0].second, uint64_t(2));
     }
 };
 
