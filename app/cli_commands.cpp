@@ -87,8 +87,21 @@ SourceSpec specFor(const std::string &input)
     return input == "-" ? SourceSpec::stdinSource() : SourceSpec::file(input);
 }
 
-
 } // namespace
+
+bool loadInputs(EventStore &store, const std::vector<std::string> &inputs, unsigned threads, uint64_t *bytes)
+{
+    EventStore::LoadOptions opts;
+    opts.threads = threads;
+    bool anyOpened = false;
+    for (const std::string &input : expandInputs(inputs)) {
+        const ReadSummary s = store.load(specFor(input), opts, [](const Diagnostic &d) { printDiag(d); });
+        anyOpened = anyOpened || s.opened;
+        if (bytes)
+            *bytes += s.bytesRead;
+    }
+    return anyOpened;
+}
 
 // ------------------------------------------------------------------------------------------
 // normalize
@@ -251,18 +264,9 @@ int runStats(const std::vector<std::string> &args)
     const bool json = c.has("--json");
     if (const auto exit = usageExit(c, {.command = "stats", .help = kStatsHelp, .minWords = 1}))
         return *exit;
-    c.inputs = expandInputs(c.inputs);
     EventStore store;
-    EventStore::LoadOptions opts;
-    opts.threads = unsigned(threads);
-    bool anyOpened = false;
     uint64_t bytes = 0;
-    for (const std::string &input : c.inputs) {
-        const ReadSummary s = store.load(specFor(input), opts, [](const Diagnostic &d) { printDiag(d); });
-        anyOpened = anyOpened || s.opened;
-        bytes += s.bytesRead;
-    }
-    if (!anyOpened)
+    if (!loadInputs(store, c.inputs, unsigned(threads), &bytes))
         return 2;
     const Snapshot snap = store.snapshot();
     int64_t tmin = INT64_MAX, tmax = INT64_MIN;

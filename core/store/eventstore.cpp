@@ -979,6 +979,8 @@ void scan(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel
                 continue;
             if (!needle.empty() && !hit[i])
                 continue;
+            if (f.rowMask && (starts[si] + i >= f.rowMask->size() || !(*f.rowMask)[starts[si] + i]))
+                continue;
             accept(s, i, starts[si] + i, misses);
         }
     }
