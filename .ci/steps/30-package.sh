@@ -28,6 +28,7 @@ tree=$(mktemp -d /tmp/auditlens-deb.XXXXXX)
 dpkg-deb -x "$deb" "$tree"
 appstreamcli validate-tree --pedantic --no-net "$tree" # metainfo, desktop entry and icon together
 rm -rf "$tree"
+if dpkg -s auditlens > /dev/null 2>&1; then apt-get remove -y -qq auditlens > /dev/null; fi # left by an interrupted run
 apt-get install -y -qq "./$deb" > /dev/null
 trap 'apt-get remove -y -qq auditlens > /dev/null' EXIT
 
