@@ -13,9 +13,15 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <cstring>
 
 int main(int argc, char **argv)
 {
+    // --version answers without a display (QApplication needs one), as QCommandLineParser would
+    if (argc == 2 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "-v") == 0)) {
+        std::puts("Auditlens " AUDITLENS_VERSION);
+        return 0;
+    }
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Auditlens"));
     QApplication::setOrganizationName(QStringLiteral("Auditlens"));

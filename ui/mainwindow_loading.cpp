@@ -67,9 +67,13 @@ void MainWindow::openSources(const QStringList &paths, bool append)
 
 void MainWindow::openSamples()
 {
-    QFile f(util::dataFile(QStringLiteral("samples/cloudflare-audit-logs.ndjson"))); // installed, else embedded
-    if (!f.open(QIODevice::ReadOnly))
-        return;
+    const QString samples = QStringLiteral("samples/cloudflare-audit-logs.ndjson");
+    QFile f(util::dataFile(samples)); // installed, else embedded
+    if (!f.open(QIODevice::ReadOnly)) {
+        f.setFileName(util::embeddedDataFile(samples));
+        if (!f.open(QIODevice::ReadOnly))
+            return;
+    }
     m_sources.clear();
     m_memorySources.clear();
     appendText(QStringLiteral("samples/cloudflare-audit-logs.ndjson"), f.readAll());
