@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "batch.h"
 #include "idwindow.h"
 #include "journal.h"
 #include "store/eventstore.h"
@@ -39,7 +40,9 @@ struct Config
     std::string journalDir;                           ///< required
     std::string tlsCert, tlsKey;                      ///< PEM files; both or neither
     qint64 maxBodyBytes = 100LL << 20;                ///< compressed request body
-    qint64 maxDecompressedBytes = 2LL << 30;          ///< guard against decompression bombs
+    qint64 maxDecompressedBytes = 2LL << 30;          ///< per request, checked as it is decompressed (413 beyond)
+    qint64 maxMemoryBytes = 256LL << 20;              ///< what the batches being decoded may hold together
+    Framing framing;                                  ///< the job's output_options framing; empty: found from the content
     qint64 maxHeaderBytes = 64 * 1024;                ///< request line and headers (431 beyond)
     int readTimeoutMs = 30000;                        ///< slow clients
     int retryAfterSeconds = 30;                       ///< sent with 503 (journal cannot be written)
@@ -51,6 +54,7 @@ struct Config
 struct Stats
 {
     quint64 requests = 0, batches = 0, records = 0, bytes = 0, duplicates = 0, tests = 0, badLines = 0;
+    quint64 unsplit = 0; ///< batches no framing could split, kept as they came (unsplit-*.txt)
     std::map<std::string, quint64> rejected; ///< by reason: unauthorized, too large, bad gzip, …
     std::string lastError;
     /// The last batch could not be written or synced (full disk, I/O error): batches are
@@ -122,6 +126,7 @@ private:
     QThreadPool m_pool;
     std::unique_ptr<Journal> m_journal; ///< the journal thread's, while it runs
     std::unique_ptr<IdWindow> m_ids;    ///< the journal thread's, while it runs
+    std::unique_ptr<DecodeBudget> m_budget;
     std::thread m_writer;
     std::mutex m_mutex;
     std::condition_variable m_wake;
