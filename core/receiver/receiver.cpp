@@ -29,6 +29,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace auditlens::receiver {
@@ -237,6 +238,26 @@ bool Receiver::start(std::string &error)
         delete m_server;
         return false;
     }
+    // one descriptor a connection: as many as the system lets this process have, and when
+    // they run out, the slowest idle connections make room (see onConnection)
+    rlimit fds{};
+    if (::getrlimit(RLIMIT_NOFILE, &fds) == 0) {
+        if (fds.rlim_cur < fds.rlim_max) {
+            fds.rlim_cur = fds.rlim_max;
+            ::setrlimit(RLIMIT_NOFILE, &fds);
+            ::getrlimit(RLIMIT_NOFILE, &fds);
+        }
+        m_fdLimit = fds.rlim_cur == RLIM_INFINITY ? (1 << 20) : qint64(fds.rlim_cur);
+    }
+    m_maxConnections = m_config.maxConnections > 0 ? m_config.maxConnections : std::max<qint64>(16, m_fdLimit - 64);
+    connect(m_server, &QTcpServer::acceptError, this, [this] {
+        // out of descriptors all the same (other files of the process): make room, go on
+        dropSlowestIdle();
+        QTimer::singleShot(50, this, [this] {
+            if (m_server)
+                m_server->resumeAccepting();
+        });
+    });
     m_http = new Http(this);
     m_http->bind(m_server);
     m_stopWriter = false;
@@ -286,8 +307,26 @@ std::string Receiver::destinationConf(const std::string &publicUrl) const
     return publicUrl + (publicUrl.find('?') == std::string::npos ? "?" : "&") + "header_" + m_config.secretHeader + "=" + enc;
 }
 
+bool Receiver::dropSlowestIdle()
+{
+    // idle: no request of it is being stored or answered; the one that sent nothing for the
+    // longest goes first (a slow-loris client trickling its headers, a silent keep-alive)
+    Conn *slowest = nullptr;
+    for (auto &[id, c] : m_conns)
+        if (c->sock && !c->busy && !c->responder && c->queued.empty() && (!slowest || c->lastActivity < slowest->lastActivity))
+            slowest = c;
+    if (!slowest)
+        return false;
+    ++m_stats.rejected["dropped idle connection"];
+    slowest->closing = true;
+    slowest->sock->abort();
+    return true;
+}
+
 void Receiver::onConnection(QTcpSocket *sock)
 {
+    if (qint64(m_conns.size()) >= m_maxConnections)
+        dropSlowestIdle();
     RequestGuard::Limits limits;
     limits.maxBodyBytes = m_config.maxBodyBytes;
     limits.maxHeaderBytes = m_config.maxHeaderBytes;

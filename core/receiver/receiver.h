@@ -45,6 +45,7 @@ struct Config
     Framing framing;                                  ///< the job's output_options framing; empty: found from the content
     qint64 maxHeaderBytes = 64 * 1024;                ///< request line and headers (431 beyond)
     int readTimeoutMs = 30000;                        ///< slow clients
+    int maxConnections = 0;                           ///< 0: the descriptor limit (raised to its hard limit) less 64
     int retryAfterSeconds = 30;                       ///< sent with 503 (journal cannot be written)
     qint64 journalFileBytes = 256LL << 20;            ///< rotation size
     size_t rememberedIds = 10'000'000;                ///< duplicate detection window (16 bytes an ID)
@@ -109,6 +110,7 @@ private:
     void respond(Conn *c, int status, const std::string &message, bool close = false);
     void reject(Conn *c, int status, const std::string &reason, const std::string &message);
     void dropConn(Conn *c);
+    bool dropSlowestIdle();
 
     Config m_config;
     std::shared_ptr<EventStore> m_store;
@@ -119,6 +121,7 @@ private:
     std::map<quint64, Conn *> m_conns; ///< by Conn::id
     QHash<QTcpSocket *, Conn *> m_bySocket;
     quint64 m_connSerial = 0;
+    qint64 m_fdLimit = 1024, m_maxConnections = 960;
 
     // Batches are decoded (gunzip, one index pass per line) on a thread pool, then written by
     // one journal thread that syncs once for all the batches waiting (group commit); answers

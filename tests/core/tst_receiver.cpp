@@ -683,6 +683,63 @@ private slots:
         // and a normal batch still goes through afterwards is checked by the other tests
     }
 
+    void slowConnectionsDoNotStarveSenders()
+    {
+        // 1,500 connections that trickle a request head and go quiet, against the CLI receiver
+        // started with the usual soft limit of 1024 descriptors (it raises it to the hard
+        // limit), then with a hard limit of 600 (the slowest idle connections make room):
+        // 11 of 12 legitimate requests at least get through each time
+        rlimit own{};
+        ::getrlimit(RLIMIT_NOFILE, &own);
+        if (own.rlim_max != RLIM_INFINITY && own.rlim_max < 1700)
+            QSKIP("the descriptor limit is too low for 1,500 client connections");
+        own.rlim_cur = own.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &own);
+        for (const rlim_t childHard : {own.rlim_max, rlim_t(600)}) {
+            QTemporaryDir dir;
+            QTcpServer probe;
+            probe.listen(QHostAddress::LocalHost, 0);
+            const quint16 port = probe.serverPort();
+            probe.close();
+            QProcess rx;
+            rx.setProcessChannelMode(QProcess::MergedChannels);
+            rx.setChildProcessModifier([childHard] {
+                rlimit l{std::min<rlim_t>(1024, childHard), childHard};
+                ::setrlimit(RLIMIT_NOFILE, &l);
+            });
+            rx.start(QStringLiteral(AUDITLENS_CLI), {QStringLiteral("receive"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port),
+                                                     QStringLiteral("--journal"), dir.filePath(QStringLiteral("journal")), QStringLiteral("--secret"),
+                                                     QString::fromStdString(kSecret), QStringLiteral("--quiet")});
+            QVERIFY(rx.waitForStarted());
+            QTRY_VERIFY_WITH_TIMEOUT(QString::fromUtf8(rx.peek(4096)).contains(QStringLiteral("listening")), 10000);
+            std::vector<std::unique_ptr<QTcpSocket>> slow;
+            for (int i = 0; i < 1500; ++i) {
+                auto s = std::make_unique<QTcpSocket>();
+                s->connectToHost(QHostAddress::LocalHost, port);
+                slow.push_back(std::move(s));
+                if (i % 100 == 99)
+                    QTest::qWait(50);
+            }
+            QTest::qWait(500);
+            for (auto &s : slow)
+                if (s->state() == QAbstractSocket::ConnectedState)
+                    s->write("POST / HTTP/1.1\r\nHost: x\r\n");
+            QTest::qWait(1000);
+            int ok = 0;
+            const QByteArray body = QByteArray::fromStdString(batch(0, 3));
+            for (int i = 0; i < 12; ++i) {
+                const QByteArray a = exchange(port, {"POST / HTTP/1.1\r\nHost: x\r\nX-Auditlens-Secret: " + QByteArray::fromStdString(kSecret)
+                                                     + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body},
+                                              5000);
+                ok += statusOf(a) == 200 ? 1 : 0;
+            }
+            slow.clear();
+            ::kill(pid_t(rx.processId()), SIGTERM);
+            rx.waitForFinished(10000);
+            QVERIFY2(ok >= 11, qPrintable(QStringLiteral("%1 of 12 with a hard limit of %2").arg(ok).arg(qulonglong(childHard))));
+        }
+    }
+
     void slowClientTimesOut()
     {
         Fixture f;
