@@ -13,6 +13,7 @@
 #include <QTimer>
 
 #include <atomic>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 
@@ -23,16 +24,44 @@ namespace {
 std::atomic<int> g_signal{0};
 void onSignal(int sig) { g_signal = sig; }
 
+/// The C escapes a framing option may hold (\n, \r, \t, \\, \xHH), as the job's JSON has them.
+std::string unescape(const std::string &in)
+{
+    std::string out;
+    for (size_t i = 0; i < in.size(); ++i) {
+        if (in[i] != '\\' || i + 1 == in.size()) {
+            out += in[i];
+            continue;
+        }
+        const char c = in[++i];
+        if (c == 'n')
+            out += '\n';
+        else if (c == 'r')
+            out += '\r';
+        else if (c == 't')
+            out += '\t';
+        else if (c == 'x' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1]))
+                 && std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+            out += char(std::stoi(in.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else
+            out += c;
+    }
+    return out;
+}
+
 void printStats(const receiver::Stats &s)
 {
     std::string rejected;
     for (const auto &[k, n] : s.rejected)
         rejected += (rejected.empty() ? "" : ", ") + k + " " + std::to_string(n);
     std::fprintf(stderr,
-                 "requests %llu, batches %llu, records %llu, duplicates %llu, tests %llu, bad lines %llu, %.1f records/s%s%s%s%s\n",
+                 "requests %llu, batches %llu, records %llu, duplicates %llu, tests %llu, bad lines %llu, unsplit batches %llu, "
+                 "%.1f records/s%s%s%s%s\n",
                  static_cast<unsigned long long>(s.requests), static_cast<unsigned long long>(s.batches),
                  static_cast<unsigned long long>(s.records), static_cast<unsigned long long>(s.duplicates),
-                 static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.badLines), s.recordsPerSecond,
+                 static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.badLines),
+                 static_cast<unsigned long long>(s.unsplit), s.recordsPerSecond,
                  rejected.empty() ? "" : ", rejected: ", rejected.c_str(), s.lastError.empty() ? "" : "; last error: ",
                  s.lastError.c_str());
     if (s.journalFailing)
@@ -45,7 +74,9 @@ void printStats(const receiver::Stats &s)
 const char *const kReceiveHelp =
     "Usage: auditlens-cli receive --listen HOST:PORT --journal DIR [--secret-header NAME]\n"
     "                             (--secret VALUE | --secret-file FILE) [--tls-cert F --tls-key F]\n"
-    "                             [--max-body BYTES] [--max-decompressed BYTES] [--stats-every SECONDS]\n"
+    "                             [--max-body BYTES] [--max-decompressed BYTES] [--max-memory BYTES]\n"
+    "                             [--batch-prefix S] [--batch-suffix S] [--record-prefix S]\n"
+    "                             [--record-suffix S] [--record-delimiter S] [--stats-every SECONDS]\n"
     "\n"
     "Runs the Logpush HTTP destination headless. Each batch is written to the journal\n"
     "directory and flushed to disk before it is acknowledged; the directory is an input\n"
@@ -54,12 +85,22 @@ const char *const kReceiveHelp =
     "Use 0.0.0.0:PORT to listen on every interface (default 127.0.0.1:8787). Statistics\n"
     "go to stderr; SIGINT/SIGTERM stop cleanly.\n"
     "\n"
+    "Batches are split as NDJSON, a JSON array or JSON objects one after another; give the\n"
+    "job's output_options framing with --batch-prefix … --record-delimiter (C escapes such as\n"
+    "\\n and \\x1e are understood) when it is another one. A batch no framing splits is\n"
+    "acknowledged and kept as it came in unsplit-*.txt. Limits: --max-body (compressed, default\n"
+    "100 MiB, 413), --max-decompressed (per request, default 2 GiB, 413), --max-memory (what the\n"
+    "batches being decoded hold together, default 256 MiB: 413 for one that needs more, 503 with\n"
+    "Retry-After while others hold it). A journal that cannot be written gets 503 with\n"
+    "Retry-After and is cut back to its last whole record.\n"
+    "\n"
     "The destination_conf for the Logpush job is printed at start (secret masked).\n";
 
 int runReceive(const std::vector<std::string> &args)
 {
     const Args parsed = parseArgs(args, {"--listen", "--journal", "--secret-header", "--secret", "--secret-file", "--tls-cert",
-                                         "--tls-key", "--max-body", "--max-decompressed", "--stats-every"},
+                                         "--tls-key", "--max-body", "--max-decompressed", "--max-memory", "--stats-every",
+                                         "--batch-prefix", "--batch-suffix", "--record-prefix", "--record-suffix", "--record-delimiter"},
                                   {"--quiet"});
     auto o = parsed.opts;
     std::string err = parsed.error;
@@ -101,6 +142,19 @@ int runReceive(const std::vector<std::string> &args)
         cfg.maxBodyBytes = std::atoll(o["--max-body"].c_str());
     if (o.count("--max-decompressed"))
         cfg.maxDecompressedBytes = std::atoll(o["--max-decompressed"].c_str());
+    if (o.count("--max-memory"))
+        cfg.maxMemoryBytes = std::atoll(o["--max-memory"].c_str());
+    for (const auto &[opt, field] : {std::pair{"--batch-prefix", &cfg.framing.batchPrefix}, std::pair{"--batch-suffix", &cfg.framing.batchSuffix},
+                                     std::pair{"--record-prefix", &cfg.framing.recordPrefix}, std::pair{"--record-suffix", &cfg.framing.recordSuffix},
+                                     std::pair{"--record-delimiter", &cfg.framing.recordDelimiter}})
+        if (o.count(opt))
+            *field = unescape(o[opt]);
+    for (const auto &[opt, value] : {std::pair{"--max-body", cfg.maxBodyBytes}, std::pair{"--max-decompressed", cfg.maxDecompressedBytes},
+                                     std::pair{"--max-memory", cfg.maxMemoryBytes}})
+        if (value <= 0) {
+            std::fprintf(stderr, "auditlens-cli receive: %s wants a positive number of bytes\n", opt);
+            return 2;
+        }
     receiver::Receiver rx(cfg);
     if (!rx.start(err)) {
         std::fprintf(stderr, "auditlens-cli receive: %s\n", err.c_str());

@@ -215,7 +215,7 @@ void ReceiverPanel::updateStats()
     for (const auto &[k, n] : s.rejected)
         rejected += QStringLiteral("%1%2 %3").arg(rejected.isEmpty() ? QString() : QStringLiteral(", "), QString::fromStdString(k)).arg(n);
     m_stats->setText(tr("Requests %1 · batches %2 · records %3 · %4 records/s\nduplicates %5 · test uploads %6 · bad lines %7 · "
-                        "bytes %8\njournal failures %11\nrejected: %9\nlast error: %10")
+                        "bytes %8\nunsplit batches %12 · journal failures %11\nrejected: %9\nlast error: %10")
                          .arg(s.requests)
                          .arg(s.batches)
                          .arg(s.records)
@@ -226,7 +226,8 @@ void ReceiverPanel::updateStats()
                          .arg(s.bytes)
                          .arg(rejected.isEmpty() ? tr("none") : rejected,
                               s.lastError.empty() ? tr("none") : QString::fromStdString(s.lastError))
-                         .arg(s.journalFailures));
+                         .arg(s.journalFailures)
+                         .arg(s.unsplit));
 }
 
 } // namespace auditlens::ui

@@ -122,6 +122,53 @@ bool Journal::begin(std::string &error)
             return false;
     m_groupSize = m_size;
     m_groupDupSize = m_dupSize;
+    m_groupFiles.clear();
+    return true;
+}
+
+bool Journal::writeUnsplit(const std::string &bytes, std::string &name, std::string &error)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "unsplit-%013lld-%06d.txt", static_cast<long long>(QDateTime::currentMSecsSinceEpoch()), ++m_seq);
+    name = buf;
+    const std::string path = m_dir + "/" + name;
+    size_t none = 0;
+    int fd = -1;
+    if (const int injected = fault("open", none))
+        errno = injected;
+    else
+        fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        error = path + ": " + std::strerror(errno);
+        return false;
+    }
+    m_groupFiles.push_back(path);
+    size_t done = 0;
+    while (done < bytes.size()) {
+        size_t n = bytes.size() - done;
+        const int injected = fault("write", n);
+        const ssize_t w = injected ? (errno = injected, -1) : ::write(fd, bytes.data() + done, std::min(n, bytes.size() - done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            error = std::string("journal write failed: ") + std::strerror(errno);
+            ::close(fd);
+            return false;
+        }
+        done += size_t(w);
+    }
+    errno = fault("sync", none);
+    if (errno != 0 || ::fdatasync(fd) != 0) {
+        error = std::string("journal sync failed: ") + std::strerror(errno);
+        ::close(fd);
+        return false;
+    }
+    ::close(fd);
+    const int dfd = ::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
     return true;
 }
 
@@ -171,6 +218,9 @@ bool Journal::sync(std::string &error)
 
 void Journal::rollback()
 {
+    for (const std::string &f : m_groupFiles)
+        ::unlink(f.c_str());
+    m_groupFiles.clear();
     // the files end where the group began: whole records only (a partial line written by a
     // full disk would otherwise glue the next record to it)
     for (auto [fd, size, keep] : {std::tuple{m_fd, &m_size, m_groupSize}, std::tuple{m_dupFd, &m_dupSize, m_groupDupSize}}) {

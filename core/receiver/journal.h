@@ -32,6 +32,10 @@ public:
     bool begin(std::string &error);
     /// Appends (not yet durable: see sync). False + error when the write failed.
     bool write(const std::string &bytes, bool duplicates, std::string &error);
+    /// Writes a batch that could not be split into records, as it came, to a file of its own
+    /// (unsplit-*.txt, left out when the directory is read as a source), synced; `name` is its
+    /// file name. Part of the group: rollback() removes it.
+    bool writeUnsplit(const std::string &bytes, std::string &name, std::string &error);
     /// fdatasync of what was written since begin().
     bool sync(std::string &error);
     /// Cuts what the group wrote (after a failed write or sync): the files end where it began.
@@ -46,6 +50,7 @@ private:
     int m_fd = -1, m_dupFd = -1;
     qint64 m_size = 0, m_dupSize = 0;
     qint64 m_groupSize = 0, m_groupDupSize = 0; ///< file sizes at begin()
+    std::vector<std::string> m_groupFiles; ///< unsplit files written since begin()
     int m_seq = 0;
     bool m_dirty = false, m_dupDirty = false;
 };

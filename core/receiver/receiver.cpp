@@ -29,6 +29,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace auditlens::receiver {
@@ -46,49 +47,6 @@ bool constantTimeEquals(const std::string &a, const std::string &b)
     for (size_t i = 0; i < n; ++i)
         diff |= static_cast<unsigned char>((i < a.size() ? a[i] : 0) ^ (i < b.size() ? b[i] : 0));
     return diff == 0 && !b.empty();
-}
-
-enum class Gunzip { Ok, TooBig, Corrupt };
-
-/// Decompresses with the readers' gzip source (multi-member, positions in errors), with a cap
-/// on the output. On corruption `out` keeps what was decoded.
-Gunzip gunzipLimited(std::string in, qint64 limit, std::string &out, std::string &error)
-{
-    const SourceSpec spec = SourceSpec::memory("body", std::move(in));
-    std::unique_ptr<ByteSource> src = openByteSource(spec, error);
-    bool compressed = false;
-    src = maybeDecompress(std::move(src), compressed);
-    char buf[65536];
-    for (;;) {
-        const ptrdiff_t got = src->read(buf, sizeof buf);
-        if (got < 0) {
-            error = src->error();
-            return Gunzip::Corrupt;
-        }
-        if (got == 0)
-            return Gunzip::Ok;
-        out.append(buf, size_t(got));
-        if (qint64(out.size()) > limit)
-            return Gunzip::TooBig;
-    }
-}
-
-/// Logpush's destination test uploads: {"content":"tests"}, {"content":"test","filename":"test.txt"}, bare "test".
-bool isTestUpload(const std::string &body)
-{
-    if (body.size() > 256)
-        return false;
-    const std::string_view t = trimSpace(body);
-    if (t == "test" || t == "tests")
-        return true;
-    const auto j = nlohmann::json::parse(t, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("content"))
-        return false;
-    for (auto it = j.begin(); it != j.end(); ++it)
-        if (it.key() != "content" && it.key() != "filename")
-            return false;
-    const auto &c = j["content"];
-    return c.is_string() && (c.get<std::string>() == "test" || c.get<std::string>() == "tests");
 }
 
 std::string reasonPhrase(int status)
@@ -209,28 +167,17 @@ public:
 } // namespace
 
 /// One request's batch on its way through the decode and journal stages.
-struct Receiver::Job
+/// One request's batch on its way through the decode and journal stages.
+struct Receiver::Job : DecodedBatch
 {
     quint64 conn = 0; ///< Conn::id
     std::string raw;  ///< the body as received
-    std::string text; ///< decompressed
-    // decode stage: a final answer (tests, limits), or the lines to journal
-    int status = 0;
-    std::string reason, message;
-    bool test = false, corrupt = false;
-    std::string gzError;
-    struct Line
-    {
-        size_t pos, len;
-        IdKey id;
-        IndexedRecord ix; ///< kept for the store, which then need not index the line again
-    };
-    std::vector<Line> lines;
     // journal stage: new records and bad lines (for the journal and the store), duplicates
     std::string fresh, dups;
     std::vector<RecordSpan> freshSpans;
     std::vector<IndexedRecord> freshRecs;
     quint64 good = 0, dupCount = 0, bad = 0;
+    std::string unsplitFile; ///< where an unsplit batch was kept
     std::string error;
 };
 
@@ -238,6 +185,7 @@ Receiver::Receiver(Config config, std::shared_ptr<EventStore> store, QObject *pa
     : QObject(parent), m_config(std::move(config)), m_store(std::move(store))
 {
     m_pool.setMaxThreadCount(std::max(1, QThread::idealThreadCount()));
+    m_budget = std::make_unique<DecodeBudget>(m_config.maxMemoryBytes);
 }
 
 Receiver::~Receiver() { stop(); }
@@ -290,6 +238,26 @@ bool Receiver::start(std::string &error)
         delete m_server;
         return false;
     }
+    // one descriptor a connection: as many as the system lets this process have, and when
+    // they run out, the slowest idle connections make room (see onConnection)
+    rlimit fds{};
+    if (::getrlimit(RLIMIT_NOFILE, &fds) == 0) {
+        if (fds.rlim_cur < fds.rlim_max) {
+            fds.rlim_cur = fds.rlim_max;
+            ::setrlimit(RLIMIT_NOFILE, &fds);
+            ::getrlimit(RLIMIT_NOFILE, &fds);
+        }
+        m_fdLimit = fds.rlim_cur == RLIM_INFINITY ? (1 << 20) : qint64(fds.rlim_cur);
+    }
+    m_maxConnections = m_config.maxConnections > 0 ? m_config.maxConnections : std::max<qint64>(16, m_fdLimit - 64);
+    connect(m_server, &QTcpServer::acceptError, this, [this] {
+        // out of descriptors all the same (other files of the process): make room, go on
+        dropSlowestIdle();
+        QTimer::singleShot(50, this, [this] {
+            if (m_server)
+                m_server->resumeAccepting();
+        });
+    });
     m_http = new Http(this);
     m_http->bind(m_server);
     m_stopWriter = false;
@@ -339,8 +307,26 @@ std::string Receiver::destinationConf(const std::string &publicUrl) const
     return publicUrl + (publicUrl.find('?') == std::string::npos ? "?" : "&") + "header_" + m_config.secretHeader + "=" + enc;
 }
 
+bool Receiver::dropSlowestIdle()
+{
+    // idle: no request of it is being stored or answered; the one that sent nothing for the
+    // longest goes first (a slow-loris client trickling its headers, a silent keep-alive)
+    Conn *slowest = nullptr;
+    for (auto &[id, c] : m_conns)
+        if (c->sock && !c->busy && !c->responder && c->queued.empty() && (!slowest || c->lastActivity < slowest->lastActivity))
+            slowest = c;
+    if (!slowest)
+        return false;
+    ++m_stats.rejected["dropped idle connection"];
+    slowest->closing = true;
+    slowest->sock->abort();
+    return true;
+}
+
 void Receiver::onConnection(QTcpSocket *sock)
 {
+    if (qint64(m_conns.size()) >= m_maxConnections)
+        dropSlowestIdle();
     RequestGuard::Limits limits;
     limits.maxBodyBytes = m_config.maxBodyBytes;
     limits.maxHeaderBytes = m_config.maxHeaderBytes;
@@ -595,42 +581,10 @@ void Receiver::handle(Conn *c, const QByteArray &body, bool authorized)
 
 void Receiver::decode(Job &job) const
 {
-    std::string raw = std::move(job.raw);
-    std::string &text = job.text;
-    if (raw.size() >= 2 && static_cast<unsigned char>(raw[0]) == 0x1f && static_cast<unsigned char>(raw[1]) == 0x8b) {
-        const Gunzip g = gunzipLimited(std::move(raw), m_config.maxDecompressedBytes, text, job.gzError);
-        if (g == Gunzip::TooBig) {
-            job.status = 413;
-            job.reason = "too large decompressed";
-            job.message = "the decompressed body is larger than the limit of " + std::to_string(m_config.maxDecompressedBytes) + " bytes";
-            return;
-        }
-        job.corrupt = g == Gunzip::Corrupt;
-    } else {
-        if (qint64(raw.size()) > m_config.maxDecompressedBytes) {
-            job.status = 413;
-            job.reason = "too large decompressed";
-            job.message = "the body is larger than the decompressed limit";
-            return;
-        }
-        text = std::move(raw);
-    }
-    if (job.corrupt) {
-        // keep the complete lines decoded before the damage
-        const size_t lastNl = text.rfind('\n');
-        text.resize(lastNl == std::string::npos ? 0 : lastNl + 1);
-    }
-    if (!job.corrupt && isTestUpload(text)) {
-        job.test = true;
-        job.status = 200;
-        job.message = "test upload received (not stored)";
-        return;
-    }
-    // every line is checked (one index pass) and its ID taken; the journal keeps them all
-    indexLines(text, [&](size_t pos, std::string_view line, IndexedRecord &&ix) {
-        const IdKey id = ix.ok ? IdKey::of(ix.id) : IdKey{};
-        job.lines.push_back({pos, line.size(), id, std::move(ix)});
-    });
+    DecodeOptions options;
+    options.maxDecompressedBytes = m_config.maxDecompressedBytes;
+    options.framing = m_config.framing;
+    decodeBatch(std::move(job.raw), options, *m_budget, job);
 }
 
 void Receiver::writerLoop()
@@ -672,9 +626,9 @@ void Receiver::writerLoop()
                 job->fresh.push_back('\n');
             }
             earlier.insert(groupIds.begin() + ptrdiff_t(firstOfJob), groupIds.end());
-            job->lines.clear();
-            job->text.clear();
-            job->text.shrink_to_fit();
+            if (job->unsplit && ok) // no framing gives a record: kept as it came, beside the journal
+                ok = m_journal->writeUnsplit(job->text, job->unsplitFile, error);
+            job->releaseMemory();
             if (ok && !job->fresh.empty())
                 ok = m_journal->write(job->fresh, false, error);
             if (ok && !job->dups.empty())
@@ -760,12 +714,17 @@ void Receiver::finish(const std::shared_ptr<Job> &job)
             m_stats.lastError = job->gzError;
             ++m_stats.rejected["bad gzip"];
             answer(400, job->gzError + "; " + std::to_string(job->good) + " complete records before it were stored");
-        } else if (job->good == 0 && job->dupCount == 0 && job->bad > 0) {
-            ++m_stats.rejected["not log data"];
-            m_stats.lastError = "a batch held no JSON record";
-            answer(422, "no line of the body is a JSON record (" + std::to_string(job->bad) + " lines kept in the journal)");
+        } else if (job->unsplit) {
+            // acknowledged (Logpush would retry a refusal until it disables the job) and said
+            ++m_stats.unsplit;
+            m_stats.lastError = "a batch could not be split into records (no framing gives a JSON record); kept as it came in "
+                                + job->unsplitFile;
+            emit problem(QString::fromStdString(m_stats.lastError));
+            answer(200, "the batch could not be split into records; kept as it came in " + job->unsplitFile);
         } else {
             std::string msg = "stored " + std::to_string(job->good) + " records";
+            if (job->framing != "ndjson")
+                msg += " (" + job->framing + ")";
             if (job->dupCount)
                 msg += ", " + std::to_string(job->dupCount) + " duplicates";
             if (job->bad)

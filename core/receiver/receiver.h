@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "batch.h"
 #include "idwindow.h"
 #include "journal.h"
 #include "store/eventstore.h"
@@ -39,9 +40,12 @@ struct Config
     std::string journalDir;                           ///< required
     std::string tlsCert, tlsKey;                      ///< PEM files; both or neither
     qint64 maxBodyBytes = 100LL << 20;                ///< compressed request body
-    qint64 maxDecompressedBytes = 2LL << 30;          ///< guard against decompression bombs
+    qint64 maxDecompressedBytes = 2LL << 30;          ///< per request, checked as it is decompressed (413 beyond)
+    qint64 maxMemoryBytes = 256LL << 20;              ///< what the batches being decoded may hold together
+    Framing framing;                                  ///< the job's output_options framing; empty: found from the content
     qint64 maxHeaderBytes = 64 * 1024;                ///< request line and headers (431 beyond)
     int readTimeoutMs = 30000;                        ///< slow clients
+    int maxConnections = 0;                           ///< 0: the descriptor limit (raised to its hard limit) less 64
     int retryAfterSeconds = 30;                       ///< sent with 503 (journal cannot be written)
     qint64 journalFileBytes = 256LL << 20;            ///< rotation size
     size_t rememberedIds = 10'000'000;                ///< duplicate detection window (16 bytes an ID)
@@ -51,6 +55,7 @@ struct Config
 struct Stats
 {
     quint64 requests = 0, batches = 0, records = 0, bytes = 0, duplicates = 0, tests = 0, badLines = 0;
+    quint64 unsplit = 0; ///< batches no framing could split, kept as they came (unsplit-*.txt)
     std::map<std::string, quint64> rejected; ///< by reason: unauthorized, too large, bad gzip, …
     std::string lastError;
     /// The last batch could not be written or synced (full disk, I/O error): batches are
@@ -105,6 +110,7 @@ private:
     void respond(Conn *c, int status, const std::string &message, bool close = false);
     void reject(Conn *c, int status, const std::string &reason, const std::string &message);
     void dropConn(Conn *c);
+    bool dropSlowestIdle();
 
     Config m_config;
     std::shared_ptr<EventStore> m_store;
@@ -115,6 +121,7 @@ private:
     std::map<quint64, Conn *> m_conns; ///< by Conn::id
     QHash<QTcpSocket *, Conn *> m_bySocket;
     quint64 m_connSerial = 0;
+    qint64 m_fdLimit = 1024, m_maxConnections = 960;
 
     // Batches are decoded (gunzip, one index pass per line) on a thread pool, then written by
     // one journal thread that syncs once for all the batches waiting (group commit); answers
@@ -122,6 +129,7 @@ private:
     QThreadPool m_pool;
     std::unique_ptr<Journal> m_journal; ///< the journal thread's, while it runs
     std::unique_ptr<IdWindow> m_ids;    ///< the journal thread's, while it runs
+    std::unique_ptr<DecodeBudget> m_budget;
     std::thread m_writer;
     std::mutex m_mutex;
     std::condition_variable m_wake;

@@ -62,7 +62,7 @@ void RequestGuard::skipBody(int64_t n)
         return;
     n = std::min(n, m_remaining - 1); // the last byte goes through next(), which ends the request
     m_remaining -= n;
-    m_body = m_head.contentLength - m_remaining;
+    m_body = std::max<int64_t>(m_head.contentLength, 0) - m_remaining;
 }
 
 bool RequestGuard::inBody() const
@@ -222,7 +222,7 @@ RequestGuard::Step RequestGuard::next(std::string_view data)
             if (m_state == State::ChunkData)
                 m_body += take;
             else
-                m_body = m_head.contentLength - m_remaining;
+                m_body = std::max<int64_t>(m_head.contentLength, 0) - m_remaining;
             if (m_remaining > 0)
                 return {Event::NeedMore, i};
             if (m_state == State::ChunkData) {

@@ -53,8 +53,8 @@ std::vector<Seen> readAll(std::string_view input, const RequestGuard::Limits &li
                 fail("took bytes after an error");
             base += s.consumed;
             rest.remove_prefix(s.consumed);
-            if (g.bodyBytes() > limits.maxBodyBytes)
-                fail("a body over the limit");
+            if (g.bodyBytes() > limits.maxBodyBytes || g.bodyBytes() < 0)
+                fail("a body size out of range");
             if (s.event == RequestGuard::Event::NeedMore) {
                 if (!rest.empty())
                     fail("asked for more with bytes left");
