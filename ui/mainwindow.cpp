@@ -214,6 +214,7 @@ void MainWindow::buildUi()
             clearDetail();
     });
     centerLay->addWidget(m_search);
+    buildQueryUi(centerLay);
     centerLay->addWidget(m_chipBar);
     centerLay->addWidget(m_timeline);
     centerLay->addWidget(m_table, 1);

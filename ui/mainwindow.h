@@ -23,10 +23,22 @@ class QToolButton;
 class QTreeWidget;
 class QHBoxLayout;
 class QMenu;
+class QCompleter;
+class QDockWidget;
+class QProgressDialog;
+class QStringListModel;
+class QVBoxLayout;
+
+namespace auditlens::query {
+class FieldCache;
+class Query;
+}
 
 namespace auditlens::ui {
 
+class ExportRunner;
 class FacetList;
+class FieldsPanel;
 class JsonTree;
 class ReceiverPanel;
 class Timeline;
@@ -70,6 +82,16 @@ public:
     void setResultFilter(Result r);
     void setTimeRange(qint64 fromNs, qint64 toNs);
     void clearFilters();
+    /// Adds a clause to the search bar's query with `and` (Filter for / out / exists).
+    void addQueryClause(const QString &clause);
+    /// Writes the records shown to `path`, the format chosen by its name (.ndjson, .ecs.ndjson,
+    /// .csv), in the background; false when the name says no format.
+    bool exportTo(const QString &path);
+    bool isExporting() const;
+    FieldsPanel *fieldsPanel() const { return m_fieldsPanel; }
+    QLabel *queryErrorLabel() const { return m_queryError; }
+    /// Resource (false) or actor (true) history of the current record.
+    void showHistory(bool actor);
 
 signals:
     void loadFinished();
@@ -109,6 +131,17 @@ private:
     void showRejected();
     void tableContextMenu(const QPoint &pos);
     QStringList expandPaths(const QStringList &paths) const;
+    // investigation (mainwindow_query.cpp)
+    void buildQueryUi(QVBoxLayout *centerLay);
+    /// Parses the bar's text: plain text is the raw-record search, anything else a query. False
+    /// (and the error shown under the bar) when malformed: the last good result stays.
+    bool setQueryText(const std::string &text);
+    /// Runs the query over rows it has not seen (in the background); true when refresh() must
+    /// wait for it (it calls refresh() again when done).
+    bool runQueryIfNeeded(const Snapshot &snap, bool keepSelection);
+    void rememberQuery(const QString &text);
+    void fillQueryMenu(QMenu *menu);
+    void exportShown();
     void openFetchDialog(); ///< File ▸ Fetch from Cloudflare…: fetched pages are appended to the trail
     static const std::vector<Column> &facetColumns();
 
@@ -152,6 +185,19 @@ private:
     QMenu *m_recentMenu = nullptr;
     QAction *m_localTime = nullptr;
     ReceiverPanel *m_receiverPanel = nullptr;
+
+    // investigation
+    std::shared_ptr<const query::Query> m_query; ///< the bar's query, when more than a text search
+    std::weak_ptr<const Segment> m_queryFirstSegment; ///< the store m_filter.rowMask was computed on
+    std::shared_ptr<query::FieldCache> m_fieldCache;
+    std::shared_ptr<std::atomic<bool>> m_queryCancel;
+    QLabel *m_queryError = nullptr;
+    FieldsPanel *m_fieldsPanel = nullptr;
+    QDockWidget *m_fieldsDock = nullptr;
+    ExportRunner *m_export = nullptr;
+    QProgressDialog *m_exportProgress = nullptr;
+    QCompleter *m_completer = nullptr;
+    QStringListModel *m_completerModel = nullptr;
 
     QFutureWatcher<void> m_watcher;
     std::shared_ptr<std::atomic<bool>> m_cancelFlag;

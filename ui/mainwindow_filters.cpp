@@ -4,6 +4,7 @@
 #include "mainwindow.h"
 
 #include "facetlist.h"
+#include "query/eval.h"
 #include "timeline.h"
 #include "trailmodel.h"
 
@@ -32,6 +33,8 @@ void MainWindow::refresh(bool keepSelection)
     const Snapshot snap = m_store->snapshot();
     const bool live = isLoading();
     if (live && snap.size() == m_shownRows)
+        return;
+    if (runQueryIfNeeded(snap, keepSelection))
         return;
     // The text is searched once per text and snapshot, in the same pass as the rest of the
     // filter; later changes reuse the matches. Large trails are searched off the GUI thread
@@ -173,6 +176,14 @@ void MainWindow::updateChips()
                     m_filter.from = INT64_MIN;
                     m_filter.to = INT64_MAX;
                 });
+    if (m_query)
+        addChip(tr("query %1").arg(QString::fromStdString(m_query->text()).left(60)), [this] {
+            m_query.reset();
+            m_filter.rowMask.reset();
+            m_search->blockSignals(true);
+            m_search->clear();
+            m_search->blockSignals(false);
+        });
     if (!m_filter.text.empty())
         addChip(tr("text \u201c%1\u201d").arg(QString::fromStdString(m_filter.text)), [this] {
             m_filter.text.clear();
@@ -193,9 +204,8 @@ void MainWindow::setTextSearch(const QString &text)
 
 void MainWindow::setTextFilter(std::string text)
 {
-    m_filter.text = std::move(text);
-    m_filter.textHits.reset(); // they belong to the previous text
-    applyFilter();
+    if (setQueryText(text)) // plain text or a query; a malformed query keeps the last result
+        applyFilter();
 }
 
 void MainWindow::setResultFilter(Result r)
@@ -219,6 +229,8 @@ void MainWindow::setTimeRange(qint64 fromNs, qint64 toNs)
 void MainWindow::resetFilters()
 {
     m_filter = Filter{};
+    m_query.reset();
+    m_queryError->hide();
     m_search->blockSignals(true);
     m_search->clear();
     m_search->blockSignals(false);

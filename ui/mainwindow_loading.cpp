@@ -178,6 +178,7 @@ void MainWindow::loadParser(const QString &path)
         return;
     }
     m_parser = p;
+    m_fieldCache->setParser(m_parser);
     m_parserPath = path;
     m_parserLabel->setText(tr("Parser: %1").arg(QFileInfo(path).fileName()));
     if (!p->warnings().empty()) {
@@ -193,6 +194,7 @@ void MainWindow::loadParser(const QString &path)
 void MainWindow::useBuiltinParser()
 {
     m_parser = intake::IntakeParser::builtin();
+    m_fieldCache->setParser(m_parser);
     m_parserPath.clear();
     m_parserLabel->setText(tr("Parser: built-in Cloudflare audit logs"));
     if (m_currentRow != UINT32_MAX)

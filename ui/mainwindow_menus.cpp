@@ -58,6 +58,9 @@ void MainWindow::buildMenus()
     QAction *reloadAct = file->addAction(tr("Re&load"), this, &MainWindow::reload);
     reloadAct->setShortcut(QKeySequence::Refresh);
     file->addAction(tr("&Fetch from Cloudflare…"), this, &MainWindow::openFetchDialog);
+    QAction *exportAct = file->addAction(tr("&Export…"), this, &MainWindow::exportShown);
+    exportAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    exportAct->setToolTip(tr("Write the records shown as raw NDJSON, ECS NDJSON or CSV"));
     file->addSeparator();
     file->addAction(tr("Load &parser…"), this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Intake directory (with ingest/parser.yml)"));
@@ -102,6 +105,16 @@ void MainWindow::buildMenus()
         refresh(true);
     });
     view->addAction(tr("&Rejected records"), this, &MainWindow::showRejected);
+
+    QMenu *investigate = menuBar()->addMenu(tr("&Investigate"));
+    QAction *fields = m_fieldsDock->toggleViewAction();
+    fields->setText(tr("&Fields panel"));
+    fields->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
+    investigate->addAction(fields);
+    QAction *resourceHistory = investigate->addAction(tr("&History of this resource"), this, [this] { showHistory(false); });
+    resourceHistory->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_H));
+    QAction *actorHistory = investigate->addAction(tr("Everything this &actor did"), this, [this] { showHistory(true); });
+    actorHistory->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_H));
 
     QMenu *tools = menuBar()->addMenu(tr("&Tools"));
     tools->addAction(tr("&Logpush job…"), this, [this] {
@@ -193,6 +206,11 @@ void MainWindow::tableContextMenu(const QPoint &pos)
             if (r != Result::Unknown)
                 menu.addAction(tr("Filter for this result"), this, [this, r] { setResultFilter(r); });
         }
+        menu.addSeparator();
+    }
+    if (idx.isValid()) {
+        menu.addAction(tr("History of this resource"), this, [this] { showHistory(false); });
+        menu.addAction(tr("Everything this actor did"), this, [this] { showHistory(true); });
         menu.addSeparator();
     }
     menu.addAction(tr("Copy as raw JSON"), this, [this] { copySelected(false); });

@@ -8,6 +8,7 @@
 #include <QDateTime>
 #include <QFont>
 #include <QPalette>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +29,7 @@ void TrailModel::setRows(const Snapshot &snap, const std::vector<uint32_t> &rows
         rebuildOrder();
     applySort();
     endResetModel();
+    readFieldColumns();
 }
 
 void TrailModel::rebuildOrder()
@@ -73,7 +75,7 @@ int TrailModel::storeColumn(int col)
 }
 
 int TrailModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
-int TrailModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColCount; }
+int TrailModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColCount + int(m_fieldCols.size()); }
 
 QString TrailModel::timeText(int64_t ns) const
 {
@@ -122,6 +124,10 @@ QVariant TrailModel::data(const QModelIndex &index, int role) const
         return tr("%1, line %2").arg(QString::fromStdString(m_snap.value(r, Column::Source))).arg(m_snap.line(r));
     if (role != Qt::DisplayRole && role != ColumnValueRole)
         return {};
+    if (index.column() >= ColCount) {
+        const FieldCol &fc = m_fieldCols[size_t(index.column() - ColCount)];
+        return fc.values ? QString::fromStdString(fieldCellText(*fc.values, r)) : QString();
+    }
     switch (index.column()) {
     case Time: return timeText(m_snap.time(r));
     case Result:
@@ -154,7 +160,7 @@ QVariant TrailModel::headerData(int section, Qt::Orientation o, int role) const
     case ActorType: return tr("Actor type");
     case Account: return tr("Account");
     case Source: return tr("Source");
-    default: return {};
+    default: return section >= ColCount && size_t(section - ColCount) < m_fieldCols.size() ? m_fieldCols[size_t(section - ColCount)].path : QVariant();
     }
 }
 
@@ -257,6 +263,110 @@ void TrailModel::sortRows()
         const uint32_t ra = rank[m_snap.id(a, Column(c))], rb = rank[m_snap.id(b, Column(c))];
         return asc ? ra < rb : ra > rb;
     });
+}
+
+std::string fieldCellText(const query::FieldColumn &col, size_t row)
+{
+    if (row >= col.rows || col.start[row] == col.start[row + 1])
+        return {};
+    const uint32_t b = col.start[row], e = col.start[row + 1];
+    if (e == b + 1)
+        return col.values[col.ids[b]].type == query::ValueType::Null ? std::string() : col.values[col.ids[b]].text;
+    std::string out = "[";
+    for (uint32_t k = b; k < e; ++k) {
+        const query::FieldValue &v = col.values[col.ids[k]];
+        if (k > b)
+            out += ',';
+        if (v.type == query::ValueType::String)
+            out += nlohmann::json(v.text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        else
+            out += v.text;
+    }
+    return out + ']';
+}
+
+void TrailModel::addFieldColumn(const QString &path, std::shared_ptr<query::FieldCache> cache)
+{
+    for (const FieldCol &fc : m_fieldCols)
+        if (fc.path == path)
+            return;
+    m_fieldCache = std::move(cache);
+    const int col = columnCount();
+    beginInsertColumns({}, col, col);
+    m_fieldCols.push_back({path, nullptr});
+    endInsertColumns();
+    readFieldColumns(); // when a read is running, its end starts the next
+
+}
+
+QString TrailModel::fieldColumnPath(int col) const
+{
+    return col >= ColCount && size_t(col - ColCount) < m_fieldCols.size() ? m_fieldCols[size_t(col - ColCount)].path : QString();
+}
+
+void TrailModel::readFieldColumns()
+{
+    if (m_fieldCols.empty() || !m_fieldCache || m_fieldWatcher.isRunning())
+        return;
+    bool stale = false;
+    std::vector<std::string> paths;
+    for (const FieldCol &fc : m_fieldCols) {
+        paths.push_back(fc.path.toStdString());
+        stale = stale || !fc.values || fc.values->rows < m_snap.size();
+    }
+    if (!stale)
+        return;
+    if (!m_fieldWatcherConnected) {
+        m_fieldWatcherConnected = true;
+        connect(&m_fieldWatcher, &QFutureWatcherBase::finished, this, [this] {
+            const auto got = m_fieldWatcher.result();
+            if (got.size() == m_fieldCols.size()) {
+                for (size_t i = 0; i < got.size(); ++i)
+                    m_fieldCols[i].values = got[i];
+                if (!m_rows.empty())
+                    emit dataChanged(index(0, ColCount), index(rowCount() - 1, columnCount() - 1));
+            }
+            readFieldColumns(); // columns added or rows appended meanwhile
+        });
+    }
+    const Snapshot snap = m_snap;
+    auto cache = m_fieldCache;
+    m_fieldWatcher.setFuture(QtConcurrent::run([snap, cache, paths] { return cache->columns(snap, paths); }));
+}
+
+TrailModel::CellReader TrailModel::cellReader() const
+{
+    const Snapshot snap = m_snap;
+    const bool utc = m_utc;
+    std::vector<std::shared_ptr<const query::FieldColumn>> extra;
+    for (const FieldCol &fc : m_fieldCols)
+        extra.push_back(fc.values);
+    return [snap, utc, extra](uint32_t r, int col, std::string_view raw) -> std::string {
+        (void)utc; // exported times are RFC 3339 in UTC with every digit, whatever the display
+        if (col >= ColCount) {
+            const auto &c = extra[size_t(col - ColCount)];
+            return c ? fieldCellText(*c, r) : std::string();
+        }
+        switch (col) {
+        case Time: return snap.time(r) == kNoTime ? std::string() : formatRfc3339(snap.time(r), FractionMode::Nano);
+        case Result: {
+            const auditlens::Result res = snap.result(r);
+            return res == auditlens::Result::Success ? "success" : res == auditlens::Result::Failure ? "failure" : "";
+        }
+        case ResourceId: {
+            const auto j = nlohmann::json::parse(raw, nullptr, false);
+            if (!j.is_object() || !j.contains("ResourceID"))
+                return {};
+            const auto &v = j["ResourceID"];
+            return v.is_string() ? v.get<std::string>() : v.dump();
+        }
+        case Source: return snap.value(r, Column::Source) + ":" + std::to_string(snap.line(r));
+        default: {
+            const int c = storeColumn(col);
+            return c < 0 ? std::string() : snap.value(r, Column(c));
+        }
+        }
+    };
 }
 
 } // namespace auditlens::ui

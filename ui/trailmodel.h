@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "query/fields.h"
 #include "store/eventstore.h"
 
 #include <QAbstractTableModel>
 #include <QCache>
+#include <QFutureWatcher>
+
+#include <functional>
+#include <memory>
 
 namespace auditlens::ui {
 
@@ -40,6 +45,15 @@ public:
 
     QString timeText(int64_t ns) const;
 
+    /// Adds a column showing a field path's values (raw or ecs.), read off the GUI thread
+    /// through `cache` (and again for rows appended later). Columns past ColCount are these.
+    void addFieldColumn(const QString &path, std::shared_ptr<query::FieldCache> cache);
+    QString fieldColumnPath(int col) const;
+    /// The full text of a column for a store row, from any thread (export): `raw` is the row's
+    /// raw record. It reads only copies of the model's data.
+    using CellReader = std::function<std::string(uint32_t storeRow, int col, std::string_view raw)>;
+    CellReader cellReader() const;
+
 private:
     QString resourceId(uint32_t storeRow) const;
     void applySort();
@@ -58,6 +72,20 @@ private:
     int m_sortColumn = Time;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     mutable QCache<uint32_t, QString> m_resourceIds{20000};
+
+    struct FieldCol
+    {
+        QString path;
+        std::shared_ptr<const query::FieldColumn> values; ///< null until read
+    };
+    void readFieldColumns();
+    std::vector<FieldCol> m_fieldCols;
+    std::shared_ptr<query::FieldCache> m_fieldCache;
+    QFutureWatcher<std::vector<std::shared_ptr<const query::FieldColumn>>> m_fieldWatcher;
+    bool m_fieldWatcherConnected = false;
 };
+
+/// A cell of a field column: one value as is, several as a JSON array, none empty.
+std::string fieldCellText(const query::FieldColumn &col, size_t row);
 
 } // namespace auditlens::ui

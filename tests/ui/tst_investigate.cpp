@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+// Investigation in the main window, offscreen: the query bar (rows, counts, positioned errors,
+// the last good result kept, live rows), the Fields panel, resource history, export.
+#include "fieldspanel.h"
+#include "historydialog.h"
+#include "mainwindow.h"
+#include "query/eval.h"
+#include "trailmodel.h"
+
+#include <QLabel>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <set>
+
+using namespace auditlens;
+using namespace auditlens::ui;
+
+namespace {
+
+QString samples() { return QStringLiteral(AUDITLENS_SOURCE_DIR "/resources/samples/cloudflare-audit-logs.ndjson"); }
+
+void load(MainWindow &w, const QStringList &files)
+{
+    QSignalSpy done(&w, &MainWindow::loadFinished);
+    w.openSources(files);
+    QVERIFY(done.wait(20000));
+}
+
+/// Types a query and waits until the trail shows its result.
+void runQuery(MainWindow &w, const QString &q)
+{
+    QSignalSpy applied(&w, &MainWindow::filterApplied);
+    w.setTextSearch(q);
+    if (applied.isEmpty())
+        QVERIFY(applied.wait(20000));
+}
+
+/// The rows a query matches, read from each raw record without the query engine: the records
+/// whose `key` (top level) equals `value`.
+std::set<uint32_t> rowsWhere(const Snapshot &snap, const std::string &key, const std::string &value)
+{
+    std::set<uint32_t> out;
+    for (size_t r = 0; r < snap.size(); ++r) {
+        const auto j = nlohmann::json::parse(snap.raw(r), nullptr, false);
+        if (j.is_object() && j.contains(key) && j[key].is_string() && j[key].get<std::string>() == value)
+            out.insert(uint32_t(r));
+    }
+    return out;
+}
+
+std::set<uint32_t> shownRows(MainWindow &w)
+{
+    std::set<uint32_t> out;
+    for (int i = 0; i < w.trailModel()->rowCount(); ++i)
+        out.insert(w.trailModel()->storeRow(i));
+    return out;
+}
+
+} // namespace
+
+class TstInvestigate : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void queryBarShowsTheMatchingRows()
+    {
+        MainWindow w;
+        load(w, {samples()});
+        const Snapshot snap = w.trailModel()->snapshot();
+        runQuery(w, QStringLiteral("ActionType:\"waf_rule_update\" or ActionType:(login)"));
+        std::set<uint32_t> want = rowsWhere(snap, "ActionType", "waf_rule_update");
+        for (uint32_t r : rowsWhere(snap, "ActionType", "login"))
+            want.insert(r);
+        QVERIFY(!want.empty());
+        QCOMPARE(shownRows(w), want);
+        QVERIFY(w.statusText().startsWith(QString::number(want.size()) + QStringLiteral(" of ")));
+        QVERIFY(w.queryErrorLabel()->isHidden());
+
+        // a malformed query says where, and the last good result stays
+        w.setTextSearch(QStringLiteral("ActionType:(login"));
+        QVERIFY(!w.queryErrorLabel()->isHidden());
+        QVERIFY(w.queryErrorLabel()->text().contains(QStringLiteral("character 12")));
+        QCOMPARE(shownRows(w), want);
+
+        // plain text is still the raw-record search
+        runQuery(w, QStringLiteral("terraform"));
+        QVERIFY(w.queryErrorLabel()->isHidden());
+        for (uint32_t r : shownRows(w))
+            QVERIFY(QString::fromStdString(snap.raw(r)).contains(QStringLiteral("terraform"), Qt::CaseInsensitive));
+
+        // a nested field, then clearing
+        runQuery(w, QStringLiteral("Metadata.zone_name:*"));
+        for (uint32_t r : shownRows(w))
+            QVERIFY(nlohmann::json::parse(snap.raw(r))["Metadata"].contains("zone_name"));
+        w.clearFilters();
+        QCOMPARE(size_t(w.trailModel()->rowCount()), snap.size());
+    }
+
+    void liveRecordsAreQueriedToo()
+    {
+        MainWindow w;
+        load(w, {samples()});
+        runQuery(w, QStringLiteral("ActorEmail:\"zed@live.example\""));
+        QCOMPARE(w.trailModel()->rowCount(), 0);
+        QSignalSpy applied(&w, &MainWindow::filterApplied);
+        w.appendText(QStringLiteral("live"),
+                     QByteArrayLiteral("{\"ID\":\"l1\",\"ActorEmail\":\"zed@live.example\",\"ActionType\":\"login\",\"When\":\"2023-02-25T00:00:00Z\"}\n"
+                                       "{\"ID\":\"l2\",\"ActorEmail\":\"other@live.example\",\"ActionType\":\"login\",\"When\":\"2023-02-25T00:00:01Z\"}\n"));
+        QTRY_COMPARE_WITH_TIMEOUT(w.trailModel()->rowCount(), 1, 20000);
+    }
+
+    void reopeningAnotherFileRunsTheQueryAgain()
+    {
+        QTemporaryDir dir;
+        const QString a = dir.filePath(QStringLiteral("a.ndjson")), b = dir.filePath(QStringLiteral("b.ndjson"));
+        QFile fa(a), fb(b);
+        QVERIFY(fa.open(QIODevice::WriteOnly) && fb.open(QIODevice::WriteOnly));
+        // same number of records, the match in a different row
+        fa.write("{\"ID\":\"1\",\"k\":\"x\"}\n{\"ID\":\"2\",\"k\":\"y\"}\n");
+        fb.write("{\"ID\":\"3\",\"k\":\"y\"}\n{\"ID\":\"4\",\"k\":\"x\"}\n");
+        fa.close();
+        fb.close();
+        MainWindow w;
+        load(w, {a});
+        runQuery(w, QStringLiteral("k:x"));
+        QCOMPARE(shownRows(w), (std::set<uint32_t>{0}));
+        // opening another trail starts with no filter; the same query then reads the new
+        // records (not the columns kept for the first file, whose row count was the same)
+        load(w, {b});
+        QCOMPARE(w.trailModel()->rowCount(), 2);
+        runQuery(w, QStringLiteral("k:x"));
+        QCOMPARE(shownRows(w), (std::set<uint32_t>{1}));
+    }
+
+    void fieldsPanelFiltersForAValue()
+    {
+        MainWindow w;
+        w.resize(1600, 1000);
+        w.show();
+        load(w, {samples()});
+        FieldsPanel *panel = w.fieldsPanel();
+        panel->parentWidget()->show();
+        QSignalSpy catalog(panel, &FieldsPanel::catalogReady);
+        panel->setSnapshot(w.trailModel()->snapshot(), std::make_shared<query::FieldCache>());
+        QVERIFY(catalog.wait(20000));
+        QVERIFY(panel->fieldPaths().contains(QStringLiteral("Metadata.zone_name")));
+        QVERIFY(panel->fieldPaths().contains(QStringLiteral("ActionType")));
+        QSignalSpy values(panel, &FieldsPanel::valuesReady);
+        panel->selectField(QStringLiteral("ActionType"));
+        QVERIFY(values.wait(20000));
+        QTreeWidget *v = panel->valuesView();
+        QVERIFY(v->topLevelItemCount() > 1);
+        // the top value's count is what the records say
+        const QString top = v->topLevelItem(0)->text(0);
+        const uint64_t count = v->topLevelItem(0)->text(1).toULongLong();
+        QCOMPARE(size_t(count), rowsWhere(w.trailModel()->snapshot(), "ActionType", top.toStdString()).size());
+        // Filter for: the clause goes to the bar and the trail shows those records
+        QSignalSpy applied(&w, &MainWindow::filterApplied);
+        v->setCurrentItem(v->topLevelItem(0));
+        emit v->itemActivated(v->topLevelItem(0), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(size_t(w.trailModel()->rowCount()), size_t(count), 20000);
+    }
+
+    void resourceHistoryOldestFirst()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("r.ndjson"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"ID\":\"3\",\"When\":\"2023-03-01T00:00:03Z\",\"ActionType\":\"delete\",\"ResourceID\":\"r1\",\"ResourceType\":\"rule\"}\n"
+                "{\"ID\":\"1\",\"When\":\"2023-03-01T00:00:01Z\",\"ActionType\":\"create\",\"ResourceID\":\"r1\",\"ResourceType\":\"rule\",\"NewValue\":{\"on\":true}}\n"
+                "{\"ID\":\"x\",\"When\":\"2023-03-01T00:00:00Z\",\"ActionType\":\"create\",\"ResourceID\":\"r2\",\"ResourceType\":\"rule\"}\n"
+                "{\"ID\":\"2\",\"When\":\"2023-03-01T00:00:02Z\",\"ActionType\":\"update\",\"ResourceID\":\"r1\",\"ResourceType\":\"rule\",\"OldValue\":{\"on\":true},\"NewValue\":{\"on\":false}}\n");
+        f.close();
+        MainWindow w;
+        load(w, {path});
+        runQuery(w, QStringLiteral("ActionType:delete"));
+        QCOMPARE(w.trailModel()->rowCount(), 1);
+        w.table()->setCurrentIndex(w.trailModel()->index(0, 0));
+        w.showHistory(false);
+        auto *dlg = w.findChild<HistoryDialog *>();
+        QVERIFY(dlg);
+        QSignalSpy ready(dlg, &HistoryDialog::ready);
+        QVERIFY(ready.wait(20000));
+        QCOMPARE(dlg->steps()->topLevelItemCount(), 3); // r1 only, whatever the trail's filter
+        QStringList actions;
+        for (int i = 0; i < dlg->steps()->topLevelItemCount(); ++i)
+            actions << dlg->steps()->topLevelItem(i)->text(2);
+        QCOMPARE(actions, (QStringList{QStringLiteral("create"), QStringLiteral("update"), QStringLiteral("delete")}));
+        QVERIFY(dlg->steps()->topLevelItem(1)->text(4).contains(QStringLiteral("on: true \u2192 false")));
+        dlg->close();
+    }
+
+    void exportCsvHasTheRowsShown()
+    {
+        MainWindow w;
+        load(w, {samples()});
+        runQuery(w, QStringLiteral("ActionType:login"));
+        const int shown = w.trailModel()->rowCount();
+        QVERIFY(shown > 0);
+        QTemporaryDir dir;
+        const QString csv = dir.filePath(QStringLiteral("out.csv"));
+        QVERIFY(w.exportTo(csv));
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isExporting() && QFile::exists(csv), 20000);
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = f.readAll().split('\n');
+        // header + one line per record shown (CRLF ends, the last split is empty)
+        QCOMPARE(lines.size(), shown + 2);
+        QVERIFY(lines[0].startsWith("Time (UTC),Actor,Action"));
+        for (int i = 1; i <= shown; ++i)
+            QVERIFY(lines[i].contains(",login,"));
+
+        const QString raw = dir.filePath(QStringLiteral("out.ndjson"));
+        QVERIFY(w.exportTo(raw));
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isExporting() && QFile::exists(raw), 20000);
+        MainWindow again;
+        load(again, {raw});
+        QCOMPARE(again.trailModel()->rowCount(), shown);
+        QVERIFY(!w.exportTo(dir.filePath(QStringLiteral("out.txt")))); // no format for that name
+    }
+};
+
+QTEST_MAIN(TstInvestigate)
+#include "tst_investigate.moc"
