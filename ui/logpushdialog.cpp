@@ -94,9 +94,9 @@ LogpushDialog::LogpushDialog(QWidget *parent) : QDialog(parent), m_client(new Cl
             auto *rj = static_cast<QKeychain::ReadPasswordJob *>(j);
             if (rj->error() == QKeychain::NoError) {
                 m_token->setText(rj->textData());
-                m_keychainState->setText(tr("Token read from the system keychain."));
+                showMessage(m_keychainState, tr("Token read from the system keychain."), true);
             } else if (rj->error() != QKeychain::EntryNotFound) {
-                m_keychainState->setText(tr("The system keychain is not available: %1").arg(rj->errorString()));
+                showMessage(m_keychainState, tr("The system keychain is not available: %1").arg(rj->errorString()), false);
             }
         });
         job->start();
@@ -110,7 +110,7 @@ LogpushDialog::LogpushDialog(QWidget *parent) : QDialog(parent), m_client(new Cl
         auto *job = new QKeychain::DeletePasswordJob(QStringLiteral("Auditlens"), this);
         job->setKey(QStringLiteral("cloudflare-api-token"));
         connect(job, &QKeychain::Job::finished, this, [this](QKeychain::Job *) {
-            m_keychainState->setText(tr("Token removed from the system keychain."));
+            showMessage(m_keychainState, tr("Token removed from the system keychain."), true);
         });
         job->start();
     });
@@ -464,6 +464,8 @@ void LogpushDialog::buildForm(QWidget *page)
         setPreset(Sekoia);
     });
     fillFieldList(builtinFields("audit_logs"), true);
+    for (QLabel *l : {m_keychainState, m_destCheck, m_challengeState, m_errors, m_result})
+        l->setVisible(false); // shown with their first text
 }
 
 void LogpushDialog::fillFieldList(const std::vector<std::string> &fields, bool checkAll)
@@ -494,6 +496,13 @@ void LogpushDialog::setPreset(Preset p)
     m_preset->setCurrentIndex(int(p));
     m_preset->blockSignals(false);
     m_destStack->setCurrentIndex(p == Sekoia ? 0 : p == Receiver ? 1 : 2);
+    // the stack is as tall as the page shown, not as its tallest page
+    for (int i = 0; i < m_destStack->count(); ++i) {
+        const bool shown = i == m_destStack->currentIndex();
+        m_destStack->widget(i)->setSizePolicy(shown ? QSizePolicy::Preferred : QSizePolicy::Ignored,
+                                              shown ? QSizePolicy::Preferred : QSizePolicy::Ignored);
+    }
+    m_destStack->adjustSize();
     static const char *hints[] = {"", "", "https://logs.example.com/ingest?header_Authorization=Bearer%20…",
                                   "s3://bucket/path?region=us-east-1", "r2://bucket/path?account-id=…&access-key-id=…&secret-access-key=…",
                                   "gs://bucket/path", "azure://container/path?sv=…&sig=…",
@@ -523,9 +532,10 @@ void LogpushDialog::storeTokenInKeychain()
     job->setKey(QStringLiteral("cloudflare-api-token"));
     job->setTextData(m_token->text().trimmed());
     connect(job, &QKeychain::Job::finished, this, [this](QKeychain::Job *j) {
-        m_keychainState->setText(j->error() == QKeychain::NoError
+        showMessage(m_keychainState, j->error() == QKeychain::NoError
                                      ? tr("Token kept in the system keychain.")
-                                     : tr("The system keychain is not available: %1 (the token stays in memory only)").arg(j->errorString()));
+                                     : tr("The system keychain is not available: %1 (the token stays in memory only)").arg(j->errorString()),
+                    j->error() == QKeychain::NoError);
     });
     job->start();
 }

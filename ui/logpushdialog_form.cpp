@@ -356,6 +356,7 @@ void LogpushDialog::update()
         }
     }
     m_errors->setText(lines.join(QLatin1Char('\n')));
+    m_errors->setVisible(!lines.isEmpty());
     const bool ready = !blocking && !token().empty() && !m_pending;
     m_create->setEnabled(ready && !m_editingJob);
     m_update->setEnabled(ready && m_editingJob);
@@ -366,8 +367,8 @@ void LogpushDialog::update()
     m_validateChallenge->setEnabled(online && !destination().empty() && !m_challenge->text().trimmed().isEmpty());
     m_loadFields->setEnabled(online);
     if (needsOwnershipChallenge(destination()) && m_challenge->text().trimmed().isEmpty() && m_challengeState->text().isEmpty())
-        m_challengeState->setText(tr("This destination needs an ownership challenge: request it, then paste the content "
-                                     "of the file Cloudflare writes there."));
+        showMessage(m_challengeState, tr("This destination needs an ownership challenge: request it, then paste the content "
+                                         "of the file Cloudflare writes there."), true);
 }
 
 void LogpushDialog::setBusy(bool on)

@@ -136,7 +136,8 @@ void LogpushDialog::showMessage(QLabel *where, const QString &text, bool good)
     if (!where)
         return;
     // the palette's own text colour (legible in light and dark themes); a failure is marked by a sign
-    where->setText(good ? text : QStringLiteral("\u2716 ") + text);
+    where->setText(text.isEmpty() || good ? text : QStringLiteral("\u2716 ") + text);
+    where->setVisible(!text.isEmpty());
 }
 
 void LogpushDialog::showResult(QLabel *where, const ApiResult &r, const QString &what)

@@ -331,6 +331,15 @@ private slots:
         }
         // no horizontal scrolling needed to reach the right edge of the form
         QVERIFY2(!scroll->horizontalScrollBar()->isVisible(), "the form is wider than its pane");
+        // for a person to look at: AUDITLENS_SCREENSHOT_DIR=dir saves the form at the top, the middle
+        // and the bottom of its scroll range
+        if (const QString dir = qEnvironmentVariable("AUDITLENS_SCREENSHOT_DIR"); !dir.isEmpty()) {
+            QScrollBar *bar = scroll->verticalScrollBar();
+            for (int part = 0; part < 3; ++part) {
+                bar->setValue(bar->maximum() * part / 2);
+                QVERIFY(d.grab().save(QStringLiteral("%1/logpush_%2x%3_%4.png").arg(dir).arg(screen.width()).arg(screen.height()).arg(part)));
+            }
+        }
     }
 
     void secretsNeverReachSettings()
