@@ -380,6 +380,7 @@ int checkDestinationFirst(const Ctx &c, const std::string &dest, const std::opti
 int runCreate(const Ctx &c, const JobEdit &edit)
 {
     Job job;
+    std::vector<std::string> fields; // the dataset's fields as the API lists them
     std::string intakeKey;
     if (c.has("--intake-key-file")) {
         std::string err;
@@ -405,7 +406,6 @@ int runCreate(const Ctx &c, const JobEdit &edit)
     applyToNew(job, edit);
     if (!job.logpullOptions && (!job.outputOptions || job.outputOptions->fieldNames.empty())) {
         // every field of the dataset: the API's list when it can be read, else the built-in one
-        std::vector<std::string> fields;
         const std::string dataset = job.dataset.value_or("");
         if (!c.offline() && !c.token.empty() && checkId(c.scopeId, "ID").empty()) {
             const ApiResult r = c.call(listFields(c.scope, c.scopeId, dataset));
@@ -415,16 +415,15 @@ int runCreate(const Ctx &c, const JobEdit &edit)
             else
                 c.say("warning: the field list of " + dataset + " could not be read (" + r.message + "); using Auditlens' list");
         }
-        if (fields.empty())
-            fields = builtinFields(dataset);
-        if (fields.empty())
+        const std::vector<std::string> chosen = fields.empty() ? builtinFields(dataset) : fields;
+        if (chosen.empty())
             return c.fail("fields", "Auditlens does not know the fields of " + dataset
                                         + " and the API's list could not be read: give --fields A,B,…");
         OutputOptions o = job.outputOptions.value_or(OutputOptions{});
-        o.fieldNames = fields;
+        o.fieldNames = chosen;
         job.outputOptions = o;
     }
-    if (report(c, validate(job, c.scope, c.scopeId)))
+    if (report(c, validate(job, c.scope, c.scopeId, false, fields.empty() ? nullptr : &fields)))
         return 2;
     const ApiRequest req = createJob(c.scope, c.scopeId, job);
     if (!c.offline()) {
@@ -481,9 +480,18 @@ int runUpdate(const Ctx &c, int64_t jobId, const JobEdit &edit)
     }
     for (const auto &n : plan.notes)
         c.say("note: " + n);
+    // the job as it will be: only what the user changes must pass (values already on the job may
+    // be ones Auditlens does not know yet)
     Job after = Job::fromJson(plan.body);
-    after.dataset = cur.result.value("dataset", Json("")).is_string() ? cur.result.value("dataset", std::string()) : std::string();
-    std::vector<FieldError> problems = validate(after, c.scope, c.scopeId, true);
+    if (cur.result.contains("dataset") && cur.result["dataset"].is_string())
+        after.dataset = cur.result["dataset"].get<std::string>();
+    const std::set<std::string> edited = editedFields(edit);
+    std::vector<FieldError> problems;
+    for (FieldError e : validate(after, c.scope, c.scopeId, true)) {
+        if (!edited.count(e.field))
+            continue;
+        problems.push_back(e);
+    }
     if (report(c, problems))
         return 2;
     ApiRequest req = updateJob(c.scope, c.scopeId, jobId, Job{});

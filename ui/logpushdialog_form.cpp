@@ -233,6 +233,13 @@ std::vector<FieldError> LogpushDialog::errors() const
 {
     const Job j = m_editingJob ? formJob() : job();
     auto errs = validate(j, scope(), scopeId(), m_editingJob != 0);
+    if (m_editingJob) {
+        // values already on the job (a field Auditlens does not know yet, …) are said, not blocking
+        const std::set<std::string> edited = editedFields(formEdit());
+        for (FieldError &e : errs)
+            if (e.field != "account" && e.field != "zone" && !edited.count(e.field))
+                e.warning = true;
+    }
     const Preset p = Preset(m_preset->currentIndex());
     if (p == Sekoia && m_intakeKey->text().isEmpty() && !m_editingJob) {
         // one message for the missing key, not a second one about the URL it builds

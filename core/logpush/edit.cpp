@@ -97,6 +97,34 @@ bool JobEdit::touchesOutput() const
            || recordDelimiter || fieldDelimiter || recordTemplate || sampleRate || cve202144228 || mergeSubrequests || !reset.empty();
 }
 
+std::set<std::string> editedFields(const JobEdit &e)
+{
+    std::set<std::string> out;
+    auto add = [&out](bool set, const char *name) {
+        if (set)
+            out.insert(name);
+    };
+    add(bool(e.name), "name");
+    add(bool(e.destinationConf), "destination_conf");
+    add(bool(e.frequency), "frequency");
+    add(bool(e.filter), "filter");
+    add(bool(e.ownershipChallenge), "ownership_challenge");
+    add(bool(e.kind), "kind");
+    add(bool(e.filterAttackTraffic), "filter_attack_traffic");
+    add(bool(e.maxUploadBytes), "max_upload_bytes");
+    add(bool(e.maxUploadRecords), "max_upload_records");
+    add(bool(e.maxUploadIntervalSeconds), "max_upload_interval_seconds");
+    add(bool(e.fieldNames), "output_options.field_names");
+    add(bool(e.outputType), "output_options.output_type");
+    add(bool(e.timestampFormat), "output_options.timestamp_format");
+    add(bool(e.sampleRate), "output_options.sample_rate");
+    add(bool(e.mergeSubrequests), "output_options.merge_subrequests");
+    add(bool(e.fieldNames), "logpull_options"); // its other values were checked as given
+    for (const auto &k : e.reset)
+        out.insert("output_options." + k);
+    return out;
+}
+
 JobEdit diffJobs(const Job &before, const Job &after)
 {
     JobEdit e;

@@ -31,6 +31,11 @@ struct JobEdit
     bool touchesOutput() const;
 };
 
+/// The names (as validate() reports them: "name", "output_options.field_names", …) of the job
+/// fields an edit sets. A job read from the API may hold values Auditlens would not accept
+/// (a field it does not know yet): only the edited ones are the user's to fix.
+std::set<std::string> editedFields(const JobEdit &edit);
+
 /// The edit that turns `before` into `after`, option by option (the GUI: the form as it was
 /// filled from the job, and the form now).
 JobEdit diffJobs(const Job &before, const Job &after);

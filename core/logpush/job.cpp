@@ -84,9 +84,9 @@ std::string joinOptions(std::initializer_list<const char *> options)
 }
 
 void checkFields(const std::vector<std::string> &fields, const std::string &dataset, const char *where,
-                 std::vector<FieldError> &out)
+                 std::vector<FieldError> &out, const std::vector<std::string> *knownFields = nullptr)
 {
-    const auto known = builtinFields(dataset);
+    const auto known = knownFields ? *knownFields : builtinFields(dataset);
     if (known.empty())
         return;
     for (const auto &f : fields) {
@@ -399,7 +399,8 @@ Job Job::fromJson(const Json &j)
     return job;
 }
 
-std::vector<FieldError> validate(const Job &job, Scope scope, const std::string &scopeId, bool forUpdate)
+std::vector<FieldError> validate(const Job &job, Scope scope, const std::string &scopeId, bool forUpdate,
+                                 const std::vector<std::string> *knownFields)
 {
     std::vector<FieldError> out;
     const std::string idErr = checkId(scopeId, scope == Scope::Account ? "account ID" : "zone ID");
@@ -449,7 +450,7 @@ std::vector<FieldError> validate(const Job &job, Scope scope, const std::string 
         checkLogpullOptions(*job.logpullOptions, dataset, out);
     if (job.outputOptions) {
         const OutputOptions &o = *job.outputOptions;
-        checkFields(o.fieldNames, dataset, "output_options.field_names", out);
+        checkFields(o.fieldNames, dataset, "output_options.field_names", out, knownFields);
         if (o.outputType && !oneOf(*o.outputType, {"ndjson", "csv"}))
             out.push_back({"output_options.output_type", "output type is ndjson or csv"});
         if (o.timestampFormat

@@ -70,7 +70,9 @@ bool hasErrors(const std::vector<FieldError> &problems);
 /// Checks every field: dataset name and its scope, IDs, name pattern, destination syntax per
 /// scheme (with header_* parameters), upload limits, field names of the dataset, sample rate,
 /// filter structure and operators. `forUpdate`: destination_conf is not required.
-std::vector<FieldError> validate(const Job &job, Scope scope, const std::string &scopeId, bool forUpdate = false);
+/// `knownFields`: the dataset's fields as the API listed them (else Auditlens' built-in list).
+std::vector<FieldError> validate(const Job &job, Scope scope, const std::string &scopeId, bool forUpdate = false,
+                                 const std::vector<std::string> *knownFields = nullptr);
 
 /// Checks a 32-hex Cloudflare ID; empty string when valid, else the reason.
 std::string checkId(const std::string &id, const char *what);

@@ -127,6 +127,23 @@ private slots:
         QVERIFY(!put.contains("id") && !put.contains("time_created") && !put.contains("last_error"));
     }
 
+    void valuesAlreadyOnTheJobDoNotBlockAChange()
+    {
+        // a field Cloudflare added after this Auditlens was built: the job still takes a change
+        FakeCloudflare srv;
+        srv.jobs[5] = richJob(5);
+        srv.jobs[5]["output_options"]["field_names"].push_back("FieldOf2027");
+        const J before = srv.jobs[5];
+        const Run r = cli(srv, {"jobs", "update", "5", "--timestamps", "rfc3339"});
+        QVERIFY2(r.rc == 0, qPrintable(r.err));
+        J expected = before;
+        expected["output_options"]["timestamp_format"] = "rfc3339";
+        QVERIFY2(same(srv.jobs[5], expected), srv.jobs[5].dump(1).c_str());
+        // but a field the user gives is checked
+        const Run bad = cli(srv, {"jobs", "update", "5", "--fields", "ActionType,Nope"});
+        QCOMPARE(bad.rc, 2);
+    }
+
     void optionsOnlyOutputOptionsHasAskForTheConversion()
     {
         FakeCloudflare srv;
