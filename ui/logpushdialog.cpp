@@ -436,8 +436,12 @@ void LogpushDialog::buildForm(QWidget *page)
             else if (d->zone && !d->account)
                 m_scope->setCurrentIndex(1);
         }
-        fillFieldList(builtinFields(m_dataset->currentText().toStdString()), true);
+        const auto known = builtinFields(m_dataset->currentText().toStdString());
+        fillFieldList(known, true);
         update();
+        // every field of the dataset: Auditlens' list, else the API's when it can be asked
+        if (known.empty() && !token().empty() && checkId(scopeId(), "ID").empty() && !m_pending)
+            loadFields();
     });
     connect(m_preset, &QComboBox::currentIndexChanged, this, [this](int i) { setPreset(Preset(i)); });
     connect(m_sample, &QDoubleSpinBox::valueChanged, this, &LogpushDialog::update);

@@ -239,6 +239,21 @@ private slots:
         QVERIFY2(same(srv.jobs[8], sek), srv.jobs[8].dump(1).c_str());
     }
 
+    void aDatasetAuditlensDoesNotKnowGetsTheApisFields()
+    {
+        FakeCloudflare srv;
+        srv.fields = J{{"ClientIP", "string"}, {"RayID", "string"}};
+        LogpushDialog d;
+        d.setApiBase(srv.baseUrl());
+        d.setToken(kToken);
+        d.setScope(Scope::Zone, kAccount);
+        auto *ds = qobject_cast<QComboBox *>(d.fieldWidget(QStringLiteral("dataset")));
+        ds->setCurrentText(QStringLiteral("http_requests"));
+        QTRY_VERIFY2(d.job().outputOptions && d.job().logpullOptions.value_or("").find("RayID") != std::string::npos,
+                     qPrintable(d.bodyPreview()));
+        QVERIFY(srv.received.last().path.endsWith("/logpush/datasets/http_requests/fields"));
+    }
+
     void everyOptionIsInTheForm()
     {
         LogpushDialog d;
