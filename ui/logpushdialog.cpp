@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// The Logpush form: construction of its widgets, presets and settings (logic in
+// logpushdialog_form.cpp, network and Jobs tab in logpushdialog_net.cpp).
 #include "logpushdialog.h"
 
 #include <qt6keychain/keychain.h>
@@ -9,14 +11,14 @@
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGroupBox>
+#include <QGuiApplication>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
-#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSpinBox>
@@ -30,9 +32,31 @@ namespace auditlens::ui {
 
 using namespace auditlens::logpush;
 
+namespace {
+
+QLabel *wrapped(const QString &text, QWidget *parent)
+{
+    auto *l = new QLabel(text, parent);
+    l->setWordWrap(true);
+    return l;
+}
+
+/// A framing line edit: escapes shown as typed (\n), empty = Cloudflare's default.
+QLineEdit *framingEdit(QWidget *parent, const QString &placeholder)
+{
+    auto *e = new QLineEdit(parent);
+    e->setPlaceholderText(placeholder);
+    e->setToolTip(QObject::tr("Empty: Cloudflare's default. \\n, \\r, \\t and \\\\ stand for a line feed, a carriage "
+                              "return, a tab and a backslash."));
+    return e;
+}
+
+} // namespace
+
 LogpushDialog::LogpushDialog(QWidget *parent) : QDialog(parent), m_client(new Client(this))
 {
     setWindowTitle(tr("Logpush job"));
+    connect(m_client, &Client::finished, this, &LogpushDialog::onFinished);
     auto *lay = new QVBoxLayout(this);
     m_tabs = new QTabWidget(this);
     auto *formPage = new QWidget(m_tabs);
@@ -45,10 +69,16 @@ LogpushDialog::LogpushDialog(QWidget *parent) : QDialog(parent), m_client(new Cl
     auto *close = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(close, &QDialogButtonBox::rejected, this, &QDialog::reject);
     lay->addWidget(close);
-    resize(1180, 760);
+    // a default size that fits the screen (1024x768 included)
+    QSize size(1180, 760);
+    if (const QScreen *screen = parent ? parent->screen() : QGuiApplication::primaryScreen()) {
+        const QSize avail = screen->availableGeometry().size();
+        size = size.boundedTo(QSize(avail.width() * 95 / 100, avail.height() * 90 / 100));
+    }
+    resize(size);
 
     QSettings s;
-    m_scope->setCurrentIndex(s.value(QStringLiteral("logpush/scope"), 0).toInt());
+    m_scope->setCurrentIndex(s.value(QStringLiteral("logpush/scope"), 0).toInt() == 1 ? 1 : 0);
     m_scopeId->setText(s.value(QStringLiteral("logpush/scopeId")).toString());
     m_apiBase->setText(s.value(QStringLiteral("logpush/apiBase"), QString::fromLatin1(kDefaultBaseUrl)).toString());
     const QByteArray env = qgetenv("CLOUDFLARE_API_TOKEN");
@@ -64,9 +94,9 @@ LogpushDialog::LogpushDialog(QWidget *parent) : QDialog(parent), m_client(new Cl
             auto *rj = static_cast<QKeychain::ReadPasswordJob *>(j);
             if (rj->error() == QKeychain::NoError) {
                 m_token->setText(rj->textData());
-                m_keychainState->setText(tr("Token read from the system keychain."));
+                showMessage(m_keychainState, tr("Token read from the system keychain."), true);
             } else if (rj->error() != QKeychain::EntryNotFound) {
-                m_keychainState->setText(tr("The system keychain is not available: %1").arg(rj->errorString()));
+                showMessage(m_keychainState, tr("The system keychain is not available: %1").arg(rj->errorString()), false);
             }
         });
         job->start();
@@ -80,7 +110,7 @@ LogpushDialog::LogpushDialog(QWidget *parent) : QDialog(parent), m_client(new Cl
         auto *job = new QKeychain::DeletePasswordJob(QStringLiteral("Auditlens"), this);
         job->setKey(QStringLiteral("cloudflare-api-token"));
         connect(job, &QKeychain::Job::finished, this, [this](QKeychain::Job *) {
-            m_keychainState->setText(tr("Token removed from the system keychain."));
+            showMessage(m_keychainState, tr("Token removed from the system keychain."), true);
         });
         job->start();
     });
@@ -88,7 +118,12 @@ LogpushDialog::LogpushDialog(QWidget *parent) : QDialog(parent), m_client(new Cl
     update();
 }
 
-LogpushDialog::~LogpushDialog() { saveSettings(); }
+LogpushDialog::~LogpushDialog()
+{
+    if (m_pending)
+        m_client->cancel(m_pending);
+    saveSettings();
+}
 
 void LogpushDialog::saveSettings() const
 {
@@ -102,15 +137,18 @@ void LogpushDialog::saveSettings() const
 void LogpushDialog::buildForm(QWidget *page)
 {
     auto *split = new QSplitter(Qt::Horizontal, page);
+    split->setChildrenCollapsible(false);
     auto *outer = new QVBoxLayout(page);
+    outer->setContentsMargins(0, 0, 0, 0);
     outer->addWidget(split);
 
     auto *scroll = new QScrollArea(split);
     scroll->setWidgetResizable(true);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     auto *formHost = new QWidget(scroll);
     auto *form = new QFormLayout(formHost);
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->setRowWrapPolicy(QFormLayout::WrapLongRows);
     scroll->setWidget(formHost);
 
     m_token = new QLineEdit(formHost);
@@ -120,8 +158,7 @@ void LogpushDialog::buildForm(QWidget *page)
     m_keychain = new QCheckBox(tr("Remember the token in the system keychain"), formHost);
     m_keychain->setToolTip(tr("Opt-in. The token is stored by the OS keychain (Secret Service, KWallet, Keychain), "
                               "never in Auditlens' settings."));
-    m_keychainState = new QLabel(formHost);
-    m_keychainState->setWordWrap(true);
+    m_keychainState = wrapped(QString(), formHost);
     m_apiBase = new QLineEdit(formHost);
     auto *scopeRow = new QHBoxLayout;
     m_scope = new QComboBox(formHost);
@@ -138,8 +175,9 @@ void LogpushDialog::buildForm(QWidget *page)
     m_name->setPlaceholderText(tr("optional, e.g. the domain name"));
 
     m_preset = new QComboBox(formHost);
-    m_preset->addItems({tr("Sekoia.io intake"), tr("This Auditlens receiver"), tr("Generic HTTPS"), tr("Amazon S3"),
-                        tr("Cloudflare R2"), tr("Google Cloud Storage"), tr("Azure Blob Storage"), tr("Datadog"), tr("Splunk")});
+    m_preset->addItems({tr("Sekoia.io intake"), tr("This Auditlens receiver"), tr("Generic HTTPS (also New Relic)"), tr("Amazon S3"),
+                        tr("Cloudflare R2"), tr("Google Cloud Storage"), tr("Azure Blob Storage"), tr("Datadog"), tr("Splunk"),
+                        tr("Other (Kinesis, IBM Cloud Logs, BigQuery, Sumo Logic, …)")});
     m_destStack = new QStackedWidget(formHost);
     auto *sekoiaPage = new QWidget(m_destStack);
     auto *sl = new QFormLayout(sekoiaPage);
@@ -151,8 +189,9 @@ void LogpushDialog::buildForm(QWidget *page)
     auto *recvPage = new QWidget(m_destStack);
     auto *rl = new QFormLayout(recvPage);
     rl->setContentsMargins(0, 0, 0, 0);
+    rl->setRowWrapPolicy(QFormLayout::WrapLongRows);
     m_recvUrl = new QLineEdit(recvPage);
-    m_recvUrl->setPlaceholderText(tr("public https URL of the tunnel or proxy in front of the receiver"));
+    m_recvUrl->setPlaceholderText(tr("public https URL of the tunnel or proxy"));
     m_recvHeader = new QLineEdit(QStringLiteral("X-Auditlens-Secret"), recvPage);
     m_recvSecret = new QLineEdit(recvPage);
     m_recvSecret->setEchoMode(QLineEdit::Password);
@@ -160,50 +199,105 @@ void LogpushDialog::buildForm(QWidget *page)
     rl->addRow(tr("Secret header"), m_recvHeader);
     rl->addRow(tr("Secret"), m_recvSecret);
     auto *genericPage = new QWidget(m_destStack);
-    auto *gl = new QFormLayout(genericPage);
+    auto *gl = new QVBoxLayout(genericPage);
     gl->setContentsMargins(0, 0, 0, 0);
     m_destination = new QLineEdit(genericPage);
-    gl->addRow(tr("destination_conf"), m_destination);
+    m_destination->setToolTip(tr("destination_conf; a scheme Auditlens cannot check is sent as given, with a warning"));
+    gl->addWidget(m_destination);
     m_destStack->addWidget(sekoiaPage);
     m_destStack->addWidget(recvPage);
     m_destStack->addWidget(genericPage);
+
+    // destination check and ownership challenge
+    auto *check = new QWidget(formHost);
+    auto *cl = new QVBoxLayout(check);
+    cl->setContentsMargins(0, 0, 0, 0);
+    auto *checkRow = new QHBoxLayout;
+    m_checkDest = new QPushButton(tr("Check destination"), check);
+    m_checkDest->setToolTip(tr("Asks Cloudflare whether it can push there (also done before Create)"));
+    m_requestChallenge = new QPushButton(tr("Request ownership challenge"), check);
+    m_requestChallenge->setToolTip(tr("S3 without keys, Google Cloud Storage, Azure and Sumo Logic: Cloudflare writes a "
+                                      "challenge file to the destination; paste its content below"));
+    checkRow->addWidget(m_checkDest);
+    checkRow->addWidget(m_requestChallenge);
+    checkRow->addStretch(1);
+    m_destCheck = wrapped(QString(), check);
+    m_destCheck->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *challengeRow = new QHBoxLayout;
+    m_challenge = new QLineEdit(check);
+    m_challenge->setPlaceholderText(tr("content of the ownership challenge file"));
+    m_validateChallenge = new QPushButton(tr("Validate"), check);
+    challengeRow->addWidget(m_challenge, 1);
+    challengeRow->addWidget(m_validateChallenge);
+    m_challengeState = wrapped(QString(), check);
+    m_challengeState->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    cl->addLayout(checkRow);
+    cl->addWidget(m_destCheck);
+    cl->addLayout(challengeRow);
+    cl->addWidget(m_challengeState);
 
     auto *fieldsBox = new QWidget(formHost);
     auto *fl = new QVBoxLayout(fieldsBox);
     fl->setContentsMargins(0, 0, 0, 0);
     m_fields = new QListWidget(fieldsBox);
-    m_fields->setMinimumHeight(120);
+    m_fields->setMinimumHeight(110);
     auto *fieldButtons = new QHBoxLayout;
     auto *all = new QPushButton(tr("All"), fieldsBox);
     auto *none = new QPushButton(tr("None"), fieldsBox);
-    auto *fromApi = new QPushButton(tr("Load from the API"), fieldsBox);
+    m_loadFields = new QPushButton(tr("Load from the API"), fieldsBox);
     fieldButtons->addWidget(all);
     fieldButtons->addWidget(none);
     fieldButtons->addStretch(1);
-    fieldButtons->addWidget(fromApi);
+    fieldButtons->addWidget(m_loadFields);
     fl->addWidget(m_fields);
     fl->addLayout(fieldButtons);
     connect(all, &QPushButton::clicked, this, [this] {
         for (int i = 0; i < m_fields->count(); ++i)
-            m_fields->item(i)->setCheckState(Qt::Checked);
+            if (m_fields->item(i)->flags() & Qt::ItemIsUserCheckable)
+                m_fields->item(i)->setCheckState(Qt::Checked);
     });
     connect(none, &QPushButton::clicked, this, [this] {
         for (int i = 0; i < m_fields->count(); ++i)
-            m_fields->item(i)->setCheckState(Qt::Unchecked);
+            if (m_fields->item(i)->flags() & Qt::ItemIsUserCheckable)
+                m_fields->item(i)->setCheckState(Qt::Unchecked);
     });
-    connect(fromApi, &QPushButton::clicked, this, &LogpushDialog::loadFields);
+    connect(m_loadFields, &QPushButton::clicked, this, &LogpushDialog::loadFields);
 
     m_timestamps = new QComboBox(formHost);
-    m_timestamps->addItems({QStringLiteral("rfc3339"), QStringLiteral("rfc3339ms"), QStringLiteral("rfc3339ns"),
-                            QStringLiteral("unix"), QStringLiteral("unixnano")});
+    m_timestamps->addItem(tr("default (unixnano)"), QString());
+    for (const char *t : {"rfc3339", "rfc3339ms", "rfc3339ns", "unix", "unixnano"})
+        m_timestamps->addItem(QString::fromLatin1(t), QString::fromLatin1(t));
     m_outputType = new QComboBox(formHost);
-    m_outputType->addItems({QStringLiteral("ndjson"), QStringLiteral("csv")});
+    m_outputType->addItem(tr("default (ndjson)"), QString());
+    m_outputType->addItem(QStringLiteral("ndjson"), QStringLiteral("ndjson"));
+    m_outputType->addItem(QStringLiteral("csv"), QStringLiteral("csv"));
     m_sample = new QDoubleSpinBox(formHost);
     m_sample->setRange(0.0, 1.0);
-    m_sample->setDecimals(3);
+    m_sample->setDecimals(4);
     m_sample->setSingleStep(0.05);
     m_sample->setValue(1.0);
     m_sample->setToolTip(tr("1 = every record"));
+    m_cve = new QCheckBox(tr("CVE-2021-44228: replace ${ by x{ in the output"), formHost);
+
+    auto *framing = new QGroupBox(tr("Framing (empty: Cloudflare's default)"), formHost);
+    auto *frl = new QFormLayout(framing);
+    frl->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    frl->setRowWrapPolicy(QFormLayout::WrapLongRows);
+    m_batchPrefix = framingEdit(framing, tr("e.g. [ for a JSON array"));
+    m_batchSuffix = framingEdit(framing, tr("e.g. ]"));
+    m_recordPrefix = framingEdit(framing, tr("default {"));
+    m_recordSuffix = framingEdit(framing, tr("default }\\n"));
+    m_recordDelimiter = framingEdit(framing, tr("e.g. , for a JSON array"));
+    m_fieldDelimiter = framingEdit(framing, tr("default ,"));
+    m_recordTemplate = framingEdit(framing, tr("e.g. {\"when\":{{.When}}} (its fields must be ticked)"));
+    frl->addRow(tr("Batch prefix"), m_batchPrefix);
+    frl->addRow(tr("Batch suffix"), m_batchSuffix);
+    frl->addRow(tr("Record prefix"), m_recordPrefix);
+    frl->addRow(tr("Record suffix"), m_recordSuffix);
+    frl->addRow(tr("Record delimiter"), m_recordDelimiter);
+    frl->addRow(tr("Field delimiter"), m_fieldDelimiter);
+    frl->addRow(tr("Record template"), m_recordTemplate);
+
     m_filter = new QPlainTextEdit(formHost);
     m_filter->setPlaceholderText(QStringLiteral("{\"where\":{\"key\":\"ActionType\",\"operator\":\"eq\",\"value\":\"login\"}}"));
     m_filter->setMaximumHeight(60);
@@ -214,18 +308,19 @@ void LogpushDialog::buildForm(QWidget *page)
     bl->setContentsMargins(0, 0, 0, 0);
     auto *builderHead = new QHBoxLayout;
     m_matchMode = new QComboBox(builder);
-    m_matchMode->addItem(tr("Match all conditions (and)"), QStringLiteral("and"));
-    m_matchMode->addItem(tr("Match any condition (or)"), QStringLiteral("or"));
-    auto *addCond = new QPushButton(tr("Add condition"), builder);
+    m_matchMode->addItem(tr("Match all (and)"), QStringLiteral("and"));
+    m_matchMode->addItem(tr("Match any (or)"), QStringLiteral("or"));
+    m_addCondition = new QPushButton(tr("Add condition"), builder);
     builderHead->addWidget(m_matchMode, 1);
-    builderHead->addWidget(addCond);
+    builderHead->addWidget(m_addCondition);
     m_conditions = new QWidget(builder);
     new QVBoxLayout(m_conditions);
     m_conditions->layout()->setContentsMargins(0, 0, 0, 0);
     bl->addLayout(builderHead);
     bl->addWidget(m_conditions);
-    connect(addCond, &QPushButton::clicked, this, [this] { addCondition(); });
+    connect(m_addCondition, &QPushButton::clicked, this, [this] { addCondition(); });
     connect(m_matchMode, &QComboBox::currentIndexChanged, this, &LogpushDialog::buildFilterFromRows);
+    m_attackTraffic = new QCheckBox(tr("Leave out DDoS attack traffic (filter_attack_traffic)"), formHost);
     auto spin = [&](int max, int step, const QString &tip) {
         auto *s = new QSpinBox(formHost);
         s->setRange(0, max);
@@ -237,9 +332,21 @@ void LogpushDialog::buildForm(QWidget *page)
     m_maxBytes = spin(1000000000, 1000000, tr("0 (not set) or 5,000,000 to 1,000,000,000 bytes"));
     m_maxRecords = spin(1000000, 1000, tr("0 (not set) or 1,000 to 1,000,000 records"));
     m_maxInterval = spin(300, 30, tr("0 (not set) or 30 to 300 seconds"));
-    m_enabled = new QCheckBox(tr("Enabled (a new job is disabled otherwise)"), formHost);
+    m_kind = new QComboBox(formHost);
+    m_kind->addItem(tr("not set (a normal job)"), QString());
+    m_kind->addItem(QStringLiteral("edge"), QStringLiteral("edge"));
+    m_kind->setToolTip(tr("edge = Edge Log Delivery (http_requests); set only at creation"));
+    m_frequency = new QComboBox(formHost);
+    m_frequency->addItem(tr("not set"), QString());
+    m_frequency->addItem(QStringLiteral("high"), QStringLiteral("high"));
+    m_frequency->addItem(QStringLiteral("low"), QStringLiteral("low"));
+    m_frequency->setToolTip(tr("Deprecated by Cloudflare: prefer the max upload limits"));
+    m_mergeSubrequests = new QCheckBox(tr("Merge Worker subrequests (http_requests)"), formHost);
+    m_enabled = new QCheckBox(tr("Enabled (Cloudflare creates a disabled job otherwise)"), formHost);
     m_enabled->setChecked(true);
-    m_legacy = new QCheckBox(tr("Send fields and timestamps as logpull_options (as Sekoia.io's documentation does)"), formHost);
+    m_legacy = new QCheckBox(tr("Send as logpull_options (as Sekoia.io's documentation does)"), formHost);
+    m_legacy->setToolTip(tr("Fields, timestamps, sample rate and CVE-2021-44228 as the deprecated logpull_options string. "
+                            "Unticking it on a job being edited moves the job to output_options."));
 
     form->addRow(tr("API token"), m_token);
     form->addRow(QString(), m_keychain);
@@ -250,24 +357,29 @@ void LogpushDialog::buildForm(QWidget *page)
     form->addRow(tr("Name"), m_name);
     form->addRow(tr("Destination"), m_preset);
     form->addRow(QString(), m_destStack);
+    form->addRow(QString(), check);
     form->addRow(tr("Fields"), fieldsBox);
     form->addRow(tr("Timestamps"), m_timestamps);
     form->addRow(tr("Output type"), m_outputType);
     form->addRow(tr("Sample rate"), m_sample);
+    form->addRow(QString(), m_cve);
+    form->addRow(framing);
     form->addRow(tr("Filter"), builder);
     form->addRow(QString(), m_filter);
+    form->addRow(QString(), m_attackTraffic);
     form->addRow(tr("Max upload bytes"), m_maxBytes);
     form->addRow(tr("Max upload records"), m_maxRecords);
     form->addRow(tr("Max upload interval (s)"), m_maxInterval);
+    form->addRow(tr("Kind"), m_kind);
+    form->addRow(tr("Frequency"), m_frequency);
+    form->addRow(QString(), m_mergeSubrequests);
     form->addRow(QString(), m_enabled);
     form->addRow(QString(), m_legacy);
 
     // preview and answer
     auto *right = new QWidget(split);
     auto *rlay = new QVBoxLayout(right);
-    m_errors = new QLabel(right);
-    m_errors->setWordWrap(true);
-    m_errors->setStyleSheet(QStringLiteral("color:#c62828;"));
+    m_errors = wrapped(QString(), right);
     m_reveal = new QCheckBox(tr("Reveal secrets in the preview"), right);
     m_bodyView = new QPlainTextEdit(right);
     m_bodyView->setReadOnly(true);
@@ -278,14 +390,20 @@ void LogpushDialog::buildForm(QWidget *page)
     m_bodyView->setFont(mono);
     m_curlView->setFont(mono);
     auto *buttons = new QHBoxLayout;
+    m_newJob = new QPushButton(tr("New job"), right);
+    m_newJob->setToolTip(tr("Stop editing and start a new job"));
+    m_newJob->setVisible(false);
+    m_cancel = new QPushButton(tr("Cancel request"), right);
+    m_cancel->setEnabled(false);
     m_create = new QPushButton(tr("Create job"), right);
     m_update = new QPushButton(tr("Update job"), right);
     m_update->setVisible(false);
+    buttons->addWidget(m_newJob);
     buttons->addStretch(1);
+    buttons->addWidget(m_cancel);
     buttons->addWidget(m_update);
     buttons->addWidget(m_create);
-    m_result = new QLabel(right);
-    m_result->setWordWrap(true);
+    m_result = wrapped(QString(), right);
     m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
     rlay->addWidget(new QLabel(tr("<b>Request body</b>"), right));
     rlay->addWidget(m_bodyView, 2);
@@ -297,13 +415,20 @@ void LogpushDialog::buildForm(QWidget *page)
     rlay->addWidget(m_result);
     split->addWidget(scroll);
     split->addWidget(right);
-    split->setSizes({620, 540});
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    right->setMinimumWidth(260);
+    scroll->setMinimumWidth(380);
 
-    for (QLineEdit *e : {m_token, m_apiBase, m_scopeId, m_name, m_intakeKey, m_recvUrl, m_recvHeader, m_recvSecret, m_destination})
+    for (QLineEdit *e : {m_token, m_apiBase, m_scopeId, m_name, m_intakeKey, m_recvUrl, m_recvHeader, m_recvSecret, m_destination,
+                         m_challenge, m_batchPrefix, m_batchSuffix, m_recordPrefix, m_recordSuffix, m_recordDelimiter,
+                         m_fieldDelimiter, m_recordTemplate})
         connect(e, &QLineEdit::textChanged, this, &LogpushDialog::update);
-    for (QComboBox *c : {m_scope, m_timestamps, m_outputType})
+    for (QComboBox *c : {m_scope, m_timestamps, m_outputType, m_kind, m_frequency})
         connect(c, &QComboBox::currentIndexChanged, this, &LogpushDialog::update);
     connect(m_dataset, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_editingJob)
+            return; // the dataset of a job cannot change
         // the scope follows the dataset
         if (const DatasetInfo *d = findDataset(m_dataset->currentText().toStdString())) {
             if (d->account && !d->zone)
@@ -311,141 +436,40 @@ void LogpushDialog::buildForm(QWidget *page)
             else if (d->zone && !d->account)
                 m_scope->setCurrentIndex(1);
         }
-        fillFieldList(builtinFields(m_dataset->currentText().toStdString()), true);
+        const auto known = builtinFields(m_dataset->currentText().toStdString());
+        fillFieldList(known, true);
         update();
+        // every field of the dataset: Auditlens' list, else the API's when it can be asked
+        if (known.empty() && !token().empty() && checkId(scopeId(), "ID").empty() && !m_pending)
+            loadFields();
     });
     connect(m_preset, &QComboBox::currentIndexChanged, this, [this](int i) { setPreset(Preset(i)); });
     connect(m_sample, &QDoubleSpinBox::valueChanged, this, &LogpushDialog::update);
     for (QSpinBox *s : {m_maxBytes, m_maxRecords, m_maxInterval})
         connect(s, &QSpinBox::valueChanged, this, &LogpushDialog::update);
     connect(m_filter, &QPlainTextEdit::textChanged, this, &LogpushDialog::update);
-    connect(m_enabled, &QCheckBox::toggled, this, &LogpushDialog::update);
-    connect(m_legacy, &QCheckBox::toggled, this, &LogpushDialog::update);
-    connect(m_reveal, &QCheckBox::toggled, this, &LogpushDialog::update);
+    for (QCheckBox *b : {m_enabled, m_legacy, m_reveal, m_cve, m_mergeSubrequests, m_attackTraffic})
+        connect(b, &QCheckBox::toggled, this, &LogpushDialog::update);
     connect(m_fields, &QListWidget::itemChanged, this, &LogpushDialog::update);
     connect(m_create, &QPushButton::clicked, this, &LogpushDialog::send);
     connect(m_update, &QPushButton::clicked, this, &LogpushDialog::send);
+    connect(m_cancel, &QPushButton::clicked, this, &LogpushDialog::cancel);
+    connect(m_checkDest, &QPushButton::clicked, this, [this] { checkDestination({}); });
+    connect(m_requestChallenge, &QPushButton::clicked, this, &LogpushDialog::requestChallenge);
+    connect(m_validateChallenge, &QPushButton::clicked, this, &LogpushDialog::validateChallenge);
+    connect(m_newJob, &QPushButton::clicked, this, [this] {
+        m_editingJob = 0;
+        m_editBase = Json();
+        m_dataset->setEnabled(true);
+        m_kind->setEnabled(true);
+        m_create->setVisible(true);
+        m_update->setVisible(false);
+        m_newJob->setVisible(false);
+        setPreset(Sekoia);
+    });
     fillFieldList(builtinFields("audit_logs"), true);
-}
-
-void LogpushDialog::buildJobs(QWidget *page)
-{
-    auto *lay = new QVBoxLayout(page);
-    m_jobs = new QTableWidget(0, 7, page);
-    m_jobs->setHorizontalHeaderLabels({tr("ID"), tr("Name"), tr("Dataset"), tr("Enabled"), tr("Last complete"), tr("Last error"),
-                                       tr("Error message")});
-    m_jobs->horizontalHeader()->setStretchLastSection(true);
-    m_jobs->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_jobs->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    auto *buttons = new QHBoxLayout;
-    auto *refresh = new QPushButton(tr("Refresh"), page);
-    auto *toggle = new QPushButton(tr("Enable / disable"), page);
-    auto *edit = new QPushButton(tr("Edit"), page);
-    auto *del = new QPushButton(tr("Delete…"), page);
-    for (QPushButton *b : {refresh, toggle, edit, del})
-        buttons->addWidget(b);
-    buttons->addStretch(1);
-    lay->addLayout(buttons);
-    lay->addWidget(m_jobs, 1);
-    auto selectedJob = [this]() -> const Job * {
-        const int row = m_jobs->currentRow();
-        return row >= 0 && size_t(row) < m_jobList.size() ? &m_jobList[size_t(row)] : nullptr;
-    };
-    connect(refresh, &QPushButton::clicked, this, &LogpushDialog::refreshJobs);
-    connect(toggle, &QPushButton::clicked, this, [this, selectedJob] {
-        const Job *j = selectedJob();
-        if (!j || !j->id)
-            return;
-        Job change;
-        change.enabled = !j->enabled.value_or(false);
-        m_client->setToken(token());
-        m_client->setBaseUrl(m_apiBase->text().toStdString());
-        showResult(m_client->sendAndWait(updateJob(scope(), scopeId(), *j->id, change)),
-                   change.enabled.value() ? tr("Job enabled") : tr("Job disabled"));
-        refreshJobs();
-    });
-    connect(edit, &QPushButton::clicked, this, [this, selectedJob] {
-        if (const Job *j = selectedJob())
-            editJob(*j);
-    });
-    connect(del, &QPushButton::clicked, this, [this, selectedJob] {
-        const Job *j = selectedJob();
-        if (!j || !j->id)
-            return;
-        if (QMessageBox::question(this, tr("Delete job"), tr("Delete Logpush job %1 (%2)? Logs stop being pushed.")
-                                                              .arg(*j->id).arg(QString::fromStdString(j->dataset.value_or(""))))
-            != QMessageBox::Yes)
-            return;
-        m_client->setToken(token());
-        m_client->setBaseUrl(m_apiBase->text().toStdString());
-        showResult(m_client->sendAndWait(deleteJob(scope(), scopeId(), *j->id)), tr("Job deleted"));
-        refreshJobs();
-    });
-}
-
-void LogpushDialog::addCondition(const QString &field, const QString &op, const QString &value)
-{
-    auto *row = new QWidget(m_conditions);
-    auto *l = new QHBoxLayout(row);
-    l->setContentsMargins(0, 0, 0, 0);
-    auto *f = new QComboBox(row);
-    f->setEditable(true);
-    for (const auto &name : builtinFields(m_dataset->currentText().toStdString()))
-        f->addItem(QString::fromStdString(name));
-    f->setCurrentText(field.isEmpty() ? f->itemText(0) : field);
-    auto *o = new QComboBox(row);
-    for (const char *op2 : {"eq", "!eq", "contains", "!contains", "startsWith", "endsWith", "!startsWith", "!endsWith", "in", "!in",
-                            "lt", "leq", "gt", "geq"})
-        o->addItem(QString::fromLatin1(op2));
-    o->setCurrentText(op);
-    auto *v = new QLineEdit(value, row);
-    v->setPlaceholderText(tr("value (a list for in: a,b,c)"));
-    auto *rm = new QPushButton(QStringLiteral("\u2715"), row);
-    rm->setToolTip(tr("Remove this condition"));
-    rm->setMaximumWidth(28);
-    l->addWidget(f, 2);
-    l->addWidget(o, 1);
-    l->addWidget(v, 2);
-    l->addWidget(rm);
-    m_conditions->layout()->addWidget(row);
-    connect(f, &QComboBox::currentTextChanged, this, &LogpushDialog::buildFilterFromRows);
-    connect(o, &QComboBox::currentTextChanged, this, &LogpushDialog::buildFilterFromRows);
-    connect(v, &QLineEdit::textChanged, this, &LogpushDialog::buildFilterFromRows);
-    connect(rm, &QPushButton::clicked, this, [this, row] {
-        row->deleteLater();
-        row->setParent(nullptr);
-        buildFilterFromRows();
-    });
-    buildFilterFromRows();
-}
-
-void LogpushDialog::buildFilterFromRows()
-{
-    Json nodes = Json::array();
-    for (QWidget *row : m_conditions->findChildren<QWidget *>(QString(), Qt::FindDirectChildrenOnly)) {
-        const auto combos = row->findChildren<QComboBox *>();
-        const auto edits = row->findChildren<QLineEdit *>(QString(), Qt::FindDirectChildrenOnly);
-        if (combos.size() < 2 || edits.isEmpty())
-            continue;
-        const std::string key = combos[0]->currentText().trimmed().toStdString();
-        const std::string op = combos[1]->currentText().toStdString();
-        const QString text = edits[0]->text();
-        Json value;
-        if (op == "in" || op == "!in") {
-            value = Json::array();
-            for (const QString &part : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
-                value.push_back(part.trimmed().toStdString());
-        } else {
-            value = text.toStdString();
-        }
-        nodes.push_back(Json{{"key", key}, {"operator", op}, {"value", value}});
-    }
-    if (nodes.empty()) {
-        m_filter->setPlainText(QString());
-        return;
-    }
-    Json where = nodes.size() == 1 ? nodes[0] : Json{{m_matchMode->currentData().toString().toStdString(), nodes}};
-    m_filter->setPlainText(QString::fromStdString(Json{{"where", where}}.dump()));
+    for (QLabel *l : {m_keychainState, m_destCheck, m_challengeState, m_errors, m_result})
+        l->setVisible(false); // shown with their first text
 }
 
 void LogpushDialog::fillFieldList(const std::vector<std::string> &fields, bool checkAll)
@@ -476,18 +500,26 @@ void LogpushDialog::setPreset(Preset p)
     m_preset->setCurrentIndex(int(p));
     m_preset->blockSignals(false);
     m_destStack->setCurrentIndex(p == Sekoia ? 0 : p == Receiver ? 1 : 2);
+    // the stack is as tall as the page shown, not as its tallest page
+    for (int i = 0; i < m_destStack->count(); ++i) {
+        const bool shown = i == m_destStack->currentIndex();
+        m_destStack->widget(i)->setSizePolicy(shown ? QSizePolicy::Preferred : QSizePolicy::Ignored,
+                                              shown ? QSizePolicy::Preferred : QSizePolicy::Ignored);
+    }
+    m_destStack->adjustSize();
     static const char *hints[] = {"", "", "https://logs.example.com/ingest?header_Authorization=Bearer%20…",
                                   "s3://bucket/path?region=us-east-1", "r2://bucket/path?account-id=…&access-key-id=…&secret-access-key=…",
                                   "gs://bucket/path", "azure://container/path?sv=…&sig=…",
                                   "datadog://http-intake.logs.datadoghq.com/v1/input?header_DD-API-KEY=…",
-                                  "splunk://host:8088/services/collector/raw?channel=…&header_Authorization=Splunk%20…"};
-    m_destination->setPlaceholderText(QString::fromLatin1(hints[int(p)]));
-    if (p == Sekoia) {
+                                  "splunk://host:8088/services/collector/raw?channel=…&header_Authorization=Splunk%20…",
+                                  "kinesis://stream?region=…&sts-assume-role-arn=…  ibmcl://…  bq://…  sumo://…"};
+    m_destination->setPlaceholderText(QString::fromUtf8(hints[int(p)]));
+    if (p == Sekoia && !m_editingJob) {
         // the job of Sekoia.io's documentation
         m_dataset->setCurrentText(QStringLiteral("audit_logs"));
         m_scope->setCurrentIndex(0);
         fillFieldList(builtinFields("audit_logs"), true);
-        m_timestamps->setCurrentText(QStringLiteral("rfc3339"));
+        m_timestamps->setCurrentIndex(m_timestamps->findData(QStringLiteral("rfc3339")));
         m_maxBytes->setValue(5000000);
         m_maxRecords->setValue(1000);
         m_enabled->setChecked(true);
@@ -504,9 +536,10 @@ void LogpushDialog::storeTokenInKeychain()
     job->setKey(QStringLiteral("cloudflare-api-token"));
     job->setTextData(m_token->text().trimmed());
     connect(job, &QKeychain::Job::finished, this, [this](QKeychain::Job *j) {
-        m_keychainState->setText(j->error() == QKeychain::NoError
+        showMessage(m_keychainState, j->error() == QKeychain::NoError
                                      ? tr("Token kept in the system keychain.")
-                                     : tr("The system keychain is not available: %1 (the token stays in memory only)").arg(j->errorString()));
+                                     : tr("The system keychain is not available: %1 (the token stays in memory only)").arg(j->errorString()),
+                    j->error() == QKeychain::NoError);
     });
     job->start();
 }
@@ -526,234 +559,16 @@ Scope LogpushDialog::scope() const { return m_scope->currentIndex() == 1 ? Scope
 std::string LogpushDialog::scopeId() const { return m_scopeId->text().trimmed().toStdString(); }
 std::string LogpushDialog::token() const { return m_token->text().trimmed().toStdString(); }
 
-Job LogpushDialog::job() const
+std::string LogpushDialog::destination() const
 {
-    Job j;
-    j.dataset = m_dataset->currentText().toStdString();
-    if (!m_name->text().isEmpty())
-        j.name = m_name->text().toStdString();
     switch (Preset(m_preset->currentIndex())) {
-    case Sekoia: j.destinationConf = sekoiaDestination(m_intakeKey->text().toStdString()); break;
+    case Sekoia: return sekoiaDestination(m_intakeKey->text().toStdString());
     case Receiver:
-        j.destinationConf = m_recvUrl->text().isEmpty() ? std::string()
-                                                        : receiverDestination(m_recvUrl->text().toStdString(), m_recvHeader->text().toStdString(),
-                                                                              m_recvSecret->text().toStdString());
-        break;
-    default: j.destinationConf = m_destination->text().trimmed().toStdString(); break;
+        return m_recvUrl->text().isEmpty() ? std::string()
+                                           : receiverDestination(m_recvUrl->text().toStdString(), m_recvHeader->text().toStdString(),
+                                                                 m_recvSecret->text().toStdString());
+    default: return m_destination->text().trimmed().toStdString();
     }
-    std::vector<std::string> fields;
-    for (int i = 0; i < m_fields->count(); ++i)
-        if ((m_fields->item(i)->flags() & Qt::ItemIsUserCheckable) && m_fields->item(i)->checkState() == Qt::Checked)
-            fields.push_back(m_fields->item(i)->text().toStdString());
-    if (m_legacy->isChecked()) {
-        std::string lp;
-        if (!fields.empty()) {
-            lp = "fields=";
-            for (size_t i = 0; i < fields.size(); ++i)
-                lp += (i ? "," : "") + fields[i];
-        }
-        lp += (lp.empty() ? "" : "&") + std::string("timestamps=") + m_timestamps->currentText().toStdString();
-        if (m_sample->value() < 1.0)
-            lp += "&sample=" + QString::number(m_sample->value()).toStdString();
-        j.logpullOptions = lp;
-    } else {
-        OutputOptions o;
-        o.fieldNames = fields;
-        o.timestampFormat = m_timestamps->currentText().toStdString();
-        if (m_outputType->currentText() != QStringLiteral("ndjson"))
-            o.outputType = m_outputType->currentText().toStdString();
-        if (m_sample->value() < 1.0)
-            o.sampleRate = m_sample->value();
-        j.outputOptions = o;
-    }
-    const QString filter = m_filter->toPlainText().trimmed();
-    if (!filter.isEmpty())
-        j.filter = filter.toStdString();
-    if (m_maxBytes->value())
-        j.maxUploadBytes = m_maxBytes->value();
-    if (m_maxRecords->value())
-        j.maxUploadRecords = m_maxRecords->value();
-    if (m_maxInterval->value())
-        j.maxUploadIntervalSeconds = m_maxInterval->value();
-    j.enabled = m_enabled->isChecked();
-    return j;
-}
-
-std::vector<FieldError> LogpushDialog::errors() const
-{
-    auto errs = validate(job(), scope(), scopeId(), m_editingJob != 0);
-    if (Preset(m_preset->currentIndex()) == Sekoia && m_intakeKey->text().isEmpty()) {
-        // one message for the missing key, not a second one about the URL it builds
-        errs.erase(std::remove_if(errs.begin(), errs.end(), [](const FieldError &e) { return e.field == "destination_conf"; }), errs.end());
-        errs.push_back({"intake_key", "the Sekoia.io intake key is required"});
-    }
-    if (Preset(m_preset->currentIndex()) == Receiver && m_recvSecret->text().size() < 16)
-        errs.push_back({"receiver_secret", "use a secret of at least 16 characters for the receiver"});
-    if (m_sample->value() <= 0.0)
-        errs.push_back({"output_options.sample_rate", "the sample rate must be above 0"});
-    return errs;
-}
-
-QWidget *LogpushDialog::fieldWidget(const QString &field) const
-{
-    const std::string f = field.toStdString();
-    if (f == "account" || f == "zone")
-        return m_scopeId;
-    if (f == "dataset")
-        return m_dataset;
-    if (f == "name")
-        return m_name;
-    if (f == "destination_conf")
-        return Preset(m_preset->currentIndex()) == Sekoia ? m_intakeKey
-               : Preset(m_preset->currentIndex()) == Receiver ? m_recvUrl : m_destination;
-    if (f == "intake_key")
-        return m_intakeKey;
-    if (f == "receiver_secret")
-        return m_recvSecret;
-    if (f == "filter")
-        return m_filter;
-    if (f == "max_upload_bytes")
-        return m_maxBytes;
-    if (f == "max_upload_records")
-        return m_maxRecords;
-    if (f == "max_upload_interval_seconds")
-        return m_maxInterval;
-    if (f == "output_options.sample_rate")
-        return m_sample;
-    if (f == "output_options.field_names" || f == "logpull_options")
-        return m_fields;
-    if (f == "output_options.timestamp_format")
-        return m_timestamps;
-    return nullptr;
-}
-
-QString LogpushDialog::bodyPreview() const { return m_bodyView->toPlainText(); }
-QString LogpushDialog::curlPreview() const { return m_curlView->toPlainText(); }
-
-void LogpushDialog::update()
-{
-    const Job j = job();
-    const ApiRequest req = m_editingJob ? updateJob(scope(), scopeId(), m_editingJob, j) : createJob(scope(), scopeId(), j);
-    m_bodyView->setPlainText(QString::fromStdString(bodyText(req, m_reveal->isChecked())));
-    m_curlView->setPlainText(QString::fromStdString(curlCommand(req, m_apiBase->text().toStdString(), token(), m_reveal->isChecked())));
-    // mark invalid fields where they are
-    for (const char *f : {"account", "dataset", "name", "destination_conf", "intake_key", "receiver_secret", "filter",
-                          "max_upload_bytes", "max_upload_records", "max_upload_interval_seconds", "output_options.sample_rate",
-                          "output_options.field_names", "output_options.timestamp_format"})
-        if (QWidget *w = fieldWidget(QString::fromLatin1(f))) {
-            w->setStyleSheet(QString());
-            w->setToolTip(QString());
-        }
-    QStringList lines;
-    for (const FieldError &e : errors()) {
-        lines << QStringLiteral("\u2716 %1: %2").arg(QString::fromStdString(e.field), QString::fromStdString(e.message));
-        if (QWidget *w = fieldWidget(QString::fromStdString(e.field))) {
-            w->setStyleSheet(QStringLiteral("border: 2px solid #c62828;"));
-            w->setToolTip(QString::fromStdString(e.message));
-        }
-    }
-    m_errors->setText(lines.join(QLatin1Char('\n')));
-    const bool valid = lines.isEmpty();
-    m_create->setEnabled(valid && !m_editingJob);
-    m_update->setEnabled(valid && m_editingJob);
-    if (token().empty()) {
-        m_create->setEnabled(false);
-        m_create->setToolTip(tr("Enter an API token (or set CLOUDFLARE_API_TOKEN) to send"));
-    } else {
-        m_create->setToolTip(QString());
-    }
-}
-
-void LogpushDialog::send()
-{
-    m_client->setToken(token());
-    m_client->setBaseUrl(m_apiBase->text().toStdString());
-    const Job j = job();
-    m_result->setText(tr("Sending…"));
-    const ApiRequest req = m_editingJob ? updateJob(scope(), scopeId(), m_editingJob, j) : createJob(scope(), scopeId(), j);
-    const ApiResult r = m_client->sendAndWait(req);
-    showResult(r, m_editingJob ? tr("Job updated") : tr("Job created"));
-    if (r.ok)
-        storeTokenInKeychain();
-    saveSettings();
-    emit requestFinished();
-}
-
-void LogpushDialog::showResult(const ApiResult &r, const QString &what)
-{
-    if (r.ok) {
-        const Job j = Job::fromJson(r.result);
-        m_result->setStyleSheet(QStringLiteral("color:#2e7d32;"));
-        m_result->setText(j.id ? tr("%1: job %2 (%3), %4.").arg(what).arg(*j.id).arg(QString::fromStdString(j.dataset.value_or("")),
-                                                                               j.enabled.value_or(false) ? tr("enabled") : tr("disabled"))
-                               : what + QLatin1Char('.'));
-    } else {
-        m_result->setStyleSheet(QStringLiteral("color:#c62828;"));
-        m_result->setText(QString::fromStdString(r.message));
-    }
-}
-
-void LogpushDialog::loadFields()
-{
-    if (token().empty()) {
-        m_result->setText(tr("Enter an API token first."));
-        return;
-    }
-    m_client->setToken(token());
-    m_client->setBaseUrl(m_apiBase->text().toStdString());
-    const ApiResult r = m_client->sendAndWait(listFields(scope(), scopeId(), m_dataset->currentText().toStdString()));
-    if (!r.ok || !r.result.is_object()) {
-        showResult(r, QString());
-        return;
-    }
-    std::vector<std::string> fields;
-    for (auto it = r.result.begin(); it != r.result.end(); ++it)
-        fields.push_back(it.key());
-    fillFieldList(fields, true);
-    update();
-}
-
-void LogpushDialog::refreshJobs()
-{
-    m_client->setToken(token());
-    m_client->setBaseUrl(m_apiBase->text().toStdString());
-    const ApiResult r = m_client->sendAndWait(listJobs(scope(), scopeId()));
-    m_jobList.clear();
-    m_jobs->setRowCount(0);
-    if (!r.ok) {
-        showResult(r, QString());
-        return;
-    }
-    for (const Json &j : r.result)
-        m_jobList.push_back(Job::fromJson(j));
-    m_jobs->setRowCount(int(m_jobList.size()));
-    for (size_t i = 0; i < m_jobList.size(); ++i) {
-        const Job &j = m_jobList[i];
-        const QStringList cells = {QString::number(j.id.value_or(0)), QString::fromStdString(j.name.value_or("")),
-                                   QString::fromStdString(j.dataset.value_or("")), j.enabled.value_or(false) ? tr("yes") : tr("no"),
-                                   QString::fromStdString(j.lastComplete.value_or("")), QString::fromStdString(j.lastError.value_or("")),
-                                   QString::fromStdString(j.errorMessage.value_or(""))};
-        for (int c = 0; c < cells.size(); ++c)
-            m_jobs->setItem(int(i), c, new QTableWidgetItem(cells[c]));
-    }
-}
-
-void LogpushDialog::editJob(const Job &j)
-{
-    m_editingJob = j.id.value_or(0);
-    m_dataset->setCurrentText(QString::fromStdString(j.dataset.value_or("audit_logs")));
-    m_name->setText(QString::fromStdString(j.name.value_or("")));
-    setPreset(Https);
-    m_destination->setText(QString::fromStdString(j.destinationConf.value_or("")));
-    m_enabled->setChecked(j.enabled.value_or(false));
-    m_maxBytes->setValue(int(j.maxUploadBytes.value_or(0)));
-    m_maxRecords->setValue(int(j.maxUploadRecords.value_or(0)));
-    m_maxInterval->setValue(int(j.maxUploadIntervalSeconds.value_or(0)));
-    m_filter->setPlainText(QString::fromStdString(j.filter.value_or("")));
-    m_create->setVisible(false);
-    m_update->setVisible(true);
-    m_tabs->setCurrentIndex(0);
-    update();
 }
 
 } // namespace auditlens::ui

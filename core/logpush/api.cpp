@@ -98,7 +98,8 @@ std::string bodyText(const ApiRequest &req, bool reveal)
 {
     if (!req.body)
         return {};
-    return masked(*req.body, reveal).dump(4);
+    const std::string text = masked(*req.body, reveal).dump(4);
+    return reveal ? text : maskText(text);
 }
 
 std::string curlCommand(const ApiRequest &req, const std::string &baseUrl, const std::string &token, bool reveal)
@@ -136,12 +137,12 @@ ApiResult interpret(int status, const std::string &body, const std::string &netw
     }
     if (status >= 200 && status < 300) {
         if (!envelope) {
-            r.message = "The answer is not a Cloudflare API response (HTTP " + std::to_string(status) + "): "
-                        + body.substr(0, 200);
+            r.message = maskText("The answer is not a Cloudflare API response (HTTP " + std::to_string(status) + "): "
+                                 + body.substr(0, 200));
             return r;
         }
         if (!j["success"].is_boolean() || !j["success"].get<bool>()) {
-            r.message = "The API answered but reports a failure." + suffix;
+            r.message = maskText("The API answered but reports a failure." + suffix);
             return r;
         }
         r.ok = true;
@@ -164,6 +165,7 @@ ApiResult interpret(int status, const std::string &body, const std::string &netw
     }
     if (!envelope && !body.empty() && details.empty())
         r.message += " The answer was not JSON: " + body.substr(0, 160);
+    r.message = maskText(r.message); // an error may quote a destination with its secrets
     return r;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "destination.h"
+#include "edit.h"
 #include "job.h"
 
 #include <QObject>

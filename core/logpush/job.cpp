@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "job.h"
 
+#include "destination.h"
+
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -13,7 +15,7 @@ bool OutputOptions::isEmpty() const
 {
     return fieldNames.empty() && !outputType && !timestampFormat && !sampleRate && !cve202144228 && !batchPrefix
            && !batchSuffix && !recordPrefix && !recordSuffix && !recordDelimiter && !fieldDelimiter && !recordTemplate
-           && !mergeSubrequests;
+           && !mergeSubrequests && extra.empty();
 }
 
 namespace {
@@ -55,6 +57,9 @@ Json outputOptionsJson(const OutputOptions &o)
     put(j, "field_delimiter", o.fieldDelimiter);
     put(j, "record_template", o.recordTemplate);
     put(j, "merge_subrequests", o.mergeSubrequests);
+    for (auto it = o.extra.begin(); it != o.extra.end(); ++it)
+        if (!j.contains(it.key()))
+            j[it.key()] = it.value();
     return j;
 }
 
@@ -79,9 +84,9 @@ std::string joinOptions(std::initializer_list<const char *> options)
 }
 
 void checkFields(const std::vector<std::string> &fields, const std::string &dataset, const char *where,
-                 std::vector<FieldError> &out)
+                 std::vector<FieldError> &out, const std::vector<std::string> *knownFields = nullptr)
 {
-    const auto known = builtinFields(dataset);
+    const auto known = knownFields ? *knownFields : builtinFields(dataset);
     if (known.empty())
         return;
     for (const auto &f : fields) {
@@ -92,79 +97,6 @@ void checkFields(const std::vector<std::string> &fields, const std::string &data
     std::sort(sorted.begin(), sorted.end());
     if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
         out.push_back({where, "a field is listed twice"});
-}
-
-void checkDestination(const std::string &dest, std::vector<FieldError> &out)
-{
-    const char *F = "destination_conf";
-    if (dest.empty()) {
-        out.push_back({F, "the destination is required"});
-        return;
-    }
-    if (dest.size() > 4096) {
-        out.push_back({F, "the destination is longer than 4096 characters"});
-        return;
-    }
-    const size_t sep = dest.find("://");
-    if (sep == std::string::npos) {
-        out.push_back({F, "the destination must look like scheme://address (for example https://logs.example.com/ingest)"});
-        return;
-    }
-    const std::string scheme = dest.substr(0, sep);
-    const QUrl url(QString::fromStdString(dest), QUrl::TolerantMode); // Cloudflare encodes special characters itself
-    const QUrlQuery query(url);
-    auto param = [&](const char *k) { return query.queryItemValue(QString::fromLatin1(k)).toStdString(); };
-    auto need = [&](const char *k, const std::string &why) {
-        if (param(k).empty())
-            out.push_back({F, std::string("the ") + scheme + " destination needs the '" + k + "' parameter (" + why + ")"});
-    };
-    // header_<Name>=<value> parameters become HTTP headers on each push
-    for (const auto &item : query.queryItems(QUrl::FullyDecoded)) {
-        const std::string k = item.first.toStdString();
-        if (k.rfind("header_", 0) != 0)
-            continue;
-        const std::string name = k.substr(7);
-        if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
-                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-            }))
-            out.push_back({F, "'" + k + "' does not name a valid HTTP header (letters, digits, '-' after header_)"});
-        else if (item.second.isEmpty())
-            out.push_back({F, "'" + k + "' has no value"});
-    }
-    if (scheme == "https") {
-        if (!url.isValid() || url.host().isEmpty())
-            out.push_back({F, "not a valid https URL: " + url.errorString().toStdString()});
-    } else if (scheme == "http") {
-        out.push_back({F, "Logpush pushes only to https:// endpoints (with a publicly trusted certificate)"});
-    } else if (scheme == "s3") {
-        if (url.host().isEmpty())
-            out.push_back({F, "the s3 destination needs a bucket: s3://bucket/path?region=us-east-1"});
-        need("region", "the bucket's AWS region");
-    } else if (scheme == "r2") {
-        if (url.host().isEmpty())
-            out.push_back({F, "the r2 destination needs a bucket: r2://bucket/path?account-id=…&access-key-id=…&secret-access-key=…"});
-        need("account-id", "the R2 account");
-        need("access-key-id", "an R2 access key");
-        need("secret-access-key", "its secret");
-    } else if (scheme == "gs") {
-        if (url.host().isEmpty())
-            out.push_back({F, "the gs destination needs a bucket: gs://bucket/path"});
-    } else if (scheme == "azure") {
-        if (url.host().isEmpty() || query.isEmpty())
-            out.push_back({F, "the azure destination needs a container and a SAS token: azure://container/path?sv=…&sig=…"});
-    } else if (scheme == "datadog") {
-        if (param("header_DD-API-KEY").empty())
-            out.push_back({F, "the datadog destination needs header_DD-API-KEY=<your API key>"});
-    } else if (scheme == "splunk") {
-        need("channel", "a random GUID for the HEC channel");
-        if (param("header_Authorization").empty())
-            out.push_back({F, "the splunk destination needs header_Authorization=Splunk%20<HEC token>"});
-    } else if (scheme == "sumo") {
-        if (url.host().isEmpty())
-            out.push_back({F, "the sumo destination needs the collector address: sumo://endpoint…"});
-    } else {
-        out.push_back({F, "unknown destination scheme '" + scheme + "' (https, s3, r2, gs, azure, datadog, splunk or sumo)"});
-    }
 }
 
 void checkLogpullOptions(const std::string &opts, const std::string &dataset, std::vector<FieldError> &out)
@@ -202,7 +134,7 @@ void checkLogpullOptions(const std::string &opts, const std::string &dataset, st
             if (v != "true" && v != "false")
                 out.push_back({F, "CVE-2021-44228 must be true or false"});
         } else {
-            out.push_back({F, "unknown option '" + k + "' (fields, timestamps, sample, CVE-2021-44228)"});
+            out.push_back({F, "option '" + k + "' is not one Auditlens knows (fields, timestamps, sample, CVE-2021-44228); it is sent as given", true});
         }
     }
 }
@@ -245,6 +177,111 @@ std::string checkNode(const Json &n, int &leaves, const std::string &where)
 }
 
 } // namespace
+
+bool hasErrors(const std::vector<FieldError> &problems)
+{
+    return std::any_of(problems.begin(), problems.end(), [](const FieldError &e) { return !e.warning; });
+}
+
+std::vector<std::string> splitFields(const std::string &list)
+{
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start <= list.size()) {
+        const size_t comma = list.find(',', start);
+        std::string f = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        while (!f.empty() && std::isspace(static_cast<unsigned char>(f.front())))
+            f.erase(f.begin());
+        while (!f.empty() && std::isspace(static_cast<unsigned char>(f.back())))
+            f.pop_back();
+        if (!f.empty())
+            out.push_back(f);
+        if (comma == std::string::npos)
+            break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+std::string unescapeText(const std::string &typed)
+{
+    std::string out;
+    for (size_t i = 0; i < typed.size(); ++i) {
+        if (typed[i] != '\\' || i + 1 == typed.size()) {
+            out += typed[i];
+            continue;
+        }
+        const char n = typed[++i];
+        switch (n) {
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case '\\': out += '\\'; break;
+        default: out += '\\'; out += n; break;
+        }
+    }
+    return out;
+}
+
+std::string escapeText(const std::string &text)
+{
+    std::string out;
+    for (char c : text) {
+        switch (c) {
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\\': out += "\\\\"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+std::string logpullFrom(const OutputOptions &o)
+{
+    std::string lp;
+    auto add = [&lp](const std::string &k, const std::string &v) { lp += (lp.empty() ? "" : "&") + k + "=" + v; };
+    if (!o.fieldNames.empty()) {
+        std::string f;
+        for (const auto &n : o.fieldNames)
+            f += (f.empty() ? "" : ",") + n;
+        add("fields", f);
+    }
+    if (o.timestampFormat)
+        add("timestamps", *o.timestampFormat);
+    if (o.sampleRate && *o.sampleRate < 1.0)
+        add("sample", Json(*o.sampleRate).dump());
+    if (o.cve202144228 && *o.cve202144228)
+        add("CVE-2021-44228", "true");
+    return lp;
+}
+
+OutputOptions outputOptionsFromLogpull(const std::string &logpull, std::vector<std::string> *unknown)
+{
+    OutputOptions o;
+    const QUrlQuery q(QString::fromStdString(logpull));
+    for (const auto &item : q.queryItems(QUrl::FullyDecoded)) {
+        const std::string k = item.first.toStdString(), v = item.second.toStdString();
+        if (k == "fields") {
+            o.fieldNames = splitFields(v);
+        } else if (k == "timestamps") {
+            o.timestampFormat = v;
+        } else if (k == "sample") {
+            char *end = nullptr;
+            const double x = std::strtod(v.c_str(), &end);
+            if (!v.empty() && !*end)
+                o.sampleRate = x;
+            else if (unknown)
+                unknown->push_back(k + "=" + v);
+        } else if (k == "CVE-2021-44228") {
+            o.cve202144228 = v == "true";
+        } else if (unknown) {
+            unknown->push_back(k + "=" + v);
+        }
+    }
+    return o;
+}
 
 std::string checkId(const std::string &id, const char *what)
 {
@@ -295,8 +332,21 @@ Json Job::toBody(bool forUpdate) const
     put(o, "filter_attack_traffic", filterAttackTraffic);
     put(o, "destination_conf", destinationConf);
     put(o, "ownership_challenge", ownershipChallenge);
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+        if (!o.contains(it.key()))
+            o[it.key()] = it.value();
     return o;
 }
+
+namespace {
+const std::string kOutputKeys[] = {"field_names", "output_type", "timestamp_format", "sample_rate", "CVE-2021-44228",
+                                   "batch_prefix", "batch_suffix", "record_prefix", "record_suffix", "record_delimiter",
+                                   "field_delimiter", "record_template", "merge_subrequests"};
+const std::string kJobKeys[] = {"id", "name", "dataset", "destination_conf", "enabled", "kind", "frequency", "logpull_options",
+                                "output_options", "filter", "filter_attack_traffic", "max_upload_bytes", "max_upload_records",
+                                "max_upload_interval_seconds", "ownership_challenge", "last_complete", "last_error",
+                                "error_message"};
+} // namespace
 
 Job Job::fromJson(const Json &j)
 {
@@ -330,13 +380,27 @@ Job Job::fromJson(const Json &j)
         get(o, "timestamp_format", oo.timestampFormat);
         get(o, "sample_rate", oo.sampleRate);
         get(o, "CVE-2021-44228", oo.cve202144228);
+        get(o, "batch_prefix", oo.batchPrefix);
+        get(o, "batch_suffix", oo.batchSuffix);
+        get(o, "record_prefix", oo.recordPrefix);
+        get(o, "record_suffix", oo.recordSuffix);
+        get(o, "record_delimiter", oo.recordDelimiter);
+        get(o, "field_delimiter", oo.fieldDelimiter);
         get(o, "record_template", oo.recordTemplate);
+        get(o, "merge_subrequests", oo.mergeSubrequests);
+        for (auto it = o.begin(); it != o.end(); ++it)
+            if (std::find(std::begin(kOutputKeys), std::end(kOutputKeys), it.key()) == std::end(kOutputKeys))
+                oo.extra[it.key()] = it.value();
         job.outputOptions = oo;
     }
+    for (auto it = j.begin(); it != j.end(); ++it)
+        if (std::find(std::begin(kJobKeys), std::end(kJobKeys), it.key()) == std::end(kJobKeys))
+            job.extra[it.key()] = it.value();
     return job;
 }
 
-std::vector<FieldError> validate(const Job &job, Scope scope, const std::string &scopeId, bool forUpdate)
+std::vector<FieldError> validate(const Job &job, Scope scope, const std::string &scopeId, bool forUpdate,
+                                 const std::vector<std::string> *knownFields)
 {
     std::vector<FieldError> out;
     const std::string idErr = checkId(scopeId, scope == Scope::Account ? "account ID" : "zone ID");
@@ -386,7 +450,7 @@ std::vector<FieldError> validate(const Job &job, Scope scope, const std::string 
         checkLogpullOptions(*job.logpullOptions, dataset, out);
     if (job.outputOptions) {
         const OutputOptions &o = *job.outputOptions;
-        checkFields(o.fieldNames, dataset, "output_options.field_names", out);
+        checkFields(o.fieldNames, dataset, "output_options.field_names", out, knownFields);
         if (o.outputType && !oneOf(*o.outputType, {"ndjson", "csv"}))
             out.push_back({"output_options.output_type", "output type is ndjson or csv"});
         if (o.timestampFormat
@@ -483,37 +547,6 @@ std::string receiverDestination(const std::string &url, const std::string &heade
 {
     const std::string enc = QUrl::toPercentEncoding(QString::fromStdString(secret)).toStdString();
     return url + (url.find('?') == std::string::npos ? "?" : "&") + "header_" + headerName + "=" + enc;
-}
-
-std::string maskDestination(const std::string &dest)
-{
-    const size_t q = dest.find('?');
-    if (q == std::string::npos)
-        return dest;
-    std::string out = dest.substr(0, q + 1);
-    std::string rest = dest.substr(q + 1);
-    size_t start = 0;
-    bool first = true;
-    while (start <= rest.size()) {
-        const size_t amp = rest.find('&', start);
-        std::string item = rest.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-        const size_t eq = item.find('=');
-        if (eq != std::string::npos) {
-            std::string key = item.substr(0, eq);
-            std::string lk = key;
-            std::transform(lk.begin(), lk.end(), lk.begin(), ::tolower);
-            const bool secret = lk.rfind("header_", 0) == 0 || lk.find("key") != std::string::npos || lk.find("secret") != std::string::npos
-                                || lk.find("token") != std::string::npos || lk == "sig" || lk.find("password") != std::string::npos;
-            if (secret && eq + 1 < item.size())
-                item = key + "=***";
-        }
-        out += (first ? "" : "&") + item;
-        first = false;
-        if (amp == std::string::npos)
-            break;
-        start = amp + 1;
-    }
-    return out;
 }
 
 } // namespace auditlens::logpush

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@ struct OutputOptions
     std::optional<std::string> batchPrefix, batchSuffix, recordPrefix, recordSuffix, recordDelimiter, fieldDelimiter,
         recordTemplate;
     std::optional<bool> mergeSubrequests;
+    Json extra = Json::object(); ///< keys Auditlens does not know, kept as the API sent them
     bool isEmpty() const;
 };
 
@@ -46,6 +48,9 @@ struct Job
     std::optional<std::string> ownershipChallenge;
     // read-only, from responses
     std::optional<std::string> lastComplete, lastError, errorMessage;
+    /// Fields Auditlens does not know (newer API versions), kept as the API sent them and sent
+    /// back on update.
+    Json extra = Json::object();
 
     /// The request body for create / update (`forUpdate` leaves out what cannot change).
     Json toBody(bool forUpdate = false) const;
@@ -57,12 +62,17 @@ struct FieldError
 {
     std::string field;
     std::string message;
+    bool warning = false; ///< said, but does not stop the request (e.g. a destination Auditlens cannot check)
 };
+/// True when one of them is an error (not only warnings).
+bool hasErrors(const std::vector<FieldError> &problems);
 
 /// Checks every field: dataset name and its scope, IDs, name pattern, destination syntax per
 /// scheme (with header_* parameters), upload limits, field names of the dataset, sample rate,
 /// filter structure and operators. `forUpdate`: destination_conf is not required.
-std::vector<FieldError> validate(const Job &job, Scope scope, const std::string &scopeId, bool forUpdate = false);
+/// `knownFields`: the dataset's fields as the API listed them (else Auditlens' built-in list).
+std::vector<FieldError> validate(const Job &job, Scope scope, const std::string &scopeId, bool forUpdate = false,
+                                 const std::vector<std::string> *knownFields = nullptr);
 
 /// Checks a 32-hex Cloudflare ID; empty string when valid, else the reason.
 std::string checkId(const std::string &id, const char *what);
@@ -88,8 +98,19 @@ Job sekoiaPreset(const std::string &intakeKey);
 /// A destination for an Auditlens receiver: its public URL plus the secret header.
 std::string receiverDestination(const std::string &url, const std::string &headerName, const std::string &secret);
 
-/// destination_conf with the values of header_* parameters (and other secret-looking query
-/// values) replaced by "***".
-std::string maskDestination(const std::string &destinationConf);
+/// The logpull_options query string for the fields, timestamps, sample rate and CVE flag of
+/// `o` (the deprecated form Sekoia.io's documentation uses): "fields=A,B&timestamps=rfc3339".
+std::string logpullFrom(const OutputOptions &o);
+/// The output_options a logpull_options string stands for; parameters it cannot carry over are
+/// named in `unknown`.
+OutputOptions outputOptionsFromLogpull(const std::string &logpull, std::vector<std::string> *unknown = nullptr);
+
+/// Framing text as typed on a command line or in the form: \n, \r, \t and \\ stand for a
+/// line feed, a carriage return, a tab and a backslash. `escapeText` is the inverse.
+std::string unescapeText(const std::string &typed);
+std::string escapeText(const std::string &text);
+
+/// Splits "A,B,C" into names (empty parts dropped).
+std::vector<std::string> splitFields(const std::string &commaList);
 
 } // namespace auditlens::logpush

@@ -80,7 +80,24 @@ private slots:
         QVERIFY(destErr("datadog://http-intake.logs.datadoghq.com/v1/input").find("DD-API-KEY") != std::string::npos);
         QVERIFY(destErr("splunk://h:8088/services/collector/raw?channel=1").find("header_Authorization") != std::string::npos);
         QVERIFY(destErr("https://x.example.com/?header_=1").find("valid HTTP header") != std::string::npos);
-        QVERIFY(destErr("gopher://x").find("unknown destination scheme") != std::string::npos);
+        // a scheme Auditlens cannot check is a warning, never a refusal; documented ones pass
+        {
+            Job k;
+            k.dataset = "audit_logs";
+            k.destinationConf = "gopher://x";
+            const auto problems = validate(k, Scope::Account, kAccount);
+            QCOMPARE(problems.size(), size_t(1));
+            QVERIFY(problems[0].warning);
+            QVERIFY(!hasErrors(problems));
+        }
+        QCOMPARE(destErr("kinesis://stream?region=us-east-1&sts-assume-role-arn=arn:aws:iam::1:role/r"), std::string());
+        QVERIFY(destErr("kinesis://stream").find("'region'") != std::string::npos);
+        QCOMPARE(destErr("ibmcl://i.ingress.eu-de.logs.cloud.ibm.com/logs/v1/singles"), std::string());
+        QCOMPARE(destErr("bq://project/dataset/table"), std::string());
+        QVERIFY(needsOwnershipChallenge("gs://bucket/p"));
+        QVERIFY(needsOwnershipChallenge("s3://bucket/p?region=us-east-1"));
+        QVERIFY(!needsOwnershipChallenge("s3://bucket/p?region=us-east-1&access-key-id=A&secret-access-key=B"));
+        QVERIFY(!needsOwnershipChallenge("https://logs.example.com/"));
         QVERIFY(destErr("").find("required") != std::string::npos);
         // logpull options
         Job lp = sekoiaPreset("k");
@@ -112,6 +129,21 @@ private slots:
         QVERIFY(revealed.find(kToken) != std::string::npos);
         QVERIFY(revealed.find("INTAKE-KEY-123") != std::string::npos);
         QCOMPARE(maskDestination("https://h/p?a=1&header_X-Key=s3cr3t&sig=zz"), std::string("https://h/p?a=1&header_X-Key=***&sig=***"));
+        // every form a destination carries secrets in
+        QCOMPARE(maskDestination("https://user:pa55@h.example.com/p"), std::string("https://user:***@h.example.com/p"));
+        QCOMPARE(maskDestination("https://tok3n@h.example.com/p?x=1"), std::string("https://***@h.example.com/p?x=1"));
+        QCOMPARE(maskDestination("r2://b/p?account-id=acc&access-key-id=AK&secret-access-key=SK"),
+                 std::string("r2://b/p?account-id=acc&access-key-id=***&secret-access-key=***"));
+        QCOMPARE(maskDestination("https://log-api.newrelic.com/log/v1?Api-Key=NR1&format=cloudflare"),
+                 std::string("https://log-api.newrelic.com/log/v1?Api-Key=***&format=cloudflare"));
+        QCOMPARE(maskDestination("azure://c/p?sv=2020&sp=w&signature=S1&X-Amz-Signature=S2&password=P&auth_token=T"),
+                 std::string("azure://c/p?sv=2020&sp=w&signature=***&X-Amz-Signature=***&password=***&auth_token=***"));
+        QCOMPARE(maskText("error: cannot push to https://u:pw@h.example.com/x?token=t1 (giving up)"),
+                 std::string("error: cannot push to https://u:***@h.example.com/x?token=*** (giving up)"));
+        // an API error quoting the destination is masked too
+        const ApiResult err = interpret(400, "{\"success\":false,\"errors\":[{\"code\":1,\"message\":\"bad https://h.example.com/?header_Authorization=Basic%20zzz\"}]}", "", 1);
+        QVERIFY2(err.message.find("zzz") == std::string::npos, err.message.c_str());
+        QVERIFY(err.message.find("header_Authorization=***") != std::string::npos);
         QCOMPARE(receiverDestination("https://r.example.com/ingest", "X-Auditlens-Secret", "a b"),
                  std::string("https://r.example.com/ingest?header_X-Auditlens-Secret=a%20b"));
     }

@@ -7,6 +7,7 @@
 #include "testutil.h"
 
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QTcpServer>
 
 using namespace auditlens::logpush;
@@ -29,6 +30,36 @@ class TstLogpushMock : public QObject
     QProcess m_prism;
     int m_port = 0;
     QString m_log;
+
+    // the CLI's new commands, end to end: every request they make must pass the mock's schema
+    // validation, and they must read its answers
+    struct Run
+    {
+        int rc = -1;
+        QString out, err;
+    };
+    Run cli(QStringList args)
+    {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("CLOUDFLARE_API_TOKEN"), QStringLiteral("mock-token"));
+        p.setProcessEnvironment(env);
+        args.prepend(QStringLiteral("logpush"));
+        args << QStringLiteral("--api-base") << QStringLiteral("http://127.0.0.1:%1").arg(m_port);
+        p.start(QStringLiteral(AUDITLENS_CLI), args);
+        if (!p.waitForFinished(60000))
+            p.kill();
+        p.waitForFinished(5000);
+        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+                QString::fromUtf8(p.readAllStandardError())};
+    }
+    static QStringList strs(std::initializer_list<QAnyStringView> list)
+    {
+        QStringList out;
+        for (QAnyStringView v : list)
+            out << v.toString();
+        return out;
+    }
 
 private slots:
     void initTestCase()
@@ -109,6 +140,48 @@ private slots:
         // Prism answers 422 (or 400/401/405) with the violations when a request breaks the schema
         QVERIFY2(r.httpStatus >= 200 && r.httpStatus < 300,
                  qPrintable(QStringLiteral("HTTP %1: %2").arg(r.httpStatus).arg(QString::fromStdString(r.message))));
+    }
+
+    // the CLI's new commands, end to end: every request they make must pass the mock's schema
+    // validation, and they must read its answers
+    void cliCommandsAgainstTheMock_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("expectOut");
+        const QString acc = QString::fromStdString(kAccount), zone = QString::fromStdString(kZone);
+        QTest::newRow("validate-destination")
+            << strs({"validate-destination", "https://logs.example.com/in?header_X-Key=k", "--account", acc}) << QStringLiteral("valid");
+        QTest::newRow("destination-exists")
+            << strs({"destination-exists", "https://logs.example.com/in", "--account", acc}) << QStringLiteral("destination");
+        QTest::newRow("validate-origin")
+            << strs({"validate-origin", "fields=ClientIP&timestamps=rfc3339", "--dataset", "http_requests", "--zone", zone})
+            << QStringLiteral("valid");
+        QTest::newRow("ownership request")
+            << strs({"ownership", "request", "s3://bucket/path?region=us-east-1", "--account", acc}) << QStringLiteral("wrote the ownership challenge");
+        QTest::newRow("ownership validate")
+            << strs({"ownership", "validate", "s3://bucket/path?region=us-east-1", "--ownership-challenge", "00000000000000000000",
+                     "--account", acc})
+            << QStringLiteral("ownership challenge: valid");
+        // create: the destination check, then the job (every field of the dataset from the mock's list)
+        QTest::newRow("create with check")
+            << strs({"jobs", "create", "--destination", "https://logs.example.com/in", "--batch-prefix", "[", "--record-delimiter", ",",
+                     "--batch-suffix", "]", "--account", acc})
+            << QStringLiteral("\"id\"");
+        QTest::newRow("create with ownership")
+            << strs({"jobs", "create", "--destination", "s3://bucket/path?region=us-east-1", "--ownership-challenge",
+                     "00000000000000000000", "--account", acc})
+            << QStringLiteral("\"id\"");
+        // update: GET, change, PUT the complete job
+        QTest::newRow("update read-modify-write")
+            << strs({"jobs", "update", "42", "--timestamps", "rfc3339", "--account", acc}) << QStringLiteral("\"id\"");
+    }
+    void cliCommandsAgainstTheMock()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, expectOut);
+        const Run r = cli(args);
+        QVERIFY2(r.rc == 0, qPrintable(QStringLiteral("exit %1\n%2\n%3").arg(r.rc).arg(r.out, r.err)));
+        QVERIFY2(r.out.contains(expectOut), qPrintable(r.out));
     }
 
     void theMockDoesRejectBadRequests()
