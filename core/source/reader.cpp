@@ -232,14 +232,13 @@ private:
     {
         const char *d = m_carry.data();
         const size_t n = m_carry.size();
-        size_t drop = 0;
-        while (drop < n && (isWs(d[drop]) || isBom(d, drop, n)))
-            drop += isWs(d[drop]) ? 1 : 3;
+        size_t drop = std::min(m_blankEnd, n); // sniff() found only blanks before it
         if (drop > 0 && d[drop - 1] == '\r')
             --drop;
-        for (size_t k = 0; k < drop; ++k)
-            if (isLineEnd(d, k, n, true))
-                ++m_line;
+        m_line += uint64_t(std::count(d, d + drop, '\n'));
+        if (std::memchr(d, '\r', drop)) // lone CRs (a CR before `drop` has its next byte in the carry)
+            for (size_t k = 0; k < drop; ++k)
+                m_line += d[k] == '\r' && d[k + 1] != '\n';
         m_carry.erase(0, drop);
         m_carryOffset += drop;
     }
@@ -251,6 +250,7 @@ private:
         const size_t n = m_carry.size();
         while (i < n && (isWs(m_carry[i]) || isBom(m_carry.data(), i, n)))
             i += isWs(m_carry[i]) ? 1 : 3;
+        m_blankEnd = i;
         if (i >= n || isBomPrefix(m_carry.data(), i, n)) {
             m_mode = InputFormat::Empty;
             return;
@@ -697,6 +697,7 @@ private:
     bool m_expand = false;
     bool m_skipping = false;
     bool m_fileBacked = false;
+    size_t m_blankEnd = 0; ///< while sniffing: the carry's bytes before it are blanks and BOMs
     bool m_deepSkipping = false;
     ValueScanner m_deepSkip; ///< follows an array nested too deep up to its end
     int m_arrayNest = 0;
