@@ -145,6 +145,18 @@ struct ValueScanner
     }
 };
 
+/// True when `text` nests deeper than `limit` (outside strings).
+bool nestsDeeperThan(std::string_view text, int limit)
+{
+    ValueScanner scan;
+    for (const char c : text) {
+        scan.feed(c);
+        if (scan.depth > limit)
+            return true;
+    }
+    return false;
+}
+
 /// The keys at depth 1 of the first object in `text` (looked at within its first 64 KiB).
 std::vector<std::string> firstObjectKeys(std::string_view text)
 {
@@ -760,6 +772,10 @@ ReadSummary SourceReader::read(const SourceSpec &spec, const BlockSink &blocks, 
 namespace {
 using ojson = nlohmann::ordered_json;
 
+/// nlohmann's parser is iterative but dump() recurses: deeper documents are not expanded (they
+/// become one record, which the index pass rejects for its depth).
+constexpr int kMaxExpandDepth = 1000;
+
 const ojson *path(const ojson &o, std::initializer_list<const char *> keys)
 {
     const ojson *cur = &o;
@@ -853,6 +869,8 @@ std::string dumpGo(const ojson &o)
 
 bool expandEnvelope(const std::string &doc, std::vector<std::string> &records, std::string &why)
 {
+    if (nestsDeeperThan(doc, kMaxExpandDepth))
+        return false;
     ojson j = ojson::parse(doc, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("result"))
         return false;
@@ -892,6 +910,8 @@ bool expandEnvelope(const std::string &doc, std::vector<std::string> &records, s
 
 bool expandSekoiaTest(const std::string &doc, std::vector<std::string> &records, std::string &why)
 {
+    if (nestsDeeperThan(doc, kMaxExpandDepth))
+        return false;
     ojson j = ojson::parse(doc, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         return false;

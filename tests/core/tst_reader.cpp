@@ -460,6 +460,24 @@ private slots:
         }
 #endif
     }
+    void deepEnvelopeIsOneRejectedRecord()
+    {
+        // nlohmann's dump() recurses: 200k nested arrays in an envelope overflowed the stack
+        const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+        for (const std::string &doc : {"{\"success\":true,\"result\":[" + deep + "]}",
+                                       "{\"input\":{\"message\":{\"a\":" + deep + "}}}"}) {
+            std::vector<std::string> recs;
+            std::string why;
+            QVERIFY(!expandEnvelope(doc, recs, why));
+            QVERIFY(!expandSekoiaTest(doc, recs, why));
+            EventStore store;
+            std::vector<Diagnostic> diags;
+            store.load(SourceSpec::memory("deep", doc), {}, [&](const Diagnostic &d) { diags.push_back(d); });
+            QCOMPARE(store.snapshot().size(), size_t(0));
+            QCOMPARE(diags.size(), size_t(1));
+            QVERIFY2(diags[0].message.find("nesting") != std::string::npos, diags[0].message.c_str());
+        }
+    }
     void envelopeV1()
     {
         const std::string doc = "{\"success\":true,\"errors\":[],\"messages\":[],\"result\":[\n"
