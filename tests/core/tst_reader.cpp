@@ -297,6 +297,17 @@ private slots:
         QVERIFY(!b.parserOk);
         QVERIFY2(b.indexError.find("nesting is deeper than the limit of 128 levels") != std::string::npos, b.indexError.c_str());
         QCOMPARE(b.parserError, b.indexError);
+        // a limit above simdjson's own (1024, --max-depth goes to 100000) is simdjson's: the
+        // walk of the index pass recursed 100k levels and overflowed the stack
+        std::string padded = rec + std::string(kRecordPadding, '\0');
+        const IndexedRecord big = indexRecord(std::string_view(padded.data(), rec.size()), padded.size(), 100000);
+        QVERIFY(!big.ok);
+        QVERIFY2(big.error.find("deeper than the limit of 1024 levels") != std::string::npos, big.error.c_str());
+        nlohmann::ordered_json out;
+        std::string error;
+        size_t at = 0;
+        QVERIFY(!parseRecordJson(std::string_view(padded.data(), rec.size()), padded.size(), 100000, out, error, at));
+        QCOMPARE(error, big.error);
     }
     void blankInputReadInBoundedMemory()
     {
