@@ -122,7 +122,7 @@ bool Taxonomy::addFieldsYaml(const std::string &text, const std::string &label, 
             return false;
         }
         for (auto it = root.begin(); it != root.end(); ++it) {
-            const YAML::Node &def = it->second;
+            const YAML::Node def = it->second; // a copy: it-> is a temporary
             if (!def.IsMap()) {
                 error = label + ":" + std::to_string(def.Mark().line + 1) + ": field '" + it->first.as<std::string>() + "' is not a map";
                 return false;
