@@ -145,6 +145,18 @@ struct ValueScanner
     }
 };
 
+/// True when `text` nests deeper than `limit` (outside strings).
+bool nestsDeeperThan(std::string_view text, int limit)
+{
+    ValueScanner scan;
+    for (const char c : text) {
+        scan.feed(c);
+        if (scan.depth > limit)
+            return true;
+    }
+    return false;
+}
+
 /// The keys at depth 1 of the first object in `text` (looked at within its first 64 KiB).
 std::vector<std::string> firstObjectKeys(std::string_view text)
 {
@@ -232,14 +244,13 @@ private:
     {
         const char *d = m_carry.data();
         const size_t n = m_carry.size();
-        size_t drop = 0;
-        while (drop < n && (isWs(d[drop]) || isBom(d, drop, n)))
-            drop += isWs(d[drop]) ? 1 : 3;
+        size_t drop = std::min(m_blankEnd, n); // sniff() found only blanks before it
         if (drop > 0 && d[drop - 1] == '\r')
             --drop;
-        for (size_t k = 0; k < drop; ++k)
-            if (isLineEnd(d, k, n, true))
-                ++m_line;
+        m_line += uint64_t(std::count(d, d + drop, '\n'));
+        if (std::memchr(d, '\r', drop)) // lone CRs (a CR before `drop` has its next byte in the carry)
+            for (size_t k = 0; k < drop; ++k)
+                m_line += d[k] == '\r' && d[k + 1] != '\n';
         m_carry.erase(0, drop);
         m_carryOffset += drop;
     }
@@ -251,6 +262,7 @@ private:
         const size_t n = m_carry.size();
         while (i < n && (isWs(m_carry[i]) || isBom(m_carry.data(), i, n)))
             i += isWs(m_carry[i]) ? 1 : 3;
+        m_blankEnd = i;
         if (i >= n || isBomPrefix(m_carry.data(), i, n)) {
             m_mode = InputFormat::Empty;
             return;
@@ -697,6 +709,7 @@ private:
     bool m_expand = false;
     bool m_skipping = false;
     bool m_fileBacked = false;
+    size_t m_blankEnd = 0; ///< while sniffing: the carry's bytes before it are blanks and BOMs
     bool m_deepSkipping = false;
     ValueScanner m_deepSkip; ///< follows an array nested too deep up to its end
     int m_arrayNest = 0;
@@ -758,6 +771,10 @@ ReadSummary SourceReader::read(const SourceSpec &spec, const BlockSink &blocks, 
 
 namespace {
 using ojson = nlohmann::ordered_json;
+
+/// nlohmann's parser is iterative but dump() recurses: deeper documents are not expanded (they
+/// become one record, which the index pass rejects for its depth).
+constexpr int kMaxExpandDepth = 1000;
 
 const ojson *path(const ojson &o, std::initializer_list<const char *> keys)
 {
@@ -852,6 +869,8 @@ std::string dumpGo(const ojson &o)
 
 bool expandEnvelope(const std::string &doc, std::vector<std::string> &records, std::string &why)
 {
+    if (nestsDeeperThan(doc, kMaxExpandDepth))
+        return false;
     ojson j = ojson::parse(doc, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("result"))
         return false;
@@ -891,6 +910,8 @@ bool expandEnvelope(const std::string &doc, std::vector<std::string> &records, s
 
 bool expandSekoiaTest(const std::string &doc, std::vector<std::string> &records, std::string &why)
 {
+    if (nestsDeeperThan(doc, kMaxExpandDepth))
+        return false;
     ojson j = ojson::parse(doc, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         return false;

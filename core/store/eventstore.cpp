@@ -322,6 +322,8 @@ std::string timeWarning(std::string_view key, const std::string &shown, TimeErro
 
 IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth)
 {
+    // simdjson's parsers stop at their own depth (1024); the walk recurses, so never further
+    maxDepth = std::min(maxDepth, int(simdjson::DEFAULT_MAX_DEPTH));
     IndexedRecord r;
     thread_local od::parser parser;
     od::document doc;

@@ -297,6 +297,17 @@ private slots:
         QVERIFY(!b.parserOk);
         QVERIFY2(b.indexError.find("nesting is deeper than the limit of 128 levels") != std::string::npos, b.indexError.c_str());
         QCOMPARE(b.parserError, b.indexError);
+        // a limit above simdjson's own (1024, --max-depth goes to 100000) is simdjson's: the
+        // walk of the index pass recursed 100k levels and overflowed the stack
+        std::string padded = rec + std::string(kRecordPadding, '\0');
+        const IndexedRecord big = indexRecord(std::string_view(padded.data(), rec.size()), padded.size(), 100000);
+        QVERIFY(!big.ok);
+        QVERIFY2(big.error.find("deeper than the limit of 1024 levels") != std::string::npos, big.error.c_str());
+        nlohmann::ordered_json out;
+        std::string error;
+        size_t at = 0;
+        QVERIFY(!parseRecordJson(std::string_view(padded.data(), rec.size()), padded.size(), 100000, out, error, at));
+        QCOMPARE(error, big.error);
     }
     void blankInputReadInBoundedMemory()
     {
@@ -459,6 +470,24 @@ private slots:
             }
         }
 #endif
+    }
+    void deepEnvelopeIsOneRejectedRecord()
+    {
+        // nlohmann's dump() recurses: 200k nested arrays in an envelope overflowed the stack
+        const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+        for (const std::string &doc : {"{\"success\":true,\"result\":[" + deep + "]}",
+                                       "{\"input\":{\"message\":{\"a\":" + deep + "}}}"}) {
+            std::vector<std::string> recs;
+            std::string why;
+            QVERIFY(!expandEnvelope(doc, recs, why));
+            QVERIFY(!expandSekoiaTest(doc, recs, why));
+            EventStore store;
+            std::vector<Diagnostic> diags;
+            store.load(SourceSpec::memory("deep", doc), {}, [&](const Diagnostic &d) { diags.push_back(d); });
+            QCOMPARE(store.snapshot().size(), size_t(0));
+            QCOMPARE(diags.size(), size_t(1));
+            QVERIFY2(diags[0].message.find("nesting") != std::string::npos, diags[0].message.c_str());
+        }
     }
     void envelopeV1()
     {
