@@ -4,6 +4,7 @@
 #include "dates.h"
 #include "enrich.h"
 #include "grok.h"
+#include "stages/external.h"
 #include "yamlguard.h"
 #include "source/timestamp.h"
 
@@ -531,6 +532,7 @@ struct Entry
     std::string dateFormat;
     bool hasTimezone = false;
     Template timezone;
+    std::shared_ptr<const ExternalStage> stage; ///< the other external stages (kv, dsv, cef, leef, xml, dict, grok.case_match)
 };
 
 } // namespace
@@ -849,6 +851,11 @@ bool compileParser(IntakeParser::Impl &d, const YAML::Node &root, const std::str
                         disable(e, loc + ": pipeline entry '" + e.name + "' disabled: its timezone does not compile: " + ce.what());
                     }
                 }
+            } else if (isExternalStageName(e.extName)) {
+                std::string serr;
+                e.stage = compileExternalStage(e.extName, props ? props : YAML::Node(YAML::NodeType::Map), serr);
+                if (!e.stage)
+                    disable(e, loc + ": pipeline entry '" + e.name + "' disabled: " + e.extName + ": " + serr);
             } else if (e.extName != "json.parse-json") {
                 disable(e, loc + ": pipeline entry '" + e.name + "' disabled: unknown external stage '" + e.extName + "'");
             }
@@ -1321,6 +1328,21 @@ struct RunState
             }
             Json layer = Json::object();
             layer[e.outputField] = *out;
+            layers[e.name] = std::move(layer);
+            noteLayerSource(e, prefix);
+            return;
+        }
+        if (e.stage) {
+            Json out;
+            std::string serr;
+            if (!e.stage->runInRecord(input, scope(), out, serr)) {
+                layers.erase(e.name);
+                if (explain)
+                    issues.push_back({e.name, -1, "", e.extName + ": " + serr});
+                return;
+            }
+            Json layer = Json::object();
+            layer[e.outputField] = std::move(out);
             layers[e.name] = std::move(layer);
             noteLayerSource(e, prefix);
             return;
