@@ -372,6 +372,17 @@ private slots:
         QVERIFY(unknown);
         QVERIFY(unknown->warnings()[0].find("unknown external stage 'no.such-stage'") != std::string::npos);
     }
+
+    /// An inline stage's name is a layer holding what the stage set (typed), for later filters.
+    void inlineStageNameIsALayer()
+    {
+        const std::string yaml = std::string(kJsonStage) + "  - name: first\n  - name: second\nstages:\n"
+                                 "  first:\n    actions:\n      - set: {source.port: '{{ev.message.p}}', user.name: '{{ev.message.u}}'}\n"
+                                 "  second:\n    actions:\n      - set: {event.code: 'port {{first.source.port + 1}}'}\n"
+                                 "        filter: '{{first.user.name == \"ann\" and second is defined}}'\n";
+        JCOMPARE(run(yaml, "{\"p\": \"41\", \"u\": \"ann\"}")["event"]["code"], Json("port 42"));
+        QVERIFY(!findPath(run(yaml, "{\"p\": \"41\", \"u\": \"bob\"}"), "event.code"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TstIntake)
