@@ -4,6 +4,7 @@
 #include "intake/engine.h"
 #include "intake/enrich.h"
 #include "intake/grok.h"
+#include "intake/jsonout.h"
 #include "jsoncompare.h"
 
 using namespace auditlens::intake;
@@ -382,6 +383,26 @@ private slots:
                                  "        filter: '{{first.user.name == \"ann\" and second is defined}}'\n";
         JCOMPARE(run(yaml, "{\"p\": \"41\", \"u\": \"ann\"}")["event"]["code"], Json("port 42"));
         QVERIFY(!findPath(run(yaml, "{\"p\": \"41\", \"u\": \"bob\"}"), "event.code"));
+    }
+
+    /// The CLI's writer gives nlohmann's dump byte for byte.
+    void jsonWriterMatchesDump()
+    {
+        Json v = Json::object();
+        v["message"] = "{\"a\":\"<x&y>\"}";
+        v["n"] = -3;
+        v["u"] = uint64_t(18446744073709551615ull);
+        v["f"] = Json::array({1.5, 1e20, 0.1, -0.0, 3.0});
+        v["s"] = std::string("tab\tnl\nq\"bs\\ \x01 \x1f \x7f \xC3\xA9 \xE2\x98\x83 \xF0\x9F\x98\x80");
+        v["b"] = Json::array({true, false, nullptr});
+        v["e"] = Json::object();
+        v["l"] = Json::array();
+        v["nested"] = Json::object({{"k", Json::array({Json::object({{"x", "y"}})})}});
+        v["bad"] = std::string("cut \xE2\x98 here \xFF");
+        v["keys"] = Json::object({{std::string("k\x01"), 1}, {std::string("\xC3"), 2}});
+        std::string out;
+        appendJson(out, v);
+        QCOMPARE(out, v.dump(-1, ' ', false, Json::error_handler_t::replace));
     }
 };
 
