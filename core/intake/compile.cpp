@@ -322,8 +322,16 @@ bool compileParser(IntakeParser::Impl &d, const YAML::Node &root, const std::str
                         if (!s.IsMap())
                             throw CompileError("'set' must be a map of field: value", 0);
                         for (auto f = s.begin(); f != s.end(); ++f) {
-                            act.sets.emplace_back(f->first.Scalar(), compileValue(f->second));
-                            act.setInfos.push_back(d.taxonomy.find(f->first.Scalar()));
+                            // a value that does not compile leaves its field unset; the others stay
+                            const std::string field = f->first.Scalar();
+                            try {
+                                act.sets.emplace_back(field, compileValue(f->second));
+                                act.setInfos.push_back(d.taxonomy.find(field));
+                            } catch (const CompileError &ce) {
+                                d.warnings.push_back(loc + ": stage '" + st.name
+                                                     + "', action " + std::to_string(idx + 1) + ": " + field
+                                                     + " is never set: " + ce.what());
+                            }
                         }
                     } else if (an["translate"] || an["dictionary"] || an["mapping"]) {
                         act.kind = Action::Translate;

@@ -307,7 +307,7 @@ private slots:
         auto p = IntakeParser::fromText(yaml, "", "deep.yml", err);
         QVERIFY2(p, err.c_str());
         QCOMPARE(p->warnings().size(), size_t(1));
-        QVERIFY2(p->warnings()[0].find("deep.yml:6: stage 's', action 1 disabled: ") == 0
+        QVERIFY2(p->warnings()[0].find("deep.yml:6: stage 's', action 1: user.name is never set: ") == 0
                      && p->warnings()[0].find("levels deep") != std::string::npos,
                  p->warnings()[0].substr(0, 200).c_str());
         JCOMPARE(p->run("x").event["user"], Json::parse("{\"domain\":\"fine\"}"));
@@ -372,6 +372,23 @@ private slots:
         auto unknown = IntakeParser::fromText("pipeline:\n  - name: k\n    external:\n      name: no.such-stage\n", "", "k.yml", err);
         QVERIFY(unknown);
         QVERIFY(unknown->warnings()[0].find("unknown external stage 'no.such-stage'") != std::string::npos);
+    }
+
+    /// Filters and tests are resolved when the template compiles: an unknown one is a load
+    /// warning for that field only; the action's other fields are set.
+    void unknownFiltersAreLoadDiagnostics()
+    {
+        const std::string yaml = std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n      - set:\n"
+                                 "          user.name: '{{ev.message.u | no_such_filter}}'\n          user.domain: '{{ev.message.u | upper}}'\n"
+                                 "          user.id: '{{ev.message.u is no_such_test}}'\n";
+        auto p = parser(yaml);
+        QVERIFY(p);
+        QCOMPARE(p->warnings().size(), size_t(2));
+        QVERIFY2(p->warnings()[0].find("test.yml:10: stage 's', action 1: user.name is never set: unknown filter 'no_such_filter'") == 0,
+                 p->warnings()[0].c_str());
+        QVERIFY2(p->warnings()[1].find("unknown test 'no_such_test'") != std::string::npos, p->warnings()[1].c_str());
+        JCOMPARE(p->run("{\"u\": \"ann\"}").event["user"], Json::parse("{\"domain\": \"ANN\"}"));
+        QVERIFY_THROWS_EXCEPTION(CompileError, compileExpression("x | nope"));
     }
 
     /// An inline stage's name is a layer holding what the stage set (typed), for later filters.
