@@ -94,8 +94,16 @@ void RunState::enrich()
     auto collect = [&](const std::vector<std::string> &fields, const char *target) {
         Json vals = Json::array();
         std::vector<std::string> used;
+        // the lists keep fields of one top-level object together: look each object up once
+        std::string_view lastTop;
+        bool topPresent = false;
         for (const std::string &f : fields) {
-            const Json *v = event.find(f.substr(0, f.find('.'))) == event.end() ? nullptr : findPath(event, f);
+            const std::string_view top = std::string_view(f).substr(0, f.find('.'));
+            if (top != lastTop) {
+                lastTop = top;
+                topPresent = event.find(top) != event.end();
+            }
+            const Json *v = topPresent ? findPath(event, f) : nullptr;
             if (!v)
                 continue;
             if (!explain && v->is_null())
