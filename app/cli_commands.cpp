@@ -7,6 +7,7 @@
 #include "intake/conformance.h"
 #include "receiver/receiver.h"
 #include "intake/engine.h"
+#include "intake/jsonout.h"
 #include "intake/normalizer.h"
 #include "source/reader.h"
 #include "source/timestamp.h"
@@ -30,27 +31,10 @@ using intake::Json;
 
 void printDiag(const Diagnostic &d) { std::fprintf(stderr, "%s\n", d.toString().c_str()); }
 
-/// The event as compact JSON. `message` (first, a long string) is written by a faster escaper;
-/// the output is byte-identical to nlohmann::json::dump.
+/// The event as compact JSON, byte-identical to nlohmann::json::dump (see intake::appendJson).
 void appendEventJson(std::string &out, Json &event)
 {
-    auto it = event.find("message");
-    if (it == event.end() || !it->is_string() || event.begin() != it) {
-        out += event.dump(-1, ' ', false, Json::error_handler_t::replace);
-        return;
-    }
-    out += "{\"message\":";
-    appendJsonString(out, it->get_ref<const std::string &>());
-    Json msg = std::move(*it);
-    event.erase(it);
-    if (!event.empty()) {
-        const std::string rest = event.dump(-1, ' ', false, Json::error_handler_t::replace);
-        out += ',';
-        out.append(rest, 1, std::string::npos);
-    } else {
-        out += '}';
-    }
-    event.emplace("message", std::move(msg));
+    intake::appendJson(out, event);
 }
 
 } // namespace
@@ -401,27 +385,29 @@ int runValidate(const std::vector<std::string> &args)
 // test-intake
 
 const char *const kTestIntakeHelp =
-    "Usage: auditlens-cli test-intake [--verbose] DIR...\n"
+    "Usage: auditlens-cli test-intake [--verbose] [--explain] DIR...\n"
     "\n"
     "Runs the tests of Sekoia.io intakes (DIR/**/ingest/parser.yml with tests/*.json, each\n"
     "input.message -> expected) through Auditlens' engine with the intake's own parser.\n"
     "Lists of scalars compare without regard to order and `message` is not compared, as in\n"
     "the corpus harness. Prints each failure with the differences as a JSON patch, then\n"
-    "'N passed, M failed'.\n"
+    "'N passed, M failed'. --explain adds, under each failure, the parser's load warnings\n"
+    "and the problems met while running the test.\n"
     "\n"
     "Exit status: 0 all passed; 1 some failed; 2 usage error or no intake found.\n";
 
 int runTestIntake(const std::vector<std::string> &args)
 {
-    const Args c = parseArgs(args, {}, {"--verbose", "-v"});
+    const Args c = parseArgs(args, {}, {"--verbose", "-v", "--explain"});
     const bool verbose = c.has("--verbose") || c.has("-v");
+    const bool explain = c.has("--explain");
     if (const auto exit = usageExit(c, {.command = "test-intake", .help = kTestIntakeHelp, .minWords = 1, .tooFew = "no DIR given (see --help)"}))
         return *exit;
     size_t passed = 0, failed = 0;
     for (const std::string &dir : c.inputs) {
         std::vector<intake::IntakeTestResult> results;
         std::string err;
-        if (!intake::runIntakeTests(dir, results, err)) {
+        if (!intake::runIntakeTests(dir, results, err, explain)) {
             std::fprintf(stderr, "auditlens-cli test-intake: %s\n", err.c_str());
             return 2;
         }
@@ -433,6 +419,8 @@ int runTestIntake(const std::vector<std::string> &args)
             } else {
                 ++failed;
                 std::printf("FAIL %s/%s: %s\n", r.intake.c_str(), r.test.c_str(), r.problem.c_str());
+                for (const std::string &i : r.issues)
+                    std::printf("  ! %s\n", i.c_str());
             }
         }
     }
