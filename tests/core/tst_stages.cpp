@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: MIT
+// The external stages of core/intake/stages (kv, dsv, cef, leef, xml, windows event, dict,
+// grok.case_match) and grok's base set and bounds, each with its failure cases.
+#include "intake/grok.h"
+#include "intake/stages/external.h"
+
+#include <QElapsedTimer>
+#include <QTest>
+
+#include <yaml-cpp/yaml.h>
+
+using namespace auditlens::intake;
+
+namespace {
+
+/// Compiles `name` with the YAML `properties` and runs it on `input`; the output, or an
+/// undefined value with the reason in `error`.
+Json runStage(const std::string &name, const std::string &properties, const Json &input, std::string *error = nullptr,
+              const Scope &scope = {})
+{
+    std::string err;
+    const YAML::Node props = properties.empty() ? YAML::Node() : YAML::Load(properties);
+    auto stage = compileExternalStage(name, props, err);
+    if (!stage) {
+        if (error)
+            *error = "compile: " + err;
+        return undefinedValue();
+    }
+    Json out;
+    const bool ok = scope ? stage->runInRecord(input, scope, out, err) : stage->run(input, out, err);
+    if (!ok) {
+        if (error)
+            *error = err;
+        return undefinedValue();
+    }
+    return out;
+}
+
+std::string compileError(const std::string &name, const std::string &properties)
+{
+    std::string err;
+    auto stage = compileExternalStage(name, properties.empty() ? YAML::Node() : YAML::Load(properties), err);
+    return stage ? std::string() : err;
+}
+
+#define COMPARE_JSON(actual, expected)                                                                                 \
+    do {                                                                                                               \
+        const Json a_ = (actual);                                                                                      \
+        const Json e_ = (expected);                                                                                    \
+        if (a_ != e_)                                                                                                  \
+            QFAIL(qPrintable(QStringLiteral("got %1\n   expected %2")                                                \
+                                 .arg(QString::fromStdString(isUndefined(a_) ? std::string("undefined") : a_.dump()),  \
+                                      QString::fromStdString(e_.dump()))));                                            \
+    } while (0)
+
+} // namespace
+
+class TestStages : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void names();
+    void kvBasics();
+    void kvContinuation();
+    void kvGroups();
+    void kvFailures();
+    void dsv();
+    void cef();
+    void leef();
+    void xml();
+    void windowsEvent();
+    void dict();
+    void caseMatch();
+    void grokBasePatterns();
+    void grokManyReferencesStaySmall();
+    void grokExpansionIsBounded();
+};
+
+void TestStages::names()
+{
+    for (const char *n : {"kv.parse-kv", "dsv.parse-dsv", "cef.parse-cef", "leef.parse-leef", "xml.parse-xml",
+                          "xml.parse-windows-event", "dict.parse", "grok.case_match"})
+        QVERIFY2(isExternalStageName(n), n);
+    QVERIFY(!isExternalStageName("kv.parse"));
+    QVERIFY(!isExternalStageName("grok.match")); // the engine runs grok.match itself
+    QVERIFY(compileError("nope.stage", "").find("unknown external stage 'nope.stage'") != std::string::npos);
+}
+
+// ---- kv.parse-kv
+void TestStages::kvBasics()
+{
+    COMPARE_JSON(runStage("kv.parse-kv", "", Json("a=1 b=\"two words\" c='x y' d=")),
+                 Json::parse(R"({"a":"1","b":"two words","c":"x y","d":""})"));
+    // separators are regexes; keys and values are trimmed; the last duplicate wins
+    COMPARE_JSON(runStage("kv.parse-kv", "value_sep: ':\\s'\nitem_sep: ',\\s'", Json("k1: v1, k2: v: 2, k1: again")),
+                 Json::parse(R"({"k1":"again","k2":"v: 2"})"));
+    COMPARE_JSON(runStage("kv.parse-kv", "value_sep: '='\nitem_sep: '\\$SEP\\$'", Json("a=1$SEP$b=2")),
+                 Json::parse(R"({"a":"1","b":"2"})"));
+    // a separator inside quotes does not split
+    COMPARE_JSON(runStage("kv.parse-kv", "item_sep: ','", Json("msg=\"a,b\",n=3")), Json::parse(R"({"msg":"a,b","n":"3"})"));
+    // a number as input is read as its text
+    COMPARE_JSON(runStage("kv.parse-kv", "", Json(5)), Json::object());
+}
+
+void TestStages::kvContinuation()
+{
+    // white space between items: a token without '=' extends the previous value
+    COMPARE_JSON(runStage("kv.parse-kv", "item_sep: '\\s'", Json("category=Business, Software/Hardware  x=1")),
+                 Json::parse(R"({"category":"Business, Software/Hardware","x":"1"})"));
+    // other separators: such a token is dropped
+    COMPARE_JSON(runStage("kv.parse-kv", "value_sep: ':'\nitem_sep: ','", Json("ua: Mozilla (KHTML, like Gecko), b: 2")),
+                 Json::parse(R"({"ua":"Mozilla (KHTML","b":"2"})"));
+}
+
+void TestStages::kvGroups()
+{
+    COMPARE_JSON(runStage("kv.parse-kv", "groups: true",
+                          Json("id=1 [message=Conn closed a=\"x\" ][rules rule=R1 ][conn [conn src=1.2.3.4 ]] tail=t")),
+                 Json::parse(R"({"id":"1","message":"Conn closed","a":"x","rules":{"rule":"R1"},
+                                 "conn":{"conn":{"src":"1.2.3.4"}},"tail":"t"})"));
+    std::string err;
+    const std::string deep = "[a " + std::string(100, '[') + "x=1";
+    QVERIFY(isUndefined(runStage("kv.parse-kv", "groups: true", Json(deep), &err)));
+    QVERIFY2(err.find("nest deeper") != std::string::npos, err.c_str());
+}
+
+void TestStages::kvFailures()
+{
+    std::string err;
+    // an invalid regex fails each record (with the reason), it does not refuse the parser
+    QVERIFY(isUndefined(runStage("kv.parse-kv", "item_sep: '*,*'", Json("a=1"), &err)));
+    QVERIFY2(err.find("item_sep '*,*' is not a valid regular expression") != std::string::npos, err.c_str());
+    QVERIFY(isUndefined(runStage("kv.parse-kv", "", Json(), &err)));
+    QVERIFY(compileError("kv.parse-kv", "value_sep: ''").find("must not be empty") != std::string::npos);
+    QVERIFY(compileError("kv.parse-kv", "groups: maybe").find("booleans") != std::string::npos);
+    QVERIFY(compileError("kv.parse-kv", "value_sep: [a]").find("texts") != std::string::npos);
+    QVERIFY(compileError("kv.parse-kv", "reversed: true").find("not supported") != std::string::npos);
+    // a separator that can match nothing does not loop
+    COMPARE_JSON(runStage("kv.parse-kv", "item_sep: '\\s*'", Json("a=1 b=2")), Json::parse(R"({"a":"1","b":"2"})"));
+}
+
+// ---- dsv.parse-dsv
+void TestStages::dsv()
+{
+    COMPARE_JSON(runStage("dsv.parse-dsv", "columnnames: [a, b, c, d]", Json("1,\"x, \"\"y\"\"\",,4,extra\n")),
+                 Json::parse(R"({"a":"1","b":"x, \"y\"","c":"","d":"4"})"));
+    COMPARE_JSON(runStage("dsv.parse-dsv", "columnnames: [a, b, c]\ndelimiter: ' '", Json("p  q")),
+                 Json::parse(R"({"a":"p","b":"","c":"q"})"));
+    // fewer values than columns: the missing ones are absent; a repeated name keeps the last
+    COMPARE_JSON(runStage("dsv.parse-dsv", "columnnames: [x, x, y]", Json("1,2")), Json::parse(R"({"x":"2"})"));
+    QVERIFY(compileError("dsv.parse-dsv", "delimiter: ','").find("columnnames") != std::string::npos);
+    QVERIFY(compileError("dsv.parse-dsv", "columnnames: [a]\ndelimiter: ',,'").find("one character") != std::string::npos);
+    std::string err;
+    QVERIFY(isUndefined(runStage("dsv.parse-dsv", "columnnames: [a]", Json(), &err)));
+    QVERIFY(!err.empty());
+}
+
+// ---- cef.parse-cef
+void TestStages::cef()
+{
+    const Json out = runStage("cef.parse-cef", "",
+                              Json("CEF:0|Acme|Fire\\|wall|1.0|100|Blocked|5|src=1.2.3.4 msg=two words here "
+                                   "cs1Label=Policy cs1=P1 req=a\\=b c\\\\d q='quoted' src=5.6.7.8 empty= end=x\n"));
+    COMPARE_JSON(out, Json::parse(R"({"CEFVersion":"0","DeviceVendor":"Acme","DeviceProduct":"Fire|wall",
+        "DeviceVersion":"1.0","DeviceEventClassID":"100","Name":"Blocked","Severity":"5",
+        "src":"1.2.3.4","msg":"two words here","cs1Label":"Policy","cs1":"P1","req":"a\\=b c\\\\d","q":"quoted",
+        "empty":"","end":"x","Policy":"P1"})"));
+    // no CEF: prefix; a syslog header before it
+    COMPARE_JSON(runStage("cef.parse-cef", "", Json("0|V|P|1|2|N|3|a=b"))["DeviceVendor"], Json("V"));
+    COMPARE_JSON(runStage("cef.parse-cef", "", Json("<13>Jan  1 host CEF:1|V|P|1|2|N|3|"))["CEFVersion"], Json("1"));
+    COMPARE_JSON(runStage("cef.parse-cef", "", Json("CEF:0|V|P|1|2|N|3"))["Severity"], Json("3"));
+    std::string err;
+    QVERIFY(isUndefined(runStage("cef.parse-cef", "", Json("CEF:0|only|three"), &err)));
+    QVERIFY2(err.find("7 '|'-separated header fields") != std::string::npos, err.c_str());
+}
+
+// ---- leef.parse-leef
+void TestStages::leef()
+{
+    COMPARE_JSON(runStage("leef.parse-leef", "", Json("LEEF:1.0|Acme|FW|7.1|Allowed|src=1.2.3.4\tdst=5.6.7.8\t shost=h\tusr=")),
+                 Json::parse(R"({"LEEFVersion":"1.0","DeviceVendor":"Acme","DeviceProduct":"FW","DeviceVersion":"7.1",
+                                 "DeviceEventClassID":"Allowed","src":"1.2.3.4","dst":"5.6.7.8","shost":"h","usr":""})"));
+    // LEEF 2.0: the delimiter as a character or its hex code
+    COMPARE_JSON(runStage("leef.parse-leef", "", Json("LEEF:2.0|V|P|1|E|^|a=1^b=2"))["b"], Json("2"));
+    COMPARE_JSON(runStage("leef.parse-leef", "", Json("LEEF:2.0|V|P|1|E|x5E|a=1^b=2"))["b"], Json("2"));
+    COMPARE_JSON(runStage("leef.parse-leef", "", Json("LEEF:2.0|V|P|1|E|0x7C|a=1|b=2"))["b"], Json("2"));
+    // a tab escaped by the syslog daemon (#011) still separates
+    COMPARE_JSON(runStage("leef.parse-leef", "", Json("LEEF:1.0|V|P|1|E|a=1#011b=2"))["b"], Json("2"));
+    std::string err;
+    QVERIFY(isUndefined(runStage("leef.parse-leef", "", Json("CEF:0|V|P"), &err)));
+    QVERIFY2(err.find("no 'LEEF:' prefix") != std::string::npos, err.c_str());
+    QVERIFY(isUndefined(runStage("leef.parse-leef", "", Json("LEEF:2.0|V|P|1|E|zz|a=1"), &err)));
+    QVERIFY2(err.find("delimiter") != std::string::npos, err.c_str());
+}
+
+// ---- xml.parse-xml
+void TestStages::xml()
+{
+    const Json out = runStage("xml.parse-xml", "",
+                              Json("<?xml version=\"1.0\"?>\n<Root xmlns=\"urn:x\"><A k=\"v\">text</A><B>1</B><B>2</B>"
+                                   "<C/><D><E>e</E></D><ns:F>f &amp; g</ns:F>\n</Root>"));
+    COMPARE_JSON(out, Json::parse(R"({"Root":{"@xmlns":"urn:x","A":{"@k":"v","#text":"text"},"B":["1","2"],
+                                      "C":null,"D":{"E":"e"},"ns:F":"f & g"}})"));
+    std::string err;
+    QVERIFY(isUndefined(runStage("xml.parse-xml", "", Json("<a><b></a>"), &err)));
+    QVERIFY2(err.find("not well-formed XML at line 1") != std::string::npos, err.c_str());
+    QVERIFY(isUndefined(runStage("xml.parse-xml", "", Json("just text"), &err)));
+    // deep nesting is refused, not recursed into
+    std::string deep;
+    for (int i = 0; i < 1000; ++i)
+        deep += "<a>";
+    QVERIFY(isUndefined(runStage("xml.parse-xml", "", Json(deep), &err)));
+    QVERIFY2(err.find("nest deeper") != std::string::npos, err.c_str());
+    // entity expansion is bounded by the reader ("billion laughs")
+    std::string lol = "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY l0 \"lollollollollol\">";
+    for (int i = 1; i < 10; ++i)
+        lol += "<!ENTITY l" + std::to_string(i) + " \"" + [&] { std::string r; for (int k = 0; k < 10; ++k) r += "&l" + std::to_string(i - 1) + ";"; return r; }() + "\">";
+    lol += "]><l>&l9;</l>";
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(isUndefined(runStage("xml.parse-xml", "", Json(lol), &err)));
+    QVERIFY(t.elapsed() < 5000);
+}
+
+void TestStages::windowsEvent()
+{
+    const std::string ev =
+        "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
+        "<Provider Name='Microsoft-Windows-Security-Auditing' Guid='{5484}'/><EventID>4624</EventID>"
+        "<TimeCreated SystemTime='2021-01-11T10:48:46.4763308Z'/><Computer>host1</Computer><Security/></System>"
+        "<EventData><Data Name='SubjectUserName'>alice</Data><Data Name='Empty'></Data><Data Name='Ip'>1.2.3.4</Data></EventData>"
+        "</Event>";
+    COMPARE_JSON(runStage("xml.parse-windows-event", "", Json(ev)), Json::parse(R"({
+        "System":{"Provider":{"Name":"Microsoft-Windows-Security-Auditing","Guid":"{5484}"},"EventID":"4624",
+                  "TimeCreated":{"SystemTime":"2021-01-11T10:48:46.4763308Z"},"Computer":"host1","Security":null},
+        "EventData":{"SubjectUserName":"alice","Empty":null,"Ip":"1.2.3.4"}})"));
+    const std::string user = "<Event><System><EventID>1102</EventID></System><UserData><LogFileCleared xmlns='x'>"
+                             "<SubjectUserName>bob</SubjectUserName></LogFileCleared></UserData></Event>";
+    COMPARE_JSON(runStage("xml.parse-windows-event", "", Json(user)),
+                 Json::parse(R"({"System":{"EventID":"1102"},"UserData":{"SubjectUserName":"bob"}})"));
+    std::string err;
+    QVERIFY(isUndefined(runStage("xml.parse-windows-event", "", Json("<Root/>"), &err)));
+    QVERIFY2(err.find("not <Event>") != std::string::npos, err.c_str());
+}
+
+// ---- dict.parse
+void TestStages::dict()
+{
+    COMPARE_JSON(runStage("dict.parse", "", Json("{'a': 'x', 'n': 1, 'f': 1.5, 't': True, 'z': None, 'l': [1, (2, 3)], "
+                                                 "'d': {'k': \"v\"}}\n")),
+                 Json::parse(R"({"a":"x","n":1,"f":1.5,"t":true,"z":null,"l":[1,[2,3]],"d":{"k":"v"}})"));
+    // a template that already read the literal hands over a dict
+    COMPARE_JSON(runStage("dict.parse", "", Json::parse(R"({"a":1})")), Json::parse(R"({"a":1})"));
+    std::string err;
+    QVERIFY(isUndefined(runStage("dict.parse", "", Json("{'a': }"), &err)));
+    QVERIFY2(err.find("not a Python literal") != std::string::npos, err.c_str());
+    QVERIFY(isUndefined(runStage("dict.parse", "", Json(std::string(100000, '[')), &err)));
+    QVERIFY2(err.find("nests deeper") != std::string::npos, err.c_str());
+    QVERIFY(isUndefined(runStage("dict.parse", "", Json(3), &err)));
+}
+
+// ---- grok.case_match
+void TestStages::caseMatch()
+{
+    const std::string props = "pattern_key: '{{kind}}'\n"
+                              "patterns:\n"
+                              "  login: 'user %{WORD:user} from %{IP:ip}'\n"
+                              "  other: '%{MYNUM:n:int} items'\n"
+                              "custom_patterns:\n"
+                              "  MYNUM: '[0-9]+'\n";
+    auto scopeWith = [](const char *kind) {
+        auto v = std::make_shared<Json>(kind);
+        return Scope([v](const std::string &name) -> const Json * { return name == "kind" ? v.get() : nullptr; });
+    };
+    COMPARE_JSON(runStage("grok.case_match", props, Json("user bob from 1.2.3.4"), nullptr, scopeWith("login")),
+                 Json::parse(R"({"user":"bob","ip":"1.2.3.4"})"));
+    COMPARE_JSON(runStage("grok.case_match", props, Json("12 items"), nullptr, scopeWith("other")), Json::parse(R"({"n":12})"));
+    // a full match: a pattern that does not match the whole input gives an empty dict
+    COMPARE_JSON(runStage("grok.case_match", props, Json("12 items more"), nullptr, scopeWith("other")), Json::object());
+    std::string err;
+    QVERIFY(isUndefined(runStage("grok.case_match", props, Json("x"), &err, scopeWith("nope"))));
+    QVERIFY2(err.find("no pattern for the key 'nope'") != std::string::npos, err.c_str());
+    QVERIFY(isUndefined(runStage("grok.case_match", props, Json("x"), &err)));
+    QVERIFY(compileError("grok.case_match", "pattern_key: k").find("patterns") != std::string::npos);
+    QVERIFY(compileError("grok.case_match", "pattern_key: k\npatterns:\n  a: '%{NOSUCH}'").find("unknown grok pattern %{NOSUCH}")
+            != std::string::npos);
+}
+
+// ---- grok.match's base set and bounds
+void TestStages::grokBasePatterns()
+{
+    Grok g;
+    std::string err;
+    QVERIFY2(g.compile("%{CISCO_ACTION:a} %{CISCO_DIRECTION:d} \\[%{HAPROXYDATE:t}\\] %{HTTPDUSER:u} %{HTTPDERROR_DATE:e}", {}, err),
+             err.c_str());
+    COMPARE_JSON(g.match("Teardown inbound [09/Dec/2013:12:59:46.633] bob@example.com Mon Dec 09 12:59:46 2013"),
+                 Json::parse(R"({"a":"Teardown","d":"inbound","t":"09/Dec/2013:12:59:46.633","u":"bob@example.com",
+                                 "e":"Mon Dec 09 12:59:46 2013"})"));
+    QVERIFY2(g.compile("%{CISCO_REASON:r}", {}, err), err.c_str());
+    COMPARE_JSON(g.match("Failed to locate egress interface"), Json::parse(R"({"r":"Failed to locate egress interface"})"));
+}
+
+void TestStages::grokManyReferencesStaySmall()
+{
+    // forty uses of IP (each a large regex) compile: PCRE2 refuses patterns past 64 KiB
+    std::string pattern;
+    for (int i = 0; i < 40; ++i)
+        pattern += (i ? " " : "") + std::string("%{IP:ip") + std::to_string(i) + "}";
+    Grok g;
+    std::string err;
+    QVERIFY2(g.compile(pattern, {}, err), err.c_str());
+    std::string input;
+    for (int i = 0; i < 40; ++i)
+        input += (i ? " " : "") + std::string(i % 2 ? "::1" : "10.0.0.") + std::to_string(i);
+    const Json m = g.match(input);
+    COMPARE_JSON(m["ip0"], Json("10.0.0.0"));
+    COMPARE_JSON(m["ip39"], Json("::139"));
+}
+
+void TestStages::grokExpansionIsBounded()
+{
+    // 30 levels of P(n) = P(n-1)P(n-1), with a capture at the bottom so nothing can be shared
+    std::map<std::string, std::string> custom{{"P0", "%{WORD:w}"}};
+    for (int i = 1; i <= 30; ++i)
+        custom["P" + std::to_string(i)] = "%{P" + std::to_string(i - 1) + "}%{P" + std::to_string(i - 1) + "}";
+    Grok g;
+    std::string err;
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(!g.compile("%{P30}", custom, err));
+    QVERIFY2(t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
+    QVERIFY2(err.find("more than") != std::string::npos, err.c_str());
+    // without captures the doubling is shared, so it compiles small and matches
+    std::map<std::string, std::string> plain{{"Q0", "a"}};
+    for (int i = 1; i <= 30; ++i)
+        plain["Q" + std::to_string(i)] = "%{Q" + std::to_string(i - 1) + "}%{Q" + std::to_string(i - 1) + "}";
+    t.restart();
+    QVERIFY2(g.compile("%{Q30}", plain, err), err.c_str());
+    QVERIFY(isUndefined(g.match("aaaa")));
+    QVERIFY2(t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
+    QVERIFY2(g.compile("x%{Q3}", plain, err), err.c_str());
+    COMPARE_JSON(g.match("xaaaaaaaa"), Json::parse(R"({"Q3":"aaaaaaaa"})"));
+}
+
+QTEST_GUILESS_MAIN(TestStages)
+#include "tst_stages.moc"
