@@ -181,30 +181,7 @@ int runNormalize(const std::vector<std::string> &args)
                     std::string value = v ? v->dump(-1, ' ', false, Json::error_handler_t::replace) : std::string("?");
                     if (p.field == "message" && value.size() > 60)
                         value = value.substr(0, 57) + "...";
-                    o.text += p.field + " = " + value + "  <- ";
-                    if (p.kind == "input")
-                        o.text += "input";
-                    else if (p.kind == "enrichment")
-                        o.text += "enrichment";
-                    else
-                        o.text += p.stage + "[" + std::to_string(p.action + 1) + "] " + p.kind;
-                    if (!p.expression.empty())
-                        o.text += " " + p.expression;
-                    if (!p.rawFields.empty()) {
-                        o.text += " (raw:";
-                        for (const auto &rf : p.rawFields)
-                            o.text += " " + rf;
-                        for (const auto &hop : p.via)
-                            o.text += " via " + hop;
-                        o.text += ")";
-                    } else if (!p.reads.empty() && p.kind == "enrichment") {
-                        o.text += " (from:";
-                        for (const auto &rf : p.reads)
-                            o.text += " " + rf.substr(rf.rfind("final.", 0) == 0 ? 6 : 0);
-                        o.text += ")";
-                    }
-                    if (!p.note.empty() && p.kind != "input")
-                        o.text += (p.typed ? " [typed: " : " [") + p.note + "]";
+                    o.text += p.field + " = " + value + "  <- " + intake::describeProvenance(p);
                     o.text += "\n";
                 }
                 for (const intake::RunIssue &is : r.result.issues)

@@ -1009,18 +1009,7 @@ void MainWindow::showRecord(uint32_t storeRow)
     // provenance tooltips on the ECS side; coverage on the raw side
     std::set<QString> covered;
     for (const auto &p : m_provenance) {
-        QString how = p.kind == "enrichment" ? tr("set by enrichment") : p.kind == "input" ? tr("the raw record (input)")
-                      : tr("set by %1, action %2 (%3)").arg(QString::fromStdString(p.stage)).arg(p.action + 1).arg(QString::fromStdString(p.kind));
-        if (!p.expression.empty())
-            how += QStringLiteral("\n") + QString::fromStdString(p.expression);
-        if (!p.rawFields.empty()) {
-            QStringList rf;
-            for (const auto &f : p.rawFields)
-                rf << QString::fromStdString(f);
-            how += tr("\nfrom raw: %1").arg(rf.join(QStringLiteral(", ")));
-        }
-        if (!p.note.empty())
-            how += QStringLiteral("\n") + QString::fromStdString(p.note);
+        const QString how = QString::fromStdString(intake::describeProvenance(p));
         m_ecsTree->markItem(QString::fromStdString(p.field), how, false);
         for (const auto &f : p.rawFields)
             covered.insert(QString::fromStdString(f));
@@ -1123,7 +1112,7 @@ void MainWindow::linkFromRaw(const QString &path)
     const std::string p = path.toStdString();
     QStringList targets;
     for (const auto &pr : m_provenance) {
-        if (pr.kind == "input")
+        if (pr.kind == intake::ProvenanceKind::Input)
             continue;
         for (const auto &f : pr.rawFields)
             if (f == p || p.rfind(f + ".", 0) == 0 || f.rfind(p + ".", 0) == 0) {

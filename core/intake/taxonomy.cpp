@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "taxonomy.h"
+#include "yamlguard.h"
 
 #include <QFile>
 
@@ -114,7 +115,9 @@ bool Taxonomy::hasChildren(const std::string &prefix) const
 bool Taxonomy::addFieldsYaml(const std::string &text, const std::string &label, std::string &error)
 {
     try {
-        const YAML::Node root = YAML::Load(text);
+        YAML::Node root;
+        if (!loadYamlBounded(text, label, root, error))
+            return false;
         if (!root.IsDefined() || root.IsNull())
             return true;
         if (!root.IsMap()) {
@@ -122,7 +125,8 @@ bool Taxonomy::addFieldsYaml(const std::string &text, const std::string &label, 
             return false;
         }
         for (auto it = root.begin(); it != root.end(); ++it) {
-            const YAML::Node &def = it->second;
+            // a copy: `it->second` belongs to a temporary the iterator hands out
+            const YAML::Node def = it->second;
             if (!def.IsMap()) {
                 error = label + ":" + std::to_string(def.Mark().line + 1) + ": field '" + it->first.as<std::string>() + "' is not a map";
                 return false;
@@ -136,6 +140,9 @@ bool Taxonomy::addFieldsYaml(const std::string &text, const std::string &label, 
         return true;
     } catch (const YAML::Exception &e) {
         error = label + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg;
+        return false;
+    } catch (const std::exception &e) {
+        error = label + ": " + e.what();
         return false;
     }
 }
