@@ -73,6 +73,7 @@ private slots:
     void dict();
     void caseMatch();
     void grokBasePatterns();
+    void grokDuplicateNamesInnerWins();
     void grokManyReferencesStaySmall();
     void grokExpansionIsBounded();
 };
@@ -299,6 +300,17 @@ void TestStages::grokBasePatterns()
                                  "e":"Mon Dec 09 12:59:46 2013"})"));
     QVERIFY2(g.compile("%{CISCO_REASON:r}", {}, err), err.c_str());
     COMPARE_JSON(g.match("Failed to locate egress interface"), Json::parse(R"({"r":"Failed to locate egress interface"})"));
+}
+
+void TestStages::grokDuplicateNamesInnerWins()
+{
+    // the last group (in the order parentheses open) that took part wins: the inner one
+    Grok g;
+    std::string err;
+    const std::map<std::string, std::string> custom{{"PRE", "(%{NOTEQ}: %{NOTEQ:reason},)|(%{NOTEQ:reason},)"}, {"NOTEQ", "[^=]*?"}};
+    QVERIFY2(g.compile("%{PRE:reason}%{GREEDYDATA:kv}", custom, err), err.c_str());
+    COMPARE_JSON(g.match("EAP-TLS: Shutdown, a=1"), Json::parse(R"({"reason":"Shutdown","kv":" a=1"})"));
+    COMPARE_JSON(g.match("Plain, a=1"), Json::parse(R"({"reason":"Plain","kv":" a=1"})"));
 }
 
 void TestStages::grokManyReferencesStaySmall()
