@@ -41,7 +41,9 @@ std::string strip(const std::string &s)
 /// Reads the document element; false + error (with line and column) when not well-formed.
 bool readDocument(const std::string &text, Element &root, std::string &error, const char *stage)
 {
-    QXmlStreamReader xml(QByteArray::fromStdString(text));
+    // the text is already decoded: an encoding="UTF-16" declaration (Windows task XML carried in
+    // UTF-8 JSON) must not re-decode it, so the reader gets characters, not bytes
+    QXmlStreamReader xml(QString::fromStdString(text));
     xml.setNamespaceProcessing(false);
     std::vector<Element *> stack;
     bool haveRoot = false;
