@@ -4,7 +4,7 @@
 // CEF: `CEF:Version|Device Vendor|Device Product|Device Version|Device Event Class ID|Name|
 // Severity|Extension`. The `CEF:` prefix is optional (and may follow a syslog header). Header
 // fields unescape `\|` and `\\`. Extension values are kept raw (`\=` stays), trimmed, and
-// unquoted when wrapped in quotes; the first occurrence of a key wins; a `…Label` key also
+// unquoted when the quotes wrap the raw value; the first occurrence of a key wins; a `…Label` key also
 // names its value (`cs1Label=Policy cs1=x` gives `Policy: x`).
 //
 // LEEF 1.0: `LEEF:1.0|Vendor|Product|Version|EventID|k=v<TAB>k=v…`; LEEF 2.0 adds a delimiter
@@ -119,8 +119,11 @@ void cefExtension(const std::string &s, Json &out)
             }
         if (next >= s.size())
             end = s.size();
-        if (!out.contains(key))
-            out[key] = unquoted(trimmed(s, v, end));
+        // quotes go only when they wrap the raw value: "'x'\n" keeps them (then loses the \n)
+        if (!out.contains(key)) {
+            const std::string raw = unquoted(s.substr(v, end - v));
+            out[key] = trimmed(raw, 0, raw.size());
+        }
         i = next;
     }
     // labels name their values
