@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The external stages of core/intake/stages (kv, dsv, cef, leef, xml, windows event, dict,
 // grok.case_match) and grok's base set and bounds, each with its failure cases.
+#include "intake/dates.h"
 #include "intake/grok.h"
 #include "intake/stages/external.h"
 
@@ -73,6 +74,8 @@ private slots:
     void dict();
     void caseMatch();
     void grokBasePatterns();
+    void datesFreeForm();
+    void datesFormats();
     void grokDuplicateNamesInnerWins();
     void grokManyReferencesStaySmall();
     void grokExpansionIsBounded();
@@ -203,6 +206,9 @@ void TestStages::xml()
                                    "<C/><D><E>e</E></D><ns:F>f &amp; g</ns:F>\n</Root>"));
     COMPARE_JSON(out, Json::parse(R"({"Root":{"@xmlns":"urn:x","A":{"@k":"v","#text":"text"},"B":["1","2"],
                                       "C":null,"D":{"E":"e"},"ns:F":"f & g"}})"));
+    // the declared encoding does not apply to text that is already decoded
+    COMPARE_JSON(runStage("xml.parse-xml", "", Json("<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n<T><C>caf\u00e9</C></T>")),
+                 Json::parse(R"({"T":{"C":"caf\u00e9"}})"));
     std::string err;
     QVERIFY(isUndefined(runStage("xml.parse-xml", "", Json("<a><b></a>"), &err)));
     QVERIFY2(err.find("not well-formed XML at line 1") != std::string::npos, err.c_str());
@@ -289,6 +295,51 @@ void TestStages::caseMatch()
 }
 
 // ---- grok.match's base set and bounds
+void TestStages::datesFreeForm()
+{
+    auto d = [](const char *text, const char *tz = "") {
+        const auto r = parseDate(Json(text), "", tz);
+        return r ? *r : std::string("none");
+    };
+    QCOMPARE(d("May 01 2025 18:00:02.009 CEST"), std::string("2025-05-01T18:00:02.009000Z")); // zone names are ignored
+    QCOMPARE(d("Jan 13 2023 10:16:05.33"), std::string("2023-01-13T10:16:05.330000Z"));
+    QCOMPARE(d("2023 Jan 15 00:31:52", "CET"), std::string("2023-01-14T23:31:52.000000Z"));
+    QCOMPARE(d("01/24/2025:12:06:37"), std::string("2025-01-24T12:06:37.000000Z")); // month first
+    QCOMPARE(d("13/08/2025:11:29:14"), std::string("2025-08-13T11:29:14.000000Z")); // 13 cannot be a month
+    QCOMPARE(d("2023/07/04:09:03:39"), std::string("2023-07-04T09:03:39.000000Z"));
+    QCOMPARE(d("9/16/19 10:00"), std::string("2019-09-16T10:00:00.000000Z"));
+    QCOMPARE(d("20160526192415Z"), std::string("2016-05-26T19:24:15.000000Z"));
+    QCOMPARE(d("Apr 19 2019 03:38:06 GMT+00:00"), std::string("2019-04-19T03:38:06.000000Z"));
+    QCOMPARE(d("Mon Aug  1 03:34:23 2022"), std::string("2022-08-01T03:34:23.000000Z"));
+    QCOMPARE(d("12/31/2023 11:59:59 PM"), std::string("2023-12-31T23:59:59.000000Z"));
+    QCOMPARE(d("10/Oct/2000:13:55:36 -0700"), std::string("2000-10-10T20:55:36.000000Z"));
+    // epochs scaled by their length, the sign included
+    QCOMPARE(d("123456789"), std::string("2009-02-13T23:31:30.000000Z"));
+    QCOMPARE(d("-11644473600000"), std::string("1966-04-24T06:14:24.000000Z"));
+    QCOMPARE(d("20241029112721.500"), std::string("2034-02-21T02:48:31.272150Z"));
+    // not dates
+    for (const char *bad : {"", "None", "garbage text", "+0100", "13/13/2023", "99:99"})
+        QVERIFY2(d(bad) == "none", bad);
+}
+
+void TestStages::datesFormats()
+{
+    auto d = [](const Json &v, const char *format) {
+        const auto r = parseDate(v, format, "");
+        return r ? *r : std::string("none");
+    };
+    // timestamp: seconds, or ms / µs / ns scaled by their length
+    QCOMPARE(d(Json(1545949776.5), "timestamp"), std::string("2018-12-27T22:29:36.500000Z"));
+    QCOMPARE(d(Json(int64_t(1694681538000)), "timestamp"), std::string("2023-09-14T08:52:18.000000Z"));
+    QCOMPARE(d(Json("1748601303656994360"), "timestamp"), std::string("2025-05-30T10:35:03.656994Z"));
+    QCOMPARE(d(Json("soon"), "timestamp"), std::string("none"));
+    // strptime; a text the format does not fit is read freely, as the reference does
+    QCOMPARE(d(Json("01/24/2025:12:06:37"), "%m/%d/%Y:%H:%M:%S"), std::string("2025-01-24T12:06:37.000000Z"));
+    QCOMPARE(d(Json("01/24/2025:12:06:37"), "%Y/%m/%d:%H:%M:%S"), std::string("2025-01-24T12:06:37.000000Z"));
+    QCOMPARE(d(Json("20230718225959.250"), "%y%m%d%H%M%S.%f"), std::string("2034-02-09T04:23:42.595925Z"));
+    QCOMPARE(d(Json("not a date"), "%Y"), std::string("none"));
+}
+
 void TestStages::grokBasePatterns()
 {
     Grok g;
