@@ -397,27 +397,29 @@ int runValidate(const std::vector<std::string> &args)
 // test-intake
 
 const char *const kTestIntakeHelp =
-    "Usage: auditlens-cli test-intake [--verbose] DIR...\n"
+    "Usage: auditlens-cli test-intake [--verbose] [--explain] DIR...\n"
     "\n"
     "Runs the tests of Sekoia.io intakes (DIR/**/ingest/parser.yml with tests/*.json, each\n"
     "input.message -> expected) through Auditlens' engine with the intake's own parser.\n"
     "Lists of scalars compare without regard to order and `message` is not compared, as in\n"
     "the corpus harness. Prints each failure with the differences as a JSON patch, then\n"
-    "'N passed, M failed'.\n"
+    "'N passed, M failed'. --explain adds, under each failure, the parser's load warnings\n"
+    "and the problems met while running the test.\n"
     "\n"
     "Exit status: 0 all passed; 1 some failed; 2 usage error or no intake found.\n";
 
 int runTestIntake(const std::vector<std::string> &args)
 {
-    const Args c = parseArgs(args, {}, {"--verbose", "-v"});
+    const Args c = parseArgs(args, {}, {"--verbose", "-v", "--explain"});
     const bool verbose = c.has("--verbose") || c.has("-v");
+    const bool explain = c.has("--explain");
     if (const auto exit = usageExit(c, {.command = "test-intake", .help = kTestIntakeHelp, .minWords = 1, .tooFew = "no DIR given (see --help)"}))
         return *exit;
     size_t passed = 0, failed = 0;
     for (const std::string &dir : c.inputs) {
         std::vector<intake::IntakeTestResult> results;
         std::string err;
-        if (!intake::runIntakeTests(dir, results, err)) {
+        if (!intake::runIntakeTests(dir, results, err, explain)) {
             std::fprintf(stderr, "auditlens-cli test-intake: %s\n", err.c_str());
             return 2;
         }
@@ -429,6 +431,8 @@ int runTestIntake(const std::vector<std::string> &args)
             } else {
                 ++failed;
                 std::printf("FAIL %s/%s: %s\n", r.intake.c_str(), r.test.c_str(), r.problem.c_str());
+                for (const std::string &i : r.issues)
+                    std::printf("  ! %s\n", i.c_str());
             }
         }
     }

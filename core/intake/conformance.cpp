@@ -34,7 +34,7 @@ nlohmann::json canonical(nlohmann::json j)
 
 
 /// One test file through `parser` (nullptr: it did not load, `loadError` says why).
-void runOne(const IntakeParser *parser, const std::string &loadError, const QString &path, IntakeTestResult &r)
+void runOne(const IntakeParser *parser, const std::string &loadError, const QString &path, IntakeTestResult &r, bool explain)
 {
     if (!parser) {
         r.problem = "parser does not load: " + loadError;
@@ -52,7 +52,7 @@ void runOne(const IntakeParser *parser, const std::string &loadError, const QStr
     }
     // the message is any text: the parser decides how to read it
     const Json input = Json::parse(doc["input"].dump());
-    const NormalizeResult n = parser->runEnvelope(input.is_object() ? input : Json::object({{"message", input}}));
+    const NormalizeResult n = parser->runEnvelope(input.is_object() ? input : Json::object({{"message", input}}), explain);
     auto got = canonical(nlohmann::json::parse(n.event.dump()));
     auto exp = canonical(doc["expected"]);
     if (got.is_object())
@@ -60,13 +60,20 @@ void runOne(const IntakeParser *parser, const std::string &loadError, const QStr
     if (exp.is_object())
         exp.erase("message");
     r.passed = got == exp;
-    if (!r.passed)
+    if (!r.passed) {
         r.problem = nlohmann::json::diff(exp, got).dump();
+        if (explain) {
+            r.issues = parser->warnings();
+            for (const RunIssue &i : n.issues)
+                r.issues.push_back(i.stage + (i.action >= 0 ? "[" + std::to_string(i.action + 1) + "]" : std::string())
+                                   + (i.field.empty() ? std::string() : " " + i.field) + ": " + i.message);
+        }
+    }
 }
 
 } // namespace
 
-bool runIntakeTests(const std::string &dir, std::vector<IntakeTestResult> &results, std::string &error)
+bool runIntakeTests(const std::string &dir, std::vector<IntakeTestResult> &results, std::string &error, bool explain)
 {
     const QString root = QString::fromStdString(dir);
     if (!QDir(root).exists()) {
@@ -106,7 +113,7 @@ bool runIntakeTests(const std::string &dir, std::vector<IntakeTestResult> &resul
             r.intake = name;
             r.test = t.toStdString();
             try {
-                runOne(parser.get(), perr, intake + QStringLiteral("/tests/") + t, r);
+                runOne(parser.get(), perr, intake + QStringLiteral("/tests/") + t, r, explain);
             } catch (const std::exception &e) {
                 r.passed = false;
                 r.problem = std::string("the test stopped: ") + e.what();

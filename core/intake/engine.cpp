@@ -4,6 +4,7 @@
 #include "dates.h"
 #include "enrich.h"
 #include "grok.h"
+#include "stages/external.h"
 #include "yamlguard.h"
 #include "source/timestamp.h"
 
@@ -512,6 +513,7 @@ struct Stage
 {
     std::string name;
     std::vector<Action> actions;
+    bool layer = false; ///< templates read `<name>.…`: what the stage sets is also kept under its name
 };
 
 struct Entry
@@ -531,6 +533,7 @@ struct Entry
     std::string dateFormat;
     bool hasTimezone = false;
     Template timezone;
+    std::shared_ptr<const ExternalStage> stage; ///< the other external stages (kv, dsv, cef, leef, xml, dict, grok.case_match)
 };
 
 } // namespace
@@ -635,6 +638,42 @@ void computeRawKeys(IntakeParser::Impl &d)
 }
 
 bool compileParser(IntakeParser::Impl &d, const YAML::Node &root, const std::string &label, std::string &error);
+
+/// Inline stages whose name a template reads (`set_ecs_fields.event.type`) keep what they set
+/// as a layer of that name.
+void markStageLayers(IntakeParser::Impl &d)
+{
+    std::set<std::string> roots;
+    auto addPaths = [&](const Template &t) {
+        for (const auto &p : t.paths())
+            roots.insert(p.substr(0, p.find('.')));
+    };
+    std::function<void(const ValueSpec &)> addSpec = [&](const ValueSpec &v) {
+        if (v.kind == ValueSpec::Tmpl)
+            addPaths(v.tmpl);
+        for (const ValueSpec &i : v.items)
+            addSpec(i);
+    };
+    for (const Entry &e : d.pipeline) {
+        if (e.hasFilter)
+            addPaths(e.filter);
+        if (e.external)
+            addPaths(e.input);
+    }
+    for (const auto &[name, st] : d.stages)
+        for (const Action &a : st.actions) {
+            if (a.hasFilter)
+                addPaths(a.filter);
+            for (const auto &[f, spec] : a.sets)
+                addSpec(spec);
+            for (const auto &[src, target] : a.mapping)
+                addPaths(src);
+            if (a.hasFallback)
+                addSpec(a.fallback);
+        }
+    for (auto &[name, st] : d.stages)
+        st.layer = roots.count(name) > 0;
+}
 
 } // namespace
 
@@ -849,6 +888,11 @@ bool compileParser(IntakeParser::Impl &d, const YAML::Node &root, const std::str
                         disable(e, loc + ": pipeline entry '" + e.name + "' disabled: its timezone does not compile: " + ce.what());
                     }
                 }
+            } else if (isExternalStageName(e.extName)) {
+                std::string serr;
+                e.stage = compileExternalStage(e.extName, props ? props : YAML::Node(YAML::NodeType::Map), serr);
+                if (!e.stage)
+                    disable(e, loc + ": pipeline entry '" + e.name + "' disabled: " + e.extName + ": " + serr);
             } else if (e.extName != "json.parse-json") {
                 disable(e, loc + ": pipeline entry '" + e.name + "' disabled: unknown external stage '" + e.extName + "'");
             }
@@ -858,6 +902,7 @@ bool compileParser(IntakeParser::Impl &d, const YAML::Node &root, const std::str
         layerNames.insert(e.name);
         d.pipeline.push_back(std::move(e));
     }
+    markStageLayers(d);
     computeRawKeys(d);
     return true;
 }
@@ -972,6 +1017,7 @@ struct RunState
     std::map<std::string, std::string> layerStage; // prefix -> "name (stage type)"
     std::map<std::string, std::vector<std::string>> layerVia; // stages behind a layer
     bool explain = false;
+    Json *stageLayer = nullptr; ///< the running inline stage's own layer, when templates read it
     std::map<std::string, FieldProvenance> prov;
     std::vector<RunIssue> issues;
 
@@ -1095,11 +1141,15 @@ struct RunState
             }
             if (!any && !findPath(event, field)) {
                 setPath(event, field, Json::object());
+                if (stageLayer)
+                    setPath(*stageLayer, field, Json::object());
                 record(field, base, false, "no declared field below it");
             }
             return any;
         }
         if (!info) {
+            if (stageLayer)
+                setPath(*stageLayer, field, v);
             setPath(event, field, v);
             record(field, base, false, "");
             return true;
@@ -1111,6 +1161,8 @@ struct RunState
                 issues.push_back({base.stage, base.action, field, note});
             return false;
         }
+        if (stageLayer)
+            setPath(*stageLayer, field, typed);
         setPath(event, field, std::move(typed));
         record(field, base, !note.empty(), note);
         return true;
@@ -1321,6 +1373,21 @@ struct RunState
             }
             Json layer = Json::object();
             layer[e.outputField] = *out;
+            layers[e.name] = std::move(layer);
+            noteLayerSource(e, prefix);
+            return;
+        }
+        if (e.stage) {
+            Json out;
+            std::string serr;
+            if (!e.stage->runInRecord(input, scope(), out, serr)) {
+                layers.erase(e.name);
+                if (explain)
+                    issues.push_back({e.name, -1, "", e.extName + ": " + serr});
+                return;
+            }
+            Json layer = Json::object();
+            layer[e.outputField] = std::move(out);
             layers[e.name] = std::move(layer);
             noteLayerSource(e, prefix);
             return;
@@ -1611,8 +1678,15 @@ NormalizeResult IntakeParser::runWith(const std::string &raw, const Json *envelo
             auto stage = d->stages.find(e.name);
             if (stage == d->stages.end())
                 continue;
+            if (stage->second.layer) {
+                Json &layer = st.layers[e.name];
+                if (!layer.is_object())
+                    layer = Json::object();
+                st.stageLayer = &layer;
+            }
             for (size_t i = 0; i < stage->second.actions.size(); ++i)
                 st.runAction(stage->second, int(i), stage->second.actions[i]);
+            st.stageLayer = nullptr;
         }
         entryName.clear();
         st.enrich();

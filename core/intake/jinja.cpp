@@ -6,6 +6,7 @@
 
 #include <QHostAddress>
 #include <QRegularExpression>
+#include <QUrl>
 #include <QString>
 
 #include "source/timestamp.h"
@@ -964,6 +965,15 @@ public:
     }
 
 private:
+    /// `{% if x: %}`, `{% else: %}`: a Python habit the public parsers have; the colon is dropped.
+    static std::string withoutColon(const std::string &stmt)
+    {
+        size_t e = stmt.find_last_not_of(" \t\r\n");
+        if (e != std::string::npos && stmt[e] == ':')
+            return stmt.substr(0, e);
+        return stmt;
+    }
+
     static std::string keyword(const std::string &stmt)
     {
         size_t a = 0;
@@ -1013,7 +1023,7 @@ private:
     NodeP parseStatement(const std::string &kw)
     {
         const TagTok t = m_t[m_i++];
-        ExprParser p(lex(t.s, t.pos));
+        ExprParser p(lex(withoutColon(t.s), t.pos));
         p.skipName();
         if (kw == "if") {
             NodeP n = mk(Node::If);
@@ -1026,7 +1036,7 @@ private:
                 const std::string k = keyword(s.s);
                 if (k == "endif")
                     return n;
-                ExprParser q(lex(s.s, s.pos));
+                ExprParser q(lex(withoutColon(s.s), s.pos));
                 q.skipName();
                 if (k == "elif") {
                     n->kids.push_back(q.parseExpr());
@@ -1140,6 +1150,16 @@ struct Env
 {
     const Scope *outer;
     std::vector<std::pair<std::string, Json>> locals;
+    size_t scope = 0; ///< locals from here on belong to the innermost for-loop body
+
+    /// A local variable, for the methods that change their object in place (append, update…).
+    Json *lookupLocal(const std::string &name)
+    {
+        for (auto it = locals.rbegin(); it != locals.rend(); ++it)
+            if (it->first == name)
+                return &it->second;
+        return nullptr;
+    }
 
     const Json *lookup(const std::string &name) const
     {
@@ -1148,11 +1168,13 @@ struct Env
                 return &it->second;
         return (*outer)(name);
     }
+    /// `{% set %}` inside a for-loop body makes a variable of that iteration (Jinja's scoping):
+    /// the outer one is read again by the next iteration and after the loop.
     void set(const std::string &name, Json v)
     {
-        for (auto it = locals.rbegin(); it != locals.rend(); ++it)
-            if (it->first == name) {
-                it->second = std::move(v);
+        for (size_t i = locals.size(); i > scope; --i)
+            if (locals[i - 1].first == name) {
+                locals[i - 1].second = std::move(v);
                 return;
             }
         locals.emplace_back(name, std::move(v));
@@ -1522,6 +1544,62 @@ Json matchToJson(const QRegularExpressionMatch &m, const QRegularExpression &re)
     return out;
 }
 
+/// Python's `text % args` for %s %r %d %i %f %x %X %o %e %g %% with flags, width and precision.
+std::string pyPercentFormat(const std::string &fmt, const std::vector<Json> &argsIn)
+{
+    std::vector<Json> args = argsIn;
+    if (args.size() == 1 && args[0].is_array()) {
+        const Json a = args[0];
+        args.assign(a.begin(), a.end());
+    }
+    std::string out;
+    size_t next = 0;
+    for (size_t i = 0; i < fmt.size(); ++i) {
+        if (fmt[i] != '%') {
+            out += fmt[i];
+            continue;
+        }
+        size_t j = i + 1;
+        std::string spec = "%";
+        while (j < fmt.size() && std::strchr("-+ #0", fmt[j]))
+            spec += fmt[j++];
+        while (j < fmt.size() && (std::isdigit(static_cast<unsigned char>(fmt[j])) || fmt[j] == '.'))
+            spec += fmt[j++];
+        if (j >= fmt.size())
+            throw EvalError("incomplete format");
+        const char conv = fmt[j];
+        i = j;
+        if (conv == '%') {
+            out += '%';
+            continue;
+        }
+        if (next >= args.size())
+            throw EvalError("not enough arguments for format string");
+        const Json &a = args[next++];
+        char buf[512];
+        if (conv == 's' || conv == 'r') {
+            const std::string t = pyStr(a);
+            std::snprintf(buf, sizeof buf, (spec + "s").c_str(), t.c_str());
+            out += t.size() < 400 ? std::string(buf) : t;
+        } else if (conv == 'd' || conv == 'i' || conv == 'x' || conv == 'X' || conv == 'o') {
+            if (!a.is_number() && !a.is_boolean())
+                throw EvalError(std::string("%") + conv + " format: a number is required");
+            const long long n = a.is_number_float() ? (long long)a.get<double>() : a.is_boolean() ? (a.get<bool>() ? 1 : 0) : a.get<long long>();
+            std::snprintf(buf, sizeof buf, (spec + "ll" + (conv == 'i' ? 'd' : conv)).c_str(), n);
+            out += buf;
+        } else if (std::strchr("feEgG", conv)) {
+            if (!a.is_number() && !a.is_boolean())
+                throw EvalError(std::string("%") + conv + " format: a number is required");
+            std::snprintf(buf, sizeof buf, (spec + conv).c_str(), a.is_boolean() ? (a.get<bool>() ? 1.0 : 0.0) : a.get<double>());
+            out += buf;
+        } else
+            throw EvalError(std::string("unsupported format character '") + conv + "'");
+    }
+    if (next < args.size())
+        throw EvalError("not all arguments converted during string formatting");
+    return out;
+}
+
 class Evaluator
 {
 public:
@@ -1633,8 +1711,11 @@ public:
                 items = kept;
             }
             const size_t mark = m_env.locals.size();
+            const size_t outerScope = m_env.scope;
+            m_env.scope = mark;
             const size_t len = items.size();
             for (size_t i = 0; i < len; ++i) {
+                m_env.locals.resize(mark);
                 Json loop = Json::object();
                 loop["index"] = int64_t(i + 1);
                 loop["index0"] = int64_t(i);
@@ -1651,6 +1732,7 @@ public:
                 m_loops.pop_back();
             }
             m_env.locals.resize(mark); // for-loop scope: assignments inside do not leak (Jinja)
+            m_env.scope = outerScope;
             if (len == 0 && n->hasElse && n->kids[2])
                 render(n->kids[2], out);
             return;
@@ -1805,6 +1887,19 @@ private:
             Json tmp;
             const Json *self = ref(callee->kids[0], tmp);
             evalArgs(n, 1, args, kwargs);
+            const std::string &m = callee->name;
+            if (m == "append" || m == "extend" || m == "update" || m == "insert" || m == "pop" || m == "setdefault"
+                || m == "clear" || m == "remove") {
+                // Python changes the object itself: a local variable is changed in place, any
+                // other value (a layer, a literal) is left as it is and only the result counts
+                Json *target = mutableRef(callee->kids[0]);
+                Json copy;
+                if (!target) {
+                    copy = *self;
+                    target = &copy;
+                }
+                return mutate(*target, m, args);
+            }
             return method(*self, callee->name, args, kwargs);
         }
         if (callee->kind == Node::Name) {
@@ -1844,6 +1939,133 @@ private:
             fail("unknown function '" + f + "'");
         }
         fail("this value cannot be called");
+    }
+
+    /// The local variable (or a member of one) an expression names, or nullptr.
+    Json *mutableRef(const NodeP &n)
+    {
+        if (n->kind == Node::Name)
+            return m_env.lookupLocal(n->name);
+        if (n->kind == Node::Attr) {
+            Json *base = mutableRef(n->kids[0]);
+            if (!base || !base->is_object())
+                return nullptr;
+            auto it = base->find(n->name);
+            return it != base->end() ? &*it : nullptr;
+        }
+        if (n->kind == Node::Index) {
+            Json *base = mutableRef(n->kids[0]);
+            if (!base)
+                return nullptr;
+            const Json key = eval(n->kids[1]);
+            if (base->is_object() && key.is_string()) {
+                auto it = base->find(key.get<std::string>());
+                return it != base->end() ? &*it : nullptr;
+            }
+            if (base->is_array() && isInt(key)) {
+                int64_t i = toI(key);
+                if (i < 0)
+                    i += int64_t(base->size());
+                return i >= 0 && i < int64_t(base->size()) ? &(*base)[size_t(i)] : nullptr;
+            }
+        }
+        return nullptr;
+    }
+
+    /// list.append/extend/insert/pop/remove/clear, dict.update/setdefault/pop/clear.
+    Json mutate(Json &self, const std::string &name, const std::vector<Json> &args)
+    {
+        if (isUndefined(self))
+            fail("'" + name + "()' on an undefined value");
+        if (self.is_array()) {
+            if (name == "append" && args.size() == 1) {
+                self.push_back(args[0]);
+                return Json();
+            }
+            if (name == "extend" && args.size() == 1) {
+                if (args[0].is_array())
+                    for (const Json &e : args[0])
+                        self.push_back(e);
+                else if (args[0].is_object())
+                    for (auto it = args[0].begin(); it != args[0].end(); ++it)
+                        self.push_back(it.key());
+                else if (args[0].is_string())
+                    for (char c : args[0].get<std::string>())
+                        self.push_back(std::string(1, c));
+                else
+                    fail("'" + typeName(args[0]) + "' object is not iterable");
+                return Json();
+            }
+            if (name == "insert" && args.size() == 2 && isInt(args[0])) {
+                int64_t i = toI(args[0]);
+                const int64_t len = int64_t(self.size());
+                if (i < 0)
+                    i = std::max<int64_t>(0, i + len);
+                i = std::min(i, len);
+                self.insert(self.begin() + i, args[1]);
+                return Json();
+            }
+            if (name == "pop") {
+                if (self.empty())
+                    fail("pop from empty list");
+                int64_t i = args.empty() ? int64_t(self.size()) - 1 : toI(args[0]);
+                if (i < 0)
+                    i += int64_t(self.size());
+                if (i < 0 || i >= int64_t(self.size()))
+                    fail("pop index out of range");
+                Json v = self[size_t(i)];
+                self.erase(self.begin() + i);
+                return v;
+            }
+            if (name == "remove" && args.size() == 1) {
+                for (auto it = self.begin(); it != self.end(); ++it)
+                    if (pyEq(*it, args[0])) {
+                        self.erase(it);
+                        return Json();
+                    }
+                fail("list.remove(x): x not in list");
+            }
+            if (name == "clear") {
+                self = Json::array();
+                return Json();
+            }
+            fail("list has no method '" + name + "'");
+        }
+        if (self.is_object()) {
+            if (name == "update") {
+                for (const Json &a : args) {
+                    if (!a.is_object())
+                        fail("dict.update() needs a dict");
+                    for (auto it = a.begin(); it != a.end(); ++it)
+                        self[it.key()] = it.value();
+                }
+                return Json();
+            }
+            if (name == "setdefault" && !args.empty()) {
+                const std::string k = args[0].is_string() ? args[0].get<std::string>() : pyStr(args[0]);
+                if (!self.contains(k))
+                    self[k] = args.size() > 1 ? args[1] : Json();
+                return self[k];
+            }
+            if (name == "pop" && !args.empty()) {
+                const std::string k = args[0].is_string() ? args[0].get<std::string>() : pyStr(args[0]);
+                auto it = self.find(k);
+                if (it == self.end()) {
+                    if (args.size() > 1)
+                        return args[1];
+                    fail("KeyError: " + k);
+                }
+                Json v = *it;
+                self.erase(it);
+                return v;
+            }
+            if (name == "clear") {
+                self = Json::object();
+                return Json();
+            }
+            fail("dict has no method '" + name + "'");
+        }
+        fail("'" + typeName(self) + "' has no method '" + name + "'");
     }
 
     Json method(const Json &self, const std::string &name, const std::vector<Json> &args,
@@ -1898,6 +2120,12 @@ private:
             fail("'" + typeName(self) + "' has no method '" + name + "'");
         const std::string &s = self.get_ref<const std::string &>();
         if (name == "lower") return asciiLower(s);
+        if (name == "removeprefix" || name == "removesuffix") {
+            const std::string &a = strArg(args, 0, name.c_str());
+            if (name == "removeprefix")
+                return s.compare(0, a.size(), a) == 0 ? s.substr(a.size()) : s;
+            return s.size() >= a.size() && s.compare(s.size() - a.size(), a.size(), a) == 0 ? s.substr(0, s.size() - a.size()) : s;
+        }
         if (name == "upper") return asciiUpper(s);
         if (name == "strip" || name == "lstrip" || name == "rstrip") {
             const Json c = arg(0, "chars", Json());
@@ -2107,7 +2335,7 @@ private:
         if (f == "replace")
             return replaceAll(pyStr(v), pyStr(arg(0, "old", std::string())), pyStr(arg(1, "new", std::string())),
                               args.size() > 2 ? toI(args[2]) : -1);
-        if (f == "tojson") return toJsonText(v);
+        if (f == "tojson" || f == "to_json") return toJsonText(v);
         if (f == "from_json" || f == "fromjson") {
             if (!v.is_string())
                 return v;
@@ -2210,6 +2438,127 @@ private:
                 fail("to_rfc3339: not a date");
             return formatRfc3339(*ns, FractionMode::Micro);
         }
+        if (f == "select" || f == "reject" || f == "selectattr" || f == "rejectattr") {
+            // select(test, args…) / selectattr(attribute, test, args…); no test: truthiness
+            const bool byAttr = f == "selectattr" || f == "rejectattr";
+            const bool keep = f == "select" || f == "selectattr";
+            if (byAttr && (args.empty() || !args[0].is_string()))
+                fail(f + "() needs an attribute name");
+            const size_t t0 = byAttr ? 1 : 0;
+            const std::string test = args.size() > t0 && args[t0].is_string() ? args[t0].get<std::string>() : std::string();
+            const std::vector<Json> targs(args.size() > t0 + 1 ? args.begin() + long(t0 + 1) : args.end(), args.end());
+            Json arr = Json::array();
+            auto consider = [&](const Json &e) {
+                Json x = e;
+                if (byAttr) {
+                    x = undefinedValue();
+                    const Json *cur = &e;
+                    const std::string &path = args[0].get_ref<const std::string &>();
+                    size_t a = 0;
+                    for (;;) {
+                        const size_t dot = path.find('.', a);
+                        const std::string key = path.substr(a, dot == std::string::npos ? std::string::npos : dot - a);
+                        if (!cur->is_object() || !cur->contains(key)) {
+                            cur = nullptr;
+                            break;
+                        }
+                        cur = &(*cur)[key];
+                        if (dot == std::string::npos)
+                            break;
+                        a = dot + 1;
+                    }
+                    if (cur)
+                        x = *cur;
+                }
+                const bool ok = test.empty() ? truthy(x) : testValue(test, x, targs);
+                if (ok == keep)
+                    arr.push_back(e);
+            };
+            if (v.is_array())
+                for (const Json &e : v)
+                    consider(e);
+            else if (v.is_object())
+                for (auto it = v.begin(); it != v.end(); ++it)
+                    consider(it.key());
+            else if (v.is_string())
+                for (char c : v.get<std::string>())
+                    consider(std::string(1, c));
+            else
+                fail("'" + typeName(v) + "' object is not iterable");
+            return arr;
+        }
+        if (f == "batch") {
+            const int64_t size = toI(arg(0, "linecount", int64_t(1)));
+            if (size <= 0)
+                fail("batch() needs a positive size");
+            const Json fill = arg(1, "fill_with", undefinedValue());
+            Json out = Json::array();
+            Json cur = Json::array();
+            auto add = [&](const Json &e) {
+                cur.push_back(e);
+                if (int64_t(cur.size()) == size) {
+                    out.push_back(std::move(cur));
+                    cur = Json::array();
+                }
+            };
+            if (v.is_array())
+                for (const Json &e : v)
+                    add(e);
+            else if (v.is_string())
+                for (char c : v.get<std::string>())
+                    add(std::string(1, c));
+            else
+                fail("'" + typeName(v) + "' object is not iterable");
+            if (!cur.empty()) {
+                if (!isUndefined(fill))
+                    while (int64_t(cur.size()) < size)
+                        cur.push_back(fill);
+                out.push_back(std::move(cur));
+            }
+            return out;
+        }
+        if (f == "format") return pyPercentFormat(pyStr(v), args);
+        if (f == "to_mac_address") {
+            // any separators, any case: upper-case pairs joined by ':'; not a MAC: None
+            std::string hex;
+            for (char c : pyStr(v))
+                if (std::isxdigit(static_cast<unsigned char>(c)))
+                    hex += char(std::toupper(static_cast<unsigned char>(c)));
+                else if (c != ':' && c != '-' && c != '.' && c != ' ')
+                    return Json();
+            if (hex.size() != 12)
+                return Json();
+            std::string out;
+            for (size_t i = 0; i < 12; i += 2)
+                out += (i ? ":" : "") + hex.substr(i, 2);
+            return out;
+        }
+        if (f == "to_iso8601") {
+            std::optional<int64_t> ns;
+            if (v.is_number_integer() || v.is_number_unsigned())
+                ns = epochToNs(toI(v));
+            else if (v.is_number_float())
+                ns = epochToNs(v.get<double>());
+            else if (v.is_string())
+                ns = parseTimestampNs(v.get<std::string>());
+            if (!ns)
+                fail("to_iso8601: not a date");
+            return formatRfc3339(*ns, FractionMode::IfNonZero);
+        }
+        if (f == "is_ipv4" || f == "is_ipv6") {
+            if (!v.is_string())
+                return false;
+            QHostAddress a;
+            if (!a.setAddress(QString::fromStdString(v.get<std::string>())))
+                return false;
+            return (a.protocol() == QAbstractSocket::IPv4Protocol) == (f == "is_ipv4");
+        }
+        if (f == "is_url") {
+            if (!v.is_string())
+                return false;
+            const QUrl u(QString::fromStdString(v.get<std::string>()), QUrl::StrictMode);
+            return u.isValid() && !u.scheme().isEmpty() && !u.host().isEmpty();
+        }
         if (f == "map") {
             const Json attr = arg(0, "attribute", undefinedValue());
             Json arr = Json::array();
@@ -2255,7 +2604,21 @@ private:
         std::vector<Json> args;
         std::map<std::string, Json> kwargs;
         evalArgs(n, 1, args, kwargs);
+        return testValue(t, v, args);
+    }
+
+    /// A test by name (`is none`, `select("equalto", x)`…) on an evaluated value.
+    bool testValue(const std::string &t, const Json &v, const std::vector<Json> &args)
+    {
+        if (t == "defined") return !isUndefined(v);
+        if (t == "undefined") return isUndefined(v);
         if (t == "none") return v.is_null();
+        if (t == "==" ) return !args.empty() && pyEq(v, args[0]);
+        if (t == "!=") return args.empty() || !pyEq(v, args[0]);
+        if (t == ">") return !args.empty() && pyCmp(v, args[0]) > 0;
+        if (t == "<") return !args.empty() && pyCmp(v, args[0]) < 0;
+        if (t == ">=") return !args.empty() && pyCmp(v, args[0]) >= 0;
+        if (t == "<=") return !args.empty() && pyCmp(v, args[0]) <= 0;
         if (t == "true") return v.is_boolean() && v.get<bool>();
         if (t == "false") return v.is_boolean() && !v.get<bool>();
         if (t == "number") return v.is_number();

@@ -347,6 +347,42 @@ private slots:
                               std::string(100000, '[') + std::string(100000, ']'));
         JCOMPARE(deep["user"]["name"], Json("false"));
     }
+
+    /// The engine runs the other external stages: input_field evaluated, the output under
+    /// output_field, a failure leaves the layer undefined, a bad property disables the entry.
+    void externalStagesThroughTheEngine()
+    {
+        const std::string yaml = "pipeline:\n  - name: kv\n    external:\n      name: kv.parse-kv\n"
+                                 "      properties: {input_field: '{{original.message}}', output_field: pairs, value_sep: '=', item_sep: ' '}\n"
+                                 "  - name: cef\n    external:\n      name: cef.parse-cef\n      properties: {input_field: kv.pairs.inner}\n"
+                                 "  - name: s\nstages:\n  s:\n    actions:\n      - set: {user.name: '{{kv.pairs.user}}', event.code: '{{cef is defined}}'}\n";
+        auto p = parser(yaml);
+        QVERIFY(p);
+        QVERIFY2(p->warnings().empty(), p->warnings().empty() ? "" : p->warnings().front().c_str());
+        const Json e = p->run("user=ann inner=notcef").event;
+        JCOMPARE(e["user"]["name"], Json("ann"));
+        JCOMPARE(e["event"]["code"], Json("false")); // cef failed on its input: no layer
+        std::string err;
+        auto bad = IntakeParser::fromText("pipeline:\n  - name: k\n    external:\n      name: dsv.parse-dsv\n      properties: {columnnames: [a], delimiter: ab}\n",
+                                          "", "k.yml", err);
+        QVERIFY2(bad, err.c_str());
+        QCOMPARE(bad->warnings().size(), size_t(1));
+        QVERIFY2(bad->warnings()[0].find("k.yml:2: pipeline entry 'k' disabled: dsv.parse-dsv: ") == 0, bad->warnings()[0].c_str());
+        auto unknown = IntakeParser::fromText("pipeline:\n  - name: k\n    external:\n      name: no.such-stage\n", "", "k.yml", err);
+        QVERIFY(unknown);
+        QVERIFY(unknown->warnings()[0].find("unknown external stage 'no.such-stage'") != std::string::npos);
+    }
+
+    /// An inline stage's name is a layer holding what the stage set (typed), for later filters.
+    void inlineStageNameIsALayer()
+    {
+        const std::string yaml = std::string(kJsonStage) + "  - name: first\n  - name: second\nstages:\n"
+                                 "  first:\n    actions:\n      - set: {source.port: '{{ev.message.p}}', user.name: '{{ev.message.u}}'}\n"
+                                 "  second:\n    actions:\n      - set: {event.code: 'port {{first.source.port + 1}}'}\n"
+                                 "        filter: '{{first.user.name == \"ann\" and second is defined}}'\n";
+        JCOMPARE(run(yaml, "{\"p\": \"41\", \"u\": \"ann\"}")["event"]["code"], Json("port 42"));
+        QVERIFY(!findPath(run(yaml, "{\"p\": \"41\", \"u\": \"bob\"}"), "event.code"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TstIntake)

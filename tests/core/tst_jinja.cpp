@@ -150,6 +150,49 @@ private slots:
         Template t("{{a.b.c}} {{ d.get('e') }} {{ f | lower }}");
         QCOMPARE(t.paths(), (std::vector<std::string>{"a.b.c", "d.e", "f"}));
     }
+    /// `list.append` in a loop (the public parsers' way to build a list) changes the local
+    /// variable in place; `set` inside a loop body is that iteration's (Jinja's scoping).
+    void mutatingMethodsAndLoopScope()
+    {
+        JCOMPARE(eval("{%- set l = [] -%}{%- for x in ev.message.list -%}{%- set l = l.append(x | upper) -%}{%- endfor -%}{{ l }}"),
+                 Json::parse("[\"X\",\"Y\",\"Z\"]"));
+        JCOMPARE(eval("{%- set d = {} -%}{%- for x in ev.message.list -%}{%- set _ = d.update({x: loop.index}) -%}{%- endfor -%}{{ d }}"),
+                 Json::parse("{\"x\":1,\"y\":2,\"z\":3}"));
+        JCOMPARE(eval("{% set l = [1] %}{% set _ = l.extend([2, 3]) %}{% set _ = l.insert(0, 0) %}{{ l.pop() }}{{ l }}"), Json("3[0, 1, 2]"));
+        JCOMPARE(eval("{% set seen = false %}{% for x in [1, 2] %}{% set seen = true %}{% endfor %}{{ seen }}"), Json(false));
+        // a layer's value is not changed by a method called on it
+        JCOMPARE(eval("{% set _ = ev.message.list.append('w') %}{{ ev.message.list | length }}"), Json(3));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ ev.message.n.append(1) }}"));
+        JCOMPARE(eval("{{ ev.message.s.removeprefix('Hello ') }}"), Json("World"));
+        JCOMPARE(eval("{{ ev.message.s.removesuffix('World') }}"), Json("Hello "));
+        JCOMPARE(eval("{% if num > 3: %}big{% else: %}small{% endif %}"), Json("big"));
+    }
+    void selectAndRejectFilters()
+    {
+        const std::string users = "[{'n': 'a', 'r': {'admin': true} }, {'n': 'b'}, {'n': 'c', 'r': {'admin': false} }]";
+        JCOMPARE(eval("{{ " + users + " | selectattr('r') | map(attribute='n') | list }}"), Json::parse("[\"a\",\"c\"]"));
+        JCOMPARE(eval("{{ " + users + " | selectattr('r.admin') | map(attribute='n') | list }}"), Json::parse("[\"a\"]"));
+        JCOMPARE(eval("{{ " + users + " | rejectattr('r', 'defined') | map(attribute='n') | list }}"), Json::parse("[\"b\"]"));
+        JCOMPARE(eval("{{ " + users + " | selectattr('n', 'equalto', 'c') | map(attribute='n') | first }}"), Json("c"));
+        JCOMPARE(eval("{{ [0, 1, 2, None] | select | list }}"), Json::parse("[1,2]"));
+        JCOMPARE(eval("{{ [1, 5, 9] | reject('gt', 4) | list }}"), Json::parse("[1]"));
+        JCOMPARE(eval("{{ ['a', 'b', 'c', 'd'] | batch(3) | list }}"), Json::parse("[[\"a\",\"b\",\"c\"],[\"d\"]]"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ 5 | select | list }}"));
+    }
+    void sekoiaAndFormatFilters()
+    {
+        JCOMPARE(eval("{{ '%d-%s-%.2f' | format(7, 'x', 2.5) }}"), Json("7-x-2.50"));
+        JCOMPARE(eval("{{ '%05.1f%%' | format(3.14159) }}"), Json("003.1%"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '%d' | format('x') }}"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '%s %s' | format('x') }}"));
+        JCOMPARE(eval("{{ 'aabb.ccdd.eeff' | to_mac_address }}"), Json("AA:BB:CC:DD:EE:FF"));
+        JCOMPARE(eval("{{ '00-11-22-33-44-5a' | to_mac_address }}"), Json("00:11:22:33:44:5A"));
+        JCOMPARE(eval("{{ 'not a mac' | to_mac_address }}"), Json());
+        JCOMPARE(eval("{{ 1748266887 | to_iso8601 }}"), Json("2025-05-26T13:41:27Z"));
+        JCOMPARE(eval("{{ '1.2.3.4' | is_ipv4 }}{{ '1.2.3.4' | is_ipv6 }}{{ '::1' | is_ipv6 }}"), Json("TrueFalseTrue"));
+        JCOMPARE(eval("{{ 'https://example.org/x' | is_url }}{{ 'example' | is_url }}"), Json("TrueFalse"));
+        JCOMPARE(eval("x{{ {'b': 1} | to_json }}"), Json("x{\"b\": 1}"));
+    }
 };
 
 QTEST_APPLESS_MAIN(TstJinja)
