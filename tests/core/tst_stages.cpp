@@ -289,6 +289,13 @@ void TestStages::caseMatch()
     QVERIFY(isUndefined(runStage("grok.case_match", props, Json("x"), &err, scopeWith("nope"))));
     QVERIFY2(err.find("no pattern for the key 'nope'") != std::string::npos, err.c_str());
     QVERIFY(isUndefined(runStage("grok.case_match", props, Json("x"), &err)));
+    // the engine learns which variables the key template reads
+    {
+        std::string cerr;
+        auto stage = compileExternalStage("grok.case_match", YAML::Load(props), cerr);
+        QVERIFY(stage);
+        QVERIFY(stage->paths() == std::vector<std::string>{"kind"});
+    }
     QVERIFY(compileError("grok.case_match", "pattern_key: k").find("patterns") != std::string::npos);
     QVERIFY(compileError("grok.case_match", "pattern_key: k\npatterns:\n  a: '%{NOSUCH}'").find("unknown grok pattern %{NOSUCH}")
             != std::string::npos);

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace YAML {
 class Node;
@@ -30,6 +31,9 @@ public:
         (void)scope;
         return run(input, output, error);
     }
+    /// The dotted variable paths the stage's own templates read (grok.case_match's
+    /// `pattern_key`), for the engine's analysis of which layers and raw keys a parser reads.
+    virtual std::vector<std::string> paths() const { return {}; }
 };
 
 /// nullptr + error when the name is not one of these stages or a property is invalid.

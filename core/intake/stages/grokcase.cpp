@@ -51,6 +51,8 @@ public:
         return true;
     }
 
+    std::vector<std::string> paths() const override { return m_isConstant ? std::vector<std::string>{} : m_key.paths(); }
+
     bool run(const Json &, Json &, std::string &error) const override
     {
         error = "grok.case_match: its pattern_key needs the record (runInRecord)";
