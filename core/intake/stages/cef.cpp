@@ -158,7 +158,7 @@ public:
         std::string ext;
         bool hasExt = false;
         if (!headerFields(text.substr(start), 7, fields, ext, hasExt)) {
-            error = "cef.parse-cef: not a CEF event (it needs 7 '|'-separated header fields)";
+            error = "not a CEF event (it needs 7 '|'-separated header fields)";
             return false;
         }
         output = Json::object();
@@ -203,7 +203,7 @@ public:
             return false;
         size_t start = text.find("LEEF:");
         if (start == std::string::npos) {
-            error = "leef.parse-leef: not a LEEF event (no 'LEEF:' prefix)";
+            error = "not a LEEF event (no 'LEEF:' prefix)";
             return false;
         }
         start += 5;
@@ -211,7 +211,7 @@ public:
         std::string attrs;
         bool hasAttrs = false;
         if (!headerFields(text.substr(start), 5, fields, attrs, hasAttrs)) {
-            error = "leef.parse-leef: not a LEEF event (it needs 5 '|'-separated header fields)";
+            error = "not a LEEF event (it needs 5 '|'-separated header fields)";
             return false;
         }
         const std::string version = trimmed(fields[0], 0, fields[0].size());
@@ -227,7 +227,7 @@ public:
             if (bar != std::string::npos && field.find('=') == std::string::npos) {
                 const auto d = leefDelimiter(field);
                 if (!d) {
-                    error = "leef.parse-leef: the delimiter field '" + field.substr(0, 10) + "' is not a character or its hex code";
+                    error = "the delimiter field '" + field.substr(0, 10) + "' is not a character or its hex code";
                     return false;
                 }
                 delimiter = *d;

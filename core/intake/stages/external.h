@@ -16,7 +16,8 @@ namespace auditlens::intake {
 /// An external stage of the intake language other than json.parse-json, grok.match and
 /// date.parse (which the engine runs itself): kv.parse-kv, dsv.parse-dsv, cef.parse-cef,
 /// leef.parse-leef, xml.parse-xml, xml.parse-windows-event, dict.parse, grok.case_match.
-/// Compiled once per parser; run() is const and thread-safe.
+/// Compiled once per parser; run() is const and thread-safe. Error texts say what went wrong
+/// without repeating the stage's name (the caller names the stage and the entry).
 class ExternalStage
 {
 public:
