@@ -301,9 +301,13 @@ std::optional<Fields> freeForm(const std::string &s)
         const Tok &t = toks[k];
         if (t.kind == Tok::Num) {
             const size_t n = t.text.size();
-            // a number after "2023/07/" ends the date, even when a time follows it (":09:03:39")
-            const bool inDate = k > 0 && !ymd.empty() && (isSep(k - 1, "/") || isSep(k - 1, "-") || isSep(k - 1, "."));
-            if (!haveTime && !inDate && n <= 2 && isSep(k + 1, ":") && isNum(k + 2)) { // H:M[:S[.f]]
+            // a number before ':' starts the time, as dateutil reads it ("01/24/2025:12:06:37" is
+            // hour 2025, so not a date: the reference gives such texts no date), except the year
+            // of a common log format date after its month name ("07/Jul/2022:22:42:06")
+            const bool clfYear = n == 4 && std::any_of(ymd.begin(), ymd.end(), [](const Part &p) { return p.month; });
+            if (!haveTime && !clfYear && isSep(k + 1, ":") && isNum(k + 2)) { // H:M[:S[.f]]
+                if (n > 2)
+                    return std::nullopt;
                 f.hour = num(k);
                 f.minute = num(k + 2);
                 k += 2;
@@ -565,8 +569,8 @@ std::optional<std::string> parseDate(const Json &input, const std::string &forma
             ns = autoDetect(text, timezone);
         else if (auto r = strptime(text, format))
             ns = toNs(*r, timezone);
-        else // as the reference does: a text the format does not fit is read freely
-            ns = autoDetect(text, timezone);
+        else // as the reference does: a number the format does not fit is read as an epoch
+            ns = epochScaled(std::string(trimSpace(text)));
     }
     if (!ns)
         return std::nullopt;

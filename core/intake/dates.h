@@ -10,7 +10,7 @@ namespace auditlens::intake {
 
 /// The `date.parse` stage: `format` empty (auto-detection, as dateutil reads dates), "timestamp"
 /// (epoch seconds; longer values are ms, µs or ns, scaled by their length) or a strptime
-/// pattern (a text it does not fit is auto-detected, as the reference does); `timezone` (name,
+/// pattern (a number it does not fit is read as a scaled epoch, as the reference does); `timezone` (name,
 /// abbreviation or offset) applies when the text carries
 /// no offset. Returns "YYYY-MM-DDTHH:MM:SS.ffffffZ" (always six digits), or nothing.
 std::optional<std::string> parseDate(const Json &input, const std::string &format, const std::string &timezone);
