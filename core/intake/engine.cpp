@@ -1317,6 +1317,9 @@ struct RunState
         layerStage[prefix] = e.name + " (" + e.extName + ")";
     }
 
+    /// A stage that fails sets nothing: a layer an earlier entry of the same name set stays (a
+    /// second `parsed_date` whose input is empty keeps the first one's date, as the reference
+    /// does); with no earlier one the layer stays undefined.
     void runExternal(const Entry &e, const Json *parsed)
     {
         Json input;
@@ -1325,7 +1328,6 @@ struct RunState
         if (!preParsed && !e.input.tryEvaluate(scope(), input, ierr)) {
             if (explain)
                 issues.push_back({e.name, -1, "", "input_field failed: " + ierr});
-            layers.erase(e.name);
             return;
         }
         const std::string prefix = e.name + "." + e.outputField;
@@ -1340,17 +1342,14 @@ struct RunState
                 else
                     out = Json(Json::value_t::discarded);
                 if (out.is_discarded()) {
-                    layers.erase(e.name);
                     if (explain)
                         issues.push_back({e.name, -1, "", "json.parse-json: the input is not valid JSON"});
                     return;
                 }
             } else if (input.is_object() || input.is_array())
                 out = input;
-            else {
-                layers.erase(e.name);
+            else
                 return;
-            }
             Json layer = Json::object();
             layer[e.outputField] = std::move(out);
             layers[e.name] = std::move(layer);
@@ -1372,7 +1371,6 @@ struct RunState
             }
             const auto out = parseDate(input, e.dateFormat, tz);
             if (!out) {
-                layers.erase(e.name);
                 if (explain)
                     issues.push_back({e.name, -1, "", "date.parse: not a date it can read: " + pyStr(input).substr(0, 60)});
                 return;
@@ -1387,7 +1385,6 @@ struct RunState
             Json out;
             std::string serr;
             if (!e.stage->runInRecord(input, scope(), out, serr)) {
-                layers.erase(e.name);
                 if (explain)
                     issues.push_back({e.name, -1, "", e.extName + ": " + serr});
                 return;

@@ -2,6 +2,7 @@
 // The external stages of core/intake/stages (kv, dsv, cef, leef, xml, windows event, dict,
 // grok.case_match) and grok's base set and bounds, each with its failure cases.
 #include "intake/dates.h"
+#include "intake/engine.h"
 #include "intake/grok.h"
 #include "intake/stages/external.h"
 
@@ -76,6 +77,7 @@ private slots:
     void grokBasePatterns();
     void datesFreeForm();
     void datesFormats();
+    void failedStageKeepsEarlierLayer();
     void grokDuplicateNamesInnerWins();
     void grokManyReferencesStaySmall();
     void grokExpansionIsBounded();
@@ -311,15 +313,18 @@ void TestStages::datesFreeForm()
     QCOMPARE(d("May 01 2025 18:00:02.009 CEST"), std::string("2025-05-01T18:00:02.009000Z")); // zone names are ignored
     QCOMPARE(d("Jan 13 2023 10:16:05.33"), std::string("2023-01-13T10:16:05.330000Z"));
     QCOMPARE(d("2023 Jan 15 00:31:52", "CET"), std::string("2023-01-14T23:31:52.000000Z"));
-    QCOMPARE(d("01/24/2025:12:06:37"), std::string("2025-01-24T12:06:37.000000Z")); // month first
-    QCOMPARE(d("13/08/2025:11:29:14"), std::string("2025-08-13T11:29:14.000000Z")); // 13 cannot be a month
-    QCOMPARE(d("2023/07/04:09:03:39"), std::string("2023-07-04T09:03:39.000000Z"));
+    QCOMPARE(d("01/24/2025 12:06:37"), std::string("2025-01-24T12:06:37.000000Z")); // month first
+    QCOMPARE(d("13/08/2025 11:29:14"), std::string("2025-08-13T11:29:14.000000Z")); // 13 cannot be a month
+    QCOMPARE(d("2023/07/04 09:03:39"), std::string("2023-07-04T09:03:39.000000Z"));
+    // a number before ':' is an hour, as dateutil reads it: "2025:12" is no time, so no date
+    QCOMPARE(d("01/24/2025:12:06:37"), std::string("none"));
     QCOMPARE(d("9/16/19 10:00"), std::string("2019-09-16T10:00:00.000000Z"));
     QCOMPARE(d("20160526192415Z"), std::string("2016-05-26T19:24:15.000000Z"));
     QCOMPARE(d("Apr 19 2019 03:38:06 GMT+00:00"), std::string("2019-04-19T03:38:06.000000Z"));
     QCOMPARE(d("Mon Aug  1 03:34:23 2022"), std::string("2022-08-01T03:34:23.000000Z"));
     QCOMPARE(d("12/31/2023 11:59:59 PM"), std::string("2023-12-31T23:59:59.000000Z"));
-    QCOMPARE(d("10/Oct/2000:13:55:36 -0700"), std::string("2000-10-10T20:55:36.000000Z"));
+    QCOMPARE(d("10 Oct 2000 13:55:36 -0700"), std::string("2000-10-10T20:55:36.000000Z"));
+    QCOMPARE(d("10/Oct/2000:13:55:36 -0700"), std::string("2000-10-10T20:55:36.000000Z")); // common log format
     // epochs scaled by their length, the sign included
     QCOMPARE(d("123456789"), std::string("2009-02-13T23:31:30.000000Z"));
     QCOMPARE(d("-11644473600000"), std::string("1966-04-24T06:14:24.000000Z"));
@@ -340,11 +345,43 @@ void TestStages::datesFormats()
     QCOMPARE(d(Json(int64_t(1694681538000)), "timestamp"), std::string("2023-09-14T08:52:18.000000Z"));
     QCOMPARE(d(Json("1748601303656994360"), "timestamp"), std::string("2025-05-30T10:35:03.656994Z"));
     QCOMPARE(d(Json("soon"), "timestamp"), std::string("none"));
-    // strptime; a text the format does not fit is read freely, as the reference does
+    // strptime; a number the format does not fit is read as an epoch, as the reference does
     QCOMPARE(d(Json("01/24/2025:12:06:37"), "%m/%d/%Y:%H:%M:%S"), std::string("2025-01-24T12:06:37.000000Z"));
-    QCOMPARE(d(Json("01/24/2025:12:06:37"), "%Y/%m/%d:%H:%M:%S"), std::string("2025-01-24T12:06:37.000000Z"));
+    QCOMPARE(d(Json("01/24/2025 12:06:37"), "%Y/%m/%d:%H:%M:%S"), std::string("none"));
+    QCOMPARE(d(Json("13/08/2025:11:29:14"), "%m/%d/%Y:%H:%M:%S"), std::string("none"));
     QCOMPARE(d(Json("20230718225959.250"), "%y%m%d%H%M%S.%f"), std::string("2034-02-09T04:23:42.595925Z"));
     QCOMPARE(d(Json("not a date"), "%Y"), std::string("none"));
+}
+
+void TestStages::failedStageKeepsEarlierLayer()
+{
+    // a second entry of the same name whose input is no date sets nothing: the first date stays
+    const std::string yaml = "pipeline:\n"
+                             "  - name: d\n"
+                             "    external:\n"
+                             "      name: date.parse\n"
+                             "      properties: {input_field: '{{original.message}}', output_field: v}\n"
+                             "  - name: d\n"
+                             "    external:\n"
+                             "      name: date.parse\n"
+                             "      properties: {input_field: '{{original.nothing}}', output_field: v}\n"
+                             "  - name: e\n"
+                             "    external:\n"
+                             "      name: date.parse\n"
+                             "      properties: {input_field: '{{original.nothing}}', output_field: v}\n"
+                             "  - name: s\n"
+                             "stages:\n"
+                             "  s:\n"
+                             "    actions:\n"
+                             "      - set:\n"
+                             "          '@timestamp': '{{d.v}}'\n"
+                             "          event.code: '{{\"undefined\" if e == null else \"set\"}}'\n";
+    std::string err;
+    auto p = IntakeParser::fromText(yaml, "", "test.yml", err);
+    QVERIFY2(p, err.c_str());
+    const Json ev = p->run("2024-05-01T10:00:00Z").event;
+    COMPARE_JSON(ev.value("@timestamp", Json()), Json("2024-05-01T10:00:00Z"));
+    COMPARE_JSON(ev["event"]["code"], Json("undefined")); // no earlier layer: still undefined
 }
 
 void TestStages::grokBasePatterns()
