@@ -7,6 +7,7 @@
 #include "intake/conformance.h"
 #include "receiver/receiver.h"
 #include "intake/engine.h"
+#include "intake/jsonout.h"
 #include "intake/normalizer.h"
 #include "source/reader.h"
 #include "source/timestamp.h"
@@ -30,27 +31,10 @@ using intake::Json;
 
 void printDiag(const Diagnostic &d) { std::fprintf(stderr, "%s\n", d.toString().c_str()); }
 
-/// The event as compact JSON. `message` (first, a long string) is written by a faster escaper;
-/// the output is byte-identical to nlohmann::json::dump.
+/// The event as compact JSON, byte-identical to nlohmann::json::dump (see intake::appendJson).
 void appendEventJson(std::string &out, Json &event)
 {
-    auto it = event.find("message");
-    if (it == event.end() || !it->is_string() || event.begin() != it) {
-        out += event.dump(-1, ' ', false, Json::error_handler_t::replace);
-        return;
-    }
-    out += "{\"message\":";
-    appendJsonString(out, it->get_ref<const std::string &>());
-    Json msg = std::move(*it);
-    event.erase(it);
-    if (!event.empty()) {
-        const std::string rest = event.dump(-1, ' ', false, Json::error_handler_t::replace);
-        out += ',';
-        out.append(rest, 1, std::string::npos);
-    } else {
-        out += '}';
-    }
-    event.emplace("message", std::move(msg));
+    intake::appendJson(out, event);
 }
 
 } // namespace

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <set>
 
 namespace auditlens::intake {
 
@@ -2679,12 +2680,46 @@ private:
 // ------------------------------------------------------------------------------------------
 // Template
 
+namespace {
+
+/// The filters and tests the evaluator knows (applyFilter, testValue): a template naming any
+/// other is refused when it compiles, so the parser's warning says so once, at load.
+const std::set<std::string> kFilters = {
+    "abs", "basename", "batch", "capitalize", "count", "d", "default", "dictsort", "dirname", "first",
+    "float", "format", "from_json", "fromjson", "int", "is_ipaddress", "is_ipv4", "is_ipv6", "is_url",
+    "items", "join", "last", "length", "list", "lower", "map", "max", "min", "re_match", "re_search",
+    "reject", "rejectattr", "replace", "reverse", "round", "select", "selectattr", "sort", "string", "strip",
+    "sum", "to_iso8601", "to_json", "to_mac_address", "to_rfc3339", "tojson", "trim", "unique", "upper"
+};
+const std::set<std::string> kTests = {
+    "boolean", "defined", "divisibleby", "eq", "equalto", "even", "false", "float", "ge", "greaterthan",
+    "gt", "in", "integer", "iterable", "le", "lessthan", "lower", "lt", "mapping", "ne", "none", "number",
+    "odd", "sameas", "sequence", "string", "true", "undefined", "upper"
+};
+
+/// Throws CompileError at the first filter or test no evaluator knows. (Trees are at most
+/// kMaxNesting deep: the recursion is bounded.)
+void checkNames(const NodeP &n)
+{
+    if (!n)
+        return;
+    if (n->kind == Node::Filter && !kFilters.count(n->name))
+        throw CompileError("unknown filter '" + n->name + "'", 0);
+    if (n->kind == Node::Test && !kTests.count(n->name))
+        throw CompileError("unknown test '" + n->name + "'", 0);
+    for (const NodeP &k : n->kids)
+        checkNames(k);
+}
+
+} // namespace
+
 Template::Template(const std::string &source) : m_source(source)
 {
     std::string src = source;
     if (!src.empty() && src.back() == '\n') // Jinja drops a single trailing newline
         src.pop_back();
     m_root = TemplateParser(splitTemplate(src)).parse();
+    checkNames(m_root);
     collectPaths(m_root, m_paths);
     detectPlainPath();
 }
@@ -2779,6 +2814,7 @@ Template compileExpression(const std::string &expr)
     seq->kids.push_back(out);
     t.m_source = "{{" + expr + "}}";
     t.m_root = seq;
+    checkNames(seq);
     collectPaths(seq, t.m_paths);
     t.detectPlainPath();
     return t;

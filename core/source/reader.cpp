@@ -764,91 +764,120 @@ bool expandSekoiaTest(const std::string &doc, std::vector<std::string> &records,
     return true;
 }
 
+namespace {
+
+/// Bytes that end a run of bytes copied as they are: in compactJson, inside strings (quote,
+/// backslash, the three HTML characters and the first byte of U+2028/U+2029) and outside them
+/// (white space and the opening quote); in appendJsonString, what JSON must escape.
+struct ByteClasses
+{
+    bool inString[256] = {};
+    bool outside[256] = {};
+    bool escape[256] = {};
+    ByteClasses()
+    {
+        for (unsigned char c : {'"', '\\', '<', '>', '&', '\xE2'})
+            inString[c] = true;
+        for (unsigned char c : {' ', '\t', '\r', '\n', '"'})
+            outside[c] = true;
+        for (int c = 0; c < 0x20; ++c)
+            escape[c] = true;
+        escape[static_cast<unsigned char>('"')] = escape[static_cast<unsigned char>('\\')] = true;
+    }
+};
+const ByteClasses kBytes;
+
+} // namespace
+
 std::string compactJson(std::string_view json)
 {
-    // escapes (6 bytes for 1 to 3) are rare: size for the input, grow when needed
-    std::string out(json.size() + 64, '\0');
-    char *o = out.data();
+    std::string out;
+    out.reserve(json.size() + 64);
     const char *p = json.data();
     const char *end = p + json.size();
-    bool inStr = false;
+    // runs of ordinary bytes are copied at once; escapes (6 bytes for 1 to 3) are rare
     while (p < end) {
-        if (size_t(out.data() + out.size() - o) < 8) {
-            const size_t used = size_t(o - out.data());
-            out.resize(out.size() * 2);
-            o = out.data() + used;
-        }
-        const unsigned char c = static_cast<unsigned char>(*p);
-        if (!inStr) {
-            ++p;
-            if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-                continue;
-            *o++ = char(c);
-            inStr = c == '"';
-            continue;
-        }
-        if (c == '"') {
-            *o++ = '"';
-            ++p;
-            inStr = false;
-        } else if (c == '\\') {
-            *o++ = *p++;
-            if (p < end)
-                *o++ = *p++;
-        } else if (c == '<' || c == '>' || c == '&') {
-            std::memcpy(o, c == '<' ? "\\u003c" : c == '>' ? "\\u003e" : "\\u0026", 6);
-            o += 6;
-            ++p;
-        } else if (c == 0xE2 && end - p >= 3 && static_cast<unsigned char>(p[1]) == 0x80
-                   && (static_cast<unsigned char>(p[2]) == 0xA8 || static_cast<unsigned char>(p[2]) == 0xA9)) {
-            std::memcpy(o, static_cast<unsigned char>(p[2]) == 0xA8 ? "\\u2028" : "\\u2029", 6);
-            o += 6;
-            p += 3;
-        } else {
-            *o++ = *p++;
+        const char *q = p;
+        while (q < end && !kBytes.outside[static_cast<unsigned char>(*q)])
+            ++q;
+        out.append(p, size_t(q - p));
+        if (q == end)
+            break;
+        p = q + 1;
+        if (*q != '"')
+            continue; // white space outside strings
+        out += '"';
+        // inside a string
+        while (p < end) {
+            const char *r = p;
+            while (r < end && !kBytes.inString[static_cast<unsigned char>(*r)])
+                ++r;
+            out.append(p, size_t(r - p));
+            p = r;
+            if (p == end)
+                break;
+            const unsigned char c = static_cast<unsigned char>(*p);
+            if (c == '"') {
+                out += '"';
+                ++p;
+                break;
+            }
+            if (c == '\\') {
+                out += *p++;
+                if (p < end)
+                    out += *p++;
+            } else if (c == '<' || c == '>' || c == '&') {
+                out.append(c == '<' ? "\\u003c" : c == '>' ? "\\u003e" : "\\u0026", 6);
+                ++p;
+            } else if (end - p >= 3 && static_cast<unsigned char>(p[1]) == 0x80
+                       && (static_cast<unsigned char>(p[2]) == 0xA8 || static_cast<unsigned char>(p[2]) == 0xA9)) {
+                out.append(static_cast<unsigned char>(p[2]) == 0xA8 ? "\\u2028" : "\\u2029", 6);
+                p += 3;
+            } else {
+                out += *p++; // another character starting with 0xE2
+            }
         }
     }
-    out.resize(size_t(o - out.data()));
     return out;
 }
 
 void appendJsonString(std::string &out, std::string_view s)
 {
-    size_t extra = 2;
-    for (const char ch : s) {
-        const unsigned char c = static_cast<unsigned char>(ch);
-        extra += c == '"' || c == '\\' ? 1 : c < 0x20 ? 5 : 0;
-    }
-    const size_t start = out.size();
-    out.resize(start + s.size() + extra);
-    char *o = out.data() + start;
-    *o++ = '"';
+    out.reserve(out.size() + s.size() + 16);
+    out += '"';
     static const char hex[] = "0123456789abcdef";
-    for (const char ch : s) {
-        const unsigned char c = static_cast<unsigned char>(ch);
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            *o++ = char(c);
-            continue;
-        }
-        *o++ = '\\';
+    const char *p = s.data();
+    const char *end = p + s.size();
+    while (p < end) {
+        const char *q = p;
+        while (q < end && !kBytes.escape[static_cast<unsigned char>(*q)])
+            ++q;
+        out.append(p, size_t(q - p));
+        if (q == end)
+            break;
+        const unsigned char c = static_cast<unsigned char>(*q);
+        p = q + 1;
+        char e[6] = {'\\', 0, 0, 0, 0, 0};
+        size_t n = 2;
         switch (c) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '\n': *o++ = 'n'; break;
-        case '\r': *o++ = 'r'; break;
-        case '\t': *o++ = 't'; break;
-        case '\b': *o++ = 'b'; break;
-        case '\f': *o++ = 'f'; break;
+        case '"': e[1] = '"'; break;
+        case '\\': e[1] = '\\'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
         default:
-            *o++ = 'u';
-            *o++ = '0';
-            *o++ = '0';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
+            e[1] = 'u';
+            e[2] = '0';
+            e[3] = '0';
+            e[4] = hex[c >> 4];
+            e[5] = hex[c & 15];
+            n = 6;
         }
+        out.append(e, n);
     }
-    *o++ = '"';
-    out.resize(size_t(o - out.data()));
+    out += '"';
 }
 
 } // namespace auditlens

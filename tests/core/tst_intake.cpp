@@ -4,6 +4,7 @@
 #include "intake/engine.h"
 #include "intake/enrich.h"
 #include "intake/grok.h"
+#include "intake/jsonout.h"
 #include "jsoncompare.h"
 
 using namespace auditlens::intake;
@@ -306,7 +307,7 @@ private slots:
         auto p = IntakeParser::fromText(yaml, "", "deep.yml", err);
         QVERIFY2(p, err.c_str());
         QCOMPARE(p->warnings().size(), size_t(1));
-        QVERIFY2(p->warnings()[0].find("deep.yml:6: stage 's', action 1 disabled: ") == 0
+        QVERIFY2(p->warnings()[0].find("deep.yml:6: stage 's', action 1: user.name is never set: ") == 0
                      && p->warnings()[0].find("levels deep") != std::string::npos,
                  p->warnings()[0].substr(0, 200).c_str());
         JCOMPARE(p->run("x").event["user"], Json::parse("{\"domain\":\"fine\"}"));
@@ -373,6 +374,23 @@ private slots:
         QVERIFY(unknown->warnings()[0].find("unknown external stage 'no.such-stage'") != std::string::npos);
     }
 
+    /// Filters and tests are resolved when the template compiles: an unknown one is a load
+    /// warning for that field only; the action's other fields are set.
+    void unknownFiltersAreLoadDiagnostics()
+    {
+        const std::string yaml = std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n      - set:\n"
+                                 "          user.name: '{{ev.message.u | no_such_filter}}'\n          user.domain: '{{ev.message.u | upper}}'\n"
+                                 "          user.id: '{{ev.message.u is no_such_test}}'\n";
+        auto p = parser(yaml);
+        QVERIFY(p);
+        QCOMPARE(p->warnings().size(), size_t(2));
+        QVERIFY2(p->warnings()[0].find("test.yml:10: stage 's', action 1: user.name is never set: unknown filter 'no_such_filter'") == 0,
+                 p->warnings()[0].c_str());
+        QVERIFY2(p->warnings()[1].find("unknown test 'no_such_test'") != std::string::npos, p->warnings()[1].c_str());
+        JCOMPARE(p->run("{\"u\": \"ann\"}").event["user"], Json::parse("{\"domain\": \"ANN\"}"));
+        QVERIFY_THROWS_EXCEPTION(CompileError, compileExpression("x | nope"));
+    }
+
     /// An inline stage's name is a layer holding what the stage set (typed), for later filters.
     void inlineStageNameIsALayer()
     {
@@ -382,6 +400,26 @@ private slots:
                                  "        filter: '{{first.user.name == \"ann\" and second is defined}}'\n";
         JCOMPARE(run(yaml, "{\"p\": \"41\", \"u\": \"ann\"}")["event"]["code"], Json("port 42"));
         QVERIFY(!findPath(run(yaml, "{\"p\": \"41\", \"u\": \"bob\"}"), "event.code"));
+    }
+
+    /// The CLI's writer gives nlohmann's dump byte for byte.
+    void jsonWriterMatchesDump()
+    {
+        Json v = Json::object();
+        v["message"] = "{\"a\":\"<x&y>\"}";
+        v["n"] = -3;
+        v["u"] = uint64_t(18446744073709551615ull);
+        v["f"] = Json::array({1.5, 1e20, 0.1, -0.0, 3.0});
+        v["s"] = std::string("tab\tnl\nq\"bs\\ \x01 \x1f \x7f \xC3\xA9 \xE2\x98\x83 \xF0\x9F\x98\x80");
+        v["b"] = Json::array({true, false, nullptr});
+        v["e"] = Json::object();
+        v["l"] = Json::array();
+        v["nested"] = Json::object({{"k", Json::array({Json::object({{"x", "y"}})})}});
+        v["bad"] = std::string("cut \xE2\x98 here \xFF");
+        v["keys"] = Json::object({{std::string("k\x01"), 1}, {std::string("\xC3"), 2}});
+        std::string out;
+        appendJson(out, v);
+        QCOMPARE(out, v.dump(-1, ' ', false, Json::error_handler_t::replace));
     }
 };
 
