@@ -178,6 +178,9 @@ void TestFetch::queryUrls()
     QVERIFY(q.problem().find("https") != std::string::npos); // no token in clear text over a network
     q.baseUrl = "http://127.0.0.1:9/client/v4";
     QVERIFY(q.problem().empty());
+    q.baseUrl = "https://user:hunter2@api.example.com/client/v4";
+    QCOMPARE(displayUrl(q.pageUrl(1, {})).find("hunter2"), std::string::npos); // messages name the page without it
+    QVERIFY(displayUrl(q.pageUrl(1, {})).find("https://api.example.com/client/v4/accounts/") == 0);
     q.account = "not-an-id";
     QVERIFY(!q.problem().empty());
 }
