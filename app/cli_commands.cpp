@@ -87,8 +87,21 @@ SourceSpec specFor(const std::string &input)
     return input == "-" ? SourceSpec::stdinSource() : SourceSpec::file(input);
 }
 
-
 } // namespace
+
+bool loadInputs(EventStore &store, const std::vector<std::string> &inputs, unsigned threads, uint64_t *bytes)
+{
+    EventStore::LoadOptions opts;
+    opts.threads = threads;
+    bool anyOpened = false;
+    for (const std::string &input : expandInputs(inputs)) {
+        const ReadSummary s = store.load(specFor(input), opts, [](const Diagnostic &d) { printDiag(d); });
+        anyOpened = anyOpened || s.opened;
+        if (bytes)
+            *bytes += s.bytesRead;
+    }
+    return anyOpened;
+}
 
 // ------------------------------------------------------------------------------------------
 // normalize
@@ -181,30 +194,7 @@ int runNormalize(const std::vector<std::string> &args)
                     std::string value = v ? v->dump(-1, ' ', false, Json::error_handler_t::replace) : std::string("?");
                     if (p.field == "message" && value.size() > 60)
                         value = value.substr(0, 57) + "...";
-                    o.text += p.field + " = " + value + "  <- ";
-                    if (p.kind == "input")
-                        o.text += "input";
-                    else if (p.kind == "enrichment")
-                        o.text += "enrichment";
-                    else
-                        o.text += p.stage + "[" + std::to_string(p.action + 1) + "] " + p.kind;
-                    if (!p.expression.empty())
-                        o.text += " " + p.expression;
-                    if (!p.rawFields.empty()) {
-                        o.text += " (raw:";
-                        for (const auto &rf : p.rawFields)
-                            o.text += " " + rf;
-                        for (const auto &hop : p.via)
-                            o.text += " via " + hop;
-                        o.text += ")";
-                    } else if (!p.reads.empty() && p.kind == "enrichment") {
-                        o.text += " (from:";
-                        for (const auto &rf : p.reads)
-                            o.text += " " + rf.substr(rf.rfind("final.", 0) == 0 ? 6 : 0);
-                        o.text += ")";
-                    }
-                    if (!p.note.empty() && p.kind != "input")
-                        o.text += (p.typed ? " [typed: " : " [") + p.note + "]";
+                    o.text += p.field + " = " + value + "  <- " + intake::describeProvenance(p);
                     o.text += "\n";
                 }
                 for (const intake::RunIssue &is : r.result.issues)
@@ -227,7 +217,7 @@ int runNormalize(const std::vector<std::string> &args)
                 inflight.pop_front();
             }
             printDiag(d);
-            if (d.severity == Diagnostic::Severity::Error && d.line > 0)
+            if (d.severity == Diagnostic::Severity::Error) // a record, or damage such as a corrupt gzip stream
                 ++rejected;
         };
         const ReadSummary s = reader.read(spec, blockSink, diagSink);
@@ -274,18 +264,9 @@ int runStats(const std::vector<std::string> &args)
     const bool json = c.has("--json");
     if (const auto exit = usageExit(c, {.command = "stats", .help = kStatsHelp, .minWords = 1}))
         return *exit;
-    c.inputs = expandInputs(c.inputs);
     EventStore store;
-    EventStore::LoadOptions opts;
-    opts.threads = unsigned(threads);
-    bool anyOpened = false;
     uint64_t bytes = 0;
-    for (const std::string &input : c.inputs) {
-        const ReadSummary s = store.load(specFor(input), opts, [](const Diagnostic &d) { printDiag(d); });
-        anyOpened = anyOpened || s.opened;
-        bytes += s.bytesRead;
-    }
-    if (!anyOpened)
+    if (!loadInputs(store, c.inputs, unsigned(threads), &bytes))
         return 2;
     const Snapshot snap = store.snapshot();
     int64_t tmin = INT64_MAX, tmax = INT64_MIN;

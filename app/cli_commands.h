@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
+
+namespace auditlens {
+class EventStore;
+}
 
 namespace auditlens::cli {
 
@@ -16,7 +21,11 @@ int runLogpush(const std::vector<std::string> &args);
 int runReceive(const std::vector<std::string> &args);
 int runPush(const std::vector<std::string> &args);
 int runFetch(const std::vector<std::string> &args);
+int runSearch(const std::vector<std::string> &args);
 /// Inputs with directories expanded (a receiver journal, or a folder of logs).
 std::vector<std::string> expandInputs(const std::vector<std::string> &inputs);
+/// Loads the inputs (directories expanded) into `store`, diagnostics on stderr. False when no
+/// input could be opened.
+bool loadInputs(EventStore &store, const std::vector<std::string> &inputs, unsigned threads = 0, uint64_t *bytes = nullptr);
 
 } // namespace auditlens::cli

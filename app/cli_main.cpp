@@ -28,6 +28,7 @@ void usage(FILE *out)
                "  receive     run the Logpush HTTP destination (journal on disk)\n"
                "  push        send records to a Logpush HTTP destination as Logpush does\n"
                "  fetch       fetch audit logs from the Cloudflare Audit Logs API (v1, v2)\n"
+               "  search      the records a query matches (KQL: field:value, and/or/not, ranges)\n"
                "\n"
                "INPUT is a file (NDJSON, JSON array, concatenated objects, API responses, Sekoia\n"
                "test files; gzip or not) or '-' for stdin. Run 'auditlens-cli COMMAND --help'.\n",
@@ -59,7 +60,7 @@ int main(int argc, char **argv)
     static const std::pair<const char *, int (*)(const std::vector<std::string> &)> commands[] = {
         {"normalize", runNormalize}, {"stats", runStats},     {"validate", runValidate}, {"test-intake", runTestIntake},
         {"logpush", runLogpush},     {"receive", runReceive}, {"push", runPush},
-        {"fetch", runFetch}};
+        {"fetch", runFetch}, {"search", runSearch}};
     for (const auto &[name, run] : commands)
         if (cmd == name)
             return run(args);

@@ -35,6 +35,9 @@ void printStats(const receiver::Stats &s)
                  static_cast<unsigned long long>(s.tests), static_cast<unsigned long long>(s.badLines), s.recordsPerSecond,
                  rejected.empty() ? "" : ", rejected: ", rejected.c_str(), s.lastError.empty() ? "" : "; last error: ",
                  s.lastError.c_str());
+    if (s.journalFailing)
+        std::fprintf(stderr, "the journal cannot be written (%s): batches are answered 503 with Retry-After until it can\n",
+                     s.journalError.c_str());
 }
 
 } // namespace

@@ -7,18 +7,28 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QPixmap>
 #include <QTableView>
 #include <QTimer>
 
 #include <cstdio>
+#include <cstring>
 
 int main(int argc, char **argv)
 {
+    // --version answers without a display (QApplication needs one), as QCommandLineParser would
+    if (argc == 2 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "-v") == 0)) {
+        std::puts("Auditlens " AUDITLENS_VERSION);
+        return 0;
+    }
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Auditlens"));
     QApplication::setOrganizationName(QStringLiteral("Auditlens"));
     QApplication::setApplicationVersion(QStringLiteral(AUDITLENS_VERSION));
+    // the installed desktop entry and icon (resources/desktop, resources/icons)
+    QApplication::setDesktopFileName(QStringLiteral("io.github.auditlens.auditlens"));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("io.github.auditlens.auditlens")));
 
     QCommandLineParser cli;
     cli.setApplicationDescription(QStringLiteral("Auditlens: a workbench for Cloudflare audit logs. Without INPUT, "

@@ -84,6 +84,7 @@ protected:
 
 private:
     void buildUi();
+    /// Every menu and its actions: the one place to add a menu entry (mainwindow_menus.cpp).
     void buildMenus();
     void restoreSettings();
     void saveSettings();
@@ -109,6 +110,7 @@ private:
     void tableContextMenu(const QPoint &pos);
     QStringList expandPaths(const QStringList &paths) const;
     void openFetchDialog(); ///< File ▸ Fetch from Cloudflare…: fetched pages are appended to the trail
+    static const std::vector<Column> &facetColumns();
 
     std::shared_ptr<EventStore> m_store;
     std::shared_ptr<const intake::IntakeParser> m_parser;

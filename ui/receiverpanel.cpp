@@ -171,11 +171,12 @@ bool ReceiverPanel::start(QString *error)
     }
     connect(m_rx.get(), &receiver::Receiver::statsChanged, this, &ReceiverPanel::updateStats);
     connect(m_rx.get(), &receiver::Receiver::batchStored, this, &ReceiverPanel::recordsArrived);
+    m_listening = tr("Listening on %1://%2:%3 — put a public HTTPS tunnel or reverse proxy in front (Logpush pushes only to "
+                     "public https URLs).")
+                      .arg(c.tlsCert.empty() ? QStringLiteral("http") : QStringLiteral("https"), c.address.toString())
+                      .arg(m_rx->port());
     m_state->setStyleSheet(QString());
-    m_state->setText(tr("Listening on %1://%2:%3 — put a public HTTPS tunnel or reverse proxy in front (Logpush pushes only to "
-                        "public https URLs).")
-                         .arg(c.tlsCert.empty() ? QStringLiteral("http") : QStringLiteral("https"), c.address.toString())
-                         .arg(m_rx->port()));
+    m_state->setText(m_listening);
     m_startStop->setText(tr("Stop"));
     for (QWidget *wdg : {static_cast<QWidget *>(m_address), static_cast<QWidget *>(m_port), static_cast<QWidget *>(m_journal)})
         wdg->setEnabled(false);
@@ -200,11 +201,21 @@ void ReceiverPanel::updateStats()
     if (!m_rx)
         return;
     const receiver::Stats s = m_rx->stats();
+    if (s.journalFailing) {
+        // said where it shows: the batches are refused (and retried by Logpush) until it clears
+        m_state->setStyleSheet(QStringLiteral("color:#c62828;"));
+        m_state->setText(tr("The journal cannot be written: %1. Batches are answered 503 with Retry-After (Logpush retries "
+                            "them; nothing of them is kept); this clears by itself once a batch is written again.")
+                             .arg(QString::fromStdString(s.journalError)));
+    } else if (m_state->text() != m_listening) {
+        m_state->setStyleSheet(QString());
+        m_state->setText(m_listening);
+    }
     QString rejected;
     for (const auto &[k, n] : s.rejected)
         rejected += QStringLiteral("%1%2 %3").arg(rejected.isEmpty() ? QString() : QStringLiteral(", "), QString::fromStdString(k)).arg(n);
     m_stats->setText(tr("Requests %1 · batches %2 · records %3 · %4 records/s\nduplicates %5 · test uploads %6 · bad lines %7 · "
-                        "bytes %8\nrejected: %9\nlast error: %10")
+                        "bytes %8\njournal failures %11\nrejected: %9\nlast error: %10")
                          .arg(s.requests)
                          .arg(s.batches)
                          .arg(s.records)
@@ -214,7 +225,8 @@ void ReceiverPanel::updateStats()
                          .arg(s.badLines)
                          .arg(s.bytes)
                          .arg(rejected.isEmpty() ? tr("none") : rejected,
-                              s.lastError.empty() ? tr("none") : QString::fromStdString(s.lastError)));
+                              s.lastError.empty() ? tr("none") : QString::fromStdString(s.lastError))
+                         .arg(s.journalFailures));
 }
 
 } // namespace auditlens::ui

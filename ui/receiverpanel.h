@@ -53,6 +53,7 @@ private:
     QCheckBox *m_reveal;
     QPushButton *m_startStop;
     QLabel *m_state;
+    QString m_listening; ///< the state line while all is well
     QLabel *m_stats;
 };
 

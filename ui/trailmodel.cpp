@@ -22,6 +22,8 @@ void TrailModel::setRows(const Snapshot &snap, const std::vector<uint32_t> &rows
     beginResetModel();
     m_snap = snap;
     m_filtered = rows;
+    // store rows are only meaningful within one store: a reload or another file reuses them
+    m_resourceIds.clear();
     if (m_orderSize != m_snap.size())
         rebuildOrder();
     applySort();
@@ -198,6 +200,8 @@ void TrailModel::applySort()
 
 void TrailModel::sortRows()
 {
+    if (m_rows.empty() || m_snap.size() == 0)
+        return; // nothing to sort (and an empty snapshot has no dictionaries to read)
     const bool asc = m_sortOrder == Qt::AscendingOrder;
     auto tieBreak = [](uint32_t a, uint32_t b) { return a < b; };
     if (m_sortColumn == Time) {

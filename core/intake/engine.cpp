@@ -4,7 +4,9 @@
 #include "dates.h"
 #include "enrich.h"
 #include "grok.h"
+#include "yamlguard.h"
 #include "source/timestamp.h"
+#include "util/datadir.h"
 
 #include <QFile>
 #include <QDir>
@@ -15,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -120,6 +123,47 @@ void leafPaths(const Json &v, const std::string &prefix, std::vector<std::string
         return;
     }
     out.push_back(prefix);
+}
+
+// ------------------------------------------------------------------------------------------
+// Provenance
+
+const char *provenanceKindName(ProvenanceKind kind)
+{
+    switch (kind) {
+    case ProvenanceKind::Input: return "input";
+    case ProvenanceKind::Set: return "set";
+    case ProvenanceKind::Translate: return "translate";
+    case ProvenanceKind::Enrichment: return "enrichment";
+    }
+    return "?";
+}
+
+std::string describeProvenance(const FieldProvenance &p)
+{
+    std::string o;
+    if (p.kind == ProvenanceKind::Input || p.kind == ProvenanceKind::Enrichment)
+        o = provenanceKindName(p.kind);
+    else
+        o = p.stage + "[" + std::to_string(p.action + 1) + "] " + provenanceKindName(p.kind);
+    if (!p.expression.empty())
+        o += " " + p.expression;
+    if (!p.rawFields.empty()) {
+        o += " (raw:";
+        for (const auto &rf : p.rawFields)
+            o += " " + rf;
+        for (const auto &hop : p.via)
+            o += " via " + hop;
+        o += ")";
+    } else if (!p.reads.empty() && p.kind == ProvenanceKind::Enrichment) {
+        o += " (from:";
+        for (const auto &rf : p.reads)
+            o += " " + rf.substr(rf.rfind("final.", 0) == 0 ? 6 : 0);
+        o += ")";
+    }
+    if (!p.note.empty() && p.kind != ProvenanceKind::Input)
+        o += (p.typed ? " [typed: " : " [") + p.note + "]";
+    return o;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -485,6 +529,7 @@ struct Entry
     Grok grok;
     Json props = Json::object();
     int line = 0;
+    bool disabled = false; ///< does not compile: skipped (the layer stays undefined)
     std::string dateFormat;
     bool hasTimezone = false;
     Template timezone;
@@ -591,6 +636,8 @@ void computeRawKeys(IntakeParser::Impl &d)
     d.rawKeys.assign(keys.begin(), keys.end());
 }
 
+bool compileParser(IntakeParser::Impl &d, const YAML::Node &root, const std::string &label, std::string &error);
+
 } // namespace
 
 std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &parserYaml, const std::string &fieldsYaml,
@@ -603,15 +650,29 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
     if (!fieldsYaml.empty() && !d.taxonomy.addFieldsYaml(fieldsYaml, label + " (fields.yml)", error))
         return nullptr;
     YAML::Node root;
+    if (!loadYamlBounded(parserYaml, label, root, error))
+        return nullptr;
     try {
-        root = YAML::Load(parserYaml);
+        if (!compileParser(d, root, label, error))
+            return nullptr;
     } catch (const YAML::Exception &e) {
-        error = label + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg;
+        // yaml-cpp throws on a node of an unexpected kind (a scalar read as a map...)
+        error = label + ":" + std::to_string(e.mark.line + 1) + ": unexpected YAML here: " + e.msg;
+        return nullptr;
+    } catch (const std::exception &e) {
+        error = label + ": the parser does not load: " + e.what();
         return nullptr;
     }
+    return p;
+}
+
+namespace {
+
+bool compileParser(IntakeParser::Impl &d, const YAML::Node &root, const std::string &label, std::string &error)
+{
     if (!root.IsMap()) {
         error = label + ": a parser file is a YAML map with 'pipeline' and 'stages'";
-        return nullptr;
+        return false;
     }
     d.name = root["name"] && root["name"].IsScalar() ? root["name"].Scalar() : std::string();
     for (const char *k : {"ignored_values", "ignore-values", "ignored_value"}) {
@@ -625,7 +686,7 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
     const YAML::Node stages = root["stages"];
     if (stages && !stages.IsMap() && !stages.IsNull()) {
         error = where(label, stages) + ": 'stages' must be a map of stage name to {actions: [...]}";
-        return nullptr;
+        return false;
     }
     if (stages && stages.IsMap()) {
         for (auto it = stages.begin(); it != stages.end(); ++it) {
@@ -634,7 +695,7 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
             const YAML::Node acts = it->second["actions"];
             if (!acts || !acts.IsSequence()) {
                 error = where(label, it->second) + ": stage '" + st.name + "' has no 'actions' list";
-                return nullptr;
+                return false;
             }
             int idx = 0;
             for (auto a = acts.begin(); a != acts.end(); ++a, ++idx) {
@@ -711,14 +772,20 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
     const YAML::Node pipe = root["pipeline"];
     if (!pipe || !pipe.IsSequence()) {
         error = label + ": the parser has no 'pipeline' list";
-        return nullptr;
+        return false;
     }
     std::set<std::string> layerNames{"original", "final"};
+    auto disable = [&d](Entry &e, std::string why) {
+        if (e.disabled)
+            return;
+        e.disabled = true;
+        d.warnings.push_back(std::move(why));
+    };
     for (auto it = pipe.begin(); it != pipe.end(); ++it) {
         const YAML::Node en = *it;
         if (!en.IsMap() || !en["name"]) {
             error = where(label, en) + ": a pipeline entry needs a 'name'";
-            return nullptr;
+            return false;
         }
         Entry e;
         e.name = en["name"].Scalar();
@@ -731,20 +798,17 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
                 e.filter = compileTemplateOrExpression(f);
             }
         } catch (const CompileError &ce) {
-            error = loc + ": filter of pipeline entry '" + e.name + "' does not compile: " + ce.what();
-            return nullptr;
+            disable(e, loc + ": pipeline entry '" + e.name + "' disabled: its filter does not compile: " + ce.what());
         }
         const YAML::Node ext = en["external"];
         if (ext && !ext.IsNull()) {
             e.external = true;
-            YAML::Node props;
-            if (ext.IsScalar()) {
+            // (a YAML::Node assigned from a missing member throws: initialise, never assign)
+            const YAML::Node props = ext.IsScalar() ? en["properties"] : ext.IsMap() ? ext["properties"] : YAML::Node();
+            if (ext.IsScalar())
                 e.extName = ext.Scalar();
-                props = en["properties"];
-            } else {
-                e.extName = ext["name"] ? ext["name"].Scalar() : std::string();
-                props = ext["properties"];
-            }
+            else if (ext.IsMap() && ext["name"] && ext["name"].IsScalar())
+                e.extName = ext["name"].Scalar();
             if (props && props.IsMap())
                 e.props = yamlToJson(props);
             if (e.props.contains("output_field") && e.props["output_field"].is_string())
@@ -761,8 +825,7 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
                     e.input = compileExpression(input);
                 }
             } catch (const CompileError &ce) {
-                error = loc + ": input_field of '" + e.name + "' does not compile: " + ce.what();
-                return nullptr;
+                disable(e, loc + ": pipeline entry '" + e.name + "' disabled: its input_field does not compile: " + ce.what());
             }
             const auto &paths = e.input.paths();
             e.inputIsOriginalMessage = paths.size() == 1 && paths[0] == "original.message" && e.input.source() != ""
@@ -775,10 +838,8 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
                 std::string gerr;
                 const std::string pattern = e.props.contains("pattern") && e.props["pattern"].is_string()
                                                 ? e.props["pattern"].get<std::string>() : std::string();
-                if (!e.grok.compile(pattern, custom, gerr)) {
-                    error = loc + ": grok pattern of '" + e.name + "': " + gerr;
-                    return nullptr;
-                }
+                if (!e.grok.compile(pattern, custom, gerr))
+                    disable(e, loc + ": pipeline entry '" + e.name + "' disabled: its grok pattern: " + gerr);
             } else if (e.extName == "date.parse") {
                 e.dateFormat = e.props.contains("format") && e.props["format"].is_string() ? e.props["format"].get<std::string>() : std::string();
                 if (e.props.contains("timezone") && e.props["timezone"].is_string() && !e.props["timezone"].get<std::string>().empty()) {
@@ -787,24 +848,23 @@ std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &pa
                         e.hasTimezone = true;
                         e.timezone = Template(tz);
                     } catch (const CompileError &ce) {
-                        error = loc + ": timezone of '" + e.name + "' does not compile: " + ce.what();
-                        return nullptr;
+                        disable(e, loc + ": pipeline entry '" + e.name + "' disabled: its timezone does not compile: " + ce.what());
                     }
                 }
             } else if (e.extName != "json.parse-json") {
-                d.warnings.push_back(loc + ": external stage '" + e.extName + "' of '" + e.name
-                                     + "' is not supported yet; the entry is skipped");
+                disable(e, loc + ": pipeline entry '" + e.name + "' disabled: unknown external stage '" + e.extName + "'");
             }
         } else if (!d.stages.count(e.name)) {
-            error = loc + ": pipeline entry '" + e.name + "' names no stage in 'stages' and no external stage";
-            return nullptr;
+            disable(e, loc + ": pipeline entry '" + e.name + "' disabled: it names no stage in 'stages' and no external stage");
         }
         layerNames.insert(e.name);
         d.pipeline.push_back(std::move(e));
     }
     computeRawKeys(d);
-    return p;
+    return true;
 }
+
+} // namespace
 
 std::shared_ptr<const IntakeParser> IntakeParser::load(const std::string &path, std::string &error)
 {
@@ -856,11 +916,31 @@ std::shared_ptr<const IntakeParser> IntakeParser::builtin()
 {
     static const std::shared_ptr<const IntakeParser> p = [] {
         initCoreResourcesEngine();
-        bool ok1 = false, ok2 = false;
-        const std::string parser = readText(":/auditlens/parsers/cloudflare-audit-logs/ingest/parser.yml", ok1);
-        const std::string fields = readText(":/auditlens/parsers/cloudflare-audit-logs/_meta/fields.yml", ok2);
+        const QString parserRel = QStringLiteral("parsers/cloudflare-audit-logs/ingest/parser.yml");
+        const QString fieldsRel = QStringLiteral("parsers/cloudflare-audit-logs/_meta/fields.yml");
+        auto load = [](const QString &parserFile, const QString &fieldsFile, std::string &err) {
+            bool ok1 = false, ok2 = false;
+            const std::string parser = readText(parserFile.toStdString(), ok1);
+            const std::string fields = readText(fieldsFile.toStdString(), ok2);
+            const bool embedded = parserFile.startsWith(QLatin1Char(':'));
+            const std::string label = embedded ? std::string("builtin:cloudflare-audit-logs/ingest/parser.yml") : parserFile.toStdString();
+            std::shared_ptr<const IntakeParser> r;
+            if (!ok1)
+                err = label + ": cannot be read";
+            else
+                r = fromText(parser, fields, label, err);
+            return r;
+        };
+        // the installed copy (share/auditlens), else the embedded one; a broken installed copy
+        // is reported and the embedded one used
+        const QString parserFile = util::dataFile(parserRel);
         std::string err;
-        auto r = fromText(parser, fields, "builtin:cloudflare-audit-logs/ingest/parser.yml", err);
+        auto r = load(parserFile, util::dataFile(fieldsRel), err);
+        if (!r && !parserFile.startsWith(QLatin1Char(':'))) {
+            std::fprintf(stderr, "auditlens: the installed built-in parser does not load (%s); using the embedded copy\n", err.c_str());
+            err.clear();
+            r = load(util::embeddedDataFile(parserRel), util::embeddedDataFile(fieldsRel), err);
+        }
         if (!r)
             throw std::runtime_error("built-in parser does not load: " + err);
         return r;
@@ -872,6 +952,34 @@ std::shared_ptr<const IntakeParser> IntakeParser::builtin()
 // Running
 
 namespace {
+
+/// Deeper JSON than this is not parsed (its values could not be used and the recursion over
+/// them would be unbounded).
+constexpr int kMaxJsonNesting = 512;
+
+/// The deepest nesting of [ and { in a JSON text (outside strings), stopping past the limit.
+int jsonNesting(const std::string &text)
+{
+    int depth = 0, deepest = 0;
+    bool inString = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"')
+            inString = true;
+        else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+            if (deepest > kMaxJsonNesting)
+                return deepest;
+        } else if (c == ']' || c == '}')
+            --depth;
+    }
+    return deepest;
+}
 
 struct RunState
 {
@@ -1083,7 +1191,7 @@ struct RunState
         base.action = idx;
         switch (a.kind) {
         case Action::Set:
-            base.kind = "set";
+            base.kind = ProvenanceKind::Set;
             for (size_t si = 0; si < a.sets.size(); ++si) {
                 const std::string &field = a.sets[si].first;
                 const ValueSpec &spec = a.sets[si].second;
@@ -1110,7 +1218,7 @@ struct RunState
             }
             return;
         case Action::Translate:
-            base.kind = "translate";
+            base.kind = ProvenanceKind::Translate;
             for (const auto &[src, target] : a.mapping) {
                 try {
                     Json key;
@@ -1190,7 +1298,11 @@ struct RunState
             if (preParsed)
                 out = *parsed;
             else if (input.is_string()) {
-                out = Json::parse(input.get<std::string>(), nullptr, false);
+                const std::string &text = input.get_ref<const std::string &>();
+                if (jsonNesting(text) <= kMaxJsonNesting)
+                    out = Json::parse(text, nullptr, false);
+                else
+                    out = Json(Json::value_t::discarded);
                 if (out.is_discarded()) {
                     layers.erase(e.name);
                     if (explain)
@@ -1252,7 +1364,7 @@ struct RunState
     {
         FieldProvenance base;
         base.stage = "enrichment";
-        base.kind = "enrichment";
+        base.kind = ProvenanceKind::Enrichment;
         auto provFrom = [&](const std::vector<std::string> &fields) {
             FieldProvenance p = base;
             p.reads.clear();
@@ -1471,6 +1583,18 @@ struct RunState
 
 NormalizeResult IntakeParser::run(const std::string &raw, bool explain, const Json *parsed) const
 {
+    return runWith(raw, nullptr, explain, parsed);
+}
+
+NormalizeResult IntakeParser::runEnvelope(const Json &envelope, bool explain) const
+{
+    const Json *m = envelope.is_object() ? findPath(envelope, "message") : nullptr;
+    const std::string raw = !m ? std::string() : m->is_string() ? m->get<std::string>() : m->dump();
+    return runWith(raw, &envelope, explain, nullptr);
+}
+
+NormalizeResult IntakeParser::runWith(const std::string &raw, const Json *envelope, bool explain, const Json *parsed) const
+{
     RunState st;
     st.d = d.get();
     st.explain = explain;
@@ -1478,26 +1602,46 @@ NormalizeResult IntakeParser::run(const std::string &raw, bool explain, const Js
     st.original = Json(); // built on first use (most parsers read original.message once, through json.parse-json)
     st.event = Json::object();
     st.event.get_ref<Json::object_t &>().reserve(32);
+    if (envelope && envelope->is_object()) {
+        st.original = *envelope;
+        st.original["message"] = raw;
+        for (auto it = envelope->begin(); it != envelope->end(); ++it)
+            if (it.key() != "message" && it.key() != "event" && it.key() != "sekoiaio")
+                st.event[it.key()] = it.value();
+    }
     st.event["message"] = raw;
     if (explain) {
         FieldProvenance p;
         p.stage = "input";
-        p.kind = "input";
+        p.kind = ProvenanceKind::Input;
         p.note = "the raw record, as compact JSON";
         st.record("message", p, false, p.note);
     }
-    for (const Entry &e : d->pipeline) {
-        if (e.hasFilter && !st.passes(e.filter, e.name, -1))
-            continue;
-        if (e.external) {
-            st.runExternal(e, parsed);
-            continue;
+    // nothing escapes: a failure that is not an evaluation error (a library throwing on a value
+    // of a kind we did not expect) ends the record's run with what was built so far
+    const char *step = "enrichment";
+    std::string entryName;
+    try {
+        for (const Entry &e : d->pipeline) {
+            entryName = e.name;
+            if (e.disabled || (e.hasFilter && !st.passes(e.filter, e.name, -1)))
+                continue;
+            if (e.external) {
+                st.runExternal(e, parsed);
+                continue;
+            }
+            auto stage = d->stages.find(e.name);
+            if (stage == d->stages.end())
+                continue;
+            for (size_t i = 0; i < stage->second.actions.size(); ++i)
+                st.runAction(stage->second, int(i), stage->second.actions[i]);
         }
-        const Stage &stage = d->stages.at(e.name);
-        for (size_t i = 0; i < stage.actions.size(); ++i)
-            st.runAction(stage, int(i), stage.actions[i]);
+        entryName.clear();
+        st.enrich();
+    } catch (const std::exception &ex) {
+        st.issues.push_back({entryName.empty() ? std::string(step) : entryName, -1, "",
+                             std::string("the record's run stopped here: ") + ex.what()});
     }
-    st.enrich();
     NormalizeResult r;
     r.event = std::move(st.event);
     if (explain) {
@@ -1520,8 +1664,8 @@ NormalizeResult IntakeParser::run(const std::string &raw, bool explain, const Js
                 k = k.substr(0, dot);
             }
         }
-        r.issues = std::move(st.issues);
     }
+    r.issues = std::move(st.issues);
     return r;
 }
 

@@ -10,13 +10,23 @@
 
 namespace auditlens::intake {
 
+/// How an output field was made.
+enum class ProvenanceKind {
+    Input,      ///< the raw record itself (`message`)
+    Set,        ///< a `set` action
+    Translate,  ///< a `translate` action
+    Enrichment, ///< the rules run after the parser (related.*, *.address, url.*…)
+};
+/// "input", "set", "translate", "enrichment".
+const char *provenanceKindName(ProvenanceKind kind);
+
 /// Where an output field came from.
 struct FieldProvenance
 {
     std::string field;                  ///< dotted output path, e.g. "source.ip"
     std::string stage;                  ///< pipeline entry / stage name, or "enrichment"
     int action = -1;                    ///< index of the action in its stage (-1: not an action)
-    std::string kind;                   ///< "set", "translate", "enrichment", "input"
+    ProvenanceKind kind = ProvenanceKind::Set;
     std::string expression;             ///< the value as written in the parser
     std::vector<std::string> reads;     ///< variable paths the expression read
     std::vector<std::string> rawFields; ///< raw record paths these resolve to ("ActorIP", "Metadata.zone_name")
@@ -24,6 +34,11 @@ struct FieldProvenance
     bool typed = false;                 ///< typing changed the value
     std::string note;                   ///< e.g. "scalar wrapped in a list", "address from source.ip"
 };
+
+/// One line saying where a field came from: `input`, `enrichment (from: a b) [note]` or
+/// `stage[2] set {{expr}} (raw: A via x (grok.match)) [typed: note]`. `--explain` prints it after
+/// the value; the GUI shows it as the field's tooltip.
+std::string describeProvenance(const FieldProvenance &p);
 
 /// A problem met while running a parser on a record (not fatal: the field is left unset).
 struct RunIssue
@@ -61,6 +76,10 @@ public:
     /// Runs the parser on one raw record. `parsed`, when given, is the raw record already
     /// parsed as JSON (saves json.parse-json the work).
     NormalizeResult run(const std::string &raw, bool explain = false, const Json *parsed = nullptr) const;
+    /// Runs the parser on a Sekoia.io event envelope (`{"message": "…", "log": {…}, …}`, as
+    /// intake tests give it): `original` is the whole envelope, and its members other than
+    /// `message`, `event` and `sekoiaio` are carried into the event. The message may be any text.
+    NormalizeResult runEnvelope(const Json &envelope, bool explain = false) const;
 
     /// The top-level keys of the raw record that the parser can observe (nullptr: all of
     /// them). Lets callers skip building the rest.
@@ -75,6 +94,7 @@ public:
 
 private:
     IntakeParser();
+    NormalizeResult runWith(const std::string &raw, const Json *envelope, bool explain, const Json *parsed) const;
     std::unique_ptr<Impl> d;
 };
 

@@ -99,6 +99,18 @@ const std::map<std::string, std::string> &basePatterns()
         m["PROG"] = "[\\x21-\\x5a\\x5c\\x5e-\\x7e]+";
         m["SYSLOGPROG"] = "%{PROG:program}(?:\\[%{POSINT:pid}\\])?";
         m["SYSLOGHOST"] = "%{IPORHOST}";
+        // httpd
+        m["HTTPDUSER"] = "%{EMAILADDRESS}|%{USER}";
+        m["HTTPDERROR_DATE"] = "%{DAY} %{MONTH} %{MONTHDAY} %{TIME} %{YEAR}";
+        // haproxy: 09/Dec/2013:12:59:46.633
+        m["HAPROXYTIME"] = "(?!<[0-9])%{HOUR}:%{MINUTE}(?::%{SECOND})(?![0-9])";
+        m["HAPROXYDATE"] = "%{MONTHDAY}/%{MONTH}/%{YEAR}:%{HAPROXYTIME}.%{INT}";
+        // Cisco ASA / FTD
+        m["CISCO_ACTION"] = "Built|Teardown|Deny|Denied|denied|requested|permitted|denied by ACL|discarded|est-allowed|Dropping|created|deleted";
+        m["CISCO_REASON"] = "Duplicate TCP SYN|Failed to locate egress interface|Invalid transport field|No matching connection|DNS Response|DNS Query|(?:%{WORD}\\s*)*";
+        m["CISCO_DIRECTION"] = "Inbound|inbound|Outbound|outbound";
+        m["CISCO_INTERVAL"] = "first hit|%{INT}-second interval";
+        m["CISCO_XLATE_TYPE"] = "static|dynamic";
         return m;
     }();
     return p;
@@ -116,8 +128,14 @@ std::vector<std::string> Grok::baseNames()
 
 bool Grok::compile(const std::string &pattern, const std::map<std::string, std::string> &custom, std::string &error)
 {
+    // References may double a pattern at each level (%{P} = %{Q}%{Q}): the expansion is bounded
+    // in size and in captures, well before it costs time or memory.
+    constexpr size_t kMaxExpanded = 256 * 1024;
+    constexpr int kMaxCaptures = 4096;
     m_caps.clear();
     int counter = 0;
+    std::map<std::string, std::string> defined; // pattern name -> its DEFINE group ("" when inlined)
+    std::string defines;
     std::function<bool(const std::string &, int, std::string &)> expand = [&](const std::string &in, int depth,
                                                                             std::string &out) -> bool {
         if (depth > 40) {
@@ -157,12 +175,39 @@ bool Grok::compile(const std::string &pattern, const std::map<std::string, std::
                     error = "unknown grok pattern %{" + name + "}";
                     return false;
                 }
+                // A pattern without captures of its own is written once, in a DEFINE group, and
+                // called by name: a pattern using IP twenty times stays small (PCRE2 refuses
+                // compiled patterns past 64 KiB).
                 std::string sub;
-                if (!expand(*def, depth + 1, sub))
+                auto known = defined.find(name);
+                if (known != defined.end() && !known->second.empty())
+                    sub = "(?&" + known->second + ")";
+                else {
+                    const int before = counter;
+                    if (!expand(*def, depth + 1, sub))
+                        return false;
+                    if (known == defined.end()) {
+                        if (counter == before && sub.size() > 16) {
+                            const std::string group = "d" + std::to_string(defined.size() + 1);
+                            defines += "(?<" + group + ">" + sub + ")";
+                            defined[name] = group;
+                            sub = "(?&" + group + ")";
+                        } else
+                            defined[name] = std::string(); // captures inside, or tiny: written out at each use
+                    }
+                }
+                if (out.size() + sub.size() + defines.size() > kMaxExpanded) {
+                    error = "grok pattern expands to more than " + std::to_string(kMaxExpanded / 1024)
+                            + " KiB of regular expression (at %{" + name + "}: do nested references double it?)";
                     return false;
+                }
                 if (field.empty() && depth > 0) { // unnamed references inside patterns do not capture
                     out += "(?:" + sub + ")";
                 } else {
+                    if (counter >= kMaxCaptures) {
+                        error = "grok pattern has more than " + std::to_string(kMaxCaptures) + " captures";
+                        return false;
+                    }
                     const std::string group = "g" + std::to_string(++counter);
                     m_caps.push_back({group, field.empty() ? name : field, conv});
                     out += "(?<" + group + ">" + sub + ")";
@@ -222,7 +267,8 @@ bool Grok::compile(const std::string &pattern, const std::map<std::string, std::
             && std::strchr("*+?{", pattern[m_literalPrefix.size()]))
             m_literalPrefix.pop_back();
     }
-    m_re = QRegularExpression(QStringLiteral("\\A(?:") + QString::fromStdString(body) + QStringLiteral(")\\z"),
+    const QString prelude = defines.empty() ? QString() : QStringLiteral("(?(DEFINE)") + QString::fromStdString(defines) + QStringLiteral(")");
+    m_re = QRegularExpression(prelude + QStringLiteral("\\A(?:") + QString::fromStdString(body) + QStringLiteral(")\\z"),
                               QRegularExpression::DotMatchesEverythingOption);
     if (!m_re.isValid()) {
         error = "invalid grok pattern: " + m_re.errorString().toStdString() + " (at offset "

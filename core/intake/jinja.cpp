@@ -164,11 +164,17 @@ std::string pyStr(const Json &v)
 
 namespace {
 
+/// How deep templates, expressions and literals may nest. Deeper input is refused at compile
+/// (or, for a literal, not read as one) instead of exhausting the stack while parsing or
+/// evaluating it.
+constexpr int kMaxNesting = 128;
+
 struct LitParser
 {
     const std::string &s;
     size_t i = 0;
     bool ok = true;
+    int depth = 0; ///< nesting of lists and dicts, bounded (a literal is data, not a stack test)
 
     void ws()
     {
@@ -195,6 +201,14 @@ struct LitParser
         if (i >= s.size())
             return fail();
         const char c = s[i];
+        if ((c == '[' || c == '(' || c == '{') && depth >= kMaxNesting)
+            return fail();
+        struct Level
+        {
+            int &d;
+            explicit Level(int &x) : d(++x) {}
+            ~Level() { --d; }
+        } level(depth);
         if (c == '[' || c == '(') {
             const char close = c == '[' ? ']' : ')';
             ++i;
@@ -348,6 +362,7 @@ struct Node
     std::vector<std::string> targets;         // For/Set
     bool negate = false;                      // Test "is not", Bin "not in"
     bool hasElse = false;                     // If/For
+    int depth = 1;                            // height of the tree below (bounded at compile)
 };
 using NodeP = std::shared_ptr<Node>;
 
@@ -514,6 +529,30 @@ public:
     }
     void skipName() { ++m_i; }
 
+    /// Checks the height of a finished node (its kids are sealed already).
+    NodeP sealed(NodeP n) const
+    {
+        int d = 0;
+        for (const NodeP &k : n->kids)
+            if (k)
+                d = std::max(d, k->depth);
+        n->depth = d + 1;
+        if (n->depth > kMaxNesting)
+            throw CompileError("the expression nests more than " + std::to_string(kMaxNesting) + " levels deep", peek().pos);
+        return n;
+    }
+    /// Bounds the parser's own recursion (parentheses, lists, `not not …`, `- - …`).
+    struct Level
+    {
+        ExprParser &p;
+        explicit Level(ExprParser &parser) : p(parser)
+        {
+            if (++p.m_level > kMaxNesting)
+                throw CompileError("the expression nests more than " + std::to_string(kMaxNesting) + " levels deep", p.peek().pos);
+        }
+        ~Level() { --p.m_level; }
+    };
+
     NodeP parseTuple()
     {
         NodeP first = parseExpr();
@@ -527,11 +566,12 @@ public:
                 break;
             list->kids.push_back(parseExpr());
         }
-        return list;
+        return sealed(list);
     }
 
     NodeP parseExpr()
     {
+        Level level(*this);
         NodeP e = parseOr();
         if (isName("if")) {
             ++m_i;
@@ -543,7 +583,7 @@ public:
             }
             NodeP n = mk(Node::Cond);
             n->kids = {cond, e, other};
-            return n;
+            return sealed(n);
         }
         return e;
     }
@@ -556,7 +596,7 @@ private:
             ++m_i;
             NodeP n = mk(Node::Or);
             n->kids = {l, parseAnd()};
-            l = n;
+            l = sealed(n);
         }
         return l;
     }
@@ -567,17 +607,18 @@ private:
             ++m_i;
             NodeP n = mk(Node::And);
             n->kids = {l, parseNot()};
-            l = n;
+            l = sealed(n);
         }
         return l;
     }
     NodeP parseNot()
     {
+        Level level(*this);
         if (isName("not")) {
             ++m_i;
             NodeP n = mk(Node::Not);
             n->kids = {parseNot()};
-            return n;
+            return sealed(n);
         }
         return parseCompare();
     }
@@ -603,7 +644,7 @@ private:
             n->name = op;
             n->negate = neg;
             n->kids = {l, parseAdd()};
-            l = n;
+            l = sealed(n);
         }
         return l;
     }
@@ -619,7 +660,7 @@ private:
             NodeP n = mk(Node::Bin);
             n->name = *op;
             n->kids = {l, (this->*next)()};
-            l = n;
+            l = sealed(n);
         }
     }
     NodeP parseAdd() { return parseBinary({"+", "-"}, &ExprParser::parseConcat); }
@@ -628,11 +669,12 @@ private:
     NodeP parsePow() { return parseBinary({"**"}, &ExprParser::parseUnary); }
     NodeP parseUnary()
     {
+        Level level(*this);
         if (isOp("-")) {
             ++m_i;
             NodeP n = mk(Node::Neg);
             n->kids = {parseUnary()};
-            return n;
+            return sealed(n);
         }
         if (isOp("+")) {
             ++m_i;
@@ -676,7 +718,7 @@ private:
                     ++m_i;
                     parseArgs(f);
                 }
-                e = parsePostfix(f);
+                e = parsePostfix(sealed(f));
             } else if (isName("is")) {
                 ++m_i;
                 NodeP t = mk(Node::Test);
@@ -701,7 +743,7 @@ private:
                                             && !isName("if") && !isName("is") && !isName("in") && !isName("not")))) {
                     t->kids.push_back(parsePostfix(parsePrimary())); // `is in [..]`, `is divisibleby 3`
                 }
-                e = t;
+                e = sealed(t);
             } else
                 return e;
         }
@@ -713,7 +755,7 @@ private:
             ++m_i;
             NodeP n = mk(Node::Lit);
             n->lit = t.num;
-            return n;
+            return sealed(n);
         }
         if (t.t == Tok::Str) {
             std::string s = t.s;
@@ -722,7 +764,7 @@ private:
                 s += m_t[m_i++].s;
             NodeP n = mk(Node::Lit);
             n->lit = s;
-            return n;
+            return sealed(n);
         }
         if (t.t == Tok::Name) {
             ++m_i;
@@ -737,14 +779,14 @@ private:
                 n->kind = Node::Name;
                 n->name = t.s;
             }
-            return n;
+            return sealed(n);
         }
         if (t.t == Tok::Op && t.s == "(") {
             ++m_i;
             if (isOp(")")) {
                 ++m_i;
                 NodeP n = mk(Node::List);
-                return n;
+                return sealed(n);
             }
             NodeP e = parseTuple();
             expectOp(")");
@@ -760,7 +802,7 @@ private:
                 ++m_i;
             }
             expectOp("]");
-            return n;
+            return sealed(n);
         }
         if (t.t == Tok::Op && t.s == "{") {
             ++m_i;
@@ -774,7 +816,7 @@ private:
                 ++m_i;
             }
             expectOp("}");
-            return n;
+            return sealed(n);
         }
         if (t.t == Tok::End)
             throw CompileError("expression is incomplete", t.pos);
@@ -795,7 +837,7 @@ private:
                     n->name = expectName();
                     n->kids = {e};
                 }
-                e = n;
+                e = sealed(n);
             } else if (isOp("[")) {
                 ++m_i;
                 NodeP a, b, c;
@@ -818,13 +860,13 @@ private:
                 n->kids = {e, a, b, c};
                 if (!slice)
                     n->kids.resize(2);
-                e = n;
+                e = sealed(n);
             } else if (isOp("(")) {
                 ++m_i;
                 NodeP n = mk(Node::Call);
                 n->kids.push_back(e);
                 parseArgs(n);
-                e = n;
+                e = sealed(n);
             } else
                 return e;
         }
@@ -832,6 +874,7 @@ private:
 
     std::vector<Tok> m_t;
     size_t m_i = 0;
+    int m_level = 0;
 };
 
 // ------------------------------------------------------------------------------------------
@@ -934,6 +977,14 @@ private:
 
     NodeP parseBody(const std::vector<std::string> &stops)
     {
+        if (++m_level > kMaxNesting / 4)
+            throw CompileError("statements nest more than " + std::to_string(kMaxNesting / 4) + " levels deep",
+                               m_i < m_t.size() ? m_t[m_i].pos : 0);
+        struct Leave
+        {
+            int &l;
+            ~Leave() { --l; }
+        } leave{m_level};
         NodeP seq = mk(Node::Seq);
         while (m_i < m_t.size()) {
             const TagTok &t = m_t[m_i];
@@ -1033,6 +1084,7 @@ private:
 
     std::vector<TagTok> m_t;
     size_t m_i = 0;
+    int m_level = 0;
 };
 
 void collectPaths(const NodeP &n, std::vector<std::string> &out);

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "taxonomy.h"
+#include "yamlguard.h"
+
+#include "util/datadir.h"
 
 #include <QFile>
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdio>
 #include <sstream>
 
 static void initCoreResources() { Q_INIT_RESOURCE(auditlens_core); }
@@ -28,11 +32,17 @@ std::vector<std::string> splitTabs(const std::string &line)
     return parts;
 }
 
-void loadTsv(Taxonomy &t, const char *resource, FieldInfo::Origin origin)
+/// `relative`: the file under share/auditlens (installed), else its embedded copy
+void loadTsv(Taxonomy &t, const QString &relative, FieldInfo::Origin origin)
 {
-    QFile f(QString::fromLatin1(resource));
-    if (!f.open(QIODevice::ReadOnly))
-        return; // the build embeds them; a missing resource shows up in tests
+    QFile f(util::dataFile(relative));
+    if (!f.open(QIODevice::ReadOnly)) {
+        std::fprintf(stderr, "auditlens: %s: cannot be read (%s); using the embedded copy\n", qUtf8Printable(f.fileName()),
+                     qUtf8Printable(f.errorString()));
+        f.setFileName(util::embeddedDataFile(relative));
+        if (!f.open(QIODevice::ReadOnly))
+            return; // the build embeds them; a missing resource shows up in tests
+    }
     std::istringstream in(f.readAll().toStdString());
     std::string line;
     while (std::getline(in, line)) {
@@ -68,9 +78,9 @@ struct Builtin
     Builtin()
     {
         initCoreResources();
-        loadTsv(ecs, ":/auditlens/taxonomy/ecs_fields.tsv", FieldInfo::Origin::Ecs);
+        loadTsv(ecs, QStringLiteral("taxonomy/ecs_fields.tsv"), FieldInfo::Origin::Ecs);
         all.inheritFrom(ecs);
-        loadTsv(all, ":/auditlens/taxonomy/sekoia_fields.tsv", FieldInfo::Origin::Sekoia);
+        loadTsv(all, QStringLiteral("taxonomy/sekoia_fields.tsv"), FieldInfo::Origin::Sekoia);
     }
 };
 
@@ -114,7 +124,9 @@ bool Taxonomy::hasChildren(const std::string &prefix) const
 bool Taxonomy::addFieldsYaml(const std::string &text, const std::string &label, std::string &error)
 {
     try {
-        const YAML::Node root = YAML::Load(text);
+        YAML::Node root;
+        if (!loadYamlBounded(text, label, root, error))
+            return false;
         if (!root.IsDefined() || root.IsNull())
             return true;
         if (!root.IsMap()) {
@@ -122,7 +134,8 @@ bool Taxonomy::addFieldsYaml(const std::string &text, const std::string &label, 
             return false;
         }
         for (auto it = root.begin(); it != root.end(); ++it) {
-            const YAML::Node &def = it->second;
+            // a copy: `it->second` belongs to a temporary the iterator hands out
+            const YAML::Node def = it->second;
             if (!def.IsMap()) {
                 error = label + ":" + std::to_string(def.Mark().line + 1) + ": field '" + it->first.as<std::string>() + "' is not a map";
                 return false;
@@ -136,6 +149,9 @@ bool Taxonomy::addFieldsYaml(const std::string &text, const std::string &label, 
         return true;
     } catch (const YAML::Exception &e) {
         error = label + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg;
+        return false;
+    } catch (const std::exception &e) {
+        error = label + ": " + e.what();
         return false;
     }
 }

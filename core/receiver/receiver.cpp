@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "receiver.h"
+#include "batch.h"
+#include "requestguard.h"
 #include "util/ascii.h"
 
 #include "source/bytesource.h"
@@ -20,6 +22,8 @@
 #include <QTimer>
 #include <QUrl>
 #include <QUrlQuery>
+
+#include <unordered_set>
 
 
 #include <cerrno>
@@ -106,239 +110,48 @@ std::string reasonPhrase(int status)
 
 } // namespace
 
-/// Calls fn(pos, line, indexed) for each non-blank line of `text` (trailing CR and spaces
-/// left out), checked by the index pass in place: the padding is appended here.
-template<typename Fn>
-void indexLines(std::string &text, Fn &&fn)
-{
-    const size_t len = text.size();
-    text.append(kRecordPadding, '\0');
-    const int maxDepth = ReaderLimits{}.maxDepth;
-    size_t start = 0;
-    while (start < len) {
-        size_t nl = text.find('\n', start);
-        if (nl == std::string::npos || nl > len)
-            nl = len;
-        std::string_view line(text.data() + start, nl - start);
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
-            line.remove_suffix(1);
-        const size_t pos = start;
-        start = nl + 1;
-        if (!line.empty())
-            fn(pos, line, indexRecord(line, text.size() - pos, maxDepth));
-    }
-}
-
-// ------------------------------------------------------------------------------------------
-// Remembered IDs
-
-IdKey IdKey::of(std::string_view id)
-{
-    if (id.empty())
-        return {};
-    // FNV-1a with a final avalanche, and libstdc++'s murmur-based string hash: independent
-    quint64 f = 0xcbf29ce484222325ULL;
-    for (unsigned char ch : id)
-        f = (f ^ ch) * 0x100000001b3ULL;
-    f ^= f >> 33;
-    f *= 0xff51afd7ed558ccdULL;
-    f ^= f >> 33;
-    IdKey k{std::hash<std::string_view>{}(id), f};
-    if (k.empty())
-        k.b = 1;
-    return k;
-}
-
-IdWindow::IdWindow(size_t capacity) : m_half(std::max<size_t>(capacity / 2, 16)) {}
-
-bool IdWindow::Table::contains(IdKey k) const
-{
-    if (cells.empty())
-        return false;
-    const size_t mask = cells.size() - 1;
-    for (size_t i = size_t(k.a) & mask;; i = (i + 1) & mask) {
-        if (cells[i] == k)
-            return true;
-        if (cells[i].empty())
-            return false;
-    }
-}
-
-void IdWindow::Table::insert(IdKey k)
-{
-    if ((used + 1) * 10 > cells.size() * 7) { // grow at 70 % load
-        std::vector<IdKey> old = std::move(cells);
-        cells.assign(std::max<size_t>(64, old.size() * 2), IdKey{});
-        used = 0;
-        for (const IdKey &o : old)
-            if (!o.empty())
-                insert(o);
-    }
-    const size_t mask = cells.size() - 1;
-    size_t i = size_t(k.a) & mask;
-    while (!cells[i].empty())
-        i = (i + 1) & mask;
-    cells[i] = k;
-    ++used;
-}
-
-bool IdWindow::contains(IdKey key) const { return m_cur.contains(key) || m_old.contains(key); }
-
-bool IdWindow::insert(IdKey key)
-{
-    if (key.empty() || contains(key))
-        return key.empty();
-    if (m_cur.used >= m_half) {
-        m_old = std::move(m_cur);
-        m_cur = Table{};
-    }
-    m_cur.insert(key);
-    return true;
-}
-
-// ------------------------------------------------------------------------------------------
-// Journal
-
-std::vector<std::string> journalFiles(const std::string &dir, bool withDuplicates)
-{
-    QStringList names = QDir(QString::fromStdString(dir)).entryList({QStringLiteral("*.ndjson")}, QDir::Files, QDir::Name);
-    std::vector<std::string> out;
-    for (const QString &n : names) {
-        if (!withDuplicates && n.startsWith(QStringLiteral("duplicates-")))
-            continue;
-        out.push_back(dir + "/" + n.toStdString());
-    }
-    return out;
-}
-
-Journal::Journal(std::string dir, qint64 fileBytes) : m_dir(std::move(dir)), m_fileBytes(fileBytes) {}
-
-Journal::~Journal()
-{
-    if (m_fd >= 0)
-        ::close(m_fd);
-    if (m_dupFd >= 0)
-        ::close(m_dupFd);
-}
-
-bool Journal::open(IdWindow &ids, std::string &error)
-{
-    if (!QDir().mkpath(QString::fromStdString(m_dir))) {
-        error = m_dir + ": cannot create the journal directory";
-        return false;
-    }
-    // IDs already delivered (duplicates are recognised across restarts)
-    for (const std::string &f : journalFiles(m_dir, true)) {
-        std::string text, why;
-        if (!readFileRange(f, 0, size_t(QFileInfo(QString::fromStdString(f)).size()), text, why))
-            continue;
-        indexLines(text, [&](size_t, std::string_view, const IndexedRecord &ix) { ids.insert(IdKey::of(ix.id)); });
-        const QString name = QFileInfo(QString::fromStdString(f)).fileName();
-        const int seq = name.section(QLatin1Char('-'), -1).section(QLatin1Char('.'), 0, 0).toInt();
-        m_seq = std::max(m_seq, seq);
-    }
-    return rotate(false, error);
-}
-
-bool Journal::rotate(bool duplicates, std::string &error)
-{
-    int &fd = duplicates ? m_dupFd : m_fd;
-    qint64 &size = duplicates ? m_dupSize : m_size;
-    bool &dirty = duplicates ? m_dupDirty : m_dirty;
-    if (fd >= 0) {
-        // what was written to the old file must be durable before it is left
-        if (dirty && ::fdatasync(fd) != 0) {
-            error = std::string("journal sync failed: ") + std::strerror(errno);
-            return false;
-        }
-        dirty = false;
-        ::close(fd);
-    }
-    ++m_seq;
-    char name[64];
-    std::snprintf(name, sizeof name, "%s-%013lld-%06d.ndjson", duplicates ? "duplicates" : "journal",
-                  static_cast<long long>(QDateTime::currentMSecsSinceEpoch()), m_seq);
-    const std::string path = m_dir + "/" + name;
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        error = path + ": " + std::strerror(errno);
-        return false;
-    }
-    size = 0;
-    // make the new file's directory entry durable too
-    const int dfd = ::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
-    return true;
-}
-
-bool Journal::write(const std::string &bytes, bool duplicates, std::string &error)
-{
-    int &fd = duplicates ? m_dupFd : m_fd;
-    qint64 &size = duplicates ? m_dupSize : m_size;
-    if (fd < 0 || size >= m_fileBytes)
-        if (!rotate(duplicates, error))
-            return false;
-    size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            error = std::string("journal write failed: ") + std::strerror(errno);
-            return false;
-        }
-        done += size_t(w);
-    }
-    size += qint64(bytes.size());
-    (duplicates ? m_dupDirty : m_dirty) = true;
-    return true;
-}
-
-bool Journal::sync(std::string &error)
-{
-    for (auto [fd, dirty] : {std::pair{m_fd, &m_dirty}, std::pair{m_dupFd, &m_dupDirty}}) {
-        if (!*dirty)
-            continue;
-        if (::fdatasync(fd) != 0) {
-            error = std::string("journal sync failed: ") + std::strerror(errno);
-            return false;
-        }
-        *dirty = false;
-    }
-    return true;
-}
-
 // ------------------------------------------------------------------------------------------
 // Receiver
 
+namespace {
+struct IdKeyHash
+{
+    size_t operator()(const IdKey &k) const { return size_t(k.a ^ (k.b * 0x9e3779b97f4a7c15ULL)); }
+};
+} // namespace
+
 /// A client connection. Qt HttpServer parses the requests; the guard sees every byte first
-/// (its readyRead slot is connected before Qt's) to answer what the headers alone decide
-/// (401, 405, 411, 413) before a body is read, and to cut off slow clients.
+/// (its readyRead slot is connected before Qt's) and reads each request itself, strictly
+/// (RequestGuard): what it cannot read the one way every parser reads is refused (400, 431)
+/// before Qt sees it; what the headers alone decide (401, 405, 411, 413) is answered before
+/// the body is read; slow clients are cut off. When Qt hands a request over, its reading is
+/// compared with the guard's (method, secret, body size): a request read two ways is refused.
 struct Receiver::Conn
 {
+    explicit Conn(RequestGuard::Limits limits) : reader(std::move(limits)) {}
     quint64 id = 0;
     QPointer<QTcpSocket> sock;
     QTimer *timer = nullptr;
-    // the guard follows the byte stream's framing itself (pipelined requests included)
-    enum class In { Head, Body, ChunkSize, ChunkData, ChunkEnd, Trailer } in = In::Head;
-    QByteArray line;          ///< partial header block, chunk-size or trailer line
-    qint64 remaining = 0;     ///< body or chunk bytes still to come
-    qint64 bodySeen = 0;      ///< decoded body bytes of a chunked request so far
+    RequestGuard reader;      ///< the guard's reading of the byte stream (pipelined requests included)
     qint64 seenBuffered = 0;  ///< bytes at the front of the socket's buffer the guard has seen
+    qint64 earlyUnread = 0;   ///< body bytes still to come when the headers alone were answered
     bool closing = false;     ///< answered early: the rest is ignored, the connection closes
     bool busy = false;        ///< a batch of this connection is being decoded or written
+    bool inRequest = false;   ///< the guard is in a request's body (its head was counted)
     qint64 drain = 0;         ///< body bytes still to read and drop after an early answer
+    qint64 lastActivity = 0;  ///< ms: when bytes last arrived (the slowest idle are dropped first)
     std::unique_ptr<QHttpServerResponder> responder; ///< for the request being processed
-    /// What the headers of each request seen but not yet handed over by Qt decided (status 0:
-    /// go ahead), in order. A refusal waits here when earlier requests of this connection are
-    /// still unanswered (HTTP/1.1 answers in order).
+    /// The guard's reading of each request seen but not yet handed over by Qt, in order, and
+    /// what its headers decided (status 0: go ahead). A refusal waits here when earlier
+    /// requests of this connection are still unanswered (HTTP/1.1 answers in order).
     struct Verdict
     {
         int status = 0;
         std::string reason, message;
+        bool authorized = false; ///< the secret was checked and is right
+        bool complete = false;   ///< the guard saw the whole body
+        qint64 body = -1;        ///< its size, as the guard read it
+        std::string method, secret, querySecret;
     };
     std::deque<Verdict> verdicts;
     int unanswered = 0; ///< requests whose headers arrived and that have no answer yet
@@ -443,7 +256,7 @@ bool Receiver::start(std::string &error)
         error = "the receiver is already running";
         return false;
     }
-    m_journal = std::make_unique<Journal>(m_config.journalDir, m_config.journalFileBytes);
+    m_journal = std::make_unique<Journal>(m_config.journalDir, m_config.journalFileBytes, m_config.journalFault);
     m_ids = std::make_unique<IdWindow>(m_config.rememberedIds);
     if (!m_journal->open(*m_ids, error))
         return false;
@@ -528,8 +341,13 @@ std::string Receiver::destinationConf(const std::string &publicUrl) const
 
 void Receiver::onConnection(QTcpSocket *sock)
 {
-    auto *c = new Conn;
+    RequestGuard::Limits limits;
+    limits.maxBodyBytes = m_config.maxBodyBytes;
+    limits.maxHeaderBytes = m_config.maxHeaderBytes;
+    limits.secretHeader = m_config.secretHeader;
+    auto *c = new Conn(limits);
     c->id = ++m_connSerial;
+    c->lastActivity = QDateTime::currentMSecsSinceEpoch();
     m_conns.emplace(c->id, c);
     m_bySocket.insert(sock, c);
     c->sock = sock;
@@ -537,8 +355,10 @@ void Receiver::onConnection(QTcpSocket *sock)
     c->timer->setSingleShot(true);
     c->timer->setInterval(m_config.readTimeoutMs);
     connect(c->timer, &QTimer::timeout, sock, [this, c] {
-        if (!c->busy && !c->closing)
+        if (!c->busy && !c->closing) {
+            c->earlyUnread = 0; // nothing more is read from a client that is too slow
             reject(c, 408, "slow client", "the request did not arrive in time");
+        }
     });
     connect(sock, &QTcpSocket::readyRead, sock, [this, c] { guard(c); });
     connect(sock, &QTcpSocket::disconnected, sock, [this, c, sock] {
@@ -562,7 +382,6 @@ void Receiver::guard(Conn *c)
         }
         return;
     }
-    using In = Conn::In;
     // Qt HttpServer reads everything buffered, except after completing a request, when it leaves
     // the bytes after it (the next, pipelined request) for its next turn: those were seen here
     const qint64 buffered = c->sock->bytesAvailable();
@@ -570,128 +389,69 @@ void Receiver::guard(Conn *c)
     c->seenBuffered = 0; // onRequest() says otherwise when Qt completes a request in this turn
     if (arrived == 0)
         return;
-    if (c->in == In::Body && c->remaining >= arrived) { // the common case: more of a body
-        c->remaining -= arrived;
-        if (c->remaining == 0)
-            c->in = In::Head;
+    c->lastActivity = QDateTime::currentMSecsSinceEpoch();
+    if (c->reader.bodyRemaining() > arrived) { // the common case: more of a body
+        c->reader.skipBody(arrived);
         return;
     }
-    const QByteArray data = c->sock->peek(buffered).mid(buffered - arrived);
-    qsizetype i = 0;
-    // appends up to the next LF to c->line; true when the line is complete (then in c->line)
-    const auto takeLine = [&]() {
-        const qsizetype nl = data.indexOf('\n', i);
-        const qsizetype stop = nl < 0 ? data.size() : nl + 1;
-        c->line += data.mid(i, stop - i);
-        i = stop;
-        if (nl < 0 && c->line.size() > 64 * 1024)
-            reject(c, 400, "bad request", "a request line is too long");
-        return nl >= 0;
-    };
-    while (i < data.size() && !c->closing) {
-        switch (c->in) {
-        case In::Head: {
-            const qsizetype before = c->line.size();
-            c->line += data.mid(i);
-            const qsizetype end = c->line.indexOf("\r\n\r\n");
-            if (end < 0) {
-                i = data.size();
-                if (c->line.size() > 64 * 1024)
-                    reject(c, 400, "bad request", "the request headers are too long");
-                break;
-            }
-            i += end + 4 - before;
-            const QByteArray head = c->line.left(end);
-            c->line.clear();
-            startRequest(c, head, data.size() - i);
+    const QByteArray bytes = c->sock->peek(buffered).mid(buffered - arrived);
+    std::string_view data(bytes.constData(), size_t(bytes.size()));
+    while (!c->closing) {
+        const RequestGuard::Step step = c->reader.next(data);
+        data.remove_prefix(step.consumed);
+        switch (step.event) {
+        case RequestGuard::Event::NeedMore:
+            return;
+        case RequestGuard::Event::Head:
+            c->inRequest = true;
+            startRequest(c, qint64(data.size()));
             break;
-        }
-        case In::Body:
-        case In::ChunkData: {
-            const qint64 take = std::min<qint64>(c->remaining, data.size() - i);
-            c->remaining -= take;
-            i += take;
-            if (c->remaining == 0)
-                c->in = c->in == In::Body ? In::Head : In::ChunkEnd;
-            break;
-        }
-        case In::ChunkSize:
-        case In::ChunkEnd:
-        case In::Trailer: {
-            if (!takeLine())
-                break;
-            const QByteArray text = c->line.trimmed();
-            c->line.clear();
-            if (c->in == In::ChunkEnd) {
-                c->in = In::ChunkSize;
-            } else if (c->in == In::Trailer) {
-                if (text.isEmpty())
-                    c->in = In::Head;
-            } else {
-                bool ok = false;
-                const qint64 size = text.split(';').value(0).trimmed().toLongLong(&ok, 16);
-                if (!ok || size < 0)
-                    return reject(c, 400, "bad request", "malformed chunked encoding");
-                c->bodySeen += size;
-                if (c->bodySeen > m_config.maxBodyBytes)
-                    return refuse(c, 413, "too large", "the body is larger than the limit of " + std::to_string(m_config.maxBodyBytes) + " bytes");
-                c->remaining = size;
-                c->in = size == 0 ? In::Trailer : In::ChunkData;
+        case RequestGuard::Event::Complete:
+            c->inRequest = false;
+            if (!c->verdicts.empty()) {
+                c->verdicts.back().complete = true;
+                c->verdicts.back().body = c->reader.bodyBytes();
             }
             break;
-        }
+        case RequestGuard::Event::Error:
+            if (!c->inRequest) { // an error in a head: a request that was not counted yet
+                ++m_stats.requests;
+                ++c->unanswered;
+            }
+            c->earlyUnread = 0;
+            return refuse(c, c->reader.status(), c->reader.reason(), c->reader.message());
         }
     }
 }
 
-void Receiver::startRequest(Conn *c, const QByteArray &head, qint64 bodyBytesHere)
+void Receiver::startRequest(Conn *c, qint64 bodyBytesHere)
 {
-    using In = Conn::In;
     ++m_stats.requests;
-    const QList<QByteArray> lines = head.split('\n');
-    const QList<QByteArray> first = lines.value(0).trimmed().split(' ');
-    QByteArray secretHeader;
-    bool chunked = false;
-    qint64 contentLength = -1;
-    const QByteArray wanted = QByteArray::fromStdString(m_config.secretHeader);
-    for (int k = 1; k < lines.size(); ++k) {
-        const int colon = lines[k].indexOf(':');
-        if (colon <= 0)
-            continue;
-        const QByteArray name = lines[k].left(colon).trimmed(), value = lines[k].mid(colon + 1).trimmed();
-        if (name.compare("Content-Length", Qt::CaseInsensitive) == 0)
-            contentLength = value.toLongLong();
-        else if (name.compare("Transfer-Encoding", Qt::CaseInsensitive) == 0)
-            chunked = value.toLower().contains("chunked");
-        else if (name.compare(wanted, Qt::CaseInsensitive) == 0)
-            secretHeader = value;
-    }
-    c->bodySeen = 0;
-    if (chunked) {
-        c->in = In::ChunkSize;
-    } else {
-        c->in = contentLength > 0 ? In::Body : In::Head;
-        c->remaining = std::max<qint64>(contentLength, 0);
-    }
+    const RequestHead &head = c->reader.head();
+    Conn::Verdict v;
+    v.method = head.method;
+    v.secret = head.secret;
+    v.querySecret = QUrlQuery(QUrl(QString::fromStdString(head.target)))
+                        .queryItemValue(QString::fromStdString(m_config.secretQueryParam), QUrl::FullyDecoded)
+                        .toStdString();
+    v.authorized = constantTimeEquals(v.secret, m_config.secret) || constantTimeEquals(v.querySecret, m_config.secret);
     // what the headers alone decide is answered before any body is read (what is left of an
     // announced body after the bytes already here is drained by respond()), unless earlier
     // requests of this connection still wait for their answers
     ++c->unanswered;
-    Conn::Verdict v;
-    const QUrlQuery query(QUrl(QString::fromLatin1(first.value(1))));
-    const std::string fromHeader = secretHeader.toStdString();
-    const std::string fromQuery = query.queryItemValue(QString::fromStdString(m_config.secretQueryParam), QUrl::FullyDecoded).toStdString();
-    if (first.value(0) != "POST")
-        v = {405, "method", "send log batches with POST"};
-    else if (!constantTimeEquals(fromHeader, m_config.secret) && !constantTimeEquals(fromQuery, m_config.secret))
-        v = {401, "unauthorized", fromHeader.empty() && fromQuery.empty() ? "the shared secret is missing" : "the shared secret is wrong"};
+    const qint64 contentLength = head.contentLength;
+    if (v.method != "POST")
+        v.status = 405, v.reason = "method", v.message = "send log batches with POST";
+    else if (!v.authorized)
+        v.status = 401, v.reason = "unauthorized",
+        v.message = v.secret.empty() && v.querySecret.empty() ? "the shared secret is missing" : "the shared secret is wrong";
     else if (contentLength > m_config.maxBodyBytes)
-        v = {413, "too large", "the body is larger than the limit of " + std::to_string(m_config.maxBodyBytes) + " bytes"};
-    else if (contentLength < 0 && !chunked)
-        v = {411, "no length", "send Content-Length or chunked transfer encoding"};
+        v.status = 413, v.reason = "too large",
+        v.message = "the body is larger than the limit of " + std::to_string(m_config.maxBodyBytes) + " bytes";
+    else if (contentLength < 0 && !head.chunked)
+        v.status = 411, v.reason = "no length", v.message = "send Content-Length or chunked transfer encoding";
     if (v.status && (c->unanswered == 1 || contentLength > m_config.maxBodyBytes)) {
-        c->remaining = chunked ? 0 : std::max<qint64>(0, std::max<qint64>(contentLength, 0) - bodyBytesHere);
-        c->in = In::Body;
+        c->earlyUnread = head.chunked ? 0 : std::max<qint64>(0, std::max<qint64>(contentLength, 0) - bodyBytesHere);
         return refuse(c, v.status, v.reason, v.message);
     }
     c->verdicts.push_back(std::move(v)); // answered in turn, once Qt has read the request
@@ -719,19 +479,34 @@ void Receiver::onRequest(const QHttpServerRequest &request, QTcpSocket *socket)
         return;
     c->seenBuffered = socket->bytesAvailable(); // left for Qt's next turn, already seen by the guard
     Conn::Verdict verdict;
-    if (!c->verdicts.empty()) {
+    const bool seen = !c->verdicts.empty();
+    if (seen) {
         verdict = std::move(c->verdicts.front());
         c->verdicts.pop_front();
     }
+    // one reading of each request: Qt's must be the guard's, or nothing of it is stored
+    const QByteArray body = request.body();
+    const bool post = request.method() == QHttpServerRequest::Method::Post;
+    const std::string qtSecret = request.value(QByteArray::fromStdString(m_config.secretHeader)).trimmed().toStdString();
+    const std::string qtQuery = request.query().queryItemValue(QString::fromStdString(m_config.secretQueryParam), QUrl::FullyDecoded).toStdString();
+    if (!seen || !verdict.complete || verdict.body != body.size() || post != (verdict.method == "POST") || qtSecret != verdict.secret
+        || qtQuery != verdict.querySecret) {
+        if (!seen)
+            ++c->unanswered; // the guard did not see this request begin; it is answered all the same
+        verdict.status = 400;
+        verdict.reason = "ambiguous";
+        verdict.message = "the request can be read in more than one way (its framing or headers); nothing of it was stored";
+        verdict.authorized = false;
+    }
     auto responder = std::make_unique<QHttpServerResponder>(Http::responderFor(request, socket));
     if (c->busy) { // pipelined: answered after the one being processed
-        c->queued.push_back({std::move(responder), request.body(), std::move(verdict)});
+        c->queued.push_back({std::move(responder), body, std::move(verdict)});
         return;
     }
     c->responder = std::move(responder);
     if (verdict.status)
         return reject(c, verdict.status, verdict.reason, verdict.message);
-    handle(c, request.body());
+    handle(c, body, verdict.authorized);
 }
 
 void Receiver::respond(Conn *c, int status, const std::string &message, bool close)
@@ -742,8 +517,11 @@ void Receiver::respond(Conn *c, int status, const std::string &message, bool clo
     const nlohmann::json body = {{"status", status}, {"message", message}};
     const QByteArray text = QByteArray::fromStdString(body.dump() + "\n");
     const auto code = static_cast<QHttpServerResponder::StatusCode>(status);
+    const QByteArray retryAfter = QByteArray::number(m_config.retryAfterSeconds);
     if (c->responder) {
-        if (close)
+        if (status == 503)
+            c->responder->write(text, {{"Content-Type", "application/json"}, {"Retry-After", retryAfter}}, code);
+        else if (close)
             c->responder->write(text, {{"Content-Type", "application/json"}, {"Connection", "close"}}, code);
         else
             c->responder->write(text, {{"Content-Type", "application/json"}}, code);
@@ -756,11 +534,11 @@ void Receiver::respond(Conn *c, int status, const std::string &message, bool clo
             c->sock->commitTransaction();
         c->sock->write("HTTP/1.1 " + QByteArray::number(status) + " " + QByteArray::fromStdString(reasonPhrase(status))
                        + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(text.size())
-                       + "\r\nConnection: close\r\n\r\n" + text);
+                       + (status == 503 ? "\r\nRetry-After: " + retryAfter : QByteArray()) + "\r\nConnection: close\r\n\r\n" + text);
         c->closing = true;
         // read and drop the rest of an announced body so that the client gets to read the
         // answer instead of a reset connection; one that stops sending is cut off
-        const qint64 unread = c->in == Conn::In::Body ? c->remaining : 0;
+        const qint64 unread = c->earlyUnread;
         c->sock->read(c->sock->bytesAvailable());
         if (unread > 0 && unread <= 4 * m_config.maxBodyBytes + (64 << 20)) {
             c->drain = unread;
@@ -785,12 +563,14 @@ void Receiver::reject(Conn *c, int status, const std::string &reason, const std:
 {
     ++m_stats.rejected[reason];
     m_stats.lastError = message;
-    respond(c, status, message, true);
+    respond(c, status, message, status != 503);
     emit statsChanged();
 }
 
-void Receiver::handle(Conn *c, const QByteArray &body)
+void Receiver::handle(Conn *c, const QByteArray &body, bool authorized)
 {
+    if (!authorized) // never reached (the verdict says so first); nothing unchecked is stored
+        return reject(c, 401, "unauthorized", "the shared secret was not checked");
     if (body.size() > m_config.maxBodyBytes)
         return reject(c, 413, "too large", "the body is larger than the limit of " + std::to_string(m_config.maxBodyBytes) + " bytes");
     auto job = std::make_shared<Job>();
@@ -864,42 +644,59 @@ void Receiver::writerLoop()
                 return; // stopping, nothing left
             group.swap(m_queue);
         }
-        // write every waiting batch, then one sync for all of them (group commit)
+        // write every waiting batch, then one sync for all of them (group commit). IDs are
+        // remembered only once the group is on disk: a batch answered 503 is retried, and its
+        // records are then new, not duplicates of records that were never stored.
+        std::string error;
+        bool ok = m_journal->begin(error);
+        std::vector<IdKey> groupIds; // of the batches before the current one in this group
+        std::unordered_set<IdKey, IdKeyHash> earlier;
         for (const auto &job : group) {
+            const size_t firstOfJob = groupIds.size();
             for (Job::Line &l : job->lines) {
                 const std::string_view line(job->text.data() + l.pos, l.len);
-                if (l.ix.ok && !m_ids->insert(l.id)) {
+                // a duplicate is a record seen in an earlier batch (a retry), not a repeat
+                // within this one
+                if (l.ix.ok && !l.id.empty() && (m_ids->contains(l.id) || earlier.count(l.id))) {
                     ++job->dupCount;
                     job->dups.append(line);
                     job->dups.push_back('\n');
                     continue;
                 }
+                if (l.ix.ok && !l.id.empty())
+                    groupIds.push_back(l.id);
                 ++(l.ix.ok ? job->good : job->bad);
                 job->freshSpans.push_back({uint32_t(job->fresh.size()), uint32_t(l.len), job->freshSpans.size() + 1});
                 job->freshRecs.push_back(std::move(l.ix));
                 job->fresh.append(line);
                 job->fresh.push_back('\n');
             }
+            earlier.insert(groupIds.begin() + ptrdiff_t(firstOfJob), groupIds.end());
             job->lines.clear();
             job->text.clear();
             job->text.shrink_to_fit();
-            if (!job->fresh.empty())
-                m_journal->write(job->fresh, false, job->error);
-            if (job->error.empty() && !job->dups.empty())
-                m_journal->write(job->dups, true, job->error);
+            if (ok && !job->fresh.empty())
+                ok = m_journal->write(job->fresh, false, error);
+            if (ok && !job->dups.empty())
+                ok = m_journal->write(job->dups, true, error);
         }
-        std::string syncError;
-        m_journal->sync(syncError);
+        if (ok)
+            ok = m_journal->sync(error);
+        if (!ok)
+            m_journal->rollback(); // whole records only; every batch of the group is answered 503
+        else
+            for (const IdKey &id : groupIds)
+                m_ids->insert(id);
         std::shared_ptr<EventStore> store;
         {
             std::lock_guard lock(m_mutex);
             store = m_store;
         }
         for (const auto &job : group) {
-            if (job->error.empty())
-                job->error = syncError;
+            if (!ok)
+                job->error = error;
             // on disk: shown in the trail from here (this thread, not the GUI's)
-            if (store && job->error.empty() && !job->freshRecs.empty()) {
+            if (store && ok && !job->freshRecs.empty()) {
                 Block block;
                 block.dataLen = job->fresh.size();
                 block.data = std::make_shared<const std::string>(std::move(job->fresh));
@@ -930,11 +727,19 @@ void Receiver::finish(const std::shared_ptr<Job> &job)
         if (c)
             reject(c, job->status, job->reason, job->message);
     } else if (!job->error.empty()) {
+        // nothing of the batch is kept (the journal was cut back) and its IDs are not
+        // remembered: Logpush retries it after Retry-After, and the retry is stored as new
+        if (!m_stats.journalFailing)
+            emit problem(QString::fromStdString("the journal cannot be written: " + job->error
+                                                + "; batches are answered 503 until it can"));
+        m_stats.journalFailing = true;
+        ++m_stats.journalFailures;
+        m_stats.journalError = job->error;
         m_stats.lastError = job->error;
-        emit problem(QString::fromStdString(job->error));
         if (c)
-            reject(c, 503, "journal", "the batch could not be written to disk: " + job->error);
+            reject(c, 503, "journal", "the batch could not be written to disk: " + job->error + "; nothing of it was kept, retry later");
     } else {
+        m_stats.journalFailing = false;
         ++m_stats.batches;
         m_stats.records += job->good;
         m_stats.duplicates += job->dupCount;
@@ -982,7 +787,7 @@ void Receiver::finish(const std::shared_ptr<Job> &job)
         c->responder = std::move(next.responder);
         if (next.verdict.status)
             return reject(c, next.verdict.status, next.verdict.reason, next.verdict.message);
-        handle(c, next.body);
+        handle(c, next.body, next.verdict.authorized);
         return;
     }
     c->timer->start(); // for the next request on this connection

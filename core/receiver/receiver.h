@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "idwindow.h"
+#include "journal.h"
 #include "store/eventstore.h"
 
 #include <QHash>
@@ -38,9 +40,12 @@ struct Config
     std::string tlsCert, tlsKey;                      ///< PEM files; both or neither
     qint64 maxBodyBytes = 100LL << 20;                ///< compressed request body
     qint64 maxDecompressedBytes = 2LL << 30;          ///< guard against decompression bombs
+    qint64 maxHeaderBytes = 64 * 1024;                ///< request line and headers (431 beyond)
     int readTimeoutMs = 30000;                        ///< slow clients
+    int retryAfterSeconds = 30;                       ///< sent with 503 (journal cannot be written)
     qint64 journalFileBytes = 256LL << 20;            ///< rotation size
     size_t rememberedIds = 10'000'000;                ///< duplicate detection window (16 bytes an ID)
+    JournalFault journalFault;                        ///< tests: fails the journal's writes and syncs on demand
 };
 
 struct Stats
@@ -48,71 +53,13 @@ struct Stats
     quint64 requests = 0, batches = 0, records = 0, bytes = 0, duplicates = 0, tests = 0, badLines = 0;
     std::map<std::string, quint64> rejected; ///< by reason: unauthorized, too large, bad gzip, …
     std::string lastError;
+    /// The last batch could not be written or synced (full disk, I/O error): batches are
+    /// answered 503 with Retry-After until one is written again.
+    bool journalFailing = false;
+    quint64 journalFailures = 0; ///< batches answered 503 for it
+    std::string journalError;    ///< the last such error
     double recordsPerSecond = 0; ///< over the last minute (or since the first batch, when sooner)
 };
-
-/// A record ID (ID / AuditLogID) as a 128-bit hash: two independent 64-bit hashes, so a false
-/// duplicate needs both to collide (about 1 in 10^20 for ten million IDs). {0,0}: no ID.
-struct IdKey
-{
-    quint64 a = 0, b = 0;
-    bool empty() const { return a == 0 && b == 0; }
-    bool operator==(const IdKey &) const = default;
-    static IdKey of(std::string_view id);
-};
-
-/// The IDs seen lately, for duplicate detection with bounded memory: two generations of at
-/// most capacity/2 keys each in open-addressing tables; when the newer one is full the older
-/// one is dropped. So the last capacity/2 to capacity IDs are always remembered (Logpush
-/// retries a batch within minutes), at about 32 bytes an ID in the worst case.
-class IdWindow
-{
-public:
-    explicit IdWindow(size_t capacity = 10'000'000);
-    /// True when the key is new (and remembers it); false for a duplicate.
-    bool insert(IdKey key);
-    bool contains(IdKey key) const;
-    size_t size() const { return m_cur.used + m_old.used; }
-
-private:
-    struct Table
-    {
-        std::vector<IdKey> cells;
-        size_t used = 0;
-        bool contains(IdKey k) const;
-        void insert(IdKey k); ///< k not present
-    };
-    Table m_cur, m_old;
-    size_t m_half;
-};
-
-/// Appends batches to files in a directory; sync() makes what was written durable (fdatasync).
-/// The directory is readable as a source; duplicate records go to duplicates-*.ndjson, which
-/// directory expansion leaves out by default.
-class Journal
-{
-public:
-    explicit Journal(std::string dir, qint64 fileBytes = 256LL << 20);
-    ~Journal();
-    /// Creates the directory and reads the IDs already in it into `ids`.
-    bool open(IdWindow &ids, std::string &error);
-    /// Appends (not yet durable: see sync). False + error when the write failed.
-    bool write(const std::string &bytes, bool duplicates, std::string &error);
-    /// fdatasync of what was written since the last sync.
-    bool sync(std::string &error);
-
-private:
-    bool rotate(bool duplicates, std::string &error);
-    std::string m_dir;
-    qint64 m_fileBytes;
-    int m_fd = -1, m_dupFd = -1;
-    qint64 m_size = 0, m_dupSize = 0;
-    int m_seq = 0;
-    bool m_dirty = false, m_dupDirty = false;
-};
-
-/// The files of a journal directory in write order (duplicates-*.ndjson left out unless asked).
-std::vector<std::string> journalFiles(const std::string &dir, bool withDuplicates = false);
 
 /// A Logpush HTTP destination: auth, gzip, limits, durable journal, live append to a store.
 class Receiver : public QObject
@@ -148,10 +95,10 @@ private:
     class Http;
     void onConnection(QTcpSocket *sock);
     void guard(Conn *c);
-    void startRequest(Conn *c, const QByteArray &head, qint64 bodyBytesHere);
+    void startRequest(Conn *c, qint64 bodyBytesHere);
     void refuse(Conn *c, int status, const std::string &reason, const std::string &message);
     void onRequest(const QHttpServerRequest &request, QTcpSocket *socket);
-    void handle(Conn *c, const QByteArray &body);
+    void handle(Conn *c, const QByteArray &body, bool authorized);
     void decode(Job &job) const;
     void writerLoop();
     void finish(const std::shared_ptr<Job> &job);

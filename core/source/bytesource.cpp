@@ -9,6 +9,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <mutex>
+#include <utility>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -90,6 +91,13 @@ private:
 };
 
 /// Streaming gzip decoder; several members one after another are one stream (as `zcat`).
+/// Damage is reported with its compressed byte offset and decoding goes on where it can: after
+/// a corrupt member (bad data, bad CRC or length) or bytes that are not gzip data between
+/// members, it resumes at the next gzip member header (1f 8b 08) found further on, so that the
+/// records of the intact members after the damage are kept. A line end is put between the
+/// bytes before and after such a gap, so that a record cut by it is read as a record of its own
+/// (and rejected) rather than glued to the next one. The input is read 64 KiB at a time and the
+/// output goes straight into the caller's buffer: memory stays bounded whatever the ratio.
 class GzipSource : public ByteSource
 {
 public:
@@ -100,24 +108,41 @@ public:
     }
     ~GzipSource() override { inflateEnd(&m_z); }
 
+    std::vector<Problem> takeProblems() override { return std::exchange(m_problems, {}); }
+
     ptrdiff_t read(char *buf, size_t n) override
     {
         if (m_pendingError) { // the last read handed over what was decoded before the error
             m_pendingError = false;
             return -1;
         }
-        if (m_done)
+        if (m_done || n == 0)
             return 0;
         m_z.next_out = reinterpret_cast<Bytef *>(buf);
         m_z.avail_out = uInt(std::min<size_t>(n, 1u << 30));
         while (m_z.avail_out > 0) {
-            if (m_z.avail_in == 0) {
-                const ptrdiff_t got = m_in->read(m_buf.data(), m_buf.size());
-                if (got < 0) {
-                    m_error = m_in->error();
-                    return finish(buf, -1);
+            if (m_needBreak) {
+                m_needBreak = false;
+                if (m_lastOut != '\n' && m_outTotal + produced(buf) > 0) {
+                    *m_z.next_out++ = '\n';
+                    --m_z.avail_out;
+                    m_lastOut = '\n';
+                    continue;
                 }
+            }
+            if (m_z.avail_in == 0 || (m_resync && m_z.avail_in < 3)) {
+                const int got = fill();
+                if (got < 0)
+                    return finish(buf, -1);
                 if (got == 0) {
+                    if (m_resync) {
+                        m_problems.push_back({skippedSeverity(), m_outTotal + produced(buf),
+                                              "compressed bytes " + std::to_string(m_skipFrom) + " to "
+                                                  + std::to_string(m_inTotal)
+                                                  + " are skipped: no further gzip member follows"});
+                        m_done = true;
+                        break;
+                    }
                     if (m_memberStarted) {
                         m_error = "gzip stream is truncated at compressed byte " + std::to_string(m_inTotal)
                                   + " (after " + std::to_string(m_outTotal + produced(buf))
@@ -127,42 +152,50 @@ public:
                     m_done = true;
                     break;
                 }
-                m_inTotal += uint64_t(got);
-                m_z.next_in = reinterpret_cast<Bytef *>(m_buf.data());
-                m_z.avail_in = uInt(got);
+            }
+            if (m_resync) {
+                resync(buf);
+                continue;
             }
             if (!m_memberStarted) {
-                // between members: only another gzip member may follow
-                if (m_z.avail_in >= 1 && m_z.next_in[0] != 0x1f) {
-                    bool allZero = true;
-                    for (uInt k = 0; k < m_z.avail_in; ++k)
-                        allZero = allZero && m_z.next_in[k] == 0;
-                    if (!allZero) {
-                        m_error = "unexpected bytes after the end of the gzip stream at compressed byte "
-                                  + std::to_string(m_inTotal - m_z.avail_in);
+                // between members: only another gzip member (or zero padding) may follow
+                while (m_z.avail_in > 0 && m_z.next_in[0] == 0)
+                    ++m_z.next_in, --m_z.avail_in;
+                if (m_z.avail_in == 0)
+                    continue;
+                if (m_z.avail_in < 3 && !m_inEof) {
+                    if (fill() < 0)
                         return finish(buf, -1);
-                    }
-                    m_z.avail_in = 0;
+                    continue;
+                }
+                if (!isMemberStart(m_z.next_in, m_z.avail_in)) {
+                    startResync(position(), false);
                     continue;
                 }
                 m_memberStarted = true;
+                m_memberStart = position();
             }
-            const uInt before = m_z.avail_in;
+            const Bytef *outBefore = m_z.next_out;
             const int rc = inflate(&m_z, Z_NO_FLUSH);
-            (void)before;
+            if (m_z.next_out > outBefore)
+                m_lastOut = char(m_z.next_out[-1]);
             if (rc == Z_STREAM_END) {
                 m_memberStarted = false;
                 inflateReset(&m_z);
                 continue;
             }
-            if (rc == Z_BUF_ERROR)
-                continue; // needs more input
-            if (rc != Z_OK) {
-                m_error = "gzip stream is corrupt at compressed byte " + std::to_string(m_inTotal - m_z.avail_in)
-                          + " (after " + std::to_string(m_outTotal + produced(buf)) + " decompressed bytes): "
-                          + (m_z.msg ? m_z.msg : "data error");
-                return finish(buf, -1);
-            }
+            if (rc == Z_BUF_ERROR || rc == Z_OK)
+                continue; // needs more input, or more room
+            const uint64_t at = position();
+            m_problems.push_back({Diagnostic::Severity::Error, m_outTotal + produced(buf),
+                                  "gzip stream is corrupt at compressed byte " + std::to_string(at) + " (after "
+                                      + std::to_string(m_outTotal + produced(buf))
+                                      + " decompressed bytes): " + (m_z.msg ? m_z.msg : "data error")
+                                      + "; the bytes decoded before it are kept"});
+            inflateReset(&m_z);
+            m_memberStarted = false;
+            // the next member starts after this one's first byte at the earliest
+            startResync(std::max(at, m_memberStart + 1), true);
         }
         const size_t out = produced(buf);
         m_outTotal += out;
@@ -170,7 +203,88 @@ public:
     }
 
 private:
+    static bool isMemberStart(const Bytef *p, size_t n)
+    {
+        return n >= 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 0x08;
+    }
+    uint64_t position() const { return m_inTotal - m_z.avail_in; }
+    /// The rest of a corrupt member was reported with it; bytes that are not gzip at all are news.
+    Diagnostic::Severity skippedSeverity() const
+    {
+        return m_afterCorruption ? Diagnostic::Severity::Warning : Diagnostic::Severity::Error;
+    }
     size_t produced(char *buf) const { return size_t(reinterpret_cast<char *>(m_z.next_out) - buf); }
+
+    /// Reads more input after what is left of the buffer. Bytes read, 0 at the end, -1 on error.
+    int fill()
+    {
+        if (m_inEof)
+            return 0;
+        const size_t left = m_z.avail_in;
+        if (left > 0 && m_z.next_in != reinterpret_cast<Bytef *>(m_buf.data()))
+            std::memmove(m_buf.data(), m_z.next_in, left);
+        const ptrdiff_t got = m_in->read(m_buf.data() + left, m_buf.size() - left);
+        if (got < 0) {
+            m_error = m_in->error();
+            return -1;
+        }
+        if (got == 0)
+            m_inEof = true;
+        m_inTotal += uint64_t(got);
+        m_z.next_in = reinterpret_cast<Bytef *>(m_buf.data());
+        m_z.avail_in = uInt(left + size_t(got));
+        return got > 0 ? int(got) : (left > 0 ? int(left) : 0);
+    }
+
+    void startResync(uint64_t from, bool afterCorruption)
+    {
+        m_resync = true;
+        m_afterCorruption = afterCorruption;
+        m_skipFrom = position();
+        // skip up to `from` (within the buffer: `from` is never past its end)
+        const uint64_t skip = std::min<uint64_t>(from > position() ? from - position() : 0, m_z.avail_in);
+        m_z.next_in += skip;
+        m_z.avail_in -= uInt(skip);
+    }
+
+    /// Looks for the next member header in the buffer; keeps the last two bytes for the next fill.
+    void resync(char *buf)
+    {
+        const Bytef *p = m_z.next_in;
+        const size_t n = m_z.avail_in;
+        size_t k = 0;
+        for (; k + 3 <= n; ++k)
+            if (isMemberStart(p + k, n - k))
+                break;
+        if (k + 3 > n) {
+            // not here: drop all but the bytes that may begin a header cut by the buffer's end
+            const size_t keep = m_inEof ? 0 : std::min<size_t>(n, 2);
+            m_z.next_in += n - keep;
+            m_z.avail_in = uInt(keep);
+            if (m_inEof) {
+                m_problems.push_back({skippedSeverity(), m_outTotal + produced(buf),
+                                      "compressed bytes " + std::to_string(m_skipFrom) + " to "
+                                          + std::to_string(m_inTotal) + " are skipped: no further gzip member follows"});
+                m_resync = false;
+                m_done = true;
+                m_z.avail_out = 0; // ends the read loop
+            }
+            return;
+        }
+        m_z.next_in += k;
+        m_z.avail_in -= uInt(k);
+        if (m_afterCorruption)
+            m_problems.push_back({Diagnostic::Severity::Warning, m_outTotal + produced(buf),
+                                  "reading goes on with the gzip member at compressed byte " + std::to_string(position())});
+        else if (position() > m_skipFrom)
+            m_problems.push_back({Diagnostic::Severity::Error, m_outTotal + produced(buf),
+                                  "compressed bytes " + std::to_string(m_skipFrom) + " to " + std::to_string(position())
+                                      + " are not gzip data (garbage between gzip members?): skipped, reading goes on"
+                                        " with the gzip member there"});
+        m_resync = false;
+        m_needBreak = true;
+    }
+
     ptrdiff_t finish(char *buf, ptrdiff_t rc)
     {
         // hand over what was decoded; report the error on the next call
@@ -188,9 +302,17 @@ private:
     std::unique_ptr<ByteSource> m_in;
     std::string m_buf;
     z_stream m_z;
+    std::vector<Problem> m_problems;
     uint64_t m_inTotal = 0;
     uint64_t m_outTotal = 0;
+    uint64_t m_memberStart = 0; ///< compressed offset of the current member's header
+    uint64_t m_skipFrom = 0;    ///< compressed offset where the skipped bytes begin
+    char m_lastOut = '\n';
     bool m_memberStarted = false;
+    bool m_resync = false;
+    bool m_afterCorruption = false; ///< the bytes being skipped are the rest of a corrupt member
+    bool m_needBreak = false;
+    bool m_inEof = false;
     bool m_done = false;
     bool m_pendingError = false;
 };

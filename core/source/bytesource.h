@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace auditlens {
 
@@ -18,6 +19,16 @@ public:
     /// Up to n bytes; 0 at the end; -1 on error (see error()).
     virtual ptrdiff_t read(char *buf, size_t n) = 0;
     virtual std::string error() const { return m_error; }
+
+    /// Damage a source read past (e.g. a corrupt gzip member): reported, and reading goes on.
+    struct Problem
+    {
+        Diagnostic::Severity severity = Diagnostic::Severity::Error;
+        uint64_t offset = 0; ///< in the bytes this source hands over
+        std::string message;
+    };
+    /// The problems met since the last call (in order).
+    virtual std::vector<Problem> takeProblems() { return {}; }
 
 protected:
     std::string m_error;

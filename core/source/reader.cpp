@@ -55,6 +55,51 @@ namespace {
 
 bool isWs(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
+/// A UTF-8 byte order mark at d[i] (where a record may start: at the start of the input, of a
+/// line, or between records, e.g. files with BOMs joined by `cat`).
+bool isBom(const char *d, size_t i, size_t n)
+{
+    return i + 3 <= n && d[i] == '\xEF' && d[i + 1] == '\xBB' && d[i + 2] == '\xBF';
+}
+
+/// The first bytes of a BOM cut off at the end of the bytes read so far.
+bool isBomPrefix(const char *d, size_t i, size_t n)
+{
+    return i < n && n - i < 3 && d[i] == '\xEF' && (i + 1 == n || d[i + 1] == '\xBB');
+}
+
+/// Line ends are LF, CRLF or a lone CR (old Mac files): a CR ends a line unless an LF follows.
+/// At the end of the bytes read so far a CR is decided by the next byte: `more` says whether
+/// one may still come.
+bool isLineEnd(const char *d, size_t k, size_t n, bool more)
+{
+    if (d[k] == '\n')
+        return true;
+    if (d[k] != '\r')
+        return false;
+    return k + 1 < n ? d[k + 1] != '\n' : !more;
+}
+
+/// The first line end at or after i (see isLineEnd), n when none is known yet. `lfAt` is
+/// where the line's terminator ends minus one (the LF of a CRLF, or the lone CR).
+size_t findLineEnd(const char *d, size_t i, size_t n, bool more)
+{
+    const char *nl = static_cast<const char *>(std::memchr(d + i, '\n', n - i));
+    const size_t lf = nl ? size_t(nl - d) : n;
+    // a lone CR before the LF ends the line earlier
+    for (const char *cr = static_cast<const char *>(std::memchr(d + i, '\r', lf - i)); cr;
+         cr = static_cast<const char *>(std::memchr(cr + 1, '\r', lf - size_t(cr + 1 - d)))) {
+        const size_t k = size_t(cr - d);
+        if (k + 1 == lf && nl)
+            break; // CRLF
+        if (isLineEnd(d, k, n, more))
+            return k;
+        if (k + 1 >= lf)
+            break;
+    }
+    return lf;
+}
+
 std::string preview(const char *p, size_t n)
 {
     std::string out;
@@ -167,7 +212,8 @@ public:
                 return; // sniff on a reasonable prefix
             sniff();
             if (m_mode == InputFormat::Empty && !eof) {
-                m_sniffed = false; // only whitespace so far
+                m_sniffed = false; // only whitespace so far: let it go, counting its lines
+                dropBlankPrefix();
                 return;
             }
         } else {
@@ -179,16 +225,33 @@ public:
     InputFormat format() const { return m_reported; }
 
 private:
+    /// While sniffing, the carry holds only white space and BOMs: lets them go (counting their
+    /// lines) but for a last CR whose LF may follow or the start of a cut BOM, so that an input
+    /// of nothing but blank lines is read in bounded memory.
+    void dropBlankPrefix()
+    {
+        const char *d = m_carry.data();
+        const size_t n = m_carry.size();
+        size_t drop = 0;
+        while (drop < n && (isWs(d[drop]) || isBom(d, drop, n)))
+            drop += isWs(d[drop]) ? 1 : 3;
+        if (drop > 0 && d[drop - 1] == '\r')
+            --drop;
+        for (size_t k = 0; k < drop; ++k)
+            if (isLineEnd(d, k, n, true))
+                ++m_line;
+        m_carry.erase(0, drop);
+        m_carryOffset += drop;
+    }
+
     void sniff()
     {
         m_sniffed = true;
         size_t i = 0;
-        if (m_carry.size() >= 3 && std::memcmp(m_carry.data(), "\xEF\xBB\xBF", 3) == 0)
-            m_bomSkip = 3;
-        i = m_bomSkip;
-        while (i < m_carry.size() && isWs(m_carry[i]))
-            ++i;
-        if (i >= m_carry.size()) {
+        const size_t n = m_carry.size();
+        while (i < n && (isWs(m_carry[i]) || isBom(m_carry.data(), i, n)))
+            i += isWs(m_carry[i]) ? 1 : 3;
+        if (i >= n || isBomPrefix(m_carry.data(), i, n)) {
             m_mode = InputFormat::Empty;
             return;
         }
@@ -199,7 +262,7 @@ private:
             // NDJSON when the first record closes on its own line.
             ValueScanner scan;
             bool closedOnLine = false;
-            for (size_t k = i; k < m_carry.size() && m_carry[k] != '\n'; ++k)
+            for (size_t k = i; k < m_carry.size() && m_carry[k] != '\n' && m_carry[k] != '\r'; ++k)
                 if (scan.feed(m_carry[k])) {
                     closedOnLine = true;
                     break;
@@ -332,51 +395,90 @@ private:
         m_blocks(std::move(b));
     }
 
-    /// NDJSON: one record per non-blank line.
+    /// NDJSON: one record per non-blank line (LF, CRLF or CR line ends).
     size_t scanLines(bool eof, std::vector<Pending> &found)
     {
         const char *d = m_carry.data();
         const size_t n = m_carry.size();
+        const bool more = !eof;
         size_t i = 0;
-        if (m_carryOffset == 0 && m_bomSkip)
-            i = m_bomSkip;
         while (i < n) {
-            const char *nl = static_cast<const char *>(std::memchr(d + i, '\n', n - i));
             if (m_skipping) {
-                if (!nl)
-                    return n;
+                const size_t e = findLineEnd(d, i, n, more);
+                if (e >= n)
+                    return more && d[n - 1] == '\r' ? n - 1 : n; // a last CR is decided by the next byte
                 m_skipping = false;
-                i = size_t(nl - d) + 1;
+                i = e + 1;
                 ++m_line;
                 continue;
             }
-            if (!nl && !eof) {
+            // blank lines, white space and BOMs before a record go as they come
+            while (i < n) {
+                const char c = d[i];
+                if (c == ' ' || c == '\t') {
+                    ++i;
+                } else if (c == '\n' || c == '\r') {
+                    if (c == '\r' && i + 1 == n && more)
+                        return i; // CRLF or a lone CR: the next byte says
+                    if (isLineEnd(d, i, n, more))
+                        ++m_line;
+                    ++i;
+                } else if (isBom(d, i, n)) {
+                    i += 3;
+                } else if (isBomPrefix(d, i, n) && more) {
+                    return i;
+                } else {
+                    break;
+                }
+            }
+            if (i >= n)
+                return n;
+            const size_t e = findLineEnd(d, i, n, more);
+            if (e >= n && more) {
                 if (n - i > m_limits.maxRecordBytes) {
                     diag(m_line, m_carryOffset + i,
                          "record is longer than the limit of " + std::to_string(m_limits.maxRecordBytes)
                              + " bytes; skipped up to the end of its line");
                     m_skipping = true;
-                    return n;
+                    return d[n - 1] == '\r' ? n - 1 : n;
                 }
                 return i;
             }
-            const size_t end = nl ? size_t(nl - d) : n;
-            size_t a = i, b = end;
-            while (a < b && isWs(d[a]))
-                ++a;
-            while (b > a && isWs(d[b - 1]))
+            size_t b = std::min(e, n);
+            while (b > i && isWs(d[b - 1]))
                 --b;
-            if (b > a) {
-                if (b - a > m_limits.maxRecordBytes)
-                    diag(m_line, m_carryOffset + a,
-                         "record is longer than the limit of " + std::to_string(m_limits.maxRecordBytes) + " bytes; skipped");
-                else
-                    found.push_back({a, b - a, m_line});
-            }
+            if (b - i > m_limits.maxRecordBytes)
+                diag(m_line, m_carryOffset + i,
+                     "record is longer than the limit of " + std::to_string(m_limits.maxRecordBytes) + " bytes; skipped");
+            else
+                found.push_back({i, b - i, m_line});
             ++m_line;
-            i = nl ? end + 1 : n;
+            i = e < n ? e + 1 : n;
         }
         return n;
+    }
+
+    /// Inside an array nested too deep: moves i up to its end, or up to a line that starts with
+    /// '{' (a record after an array cut short), or to n.
+    void deepSkip(const char *d, size_t &i, size_t n, bool more, uint64_t &line)
+    {
+        for (; i < n; ++i) {
+            if ((d[i] == '\n' || d[i] == '\r') && i + 1 == n && more)
+                return; // what follows the line end decides: read on from here
+            if (isLineEnd(d, i, n, more)) {
+                ++line;
+                if (i + 1 < n && d[i + 1] == '{' && !m_deepSkip.inStr) {
+                    m_deepSkipping = false;
+                    ++i;
+                    return;
+                }
+            }
+            if (m_deepSkip.feed(d[i])) {
+                m_deepSkipping = false;
+                ++i;
+                return;
+            }
+        }
     }
 
     /// Objects one after another (pretty-printed or not), or the elements of JSON arrays.
@@ -384,9 +486,8 @@ private:
     {
         const char *d = m_carry.data();
         const size_t n = m_carry.size();
+        const bool more = !eof;
         size_t i = 0;
-        if (m_carryOffset == 0 && m_bomSkip)
-            i = m_bomSkip;
         uint64_t line = m_line;
         size_t lastGood = i;      // everything before it is handled
         uint64_t lastGoodLine = line;
@@ -397,7 +498,7 @@ private:
         if (m_skipping) {
             // after an oversize record: resume at the next line that starts with '{'
             for (; i < n; ++i) {
-                if (d[i] == '\n') {
+                if (isLineEnd(d, i, n, more)) {
                     ++line;
                     if (i + 1 < n && d[i + 1] == '{') {
                         m_skipping = false;
@@ -412,13 +513,44 @@ private:
                 return n;
             }
         }
+        if (m_deepSkipping) {
+            deepSkip(d, i, n, more, line);
+            commit(i);
+            if (m_deepSkipping) {
+                m_line = line;
+                return i;
+            }
+        }
         while (i < n) {
             const char c = d[i];
             if (isWs(c)) {
-                if (c == '\n')
+                if (c == '\r' && i + 1 == n && more)
+                    break; // CRLF or a lone CR: the next byte says
+                if (isLineEnd(d, i, n, more))
                     ++line;
                 ++i;
                 commit(i);
+                continue;
+            }
+            if (isBom(d, i, n)) {
+                i += 3;
+                commit(i);
+                continue;
+            }
+            if (isBomPrefix(d, i, n) && more)
+                break;
+            if (c == '[' && m_arrayNest >= m_limits.maxDepth) {
+                diag(line, m_carryOffset + i,
+                     "JSON arrays are nested deeper than the limit of " + std::to_string(m_limits.maxDepth)
+                         + " levels; skipped this array up to its end");
+                m_deepSkip = ValueScanner{};
+                m_deepSkipping = true;
+                deepSkip(d, i, n, more, line);
+                commit(i);
+                if (m_deepSkipping) {
+                    m_line = line;
+                    return i;
+                }
                 continue;
             }
             if (c == '[') {
@@ -447,7 +579,7 @@ private:
                 size_t k = i;
                 for (; k < n; ++k) {
                     const char ch = d[k];
-                    if (ch == '\n') {
+                    if (isLineEnd(d, k, n, more)) {
                         ++line;
                         if (k + 1 < n && d[k + 1] == '{' && scan.depth > 0) {
                             broken = true; // a new record starts at column 0: this one is cut short
@@ -508,13 +640,13 @@ private:
                             escp = false;
                         else if (d[e] == '\\')
                             escp = true;
-                        else if (d[e] == '"' || d[e] == '\n') {
+                        else if (d[e] == '"' || d[e] == '\n' || d[e] == '\r') {
                             ++e;
                             break;
                         }
                     }
                 } else {
-                    while (e < n && d[e] != ',' && d[e] != ']' && d[e] != '\n' && d[e] != '{')
+                    while (e < n && d[e] != ',' && d[e] != ']' && d[e] != '\n' && d[e] != '\r' && d[e] != '{')
                         ++e;
                 }
                 if (e >= n && !eof) {
@@ -528,7 +660,7 @@ private:
             }
             // anything else between records: report the rest of the line and move on
             size_t e = i;
-            while (e < n && d[e] != '\n')
+            while (e < n && d[e] != '\n' && d[e] != '\r')
                 ++e;
             if (e == n && !eof) {
                 m_line = lastGoodLine;
@@ -538,6 +670,10 @@ private:
             diag(line, m_carryOffset + i, what);
             i = e;
             commit(i);
+        }
+        if (i < n) { // stopped before a CR or a BOM cut by the end of the bytes read so far
+            m_line = lastGoodLine;
+            return lastGood;
         }
         m_line = line;
         if (eof && m_arrayNest > 0) {
@@ -561,7 +697,8 @@ private:
     bool m_expand = false;
     bool m_skipping = false;
     bool m_fileBacked = false;
-    size_t m_bomSkip = 0;
+    bool m_deepSkipping = false;
+    ValueScanner m_deepSkip; ///< follows an array nested too deep up to its end
     int m_arrayNest = 0;
     InputFormat m_mode = InputFormat::Empty;
     InputFormat m_reported = InputFormat::Empty;
@@ -594,6 +731,11 @@ ReadSummary SourceReader::read(const SourceSpec &spec, const BlockSink &blocks, 
             break;
         }
         const ptrdiff_t got = src->read(chunk.data(), chunk.size());
+        for (ByteSource::Problem &p : src->takeProblems()) {
+            if (p.severity == Diagnostic::Severity::Error)
+                ++summary.errors;
+            diags(Diagnostic{p.severity, spec.label, 0, p.offset, std::move(p.message)});
+        }
         if (got < 0) {
             ++summary.errors;
             diags(Diagnostic{Diagnostic::Severity::Error, spec.label, 0, summary.bytesRead,

@@ -163,6 +163,48 @@ const char *describe(simdjson::error_code e)
     }
 }
 
+/// A JSON number token (RFC 8259: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?), with the
+/// white space simdjson leaves after it. simdjson refuses valid numbers it cannot hold (integers
+/// beyond 64 bits, doubles beyond 1.8e308): those are still valid JSON and their records are kept.
+std::string_view jsonNumberToken(std::string_view tok)
+{
+    while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\t' || tok.back() == '\r' || tok.back() == '\n'))
+        tok.remove_suffix(1);
+    size_t i = 0;
+    const size_t n = tok.size();
+    auto digits = [&] {
+        const size_t from = i;
+        while (i < n && tok[i] >= '0' && tok[i] <= '9')
+            ++i;
+        return i - from;
+    };
+    if (i < n && tok[i] == '-')
+        ++i;
+    if (i < n && tok[i] == '0')
+        ++i;
+    else if (digits() == 0)
+        return {};
+    if (i < n && tok[i] == '.') {
+        ++i;
+        if (digits() == 0)
+            return {};
+    }
+    if (i < n && (tok[i] == 'e' || tok[i] == 'E')) {
+        ++i;
+        if (i < n && (tok[i] == '+' || tok[i] == '-'))
+            ++i;
+        if (digits() == 0)
+            return {};
+    }
+    return i == n ? tok : std::string_view();
+}
+
+/// True when `v` failed as a number only because simdjson cannot hold it.
+bool isHugeNumber(od::value &v, simdjson::error_code e)
+{
+    return e == simdjson::NUMBER_ERROR && !jsonNumberToken(v.raw_json_token()).empty();
+}
+
 struct Walker
 {
     int maxDepth;
@@ -214,21 +256,7 @@ struct Walker
         case od::json_type::number: {
             od::number n;
             auto e = v.get_number().get(n);
-            if (e == simdjson::NUMBER_ERROR) {
-                // valid JSON beyond 64 bits (a huge integer) is still JSON: check the syntax
-                std::string_view tok = v.raw_json_token();
-                size_t i = 0;
-                if (i < tok.size() && tok[i] == '-')
-                    ++i;
-                size_t digits = 0;
-                while (i < tok.size() && tok[i] >= '0' && tok[i] <= '9')
-                    ++i, ++digits;
-                while (i < tok.size() && (tok[i] == ' ' || tok[i] == '\t' || tok[i] == '\r' || tok[i] == '\n'))
-                    ++i;
-                if (digits > 0 && i == tok.size())
-                    return simdjson::SUCCESS;
-            }
-            return e;
+            return isHugeNumber(v, e) ? simdjson::SUCCESS : e;
         }
         case od::json_type::boolean: {
             bool b;
@@ -280,6 +308,16 @@ Key keyOf(std::string_view k)
 }
 
 
+/// Why a record keeps no time: unreadable, or a real time that int64 nanoseconds cannot hold
+/// (the record is kept, without a time, never with a wrapped one).
+std::string timeWarning(std::string_view key, const std::string &shown, TimeError why)
+{
+    if (why == TimeError::OutOfRange)
+        return std::string(key) + " " + shown + " is outside the times Auditlens can hold (" + kMinTimeText + " to "
+               + kMaxTimeText + "); the record is kept without a time";
+    return std::string(key) + " is not a time Auditlens can read: " + shown;
+}
+
 } // namespace
 
 IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth)
@@ -313,7 +351,14 @@ IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth)
             break;
         }
         case od::json_type::boolean: { bool b; verr = doc.get_bool().get(b); break; }
-        case od::json_type::number: { double x; verr = doc.get_double().get(x); break; }
+        case od::json_type::number: {
+            double x;
+            verr = doc.get_double().get(x);
+            std::string_view tok;
+            if (verr == simdjson::NUMBER_ERROR && !doc.raw_json_token().get(tok) && !jsonNumberToken(tok).empty())
+                verr = simdjson::SUCCESS; // valid, only too big: still not an object
+            break;
+        }
         case od::json_type::string: { std::string_view sv; verr = doc.get_string().get(sv); break; }
         case od::json_type::array: {
             od::array arr;
@@ -432,25 +477,32 @@ IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth)
                 break;
             if (vt == od::json_type::string) {
                 if (!(err = v.get_string().get(s))) {
-                    if (auto ns = parseTimestampNs(s))
+                    TimeError why = TimeError::None;
+                    if (auto ns = parseTimestampNs(s, &why))
                         r.time = *ns;
                     else
-                        r.timeWarning = std::string(k) + " is not a time Auditlens can read: '" + std::string(s.substr(0, 40)) + "'";
+                        r.timeWarning = timeWarning(k, "'" + std::string(s.substr(0, 40)) + "'", why);
                 }
             } else if (vt == od::json_type::number) {
                 od::number n;
-                if (!(err = v.get_number().get(n))) {
+                err = v.get_number().get(n);
+                if (isHugeNumber(v, err)) {
+                    err = simdjson::SUCCESS;
+                    r.timeWarning = timeWarning(k, std::string(jsonNumberToken(v.raw_json_token()).substr(0, 40)),
+                                                TimeError::OutOfRange);
+                } else if (!err) {
                     std::optional<int64_t> ns;
+                    TimeError why = TimeError::None;
                     if (n.is_int64())
-                        ns = epochToNs(n.get_int64());
+                        ns = epochToNs(n.get_int64(), &why);
                     else if (n.is_uint64())
-                        ns = epochToNs(double(n.get_uint64()));
+                        ns = epochToNs(double(n.get_uint64()), &why);
                     else
-                        ns = epochToNs(n.get_double());
+                        ns = epochToNs(n.get_double(), &why);
                     if (ns)
                         r.time = *ns;
                     else
-                        r.timeWarning = std::string(k) + " is a number out of the range of times";
+                        r.timeWarning = timeWarning(k, std::string(v.raw_json_token().substr(0, 40)), why);
                 }
             } else {
                 r.timeWarning = std::string(k) + " is neither a string nor a number";
@@ -927,6 +979,8 @@ void scan(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel
                 continue;
             if (!needle.empty() && !hit[i])
                 continue;
+            if (f.rowMask && (starts[si] + i >= f.rowMask->size() || !(*f.rowMask)[starts[si] + i]))
+                continue;
             accept(s, i, starts[si] + i, misses);
         }
     }
@@ -1070,6 +1124,99 @@ void toJson(simdjson::dom::element e, nlohmann::ordered_json &out)
     }
 }
 
+/// The same conversion as toJson from an on-demand walk, for the records the DOM parser refuses
+/// only for a number it cannot hold: such a number becomes a string of its exact JSON text
+/// (nothing is rounded away: the record's `message` keeps the whole record as it was).
+simdjson::error_code onDemandToJson(od::value v, nlohmann::ordered_json &out)
+{
+    od::json_type t;
+    if (auto e = v.type().get(t))
+        return e;
+    switch (t) {
+    case od::json_type::object: {
+        od::object o;
+        if (auto e = v.get_object().get(o))
+            return e;
+        out = nlohmann::ordered_json::object();
+        for (auto field : o) {
+            std::string_view k;
+            od::value fv;
+            if (auto e = field.unescaped_key().get(k))
+                return e;
+            std::string key(k);
+            if (auto e = field.value().get(fv))
+                return e;
+            nlohmann::ordered_json child;
+            if (auto e = onDemandToJson(fv, child))
+                return e;
+            out[std::move(key)] = std::move(child); // a repeated key keeps the last value
+        }
+        return simdjson::SUCCESS;
+    }
+    case od::json_type::array: {
+        od::array a;
+        if (auto e = v.get_array().get(a))
+            return e;
+        out = nlohmann::ordered_json::array();
+        for (auto el : a) {
+            od::value ev;
+            if (auto e = el.get(ev))
+                return e;
+            nlohmann::ordered_json c;
+            if (auto e = onDemandToJson(ev, c))
+                return e;
+            out.push_back(std::move(c));
+        }
+        return simdjson::SUCCESS;
+    }
+    case od::json_type::string: {
+        std::string_view sv;
+        if (auto e = v.get_string().get(sv))
+            return e;
+        out = std::string(sv);
+        return simdjson::SUCCESS;
+    }
+    case od::json_type::number: {
+        od::number n;
+        const auto e = v.get_number().get(n);
+        if (isHugeNumber(v, e)) {
+            out = std::string(jsonNumberToken(v.raw_json_token()));
+            return simdjson::SUCCESS;
+        }
+        if (e)
+            return e;
+        if (n.is_int64()) {
+            if (n.get_int64() >= 0)
+                out = uint64_t(n.get_int64());
+            else
+                out = n.get_int64();
+        } else if (n.is_uint64()) {
+            out = n.get_uint64();
+        } else {
+            out = n.get_double();
+        }
+        return simdjson::SUCCESS;
+    }
+    case od::json_type::boolean: {
+        bool b = false;
+        if (auto e = v.get_bool().get(b))
+            return e;
+        out = b;
+        return simdjson::SUCCESS;
+    }
+    case od::json_type::null: {
+        bool isNull = false;
+        if (auto e = v.is_null().get(isNull))
+            return e;
+        if (!isNull)
+            return simdjson::N_ATOM_ERROR;
+        out = nullptr;
+        return simdjson::SUCCESS;
+    }
+    }
+    return simdjson::INCORRECT_TYPE;
+}
+
 size_t domDepth(simdjson::dom::element e, size_t limit, size_t depth = 0)
 {
     if (depth > limit)
@@ -1091,6 +1238,41 @@ size_t domDepth(simdjson::dom::element e, size_t limit, size_t depth = 0)
 
 } // namespace
 
+namespace {
+bool parseRecordOnDemand(std::string_view json, size_t capacity, nlohmann::ordered_json &out, std::string &error,
+                         const std::vector<std::string> *keep)
+{
+    thread_local od::parser parser;
+    od::document doc;
+    od::object obj;
+    simdjson::error_code e = parser.iterate(json.data(), json.size(), capacity).get(doc);
+    if (!e)
+        e = doc.get_object().get(obj);
+    out = nlohmann::ordered_json::object();
+    if (!e)
+        for (auto field : obj) {
+            std::string_view k;
+            od::value v;
+            if ((e = field.unescaped_key().get(k)))
+                break;
+            std::string key(k);
+            if ((e = field.value().get(v)))
+                break;
+            if (keep && std::find(keep->begin(), keep->end(), key) == keep->end())
+                continue; // validated by the index pass already
+            nlohmann::ordered_json child;
+            if ((e = onDemandToJson(v, child)))
+                break;
+            out[std::move(key)] = std::move(child);
+        }
+    if (e) { // the index pass accepted the record: this would be a bug, not bad input
+        error = std::string("record could not be converted: ") + describe(e);
+        return false;
+    }
+    return true;
+}
+} // namespace
+
 bool parseRecordJson(std::string_view json, size_t capacity, int maxDepth, nlohmann::ordered_json &out,
                      std::string &error, size_t &errorAt, const std::vector<std::string> *keep)
 {
@@ -1102,11 +1284,15 @@ bool parseRecordJson(std::string_view json, size_t capacity, int maxDepth, nlohm
     simdjson::dom::element root;
     const auto err = parser.parse(json.data(), json.size(), false).get(root);
     if (err || !root.is_object()) {
-        // the index pass words the problem (with its position) the same way everywhere
+        // the index pass decides, and words the problem (with its position) the same way everywhere
         IndexedRecord r = indexRecord(json, capacity, maxDepth);
-        error = r.ok ? std::string("record is not a JSON object") : r.error;
-        errorAt = r.errorAt;
-        return false;
+        if (!r.ok) {
+            error = r.error.empty() ? std::string("record is not a JSON object") : r.error;
+            errorAt = r.errorAt;
+            return false;
+        }
+        // valid for the index pass: refused by the DOM only for a number beyond what it holds
+        return parseRecordOnDemand(json, capacity, out, error, keep);
     }
     // simdjson's own depth limit is 1024: check ours on deep records only
     if (json.size() > size_t(maxDepth) && domDepth(root, size_t(maxDepth)) > size_t(maxDepth)) {

@@ -135,6 +135,9 @@ struct Filter
     /// Optional: whether each row matches `text`, as evaluate() returned them for this text
     /// (a filter change then does not read the raw records again).
     std::shared_ptr<const std::vector<uint8_t>> textHits;
+    /// Optional: the rows a query matched (1 = passes, see query/eval.h); rows past its end
+    /// (appended since the query ran) do not pass.
+    std::shared_ptr<const std::vector<uint8_t>> rowMask;
 };
 
 struct IndexedRecord;

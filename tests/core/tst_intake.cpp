@@ -222,12 +222,130 @@ private slots:
         QVERIFY2(err.find("m.yml:") != std::string::npos, err.c_str());
         QVERIFY(!IntakeParser::fromText("stages: {}\n", "", "m.yml", err));
         QVERIFY(err.find("no 'pipeline'") != std::string::npos);
-        QVERIFY(!IntakeParser::fromText("pipeline:\n  - name: nowhere\n", "", "m.yml", err));
-        QVERIFY(err.find("names no stage") != std::string::npos);
+        // an entry naming no stage is disabled with a warning; the rest of the parser is kept
+        auto nowhere = IntakeParser::fromText("pipeline:\n  - name: nowhere\n", "", "m.yml", err);
+        QVERIFY(nowhere);
+        QCOMPARE(nowhere->warnings().size(), size_t(1));
+        QVERIFY2(nowhere->warnings()[0].find("m.yml:2: pipeline entry 'nowhere' disabled: it names no stage") == 0,
+                 nowhere->warnings()[0].c_str());
         // statements inside a set value
         const std::string yaml = std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n      - set:\n"
                                  "          event.category: \"[{% for c in ev.message.cats %}'{{c | lower}}'{% if not loop.last %},{% endif %}{% endfor %}]\"\n";
         JCOMPARE(run(yaml, "{\"cats\":[\"Network\",\"IAM\"]}")["event"]["category"], Json::parse("[\"network\",\"iam\"]"));
+    }
+
+    /// yaml-cpp throws on members of an unexpected kind; the loader answers with a diagnostic.
+    void unexpectedYamlShapesAreDiagnostics()
+    {
+        std::string err;
+        // `external:` with a name and no properties (the shape of most public parsers)
+        auto p = IntakeParser::fromText("pipeline:\n  - name: ev\n    external:\n      name: json.parse-json\n"
+                                        "  - name: s\nstages:\n  s:\n    actions:\n      - set: {user.name: '{{ev.message.u}}'}\n",
+                                        "", "t.yml", err);
+        QVERIFY2(p, err.c_str());
+        JCOMPARE(p->run("{\"u\":\"ann\"}").event["user"]["name"], Json("ann"));
+        // a stage that is a scalar: an error naming the file and line
+        QVERIFY(!IntakeParser::fromText("pipeline:\n  - name: s\nstages:\n  s: just text\n", "", "t.yml", err));
+        QVERIFY2(err.find("t.yml:") == 0, err.c_str());
+        // `external` as a list, properties as a scalar, set as a scalar, a filter that is a map
+        p = IntakeParser::fromText("pipeline:\n  - name: a\n    external: [x]\n"
+                                   "  - name: b\n    external: {name: grok.match, properties: 3}\n"
+                                   "  - name: s\n    filter: {x: 1}\nstages:\n  s:\n    actions:\n      - set: 5\n"
+                                   "      - set: {user.name: ok}\n",
+                                   "", "t.yml", err);
+        QVERIFY2(p, err.c_str());
+        QVERIFY(p->warnings().size() >= 2);
+        JCOMPARE(p->run("x").event["user"]["name"], Json("ok"));
+        // fields.yml with a field that is a list, a type that is a map
+        QVERIFY(!IntakeParser::fromText("pipeline: []\n", "f: [1, 2]\n", "t.yml", err));
+        QVERIFY2(err.find("fields.yml") != std::string::npos, err.c_str());
+        QVERIFY(!IntakeParser::fromText("pipeline: []\n", "f: {type: {a: 1}}\n", "t.yml", err));
+    }
+
+    /// "Billion laughs": aliases of aliases expand to 10^9 nodes from a few hundred bytes.
+    void yamlAliasBombIsRefused()
+    {
+        std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+        for (int i = 1; i < 9; ++i) {
+            bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+            for (int k = 0; k < 10; ++k)
+                bomb += std::string(k ? ", " : "") + "*a" + std::to_string(i - 1);
+            bomb += "]\n";
+        }
+        std::string err;
+        QVERIFY(!IntakeParser::fromText(bomb + "pipeline:\n  - name: s\nstages:\n  s:\n    actions:\n      - set: {x: '*a8'}\n",
+                                        "", "bomb.yml", err));
+        QVERIFY2(err.find("bomb.yml:") == 0 && err.find("expands to more than") != std::string::npos, err.c_str());
+        QVERIFY(!IntakeParser::fromText("pipeline: []\n", bomb, "bomb.yml", err));
+        QVERIFY2(err.find("fields.yml") != std::string::npos && err.find("expands to more than") != std::string::npos, err.c_str());
+        // a few aliases are fine
+        auto p = IntakeParser::fromText("v: &v ok\npipeline:\n  - name: s\nstages:\n  s:\n    actions:\n      - set: {user.name: *v}\n",
+                                        "", "t.yml", err);
+        QVERIFY2(p, err.c_str());
+        JCOMPARE(p->run("x").event["user"]["name"], Json("ok"));
+    }
+
+    /// Nesting that would exhaust the stack is a compile diagnostic for that action only.
+    void deepJinjaNestingIsRefused_data()
+    {
+        QTest::addColumn<QString>("expr");
+        QTest::newRow("parentheses") << QString(QString(5000, QLatin1Char('(')) + QStringLiteral("1") + QString(5000, QLatin1Char(')')));
+        QTest::newRow("lists") << QString(QString(5000, QLatin1Char('[')) + QString(5000, QLatin1Char(']')));
+        QTest::newRow("not") << QString(QStringLiteral("not ").repeated(5000) + QStringLiteral("x"));
+        QTest::newRow("minus") << QString(QStringLiteral("- ").repeated(5000) + QStringLiteral("1"));
+        QTest::newRow("sum") << QString(QStringLiteral("1").append(QStringLiteral(" + 1").repeated(20000)));
+        QTest::newRow("attributes") << QString(QStringLiteral("x").append(QStringLiteral(".a").repeated(20000)));
+        QTest::newRow("filters") << QString(QStringLiteral("x").append(QStringLiteral(" | lower").repeated(20000)));
+    }
+    void deepJinjaNestingIsRefused()
+    {
+        QFETCH(QString, expr);
+        const std::string yaml = "pipeline:\n  - name: s\nstages:\n  s:\n    actions:\n      - set: {user.name: '{{" + expr.toStdString()
+                                 + "}}'}\n      - set: {user.domain: fine}\n";
+        std::string err;
+        auto p = IntakeParser::fromText(yaml, "", "deep.yml", err);
+        QVERIFY2(p, err.c_str());
+        QCOMPARE(p->warnings().size(), size_t(1));
+        QVERIFY2(p->warnings()[0].find("deep.yml:6: stage 's', action 1 disabled: ") == 0
+                     && p->warnings()[0].find("levels deep") != std::string::npos,
+                 p->warnings()[0].substr(0, 200).c_str());
+        JCOMPARE(p->run("x").event["user"], Json::parse("{\"domain\":\"fine\"}"));
+        // statements nested too deeply
+        std::string stmts;
+        for (int i = 0; i < 3000; ++i)
+            stmts += "{% if true %}";
+        QVERIFY_THROWS_EXCEPTION(CompileError, Template(stmts + "x"));
+        // a constant string that looks like a deeply nested literal stays a string
+        const std::string lit = std::string(5000, '[') + std::string(5000, ']');
+        QVERIFY(isUndefined(literalEval(lit)));
+        JCOMPARE(literalEval("[[1], {'a': (2,)}]"), Json::parse("[[1], {\"a\": [2]}]"));
+    }
+
+    /// original.message is any text: only a stage that parses JSON needs JSON.
+    void rawMessagesOfAnyKind()
+    {
+        const std::string yaml = "pipeline:\n  - name: g\n    external:\n      name: grok.match\n"
+                                 "      properties: {pattern: '%{WORD:verb} %{GREEDYDATA:rest}'}\n"
+                                 "  - name: s\nstages:\n  s:\n    actions:\n      - set: {event.action: '{{g.message.verb}}',"
+                                 " event.reason: '{{g.message.rest}}', host.hostname: '{{original.log.hostname}}'}\n";
+        auto p = parser(yaml);
+        QVERIFY(p);
+        const Json env = Json::parse(R"({"message": "login <13>Oct 11 22:14:15 not JSON at all", "log": {"hostname": "h"},
+                                         "event": {"created": "2020-01-01T00:00:00Z"}, "sekoiaio": {"intake": {"x": 1}}})");
+        const NormalizeResult r = p->runEnvelope(env);
+        JCOMPARE(r.event["event"], Json::parse(R"({"action": "login", "reason": "<13>Oct 11 22:14:15 not JSON at all"})"));
+        JCOMPARE(r.event["log"], Json::parse(R"({"hostname": "h"})")); // the envelope is carried over...
+        QVERIFY(!r.event.contains("sekoiaio"));                          // ...but not the intake's own members
+        JCOMPARE(r.event["host"]["hostname"], Json("h"));
+        JCOMPARE(r.event["message"], Json("login <13>Oct 11 22:14:15 not JSON at all"));
+        // json.parse-json on a text that is not JSON leaves its layer undefined, nothing else
+        const Json e = run(std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n      - set: {user.name: x}\n",
+                           "CEF:0|a|b|1|2|n|3|k=v");
+        JCOMPARE(e["user"]["name"], Json("x"));
+        // a message nested deeper than a parser can use is not parsed
+        const Json deep = run(std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n      - set: {user.name: '{{ev is defined}}'}\n",
+                              std::string(100000, '[') + std::string(100000, ']'));
+        JCOMPARE(deep["user"]["name"], Json("false"));
     }
 };
 

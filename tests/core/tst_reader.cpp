@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: MIT
+#include "intake/engine.h"
+#include "intake/normalizer.h"
+#include "store/eventstore.h"
 #include "testutil.h"
 
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 
+#include <QProcess>
 #include <QTemporaryDir>
+
+#include <fstream>
 
 using namespace auditlens;
 using testutil::readMem;
@@ -11,6 +18,93 @@ using testutil::readMem;
 namespace {
 const std::string kRec1 = "{\"ID\":\"a\",\"ActionType\":\"login\",\"When\":\"2023-02-24T16:32:38Z\"}";
 const std::string kRec2 = "{\"ID\":\"b\",\"ActionType\":\"logout\",\"When\":1677256358}";
+
+/// gzip of `count` bytes `c`, made a MiB at a time (the plain text never exists in memory).
+std::string gzipOfRepeated(char c, size_t count)
+{
+    z_stream z{};
+    deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
+    const std::string piece(1 << 20, c);
+    std::string out;
+    char buf[1 << 16];
+    size_t left = count;
+    int flush = Z_NO_FLUSH;
+    do {
+        const size_t k = std::min(left, piece.size());
+        z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(piece.data()));
+        z.avail_in = uInt(k);
+        left -= k;
+        flush = left == 0 ? Z_FINISH : Z_NO_FLUSH;
+        do {
+            z.next_out = reinterpret_cast<Bytef *>(buf);
+            z.avail_out = sizeof buf;
+            deflate(&z, flush);
+            out.append(buf, sizeof buf - z.avail_out);
+        } while (z.avail_out == 0);
+    } while (flush != Z_FINISH);
+    deflateEnd(&z);
+    return out;
+}
+
+/// The kernel's peak resident size of this process (VmHWM) in KiB; resetPeak() starts it anew.
+long peakRssKiB()
+{
+    std::ifstream f("/proc/self/status");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("VmHWM:", 0) == 0)
+            return std::stol(line.substr(6));
+    return -1;
+}
+bool resetPeak()
+{
+    std::ofstream f("/proc/self/clear_refs");
+    f << "5";
+    return bool(f);
+}
+
+bool hasDiag(const testutil::Collected &c, const std::string &text)
+{
+    for (const auto &d : c.diags)
+        if (d.message.find(text) != std::string::npos)
+            return true;
+    return false;
+}
+
+std::string allDiags(const testutil::Collected &c)
+{
+    std::string out;
+    for (const auto &d : c.diags)
+        out += d.toString() + "\n";
+    return out;
+}
+
+std::string records(int from, int to)
+{
+    std::string s;
+    for (int i = from; i < to; ++i)
+        s += "{\"ID\":\"r" + std::to_string(i) + "\",\"ActionType\":\"x\",\"When\":\"2023-02-24T16:32:38Z\"}\n";
+    return s;
+}
+
+/// Index pass and record parser on one record: (index ok, parser ok, parsed value).
+struct Both
+{
+    bool indexOk = false, parserOk = false;
+    std::string indexError, parserError;
+    nlohmann::ordered_json value;
+};
+Both both(const std::string &rec)
+{
+    std::string padded = rec + std::string(kRecordPadding, '\0');
+    Both b;
+    const IndexedRecord r = indexRecord(std::string_view(padded.data(), rec.size()), padded.size(), 128);
+    b.indexOk = r.ok;
+    b.indexError = r.error;
+    size_t at = 0;
+    b.parserOk = parseRecordJson(std::string_view(padded.data(), rec.size()), padded.size(), 128, b.value, b.parserError, at);
+    return b;
+}
 } // namespace
 
 class TstReader : public QObject
@@ -108,6 +202,263 @@ private slots:
         for (const auto &d : c.diags)
             said = said || d.message.find("gzip stream") != std::string::npos;
         QVERIFY(said);
+    }
+    void crOnlyLineEnds()
+    {
+        std::string text;
+        for (int i = 0; i < 50; ++i)
+            text += "{\"ID\":\"r" + std::to_string(i) + "\"}\r"; // classic Mac line ends
+        for (size_t block : {size_t(4u << 20), size_t(7), size_t(1)}) {
+            ReaderLimits lim;
+            lim.blockBytes = block;
+            auto c = readMem(text, lim);
+            QCOMPARE(c.summary.format, InputFormat::Ndjson);
+            QCOMPARE(c.records.size(), size_t(50));
+            QCOMPARE(c.records[49], std::string("{\"ID\":\"r49\"}"));
+            QCOMPARE(c.lines[49], uint64_t(50));
+            QVERIFY2(c.diags.empty(), allDiags(c).c_str());
+        }
+        // mixed: CR, CRLF, LF and blank lines of each kind count one line each
+        auto m = readMem(kRec1 + "\r\r\n" + kRec2 + "\r\n\n\r" + kRec1 + "\n");
+        QCOMPARE(m.records.size(), size_t(3));
+        QCOMPARE(m.lines, (std::vector<uint64_t>{1, 3, 6}));
+        // pretty-printed records with CR line ends
+        const std::string pretty = "{\r  \"ID\": \"a\"\r}\r{\r  \"ID\": \"b\",\r\"x\": [1,\r 2]\r}\r";
+        ReaderLimits small;
+        small.blockBytes = 3;
+        for (const auto &p : {readMem(pretty), readMem(pretty, small)}) {
+            QCOMPARE(p.summary.format, InputFormat::Concatenated);
+            QCOMPARE(p.records.size(), size_t(2));
+            QCOMPARE(p.lines, (std::vector<uint64_t>{1, 4}));
+            QVERIFY(p.diags.empty());
+        }
+    }
+    void bomWhereverARecordStarts()
+    {
+        const std::string bom = "\xEF\xBB\xBF";
+        ReaderLimits small;
+        small.blockBytes = 2; // BOMs cut by block ends too
+        // NDJSON files joined with cat, each with its BOM
+        const std::string nd = bom + kRec1 + "\n" + bom + kRec2 + "\n" + "  " + bom + kRec1 + "\r\n" + bom + "\n" + kRec2 + "\n";
+        for (const auto &c : {readMem(nd), readMem(nd, small)}) {
+            QCOMPARE(c.summary.format, InputFormat::Ndjson);
+            QCOMPARE(c.records, (std::vector<std::string>{kRec1, kRec2, kRec1, kRec2}));
+            QCOMPARE(c.lines, (std::vector<uint64_t>{1, 2, 3, 5}));
+            QVERIFY2(c.diags.empty(), allDiags(c).c_str());
+        }
+        // concatenated objects on one line, and a JSON array, with BOMs between records
+        const std::string cat = bom + "{\n\"ID\":\"a\"\n}" + bom + "{\n\"ID\":\"b\"}\n" + bom + " {\n\"ID\":\"c\"}";
+        for (const auto &c : {readMem(cat), readMem(cat, small)}) {
+            QCOMPARE(c.summary.format, InputFormat::Concatenated);
+            QCOMPARE(c.records.size(), size_t(3));
+            QCOMPARE(c.records[2], std::string("{\n\"ID\":\"c\"}"));
+            QVERIFY2(c.diags.empty(), allDiags(c).c_str());
+        }
+        const std::string arr = " " + bom + "[" + kRec1 + "]\n" + bom + "[" + kRec2 + "]";
+        for (const auto &c : {readMem(arr), readMem(arr, small)}) {
+            QCOMPARE(c.summary.format, InputFormat::JsonArray);
+            QCOMPARE(c.records, (std::vector<std::string>{kRec1, kRec2}));
+            QVERIFY2(c.diags.empty(), allDiags(c).c_str());
+        }
+        // a BOM inside a record is not a record start: the record is handed over as it is
+        auto in = readMem(kRec1 + "\n{\"ID\":" + bom + "\"x\"}\n");
+        QCOMPARE(in.records.size(), size_t(2));
+        QCOMPARE(in.records[1], "{\"ID\":" + bom + "\"x\"}");
+    }
+    void deepArraysAreReportedWithPosition()
+    {
+        const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+        auto c = readMem(deep + "\n");
+        QCOMPARE(c.records.size(), size_t(0));
+        QCOMPARE(c.diags.size(), size_t(1));
+        QCOMPARE(c.diags[0].severity, Diagnostic::Severity::Error);
+        QVERIFY2(c.diags[0].message.find("nested deeper than the limit of 128 levels") != std::string::npos,
+                 c.diags[0].message.c_str());
+        QCOMPARE(c.diags[0].offset, uint64_t(128)); // the first '[' past the limit
+        QCOMPARE(c.summary.errors, uint64_t(1));
+        // records around a too deep array are kept, in small blocks too
+        const std::string mixed = "[" + kRec1 + ",\n" + std::string(5000, '[') + "\"]]\", {\"k\": \"[\"}" + std::string(5000, ']') + ",\n" + kRec2 + "]";
+        ReaderLimits small;
+        small.blockBytes = 100;
+        for (const auto &m : {readMem(mixed), readMem(mixed, small)}) {
+            QCOMPARE(m.records, (std::vector<std::string>{kRec1, kRec2}));
+            QCOMPARE(m.diags.size(), size_t(1));
+            QCOMPARE(m.diags[0].line, uint64_t(2));
+            QCOMPARE(m.lines[1], uint64_t(3));
+        }
+        // an array cut short: the record on the next line that starts with '{' is kept
+        auto cut = readMem(std::string(100000, '[') + "\n" + kRec1 + "\n");
+        QCOMPARE(cut.records, (std::vector<std::string>{kRec1}));
+        QVERIFY(hasDiag(cut, "nested deeper"));
+        // deep nesting inside a record: the index pass says so, with the position
+        const std::string rec = "{\"ID\":\"a\",\"x\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+        const Both b = both(rec);
+        QVERIFY(!b.indexOk);
+        QVERIFY(!b.parserOk);
+        QVERIFY2(b.indexError.find("nesting is deeper than the limit of 128 levels") != std::string::npos, b.indexError.c_str());
+        QCOMPARE(b.parserError, b.indexError);
+    }
+    void blankInputReadInBoundedMemory()
+    {
+        // 128 MiB of newlines in 128 KiB of gzip: read at inflate speed, without holding them
+        const size_t n = size_t(128) << 20;
+        const std::string gz = gzipOfRepeated('\n', n);
+        QVERIFY(gz.size() < (size_t(1) << 20));
+        if (!resetPeak())
+            QSKIP("/proc/self/clear_refs cannot be written: peak memory cannot be measured");
+        const long before = peakRssKiB();
+        SourceReader reader;
+        uint64_t spans = 0;
+        std::vector<Diagnostic> diags;
+        const ReadSummary s = reader.read(
+            SourceSpec::memory("blank.gz", gz), [&](Block &&b) { spans += b.spans.size(); },
+            [&](Diagnostic &&d) { diags.push_back(std::move(d)); });
+        const long grown = peakRssKiB() - before;
+        QVERIFY(s.compressed);
+        QCOMPARE(s.bytesRead, uint64_t(n));
+        QCOMPARE(spans, uint64_t(0));
+        QVERIFY(diags.empty());
+        QVERIFY2(grown < 48 * 1024, qPrintable(QStringLiteral("peak memory grew by %1 KiB").arg(grown)));
+        // the lines are still counted: a record after them has its true line
+        auto c = readMem(std::string(300000, '\n') + std::string(1, '\r') + "\n\r" + kRec1 + "\n");
+        QCOMPARE(c.records, (std::vector<std::string>{kRec1}));
+        QCOMPARE(c.lines, (std::vector<uint64_t>{300003}));
+        ReaderLimits small;
+        small.blockBytes = 5;
+        auto d = readMem(std::string(1000, ' ') + "\r\n\r\r\n" + "\xEF\xBB\xBF" + "\n" + kRec1 + "\n", small);
+        QCOMPARE(d.records, (std::vector<std::string>{kRec1}));
+        QCOMPARE(d.lines, (std::vector<uint64_t>{5}));
+    }
+    void gzipBadCrcSaysWhere()
+    {
+        std::string gz = testutil::gzip(kRec1 + "\n" + kRec2 + "\n");
+        gz[gz.size() - 8] = char(gz[gz.size() - 8] ^ 0x01); // the CRC32 of the trailer
+        auto c = readMem(gz);
+        QCOMPARE(c.records.size(), size_t(2)); // the bytes decoded are kept (and reported)
+        QVERIFY2(hasDiag(c, "gzip stream is corrupt at compressed byte"), allDiags(c).c_str());
+        QVERIFY(hasDiag(c, "incorrect data check"));
+        QVERIFY(c.summary.errors >= 1);
+    }
+    void gzipGarbageBetweenMembersKeepsLaterMembers()
+    {
+        const std::string a = testutil::gzip(records(0, 100)), b = testutil::gzip(records(100, 200));
+        const std::string garbage = "this is not gzip \x1f\x8b but looks like it for two bytes";
+        ReaderLimits small;
+        small.blockBytes = 100;
+        for (const auto &c : {readMem(a + garbage + b), readMem(a + garbage + b, small)}) {
+            QCOMPARE(c.records.size(), size_t(200));
+            QCOMPARE(c.records[100], records(100, 101).substr(0, records(100, 101).size() - 1));
+            QCOMPARE(c.diags.size(), size_t(1));
+            QCOMPARE(c.diags[0].severity, Diagnostic::Severity::Error);
+            const std::string want = "compressed bytes " + std::to_string(a.size()) + " to "
+                                     + std::to_string(a.size() + garbage.size()) + " are not gzip data";
+            QVERIFY2(c.diags[0].message.find(want) != std::string::npos, c.diags[0].message.c_str());
+            QCOMPARE(c.summary.errors, uint64_t(1));
+        }
+        // garbage at the end: said, nothing lost
+        auto e = readMem(a + garbage);
+        QCOMPARE(e.records.size(), size_t(100));
+        QVERIFY2(hasDiag(e, "no further gzip member follows"), allDiags(e).c_str());
+        QVERIFY(e.summary.errors >= 1);
+    }
+    void gzipCorruptMemberThenIntactOne()
+    {
+        std::string a = testutil::gzip(records(0, 2000), 1);
+        const std::string b = testutil::gzip(records(2000, 2100));
+        a[a.size() / 2] = char(a[a.size() / 2] ^ 0x55);
+        a[a.size() / 2 + 1] = char(a[a.size() / 2 + 1] ^ 0xAA);
+        auto c = readMem(a + b);
+        QVERIFY2(hasDiag(c, "gzip stream is corrupt at compressed byte"), allDiags(c).c_str());
+        QVERIFY(c.summary.errors >= 1);
+        // every record of the intact member is there, whole
+        size_t found = 0;
+        for (const auto &r : c.records)
+            for (int i = 2000; i < 2100; ++i)
+                found += r == records(i, i + 1).substr(0, records(i, i + 1).size() - 1);
+        QCOMPARE(found, size_t(100));
+        // a record cut by the damage is its own (bad) record: never glued to the next one
+        auto cut = readMem(testutil::gzip(kRec1 + "\n{\"ID\":\"half") + "junk" + testutil::gzip(kRec2 + "\n"));
+        QCOMPARE(cut.records, (std::vector<std::string>{kRec1, "{\"ID\":\"half", kRec2}));
+    }
+    void hugeNumbersAreKept()
+    {
+        const std::string digits400 = "1" + std::string(399, '7');
+        const std::vector<std::pair<std::string, std::string>> cases = {
+            {"1e400", "1e400"},
+            {"-1E+400", "-1E+400"},
+            {"18446744073709551616", "18446744073709551616"},
+            {"-9223372036854775809", "-9223372036854775809"},
+            {digits400, digits400},
+        };
+        for (const auto &[num, text] : cases) {
+            const std::string rec = "{\"ID\":\"a\",\"n\":" + num + ",\"arr\":[" + num + "],\"o\":{\"x\":" + num + "}}";
+            const Both b = both(rec);
+            QVERIFY2(b.indexOk, (num + ": " + b.indexError).c_str());
+            QVERIFY2(b.parserOk, (num + ": " + b.parserError).c_str());
+            const nlohmann::ordered_json want(text); // the exact text, nothing rounded
+            QVERIFY2(b.value["n"] == want, b.value.dump().c_str());
+            QVERIFY2(b.value["arr"][0] == want, b.value.dump().c_str());
+            QVERIFY2(b.value["o"]["x"] == want, b.value.dump().c_str());
+            QVERIFY(b.value["ID"] == nlohmann::ordered_json("a"));
+            // the engine gets it, and its message is the record as it was
+            auto r = intake::normalizeRecord(*intake::IntakeParser::builtin(), rec);
+            QVERIFY2(r.ok, (num + ": " + r.error).c_str());
+            const auto *msg = intake::findPath(r.result.event, "message");
+            QVERIFY(msg && msg->is_string());
+            QVERIFY(msg->get<std::string>().find(num) != std::string::npos);
+        }
+        // numbers that fit keep their type
+        const Both fit = both("{\"u\":18446744073709551615,\"i\":-9223372036854775808,\"d\":1.5e300,\"z\":1e-400}");
+        QVERIFY(fit.parserOk);
+        QVERIFY(fit.value["u"].is_number_unsigned());
+        QVERIFY(fit.value["i"].is_number_integer());
+        QVERIFY(fit.value["d"].is_number_float());
+        QVERIFY(fit.value["z"].is_number());
+        // a huge time is kept, with a warning
+        const std::string t = "{\"ID\":\"a\",\"When\":1e400}";
+        std::string padded = t + std::string(kRecordPadding, '\0');
+        const IndexedRecord r = indexRecord(std::string_view(padded.data(), t.size()), padded.size(), 128);
+        QVERIFY(r.ok);
+        QVERIFY2(r.timeWarning.find("outside the times") != std::string::npos, r.timeWarning.c_str());
+    }
+    void invalidNumbersAreRejectedByBoth()
+    {
+        for (const std::string num : {"0123", "00000000000000000000000000001", "-", "1.", ".5", "1e", "+1", "1e+", "--1",
+                                      "0x10", "1.5.5", "-01", "123456789012345678901234567890x"}) {
+            const Both b = both("{\"ID\":\"a\",\"n\":" + num + "}");
+            QVERIFY2(!b.indexOk, num.c_str());
+            QVERIFY2(!b.parserOk, num.c_str());
+        }
+    }
+    void corruptGzipExitsOneWithOffset()
+    {
+#ifndef AUDITLENS_CLI
+        QSKIP("the CLI is not known to this test");
+#else
+        QTemporaryDir dir;
+        const std::string a = testutil::gzip(records(0, 10)), b = testutil::gzip(records(10, 20));
+        std::string crc = a;
+        crc[crc.size() - 8] = char(crc[crc.size() - 8] ^ 1);
+        const std::vector<std::pair<std::string, std::string>> files = {
+            {"garbage.gz", a + "garbage" + b}, {"crc.gz", crc}, {"cut.gz", a.substr(0, a.size() - 10)}};
+        for (const auto &[name, bytes] : files) {
+            const QString p = dir.filePath(QString::fromStdString(name));
+            QFile f(p);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(bytes.data(), qint64(bytes.size()));
+            f.close();
+            for (const char *cmd : {"stats", "normalize"}) {
+                QProcess cli;
+                cli.start(QStringLiteral(AUDITLENS_CLI), {QString::fromLatin1(cmd), p});
+                QVERIFY(cli.waitForFinished(60000));
+                const QString err = QString::fromUtf8(cli.readAllStandardError());
+                QVERIFY2(cli.exitCode() == 1, qPrintable(QString::fromLatin1(cmd) + QStringLiteral(" ") + p + QStringLiteral(": ") + err));
+                QVERIFY2(err.contains(QStringLiteral("compressed byte")), qPrintable(err));
+                if (name == "garbage.gz" && QString::fromLatin1(cmd) == QStringLiteral("normalize"))
+                    QCOMPARE(QString::fromUtf8(cli.readAllStandardOutput()).count(QLatin1Char('\n')), 20);
+            }
+        }
+#endif
     }
     void envelopeV1()
     {
@@ -270,5 +621,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TstReader)
+QTEST_GUILESS_MAIN(TstReader)
 #include "tst_reader.moc"

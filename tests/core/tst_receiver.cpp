@@ -14,8 +14,16 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 
+#include <QElapsedTimer>
+
+#include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <sys/mount.h>
+#include <unistd.h>
 #include <set>
+#include <sys/socket.h>
 
 using namespace auditlens;
 using namespace auditlens::receiver;
@@ -80,6 +88,36 @@ std::string recordId(std::string_view json)
     return indexRecord(std::string_view(padded.data(), json.size()), padded.size(), ReaderLimits{}.maxDepth).id;
 }
 
+/// Writes `parts` to a new connection one after the other (a pause between them, so that they
+/// arrive as separate segments) and returns what came back within `waitMs` (until the answer is
+/// complete or the connection closed). `halfClose`: shut the sending side after the last part.
+QByteArray exchange(quint16 port, const QList<QByteArray> &parts, int waitMs = 3000, bool halfClose = false)
+{
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, port);
+    if (!s.waitForConnected(2000))
+        return "no connection";
+    for (const QByteArray &p : parts) {
+        s.write(p);
+        s.flush();
+        QTest::qWait(15);
+    }
+    if (halfClose)
+        ::shutdown(int(s.socketDescriptor()), SHUT_WR);
+    QByteArray got;
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < waitMs) {
+        QTest::qWait(20);
+        got += s.readAll();
+        if (s.state() != QAbstractSocket::ConnectedState || (got.contains("\r\n\r\n") && got.endsWith("}\n")))
+            break;
+    }
+    return got + s.readAll();
+}
+
+int statusOf(const QByteArray &answer) { return answer.startsWith("HTTP/1.1 ") ? answer.mid(9, 3).toInt() : 0; }
+
 size_t lines(const std::string &s) { return size_t(std::count(s.begin(), s.end(), '\n')); }
 
 struct Fixture
@@ -87,7 +125,7 @@ struct Fixture
     QTemporaryDir dir;
     std::shared_ptr<EventStore> store = std::make_shared<EventStore>();
     std::unique_ptr<Receiver> rx;
-    explicit Fixture(qint64 maxBody = 1 << 20, qint64 maxDecompressed = 8 << 20)
+    explicit Fixture(qint64 maxBody = 1 << 20, qint64 maxDecompressed = 8 << 20, JournalFault fault = {})
     {
         Config c;
         c.port = 0;
@@ -96,6 +134,7 @@ struct Fixture
         c.maxBodyBytes = maxBody;
         c.maxDecompressedBytes = maxDecompressed;
         c.readTimeoutMs = 500;
+        c.journalFault = std::move(fault);
         rx = std::make_unique<Receiver>(c, store);
         std::string err;
         if (!rx->start(err))
@@ -232,6 +271,272 @@ private slots:
         QVERIFY2(a > 0 && b > a && c > b, got.constData());
         QCOMPARE(lines(journalText(f.journal())), size_t(7));
         QCOMPARE(f.rx->stats().requests, quint64(3));
+    }
+
+    // ---- one reading of each request: what the guard and Qt's parser could read differently
+    // is refused before anything is stored
+
+    void bareLfIsRefused()
+    {
+        Fixture f;
+        const QByteArray body = QByteArray::fromStdString(batch(0, 5));
+        const QList<QByteArray> secretLines = {QByteArray(), QByteArray("X-Auditlens-Secret: wrong-secret-value\n"),
+                                               "X-Auditlens-Secret: " + QByteArray::fromStdString(kSecret) + "\n"};
+        for (const QByteArray &secretLine : secretLines) {
+            const QByteArray a = exchange(f.port(), {"POST / HTTP/1.1\nHost: x\n" + secretLine + "Content-Length: "
+                                                     + QByteArray::number(body.size()) + "\n\n" + body});
+            QCOMPARE(statusOf(a), 400);
+            QVERIFY2(a.contains("bare LF"), a.constData());
+        }
+        // a bare LF in one header line among CRLF lines
+        const QByteArray a = exchange(f.port(), {"POST / HTTP/1.1\r\nHost: x\nX-Auditlens-Secret: " + QByteArray::fromStdString(kSecret)
+                                                 + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body});
+        QCOMPARE(statusOf(a), 400);
+        QCOMPARE(lines(journalText(f.journal())), size_t(0));
+        QCOMPARE(f.store->snapshot().size(), size_t(0));
+    }
+
+    void ambiguousLengthsAreRefused()
+    {
+        Fixture f;
+        const QByteArray secret = "X-Auditlens-Secret: " + QByteArray::fromStdString(kSecret) + "\r\n";
+        const QByteArray body = QByteArray::fromStdString(batch(0, 5));
+        const QByteArray n = QByteArray::number(body.size());
+        const QList<QByteArray> heads = {
+            "Content-Length: 10\r\nContent-Length: " + n + "\r\n",             // conflicting
+            "Content-Length: " + n + "\r\nContent-Length: 10\r\n",             // conflicting, the other way
+            "Content-Length: " + n + "\r\nContent-Length: " + n + "\r\n",      // duplicate
+            "Content-Length: " + n + "\r\nTransfer-Encoding: chunked\r\n",     // both
+            "Transfer-Encoding: chunked\r\nContent-Length: " + n + "\r\n",     // both, the other way
+            "Content-Length: " + n + "abc\r\n",                                // not a number
+            "Content-Length: +" + n + "\r\n",
+            "Content-Length: 0x" + QByteArray::number(body.size(), 16) + "\r\n",
+            "Content-Length: " + n + ", " + n + "\r\n",
+            "Content-Length: 99999999999999999999999\r\n",
+            "Transfer-Encoding: gzip, chunked\r\n",
+            "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+        };
+        for (const QByteArray &h : heads) {
+            const QByteArray a = exchange(f.port(), {"POST / HTTP/1.1\r\nHost: x\r\n" + secret + h + "\r\n" + body});
+            QVERIFY2(statusOf(a) == 400, QByteArray(h + " -> " + a).constData());
+        }
+        QCOMPARE(lines(journalText(f.journal())), size_t(0));
+        QCOMPARE(f.store->snapshot().size(), size_t(0));
+    }
+
+    void oversizedHeadersInAnySegmentation()
+    {
+        Fixture f;
+        const QByteArray big = "X-Padding: " + QByteArray(70 * 1024, 'a') + "\r\n";
+        const QByteArray head = "POST / HTTP/1.1\r\nHost: x\r\nX-Auditlens-Secret: " + QByteArray::fromStdString(kSecret) + "\r\n";
+        const QByteArray tail = "Content-Length: 2\r\n\r\n{}";
+        // one segment
+        QByteArray a = exchange(f.port(), {head + big + tail});
+        QCOMPARE(statusOf(a), 431);
+        // in 4 KiB pieces
+        QList<QByteArray> parts;
+        const QByteArray whole = head + big + tail;
+        for (qsizetype i = 0; i < whole.size(); i += 4096)
+            parts << whole.mid(i, 4096);
+        a = exchange(f.port(), parts);
+        QCOMPARE(statusOf(a), 431);
+        // many small header lines adding up
+        QByteArray many = head;
+        for (int i = 0; i < 90; ++i)
+            many += "X-H" + QByteArray::number(i) + ": " + QByteArray(800, 'b') + "\r\n";
+        a = exchange(f.port(), {many + tail});
+        QCOMPARE(statusOf(a), 431);
+        QCOMPARE(lines(journalText(f.journal())), size_t(0));
+        QCOMPARE(f.rx->stats().rejected["headers too large"], quint64(3));
+    }
+
+    void chunkSizeOverflowIsRefused()
+    {
+        Fixture f;
+        const QByteArray head = "POST / HTTP/1.1\r\nHost: x\r\nX-Auditlens-Secret: " + QByteArray::fromStdString(kSecret)
+                                + "\r\nTransfer-Encoding: chunked\r\n\r\n";
+        const QByteArray one = QByteArray::fromStdString(batch(0, 2));
+        const QByteArray first = QByteArray::number(one.size(), 16) + "\r\n" + one + "\r\n";
+        for (const QByteArray &size : {QByteArray("7fffffffffffffff"), QByteArray("ffffffffffffffff"), QByteArray("10000000000000000"),
+                                       QByteArray("fffffffffffffffffffffffff")}) {
+            QElapsedTimer t;
+            t.start();
+            const QByteArray a = exchange(f.port(), {head + first + size + "\r\n" + QByteArray(1000, 'x')});
+            QVERIFY2(statusOf(a) == 413 || statusOf(a) == 400, QByteArray(size + " -> " + a).constData());
+            QVERIFY(t.elapsed() < 2500); // answered at once, not at the read timeout
+        }
+        // a malformed size, and a chunk not ended by CRLF
+        QCOMPARE(statusOf(exchange(f.port(), {head + "zz\r\n"})), 400);
+        QCOMPARE(statusOf(exchange(f.port(), {head + "2\r\n{}XX0\r\n\r\n"})), 400);
+        QCOMPARE(lines(journalText(f.journal())), size_t(0));
+        QCOMPARE(f.store->snapshot().size(), size_t(0));
+    }
+
+    void bodyShorterThanContentLengthIsNotStored()
+    {
+        Fixture f;
+        const QByteArray body = QByteArray::fromStdString(batch(0, 5));
+        QByteArray head = "POST / HTTP/1.1\r\nHost: x\r\nX-Auditlens-Secret: " + QByteArray::fromStdString(kSecret)
+                          + "\r\nContent-Length: " + QByteArray::number(body.size() + 500) + "\r\n\r\n";
+        // the client stops sending: 408 at the read timeout
+        QByteArray a = exchange(f.port(), {head + body});
+        QCOMPARE(statusOf(a), 408);
+        // the client shuts its side: nothing stored either
+        a = exchange(f.port(), {head + body}, 3000, true);
+        QVERIFY2(statusOf(a) == 408 || statusOf(a) == 400 || a.isEmpty(), a.constData());
+        QTest::qWait(200);
+        QCOMPARE(lines(journalText(f.journal())), size_t(0));
+        QCOMPARE(f.store->snapshot().size(), size_t(0));
+        QCOMPARE(f.rx->stats().records, quint64(0));
+        // and a well-formed request on the same receiver still works
+        QCOMPARE(statusOf(exchange(f.port(), {head.replace(QByteArray::number(body.size() + 500), QByteArray::number(body.size())) + body})), 200);
+    }
+
+    void strictRequestsStillWork()
+    {
+        // what the guard accepts: chunk extensions, blanks around values, secret in the query,
+        // several requests on one connection
+        Fixture f;
+        const QByteArray one = QByteArray::fromStdString(batch(0, 3));
+        QByteArray a = exchange(f.port(), {"POST /?secret=" + QByteArray::fromStdString(kSecret) + " HTTP/1.1\r\nHost: x\r\nContent-Length:  "
+                                           + QByteArray::number(one.size()) + " \r\n\r\n" + one});
+        QCOMPARE(statusOf(a), 200);
+        a = exchange(f.port(), {"POST / HTTP/1.1\r\nHost: x\r\nX-Auditlens-Secret:\t" + QByteArray::fromStdString(kSecret)
+                                + "\r\nTransfer-Encoding: Chunked\r\n\r\n" + QByteArray::number(one.size(), 16) + ";name=value\r\n",
+                                one + "\r\n0\r\n\r\n"});
+        QCOMPARE(statusOf(a), 200);
+        QVERIFY2(a.contains("3 duplicates"), a.constData());
+    }
+
+    // ---- durable before seen: a batch that could not be written is not remembered
+
+    void writeFailureIsRetriedAsNewRecords()
+    {
+        // the journal writer's fault-injection seam: the first write is cut short halfway,
+        // the next fails with ENOSPC (as a full disk does), until the fault is lifted
+        std::atomic<bool> full{true};
+        std::atomic<int> writes{0};
+        Fixture f(1 << 20, 8 << 20, [&](std::string_view op, size_t &bytes) {
+            if (op != "write" || !full)
+                return 0;
+            if (writes++ == 0) {
+                bytes /= 2;
+                return 0;
+            }
+            return ENOSPC;
+        });
+        const QByteArray s = QByteArray::fromStdString(kSecret);
+        full = false;
+        QCOMPARE(post(f.port(), QByteArray::fromStdString(batch(0, 10)), s).status, 200);
+        full = true;
+        const QByteArray body = QByteArray::fromStdString(gzipBytes(batch(10, 20)));
+        QByteArray answer = exchange(f.port(), {"POST / HTTP/1.1\r\nHost: x\r\nX-Auditlens-Secret: " + s + "\r\nContent-Length: "
+                                                + QByteArray::number(body.size()) + "\r\n\r\n" + body});
+        QCOMPARE(statusOf(answer), 503);
+        QVERIFY2(answer.contains("\r\nRetry-After: "), answer.constData());
+        QVERIFY(writes >= 2);
+        // the journal holds the first batch's whole records, nothing of the failed one
+        std::string j = journalText(f.journal());
+        QCOMPARE(lines(j), size_t(10));
+        QVERIFY(!j.empty() && j.back() == '\n');
+        QVERIFY(f.rx->stats().journalFailing);
+        QVERIFY(f.rx->stats().journalError.find("No space left") != std::string::npos);
+        QCOMPARE(f.store->snapshot().size(), size_t(10));
+        // space returns: Logpush's retry of the same batch is stored, as new records
+        full = false;
+        const Answer a = post(f.port(), body, s);
+        QCOMPARE(a.status, 200);
+        QVERIFY2(a.body.contains("stored 20 records") && !a.body.contains("duplicates"), a.body.constData());
+        QVERIFY(!f.rx->stats().journalFailing);
+        QCOMPARE(f.rx->stats().journalFailures, quint64(1));
+        j = journalText(f.journal());
+        QCOMPARE(lines(j), size_t(30));
+        std::set<std::string> ids;
+        for (size_t start = 0; start < j.size();) {
+            const size_t nl = j.find('\n', start);
+            ids.insert(recordId(std::string_view(j).substr(start, nl - start)));
+            start = nl + 1;
+        }
+        QCOMPARE(ids.size(), size_t(30)); // every record whole and once
+        QCOMPARE(lines(journalText(f.journal(), true)), size_t(0));
+        QCOMPARE(f.store->snapshot().size(), size_t(30));
+    }
+
+    void syncFailureIsRetriedAsNewRecords()
+    {
+        std::atomic<bool> failing{false};
+        Fixture f(1 << 20, 8 << 20, [&](std::string_view op, size_t &) { return op == "sync" && failing ? EIO : 0; });
+        const QByteArray s = QByteArray::fromStdString(kSecret);
+        failing = true;
+        QCOMPARE(post(f.port(), QByteArray::fromStdString(batch(0, 10)), s).status, 503);
+        QCOMPARE(lines(journalText(f.journal())), size_t(0)); // cut back
+        failing = false;
+        const Answer a = post(f.port(), QByteArray::fromStdString(batch(0, 10)), s);
+        QVERIFY2(a.status == 200 && a.body.contains("stored 10 records") && !a.body.contains("duplicates"), a.body.constData());
+        QCOMPARE(lines(journalText(f.journal())), size_t(10));
+    }
+
+    void fullDiskOnTmpfs()
+    {
+        // a real full file system: a 256 KiB tmpfs (needs root; CI runs as root)
+        if (::geteuid() != 0)
+            QSKIP("needs root to mount a tmpfs (CI runs as root)");
+        QTemporaryDir mnt;
+        const QByteArray where = mnt.path().toLocal8Bit();
+        if (::mount("tmpfs", where.constData(), "tmpfs", 0, "size=256k") != 0)
+            QSKIP(qPrintable(QStringLiteral("cannot mount a tmpfs on %1: %2").arg(mnt.path(), QString::fromLocal8Bit(std::strerror(errno)))));
+        struct Unmount
+        {
+            QByteArray at;
+            ~Unmount() { ::umount2(at.constData(), MNT_DETACH); }
+        } unmount{where};
+        // most of it taken by another file
+        const QString filler = mnt.filePath(QStringLiteral("filler"));
+        {
+            QFile fill(filler);
+            QVERIFY(fill.open(QIODevice::WriteOnly));
+            fill.write(QByteArray(150 * 1024, 'x'));
+        }
+        Config c;
+        c.port = 0;
+        c.secret = kSecret;
+        c.journalDir = mnt.filePath(QStringLiteral("journal")).toStdString();
+        auto store = std::make_shared<EventStore>();
+        auto rx = std::make_unique<Receiver>(c, store);
+        std::string err;
+        QVERIFY2(rx->start(err), err.c_str());
+        const QByteArray s = QByteArray::fromStdString(kSecret);
+        int stored = 0, failedAt = -1;
+        for (int b = 0; b < 40 && failedAt < 0; ++b) {
+            const Answer a = post(rx->port(), QByteArray::fromStdString(batch(b * 40, 40)), s);
+            if (a.status == 200)
+                stored += 40;
+            else if (a.status == 503)
+                failedAt = b;
+            else
+                QFAIL(a.body.constData());
+        }
+        QVERIFY2(failedAt > 0, "the file system never filled up");
+        QVERIFY(rx->stats().journalFailing);
+        std::string j = journalText(c.journalDir);
+        QCOMPARE(lines(j), size_t(stored));
+        QVERIFY(j.back() == '\n'); // no partial record left by ENOSPC
+        // still serving while full: the next batch gets 503 too, with no crash
+        QCOMPARE(post(rx->port(), QByteArray::fromStdString(batch(failedAt * 40, 40)), s).status, 503);
+        // space returns: the retried batch is stored as new records
+        QVERIFY(QFile::remove(filler));
+        const Answer a = post(rx->port(), QByteArray::fromStdString(batch(failedAt * 40, 40)), s);
+        QCOMPARE(a.status, 200);
+        QVERIFY2(a.body.contains("stored 40 records") && !a.body.contains("duplicates"), a.body.constData());
+        QVERIFY(!rx->stats().journalFailing);
+        j = journalText(c.journalDir);
+        QCOMPARE(lines(j), size_t(stored + 40));
+        EventStore again;
+        for (const auto &file : journalFiles(c.journalDir))
+            again.load(SourceSpec::file(file), {});
+        QCOMPARE(again.snapshot().size(), size_t(stored + 40));
+        QCOMPARE(again.rejectedCount(), size_t(0));
+        rx.reset();
     }
 
     void slowClientTimesOut()

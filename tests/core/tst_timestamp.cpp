@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "source/timestamp.h"
+#include "source/reader.h"
+#include "store/eventstore.h"
 
 #include <QTest>
 
@@ -63,6 +65,86 @@ private slots:
     {
         QFETCH(QString, text);
         QVERIFY2(!parseTimestampNs(text.toStdString()).has_value(), qPrintable(text));
+    }
+
+    void outOfRangeIsSaidNeverWrapped_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::newRow("year 9999") << "9999-12-31T23:59:59Z"; // was 1816-03-30 (signed overflow)
+        QTest::newRow("year 2263") << "2263-01-01T00:00:00Z";
+        QTest::newRow("year 0001") << "0001-01-01T00:00:00Z";
+        QTest::newRow("year 1677") << "1677-01-01T00:00:00+01:00";
+        QTest::newRow("one ns after the last") << "2262-04-11T23:47:16.854775808Z";
+        QTest::newRow("one ns before the first") << "1677-09-21T00:12:43.145224192Z"; // INT64_MIN: "no time"
+        QTest::newRow("seconds too big") << "99999999999";
+        QTest::newRow("milliseconds too big") << "99999999999999";
+        QTest::newRow("microseconds too big") << "-99999999999999999";
+        QTest::newRow("more digits than int64") << "163830358800000000000000";
+        QTest::newRow("seconds with a fraction") << "99999999999.5";
+    }
+    void outOfRangeIsSaidNeverWrapped()
+    {
+        QFETCH(QString, text);
+        TimeError why = TimeError::None;
+        const auto v = parseTimestampNs(text.toStdString(), &why);
+        QVERIFY2(!v.has_value(), qPrintable(text + QStringLiteral(" gave ") + QString::fromStdString(formatRfc3339(*v, FractionMode::Nano))));
+        QCOMPARE(int(why), int(TimeError::OutOfRange));
+    }
+    void rangeEndsAreExact()
+    {
+        QCOMPARE(parseTimestampNs(kMaxTimeText), std::optional<int64_t>(INT64_MAX));
+        QCOMPARE(parseTimestampNs(kMinTimeText), std::optional<int64_t>(INT64_MIN + 1));
+        QCOMPARE(formatRfc3339(INT64_MAX, FractionMode::Nano), std::string(kMaxTimeText));
+        QCOMPARE(formatRfc3339(INT64_MIN + 1, FractionMode::Nano), std::string(kMinTimeText));
+        TimeError why = TimeError::OutOfRange;
+        QVERIFY(parseTimestampNs("2021-11-30T20:19:48Z", &why));
+        QCOMPARE(int(why), int(TimeError::None));
+        QVERIFY(!parseTimestampNs("yesterday", &why));
+        QCOMPARE(int(why), int(TimeError::Invalid));
+    }
+    void epochNumbersOutOfRange()
+    {
+        TimeError why = TimeError::None;
+        QVERIFY(!epochToNs(int64_t(99999999999LL), &why)); // seconds * 1e9 > 2^63
+        QCOMPARE(int(why), int(TimeError::OutOfRange));
+        QVERIFY(!epochToNs(int64_t(99999999999999LL))); // milliseconds * 1e6 > 2^63
+        QVERIFY(!epochToNs(int64_t(-99999999999999999LL))); // microseconds * 1e3 < -2^63
+        QVERIFY(!epochToNs(int64_t(9300000000000LL))); // ms: 9.3e18 ns
+        QCOMPARE(epochToNs(int64_t(9200000000000LL)), std::optional<int64_t>(9200000000000000000LL));
+        QVERIFY(!epochToNs(INT64_MIN)); // the store's "no time"
+        QCOMPARE(epochToNs(INT64_MIN + 1), std::optional<int64_t>(INT64_MIN + 1)); // nanoseconds as they are
+        QCOMPARE(epochToNs(INT64_MAX), std::optional<int64_t>(INT64_MAX));
+        QVERIFY(!epochToNs(1e300, &why));
+        QCOMPARE(int(why), int(TimeError::OutOfRange));
+        QVERIFY(!epochToNs(std::nan(""), &why));
+        QCOMPARE(int(why), int(TimeError::Invalid));
+        QCOMPARE(epochToNs(9.2233720368547e18), std::optional<int64_t>(9223372036854700032LL)); // just below 2^63 ns
+        QVERIFY(!epochToNs(9.2233720368548e18)); // just above
+        QVERIFY(!epochToNs(-9.2233720368548e18));
+        QVERIFY(!epochToNs(99999999999.5)); // seconds
+    }
+    void indexPassKeepsRecordSaysWhy()
+    {
+        const std::string rec = "{\"ID\":\"a\",\"When\":\"9999-12-31T23:59:59Z\"}";
+        std::string padded = rec + std::string(kRecordPadding, '\0');
+        const IndexedRecord r = indexRecord(std::string_view(padded.data(), rec.size()), padded.size(), 128);
+        QVERIFY(r.ok);
+        QCOMPARE(r.time, kNoTime);
+        QVERIFY2(r.timeWarning.find("outside the times Auditlens can hold") != std::string::npos, r.timeWarning.c_str());
+        QVERIFY(r.timeWarning.find("9999-12-31T23:59:59Z") != std::string::npos);
+        const std::string num = "{\"ID\":\"a\",\"When\":99999999999999}";
+        padded = num + std::string(kRecordPadding, '\0');
+        const IndexedRecord n = indexRecord(std::string_view(padded.data(), num.size()), padded.size(), 128);
+        QVERIFY(n.ok);
+        QCOMPARE(n.time, kNoTime);
+        QVERIFY2(n.timeWarning.find("outside the times") != std::string::npos, n.timeWarning.c_str());
+    }
+    void daysFromCivilNeverOverflows()
+    {
+        QCOMPARE(daysFromCivil(9999, 12, 31), int64_t(2932896));
+        QCOMPARE(daysFromCivil(0, 1, 1), int64_t(-719528));
+        (void)daysFromCivil(INT64_MIN, 1, 1); // meaningless, but defined (UBSan checks it)
+        (void)daysFromCivil(INT64_MAX, 12, 31);
     }
 
     void formatting()

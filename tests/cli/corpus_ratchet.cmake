@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: MIT
+# The ratchet: `auditlens-cli test-intake` over the whole shared Sekoia corpus must end with
+# "N passed, M failed" (exit 0 or 1, never a signal) and N must not fall below the record kept
+# in tests/corpus_ratchet.txt. When N beats the record, raise the record in the same commit.
+# -DCLI=… -DCORPUS=… -DRECORD=…
+if(NOT EXISTS "${CORPUS}")
+  message("../shared is missing (${CORPUS}): this test needs the Sekoia corpus")
+  if(DEFINED ENV{AUDITLENS_REQUIRE_SHARED} AND NOT "$ENV{AUDITLENS_REQUIRE_SHARED}" STREQUAL "")
+    message(FATAL_ERROR "AUDITLENS_REQUIRE_SHARED is set and the corpus is missing")
+  endif()
+  # ctest's SKIP_REGULAR_EXPRESSION matches this line
+  message("SKIPPED: no corpus")
+  return()
+endif()
+file(STRINGS "${RECORD}" record_lines REGEX "^[0-9]+$")
+list(GET record_lines 0 record)
+string(TIMESTAMP start "%s")
+execute_process(COMMAND "${CLI}" test-intake "${CORPUS}" OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+string(TIMESTAMP stop "%s")
+math(EXPR seconds "${stop} - ${start}")
+if(NOT rc MATCHES "^[01]$")
+  message(FATAL_ERROR "test-intake ended with '${rc}' (expected exit 0 or 1)\n${err}")
+endif()
+string(REGEX MATCH "([0-9]+) passed, ([0-9]+) failed\n?$" last "${out}")
+if(NOT last)
+  message(FATAL_ERROR "test-intake did not end with 'N passed, M failed'")
+endif()
+set(passed ${CMAKE_MATCH_1})
+set(failed ${CMAKE_MATCH_2})
+message("corpus: ${passed} passed, ${failed} failed in ${seconds} s; record ${record}")
+if(passed LESS record)
+  message(FATAL_ERROR "the corpus pass count fell below the record: ${passed} < ${record}")
+endif()
+if(passed GREATER record)
+  message("the record can be raised to ${passed} (tests/corpus_ratchet.txt)")
+endif()

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+// MainWindow: the filter (facets, result, time, text) evaluated off or on the GUI thread and put
+// on screen (table, timeline, facet counts, chips, status).
+#include "mainwindow.h"
+
+#include "facetlist.h"
+#include "timeline.h"
+#include "trailmodel.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QDateTimeEdit>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QToolButton>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace auditlens::ui {
+
+namespace {
+QString withThousands(size_t n) { return QLocale().toString(qulonglong(n)); }
+} // namespace
+
+void MainWindow::applyFilter() { refresh(true); }
+
+void MainWindow::refresh(bool keepSelection)
+{
+    const Snapshot snap = m_store->snapshot();
+    const bool live = isLoading();
+    if (live && snap.size() == m_shownRows)
+        return;
+    // The text is searched once per text and snapshot, in the same pass as the rest of the
+    // filter; later changes reuse the matches. Large trails are searched off the GUI thread
+    // (the table keeps its rows meanwhile) and the GUI thread only shows the result.
+    const bool search = !m_filter.text.empty() && !(m_filter.textHits && m_filter.textHits->size() == snap.size());
+    if (search || m_filter.text.empty())
+        m_filter.textHits.reset();
+    if (search && snap.size() >= m_backgroundSearchFrom) {
+        if (m_textCancel)
+            m_textCancel->store(true);
+        m_textCancel = std::make_shared<std::atomic<bool>>(false);
+        auto cancel = m_textCancel;
+        const std::string text = m_filter.text;
+        auto *watcher = new QFutureWatcher<EventStore::Evaluation>(this);
+        connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, cancel, text, snap] {
+            watcher->deleteLater();
+            // any change made meanwhile went through refresh(), which cancelled this search
+            if (cancel->load() || text != m_filter.text)
+                return;
+            EventStore::Evaluation found = watcher->result();
+            m_filter.textHits = found.textHits;
+            showEvaluation(snap, std::move(found), true);
+        });
+        watcher->setFuture(QtConcurrent::run(
+            [snap, f = m_filter, cancel] { return EventStore::evaluate(snap, f, facetColumns(), cancel.get()); }));
+        m_statusLabel->setText(tr("Searching the raw records for \u201c%1\u201d…").arg(QString::fromStdString(text)));
+        return;
+    }
+    EventStore::Evaluation eval = EventStore::evaluate(snap, m_filter, facetColumns());
+    if (search)
+        m_filter.textHits = eval.textHits;
+    showEvaluation(snap, std::move(eval), keepSelection);
+}
+
+void MainWindow::showEvaluation(const Snapshot &snap, EventStore::Evaluation eval, bool keepSelection)
+{
+    uint32_t selected = UINT32_MAX;
+    if (keepSelection) {
+        const QModelIndex cur = m_table->currentIndex();
+        if (cur.isValid())
+            selected = m_model->storeRow(cur.row());
+    }
+    const std::vector<uint32_t> &rows = eval.rows;
+    const std::vector<int64_t> &times = eval.times;
+    m_model->setRows(snap, rows);
+    m_shownRows = snap.size();
+    m_timeline->setTimes(times, !m_localTime->isChecked());
+    if (m_filter.from == INT64_MIN && m_filter.to == INT64_MAX && !times.empty()) {
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        for (int64_t t : times)
+            if (t != kNoTime) {
+                lo = std::min(lo, t);
+                hi = std::max(hi, t);
+            }
+        if (lo != INT64_MAX) {
+            m_from->setDateTime(QDateTime::fromMSecsSinceEpoch(lo / 1000000, m_from->timeSpec()));
+            m_to->setDateTime(QDateTime::fromMSecsSinceEpoch(hi / 1000000, m_to->timeSpec()));
+        }
+    }
+    for (size_t k = 0; k < std::size(m_facets); ++k) {
+        const Column c = m_facets[k]->column();
+        m_facets[k]->setValues(snap, eval.counts[k], m_filter.include[size_t(c)], m_filter.exclude[size_t(c)]);
+    }
+    updateChips();
+    if (selected != UINT32_MAX) {
+        const int row = m_model->rowOfStoreRow(selected);
+        if (row >= 0) {
+            m_table->selectionModel()->blockSignals(true);
+            m_table->setCurrentIndex(m_model->index(row, 0));
+            m_table->selectRow(row);
+            m_table->selectionModel()->blockSignals(false);
+        } else {
+            clearDetail();
+        }
+    }
+    m_statusLabel->setText(statusText());
+    const size_t rejected = m_store->rejectedCount();
+    m_rejectedButton->setVisible(rejected > 0);
+    m_rejectedButton->setText(tr("%n rejected record(s)", nullptr, int(rejected)));
+    if (m_rejected->count() != int(rejected)) {
+        m_rejected->clear();
+        for (const Diagnostic &d : m_store->rejected())
+            m_rejected->addItem(QString::fromStdString(d.toString()));
+    }
+    emit filterApplied();
+}
+
+QString MainWindow::statusText() const
+{
+    return tr("%1 of %2 records").arg(withThousands(size_t(m_model->rowCount())), withThousands(m_model->totalRecords()));
+}
+
+
+void MainWindow::updateChips()
+{
+    while (m_chipLayout->count() > 1) {
+        QLayoutItem *it = m_chipLayout->takeAt(0);
+        delete it->widget();
+        delete it;
+    }
+    const Snapshot &snap = m_model->snapshot();
+    auto addChip = [&](const QString &text, const std::function<void()> &remove) {
+        auto *b = new QToolButton(m_chipBar);
+        b->setText(text + QStringLiteral("  \u2715"));
+        b->setToolTip(tr("Remove this filter"));
+        b->setStyleSheet(QStringLiteral("QToolButton{border:1px solid palette(mid);border-radius:9px;padding:1px 8px;"
+                                        "background:palette(alternate-base);}"));
+        connect(b, &QToolButton::clicked, this, [this, remove] {
+            remove();
+            QTimer::singleShot(0, this, &MainWindow::applyFilter);
+        });
+        m_chipLayout->insertWidget(m_chipLayout->count() - 1, b);
+    };
+    static const char *names[] = {"actor", "action", "resource type", "actor type", "interface", "IP", "account", "source"};
+    for (size_t c = 0; c < kColumnCount; ++c) {
+        for (uint32_t id : m_filter.include[c])
+            addChip(QStringLiteral("%1 = %2").arg(tr(names[c]), QString::fromStdString(snap.dict(Column(c)).at(id))),
+                    [this, c, id] {
+                        auto &v = m_filter.include[c];
+                        v.erase(std::remove(v.begin(), v.end(), id), v.end());
+                    });
+        for (uint32_t id : m_filter.exclude[c])
+            addChip(QStringLiteral("%1 \u2260 %2").arg(tr(names[c]), QString::fromStdString(snap.dict(Column(c)).at(id))),
+                    [this, c, id] {
+                        auto &v = m_filter.exclude[c];
+                        v.erase(std::remove(v.begin(), v.end(), id), v.end());
+                    });
+    }
+    if (m_filter.result != Result::Unknown)
+        addChip(m_filter.result == Result::Success ? tr("result = success") : tr("result = failure"), [this] {
+            m_filter.result = Result::Unknown;
+            m_resultBox->blockSignals(true);
+            m_resultBox->setCurrentIndex(0);
+            m_resultBox->blockSignals(false);
+        });
+    if (m_filter.from != INT64_MIN || m_filter.to != INT64_MAX)
+        addChip(tr("time %1 \u2013 %2").arg(m_model->timeText(m_filter.from), m_model->timeText(m_filter.to)),
+                [this] {
+                    m_filter.from = INT64_MIN;
+                    m_filter.to = INT64_MAX;
+                });
+    if (!m_filter.text.empty())
+        addChip(tr("text \u201c%1\u201d").arg(QString::fromStdString(m_filter.text)), [this] {
+            m_filter.text.clear();
+            m_search->blockSignals(true);
+            m_search->clear();
+            m_search->blockSignals(false);
+        });
+    m_chipBar->setVisible(m_chipLayout->count() > 1);
+}
+
+void MainWindow::setTextSearch(const QString &text)
+{
+    m_search->blockSignals(true);
+    m_search->setText(text);
+    m_search->blockSignals(false);
+    setTextFilter(text.toStdString());
+}
+
+void MainWindow::setTextFilter(std::string text)
+{
+    m_filter.text = std::move(text);
+    m_filter.textHits.reset(); // they belong to the previous text
+    applyFilter();
+}
+
+void MainWindow::setResultFilter(Result r)
+{
+    m_resultBox->setCurrentIndex(r == Result::Success ? 1 : r == Result::Failure ? 2 : 0); // applies
+    m_filter.result = r;
+    applyFilter();
+}
+
+void MainWindow::setTimeRange(qint64 fromNs, qint64 toNs)
+{
+    m_filter.from = fromNs;
+    m_filter.to = toNs;
+    if (fromNs != INT64_MIN) {
+        m_from->setDateTime(QDateTime::fromMSecsSinceEpoch(fromNs / 1000000, m_from->timeSpec()));
+        m_to->setDateTime(QDateTime::fromMSecsSinceEpoch(toNs / 1000000, m_to->timeSpec()));
+    }
+    applyFilter();
+}
+
+void MainWindow::resetFilters()
+{
+    m_filter = Filter{};
+    m_search->blockSignals(true);
+    m_search->clear();
+    m_search->blockSignals(false);
+    m_resultBox->blockSignals(true);
+    m_resultBox->setCurrentIndex(0);
+    m_resultBox->blockSignals(false);
+}
+
+void MainWindow::clearFilters()
+{
+    resetFilters();
+    applyFilter();
+}
+
+void MainWindow::selectRow(int row)
+{
+    if (row < 0 || row >= m_model->rowCount())
+        return;
+    m_table->setCurrentIndex(m_model->index(row, 0));
+    m_table->selectRow(row);
+    m_table->scrollTo(m_model->index(row, 0), QAbstractItemView::PositionAtCenter);
+}
+
+} // namespace auditlens::ui
