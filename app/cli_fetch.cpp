@@ -217,8 +217,11 @@ int runFetch(const std::vector<std::string> &argsIn)
         const int got = g_fetchSignals;
         if (got == handled)
             return;
-        if (handled == 0)
+        if (handled == 0) {
             fetcher.stop();
+            endLine();
+            std::fputs("auditlens-cli fetch: stopping after the page being fetched (a second SIGINT stops at once)\n", stderr);
+        }
         if (got >= 2)
             fetcher.abort();
         handled = got;

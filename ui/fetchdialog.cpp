@@ -24,7 +24,9 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QScreen>
 #include <QThread>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace auditlens::ui {
@@ -223,6 +225,20 @@ void FetchDialog::buildUi()
     resize(720, 0);
 }
 
+void FetchDialog::fitHeight()
+{
+    // a longer message makes the dialog taller (up to the screen), never the fields flatter
+    QTimer::singleShot(0, this, [this] {
+        QLayout *l = layout();
+        const int want = l->hasHeightForWidth() ? l->totalHeightForWidth(width()) : l->totalSizeHint().height();
+        int most = want;
+        if (const QScreen *sc = screen())
+            most = std::min(want, sc->availableGeometry().height() - 40);
+        if (height() < most)
+            resize(width(), most);
+    });
+}
+
 void FetchDialog::updateRange()
 {
     const auto p = Preset(m_preset->currentIndex());
@@ -321,6 +337,7 @@ void FetchDialog::startFetch()
     if (!problem.isEmpty()) {
         m_message->setText(problem);
         m_message->setVisible(true);
+        fitHeight();
         return;
     }
     m_message->setVisible(false);
@@ -346,6 +363,7 @@ void FetchDialog::startFetch()
             m_warnings.removeFirst();
         m_message->setText(m_warnings.join(QLatin1Char('\n')));
         m_message->setVisible(true);
+        fitHeight();
     });
     connect(f, &Fetcher::finished, this, &FetchDialog::onFinished);
     m_fetcher = f;
@@ -397,6 +415,7 @@ void FetchDialog::onFinished(const FetchOutcome &o)
         head = tr("Stopped by an error; what was fetched is kept.");
         m_message->setText(QString::fromStdString(o.error));
         m_message->setVisible(true);
+        fitHeight();
     } else if (o.complete && !o.stopped) {
         head = tr("Done.");
         m_progress->setValue(1000);

@@ -68,6 +68,7 @@ protected:
 private:
     void buildUi();
     void updateRange();
+    void fitHeight();
     void updateState();
     void onProgress(const fetch::FetchStats &s);
     void onFinished(const fetch::FetchOutcome &o);

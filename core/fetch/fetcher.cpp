@@ -227,7 +227,7 @@ void Fetcher::sendRequest()
 
 std::string Fetcher::pageLabel() const
 {
-    return "page " + std::to_string(m_stats.pages + 1) + " (GET " + m_lastUrl + ")";
+    return "page " + std::to_string(m_stats.pages + 1) + " (GET " + displayUrl(m_lastUrl) + ")";
 }
 
 void Fetcher::onReply(QNetworkReply *reply)

@@ -136,10 +136,18 @@ std::string Query::problem() const
         return "the page size must be between 1 and 1000";
     const QUrl u(QString::fromStdString(baseUrl));
     if (!u.isValid() || (u.scheme() != QLatin1String("https") && u.scheme() != QLatin1String("http")) || u.host().isEmpty())
-        return "the API base must be an https:// URL, not '" + baseUrl + "'";
+        return "the API base must be an https:// URL, not '" + displayUrl(baseUrl) + "'";
     if (u.scheme() == QLatin1String("http") && !isLoopbackUrl(baseUrl))
         return "the API base must use https:// (plain http is only allowed to a loopback address): the token would travel in clear text";
     return {};
+}
+
+std::string displayUrl(const std::string &url)
+{
+    const QUrl u = QUrl::fromEncoded(QByteArray::fromStdString(url));
+    if (u.userInfo().isEmpty())
+        return url;
+    return u.adjusted(QUrl::RemoveUserInfo).toString(QUrl::FullyEncoded).toStdString();
 }
 
 bool isLoopbackUrl(const std::string &url)

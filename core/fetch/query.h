@@ -59,6 +59,9 @@ struct Query
 
 const char *apiName(ApiVersion v);
 
+/// The URL as messages show it: without a user or password.
+std::string displayUrl(const std::string &url);
+
 /// True when the URL's host is loopback (127.0.0.0/8, ::1, localhost): plain http is only
 /// allowed there, so a token never crosses a network in clear text.
 bool isLoopbackUrl(const std::string &url);

@@ -114,6 +114,7 @@ protected:
     {
         auto *sock = new QTcpSocket(this);
         sock->setSocketDescriptor(fd);
+        sock->setSocketOption(QAbstractSocket::LowDelayOption, 1); // no Nagle stall at the end of each answer
         auto buf = std::make_shared<QByteArray>();
         QObject::connect(sock, &QTcpSocket::disconnected, sock, &QObject::deleteLater);
         QObject::connect(sock, &QTcpSocket::readyRead, sock, [this, sock, buf] {
@@ -187,11 +188,15 @@ private:
         const int64_t since = timeArg("since", INT64_MIN), before = timeArg("before", INT64_MAX);
         const QString email = q.queryItemValue(v2 ? QStringLiteral("actor_email") : QStringLiteral("actor.email"), QUrl::FullyDecoded);
         const QString notEmail = q.queryItemValue(QStringLiteral("actor_email.not"), QUrl::FullyDecoded);
+        // the range by binary search (records are sorted by time), then the filters
+        auto byTime = [](const FakeAuditRecord &r, int64_t t) { return r.timeNs < t; };
+        const auto lo = std::lower_bound(records.begin(), records.end(), since, byTime);
+        const auto hi = std::lower_bound(lo, records.end(), before, byTime);
         std::vector<const FakeAuditRecord *> match;
-        for (const FakeAuditRecord &r : records)
-            if (r.timeNs >= since && r.timeNs < before && (email.isEmpty() || r.actorEmail == email.toStdString())
-                && (notEmail.isEmpty() || r.actorEmail != notEmail.toStdString()))
-                match.push_back(&r);
+        match.reserve(size_t(hi - lo));
+        for (auto it = lo; it != hi; ++it)
+            if ((email.isEmpty() || it->actorEmail == email.toStdString()) && (notEmail.isEmpty() || it->actorEmail != notEmail.toStdString()))
+                match.push_back(&*it);
         size_t from = 0, count = 0;
         std::string cursor;
         if (v2) {

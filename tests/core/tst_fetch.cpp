@@ -18,6 +18,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
 #include <map>
 #include <set>
 
@@ -149,6 +150,7 @@ private slots:
     void resumeUsesCheckpoint();
     void tornJournalTailCut();
     void cliOutputAndExitCodes();
+    void cliSigintEndsAfterPage();
     void cliKilledMidRunResumes_data();
     void cliKilledMidRunResumes();
 };
@@ -178,6 +180,9 @@ void TestFetch::queryUrls()
     QVERIFY(q.problem().find("https") != std::string::npos); // no token in clear text over a network
     q.baseUrl = "http://127.0.0.1:9/client/v4";
     QVERIFY(q.problem().empty());
+    q.baseUrl = "https://user:hunter2@api.example.com/client/v4";
+    QCOMPARE(displayUrl(q.pageUrl(1, {})).find("hunter2"), std::string::npos); // messages name the page without it
+    QVERIFY(displayUrl(q.pageUrl(1, {})).find("https://api.example.com/client/v4/accounts/") == 0);
     q.account = "not-an-id";
     QVERIFY(!q.problem().empty());
 }
@@ -641,6 +646,17 @@ void TestFetch::cliOutputAndExitCodes()
         QCOMPARE(code, 2);
         QVERIFY(err.contains("CLOUDFLARE_API_TOKEN"));
     }
+    {
+        QTemporaryDir tmp;
+        QFile tf(tmp.filePath(QStringLiteral("token")));
+        QVERIFY(tf.open(QIODevice::WriteOnly));
+        tf.write("file-token-9\n");
+        tf.close();
+        auto [code, out, err] = cli(base + QStringList{QStringLiteral("--token-file"), tf.fileName()}, "");
+        QCOMPARE(code, 0);
+        QCOMPARE(api.authorizations.last(), QByteArray("Bearer file-token-9"));
+        QVERIFY(!err.contains("file-token-9"));
+    }
     for (int status : {401, 403, 404, 400}) {
         api.faults[api.requests + 1] = {status, {}, {}, false};
         auto [code, out, err] = cli(base);
@@ -650,6 +666,38 @@ void TestFetch::cliOutputAndExitCodes()
         if (status == 403)
             QVERIFY(err.contains("Account Settings Read"));
     }
+}
+
+void TestFetch::cliSigintEndsAfterPage()
+{
+    FakeAuditApi server;
+    const int64_t now = QDateTime::currentMSecsSinceEpoch() * 1'000'000LL;
+    server.generate(3000, now - 3600 * kSec, kSec / 2, 0);
+    server.holdFrom = 2; // page 1 at once, page 2 held
+    QTemporaryDir dir;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("CLOUDFLARE_API_TOKEN"), QStringLiteral("sigint-token"));
+    QProcess p;
+    p.setProcessEnvironment(env);
+    QSignalSpy finished(&p, &QProcess::finished);
+    p.start(QStringLiteral(AUDITLENS_CLI), {QStringLiteral("fetch"), QStringLiteral("--account"), QLatin1String(kAccount),
+                                            QStringLiteral("--api-base"), server.baseUrl(), QStringLiteral("--since"),
+                                            QString::fromStdString(formatRfc3339(now - 7200 * kSec)), QStringLiteral("--journal"),
+                                            dir.path(), QStringLiteral("--follow"), QStringLiteral("--interval"), QStringLiteral("1")});
+    QTRY_COMPARE_WITH_TIMEOUT(server.held(), 1, 20000);
+    QTRY_COMPARE(journalIds(dir.path()).size(), size_t(1000));
+    ::kill(pid_t(p.processId()), SIGINT); // while page 2 is in flight
+    QByteArray err;
+    QTRY_VERIFY_WITH_TIMEOUT((err += p.readAllStandardError()).contains("stopping after the page being fetched"), 10000);
+    QCOMPARE(p.state(), QProcess::Running); // the page is still held: it waits for it
+    server.release();
+    QVERIFY(finished.wait(20000));
+    err += p.readAllStandardError();
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(p.exitCode() == 0, err.constData()); // a follow run ended by SIGINT is whole
+    QCOMPARE(journalIds(dir.path()).size(), size_t(2000)); // the page in flight was taken in
+    QCOMPARE(server.requests, 2);                          // and nothing more asked
+    QVERIFY2(err.contains("2000 new records in 2 pages"), err.constData());
 }
 
 void TestFetch::cliKilledMidRunResumes_data()

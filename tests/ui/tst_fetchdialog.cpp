@@ -93,6 +93,14 @@ private slots:
         QCOMPARE(receiver::journalFiles(journal.path().toStdString()).empty(), false);
         QVERIFY(!d->isFetching());
         QVERIFY(d->fetchButton()->isEnabled());
+        // the journal opens like any folder of logs: the same records, once
+        QSignalSpy loaded(&w, &MainWindow::loadFinished);
+        QVERIFY(d->findChild<QPushButton *>() != nullptr);
+        for (QPushButton *b : d->findChildren<QPushButton *>())
+            if (b->text() == QStringLiteral("Open journal"))
+                b->click();
+        QVERIFY(loaded.wait(20000));
+        QCOMPARE(w.trailModel()->rowCount(), 1000);
     }
 
     void progressAndCancel()
