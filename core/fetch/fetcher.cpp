@@ -134,7 +134,8 @@ void Fetcher::begin()
         if (!err.empty())
             return finish(err);
         m_ids = std::make_unique<receiver::IdWindow>();
-        m_journal = std::make_unique<receiver::Journal>(m_opt.journalDir);
+        // files of 64 MiB: opening a journal reads the IDs of one file at a time
+        m_journal = std::make_unique<receiver::Journal>(m_opt.journalDir, 64LL << 20);
         if (!m_journal->open(*m_ids, err))
             return finish(err);
         m_checkpoints = std::make_unique<CheckpointFile>(m_opt.journalDir);
