@@ -52,6 +52,8 @@ public:
     // For tests and --screenshot
     bool isLoading() const;
     TrailModel *trailModel() const { return m_model; }
+    /// The store the trail shows (the receiver appends to it).
+    const std::shared_ptr<EventStore> &store() const { return m_store; }
     QTableView *table() const { return m_table; }
     JsonTree *rawTree() const { return m_rawTree; }
     JsonTree *ecsTree() const { return m_ecsTree; }
@@ -79,6 +81,7 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent *e) override;
+    void showEvent(QShowEvent *e) override;
     void dragEnterEvent(QDragEnterEvent *e) override;
     void dropEvent(QDropEvent *e) override;
 
@@ -88,6 +91,11 @@ private:
     void buildMenus();
     void restoreSettings();
     void saveSettings();
+    /// Size and position within the available geometry of the window's screen.
+    void fitToScreen();
+    static QSize defaultSize(const QRect &available);
+    /// The saved recent files, whatever the settings file holds (garbage gives none).
+    static QStringList recentFiles();
     void startLoad(std::vector<SourceSpec> specs, bool append);
     void refresh(bool keepSelection);
     /// Puts a filter's evaluation on screen: table, timeline, facet counts, chips, status.
@@ -163,6 +171,7 @@ private:
     uint32_t m_currentRow = UINT32_MAX;
     std::vector<intake::FieldProvenance> m_provenance;
     bool m_linking = false;
+    bool m_shownOnce = false;
 };
 
 } // namespace auditlens::ui

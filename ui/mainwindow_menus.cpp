@@ -137,7 +137,7 @@ void MainWindow::addRecent(const QStringList &paths)
     if (paths.isEmpty())
         return;
     QSettings s;
-    QStringList recent = s.value(QStringLiteral("recentFiles")).toStringList();
+    QStringList recent = recentFiles();
     for (const QString &p : paths) {
         recent.removeAll(p);
         recent.prepend(p);
@@ -151,7 +151,7 @@ void MainWindow::addRecent(const QStringList &paths)
 void MainWindow::rebuildRecentMenu()
 {
     m_recentMenu->clear();
-    const QStringList recent = QSettings().value(QStringLiteral("recentFiles")).toStringList();
+    const QStringList recent = recentFiles();
     for (const QString &p : recent)
         m_recentMenu->addAction(p, this, [this, p] { openSources({p}); });
     if (recent.isEmpty())
