@@ -4,7 +4,9 @@
 #include "intake/engine.h"
 #include "store/eventstore.h"
 
+#include <QFileDialog>
 #include <QFutureWatcher>
+#include <QMessageBox>
 #include <QMainWindow>
 
 #include <atomic>
@@ -15,6 +17,7 @@ class QDateTimeEdit;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QListWidgetItem;
 class QProgressBar;
 class QSplitter;
 class QTableView;
@@ -27,6 +30,7 @@ class QMenu;
 namespace auditlens::ui {
 
 class FacetList;
+class HighlightDelegate;
 class JsonTree;
 class ReceiverPanel;
 class Timeline;
@@ -70,8 +74,19 @@ public:
     /// Trails of at least this many records are searched off the GUI thread (default 100,000).
     void setBackgroundSearchFrom(size_t records) { m_backgroundSearchFrom = records; }
     void setResultFilter(Result r);
+    /// Only records that state no result.
+    void setWithoutResultFilter();
     void setTimeRange(qint64 fromNs, qint64 toNs);
     void clearFilters();
+    /// The next (or previous) hit of the text search: in the record's raw tree, then the
+    /// next record's (F3 / Shift+F3).
+    void findNext(bool backwards = false);
+    QTabWidget *detailTabs() const { return m_tabs; }
+    QLabel *linkInfo() const { return m_linkInfo; }
+    Timeline *timeline() const { return m_timeline; }
+    QDateTimeEdit *fromEdit() const { return m_from; }
+    QComboBox *resultBox() const { return m_resultBox; }
+    HighlightDelegate *tableHighlighter() const { return m_tableHighlight; }
 
 signals:
     void loadFinished();
@@ -106,6 +121,8 @@ private:
     void resetFilters(); ///< filter state and widgets back to "everything", without refreshing
     void showRecord(uint32_t storeRow);
     void clearDetail();
+    void goToProblem(QListWidgetItem *item);
+    void updateTitle();
     void linkFromEcs(const QString &path);
     void linkFromRaw(const QString &path);
     void addRecent(const QStringList &paths);
@@ -114,6 +131,11 @@ private:
     void pasteRecords();
     void reload();
     void about();
+    /// A file (or folder) dialog, window-modal, answering through `done`.
+    void askForFiles(const QString &title, const QString &filter, QFileDialog::FileMode mode,
+                     const std::function<void(const QStringList &)> &done);
+    /// A message box, window-modal, that returns at once.
+    void showMessage(QMessageBox::Icon icon, const QString &title, const QString &text, const QString &details = {});
     void showRejected();
     void tableContextMenu(const QPoint &pos);
     QStringList expandPaths(const QStringList &paths) const;
@@ -172,6 +194,8 @@ private:
     std::vector<intake::FieldProvenance> m_provenance;
     bool m_linking = false;
     bool m_shownOnce = false;
+    HighlightDelegate *m_tableHighlight = nullptr;
+    QString m_hitPath; ///< the raw path F3 went to last
 };
 
 } // namespace auditlens::ui

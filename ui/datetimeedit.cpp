@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+#include "datetimeedit.h"
+
+#include <QKeyEvent>
+
+namespace auditlens::ui {
+
+DateTimeEdit::DateTimeEdit(QWidget *parent) : QDateTimeEdit(parent) {}
+
+void DateTimeEdit::focusInEvent(QFocusEvent *e)
+{
+    m_movedOn = false;
+    QDateTimeEdit::focusInEvent(e);
+}
+
+void DateTimeEdit::keyPressEvent(QKeyEvent *e)
+{
+    const QString t = e->text();
+    const bool plain = !(e->modifiers() & ~(Qt::ShiftModifier | Qt::KeypadModifier));
+    if (plain && t.size() == 1 && t.at(0).isDigit()) {
+        const int before = currentSectionIndex();
+        QDateTimeEdit::keyPressEvent(e);
+        m_movedOn = currentSectionIndex() != before;
+        return;
+    }
+    if (plain && t.size() == 1 && t.at(0).isPrint() && !t.at(0).isLetterOrNumber() && m_movedOn) {
+        // the separator between the section just completed and this one: already passed
+        m_movedOn = false;
+        e->accept();
+        return;
+    }
+    m_movedOn = false;
+    QDateTimeEdit::keyPressEvent(e);
+}
+
+} // namespace auditlens::ui
