@@ -15,6 +15,17 @@ void DateTimeEdit::focusInEvent(QFocusEvent *e)
 
 void DateTimeEdit::keyPressEvent(QKeyEvent *e)
 {
+    switch (e->key()) {
+    case Qt::Key_Shift:
+    case Qt::Key_Control:
+    case Qt::Key_Alt:
+    case Qt::Key_AltGr:
+    case Qt::Key_Meta:
+        // a modifier on its own (Shift before ':' on most layouts) changes nothing
+        return QDateTimeEdit::keyPressEvent(e);
+    default:
+        break;
+    }
     const QString t = e->text();
     const bool plain = !(e->modifiers() & ~(Qt::ShiftModifier | Qt::KeypadModifier));
     if (plain && t.size() == 1 && t.at(0).isDigit()) {

@@ -32,10 +32,30 @@ JsonTree::JsonTree(QWidget *parent) : QTreeView(parent), m_model(new JsonModel(t
     header()->setStretchLastSection(false);
     header()->resizeSection(2, fontMetrics().horizontalAdvance(QStringLiteral("integer")) + 24);
     connect(this, &QWidget::customContextMenuRequested, this, &JsonTree::contextMenu);
+    connect(header(), &QHeaderView::sectionResized, this, [this](int section) {
+        if (section == 0 && !m_fittingKeys && header()->isVisible() && QApplication::mouseButtons())
+            m_keysSetByUser = true;
+    });
     connect(selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &cur) {
         if (cur.isValid() && !m_revealing)
             emit pathActivated(JsonModel::pathOf(cur));
     });
+}
+
+void JsonTree::fitKeyColumn()
+{
+    // room for keys, leaving the values most of a narrow tree (until the user sets it)
+    if (m_keysSetByUser)
+        return;
+    m_fittingKeys = true;
+    setColumnWidth(0, std::clamp(viewport()->width() / 3, 90, 240));
+    m_fittingKeys = false;
+}
+
+void JsonTree::resizeEvent(QResizeEvent *e)
+{
+    QTreeView::resizeEvent(e);
+    fitKeyColumn();
 }
 
 void JsonTree::setJson(J value)
@@ -47,10 +67,7 @@ void JsonTree::setJson(J value)
         if (m_model->hasChildren(i))
             expand(i);
     }
-    // the key column: room for keys, leaving the values most of a narrow tree
-    const int keys = std::clamp(viewport()->width() / 3, 90, 220);
-    if (columnWidth(0) < 90 || columnWidth(0) > viewport()->width() / 2)
-        setColumnWidth(0, keys);
+    fitKeyColumn();
 }
 
 const J &JsonTree::json() const { return m_model->json(); }

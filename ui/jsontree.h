@@ -59,12 +59,18 @@ signals:
     /// The user selected a field.
     void pathActivated(const QString &path);
 
+protected:
+    void resizeEvent(QResizeEvent *e) override;
+
 private:
     void contextMenu(const QPoint &pos);
+    void fitKeyColumn();
 
     JsonModel *m_model;
     HighlightDelegate *m_highlight;
     bool m_revealing = false;
+    bool m_fittingKeys = false;
+    bool m_keysSetByUser = false;
 };
 
 } // namespace auditlens::ui

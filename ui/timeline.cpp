@@ -57,12 +57,14 @@ void Timeline::setTimes(const std::vector<int64_t> &times, bool utc)
     if (lo == INT64_MAX) {
         // nothing matches: a flat line at 0 over the range shown last, axis reading 0 and 1
         m_empty = true;
+        m_area->setVisible(false);
         m_y->setRange(0, 1);
         m_y->setTickCount(2);
         chart()->setTitle(tr("No record in this selection"));
         return;
     }
     m_empty = false;
+    m_area->setVisible(true);
     chart()->setTitle(QString());
     if (hi == lo)
         hi = lo + 1000000000LL;

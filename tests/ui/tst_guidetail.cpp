@@ -453,9 +453,17 @@ private slots:
         e.setSelectedSection(QDateTimeEdit::YearSection);
         QTest::keyClicks(&e, QStringLiteral("2023-02-25 00:00:00"));
         QCOMPARE(e.dateTime(), QDateTime(QDate(2023, 2, 25), QTime(0, 0, 0), Qt::UTC));
-        // and in pieces, moving with the separators
+        // as a keyboard types it: Shift pressed on its own before ':'
         e.setSelectedSection(QDateTimeEdit::YearSection);
-        QTest::keyClicks(&e, QStringLiteral("2022-01-02 03:04:05"));
+        for (QChar c : QStringLiteral("2022-01-02 03:04:05")) {
+            if (c == QLatin1Char(':')) {
+                QTest::keyPress(&e, Qt::Key_Shift);
+                QTest::keyClick(&e, c.toLatin1(), Qt::ShiftModifier);
+                QTest::keyRelease(&e, Qt::Key_Shift);
+            } else {
+                QTest::keyClick(&e, c.toLatin1());
+            }
+        }
         QCOMPARE(e.dateTime(), QDateTime(QDate(2022, 1, 2), QTime(3, 4, 5), Qt::UTC));
     }
 };
