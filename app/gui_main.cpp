@@ -69,6 +69,9 @@ int main(int argc, char **argv)
         const bool dialog = cli.isSet(logpush);
         QObject::connect(&w, &auditlens::ui::MainWindow::loadFinished, &w, [&w, file, row, dialog, wh] {
             QTimer::singleShot(200, &w, [&w, file, row, dialog, wh] {
+                // the size asked for, even past the screen (the window is fitted to it when shown)
+                if (wh.size() == 2)
+                    w.resize(wh[0].toInt(), wh[1].toInt());
                 w.selectRow(row);
                 QWidget *target = &w;
                 if (dialog) {

@@ -43,10 +43,11 @@ FacetList::FacetList(Column column, const QString &title, QWidget *parent)
         if (!item)
             return;
         const uint32_t id = item->data(IdRole).toUInt();
-        QMenu menu(this);
-        menu.addAction(tr("Filter for value"), this, [this, id] { emit includeToggled(m_column, id, true); });
-        menu.addAction(tr("Filter out value"), this, [this, id] { emit excludeRequested(m_column, id); });
-        menu.exec(m_list->viewport()->mapToGlobal(pos));
+        auto *menu = new QMenu(this);
+        menu->setAttribute(Qt::WA_DeleteOnClose);
+        menu->addAction(tr("Filter for value"), this, [this, id] { emit includeToggled(m_column, id, true); });
+        menu->addAction(tr("Filter out value"), this, [this, id] { emit excludeRequested(m_column, id); });
+        menu->popup(m_list->viewport()->mapToGlobal(pos));
     });
 }
 
@@ -60,6 +61,10 @@ void FacetList::setValues(const Snapshot &snap, const std::vector<uint64_t> &cou
     for (uint32_t id : included)
         if (std::none_of(top.begin(), top.end(), [id](auto &p) { return p.first == id; }))
             top.emplace_back(id, 0);
+    // ticked values first (in count order), so that they stay in sight
+    std::stable_partition(top.begin(), top.end(), [&](const auto &p) {
+        return std::find(included.begin(), included.end(), p.first) != included.end();
+    });
     uint64_t total = 0;
     for (auto &[id, n] : top)
         total += n;
@@ -83,6 +88,7 @@ void FacetList::setValues(const Snapshot &snap, const std::vector<uint64_t> &cou
     }
     m_title->setText(QStringLiteral("%1 — %2").arg(m_title->text().section(QStringLiteral(" — "), 0, 0)).arg(top.size()));
     applySearch();
+    m_list->scrollToTop();
     m_updating = false;
 }
 

@@ -25,6 +25,7 @@ public:
     void setValues(const Snapshot &snap, const std::vector<uint64_t> &counts, const std::vector<uint32_t> &included,
                    const std::vector<uint32_t> &excluded);
     QListWidget *list() const { return m_list; }
+    QLineEdit *searchBox() const { return m_search; }
 
 signals:
     void includeToggled(Column column, uint32_t id, bool on);

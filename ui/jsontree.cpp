@@ -1,115 +1,135 @@
 // SPDX-License-Identifier: MIT
 #include "jsontree.h"
 
+#include "highlightdelegate.h"
+#include "jsonmodel.h"
+
 #include <QApplication>
 #include <QClipboard>
 #include <QHeaderView>
 #include <QMenu>
 
+#include <functional>
+
 namespace auditlens::ui {
 
 using J = nlohmann::ordered_json;
 
-JsonTree::JsonTree(QWidget *parent) : QTreeWidget(parent)
+JsonTree::JsonTree(QWidget *parent) : QTreeView(parent), m_model(new JsonModel(this)), m_highlight(new HighlightDelegate(this))
 {
-    setColumnCount(3);
-    setHeaderLabels({tr("Key"), tr("Value"), tr("Type")});
+    static_assert(PathRole == JsonModel::PathRole);
+    setModel(m_model);
+    setItemDelegate(m_highlight);
     setUniformRowHeights(true);
     setAlternatingRowColors(true);
     setSelectionMode(QAbstractItemView::SingleSelection);
+    setSelectionBehavior(QAbstractItemView::SelectRows);
     setContextMenuPolicy(Qt::CustomContextMenu);
+    setTabKeyNavigation(false);
     header()->setSectionResizeMode(0, QHeaderView::Interactive);
     header()->setSectionResizeMode(1, QHeaderView::Stretch);
-    header()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
+    header()->setSectionResizeMode(2, QHeaderView::Interactive); // ResizeToContents reads every row
     header()->setStretchLastSection(false);
-    connect(this, &QTreeWidget::customContextMenuRequested, this, &JsonTree::contextMenu);
-    connect(this, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem *cur) {
-        if (cur && !m_revealing)
-            emit pathActivated(pathOf(cur));
+    header()->resizeSection(2, fontMetrics().horizontalAdvance(QStringLiteral("integer")) + 24);
+    connect(this, &QWidget::customContextMenuRequested, this, &JsonTree::contextMenu);
+    connect(header(), &QHeaderView::sectionResized, this, [this](int section) {
+        if (section == 0 && !m_fittingKeys && header()->isVisible() && QApplication::mouseButtons())
+            m_keysSetByUser = true;
+    });
+    connect(selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &cur) {
+        if (cur.isValid() && !m_revealing)
+            emit pathActivated(JsonModel::pathOf(cur));
     });
 }
 
-namespace {
-QString typeName(const J &v)
+void JsonTree::fitKeyColumn()
 {
-    switch (v.type()) {
-    case J::value_t::object: return QStringLiteral("object");
-    case J::value_t::array: return QStringLiteral("array");
-    case J::value_t::string: return QStringLiteral("string");
-    case J::value_t::boolean: return QStringLiteral("boolean");
-    case J::value_t::null: return QStringLiteral("null");
-    case J::value_t::number_float: return QStringLiteral("number");
-    case J::value_t::number_integer:
-    case J::value_t::number_unsigned: return QStringLiteral("integer");
-    default: return QString();
+    // room for keys, leaving the values most of a narrow tree (until the user sets it)
+    if (m_keysSetByUser)
+        return;
+    m_fittingKeys = true;
+    setColumnWidth(0, std::clamp(viewport()->width() / 3, 90, 240));
+    m_fittingKeys = false;
+}
+
+void JsonTree::resizeEvent(QResizeEvent *e)
+{
+    QTreeView::resizeEvent(e);
+    fitKeyColumn();
+}
+
+void JsonTree::setJson(J value)
+{
+    m_model->setJson(std::move(value));
+    // first level open: at most one batch of rows is made per open node
+    for (int r = 0; r < m_model->rowCount(); ++r) {
+        const QModelIndex i = m_model->index(r, 0);
+        if (m_model->hasChildren(i))
+            expand(i);
     }
+    fitKeyColumn();
 }
 
-QString scalarText(const J &v)
-{
-    if (v.is_string())
-        return QString::fromStdString(v.get<std::string>());
-    if (v.is_object())
-        return QStringLiteral("{%1}").arg(v.size());
-    if (v.is_array())
-        return QStringLiteral("[%1]").arg(v.size());
-    return QString::fromStdString(v.dump());
-}
-} // namespace
+const J &JsonTree::json() const { return m_model->json(); }
 
-void JsonTree::setJson(const J &value)
+QModelIndex JsonTree::indexForPath(const QString &path) const { return m_model->indexForPath(path); }
+
+QString JsonTree::cellText(const QString &path, int column) const
 {
-    m_json = value;
-    m_items.clear();
-    clear();
-    setUpdatesEnabled(false);
-    addChildren(invisibleRootItem(), m_json, QString());
-    expandToDepth(1);
-    setUpdatesEnabled(true);
-    if (columnWidth(0) < 160)
-        setColumnWidth(0, 220);
+    const QModelIndex i = indexForPath(path);
+    return i.isValid() ? i.siblingAtColumn(column).data().toString() : QString();
 }
 
-void JsonTree::addChildren(QTreeWidgetItem *parent, const J &v, const QString &path)
+QString JsonTree::toolTipOf(const QString &path) const
 {
-    auto add = [&](const QString &key, const J &child, const QString &childPath) {
-        auto *item = new QTreeWidgetItem(parent, {key, scalarText(child), typeName(child)});
-        item->setData(0, PathRole, childPath);
-        item->setToolTip(1, child.is_string() && child.get_ref<const std::string &>().size() > 80
-                                ? QString::fromStdString(child.get<std::string>()).left(2000) : QString());
-        m_items.insert(childPath, item);
-        if (child.is_object() || child.is_array())
-            addChildren(item, child, childPath);
-    };
-    if (v.is_object()) {
-        for (auto it = v.begin(); it != v.end(); ++it) {
-            const QString key = QString::fromStdString(it.key());
-            add(key, it.value(), path.isEmpty() ? key : path + QLatin1Char('.') + key);
-        }
-    } else if (v.is_array()) {
-        for (size_t i = 0; i < v.size(); ++i)
-            add(QStringLiteral("[%1]").arg(i), v[i], path + QLatin1Char('.') + QString::number(i));
-    }
+    const QModelIndex i = indexForPath(path);
+    return i.isValid() ? i.data(Qt::ToolTipRole).toString() : QString();
 }
 
-QTreeWidgetItem *JsonTree::itemForPath(const QString &path) const { return m_items.value(path, nullptr); }
+QString JsonTree::currentPath() const { return JsonModel::pathOf(currentIndex()); }
 
-QString JsonTree::pathOf(const QTreeWidgetItem *item) const { return item ? item->data(0, PathRole).toString() : QString(); }
-
-void JsonTree::revealPath(const QString &path)
+QStringList JsonTree::selectedPaths() const
 {
-    QString p = path;
-    QTreeWidgetItem *item = nullptr;
-    while (!p.isEmpty() && !(item = itemForPath(p))) {
-        const int dot = p.lastIndexOf(QLatin1Char('.'));
-        p = dot < 0 ? QString() : p.left(dot);
-    }
+    QStringList out;
+    for (const QModelIndex &i : selectionModel()->selectedRows())
+        out << JsonModel::pathOf(i);
+    return out;
+}
+
+int JsonTree::topLevelCount() const { return m_model->rowCount(); }
+
+void JsonTree::selectPath(const QString &path)
+{
+    const QModelIndex i = indexForPath(path);
+    if (!i.isValid())
+        return;
+    for (QModelIndex up = i.parent(); up.isValid(); up = up.parent())
+        expand(up);
+    setCurrentIndex(i);
+    scrollTo(i);
+}
+
+void JsonTree::revealPath(const QString &path) { revealPaths({path}); }
+
+void JsonTree::revealPaths(const QStringList &paths)
+{
     m_revealing = true;
-    if (item) {
-        for (QTreeWidgetItem *up = item->parent(); up; up = up->parent())
-            up->setExpanded(true);
-        setCurrentItem(item);
-        scrollToItem(item, QAbstractItemView::PositionAtCenter);
+    QItemSelection sel;
+    QModelIndex first;
+    for (const QString &p : paths) {
+        const QModelIndex i = m_model->indexForPath(p, true);
+        if (!i.isValid())
+            continue;
+        for (QModelIndex up = i.parent(); up.isValid(); up = up.parent())
+            expand(up);
+        sel.select(i, i.siblingAtColumn(2));
+        if (!first.isValid())
+            first = i;
+    }
+    if (first.isValid()) {
+        selectionModel()->setCurrentIndex(first, QItemSelectionModel::NoUpdate);
+        selectionModel()->select(sel, QItemSelectionModel::ClearAndSelect);
+        scrollTo(first, QAbstractItemView::PositionAtCenter);
     } else {
         clearSelection();
     }
@@ -118,66 +138,70 @@ void JsonTree::revealPath(const QString &path)
 
 void JsonTree::markItem(const QString &path, const QString &tooltip, bool dim, const QColor &background)
 {
-    QTreeWidgetItem *item = itemForPath(path);
-    if (!item)
-        return;
-    item->setToolTip(0, tooltip);
-    if (dim) {
-        QFont f = item->font(0);
-        f.setItalic(true);
-        for (int c = 0; c < 3; ++c) {
-            item->setFont(c, f);
-            item->setForeground(c, palette().color(QPalette::Disabled, QPalette::Text));
-        }
-    }
-    if (background.isValid())
-        for (int c = 0; c < 3; ++c)
-            item->setBackground(c, background);
+    m_model->markPath(path, tooltip, dim, background);
 }
+
+void JsonTree::setCoverage(std::set<QString> reached, const QString &tooltip) { m_model->setCoverage(std::move(reached), tooltip); }
 
 void JsonTree::filterItems(const QString &text)
 {
-    std::function<bool(QTreeWidgetItem *)> visit = [&](QTreeWidgetItem *item) -> bool {
-        bool any = false;
-        for (int i = 0; i < item->childCount(); ++i)
-            any = visit(item->child(i)) || any;
-        const bool self = text.isEmpty() || item->text(0).contains(text, Qt::CaseInsensitive)
-                          || item->text(1).contains(text, Qt::CaseInsensitive)
-                          || pathOf(item).contains(text, Qt::CaseInsensitive);
-        item->setHidden(!(self || any));
-        if (!text.isEmpty() && any)
-            item->setExpanded(true);
-        return self || any;
-    };
-    for (int i = 0; i < topLevelItemCount(); ++i)
-        visit(topLevelItem(i));
-}
-
-const J *JsonTree::valueAt(const QString &path) const
-{
-    const J *cur = &m_json;
-    for (const QString &part : path.split(QLatin1Char('.'))) {
-        if (cur->is_object()) {
-            auto it = cur->find(part.toStdString());
-            if (it == cur->end())
-                return nullptr;
-            cur = &*it;
-        } else if (cur->is_array()) {
-            bool ok = false;
-            const int i = part.toInt(&ok);
-            if (!ok || i < 0 || size_t(i) >= cur->size())
-                return nullptr;
-            cur = &(*cur)[size_t(i)];
-        } else {
-            return nullptr;
-        }
+    m_model->setFilterText(text);
+    // open the way to the first matches; the rest open as the user goes
+    for (const QString &p : m_model->filterMatches(200)) {
+        const QModelIndex i = m_model->indexForPath(p);
+        for (QModelIndex up = i.parent(); up.isValid(); up = up.parent())
+            expand(up);
     }
-    return cur;
+    if (text.isEmpty())
+        for (int r = 0; r < m_model->rowCount(); ++r)
+            if (m_model->hasChildren(m_model->index(r, 0)))
+                expand(m_model->index(r, 0));
 }
 
-QString JsonTree::valueText(const QTreeWidgetItem *item) const
+void JsonTree::setHighlight(const QString &text)
 {
-    const J *v = valueAt(pathOf(item));
+    m_highlight->setText(text);
+    viewport()->update();
+}
+
+QStringList JsonTree::highlightedPaths(int limit) const
+{
+    QStringList out;
+    const QString text = m_highlight->text();
+    if (text.isEmpty())
+        return out;
+    // document order, as the rows are shown
+    std::function<void(const J &, const QString &, int)> walk = [&](const J &v, const QString &path, int depth) {
+        if (depth > 512 || out.size() >= limit)
+            return;
+        auto visit = [&](const QString &key, const QString &cp, const J &child) {
+            if (out.size() >= limit)
+                return;
+            const bool self = key.contains(text, Qt::CaseInsensitive)
+                              || (!child.is_structured()
+                                  && QString::fromStdString(child.is_string() ? child.get<std::string>() : child.dump())
+                                         .contains(text, Qt::CaseInsensitive));
+            if (self)
+                out << cp;
+            walk(child, cp, depth + 1);
+        };
+        if (v.is_object()) {
+            for (auto it = v.begin(); it != v.end(); ++it) {
+                const QString key = QString::fromStdString(it.key());
+                visit(key, path.isEmpty() ? key : path + QLatin1Char('.') + key, it.value());
+            }
+        } else if (v.is_array()) {
+            for (size_t i = 0; i < v.size(); ++i)
+                visit(QStringLiteral("[%1]").arg(i), path + QLatin1Char('.') + QString::number(i), v[i]);
+        }
+    };
+    walk(json(), QString(), 0);
+    return out;
+}
+
+QString JsonTree::valueText(const QString &path) const
+{
+    const J *v = m_model->valueAt(path);
     if (!v)
         return {};
     return v->is_string() ? QString::fromStdString(v->get<std::string>()) : QString::fromStdString(v->dump());
@@ -185,21 +209,22 @@ QString JsonTree::valueText(const QTreeWidgetItem *item) const
 
 void JsonTree::contextMenu(const QPoint &pos)
 {
-    QTreeWidgetItem *item = itemAt(pos);
-    if (!item)
+    const QModelIndex idx = indexAt(pos);
+    if (!idx.isValid())
         return;
-    QMenu menu(this);
-    const QString path = pathOf(item);
-    menu.addAction(tr("Copy value"), this, [this, item] { QApplication::clipboard()->setText(valueText(item)); });
-    menu.addAction(tr("Copy path"), this, [path] { QApplication::clipboard()->setText(path); });
-    menu.addAction(tr("Copy subtree as JSON"), this, [this, path] {
-        if (const J *v = valueAt(path))
+    auto *menu = new QMenu(this);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    const QString path = JsonModel::pathOf(idx);
+    menu->addAction(tr("Copy value"), this, [this, path] { QApplication::clipboard()->setText(valueText(path)); });
+    menu->addAction(tr("Copy path"), this, [path] { QApplication::clipboard()->setText(path); });
+    menu->addAction(tr("Copy subtree as JSON"), this, [this, path] {
+        if (const J *v = m_model->valueAt(path))
             QApplication::clipboard()->setText(QString::fromStdString(v->dump(2)));
     });
-    menu.addSeparator();
-    menu.addAction(tr("Expand all"), this, &QTreeWidget::expandAll);
-    menu.addAction(tr("Collapse all"), this, &QTreeWidget::collapseAll);
-    menu.exec(viewport()->mapToGlobal(pos));
+    menu->addSeparator();
+    menu->addAction(tr("Expand all"), this, &QTreeView::expandAll);
+    menu->addAction(tr("Collapse all"), this, &QTreeView::collapseAll);
+    menu->popup(viewport()->mapToGlobal(pos));
 }
 
 } // namespace auditlens::ui

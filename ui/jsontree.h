@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <QTreeWidget>
+#include <QTreeView>
 
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 namespace auditlens::ui {
 
-/// A JSON value as a tree (key, value, type). Each item knows its dotted path. Searchable;
-/// copy value / path / subtree as JSON from the context menu.
-class JsonTree : public QTreeWidget
+class HighlightDelegate;
+class JsonModel;
+
+/// A JSON value as a tree (key, value, type) over a JsonModel, whose rows are made as they are
+/// shown (a record of 100,000 keys opens at once). Each row knows its dotted path. Searchable;
+/// copy value / path / subtree as JSON from the context menu; text search hits are marked.
+class JsonTree : public QTreeView
 {
     Q_OBJECT
 public:
@@ -17,33 +23,54 @@ public:
 
     explicit JsonTree(QWidget *parent = nullptr);
 
-    void setJson(const nlohmann::ordered_json &value);
-    const nlohmann::ordered_json &json() const { return m_json; }
+    void setJson(nlohmann::ordered_json value);
+    const nlohmann::ordered_json &json() const;
+    JsonModel *jsonModel() const { return m_model; }
 
-    /// The item of a dotted path (array elements as "a.0"), or nullptr.
-    QTreeWidgetItem *itemForPath(const QString &path) const;
-    QString pathOf(const QTreeWidgetItem *item) const;
+    /// The row of a dotted path (array elements as "a.0"), made if need be; invalid if the
+    /// value has no such path (or the find box hides it).
+    QModelIndex indexForPath(const QString &path) const;
+    /// Cell text / tooltip of a path's row (empty when there is no such row).
+    QString cellText(const QString &path, int column = 1) const;
+    QString toolTipOf(const QString &path) const;
+    QString currentPath() const;
+    QStringList selectedPaths() const;
+    int topLevelCount() const;
+    /// Selects a path as the user would (pathActivated follows).
+    void selectPath(const QString &path);
     /// Selects and reveals `path` (or its nearest existing parent) without emitting
     /// pathActivated.
     void revealPath(const QString &path);
-    /// Marks items: a tooltip and a style (used for provenance and mapping coverage).
+    /// Selects and reveals several paths (the first is made current), without pathActivated.
+    void revealPaths(const QStringList &paths);
+    /// Marks a path: a tooltip and a style (provenance, schema problems).
     void markItem(const QString &path, const QString &tooltip, bool dim, const QColor &background = {});
-    /// Shows only items whose key, value or path contains `text` (and their parents).
+    /// Dims rows that reach none of `reached` (mapping coverage of the raw record).
+    void setCoverage(std::set<QString> reached, const QString &tooltip);
+    /// Shows only rows whose key, value or path contains `text` (and their parents).
     void filterItems(const QString &text);
-    QString valueText(const QTreeWidgetItem *item) const;
+    /// Marks occurrences of `text` in the cells (the text search); paths of the rows holding it.
+    void setHighlight(const QString &text);
+    QStringList highlightedPaths(int limit = 100000) const;
+    HighlightDelegate *highlighter() const { return m_highlight; }
+    QString valueText(const QString &path) const;
 
 signals:
     /// The user selected a field.
     void pathActivated(const QString &path);
 
-private:
-    void addChildren(QTreeWidgetItem *parent, const nlohmann::ordered_json &v, const QString &path);
-    void contextMenu(const QPoint &pos);
-    const nlohmann::ordered_json *valueAt(const QString &path) const;
+protected:
+    void resizeEvent(QResizeEvent *e) override;
 
-    nlohmann::ordered_json m_json;
-    QHash<QString, QTreeWidgetItem *> m_items;
+private:
+    void contextMenu(const QPoint &pos);
+    void fitKeyColumn();
+
+    JsonModel *m_model;
+    HighlightDelegate *m_highlight;
     bool m_revealing = false;
+    bool m_fittingKeys = false;
+    bool m_keysSetByUser = false;
 };
 
 } // namespace auditlens::ui

@@ -3,7 +3,9 @@
 // other parts live in mainwindow_*.cpp: menus, loading, filters, detail, settings.
 #include "mainwindow.h"
 
+#include "datetimeedit.h"
 #include "facetlist.h"
+#include "highlightdelegate.h"
 #include "jsontree.h"
 #include "receiverpanel.h"
 #include "timeline.h"
@@ -20,6 +22,7 @@
 #include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QShortcut>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -100,13 +103,14 @@ void MainWindow::buildUi()
     auto *resultRow = new QHBoxLayout;
     resultRow->addWidget(new QLabel(tr("Result:"), side));
     m_resultBox = new QComboBox(side);
-    m_resultBox->addItems({tr("All"), tr("Success"), tr("Failure")});
+    m_resultBox->addItems({tr("All"), tr("Success"), tr("Failure"), tr("No result")});
+    m_resultBox->setToolTip(tr("Records by their ActionResult; \u201cNo result\u201d: records that state none"));
     resultRow->addWidget(m_resultBox, 1);
     sideLay->addLayout(resultRow);
     auto *timeBox = new QGroupBox(tr("Time range"), side);
     auto *timeLay = new QVBoxLayout(timeBox);
-    m_from = new QDateTimeEdit(timeBox);
-    m_to = new QDateTimeEdit(timeBox);
+    m_from = new DateTimeEdit(timeBox);
+    m_to = new DateTimeEdit(timeBox);
     for (QDateTimeEdit *e : {m_from, m_to}) {
         e->setCalendarPopup(true);
         e->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
@@ -152,6 +156,7 @@ void MainWindow::buildUi()
     sideLay->addWidget(m_sideSplit, 1);
     connect(m_resultBox, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_filter.result = i == 1 ? Result::Success : i == 2 ? Result::Failure : Result::Unknown;
+        m_filter.withoutResult = i == 3;
         applyFilter();
     });
     connect(applyTime, &QPushButton::clicked, this, [this] {
@@ -188,6 +193,9 @@ void MainWindow::buildUi()
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setAlternatingRowColors(true);
     m_table->setWordWrap(false);
+    m_table->setTabKeyNavigation(false); // Tab goes on to the next pane
+    m_tableHighlight = new HighlightDelegate(m_table);
+    m_table->setItemDelegate(m_tableHighlight);
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_table->horizontalHeader()->setSectionsMovable(true);
@@ -198,14 +206,15 @@ void MainWindow::buildUi()
         m_table->setColumnWidth(c, widths[c]);
     connect(m_table, &QWidget::customContextMenuRequested, this, &MainWindow::tableContextMenu);
     connect(m_table->horizontalHeader(), &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
-        QMenu menu(this);
+        auto *menu = new QMenu(this);
+        menu->setAttribute(Qt::WA_DeleteOnClose);
         for (int c = 0; c < TrailModel::ColCount; ++c) {
-            QAction *a = menu.addAction(m_model->headerData(c, Qt::Horizontal).toString());
+            QAction *a = menu->addAction(m_model->headerData(c, Qt::Horizontal).toString());
             a->setCheckable(true);
             a->setChecked(!m_table->isColumnHidden(c));
             connect(a, &QAction::toggled, this, [this, c](bool on) { m_table->setColumnHidden(c, !on); });
         }
-        menu.exec(m_table->horizontalHeader()->mapToGlobal(pos));
+        menu->popup(m_table->horizontalHeader()->mapToGlobal(pos));
     });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &cur) {
         if (cur.isValid())
@@ -234,6 +243,9 @@ void MainWindow::buildUi()
         search = new QLineEdit(w);
         search->setPlaceholderText(tr("Find field…"));
         search->setClearButtonEnabled(true);
+        auto *esc = new QShortcut(QKeySequence(Qt::Key_Escape), search);
+        esc->setContext(Qt::WidgetShortcut);
+        connect(esc, &QShortcut::activated, search, &QLineEdit::clear);
         head->addWidget(label);
         head->addWidget(search, 1);
         tree = new JsonTree(w);
@@ -254,10 +266,9 @@ void MainWindow::buildUi()
     m_diagnostics->setMaximumHeight(90);
     m_diagnostics->hide(); // shown when the selected record has schema problems
     m_diagnostics->setToolTip(tr("ECS validation of the selected record"));
-    connect(m_diagnostics, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
-        m_ecsTree->revealPath(item->data(Qt::UserRole).toString());
-        linkFromEcs(item->data(Qt::UserRole).toString());
-    });
+    // a click (or Enter) on a problem goes to its field
+    connect(m_diagnostics, &QListWidget::itemClicked, this, &MainWindow::goToProblem);
+    connect(m_diagnostics, &QListWidget::itemActivated, this, &MainWindow::goToProblem);
     pairLay->addWidget(m_detailSplit, 1);
     pairLay->addWidget(m_linkInfo);
     pairLay->addWidget(m_diagnostics);
@@ -318,6 +329,19 @@ void MainWindow::buildUi()
     statusBar()->addPermanentWidget(m_cancel);
     statusBar()->addPermanentWidget(m_parserLabel);
     m_parserLabel->setText(tr("Parser: built-in Cloudflare audit logs"));
+
+    m_rawSearch->setObjectName(QStringLiteral("rawFind"));
+    m_ecsSearch->setObjectName(QStringLiteral("ecsFind"));
+    // Tab goes pane to pane: search, trail, record trees (with their find boxes), filters
+    QWidget *chain[] = {m_search, m_table, m_rawSearch, m_rawTree, m_ecsSearch, m_ecsTree, m_resultBox, m_from, m_to};
+    for (size_t i = 1; i < std::size(chain); ++i)
+        setTabOrder(chain[i - 1], chain[i]);
+    QWidget *last = m_to;
+    for (FacetList *f : m_facets) {
+        setTabOrder(last, f->searchBox());
+        setTabOrder(f->searchBox(), f->list());
+        last = f->list();
+    }
 }
 
 } // namespace auditlens::ui

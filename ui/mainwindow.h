@@ -4,7 +4,9 @@
 #include "intake/engine.h"
 #include "store/eventstore.h"
 
+#include <QFileDialog>
 #include <QFutureWatcher>
+#include <QMessageBox>
 #include <QMainWindow>
 
 #include <atomic>
@@ -15,6 +17,7 @@ class QDateTimeEdit;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QListWidgetItem;
 class QProgressBar;
 class QSplitter;
 class QTableView;
@@ -39,6 +42,7 @@ namespace auditlens::ui {
 class ExportRunner;
 class FacetList;
 class FieldsPanel;
+class HighlightDelegate;
 class JsonTree;
 class ReceiverPanel;
 class Timeline;
@@ -64,6 +68,8 @@ public:
     // For tests and --screenshot
     bool isLoading() const;
     TrailModel *trailModel() const { return m_model; }
+    /// The store the trail shows (the receiver appends to it).
+    const std::shared_ptr<EventStore> &store() const { return m_store; }
     QTableView *table() const { return m_table; }
     JsonTree *rawTree() const { return m_rawTree; }
     JsonTree *ecsTree() const { return m_ecsTree; }
@@ -80,6 +86,8 @@ public:
     /// Trails of at least this many records are searched off the GUI thread (default 100,000).
     void setBackgroundSearchFrom(size_t records) { m_backgroundSearchFrom = records; }
     void setResultFilter(Result r);
+    /// Only records that state no result.
+    void setWithoutResultFilter();
     void setTimeRange(qint64 fromNs, qint64 toNs);
     void clearFilters();
     /// Adds a clause to the search bar's query with `and` (Filter for / out / exists).
@@ -92,6 +100,15 @@ public:
     QLabel *queryErrorLabel() const { return m_queryError; }
     /// Resource (false) or actor (true) history of the current record.
     void showHistory(bool actor);
+    /// The next (or previous) hit of the text search: in the record's raw tree, then the
+    /// next record's (F3 / Shift+F3).
+    void findNext(bool backwards = false);
+    QTabWidget *detailTabs() const { return m_tabs; }
+    QLabel *linkInfo() const { return m_linkInfo; }
+    Timeline *timeline() const { return m_timeline; }
+    QDateTimeEdit *fromEdit() const { return m_from; }
+    QComboBox *resultBox() const { return m_resultBox; }
+    HighlightDelegate *tableHighlighter() const { return m_tableHighlight; }
 
 signals:
     void loadFinished();
@@ -101,6 +118,7 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent *e) override;
+    void showEvent(QShowEvent *e) override;
     void dragEnterEvent(QDragEnterEvent *e) override;
     void dropEvent(QDropEvent *e) override;
 
@@ -110,6 +128,11 @@ private:
     void buildMenus();
     void restoreSettings();
     void saveSettings();
+    /// Size and position within the available geometry of the window's screen.
+    void fitToScreen();
+    static QSize defaultSize(const QRect &available);
+    /// The saved recent files, whatever the settings file holds (garbage gives none).
+    static QStringList recentFiles();
     void startLoad(std::vector<SourceSpec> specs, bool append);
     void refresh(bool keepSelection);
     /// Puts a filter's evaluation on screen: table, timeline, facet counts, chips, status.
@@ -120,6 +143,8 @@ private:
     void resetFilters(); ///< filter state and widgets back to "everything", without refreshing
     void showRecord(uint32_t storeRow);
     void clearDetail();
+    void goToProblem(QListWidgetItem *item);
+    void updateTitle();
     void linkFromEcs(const QString &path);
     void linkFromRaw(const QString &path);
     void addRecent(const QStringList &paths);
@@ -128,6 +153,11 @@ private:
     void pasteRecords();
     void reload();
     void about();
+    /// A file (or folder) dialog, window-modal, answering through `done`.
+    void askForFiles(const QString &title, const QString &filter, QFileDialog::FileMode mode,
+                     const std::function<void(const QStringList &)> &done);
+    /// A message box, window-modal, that returns at once.
+    void showMessage(QMessageBox::Icon icon, const QString &title, const QString &text, const QString &details = {});
     void showRejected();
     void tableContextMenu(const QPoint &pos);
     QStringList expandPaths(const QStringList &paths) const;
@@ -210,6 +240,9 @@ private:
     uint32_t m_currentRow = UINT32_MAX;
     std::vector<intake::FieldProvenance> m_provenance;
     bool m_linking = false;
+    bool m_shownOnce = false;
+    HighlightDelegate *m_tableHighlight = nullptr;
+    QString m_hitPath; ///< the raw path F3 went to last
 };
 
 } // namespace auditlens::ui

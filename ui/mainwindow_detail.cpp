@@ -5,6 +5,9 @@
 
 #include "ecs/validator.h"
 #include "intake/normalizer.h"
+#include "highlightdelegate.h"
+#include "jsonmodel.h"
+#include "palettecolors.h"
 #include "jsontree.h"
 #include "store/diff.h"
 #include "trailmodel.h"
@@ -12,7 +15,9 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QStatusBar>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTreeWidget>
 
 #include <set>
@@ -46,8 +51,10 @@ void MainWindow::showRecord(uint32_t storeRow)
         m_linkInfo->setText(tr("The record cannot be read back: %1").arg(QString::fromStdString(err)));
         return;
     }
-    const J rawJson = J::parse(raw, nullptr, false);
-    m_rawTree->setJson(rawJson.is_discarded() ? J() : rawJson);
+    // one pass whatever the number of keys (ordered_json's parser searches each key)
+    J rawJson = parseOrdered(raw);
+    m_rawTree->setJson(rawJson.is_discarded() ? J() : std::move(rawJson));
+    const J &rawShown = m_rawTree->json();
     m_rawSearch->clear();
     m_ecsSearch->clear();
     auto n = intake::normalizeRecord(*m_parser, raw, 128, true);
@@ -64,24 +71,8 @@ void MainWindow::showRecord(uint32_t storeRow)
         for (const auto &f : p.rawFields)
             covered.insert(QString::fromStdString(f));
     }
-    // raw leaves reaching no ECS field
-    std::function<void(QTreeWidgetItem *)> mark = [&](QTreeWidgetItem *item) {
-        const QString path = m_rawTree->pathOf(item);
-        bool reached = false;
-        for (const QString &c : covered)
-            if (c == path || path.startsWith(c + QLatin1Char('.')) || c.startsWith(path + QLatin1Char('.'))) {
-                reached = true;
-                break;
-            }
-        if (!reached) {
-            m_rawTree->markItem(path, tr("This field reaches no ECS field"), true);
-            return;
-        }
-        for (int i = 0; i < item->childCount(); ++i)
-            mark(item->child(i));
-    };
-    for (int i = 0; i < m_rawTree->topLevelItemCount(); ++i)
-        mark(m_rawTree->topLevelItem(i));
+    // raw fields reaching no ECS field
+    m_rawTree->setCoverage(std::move(covered), tr("This field reaches no ECS field"));
 
     if (!n.ok) {
         m_diagnostics->addItem(tr("Not normalized: %1").arg(QString::fromStdString(n.error)));
@@ -91,9 +82,11 @@ void MainWindow::showRecord(uint32_t storeRow)
             auto *item = new QListWidgetItem(QStringLiteral("%1 %2").arg(isErr ? QStringLiteral("\u2716") : QStringLiteral("\u26a0"),
                                                                           QString::fromStdString(pr.message)), m_diagnostics);
             item->setData(Qt::UserRole, QString::fromStdString(pr.field));
-            item->setForeground(isErr ? QColor(0xd3, 0x2f, 0x2f) : QColor(0xb2, 0x6a, 0x00));
-            m_ecsTree->markItem(QString::fromStdString(pr.field), QString::fromStdString(pr.message), false,
-                                isErr ? QColor(255, 0, 0, 50) : QColor(255, 170, 0, 50));
+            const QColor tone = toneColor(isErr ? Tone::Failure : Tone::Warning, m_diagnostics->palette());
+            item->setForeground(tone);
+            QColor behind = tone;
+            behind.setAlpha(50);
+            m_ecsTree->markItem(QString::fromStdString(pr.field), QString::fromStdString(pr.message), false, behind);
         }
         for (const auto &is : n.result.issues)
             (void)is; // evaluation notes are in --explain; the list stays about the schema
@@ -103,7 +96,7 @@ void MainWindow::showRecord(uint32_t storeRow)
     // changes
     m_changes->clear();
     std::string label;
-    const auto changes = rawJson.is_object() ? recordChanges(rawJson, label) : std::vector<Change>{};
+    const auto changes = rawShown.is_object() ? recordChanges(rawShown, label) : std::vector<Change>{};
     m_changesLabel->setText(label.empty() ? tr("This record carries no before/after values.")
                                           : tr("%1: %n difference(s)", nullptr, int(changes.size())).arg(QString::fromStdString(label)));
     for (const Change &c : changes) {
@@ -114,8 +107,8 @@ void MainWindow::showRecord(uint32_t storeRow)
         };
         auto *item = new QTreeWidgetItem(m_changes, {QString::fromLatin1(changeKindName(c.kind)), QString::fromStdString(c.path),
                                                      text(c.before), text(c.after)});
-        const QColor col = c.kind == Change::Kind::Added ? QColor(0x2e, 0x7d, 0x32)
-                           : c.kind == Change::Kind::Removed ? QColor(0xc6, 0x28, 0x28) : QColor(0x15, 0x65, 0xc0);
+        const QColor col = toneColor(c.kind == Change::Kind::Added ? Tone::Added : c.kind == Change::Kind::Removed ? Tone::Removed : Tone::Changed,
+                                     m_changes->palette());
         item->setForeground(0, col);
         item->setToolTip(2, text(c.before).left(2000));
         item->setToolTip(3, text(c.after).left(2000));
@@ -123,24 +116,80 @@ void MainWindow::showRecord(uint32_t storeRow)
     m_tabs->setTabText(1, changes.empty() ? tr("Changes") : tr("Changes (%1)").arg(changes.size()));
 }
 
+void MainWindow::goToProblem(QListWidgetItem *item)
+{
+    if (!item)
+        return;
+    const QString field = item->data(Qt::UserRole).toString();
+    if (field.isEmpty())
+        return;
+    m_tabs->setCurrentIndex(0);
+    m_ecsTree->revealPath(field);
+    m_ecsTree->setFocus();
+    linkFromEcs(field);
+}
+
+void MainWindow::findNext(bool backwards)
+{
+    if (m_filter.text.empty()) {
+        m_search->setFocus();
+        m_search->selectAll();
+        return;
+    }
+    const int rows = m_model->rowCount();
+    if (rows == 0)
+        return;
+    m_tabs->setCurrentIndex(0);
+    // the hits of the record shown, after (before) the one gone to last; then the next record's
+    int row = m_table->currentIndex().isValid() ? m_table->currentIndex().row() : (backwards ? rows : -1);
+    for (int step = 0; step <= rows; ++step) {
+        if (row >= 0 && row < rows) {
+            if (m_currentRow != m_model->storeRow(row))
+                selectRow(row);
+            const QStringList hits = m_rawTree->highlightedPaths();
+            int at = hits.indexOf(m_hitPath);
+            if (step > 0 || at < 0)
+                at = backwards ? int(hits.size()) : -1;
+            at += backwards ? -1 : 1;
+            if (at >= 0 && at < hits.size()) {
+                m_hitPath = hits[at];
+                m_rawTree->revealPath(m_hitPath);
+                linkFromRaw(m_hitPath);
+                statusBar()->showMessage(tr("Hit %1 of %2 in this record").arg(at + 1).arg(hits.size()), 3000);
+                return;
+            }
+        }
+        m_hitPath.clear();
+        row = backwards ? (row <= 0 ? rows - 1 : row - 1) : (row + 1 >= rows ? 0 : row + 1);
+    }
+}
+
 void MainWindow::linkFromEcs(const QString &path)
 {
     if (m_linking)
         return;
     m_linking = true;
-    const std::string p = path.toStdString();
+    // the field itself, else the nearest field holding it (an array element, a sub-field)
     const intake::FieldProvenance *best = nullptr;
-    for (const auto &pr : m_provenance)
-        if (pr.field == p || pr.field.rfind(p + ".", 0) == 0) {
-            best = &pr;
-            if (pr.field == p)
-                break;
+    QString holder = path;
+    while (!best && !holder.isEmpty()) {
+        const std::string p = holder.toStdString();
+        for (const auto &pr : m_provenance)
+            if (pr.field == p || (holder == path && pr.field.rfind(p + ".", 0) == 0)) {
+                best = &pr;
+                if (pr.field == p)
+                    break;
+            }
+        if (!best) {
+            const int dot = holder.lastIndexOf(QLatin1Char('.'));
+            holder = dot < 0 ? QString() : holder.left(dot);
         }
+    }
     if (best && !best->rawFields.empty()) {
-        m_rawTree->revealPath(QString::fromStdString(best->rawFields.front()));
         QStringList rf;
         for (const auto &f : best->rawFields)
             rf << QString::fromStdString(f);
+        m_rawTree->revealPaths(rf);
         m_linkInfo->setText(tr("<b>%1</b> \u2190 raw <b>%2</b> (%3)")
                                 .arg(path.toHtmlEscaped(), rf.join(QStringLiteral(", ")).toHtmlEscaped(),
                                      best->kind == intake::ProvenanceKind::Enrichment ? tr("enrichment")
@@ -150,6 +199,9 @@ void MainWindow::linkFromEcs(const QString &path)
         m_linkInfo->setText(tr("<b>%1</b> is set by %2 from no raw field (a constant or derived value)")
                                 .arg(path.toHtmlEscaped(), best->kind == intake::ProvenanceKind::Input ? tr("the input")
                                                            : QString::fromStdString(best->stage).toHtmlEscaped()));
+    } else {
+        m_rawTree->clearSelection();
+        m_linkInfo->setText(tr("<b>%1</b>: no provenance recorded for this field").arg(path.toHtmlEscaped()));
     }
     m_linking = false;
 }
@@ -170,8 +222,9 @@ void MainWindow::linkFromRaw(const QString &path)
                 break;
             }
     }
+    targets.removeDuplicates();
     if (!targets.isEmpty()) {
-        m_ecsTree->revealPath(targets.front());
+        m_ecsTree->revealPaths(targets); // every ECS field it feeds, the first made current
         m_linkInfo->setText(tr("raw <b>%1</b> \u2192 %2").arg(path.toHtmlEscaped(), targets.join(QStringLiteral(", ")).toHtmlEscaped()));
     } else {
         m_ecsTree->clearSelection();

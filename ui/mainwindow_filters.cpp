@@ -5,6 +5,8 @@
 
 #include "facetlist.h"
 #include "query/eval.h"
+#include "highlightdelegate.h"
+#include "jsontree.h"
 #include "timeline.h"
 #include "trailmodel.h"
 
@@ -119,6 +121,15 @@ void MainWindow::showEvaluation(const Snapshot &snap, EventStore::Evaluation eva
         for (const Diagnostic &d : m_store->rejected())
             m_rejected->addItem(QString::fromStdString(d.toString()));
     }
+    // the text search's hits, marked in the trail and in both trees
+    const QString hits = QString::fromStdString(m_filter.text);
+    if (m_tableHighlight->text() != hits) {
+        m_tableHighlight->setText(hits);
+        m_table->viewport()->update();
+        m_rawTree->setHighlight(hits);
+        m_ecsTree->setHighlight(hits);
+        m_hitPath.clear();
+    }
     emit filterApplied();
 }
 
@@ -163,9 +174,10 @@ void MainWindow::updateChips()
                         v.erase(std::remove(v.begin(), v.end(), id), v.end());
                     });
     }
-    if (m_filter.result != Result::Unknown)
-        addChip(m_filter.result == Result::Success ? tr("result = success") : tr("result = failure"), [this] {
+    if (m_filter.result != Result::Unknown || m_filter.withoutResult)
+        addChip(m_filter.withoutResult ? tr("no result") : m_filter.result == Result::Success ? tr("result = success") : tr("result = failure"), [this] {
             m_filter.result = Result::Unknown;
+            m_filter.withoutResult = false;
             m_resultBox->blockSignals(true);
             m_resultBox->setCurrentIndex(0);
             m_resultBox->blockSignals(false);
@@ -212,7 +224,13 @@ void MainWindow::setResultFilter(Result r)
 {
     m_resultBox->setCurrentIndex(r == Result::Success ? 1 : r == Result::Failure ? 2 : 0); // applies
     m_filter.result = r;
+    m_filter.withoutResult = false;
     applyFilter();
+}
+
+void MainWindow::setWithoutResultFilter()
+{
+    m_resultBox->setCurrentIndex(3); // applies
 }
 
 void MainWindow::setTimeRange(qint64 fromNs, qint64 toNs)

@@ -63,6 +63,7 @@ void MainWindow::openSources(const QStringList &paths, bool append)
             recent << QFileInfo(f).absoluteFilePath();
     addRecent(recent);
     startLoad(std::move(specs), append);
+    updateTitle();
 }
 
 void MainWindow::openSamples()
@@ -84,6 +85,7 @@ void MainWindow::appendText(const QString &label, const QByteArray &bytes)
     m_memorySources.emplace_back(label.toStdString(), bytes.toStdString());
     std::vector<SourceSpec> specs{SourceSpec::memory(label.toStdString(), bytes.toStdString())};
     startLoad(std::move(specs), !m_sources.isEmpty() || m_memorySources.size() > 1);
+    updateTitle();
 }
 
 void MainWindow::reload()
@@ -138,6 +140,25 @@ void MainWindow::startLoad(std::vector<SourceSpec> specs, bool append)
     refresh(false);
 }
 
+void MainWindow::updateTitle()
+{
+    // the open sources by name: "a.ndjson, b.json — Auditlens", "a.ndjson and 4 more — …"
+    QStringList names;
+    for (const QString &f : m_sources)
+        names << (f == QStringLiteral("-") ? tr("standard input") : QFileInfo(f).fileName());
+    for (const auto &[label, bytes] : m_memorySources)
+        names << QFileInfo(QString::fromStdString(label)).fileName();
+    names.removeDuplicates();
+    QString what;
+    if (names.size() <= 3)
+        what = names.join(QStringLiteral(", "));
+    else
+        what = tr("%1, %2 and %3 more").arg(names[0], names[1]).arg(names.size() - 2);
+    setWindowTitle(what.isEmpty() ? QStringLiteral("Auditlens") : what + QStringLiteral(" \u2014 Auditlens"));
+    if (m_sources.size() == 1 && m_memorySources.empty() && m_sources.front() != QStringLiteral("-"))
+        setWindowFilePath(QFileInfo(m_sources.front()).absoluteFilePath());
+}
+
 bool MainWindow::isLoading() const { return m_watcher.isRunning(); }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent *e)
@@ -174,7 +195,7 @@ void MainWindow::loadParser(const QString &path)
     std::string err;
     auto p = intake::IntakeParser::load(path.toStdString(), err);
     if (!p) {
-        QMessageBox::warning(this, tr("Parser not loaded"), QString::fromStdString(err));
+        showMessage(QMessageBox::Warning, tr("Parser not loaded"), QString::fromStdString(err));
         return;
     }
     m_parser = p;
@@ -185,7 +206,11 @@ void MainWindow::loadParser(const QString &path)
         QStringList w;
         for (const auto &s : p->warnings())
             w << QString::fromStdString(s);
-        QMessageBox::information(this, tr("Parser loaded with warnings"), w.join(QLatin1Char('\n')));
+        // a long list stays within the screen: the first few, then all in the details
+        showMessage(QMessageBox::Information, tr("Parser loaded with warnings"),
+                    tr("%n warning(s):\n", nullptr, int(w.size())) + QStringList(w.mid(0, 8)).join(QLatin1Char('\n'))
+                        + (w.size() > 8 ? QStringLiteral("\n…") : QString()),
+                    w.size() > 8 ? w.join(QLatin1Char('\n')) : QString());
     }
     if (m_currentRow != UINT32_MAX)
         showRecord(m_currentRow);

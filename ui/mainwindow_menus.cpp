@@ -4,6 +4,7 @@
 #include "mainwindow.h"
 
 #include "facetlist.h"
+#include "jsontree.h"
 #include "intake/normalizer.h"
 #include "logpushdialog.h"
 #include "receiverpanel.h"
@@ -26,6 +27,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
+#include <QTreeWidget>
 
 namespace auditlens::ui {
 
@@ -37,18 +39,14 @@ void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
     QAction *open = file->addAction(tr("&Open…"), this, [this] {
-        const QStringList files = QFileDialog::getOpenFileNames(this, tr("Open audit logs"), QString(),
-                                                                tr("Audit logs (*.json *.ndjson *.log *.gz *.txt);;All files (*)"));
-        if (!files.isEmpty())
-            openSources(files);
+        askForFiles(tr("Open audit logs"), tr("Audit logs (*.json *.ndjson *.log *.gz *.txt);;All files (*)"),
+                    QFileDialog::ExistingFiles, [this](const QStringList &files) { openSources(files); });
     });
     open->setShortcut(QKeySequence::Open);
-    QAction *add = file->addAction(tr("&Add files…"), this, [this] {
-        const QStringList files = QFileDialog::getOpenFileNames(this, tr("Add audit logs"));
-        if (!files.isEmpty())
-            openSources(files, true);
+    file->addAction(tr("&Add files…"), this, [this] {
+        askForFiles(tr("Add audit logs"), tr("Audit logs (*.json *.ndjson *.log *.gz *.txt);;All files (*)"),
+                    QFileDialog::ExistingFiles, [this](const QStringList &files) { openSources(files, true); });
     });
-    (void)add;
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addAction(tr("Open &sample logs"), this, &MainWindow::openSamples);
     QAction *paste = file->addAction(tr("&Paste records"), this, &MainWindow::pasteRecords);
@@ -63,14 +61,12 @@ void MainWindow::buildMenus()
     exportAct->setToolTip(tr("Write the records shown as raw NDJSON, ECS NDJSON or CSV"));
     file->addSeparator();
     file->addAction(tr("Load &parser…"), this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Intake directory (with ingest/parser.yml)"));
-        if (!dir.isEmpty())
-            loadParser(dir);
+        askForFiles(tr("Intake directory (with ingest/parser.yml)"), QString(), QFileDialog::Directory,
+                    [this](const QStringList &dirs) { loadParser(dirs.front()); });
     });
     file->addAction(tr("Load parser &file…"), this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("parser.yml"), QString(), tr("Parser (*.yml *.yaml)"));
-        if (!f.isEmpty())
-            loadParser(f);
+        askForFiles(tr("parser.yml"), tr("Parser (*.yml *.yaml)"), QFileDialog::ExistingFile,
+                    [this](const QStringList &files) { loadParser(files.front()); });
     });
     file->addAction(tr("Use the &built-in parser"), this, &MainWindow::useBuiltinParser);
     file->addSeparator();
@@ -90,6 +86,10 @@ void MainWindow::buildMenus()
         m_search->selectAll();
     });
     find->setShortcut(QKeySequence::Find);
+    QAction *next = edit->addAction(tr("Find &next"), this, [this] { findNext(false); });
+    next->setShortcut(QKeySequence(Qt::Key_F3));
+    QAction *previous = edit->addAction(tr("Find pre&vious"), this, [this] { findNext(true); });
+    previous->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F3));
     edit->addAction(tr("Clear all &filters"), this, &MainWindow::clearFilters);
     auto *esc = new QShortcut(QKeySequence(Qt::Key_Escape), m_search);
     esc->setContext(Qt::WidgetShortcut);
@@ -104,7 +104,17 @@ void MainWindow::buildMenus()
             e->setTimeSpec(on ? Qt::LocalTime : Qt::UTC);
         refresh(true);
     });
-    view->addAction(tr("&Rejected records"), this, &MainWindow::showRejected);
+    view->addSeparator();
+    // the detail tabs: Ctrl+1, Ctrl+2, Ctrl+3
+    const QString tabNames[] = {tr("Raw \u2194 &ECS"), tr("&Changes"), tr("&Rejected records")};
+    for (int i = 0; i < 3; ++i) {
+        QAction *tab = view->addAction(tabNames[i], this, [this, i] {
+            m_tabs->setCurrentIndex(i);
+            QWidget *focus[] = {m_rawTree, m_changes, m_rejected};
+            focus[i]->setFocus();
+        });
+        tab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+    }
 
     QMenu *investigate = menuBar()->addMenu(tr("&Investigate"));
     QAction *fields = m_fieldsDock->toggleViewAction();
@@ -151,7 +161,7 @@ void MainWindow::addRecent(const QStringList &paths)
     if (paths.isEmpty())
         return;
     QSettings s;
-    QStringList recent = s.value(QStringLiteral("recentFiles")).toStringList();
+    QStringList recent = recentFiles();
     for (const QString &p : paths) {
         recent.removeAll(p);
         recent.prepend(p);
@@ -165,7 +175,7 @@ void MainWindow::addRecent(const QStringList &paths)
 void MainWindow::rebuildRecentMenu()
 {
     m_recentMenu->clear();
-    const QStringList recent = QSettings().value(QStringLiteral("recentFiles")).toStringList();
+    const QStringList recent = recentFiles();
     for (const QString &p : recent)
         m_recentMenu->addAction(p, this, [this, p] { openSources({p}); });
     if (recent.isEmpty())
@@ -182,20 +192,21 @@ void MainWindow::rebuildRecentMenu()
 void MainWindow::tableContextMenu(const QPoint &pos)
 {
     const QModelIndex idx = m_table->indexAt(pos);
-    QMenu menu(this);
+    auto *menu = new QMenu(this);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
     if (idx.isValid()) {
         const int sc = TrailModel::storeColumn(idx.column());
         const uint32_t storeRow = m_model->storeRow(idx.row());
         if (sc >= 0) {
             const uint32_t id = m_model->snapshot().id(storeRow, Column(sc));
             const QString v = m_model->data(idx, TrailModel::ColumnValueRole).toString();
-            menu.addAction(tr("Filter for \u201c%1\u201d").arg(v.left(40)), this, [this, sc, id] {
+            menu->addAction(tr("Filter for \u201c%1\u201d").arg(v.left(40)), this, [this, sc, id] {
                 auto &inc = m_filter.include[size_t(sc)];
                 if (std::find(inc.begin(), inc.end(), id) == inc.end())
                     inc.push_back(id);
                 applyFilter();
             });
-            menu.addAction(tr("Filter out \u201c%1\u201d").arg(v.left(40)), this, [this, sc, id] {
+            menu->addAction(tr("Filter out \u201c%1\u201d").arg(v.left(40)), this, [this, sc, id] {
                 auto &exc = m_filter.exclude[size_t(sc)];
                 if (std::find(exc.begin(), exc.end(), id) == exc.end())
                     exc.push_back(id);
@@ -204,18 +215,18 @@ void MainWindow::tableContextMenu(const QPoint &pos)
         } else if (idx.column() == TrailModel::Result) {
             const Result r = m_model->snapshot().result(storeRow);
             if (r != Result::Unknown)
-                menu.addAction(tr("Filter for this result"), this, [this, r] { setResultFilter(r); });
+                menu->addAction(tr("Filter for this result"), this, [this, r] { setResultFilter(r); });
         }
-        menu.addSeparator();
+        menu->addSeparator();
     }
     if (idx.isValid()) {
-        menu.addAction(tr("History of this resource"), this, [this] { showHistory(false); });
-        menu.addAction(tr("Everything this actor did"), this, [this] { showHistory(true); });
-        menu.addSeparator();
+        menu->addAction(tr("History of this resource"), this, [this] { showHistory(false); });
+        menu->addAction(tr("Everything this actor did"), this, [this] { showHistory(true); });
+        menu->addSeparator();
     }
-    menu.addAction(tr("Copy as raw JSON"), this, [this] { copySelected(false); });
-    menu.addAction(tr("Copy as ECS JSON"), this, [this] { copySelected(true); });
-    menu.exec(m_table->viewport()->mapToGlobal(pos));
+    menu->addAction(tr("Copy as raw JSON"), this, [this] { copySelected(false); });
+    menu->addAction(tr("Copy as ECS JSON"), this, [this] { copySelected(true); });
+    menu->popup(m_table->viewport()->mapToGlobal(pos)); // no nested event loop
 }
 
 void MainWindow::copySelected(bool ecs)
@@ -241,9 +252,34 @@ void MainWindow::showRejected()
     m_tabs->setCurrentWidget(m_rejected);
 }
 
+void MainWindow::askForFiles(const QString &title, const QString &filter, QFileDialog::FileMode mode,
+                             const std::function<void(const QStringList &)> &done)
+{
+    // window-modal and asynchronous: the answer comes through a signal, no nested event loop
+    auto *d = new QFileDialog(this, title, QString(), filter);
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    d->setFileMode(mode);
+    if (mode == QFileDialog::Directory)
+        d->setOption(QFileDialog::ShowDirsOnly);
+    connect(d, &QFileDialog::filesSelected, this, [done](const QStringList &files) {
+        if (!files.isEmpty())
+            done(files);
+    });
+    d->open();
+}
+
+void MainWindow::showMessage(QMessageBox::Icon icon, const QString &title, const QString &text, const QString &details)
+{
+    auto *box = new QMessageBox(icon, title, text, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    if (!details.isEmpty())
+        box->setDetailedText(details); // scrolls, whatever its length
+    box->open();
+}
+
 void MainWindow::about()
 {
-    QMessageBox::about(this, tr("About Auditlens"),
+    showMessage(QMessageBox::Information, tr("About Auditlens"),
                        tr("<h3>Auditlens %1</h3><p>A workbench for Cloudflare audit logs: open or receive them, "
                           "browse and filter the trail, see each record raw and ECS-normalized side by side.</p>"
                           "<p>MIT License. Built with Qt %2, simdjson, nlohmann/json, yaml-cpp, zlib and libpsl.</p>")

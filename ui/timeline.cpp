@@ -55,10 +55,17 @@ void Timeline::setTimes(const std::vector<int64_t> &times, bool utc)
         }
     m_upper->clear();
     if (lo == INT64_MAX) {
-        m_x->setRange(QDateTime::currentDateTimeUtc().addDays(-1), QDateTime::currentDateTimeUtc());
+        // nothing matches: a flat line at 0 over the range shown last, axis reading 0 and 1
+        m_empty = true;
+        m_area->setVisible(false);
         m_y->setRange(0, 1);
+        m_y->setTickCount(2);
+        chart()->setTitle(tr("No record in this selection"));
         return;
     }
+    m_empty = false;
+    m_area->setVisible(true);
+    chart()->setTitle(QString());
     if (hi == lo)
         hi = lo + 1000000000LL;
     const int buckets = 120;
@@ -78,11 +85,31 @@ void Timeline::setTimes(const std::vector<int64_t> &times, bool utc)
     m_upper->replace(pts);
     const QTimeZone tz = utc ? QTimeZone::utc() : QTimeZone::systemTimeZone();
     m_x->setRange(QDateTime::fromMSecsSinceEpoch(lo / 1000000, tz), QDateTime::fromMSecsSinceEpoch(hi / 1000000 + 1, tz));
-    const bool sameDay = (hi - lo) < 86400LL * 1000000000LL;
-    m_x->setFormat(sameDay ? QStringLiteral("HH:mm:ss") : QStringLiteral("yyyy-MM-dd"));
-    m_y->setRange(0, double(maxCount));
-    m_y->setTickCount(maxCount < 2 ? 2 : maxCount < 4 ? int(maxCount) + 1 : 3); // whole numbers on the axis
+    m_x->setFormat(formatFor(lo, hi, m_x->tickCount(), utc));
+    // whole numbers on the axis: up to 4 every one, beyond an even top with its half between
+    const qint64 top = maxCount < 4 ? maxCount : maxCount + (maxCount % 2);
+    m_y->setRange(0, double(top));
+    m_y->setTickCount(top < 2 ? 2 : top < 4 ? int(top) + 1 : 3);
 }
+
+QString Timeline::formatFor(int64_t lo, int64_t hi, int ticks, bool utc)
+{
+    constexpr int64_t kDay = 86400LL * 1000000000LL, kMinute = 60LL * 1000000000LL;
+    const int64_t step = (hi - lo) / std::max(1, ticks - 1);
+    if (step >= kDay)
+        return QStringLiteral("yyyy-MM-dd");
+    const QTimeZone tz = utc ? QTimeZone::utc() : QTimeZone::systemTimeZone();
+    const bool oneDay = QDateTime::fromMSecsSinceEpoch(lo / 1000000, tz).date() == QDateTime::fromMSecsSinceEpoch(hi / 1000000, tz).date();
+    const QString time = step < kMinute ? QStringLiteral("HH:mm:ss") : QStringLiteral("HH:mm");
+    // ticks within a day show the time; across days the date too
+    return oneDay ? time : QStringLiteral("MM-dd ") + time;
+}
+
+QString Timeline::timeFormat() const { return m_x->format(); }
+QDateTime Timeline::timeMin() const { return m_x->min(); }
+QDateTime Timeline::timeMax() const { return m_x->max(); }
+double Timeline::countMax() const { return m_y->max(); }
+int Timeline::countTicks() const { return m_y->tickCount(); }
 
 void Timeline::mousePressEvent(QMouseEvent *e)
 {

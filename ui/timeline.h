@@ -11,6 +11,7 @@ class QAreaSeries;
 class QLineSeries;
 class QDateTimeAxis;
 class QValueAxis;
+class QDateTime;
 
 namespace auditlens::ui {
 
@@ -21,7 +22,17 @@ class Timeline : public QChartView
 public:
     explicit Timeline(QWidget *parent = nullptr);
     /// Times in ns (kNoTime values are ignored).
+    /// With no time at all the axis keeps its last range (nothing to show is not "today").
     void setTimes(const std::vector<int64_t> &times, bool utc);
+    /// What the axes show (for tests): label format, range, tick counts.
+    QString timeFormat() const;
+    QDateTime timeMin() const;
+    QDateTime timeMax() const;
+    double countMax() const;
+    int countTicks() const;
+    bool isEmpty() const { return m_empty; }
+    /// The label format for ticks over [lo, hi] ns with `ticks` ticks.
+    static QString formatFor(int64_t lo, int64_t hi, int ticks, bool utc);
 
 signals:
     void rangeSelected(qint64 fromNs, qint64 toNs);
@@ -39,6 +50,7 @@ private:
     QRubberBand *m_band = nullptr;
     QPoint m_origin;
     bool m_dragging = false;
+    bool m_empty = true;
 };
 
 } // namespace auditlens::ui

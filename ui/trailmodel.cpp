@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "trailmodel.h"
 
+#include "palettecolors.h"
 #include "source/timestamp.h"
 
-#include <QApplication>
+#include <QGuiApplication>
 #include <QBrush>
 #include <QDateTime>
 #include <QFont>
@@ -110,7 +111,7 @@ QVariant TrailModel::data(const QModelIndex &index, int role) const
     const auditlens::Result result = m_snap.result(r);
     if (role == Qt::ForegroundRole) {
         if (result == auditlens::Result::Failure)
-            return QBrush(QColor(0xd3, 0x2f, 0x2f));
+            return QBrush(toneColor(Tone::Failure, QGuiApplication::palette()));
         return {};
     }
     if (role == Qt::FontRole && result == auditlens::Result::Failure) {

@@ -979,6 +979,8 @@ void scan(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel
             }
             if (f.result != Result::Unknown && s.result[i] != uint8_t(f.result))
                 continue;
+            if (f.withoutResult && s.result[i] != uint8_t(Result::Unknown))
+                continue;
             if (!needle.empty() && !hit[i])
                 continue;
             if (f.rowMask && (starts[si] + i >= f.rowMask->size() || !(*f.rowMask)[starts[si] + i]))

@@ -131,6 +131,7 @@ struct Filter
     int64_t from = INT64_MIN; ///< inclusive, ns
     int64_t to = INT64_MAX;   ///< inclusive, ns
     Result result = Result::Unknown; ///< Unknown = all
+    bool withoutResult = false; ///< only records that state no result (ActionResult absent or unreadable)
     std::string text;         ///< case-insensitive substring of the raw record
     /// Optional: whether each row matches `text`, as evaluate() returned them for this text
     /// (a filter change then does not read the raw records again).

@@ -167,23 +167,23 @@ private slots:
         w.selectRow(1);
         JsonTree *raw = w.rawTree();
         JsonTree *ecs = w.ecsTree();
-        QVERIFY(raw->itemForPath(QStringLiteral("ActionType")));
-        QCOMPARE(raw->itemForPath(QStringLiteral("ActionType"))->text(1), QStringLiteral("gateway_create_location"));
-        QCOMPARE(ecs->itemForPath(QStringLiteral("event.action"))->text(1), QStringLiteral("gateway_create_location"));
-        QCOMPARE(ecs->itemForPath(QStringLiteral("source.ip"))->text(1), QStringLiteral("78.197.123.35"));
-        QCOMPARE(ecs->itemForPath(QStringLiteral("cloudflare.request_name"))->text(1), QStringLiteral("AWS VM"));
+        QVERIFY(raw->indexForPath(QStringLiteral("ActionType")).isValid());
+        QCOMPARE(raw->cellText(QStringLiteral("ActionType")), QStringLiteral("gateway_create_location"));
+        QCOMPARE(ecs->cellText(QStringLiteral("event.action")), QStringLiteral("gateway_create_location"));
+        QCOMPARE(ecs->cellText(QStringLiteral("source.ip")), QStringLiteral("78.197.123.35"));
+        QCOMPARE(ecs->cellText(QStringLiteral("cloudflare.request_name")), QStringLiteral("AWS VM"));
         // ECS -> raw
-        ecs->setCurrentItem(ecs->itemForPath(QStringLiteral("source.ip")));
-        QCOMPARE(raw->pathOf(raw->currentItem()), QStringLiteral("ActorIP"));
-        QVERIFY(ecs->itemForPath(QStringLiteral("source.ip"))->toolTip(0).contains(QStringLiteral("v1_fields")));
+        ecs->selectPath(QStringLiteral("source.ip"));
+        QCOMPARE(raw->currentPath(), QStringLiteral("ActorIP"));
+        QVERIFY(ecs->toolTipOf(QStringLiteral("source.ip")).contains(QStringLiteral("v1_fields")));
         // raw -> ECS
-        raw->setCurrentItem(raw->itemForPath(QStringLiteral("Metadata.Request.name")));
-        QCOMPARE(ecs->pathOf(ecs->currentItem()), QStringLiteral("cloudflare.request_name"));
-        raw->setCurrentItem(raw->itemForPath(QStringLiteral("ActionType")));
-        QCOMPARE(ecs->pathOf(ecs->currentItem()), QStringLiteral("event.action"));
+        raw->selectPath(QStringLiteral("Metadata.Request.name"));
+        QCOMPARE(ecs->currentPath(), QStringLiteral("cloudflare.request_name"));
+        raw->selectPath(QStringLiteral("ActionType"));
+        QCOMPARE(ecs->currentPath(), QStringLiteral("event.action"));
         // unmapped raw fields are marked
-        QVERIFY(raw->itemForPath(QStringLiteral("Metadata.location_name"))->toolTip(0).contains(QStringLiteral("reaches no ECS field")));
-        QVERIFY(raw->itemForPath(QStringLiteral("ActorIP"))->toolTip(0).isEmpty());
+        QVERIFY(raw->toolTipOf(QStringLiteral("Metadata.location_name")).contains(QStringLiteral("reaches no ECS field")));
+        QVERIFY(raw->toolTipOf(QStringLiteral("ActorIP")).isEmpty());
         // no schema problems in the seed's records
         QCOMPARE(w.diagnosticsList()->count(), 0);
     }

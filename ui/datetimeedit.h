@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QDateTimeEdit>
+
+namespace auditlens::ui {
+
+/// A date-time editor that takes a date typed out in full ("2023-02-25 00:00:00"): when a
+/// section is complete Qt moves on by itself, and the separator typed next then skipped one
+/// more section (the minutes' "00" went to the seconds, leaving 00:09:00). Here a separator
+/// typed right after such a move is taken as the one just passed.
+class DateTimeEdit : public QDateTimeEdit
+{
+    Q_OBJECT
+public:
+    explicit DateTimeEdit(QWidget *parent = nullptr);
+
+protected:
+    void keyPressEvent(QKeyEvent *e) override;
+    void focusInEvent(QFocusEvent *e) override;
+
+private:
+    bool m_movedOn = false; ///< the last key completed a section and Qt moved to the next
+};
+
+} // namespace auditlens::ui
