@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "jsontree.h"
 
+#include "query/history.h"
+
 #include "highlightdelegate.h"
 #include "jsonmodel.h"
 
@@ -221,10 +223,43 @@ void JsonTree::contextMenu(const QPoint &pos)
         if (const J *v = m_model->valueAt(path))
             QApplication::clipboard()->setText(QString::fromStdString(v->dump(2)));
     });
+    if (m_queryable) {
+        const J *v = m_model->valueAt(path);
+        menu->addSeparator();
+        if (v && !v->is_structured() && !v->is_null()) {
+            const QString forValue = clauseForPath(m_queryPrefix, path, v, false);
+            const QString outValue = clauseForPath(m_queryPrefix, path, v, true);
+            menu->addAction(tr("Filter for this value"), this, [this, forValue] { emit clauseRequested(forValue); });
+            menu->addAction(tr("Filter out this value"), this, [this, outValue] { emit clauseRequested(outValue); });
+        }
+        const QString exists = clauseForPath(m_queryPrefix, path, nullptr, false);
+        menu->addAction(tr("Filter for records with this field"), this, [this, exists] { emit clauseRequested(exists); });
+    }
     menu->addSeparator();
     menu->addAction(tr("Expand all"), this, &QTreeView::expandAll);
     menu->addAction(tr("Collapse all"), this, &QTreeView::collapseAll);
     menu->popup(viewport()->mapToGlobal(pos));
+}
+
+QString clauseForPath(const QString &prefix, const QString &path, const J *value, bool negate)
+{
+    // array positions are not part of a query path: an array matches when any element does
+    QStringList parts;
+    for (const QString &p : path.split(QLatin1Char('.'))) {
+        bool number = false;
+        p.toUInt(&number);
+        if (!number)
+            parts << p;
+    }
+    const QString field = prefix + parts.join(QLatin1Char('.'));
+    QString clause;
+    if (!value)
+        clause = field + QStringLiteral(":*");
+    else if (value->is_string())
+        clause = field + QLatin1Char(':') + QString::fromStdString(query::quoteValue(value->get<std::string>()));
+    else
+        clause = field + QLatin1Char(':') + QString::fromStdString(value->dump());
+    return negate ? QStringLiteral("not ") + clause : clause;
 }
 
 } // namespace auditlens::ui

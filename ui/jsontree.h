@@ -54,10 +54,15 @@ public:
     QStringList highlightedPaths(int limit = 100000) const;
     HighlightDelegate *highlighter() const { return m_highlight; }
     QString valueText(const QString &path) const;
+    /// The prefix of this tree's fields in a query ("" for the raw record, "ecs." for the ECS
+    /// one): the context menu then offers Filter for / Filter out / Exists.
+    void setQueryPrefix(const QString &prefix) { m_queryPrefix = prefix; m_queryable = true; }
 
 signals:
     /// The user selected a field.
     void pathActivated(const QString &path);
+    /// Filter for / out / exists from the context menu: a query clause.
+    void clauseRequested(const QString &clause);
 
 protected:
     void resizeEvent(QResizeEvent *e) override;
@@ -71,6 +76,12 @@ private:
     bool m_revealing = false;
     bool m_fittingKeys = false;
     bool m_keysSetByUser = false;
+    QString m_queryPrefix;
+    bool m_queryable = false;
 };
+
+/// The query clause for a tree path ("a.0.b" looks into arrays: "a.b") and its value, or for
+/// the path existing when `value` is null. `negate` adds "not".
+QString clauseForPath(const QString &prefix, const QString &path, const nlohmann::ordered_json *value, bool negate);
 
 } // namespace auditlens::ui

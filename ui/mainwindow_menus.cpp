@@ -6,6 +6,7 @@
 #include "facetlist.h"
 #include "jsontree.h"
 #include "intake/normalizer.h"
+#include "query/history.h"
 #include "logpushdialog.h"
 #include "receiverpanel.h"
 #include "trailmodel.h"
@@ -125,6 +126,11 @@ void MainWindow::buildMenus()
     resourceHistory->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_H));
     QAction *actorHistory = investigate->addAction(tr("Everything this &actor did"), this, [this] { showHistory(true); });
     actorHistory->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_H));
+    // Filter for / out / exists from the raw and ECS trees go to the query bar
+    m_rawTree->setQueryPrefix(QString());
+    m_ecsTree->setQueryPrefix(QStringLiteral("ecs."));
+    connect(m_rawTree, &JsonTree::clauseRequested, this, &MainWindow::addQueryClause);
+    connect(m_ecsTree, &JsonTree::clauseRequested, this, &MainWindow::addQueryClause);
 
     QMenu *tools = menuBar()->addMenu(tr("&Tools"));
     tools->addAction(tr("&Logpush job…"), this, [this] {
@@ -212,6 +218,16 @@ void MainWindow::tableContextMenu(const QPoint &pos)
                     exc.push_back(id);
                 applyFilter();
             });
+        } else if (idx.column() == TrailModel::ResourceId || idx.column() >= TrailModel::ColCount) {
+            // not a store column: through the query bar
+            const QString field = idx.column() == TrailModel::ResourceId ? QStringLiteral("ResourceID") : m_model->fieldColumnPath(idx.column());
+            const QString v = m_model->data(idx, TrailModel::ColumnValueRole).toString();
+            if (!v.isEmpty() && !v.startsWith(QLatin1Char('['))) {
+                const QString clause = field + QLatin1Char(':') + QString::fromStdString(query::quoteValue(v.toStdString()));
+                menu->addAction(tr("Filter for \u201c%1\u201d").arg(v.left(40)), this, [this, clause] { addQueryClause(clause); });
+                menu->addAction(tr("Filter out \u201c%1\u201d").arg(v.left(40)), this, [this, clause] { addQueryClause(QStringLiteral("not ") + clause); });
+            }
+            menu->addAction(tr("Filter for records with %1").arg(field), this, [this, field] { addQueryClause(field + QStringLiteral(":*")); });
         } else if (idx.column() == TrailModel::Result) {
             const Result r = m_model->snapshot().result(storeRow);
             if (r != Result::Unknown)

@@ -3,6 +3,7 @@
 // the last good result kept, live rows), the Fields panel, resource history, export.
 #include "fieldspanel.h"
 #include "historydialog.h"
+#include "jsontree.h"
 #include "mainwindow.h"
 #include "query/eval.h"
 #include "trailmodel.h"
@@ -200,6 +201,26 @@ private slots:
         QCOMPARE(actions, (QStringList{QStringLiteral("create"), QStringLiteral("update"), QStringLiteral("delete")}));
         QVERIFY(dlg->steps()->topLevelItem(1)->text(4).contains(QStringLiteral("on: true \u2192 false")));
         dlg->close();
+    }
+
+    void treeAndCellClauses()
+    {
+        const nlohmann::ordered_json ip = "1.2.3.4", n = 5, b = false, quote = "say \"hi\"";
+        QCOMPARE(clauseForPath(QStringLiteral("ecs."), QStringLiteral("related.ip.0"), &ip, false), QStringLiteral("ecs.related.ip:\"1.2.3.4\""));
+        QCOMPARE(clauseForPath(QString(), QStringLiteral("Metadata.count"), &n, true), QStringLiteral("not Metadata.count:5"));
+        QCOMPARE(clauseForPath(QString(), QStringLiteral("NewValue.enabled"), &b, false), QStringLiteral("NewValue.enabled:false"));
+        QCOMPARE(clauseForPath(QString(), QStringLiteral("a"), &quote, false), QStringLiteral("a:\"say \\\"hi\\\"\""));
+        QCOMPARE(clauseForPath(QString(), QStringLiteral("NewValue.settings.2.id"), nullptr, false), QStringLiteral("NewValue.settings.id:*"));
+        // clauses add up with "and", an "or" query is kept whole in parentheses
+        MainWindow w;
+        load(w, {samples()});
+        runQuery(w, QStringLiteral("ActionType:login or ActionType:create"));
+        const int both = w.trailModel()->rowCount();
+        QSignalSpy applied(&w, &MainWindow::filterApplied);
+        w.addQueryClause(QStringLiteral("not ActionType:create"));
+        QTRY_VERIFY_WITH_TIMEOUT(w.trailModel()->rowCount() < both && w.trailModel()->rowCount() > 0, 20000);
+        for (uint32_t r : shownRows(w))
+            QVERIFY(nlohmann::json::parse(w.trailModel()->snapshot().raw(r))["ActionType"] == "login");
     }
 
     void exportCsvHasTheRowsShown()
