@@ -114,8 +114,7 @@ int main(int argc, char **argv)
         w.setTextSearch(QString::fromLatin1(q));
         wait.exec();
         QObject::disconnect(conn);
-        std::printf("query %-40s shown after %8.1f ms  (%d rows)
-", q, double(shown.nsecsElapsed()) / 1e6, w.trailModel()->rowCount());
+        std::printf("query %-40s shown after %8.1f ms  (%d rows)\n", q, double(shown.nsecsElapsed()) / 1e6, w.trailModel()->rowCount());
     };
     queryUntilShown("Metadata.zone_name:example.com");              // a new path
     queryUntilShown("Metadata.zone_name:shop.example.com");         // the same path, another value
