@@ -176,6 +176,9 @@ void computeRawKeys(IntakeParser::Impl &d)
             addPaths(e.filter);
         if (e.external && &e != json)
             addPaths(e.input);
+        if (e.stage)
+            for (const auto &p : e.stage->paths())
+                paths.push_back(p);
     }
     for (const auto &[name, st] : d.stages)
         for (const Action &a : st.actions) {
@@ -225,6 +228,9 @@ void markStageLayers(IntakeParser::Impl &d)
             addPaths(e.filter);
         if (e.external)
             addPaths(e.input);
+        if (e.stage)
+            for (const auto &p : e.stage->paths())
+                roots.insert(p.substr(0, p.find('.')));
     }
     for (const auto &[name, st] : d.stages)
         for (const Action &a : st.actions) {

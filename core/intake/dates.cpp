@@ -7,10 +7,12 @@
 #include <QDateTime>
 #include <QTimeZone>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <vector>
 
 namespace auditlens::intake {
 
@@ -220,27 +222,267 @@ std::optional<Fields> strptime(std::string_view s, std::string_view fmt)
     return f;
 }
 
-std::optional<int64_t> epochScaled(const std::string &s)
+/// Numeric text with at least `minLength` characters in its integer part (the sign counts) is
+/// an epoch scaled by that length: value x 10^(10 - length), so 10 characters are seconds, 13
+/// milliseconds, 16 microseconds, 19 nanoseconds (and "-11644473600000" is 1966, as the
+/// reference reads it).
+std::optional<int64_t> epochScaled(const std::string &s, size_t minLength = 9)
 {
-    // numeric strings with at least 9 digits in the integer part are epochs scaled by that length
     size_t k = 0;
     if (k < s.size() && (s[k] == '-' || s[k] == '+'))
         ++k;
     const size_t start = k;
     while (k < s.size() && std::isdigit(static_cast<unsigned char>(s[k])))
         ++k;
-    const size_t intLen = k - start;
-    if (intLen < 9)
+    const size_t intLen = k; // the sign included
+    if (k == start || intLen < minLength)
         return std::nullopt;
     if (k < s.size() && s[k] == '.') {
         ++k;
         while (k < s.size() && std::isdigit(static_cast<unsigned char>(s[k])))
             ++k;
     }
-    if (k != s.size())
+    if (k != s.size() || intLen > 24)
         return std::nullopt;
     const double v = std::strtod(s.c_str(), nullptr) * std::pow(10.0, 10.0 - double(intLen));
     return int64_t(std::llround(v * 1e6)) * 1000;
+}
+
+/// A dateutil-like reading of free-form dates: numbers, month and weekday names, times
+/// (H:M[:S[.f]]), AM/PM, offsets (+HH[:MM], +HHMM), UTC/GMT/Z; other zone names are ignored.
+/// Numeric dates are read year-first when the first number has four digits, else month-first
+/// unless the first number cannot be a month. A missing year is this year.
+std::optional<Fields> freeForm(const std::string &s)
+{
+    struct Tok
+    {
+        enum Kind { Num, Word, Sep } kind;
+        std::string text;
+    };
+    std::vector<Tok> toks;
+    for (size_t i = 0; i < s.size();) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        size_t j = i;
+        if (std::isdigit(c)) {
+            while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j])))
+                ++j;
+            toks.push_back({Tok::Num, s.substr(i, j - i)});
+        } else if (std::isalpha(c)) {
+            while (j < s.size() && std::isalpha(static_cast<unsigned char>(s[j])))
+                ++j;
+            toks.push_back({Tok::Word, s.substr(i, j - i)});
+        } else {
+            j = i + 1;
+            if (!std::isspace(c))
+                toks.push_back({Tok::Sep, s.substr(i, 1)});
+            else if (toks.empty() || toks.back().text != " ")
+                toks.push_back({Tok::Sep, " "});
+        }
+        i = j;
+        if (toks.size() > 64)
+            return std::nullopt;
+    }
+    Fields f;
+    struct Part
+    {
+        int64_t value;
+        size_t digits;
+        bool month;
+    };
+    std::vector<Part> ymd;
+    bool haveTime = false, zoneWord = false;
+    auto isSep = [&](size_t k, const char *t) { return k < toks.size() && toks[k].kind == Tok::Sep && toks[k].text == t; };
+    auto isNum = [&](size_t k) { return k < toks.size() && toks[k].kind == Tok::Num; };
+    auto num = [&](size_t k) { return std::strtoll(toks[k].text.c_str(), nullptr, 10); };
+    static const char *kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    static const char *kFull[] = {"january", "february", "march", "april", "may", "june", "july", "august",
+                                  "september", "october", "november", "december"};
+    for (size_t k = 0; k < toks.size(); ++k) {
+        const Tok &t = toks[k];
+        if (t.kind == Tok::Num) {
+            const size_t n = t.text.size();
+            // a number before ':' starts the time, as dateutil reads it ("01/24/2025:12:06:37" is
+            // hour 2025, so not a date: the reference gives such texts no date), except the year
+            // of a common log format date after its month name ("07/Jul/2022:22:42:06")
+            const bool clfYear = n == 4 && std::any_of(ymd.begin(), ymd.end(), [](const Part &p) { return p.month; });
+            if (!haveTime && !clfYear && isSep(k + 1, ":") && isNum(k + 2)) { // H:M[:S[.f]]
+                if (n > 2)
+                    return std::nullopt;
+                f.hour = num(k);
+                f.minute = num(k + 2);
+                k += 2;
+                if (isSep(k + 1, ":") && isNum(k + 2)) {
+                    f.second = num(k + 2);
+                    k += 2;
+                    if ((isSep(k + 1, ".") || isSep(k + 1, ",")) && isNum(k + 2)) {
+                        std::string frac = toks[k + 2].text.substr(0, 9);
+                        frac.resize(9, '0');
+                        f.nanos = std::strtoll(frac.c_str(), nullptr, 10);
+                        f.nanos -= f.nanos % 1000; // datetime keeps microseconds
+                        k += 2;
+                    }
+                }
+                haveTime = true;
+                continue;
+            }
+            if (ymd.empty() && (n == 8 || n == 12 || n == 14) && !haveTime) { // YYYYMMDD[hhmm[ss]]
+                auto d = [&](size_t from, size_t len) { return std::strtoll(t.text.substr(from, len).c_str(), nullptr, 10); };
+                ymd.push_back({d(0, 4), 4, false});
+                ymd.push_back({d(4, 2), 2, false});
+                ymd.push_back({d(6, 2), 2, false});
+                if (n >= 12) {
+                    f.hour = d(8, 2);
+                    f.minute = d(10, 2);
+                    if (n == 14)
+                        f.second = d(12, 2);
+                    haveTime = true;
+                }
+                continue;
+            }
+            if (n > 4 || ymd.size() >= 3)
+                return std::nullopt;
+            ymd.push_back({num(k), n, false});
+            continue;
+        }
+        if (t.kind == Tok::Sep) {
+            if ((t.text == "+" || t.text == "-") && haveTime && isNum(k + 1)) { // an offset after the time
+                const std::string &d = toks[k + 1].text;
+                int64_t h = 0, m = 0;
+                if (d.size() == 4) {
+                    h = std::strtoll(d.substr(0, 2).c_str(), nullptr, 10);
+                    m = std::strtoll(d.substr(2, 2).c_str(), nullptr, 10);
+                    k += 1;
+                } else if (d.size() <= 2) {
+                    h = num(k + 1);
+                    k += 1;
+                    if (isSep(k + 1, ":") && isNum(k + 2)) {
+                        m = num(k + 2);
+                        k += 2;
+                    }
+                } else
+                    return std::nullopt;
+                if (h > 23 || m > 59)
+                    return std::nullopt;
+                int64_t off = (h * 3600 + m * 60) * (t.text == "-" ? -1 : 1);
+                if (zoneWord) // "GMT+3" means "my time + 3 is GMT", as dateutil reads it
+                    off = -off;
+                f.offset = off;
+                continue;
+            }
+            continue;
+        }
+        // words
+        const std::string w = asciiLower(t.text);
+        if (w == "t" && haveTime == false)
+            continue;
+        if (w == "am" || w == "pm" || w == "a" || w == "p") {
+            f.hasAmPm = true;
+            f.pm = w[0] == 'p';
+            continue;
+        }
+        if (w == "z" || w == "utc" || w == "gmt" || w == "ut") {
+            f.offset = 0;
+            zoneWord = true;
+            continue;
+        }
+        const int m = w.size() >= 3 ? monthIndex(w) : -1;
+        if (m >= 0 && (w.size() == 3 || w == "sept" || std::string(kFull[m]).compare(0, w.size(), w) == 0)) {
+            ymd.push_back({m + 1, 0, true});
+            continue;
+        }
+        bool day = false;
+        for (const char *dn : kDays)
+            if (w.size() >= 3 && w.compare(0, 3, dn) == 0)
+                day = true;
+        if (day)
+            continue;
+        if (t.text.size() <= 5 && std::all_of(t.text.begin(), t.text.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+            zoneWord = true; // a zone name: ignored, as dateutil does
+            continue;
+        }
+        if (w == "at" || w == "on" || w == "of")
+            continue;
+        return std::nullopt;
+    }
+    // year, month and day from the numbers
+    auto twoDigitYear = [](int64_t y) {
+        const time_t now = time(nullptr);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        const int64_t thisYear = tm.tm_year + 1900;
+        int64_t full = thisYear / 100 * 100 + y;
+        if (full >= thisYear + 50)
+            full -= 100;
+        else if (full < thisYear - 50)
+            full += 100;
+        return full;
+    };
+    auto yearOf = [&](const Part &p) { return p.digits <= 2 && p.value < 100 ? twoDigitYear(p.value) : p.value; };
+    int monthAt = -1;
+    for (size_t k = 0; k < ymd.size(); ++k)
+        if (ymd[k].month) {
+            if (monthAt >= 0)
+                return std::nullopt;
+            monthAt = int(k);
+        }
+    std::vector<Part> nums;
+    for (const Part &p : ymd)
+        if (!p.month)
+            nums.push_back(p);
+    if (monthAt >= 0) {
+        f.month = ymd[size_t(monthAt)].value;
+        if (nums.size() == 1) {
+            if (nums[0].digits == 4 || nums[0].value > 31)
+                f.year = nums[0].value;
+            else
+                f.day = nums[0].value;
+        } else if (nums.size() == 2) {
+            if (nums[0].digits == 4 || nums[0].value > 31) { // 2023 Jan 11
+                f.year = nums[0].value;
+                f.day = nums[1].value;
+            } else { // Jan 13 2023, 13 Jan 2023
+                f.day = nums[0].value;
+                f.year = yearOf(nums[1]);
+            }
+        } else if (!nums.empty())
+            return std::nullopt;
+    } else if (nums.size() == 3) {
+        if (nums[0].digits == 4 || nums[0].value > 31) { // 2023/07/04
+            f.year = nums[0].value;
+            f.month = nums[1].value;
+            f.day = nums[2].value;
+        } else if (nums[0].value > 12) { // 13/08/2025
+            f.day = nums[0].value;
+            f.month = nums[1].value;
+            f.year = yearOf(nums[2]);
+        } else { // 01/24/2025, 9/16/19: month first
+            f.month = nums[0].value;
+            f.day = nums[1].value;
+            f.year = yearOf(nums[2]);
+        }
+    } else if (nums.size() == 2) {
+        if (nums[0].digits == 4) { // 2023-05
+            f.year = nums[0].value;
+            f.month = nums[1].value;
+            f.day = 1;
+        } else {
+            f.month = nums[0].value;
+            f.day = nums[1].value;
+        }
+    } else if (!nums.empty() || !haveTime)
+        return std::nullopt;
+    if (f.month < 0 || f.day < 0) { // a time alone, or a month without a day: today's
+        const time_t now = time(nullptr);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        if (f.month < 0)
+            f.month = tm.tm_mon + 1;
+        if (f.day < 0)
+            f.day = tm.tm_mday;
+    }
+    if (f.hasAmPm && (f.hour < 1 || f.hour > 12))
+        return std::nullopt;
+    return f;
 }
 
 std::optional<int64_t> autoDetect(const std::string &text, const std::string &timezone)
@@ -265,29 +507,8 @@ std::optional<int64_t> autoDetect(const std::string &text, const std::string &ti
                     return *v - *z * kNs;
             }
     }
-    // drop zone names other than UTC/GMT (dateutil ignores them)
-    static const char *formats[] = {
-        "%a, %d %b %Y %H:%M:%S %z", "%a, %d %b %Y %H:%M:%S", "%d %b %Y %H:%M:%S %z", "%d/%b/%Y:%H:%M:%S %z",
-        "%d/%b/%Y:%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S.%f",
-        "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%b %d %H:%M:%S",
-        "%b %d %Y %H:%M:%S", "%a %b %d %H:%M:%S %Y", "%d-%b-%Y %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y", "%d %b %Y",
-        "%b %d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S"};
-    std::string t = s;
-    // "… 18:00:02.009 CEST": a trailing zone name that is not UTC/GMT is ignored
-    const size_t sp = t.rfind(' ');
-    if (sp != std::string::npos) {
-        const std::string tail = t.substr(sp + 1);
-        if (!tail.empty() && std::all_of(tail.begin(), tail.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); })
-            && tail.size() <= 5 && monthIndex(tail) < 0) {
-            if (tail == "UTC" || tail == "GMT")
-                t = t.substr(0, sp) + " +0000";
-            else
-                t = t.substr(0, sp);
-        }
-    }
-    for (const char *f : formats)
-        if (auto r = strptime(t, f))
-            return toNs(*r, timezone);
+    if (auto r = freeForm(s))
+        return toNs(*r, timezone);
     return std::nullopt;
 }
 
@@ -326,9 +547,16 @@ std::optional<std::string> parseDate(const Json &input, const std::string &forma
                 return std::nullopt;
         } else
             return std::nullopt;
-        if (!std::isfinite(v) || std::fabs(v) > 1e12)
+        if (!std::isfinite(v))
             return std::nullopt;
-        ns = int64_t(std::llround(v * 1e6)) * 1000; // datetime keeps microseconds
+        // past ten characters the value is in ms, µs or ns (scaled by its length)
+        const std::string text = input.is_string() ? input.get<std::string>() : (input.is_number_float() ? pyStr(input) : input.dump());
+        if (auto scaled = epochScaled(text, 11))
+            ns = scaled;
+        else if (std::fabs(v) > 1e11)
+            return std::nullopt;
+        else
+            ns = int64_t(std::llround(v * 1e6)) * 1000; // datetime keeps microseconds
     } else {
         std::string text;
         if (input.is_string())
@@ -339,9 +567,10 @@ std::optional<std::string> parseDate(const Json &input, const std::string &forma
             return std::nullopt;
         if (format.empty())
             ns = autoDetect(text, timezone);
-        else if (auto r = strptime(text, format)) {
+        else if (auto r = strptime(text, format))
             ns = toNs(*r, timezone);
-        }
+        else // as the reference does: a number the format does not fit is read as an epoch
+            ns = epochScaled(std::string(trimSpace(text)));
     }
     if (!ns)
         return std::nullopt;

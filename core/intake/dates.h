@@ -8,8 +8,10 @@
 
 namespace auditlens::intake {
 
-/// The `date.parse` stage: `format` empty (auto-detection), "timestamp" (epoch seconds) or a
-/// strptime pattern; `timezone` (name, abbreviation or offset) applies when the text carries
+/// The `date.parse` stage: `format` empty (auto-detection, as dateutil reads dates), "timestamp"
+/// (epoch seconds; longer values are ms, µs or ns, scaled by their length) or a strptime
+/// pattern (a number it does not fit is read as a scaled epoch, as the reference does); `timezone` (name,
+/// abbreviation or offset) applies when the text carries
 /// no offset. Returns "YYYY-MM-DDTHH:MM:SS.ffffffZ" (always six digits), or nothing.
 std::optional<std::string> parseDate(const Json &input, const std::string &format, const std::string &timezone);
 

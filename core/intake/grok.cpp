@@ -178,6 +178,19 @@ bool Grok::compile(const std::string &pattern, const std::map<std::string, std::
                 // A pattern without captures of its own is written once, in a DEFINE group, and
                 // called by name: a pattern using IP twenty times stays small (PCRE2 refuses
                 // compiled patterns past 64 KiB).
+                // A capture takes its place in the order of opening parentheses, before the
+                // captures inside it: with duplicated names the last one that took part wins, so
+                // `%{OUTER:reason}` wrapping `%{INNER:reason}` gives the inner value.
+                const bool capturing = !field.empty() || depth == 0; // unnamed references inside patterns do not capture
+                std::string group;
+                if (capturing) {
+                    if (counter >= kMaxCaptures) {
+                        error = "grok pattern has more than " + std::to_string(kMaxCaptures) + " captures";
+                        return false;
+                    }
+                    group = "g" + std::to_string(++counter);
+                    m_caps.push_back({group, field.empty() ? name : field, conv});
+                }
                 std::string sub;
                 auto known = defined.find(name);
                 if (known != defined.end() && !known->second.empty())
@@ -188,10 +201,10 @@ bool Grok::compile(const std::string &pattern, const std::map<std::string, std::
                         return false;
                     if (known == defined.end()) {
                         if (counter == before && sub.size() > 16) {
-                            const std::string group = "d" + std::to_string(defined.size() + 1);
-                            defines += "(?<" + group + ">" + sub + ")";
-                            defined[name] = group;
-                            sub = "(?&" + group + ")";
+                            const std::string dgroup = "d" + std::to_string(defined.size() + 1);
+                            defines += "(?<" + dgroup + ">" + sub + ")";
+                            defined[name] = dgroup;
+                            sub = "(?&" + dgroup + ")";
                         } else
                             defined[name] = std::string(); // captures inside, or tiny: written out at each use
                     }
@@ -201,17 +214,7 @@ bool Grok::compile(const std::string &pattern, const std::map<std::string, std::
                             + " KiB of regular expression (at %{" + name + "}: do nested references double it?)";
                     return false;
                 }
-                if (field.empty() && depth > 0) { // unnamed references inside patterns do not capture
-                    out += "(?:" + sub + ")";
-                } else {
-                    if (counter >= kMaxCaptures) {
-                        error = "grok pattern has more than " + std::to_string(kMaxCaptures) + " captures";
-                        return false;
-                    }
-                    const std::string group = "g" + std::to_string(++counter);
-                    m_caps.push_back({group, field.empty() ? name : field, conv});
-                    out += "(?<" + group + ">" + sub + ")";
-                }
+                out += capturing ? "(?<" + group + ">" + sub + ")" : "(?:" + sub + ")";
                 i = close + 1;
                 continue;
             }

@@ -327,6 +327,9 @@ struct RunState
         layerStage[prefix] = e.name + " (" + e.extName + ")";
     }
 
+    /// A stage that fails sets nothing: a layer an earlier entry of the same name set stays (a
+    /// second `parsed_date` whose input is empty keeps the first one's date, as the reference
+    /// does); with no earlier one the layer stays undefined.
     void runExternal(const Entry &e, const Json *parsed)
     {
         Json input;
@@ -335,7 +338,6 @@ struct RunState
         if (!preParsed && !e.input.tryEvaluate(scope(), input, ierr)) {
             if (explain)
                 issues.push_back({e.name, -1, "", "input_field failed: " + ierr});
-            layers.erase(e.name);
             return;
         }
         const std::string prefix = e.name + "." + e.outputField;
@@ -350,17 +352,14 @@ struct RunState
                 else
                     out = Json(Json::value_t::discarded);
                 if (out.is_discarded()) {
-                    layers.erase(e.name);
                     if (explain)
                         issues.push_back({e.name, -1, "", "json.parse-json: the input is not valid JSON"});
                     return;
                 }
             } else if (input.is_object() || input.is_array())
                 out = input;
-            else {
-                layers.erase(e.name);
+            else
                 return;
-            }
             Json layer = Json::object();
             layer[e.outputField] = std::move(out);
             layers[e.name] = std::move(layer);
@@ -382,7 +381,6 @@ struct RunState
             }
             const auto out = parseDate(input, e.dateFormat, tz);
             if (!out) {
-                layers.erase(e.name);
                 if (explain)
                     issues.push_back({e.name, -1, "", "date.parse: not a date it can read: " + pyStr(input).substr(0, 60)});
                 return;
@@ -397,7 +395,6 @@ struct RunState
             Json out;
             std::string serr;
             if (!e.stage->runInRecord(input, scope(), out, serr)) {
-                layers.erase(e.name);
                 if (explain)
                     issues.push_back({e.name, -1, "", e.extName + ": " + serr});
                 return;

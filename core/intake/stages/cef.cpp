@@ -4,7 +4,7 @@
 // CEF: `CEF:Version|Device Vendor|Device Product|Device Version|Device Event Class ID|Name|
 // Severity|Extension`. The `CEF:` prefix is optional (and may follow a syslog header). Header
 // fields unescape `\|` and `\\`. Extension values are kept raw (`\=` stays), trimmed, and
-// unquoted when wrapped in quotes; the first occurrence of a key wins; a `…Label` key also
+// unquoted when the quotes wrap the raw value; the first occurrence of a key wins; a `…Label` key also
 // names its value (`cs1Label=Policy cs1=x` gives `Policy: x`).
 //
 // LEEF 1.0: `LEEF:1.0|Vendor|Product|Version|EventID|k=v<TAB>k=v…`; LEEF 2.0 adds a delimiter
@@ -119,8 +119,11 @@ void cefExtension(const std::string &s, Json &out)
             }
         if (next >= s.size())
             end = s.size();
-        if (!out.contains(key))
-            out[key] = unquoted(trimmed(s, v, end));
+        // quotes go only when they wrap the raw value: "'x'\n" keeps them (then loses the \n)
+        if (!out.contains(key)) {
+            const std::string raw = unquoted(s.substr(v, end - v));
+            out[key] = trimmed(raw, 0, raw.size());
+        }
         i = next;
     }
     // labels name their values
@@ -155,7 +158,7 @@ public:
         std::string ext;
         bool hasExt = false;
         if (!headerFields(text.substr(start), 7, fields, ext, hasExt)) {
-            error = "cef.parse-cef: not a CEF event (it needs 7 '|'-separated header fields)";
+            error = "not a CEF event (it needs 7 '|'-separated header fields)";
             return false;
         }
         output = Json::object();
@@ -200,7 +203,7 @@ public:
             return false;
         size_t start = text.find("LEEF:");
         if (start == std::string::npos) {
-            error = "leef.parse-leef: not a LEEF event (no 'LEEF:' prefix)";
+            error = "not a LEEF event (no 'LEEF:' prefix)";
             return false;
         }
         start += 5;
@@ -208,7 +211,7 @@ public:
         std::string attrs;
         bool hasAttrs = false;
         if (!headerFields(text.substr(start), 5, fields, attrs, hasAttrs)) {
-            error = "leef.parse-leef: not a LEEF event (it needs 5 '|'-separated header fields)";
+            error = "not a LEEF event (it needs 5 '|'-separated header fields)";
             return false;
         }
         const std::string version = trimmed(fields[0], 0, fields[0].size());
@@ -224,7 +227,7 @@ public:
             if (bar != std::string::npos && field.find('=') == std::string::npos) {
                 const auto d = leefDelimiter(field);
                 if (!d) {
-                    error = "leef.parse-leef: the delimiter field '" + field.substr(0, 10) + "' is not a character or its hex code";
+                    error = "the delimiter field '" + field.substr(0, 10) + "' is not a character or its hex code";
                     return false;
                 }
                 delimiter = *d;

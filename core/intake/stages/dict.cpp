@@ -46,17 +46,17 @@ public:
             return true;
         }
         if (!input.is_string()) {
-            error = "dict.parse: the input is not a text";
+            error = "the input is not a text";
             return false;
         }
         const std::string text(trimSpace(input.get_ref<const std::string &>()));
         if (nesting(text) > kMaxNesting) {
-            error = "dict.parse: the literal nests deeper than " + std::to_string(kMaxNesting) + " levels";
+            error = "the literal nests deeper than " + std::to_string(kMaxNesting) + " levels";
             return false;
         }
         Json v = literalEval(text);
         if (isUndefined(v)) {
-            error = "dict.parse: not a Python literal: " + text.substr(0, 60);
+            error = "not a Python literal: " + text.substr(0, 60);
             return false;
         }
         output = std::move(v);

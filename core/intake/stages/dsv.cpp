@@ -83,11 +83,11 @@ std::unique_ptr<ExternalStage> compileDsv(const Properties &p, std::string &erro
     const auto columns = p.stringList("columnnames", &ok);
     const std::string delimiter = p.string("delimiter", &ok).value_or(",");
     if (!ok || !columns || columns->empty()) {
-        error = "dsv.parse-dsv: 'columnnames' must be a list of column names";
+        error = "'columnnames' must be a list of column names";
         return nullptr;
     }
     if (delimiter.size() != 1) {
-        error = "dsv.parse-dsv: 'delimiter' must be one character, not '" + delimiter + "'";
+        error = "'delimiter' must be one character, not '" + delimiter + "'";
         return nullptr;
     }
     return std::make_unique<DsvStage>(*columns, delimiter[0]);

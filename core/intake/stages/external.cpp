@@ -47,10 +47,10 @@ std::unique_ptr<ExternalStage> compileExternalStage(const std::string &name, con
             const stages::Properties props(properties);
             auto stage = f.compile(props, error);
             if (!stage && error.empty())
-                error = name + ": invalid properties";
+                error = "invalid properties";
             return stage;
         } catch (const std::exception &ex) {
-            error = name + ": " + ex.what();
+            error = ex.what();
             return nullptr;
         }
     }

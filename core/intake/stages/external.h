@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace YAML {
 class Node;
@@ -15,7 +16,8 @@ namespace auditlens::intake {
 /// An external stage of the intake language other than json.parse-json, grok.match and
 /// date.parse (which the engine runs itself): kv.parse-kv, dsv.parse-dsv, cef.parse-cef,
 /// leef.parse-leef, xml.parse-xml, xml.parse-windows-event, dict.parse, grok.case_match.
-/// Compiled once per parser; run() is const and thread-safe.
+/// Compiled once per parser; run() is const and thread-safe. Error texts say what went wrong
+/// without repeating the stage's name (the caller names the stage and the entry).
 class ExternalStage
 {
 public:
@@ -30,6 +32,9 @@ public:
         (void)scope;
         return run(input, output, error);
     }
+    /// The dotted variable paths the stage's own templates read (grok.case_match's
+    /// `pattern_key`), for the engine's analysis of which layers and raw keys a parser reads.
+    virtual std::vector<std::string> paths() const { return {}; }
 };
 
 /// nullptr + error when the name is not one of these stages or a property is invalid.

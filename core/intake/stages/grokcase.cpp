@@ -22,7 +22,7 @@ public:
         const auto key = p.string("pattern_key", &ok);
         const auto custom = p.stringMap("custom_patterns", &ok);
         if (!ok || !patterns || !key) {
-            error = "grok.case_match: it needs 'patterns' (a map of key to pattern) and 'pattern_key'"
+            error = "it needs 'patterns' (a map of key to pattern) and 'pattern_key'"
                     + std::string(custom || !p.has("custom_patterns") ? "" : ", and 'custom_patterns' must be a map");
             return false;
         }
@@ -33,7 +33,7 @@ public:
         for (const auto &[k, v] : *patterns) {
             std::string gerr;
             if (!m_patterns[k].compile(v, customMap, gerr)) {
-                error = "grok.case_match: pattern '" + k + "': " + gerr;
+                error = "pattern '" + k + "': " + gerr;
                 return false;
             }
         }
@@ -45,15 +45,17 @@ public:
         try {
             m_key = Template(*key);
         } catch (const CompileError &ce) {
-            error = "grok.case_match: pattern_key does not compile: " + std::string(ce.what());
+            error = "pattern_key does not compile: " + std::string(ce.what());
             return false;
         }
         return true;
     }
 
+    std::vector<std::string> paths() const override { return m_isConstant ? std::vector<std::string>{} : m_key.paths(); }
+
     bool run(const Json &, Json &, std::string &error) const override
     {
-        error = "grok.case_match: its pattern_key needs the record (runInRecord)";
+        error = "its pattern_key needs the record (runInRecord)";
         return false;
     }
 
@@ -62,13 +64,13 @@ public:
         Json key = m_constantKey;
         std::string kerr;
         if (!m_isConstant && !m_key.tryEvaluate(scope, key, kerr)) {
-            error = "grok.case_match: pattern_key failed: " + kerr;
+            error = "pattern_key failed: " + kerr;
             return false;
         }
         const std::string name = key.is_string() ? key.get<std::string>() : pyStr(key);
         auto it = m_patterns.find(name);
         if (it == m_patterns.end()) {
-            error = "grok.case_match: no pattern for the key '" + name.substr(0, 60) + "'";
+            error = "no pattern for the key '" + name.substr(0, 60) + "'";
             return false;
         }
         std::string text;

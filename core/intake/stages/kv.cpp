@@ -68,10 +68,10 @@ public:
         : m_valueSep(valueSep), m_itemSep(itemSep), m_groups(groups)
     {
         if (!m_valueSep.isValid())
-            m_regexError = "kv.parse-kv: value_sep '" + valueSep.toStdString() + "' is not a valid regular expression ("
+            m_regexError = "value_sep '" + valueSep.toStdString() + "' is not a valid regular expression ("
                            + m_valueSep.errorString().toStdString() + ")";
         else if (!m_itemSep.isValid())
-            m_regexError = "kv.parse-kv: item_sep '" + itemSep.toStdString() + "' is not a valid regular expression ("
+            m_regexError = "item_sep '" + itemSep.toStdString() + "' is not a valid regular expression ("
                            + m_itemSep.errorString().toStdString() + ")";
         const QRegularExpression wholeSpace(QStringLiteral("\\A(?:") + itemSep + QStringLiteral(")\\z"));
         m_whitespaceItems = wholeSpace.isValid() && wholeSpace.match(QStringLiteral(" ")).hasMatch();
@@ -167,7 +167,7 @@ private:
             }
             if (m_groups && s[pos] == QLatin1Char('[')) {
                 if (depth + 1 > kMaxGroupDepth) {
-                    error = "kv.parse-kv: groups nest deeper than " + std::to_string(kMaxGroupDepth) + " levels";
+                    error = "groups nest deeper than " + std::to_string(kMaxGroupDepth) + " levels";
                     return false;
                 }
                 ++pos;
@@ -242,15 +242,15 @@ std::unique_ptr<ExternalStage> compileKv(const Properties &p, std::string &error
     const bool groups = p.boolean("groups", false, &ok);
     const bool reversed = p.boolean("reversed", false, &ok);
     if (!ok) {
-        error = "kv.parse-kv: value_sep and item_sep must be texts, groups and reversed booleans";
+        error = "value_sep and item_sep must be texts, groups and reversed booleans";
         return nullptr;
     }
     if (reversed) {
-        error = "kv.parse-kv: 'reversed: true' is not supported";
+        error = "'reversed: true' is not supported";
         return nullptr;
     }
     if (valueSep.empty() || itemSep.empty()) {
-        error = "kv.parse-kv: value_sep and item_sep must not be empty";
+        error = "value_sep and item_sep must not be empty";
         return nullptr;
     }
     return std::make_unique<KvStage>(QString::fromStdString(valueSep), QString::fromStdString(itemSep), groups);

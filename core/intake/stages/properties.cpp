@@ -111,14 +111,14 @@ std::optional<std::vector<std::pair<std::string, std::string>>> Properties::stri
     return out;
 }
 
-bool inputText(const Json &input, std::string &text, std::string &error, const char *stage)
+bool inputText(const Json &input, std::string &text, std::string &error, const char *)
 {
     if (input.is_string()) {
         text = input.get<std::string>();
         return true;
     }
     if (isUndefined(input) || input.is_null()) {
-        error = std::string(stage) + ": the input is empty";
+        error = "the input is empty";
         return false;
     }
     text = pyStr(input);

@@ -39,9 +39,11 @@ std::string strip(const std::string &s)
 }
 
 /// Reads the document element; false + error (with line and column) when not well-formed.
-bool readDocument(const std::string &text, Element &root, std::string &error, const char *stage)
+bool readDocument(const std::string &text, Element &root, std::string &error, const char *)
 {
-    QXmlStreamReader xml(QByteArray::fromStdString(text));
+    // the text is already decoded: an encoding="UTF-16" declaration (Windows task XML carried in
+    // UTF-8 JSON) must not re-decode it, so the reader gets characters, not bytes
+    QXmlStreamReader xml(QString::fromStdString(text));
     xml.setNamespaceProcessing(false);
     std::vector<Element *> stack;
     bool haveRoot = false;
@@ -56,7 +58,7 @@ bool readDocument(const std::string &text, Element &root, std::string &error, co
                 e = &root;
             } else {
                 if (stack.size() >= size_t(kMaxDepth)) {
-                    error = std::string(stage) + ": elements nest deeper than " + std::to_string(kMaxDepth) + " levels";
+                    error = "elements nest deeper than " + std::to_string(kMaxDepth) + " levels";
                     return false;
                 }
                 stack.back()->children.emplace_back();
@@ -74,12 +76,12 @@ bool readDocument(const std::string &text, Element &root, std::string &error, co
         }
     }
     if (xml.hasError()) {
-        error = std::string(stage) + ": not well-formed XML at line " + std::to_string(xml.lineNumber()) + ", column "
+        error = "not well-formed XML at line " + std::to_string(xml.lineNumber()) + ", column "
                 + std::to_string(xml.columnNumber()) + ": " + xml.errorString().toStdString();
         return false;
     }
     if (!haveRoot) {
-        error = std::string(stage) + ": the input holds no XML element";
+        error = "the input holds no XML element";
         return false;
     }
     return true;
@@ -208,7 +210,7 @@ public:
         if (!readDocument(text, root, error, "xml.parse-windows-event"))
             return false;
         if (localName(root.name) != "Event") {
-            error = "xml.parse-windows-event: the document element is <" + root.name + ">, not <Event>";
+            error = "the document element is <" + root.name + ">, not <Event>";
             return false;
         }
         output = Json::object();
