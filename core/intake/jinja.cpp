@@ -2283,8 +2283,20 @@ private:
                 return arg(0, "default_value", std::string());
             return v;
         }
-        if (isUndefined(v) && f != "string" && f != "length" && f != "count" && f != "tojson" && f != "is_ipaddress")
-            fail("filter '" + f + "' on an undefined value");
+        if (isUndefined(v) && f != "string" && f != "length" && f != "count" && f != "tojson" && f != "is_ipaddress") {
+            // Jinja's Undefined is '' to the string filters and an empty sequence to the others
+            static const std::set<std::string> asText = {"lower", "upper", "trim", "strip", "capitalize", "replace",
+                                                         "format", "basename", "dirname"};
+            static const std::set<std::string> asEmpty = {"join", "list", "unique", "sort", "reverse", "first", "last",
+                                                          "map", "select", "reject", "selectattr", "rejectattr", "batch",
+                                                          "sum", "min", "max"};
+            if (asText.count(f))
+                v = std::string();
+            else if (asEmpty.count(f))
+                v = Json::array();
+            else
+                fail("filter '" + f + "' on an undefined value");
+        }
         if (f == "lower") return asciiLower(pyStr(v));
         if (f == "upper") return asciiUpper(pyStr(v));
         if (f == "trim" || f == "strip") {

@@ -146,7 +146,7 @@ struct RunState
         if (isIgnored(v))
             return false;
         if (v.is_object() && (!info || (info->type != "object" && info->type != "nested" && info->type != "flattened"
-                                        && info->type != "dict" && info->type != "array"))
+                                        && info->type != "array"))
             && !(info && (info->type == "keyword" || info->type == "string" || info->type == "text"))) {
             // expand into the declared leaves below `field`; drop the rest
             bool any = false;

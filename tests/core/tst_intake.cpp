@@ -391,6 +391,19 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(CompileError, compileExpression("x | nope"));
     }
 
+    /// A dict set on a field declared `type: dict` keeps only its declared members, like an
+    /// undeclared one; an `object` is kept whole.
+    void dictFieldsKeepTheirDeclaredMembers()
+    {
+        const std::string fields = "vendor:\n  name: vendor\n  type: dict\nvendor.kept:\n  name: vendor.kept\n  type: keyword\n"
+                                   "blob:\n  name: blob\n  type: object\n";
+        const std::string yaml = std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n"
+                                 "      - set: {vendor: '{{ev.message}}', blob: '{{ev.message}}'}\n";
+        const Json e = run(yaml, "{\"kept\": 1, \"dropped\": 2}", fields);
+        JCOMPARE(e["vendor"], Json::parse("{\"kept\": \"1\"}"));
+        JCOMPARE(e["blob"], Json::parse("{\"kept\": 1, \"dropped\": 2}"));
+    }
+
     /// An inline stage's name is a layer holding what the stage set (typed), for later filters.
     void inlineStageNameIsALayer()
     {

@@ -179,6 +179,19 @@ private slots:
         JCOMPARE(eval("{{ ['a', 'b', 'c', 'd'] | batch(3) | list }}"), Json::parse("[[\"a\",\"b\",\"c\"],[\"d\"]]"));
         QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ 5 | select | list }}"));
     }
+    /// Jinja's Undefined is '' to the string filters and an empty sequence to the others;
+    /// int and float on it fail (the field is left unset), as attribute access does.
+    void filtersOnUndefined()
+    {
+        JCOMPARE(eval("{{ ev.message.missing | lower or ev.message.s | lower }}"), Json("hello world"));
+        JCOMPARE(eval("x{{ ev.message.missing | upper }}x"), Json("xx"));
+        JCOMPARE(eval("{{ ev.message.missing | join(',') }}"), Json(""));
+        JCOMPARE(eval("{{ ev.message.missing | list }}"), Json::array());
+        QVERIFY(isUndefined(eval("{{ ev.message.missing | first }}")));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ ev.message.missing | int }}"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ ev.message.missing | float }}"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ ev.message.missing | to_rfc3339 }}"));
+    }
     void sekoiaAndFormatFilters()
     {
         JCOMPARE(eval("{{ '%d-%s-%.2f' | format(7, 'x', 2.5) }}"), Json("7-x-2.50"));
