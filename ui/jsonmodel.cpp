@@ -58,10 +58,22 @@ QString typeName(const J &v)
     }
 }
 
+constexpr size_t kShownChars = 1000; ///< of a long string in a cell (all of it: tooltip, copy)
+
 QString scalarText(const J &v)
 {
-    if (v.is_string())
-        return QString::fromStdString(v.get<std::string>());
+    if (v.is_string()) {
+        const std::string &s = v.get_ref<const std::string &>();
+        if (s.size() <= kShownChars)
+            return QString::fromStdString(s);
+        // a cell shows one line: the start of a long value, without its line breaks
+        size_t cut = kShownChars;
+        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+            --cut; // not inside a UTF-8 sequence
+        QString head = QString::fromUtf8(s.data(), qsizetype(cut));
+        head.replace(QLatin1Char('\n'), QLatin1Char(' '));
+        return head + QStringLiteral("…");
+    }
     if (v.is_object())
         return QStringLiteral("{%1}").arg(v.size());
     if (v.is_array())

@@ -100,7 +100,9 @@ QString Timeline::formatFor(int64_t lo, int64_t hi, int ticks, bool utc)
         return QStringLiteral("yyyy-MM-dd");
     const QTimeZone tz = utc ? QTimeZone::utc() : QTimeZone::systemTimeZone();
     const bool oneDay = QDateTime::fromMSecsSinceEpoch(lo / 1000000, tz).date() == QDateTime::fromMSecsSinceEpoch(hi / 1000000, tz).date();
-    const QString time = step < kMinute ? QStringLiteral("HH:mm:ss") : QStringLiteral("HH:mm");
+    const QString time = step < 1000000000LL ? QStringLiteral("HH:mm:ss.zzz")
+                         : step < kMinute   ? QStringLiteral("HH:mm:ss")
+                                            : QStringLiteral("HH:mm");
     // ticks within a day show the time; across days the date too
     return oneDay ? time : QStringLiteral("MM-dd ") + time;
 }

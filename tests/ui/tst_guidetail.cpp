@@ -415,6 +415,8 @@ private slots:
         QVERIFY(Timeline::formatFor(day, day + 2 * 86400 * s, 6, true).contains(QStringLiteral("dd")));
         // within one day: the time
         QVERIFY(Timeline::formatFor(day + 3600 * s, day + 5 * 3600 * s, 6, true).contains(QStringLiteral("HH:mm")));
+        // a second: the milliseconds
+        QVERIFY(Timeline::formatFor(day, day + s, 6, true).contains(QStringLiteral("zzz")));
         // weeks: the date
         QCOMPARE(Timeline::formatFor(day, day + 30 * 86400 * s, 6, true), QStringLiteral("yyyy-MM-dd"));
     }
