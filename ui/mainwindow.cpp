@@ -1093,12 +1093,12 @@ void MainWindow::linkFromEcs(const QString &path)
             rf << QString::fromStdString(f);
         m_linkInfo->setText(tr("<b>%1</b> \u2190 raw <b>%2</b> (%3)")
                                 .arg(path.toHtmlEscaped(), rf.join(QStringLiteral(", ")).toHtmlEscaped(),
-                                     best->kind == "enrichment" ? tr("enrichment")
+                                     best->kind == intake::ProvenanceKind::Enrichment ? tr("enrichment")
                                                                 : tr("%1, action %2").arg(QString::fromStdString(best->stage)).arg(best->action + 1)));
     } else if (best) {
         m_rawTree->clearSelection();
         m_linkInfo->setText(tr("<b>%1</b> is set by %2 from no raw field (a constant or derived value)")
-                                .arg(path.toHtmlEscaped(), best->kind == "input" ? tr("the input")
+                                .arg(path.toHtmlEscaped(), best->kind == intake::ProvenanceKind::Input ? tr("the input")
                                                            : QString::fromStdString(best->stage).toHtmlEscaped()));
     }
     m_linking = false;
