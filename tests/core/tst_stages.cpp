@@ -176,6 +176,9 @@ void TestStages::cef()
     COMPARE_JSON(runStage("cef.parse-cef", "", Json("0|V|P|1|2|N|3|a=b"))["DeviceVendor"], Json("V"));
     COMPARE_JSON(runStage("cef.parse-cef", "", Json("<13>Jan  1 host CEF:1|V|P|1|2|N|3|"))["CEFVersion"], Json("1"));
     COMPARE_JSON(runStage("cef.parse-cef", "", Json("CEF:0|V|P|1|2|N|3"))["Severity"], Json("3"));
+    // quotes go only when they wrap the raw value: a trailing line break keeps them
+    COMPARE_JSON(runStage("cef.parse-cef", "", Json("CEF:0|V|P|1|2|N|3|a='x' msg='y z'\n\n"))["msg"], Json("'y z'"));
+    COMPARE_JSON(runStage("cef.parse-cef", "", Json("CEF:0|V|P|1|2|N|3|a='x' msg='y z'\n\n"))["a"], Json("x"));
     std::string err;
     QVERIFY(isUndefined(runStage("cef.parse-cef", "", Json("CEF:0|only|three"), &err)));
     QVERIFY2(err.find("7 '|'-separated header fields") != std::string::npos, err.c_str());
