@@ -2769,6 +2769,16 @@ void Template::detectPlainPath()
 
 bool Template::tryEvaluate(const Scope &scope, Json &out, std::string &error) const
 {
+    return evaluatePlain(scope, out, error, true);
+}
+
+bool Template::tryEvaluateValue(const Scope &scope, Json &out, std::string &error) const
+{
+    return evaluatePlain(scope, out, error, false);
+}
+
+bool Template::evaluatePlain(const Scope &scope, Json &out, std::string &error, bool literal) const
+{
     if (m_plainPath.empty()) {
         try {
             out = evaluate(scope);
@@ -2805,7 +2815,7 @@ bool Template::tryEvaluate(const Scope &scope, Json &out, std::string &error) co
         cur = next;
     }
     out = *cur;
-    if (out.is_string()) {
+    if (literal && out.is_string()) {
         const std::string &str = out.get_ref<const std::string &>();
         const size_t a = str.find_first_not_of(" \t\r\n");
         if (a != std::string::npos && (str[a] == '[' || str[a] == '{' || str[a] == '(' || str.compare(a, 4, "None") == 0)) {

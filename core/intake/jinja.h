@@ -56,6 +56,9 @@ public:
     /// Like evaluate() but reports failures through `error` instead of throwing (fast path for
     /// plain variable paths, which are most templates).
     bool tryEvaluate(const Scope &scope, Json &out, std::string &error) const;
+    /// Like tryEvaluate(), but a plain path (`{{ a.b }}`) gives its value as it is: a text that
+    /// looks like a Python literal stays text (the input of a stage: `{{original.message}}`).
+    bool tryEvaluateValue(const Scope &scope, Json &out, std::string &error) const;
 
     bool isConstant() const;
     const std::string &source() const { return m_source; }
@@ -75,6 +78,7 @@ private:
     };
     std::vector<Seg> m_plainPath; ///< non-empty when the template is `{{ a.b[0].c }}`
     void detectPlainPath();
+    bool evaluatePlain(const Scope &scope, Json &out, std::string &error, bool literal) const;
 };
 
 /// An expression alone (for bare dotted paths and filters written without braces).

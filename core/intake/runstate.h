@@ -335,7 +335,7 @@ struct RunState
         Json input;
         std::string ierr;
         const bool preParsed = parsed && e.extName == "json.parse-json" && e.inputIsOriginalMessage;
-        if (!preParsed && !e.input.tryEvaluate(scope(), input, ierr)) {
+        if (!preParsed && !e.input.tryEvaluateValue(scope(), input, ierr)) {
             if (explain)
                 issues.push_back({e.name, -1, "", "input_field failed: " + ierr});
             return;

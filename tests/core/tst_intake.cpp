@@ -404,6 +404,19 @@ private slots:
         JCOMPARE(e["blob"], Json::parse("{\"kept\": 1, \"dropped\": 2}"));
     }
 
+    /// A stage's input is the value as it is: a JSON message is not read as a Python literal
+    /// first (which keeps '\/' and would turn it into a dict before json.parse-json sees it).
+    void stageInputIsNotALiteral()
+    {
+        const std::string yaml = std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n"
+                                 "      - set: {user_agent.original: '{{ev.message.ua}}', user.name: '{{ev.message.n}}'}\n";
+        auto p = parser(yaml);
+        QVERIFY(p);
+        const Json e = p->runEnvelope(Json::object({{"message", "{\"ua\": \"Mozilla\\/5.0 caf\\u00e9\", \"n\": \"x\"}"}})).event;
+        JCOMPARE(e["user_agent"]["original"], Json("Mozilla/5.0 caf\xC3\xA9"));
+        JCOMPARE(e["user"]["name"], Json("x"));
+    }
+
     /// An inline stage's name is a layer holding what the stage set (typed), for later filters.
     void inlineStageNameIsALayer()
     {
