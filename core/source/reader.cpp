@@ -53,6 +53,9 @@ SourceSpec SourceSpec::memory(std::string label, std::string bytes)
 namespace {
 
 
+/// The deepest nesting any limit allows: simdjson's own limit (the index pass caps it too).
+constexpr int kMaxDepthCap = 1024;
+
 bool isWs(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 /// A UTF-8 byte order mark at d[i] (where a record may start: at the start of the input, of a
@@ -551,9 +554,10 @@ private:
             }
             if (isBomPrefix(d, i, n) && more)
                 break;
-            if (c == '[' && m_arrayNest >= m_limits.maxDepth) {
+            if (c == '[' && m_arrayNest >= std::min(m_limits.maxDepth, kMaxDepthCap)) {
                 diag(line, m_carryOffset + i,
-                     "JSON arrays are nested deeper than the limit of " + std::to_string(m_limits.maxDepth)
+                     "JSON arrays are nested deeper than the limit of "
+                         + std::to_string(std::min(m_limits.maxDepth, kMaxDepthCap))
                          + " levels; skipped this array up to its end");
                 m_deepSkip = ValueScanner{};
                 m_deepSkipping = true;

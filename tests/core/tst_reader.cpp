@@ -276,6 +276,11 @@ private slots:
                  c.diags[0].message.c_str());
         QCOMPARE(c.diags[0].offset, uint64_t(128)); // the first '[' past the limit
         QCOMPARE(c.summary.errors, uint64_t(1));
+        ReaderLimits huge; // normalize --max-depth 100000: capped at simdjson's 1024
+        huge.maxDepth = 100000;
+        auto h = readMem(deep + "\n", huge);
+        QCOMPARE(h.diags.size(), size_t(1));
+        QCOMPARE(h.diags[0].offset, uint64_t(1024));
         // records around a too deep array are kept, in small blocks too
         const std::string mixed = "[" + kRec1 + ",\n" + std::string(5000, '[') + "\"]]\", {\"k\": \"[\"}" + std::string(5000, ']') + ",\n" + kRec2 + "]";
         ReaderLimits small;

@@ -2,7 +2,7 @@
 // libFuzzer harness: the store's index pass (indexRecord: what `stats` and the GUI count) and
 // the record parser (parseRecordJson: what `normalize` and `validate` read) must agree on every
 // record: one accepting what the other rejects aborts. Both also see the record's JSON with a
-// small nesting limit, where their depth rules must agree too.
+// small and a huge nesting limit, where their depth rules must agree too.
 #include "source/reader.h"
 #include "store/eventstore.h"
 
@@ -47,5 +47,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     padded.append(kRecordPadding, '\0');
     agree(padded, size, 128);
     agree(padded, size, 3);
+    agree(padded, size, 100000); // normalize --max-depth takes up to 100000
     return 0;
 }
