@@ -227,7 +227,7 @@ QString Client::query(const QByteArray &sql, const Options &opts)
         if (it != m_replies.end() && it->second == reply)
             m_replies.erase(it);
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        const QByteArray data = reply->readAll();
+        const QByteArray data = reply->isOpen() ? reply->readAll() : QByteArray();
         int err = status ? 0 : int(reply->error());
         // Qt reports its transfer timeout as a cancellation: only cancel() is one here
         const bool cancelled = m_cancelled.erase(id) > 0;
