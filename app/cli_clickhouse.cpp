@@ -169,6 +169,18 @@ int runInit(const std::vector<std::string> &args)
                 return 2;
             }
         }
+        // an existing table of another kind is not the trail init was asked for
+        const QByteArray want = t.cluster.isEmpty() ? "ReplacingMergeTree" : "Distributed";
+        const ch::Reply e = ch::runBlockingCliOnly(
+            client, "SELECT engine FROM system.tables WHERE database = " + ch::quoteString(t.database.toStdString())
+                        + " AND name = " + ch::quoteString(t.table.toStdString()) + " FORMAT TabSeparated");
+        if (!e.ok() || e.body.trimmed() != want) {
+            std::fprintf(stderr, "auditlens-cli clickhouse init: %s: %s exists already as a %s table, not %s%s\n",
+                         ch::displayUrl(n.url).toUtf8().constData(), t.qualified().constData(),
+                         e.ok() ? e.body.trimmed().constData() : "?", want.constData(),
+                         t.cluster.isEmpty() ? "" : " (choose another --table for the cluster's trail)");
+            return 2;
+        }
         const QByteArray over = t.cluster.isEmpty()
             ? QByteArray()
             : QByteArray(" (Distributed over " + t.qualifiedLocal() + " on cluster " + t.cluster.toUtf8() + ")");

@@ -465,6 +465,11 @@ void TestClickhouse::distributedInitShipStats()
     const TrailStats want = embeddedStats(snap);
     QVERIFY(ship(*nodes[0], t, snap, 100));
     QVERIFY(ship(*nodes[1], t, snap, 100)); // again, through the other node
+    for (auto &n : nodes) { // the same answer from either node, the copies not merged yet
+        TrailStats got;
+        QVERIFY(serverStats(*n, t, got));
+        compareStats(got, want);
+    }
     // the rows are spread over both shards, every copy of an ID on the same one
     uint64_t total = 0;
     for (auto &n : nodes) {
