@@ -340,3 +340,98 @@ int runStatsClickhouse(const std::vector<std::string> &args)
 }
 
 } // namespace auditlens::cli
+
+namespace auditlens::cli {
+
+namespace {
+
+const char *const kSearchChHelp =
+    "Usage: auditlens-cli search --clickhouse URL [--database D] [--table T] [--count]\n"
+    "                            [--actor V] [--action V] [--resource-type V] [--actor-type V]\n"
+    "                            [--interface V] [--source-ip V] [--account V]\n"
+    "                            [--result success|failure] [--from TIME] [--to TIME]\n"
+    "                            [--limit N] [TEXT]\n"
+    "\n"
+    "The records of the ClickHouse trail (one per ID) that contain TEXT (case-insensitive,\n"
+    "over the raw record, as the embedded search's bare terms) and have every given column\n"
+    "value (exact), as raw NDJSON in time order. The search runs on the server. KQL queries\n"
+    "are not translated to SQL yet: use the embedded 'search' for them.\n"
+    "\n"
+    "Options:\n"
+    "  --count          print only the number of matching records\n"
+    "  --from/--to TIME RFC 3339 times, inclusive\n"
+    "  --limit N        at most N records\n";
+
+} // namespace
+
+int runSearchClickhouse(const std::vector<std::string> &args)
+{
+    const std::string help = helpOf(kSearchChHelp);
+    static const std::pair<const char *, const char *> columns[] = {
+        {"--actor", "actor"},         {"--action", "action"},       {"--resource-type", "resource_type"},
+        {"--actor-type", "actor_type"}, {"--interface", "interface"}, {"--source-ip", "source_ip"},
+        {"--account", "account"}};
+    std::vector<std::string> valued = with(kConnectionOptions, {"--clickhouse", "--result", "--from", "--to", "--limit"});
+    for (const auto &[opt, col] : columns)
+        valued.push_back(opt);
+    Args c = parseArgs(args, valued, {"--count"});
+    ch::TrailQuery q;
+    if (c.error.empty() && !numberOption(c, "--limit", q.limit, 0, UINT64_MAX >> 1))
+        c.error = "--limit needs a number";
+    if (c.error.empty() && c.has("--result")) {
+        const std::string r = c.value("--result");
+        if (r == "success")
+            q.result = int(Result::Success);
+        else if (r == "failure")
+            q.result = int(Result::Failure);
+        else
+            c.error = "--result is success or failure";
+    }
+    for (const char *opt : {"--from", "--to"}) {
+        if (!c.error.empty() || !c.has(opt))
+            continue;
+        const auto t = parseTimestampNs(c.value(opt));
+        if (!t)
+            c.error = std::string(opt) + " needs an RFC 3339 time";
+        else
+            (std::string(opt) == "--from" ? q.from : q.to) = *t;
+    }
+    if (const auto exit = usageExit(c, {.command = "search", .help = help.c_str(), .maxWords = 1,
+                                        .tooMany = "one TEXT at most with --clickhouse (see --help)"}))
+        return *exit;
+    ch::Endpoint ep;
+    ch::TrailTable t;
+    if (!connection(c, "search", "--clickhouse", ep, t))
+        return 2;
+    if (!c.inputs.empty())
+        q.text = c.inputs.front();
+    for (const auto &[opt, col] : columns)
+        if (c.has(opt))
+            q.equals.emplace_back(col, c.value(opt));
+    ch::Client client(ep);
+    const bool count = c.has("--count");
+    const ch::Reply r = ch::runBlockingCliOnly(client, count ? ch::countSql(t, q) : ch::searchSql(t, q));
+    if (!r.ok()) {
+        std::fprintf(stderr, "auditlens-cli search: %s\n", r.error.c_str());
+        return 2;
+    }
+    if (count) {
+        std::printf("%s\n", r.body.trimmed().constData());
+        return 0;
+    }
+    std::string_view all(r.body.constData(), size_t(r.body.size()));
+    while (!all.empty()) {
+        const size_t nl = all.find('\n');
+        std::string rec = ch::unescapeTsv(all.substr(0, nl));
+        all.remove_prefix(nl == std::string_view::npos ? all.size() : nl + 1);
+        // one record a line: a pretty-printed record's line ends become spaces (JSON whitespace)
+        for (char &ch : rec)
+            if (ch == '\n' || ch == '\r')
+                ch = ' ';
+        std::fwrite(rec.data(), 1, rec.size(), stdout);
+        std::fputc('\n', stdout);
+    }
+    return 0;
+}
+
+} // namespace auditlens::cli

@@ -26,6 +26,7 @@ int runSearch(const std::vector<std::string> &args);
 int runClickhouse(const std::vector<std::string> &args);
 int runShip(const std::vector<std::string> &args);
 int runStatsClickhouse(const std::vector<std::string> &args);
+int runSearchClickhouse(const std::vector<std::string> &args);
 bool clickhouseRequested(const std::vector<std::string> &args);
 /// Inputs with directories expanded (a receiver journal, or a folder of logs).
 std::vector<std::string> expandInputs(const std::vector<std::string> &inputs);

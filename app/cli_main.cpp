@@ -65,6 +65,8 @@ int main(int argc, char **argv)
         {"fetch", runFetch}, {"search", runSearch}, {"clickhouse", runClickhouse}, {"ship", runShip}};
     if (cmd == "stats" && clickhouseRequested(args))
         return runStatsClickhouse(args);
+    if (cmd == "search" && clickhouseRequested(args))
+        return runSearchClickhouse(args);
     for (const auto &[name, run] : commands)
         if (cmd == name)
             return run(args);

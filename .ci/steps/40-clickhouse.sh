@@ -152,6 +152,21 @@ expect_stats "single node: samples shipped twice" "$samples" -- --clickhouse "$u
 "$cli" ship --clickhouse "$url2" $pw --database al --table trail "$samples"
 expect_stats "Distributed, via shard 1: samples shipped twice" "$samples" -- --clickhouse "$url1" $pw --database al --table trail
 expect_stats "Distributed, via shard 2" "$samples" -- --clickhouse "$url2" $pw --database al --table trail
+# search: plain text on the server gives the records the embedded search's bare term gives
+for term in terraform alice@ EXAMPLE zzqqxx; do
+    want=$("$cli" search --count "$term" "$samples")
+    for u in "$url1" "$url2"; do
+        got=$("$cli" search --count --clickhouse "$u" $pw --database al --table trail "$term")
+        [ "$got" = "$want" ] || { echo "FAIL: search --count $term: $got from ClickHouse at $u, $want from the store"; exit 1; }
+    done
+done
+"$cli" search terraform "$samples" | sort > "$work/want"
+"$cli" search --clickhouse "$url1" $pw --database al --table trail terraform | sort > "$work/got"
+cmp -s "$work/want" "$work/got" || { echo "FAIL: search terraform: other records from ClickHouse"; exit 1; }
+want=$("$cli" search --count 'ActorEmail:"bob@acme.test" and ActionResult:false' "$samples")
+got=$("$cli" search --count --clickhouse "$url1" $pw --table trail --actor bob@acme.test --result failure)
+[ "$got" = "$want" ] && [ "$want" -gt 0 ] || { echo "FAIL: search --actor --result: $got, want $want"; exit 1; }
+echo "ok: search (text, column values) equal to the embedded search"
 if CLICKHOUSE_PASSWORD=wrong "$cli" stats --clickhouse "$url1" --table trail 2>"$work/err"; then
     echo "FAIL: a wrong password was accepted"; exit 1
 fi

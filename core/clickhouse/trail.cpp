@@ -270,3 +270,52 @@ bool parseStatsTop(const QByteArray &tsv, std::vector<std::pair<std::string, uin
 }
 
 } // namespace auditlens::clickhouse
+
+namespace auditlens::clickhouse {
+
+bool isTrailColumn(const std::string &name)
+{
+    static const char *const names[] = {"actor", "action", "resource_type", "actor_type", "interface",
+                                        "source_ip", "account", "source", "id"};
+    for (const char *n : names)
+        if (name == n)
+            return true;
+    return false;
+}
+
+namespace {
+
+QByteArray whereOf(const TrailQuery &q)
+{
+    QByteArray w = "1";
+    if (!q.text.empty())
+        w += " AND positionCaseInsensitive(raw, " + quoteString(q.text) + ") > 0";
+    for (const auto &[col, value] : q.equals)
+        if (isTrailColumn(col))
+            w += " AND " + QByteArray::fromStdString(col) + " = " + quoteString(value);
+    if (q.from != INT64_MIN)
+        w += " AND time_ns >= " + QByteArray::number(qlonglong(q.from));
+    if (q.to != INT64_MAX)
+        w += " AND time_ns <= " + QByteArray::number(qlonglong(q.to));
+    if (q.result >= 0)
+        w += " AND result = " + QByteArray::number(q.result);
+    return w;
+}
+
+} // namespace
+
+QByteArray searchSql(const TrailTable &t, const TrailQuery &q)
+{
+    QByteArray sql = "SELECT r FROM (SELECT id, any(raw) AS r, any(time_ns) AS tn FROM " + t.qualified() + " WHERE "
+        + whereOf(q) + " GROUP BY id) ORDER BY tn, id";
+    if (q.limit)
+        sql += " LIMIT " + QByteArray::number(qulonglong(q.limit));
+    return sql + " FORMAT TabSeparated";
+}
+
+QByteArray countSql(const TrailTable &t, const TrailQuery &q)
+{
+    return "SELECT count() FROM (SELECT id FROM " + t.qualified() + " WHERE " + whereOf(q) + " GROUP BY id) FORMAT TabSeparated";
+}
+
+} // namespace auditlens::clickhouse

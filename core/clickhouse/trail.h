@@ -67,3 +67,24 @@ bool parseStatsTop(const QByteArray &tsv, std::vector<std::pair<std::string, uin
 std::string unescapeTsv(std::string_view field);
 
 } // namespace auditlens::clickhouse
+
+namespace auditlens::clickhouse {
+
+/// What `search --clickhouse` asks for: a plain text (case-insensitive, ASCII, over the raw
+/// record: positionCaseInsensitive) and exact column values; all given constraints must hold.
+struct TrailQuery
+{
+    std::string text;
+    std::vector<std::pair<std::string, std::string>> equals; ///< column name -> value
+    int64_t from = INT64_MIN, to = INT64_MAX;                ///< time_ns, inclusive
+    int result = -1;                                         ///< Result, -1: any
+    uint64_t limit = 0;                                      ///< 0: all
+};
+/// The columns `equals` may name.
+bool isTrailColumn(const std::string &name);
+/// Matching records (one per ID) in time order, their raw text one per row (TabSeparated).
+QByteArray searchSql(const TrailTable &t, const TrailQuery &q);
+/// How many records (one per ID) match.
+QByteArray countSql(const TrailTable &t, const TrailQuery &q);
+
+} // namespace auditlens::clickhouse
