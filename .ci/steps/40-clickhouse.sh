@@ -166,7 +166,11 @@ cmp -s "$work/want" "$work/got" || { echo "FAIL: search terraform: other records
 want=$("$cli" search --count 'ActorEmail:"bob@acme.test" and ActionResult:false' "$samples")
 got=$("$cli" search --count --clickhouse "$url1" $pw --table trail --actor bob@acme.test --result failure)
 [ "$got" = "$want" ] && [ "$want" -gt 0 ] || { echo "FAIL: search --actor --result: $got, want $want"; exit 1; }
-echo "ok: search (text, column values) equal to the embedded search"
+a=2023-02-22T00:00:00Z b=2023-02-25T12:00:00Z
+want=$("$cli" search --count "(When >= \"$a\" and When <= \"$b\") or (ActionTimestamp >= \"$a\" and ActionTimestamp <= \"$b\")" "$samples")
+got=$("$cli" search --count --clickhouse "$url2" $pw --database al --table trail --from "$a" --to "$b")
+[ "$got" = "$want" ] && [ "$want" -gt 0 ] || { echo "FAIL: search --from --to: $got, want $want"; exit 1; }
+echo "ok: search (text, column values, time range) equal to the embedded search"
 if CLICKHOUSE_PASSWORD=wrong "$cli" stats --clickhouse "$url1" --table trail 2>"$work/err"; then
     echo "FAIL: a wrong password was accepted"; exit 1
 fi

@@ -293,10 +293,12 @@ QByteArray whereOf(const TrailQuery &q)
     for (const auto &[col, value] : q.equals)
         if (isTrailColumn(col))
             w += " AND " + QByteArray::fromStdString(col) + " = " + quoteString(value);
+    // the same bounds on `time` too, so that ClickHouse skips the months outside them
+    auto second = [](int64_t ns) { return QByteArray::number(qlonglong(std::clamp<int64_t>(ns / 1000000000, 0, 4294967295LL))); };
     if (q.from != INT64_MIN)
-        w += " AND time_ns >= " + QByteArray::number(qlonglong(q.from));
+        w += " AND time_ns >= " + QByteArray::number(qlonglong(q.from)) + " AND time >= toDateTime(" + second(q.from) + ")";
     if (q.to != INT64_MAX)
-        w += " AND time_ns <= " + QByteArray::number(qlonglong(q.to));
+        w += " AND time_ns <= " + QByteArray::number(qlonglong(q.to)) + " AND time <= toDateTime(" + second(q.to) + ")";
     if (q.result >= 0)
         w += " AND result = " + QByteArray::number(q.result);
     return w;
