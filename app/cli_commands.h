@@ -22,6 +22,12 @@ int runReceive(const std::vector<std::string> &args);
 int runPush(const std::vector<std::string> &args);
 int runFetch(const std::vector<std::string> &args);
 int runSearch(const std::vector<std::string> &args);
+/// ClickHouse trail (cli_clickhouse.cpp): clickhouse init, ship, stats --clickhouse.
+int runClickhouse(const std::vector<std::string> &args);
+int runShip(const std::vector<std::string> &args);
+int runStatsClickhouse(const std::vector<std::string> &args);
+int runSearchClickhouse(const std::vector<std::string> &args);
+bool clickhouseRequested(const std::vector<std::string> &args);
 /// Inputs with directories expanded (a receiver journal, or a folder of logs).
 std::vector<std::string> expandInputs(const std::vector<std::string> &inputs);
 /// Loads the inputs (directories expanded) into `store`, diagnostics on stderr. False when no

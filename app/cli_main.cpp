@@ -29,6 +29,8 @@ void usage(FILE *out)
                "  push        send records to a Logpush HTTP destination as Logpush does\n"
                "  fetch       fetch audit logs from the Cloudflare Audit Logs API (v1, v2)\n"
                "  search      the records a query matches (KQL: field:value, and/or/not, ranges)\n"
+               "  clickhouse  create the trail table in ClickHouse (clickhouse init)\n"
+               "  ship        insert records into the ClickHouse trail (stats --clickhouse reads it)\n"
                "\n"
                "INPUT is a file (NDJSON, JSON array, concatenated objects, API responses, Sekoia\n"
                "test files; gzip or not) or '-' for stdin. Run 'auditlens-cli COMMAND --help'.\n",
@@ -60,7 +62,11 @@ int main(int argc, char **argv)
     static const std::pair<const char *, int (*)(const std::vector<std::string> &)> commands[] = {
         {"normalize", runNormalize}, {"stats", runStats},     {"validate", runValidate}, {"test-intake", runTestIntake},
         {"logpush", runLogpush},     {"receive", runReceive}, {"push", runPush},
-        {"fetch", runFetch}, {"search", runSearch}};
+        {"fetch", runFetch}, {"search", runSearch}, {"clickhouse", runClickhouse}, {"ship", runShip}};
+    if (cmd == "stats" && clickhouseRequested(args))
+        return runStatsClickhouse(args);
+    if (cmd == "search" && clickhouseRequested(args))
+        return runSearchClickhouse(args);
     for (const auto &[name, run] : commands)
         if (cmd == name)
             return run(args);

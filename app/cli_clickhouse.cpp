@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: MIT
+// auditlens-cli clickhouse init, ship --clickhouse, stats --clickhouse: the trail in ClickHouse.
+#include "cli_args.h"
+#include "cli_commands.h"
+
+#include "clickhouse/client.h"
+#include "clickhouse/shipper.h"
+#include "clickhouse/trail.h"
+#include "source/timestamp.h"
+#include "store/eventstore.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace auditlens::cli {
+
+namespace ch = auditlens::clickhouse;
+
+namespace {
+
+const char *const kConnectionHelp =
+    "Connection:\n"
+    "  --database D            the database (default: default)\n"
+    "  --table T               the trail table (default: auditlens_trail)\n"
+    "  --password-file F       the password, first line of F (else CLICKHOUSE_PASSWORD);\n"
+    "                          the user is CLICKHOUSE_USER (default: ClickHouse's default).\n"
+    "                          Never on the command line; never printed.\n"
+    "  --timeout S             give up a request after S seconds without an answer (default 30)\n";
+
+const char *const kInitHelp =
+    "Usage: auditlens-cli clickhouse init --url URL [--database D] [--table T]\n"
+    "                                     [--cluster NAME [--shard-urls URL,URL,...]]\n"
+    "\n"
+    "Creates the trail table (if it does not exist): the store's columns plus the raw record,\n"
+    "a ReplacingMergeTree partitioned by month (toYYYYMM), ordered by (account, time_ns, id),\n"
+    "so copies of a record collapse. With --cluster NAME (a cluster of the server's\n"
+    "remote_servers): TABLE_local on every shard and TABLE, a Distributed table over them\n"
+    "sharded by the record ID. The tables are created with ON CLUSTER (ClickHouse's\n"
+    "distributed DDL, which needs ZooKeeper or Keeper) unless --shard-urls lists the HTTP\n"
+    "URL of every node, where they are then created one by one.\n"
+    "URL is http://HOST:PORT or https://HOST:PORT (ClickHouse's HTTP interface, 8123).\n"
+    "\n";
+
+const char *const kShipHelp =
+    "Usage: auditlens-cli ship --clickhouse URL [--database D] [--table T]\n"
+    "                          [--batch-records N] [--retry-for S] [--threads N] INPUT...\n"
+    "\n"
+    "Reads the inputs (files, folders, receiver journals, '-') into the event store and\n"
+    "inserts every record into the ClickHouse trail (see 'clickhouse init'), in batches, at\n"
+    "least once: while ClickHouse is down or restarting a batch is retried with back-off;\n"
+    "the trail collapses copies of a record by its ID, so shipping twice counts once.\n"
+    "\n"
+    "Options:\n"
+    "  --batch-records N       records per INSERT (default 20000)\n"
+    "  --retry-for S           give up after ClickHouse failed S seconds in a row (default 300)\n"
+    "  --threads N             loading threads (default: one per core)\n";
+
+const char *const kStatsChHelp =
+    "Usage: auditlens-cli stats --clickhouse URL [--database D] [--table T] [--json] [--top N]\n"
+    "\n"
+    "The stats of the ClickHouse trail, computed by the server on the records deduplicated\n"
+    "by ID: records, time range, records per schema and result, top actors, actions and\n"
+    "resource types with exact counts (GROUP BY). Ties are listed by value.\n"
+    "\n"
+    "Options:\n"
+    "  --json       machine-readable output\n"
+    "  --top N      how many top values to list per column (default 10; 0 = all)\n";
+
+const char *const kExitHelp =
+    "\n"
+    "Exit status: 0 done; 1 some input records were rejected (the others were shipped);\n"
+    "2 usage error, no input could be read, or ClickHouse refused or stayed unreachable.\n";
+
+std::string helpOf(const char *what)
+{
+    return std::string(what) + kConnectionHelp + kExitHelp;
+}
+
+const std::vector<std::string> kConnectionOptions = {"--database", "--table", "--password-file", "--timeout"};
+
+std::vector<std::string> with(std::vector<std::string> v, std::initializer_list<const char *> more)
+{
+    v.insert(v.end(), more.begin(), more.end());
+    return v;
+}
+
+/// The endpoint and table of the command line; false after printing why.
+bool connection(const Args &c, const char *cmd, const std::string &urlOption, ch::Endpoint &ep, ch::TrailTable &t)
+{
+    std::string error;
+    uint64_t timeout = 30;
+    if (!numberOption(c, "--timeout", timeout, 1, 86400))
+        error = "--timeout needs a number of seconds (1-86400)";
+    else if (!ch::makeEndpoint(c.value(urlOption), c.value("--password-file"), ep, error))
+        ;
+    if (!error.empty()) {
+        std::fprintf(stderr, "auditlens-cli %s: %s\n", cmd, error.c_str());
+        return false;
+    }
+    ep.timeoutMs = int(timeout * 1000);
+    if (c.has("--database"))
+        t.database = QString::fromStdString(c.value("--database"));
+    if (c.has("--table"))
+        t.table = QString::fromStdString(c.value("--table"));
+    if (t.database.isEmpty() || t.table.isEmpty()) {
+        std::fprintf(stderr, "auditlens-cli %s: --database and --table must not be empty\n", cmd);
+        return false;
+    }
+    return true;
+}
+
+std::vector<std::string> splitComma(const std::string &s)
+{
+    std::vector<std::string> out;
+    size_t b = 0;
+    while (b <= s.size()) {
+        const size_t e = std::min(s.find(',', b), s.size());
+        if (e > b)
+            out.push_back(s.substr(b, e - b));
+        b = e + 1;
+    }
+    return out;
+}
+
+int runInit(const std::vector<std::string> &args)
+{
+    const std::string help = helpOf(kInitHelp);
+    Args c = parseArgs(args, with(kConnectionOptions, {"--url", "--cluster", "--shard-urls"}));
+    if (c.error.empty() && !c.help && !c.has("--url"))
+        c.error = "--url is required";
+    if (c.error.empty() && c.has("--shard-urls") && !c.has("--cluster"))
+        c.error = "--shard-urls needs --cluster";
+    if (const auto exit = usageExit(c, {.command = "clickhouse init", .help = help.c_str(), .maxWords = 0}))
+        return *exit;
+    ch::Endpoint ep;
+    ch::TrailTable t;
+    if (!connection(c, "clickhouse init", "--url", ep, t))
+        return 2;
+    t.cluster = QString::fromStdString(c.value("--cluster"));
+    std::vector<ch::Endpoint> nodes;
+    if (c.has("--shard-urls")) {
+        for (const std::string &u : splitComma(c.value("--shard-urls"))) {
+            ch::Endpoint n = ep;
+            std::string error;
+            if (!ch::makeEndpoint(u, c.value("--password-file"), n, error)) {
+                std::fprintf(stderr, "auditlens-cli clickhouse init: --shard-urls: %s\n", error.c_str());
+                return 2;
+            }
+            n.timeoutMs = ep.timeoutMs;
+            nodes.push_back(n);
+        }
+    } else {
+        nodes.push_back(ep);
+    }
+    const bool onCluster = !t.cluster.isEmpty() && !c.has("--shard-urls");
+    for (const ch::Endpoint &n : nodes) {
+        ch::Client client(n);
+        for (const QByteArray &sql : ch::initStatements(t, onCluster)) {
+            const ch::Reply r = ch::runBlockingCliOnly(client, sql);
+            if (!r.ok()) {
+                std::fprintf(stderr, "auditlens-cli clickhouse init: %s\n", r.error.c_str());
+                if (onCluster && r.code != 0)
+                    std::fprintf(stderr, "  (ON CLUSTER needs ClickHouse's distributed DDL; or give every node with --shard-urls)\n");
+                return 2;
+            }
+        }
+        // an existing table of another kind is not the trail init was asked for
+        const QByteArray want = t.cluster.isEmpty() ? "ReplacingMergeTree" : "Distributed";
+        const ch::Reply e = ch::runBlockingCliOnly(
+            client, "SELECT engine FROM system.tables WHERE database = " + ch::quoteString(t.database.toStdString())
+                        + " AND name = " + ch::quoteString(t.table.toStdString()) + " FORMAT TabSeparated");
+        if (!e.ok() || e.body.trimmed() != want) {
+            std::fprintf(stderr, "auditlens-cli clickhouse init: %s: %s exists already as a %s table, not %s%s\n",
+                         ch::displayUrl(n.url).toUtf8().constData(), t.qualified().constData(),
+                         e.ok() ? e.body.trimmed().constData() : "?", want.constData(),
+                         t.cluster.isEmpty() ? "" : " (choose another --table for the cluster's trail)");
+            return 2;
+        }
+        const QByteArray over = t.cluster.isEmpty()
+            ? QByteArray()
+            : QByteArray(" (Distributed over " + t.qualifiedLocal() + " on cluster " + t.cluster.toUtf8() + ")");
+        std::printf("%s: %s%s ready\n", ch::displayUrl(n.url).toUtf8().constData(), t.qualified().constData(), over.constData());
+    }
+    return 0;
+}
+
+} // namespace
+
+int runClickhouse(const std::vector<std::string> &args)
+{
+    if (!args.empty() && args.front() == "init")
+        return runInit(std::vector<std::string>(args.begin() + 1, args.end()));
+    const bool help = !args.empty() && (args.front() == "--help" || args.front() == "-h");
+    std::fputs("Usage: auditlens-cli clickhouse init --url URL [--database D] [--table T] [--cluster NAME]\n"
+               "(see 'auditlens-cli clickhouse init --help', 'ship --help', 'stats --help')\n",
+               help ? stdout : stderr);
+    return help ? 0 : 2;
+}
+
+int runShip(const std::vector<std::string> &args)
+{
+    const std::string help = helpOf(kShipHelp);
+    Args c = parseArgs(args, with(kConnectionOptions, {"--clickhouse", "--batch-records", "--retry-for", "--threads"}));
+    uint64_t batch = 20000, retryFor = 300, threads = 0;
+    if (c.error.empty() && !c.help && !c.has("--clickhouse"))
+        c.error = "--clickhouse URL is required";
+    if (c.error.empty() && !numberOption(c, "--batch-records", batch, 1, 10000000))
+        c.error = "--batch-records needs a number (1-10000000)";
+    if (c.error.empty() && !numberOption(c, "--retry-for", retryFor, 0, 86400 * 7))
+        c.error = "--retry-for needs a number of seconds";
+    if (c.error.empty() && !numberOption(c, "--threads", threads, 0, 1024))
+        c.error = "--threads needs a number";
+    if (const auto exit = usageExit(c, {.command = "ship", .help = help.c_str(), .minWords = 1}))
+        return *exit;
+    ch::Endpoint ep;
+    ch::TrailTable t;
+    if (!connection(c, "ship", "--clickhouse", ep, t))
+        return 2;
+    QElapsedTimer loadClock;
+    loadClock.start();
+    EventStore store;
+    if (!loadInputs(store, c.inputs, unsigned(threads)))
+        return 2;
+    const Snapshot snap = store.snapshot();
+    const double loadSeconds = double(loadClock.nsecsElapsed()) / 1e9;
+
+    ch::Client client(ep);
+    ch::ShipOptions so;
+    so.batchRows = batch;
+    so.retryForMs = int(std::min<uint64_t>(retryFor * 1000, INT32_MAX));
+    ch::Shipper shipper(&client, t, snap, so);
+    QEventLoop loop; // the CLI's own loop: the shipper itself never waits
+    QObject::connect(&shipper, &ch::Shipper::finished, &loop, &QEventLoop::quit);
+    QObject::connect(&shipper, &ch::Shipper::retrying, &loop, [](const QString &error, int delayMs) {
+        std::fprintf(stderr, "auditlens-cli ship: %s; retrying in %.1f s\n", error.toUtf8().constData(), delayMs / 1000.0);
+    });
+    QMetaObject::invokeMethod(&shipper, &ch::Shipper::start, Qt::QueuedConnection);
+    loop.exec();
+    const ch::ShipOutcome &o = shipper.outcome();
+    if (!o.ok) {
+        std::fprintf(stderr, "auditlens-cli ship: %s\n", o.error.c_str());
+        std::fprintf(stderr, "auditlens-cli ship: %llu of %zu records shipped before the error (shipping again is safe)\n",
+                     static_cast<unsigned long long>(o.rows), snap.size());
+        return 2;
+    }
+    std::printf("shipped %llu records to %s on %s in %llu batches (%llu retries): read %.2f s, shipped in %.2f s (%.0f records/s)\n",
+                static_cast<unsigned long long>(o.rows), t.qualified().constData(),
+                ch::displayUrl(ep.url).toUtf8().constData(), static_cast<unsigned long long>(o.batches),
+                static_cast<unsigned long long>(o.retries), loadSeconds, o.seconds,
+                o.seconds > 0 ? double(o.rows) / o.seconds : 0.0);
+    return store.rejectedCount() ? 1 : 0;
+}
+
+bool clickhouseRequested(const std::vector<std::string> &args)
+{
+    for (const std::string &a : args) {
+        if (a == "--")
+            return false;
+        if (a == "--clickhouse" || a.rfind("--clickhouse=", 0) == 0)
+            return true;
+    }
+    return false;
+}
+
+int runStatsClickhouse(const std::vector<std::string> &args)
+{
+    const std::string help = helpOf(kStatsChHelp);
+    Args c = parseArgs(args, with(kConnectionOptions, {"--clickhouse", "--top"}), {"--json"});
+    uint64_t top = 10;
+    if (c.error.empty() && !numberOption(c, "--top", top, 0, UINT64_MAX >> 1))
+        c.error = "--top needs a number";
+    if (const auto exit = usageExit(c, {.command = "stats", .help = help.c_str(), .maxWords = 0,
+                                        .tooMany = "no INPUT with --clickhouse (the records are on the server)"}))
+        return *exit;
+    ch::Endpoint ep;
+    ch::TrailTable t;
+    if (!connection(c, "stats", "--clickhouse", ep, t))
+        return 2;
+    ch::Client client(ep);
+    ch::TrailStats s;
+    std::string error;
+    ch::Reply r = ch::runBlockingCliOnly(client, ch::statsSummarySql(t));
+    if (!r.ok() || !ch::parseStatsSummary(r.body, s, error)) {
+        std::fprintf(stderr, "auditlens-cli stats: %s\n", r.ok() ? error.c_str() : r.error.c_str());
+        return 2;
+    }
+    for (int k = 0; k < 3; ++k) {
+        r = ch::runBlockingCliOnly(client, ch::statsTopSql(t, k, top));
+        if (!r.ok() || !ch::parseStatsTop(r.body, s.top[size_t(k)], error)) {
+            std::fprintf(stderr, "auditlens-cli stats: %s\n", r.ok() ? error.c_str() : r.error.c_str());
+            return 2;
+        }
+    }
+    const bool hasTime = s.records > s.noTime;
+    const char *keys[] = {"actor", "action", "resource_type"};
+    if (c.has("--json")) {
+        nlohmann::ordered_json o = nlohmann::ordered_json::object();
+        o["records"] = s.records;
+        o["time_range"] = hasTime ? nlohmann::ordered_json({{"from", formatRfc3339(s.from, FractionMode::Nano)},
+                                                            {"to", formatRfc3339(s.to, FractionMode::Nano)}})
+                                  : nlohmann::ordered_json();
+        o["records_without_time"] = s.noTime;
+        o["schema"] = {{"audit_logs", s.schemas[1]}, {"audit_logs_v2", s.schemas[2]}, {"unknown", s.schemas[0]}};
+        o["result"] = {{"success", s.results[1]}, {"failure", s.results[2]}, {"unknown", s.results[0]}};
+        for (size_t k = 0; k < 3; ++k) {
+            nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+            for (const auto &[v, n] : s.top[k])
+                arr.push_back({{"value", v}, {"count", n}});
+            o["top"][keys[k]] = arr;
+        }
+        std::printf("%s\n", o.dump(2).c_str());
+        return 0;
+    }
+    std::printf("records:   %llu\n", static_cast<unsigned long long>(s.records));
+    if (hasTime)
+        std::printf("time:      %s .. %s\n", formatRfc3339(s.from, FractionMode::Nano).c_str(),
+                    formatRfc3339(s.to, FractionMode::Nano).c_str());
+    else
+        std::printf("time:      (none)\n");
+    if (s.noTime)
+        std::printf("no time:   %llu\n", static_cast<unsigned long long>(s.noTime));
+    std::printf("schema:    audit_logs %llu, audit_logs_v2 %llu, unknown %llu\n",
+                static_cast<unsigned long long>(s.schemas[1]), static_cast<unsigned long long>(s.schemas[2]),
+                static_cast<unsigned long long>(s.schemas[0]));
+    std::printf("result:    success %llu, failure %llu, not given %llu\n",
+                static_cast<unsigned long long>(s.results[1]), static_cast<unsigned long long>(s.results[2]),
+                static_cast<unsigned long long>(s.results[0]));
+    const char *titles[] = {"Top actors", "Top actions", "Top resource types"};
+    for (size_t k = 0; k < 3; ++k) {
+        std::printf("\n%s:\n", titles[k]);
+        for (const auto &[v, n] : s.top[k])
+            std::printf("  %10llu  %s\n", static_cast<unsigned long long>(n), v.empty() ? "(none)" : v.c_str());
+    }
+    return 0;
+}
+
+} // namespace auditlens::cli
+
+namespace auditlens::cli {
+
+namespace {
+
+const char *const kSearchChHelp =
+    "Usage: auditlens-cli search --clickhouse URL [--database D] [--table T] [--count]\n"
+    "                            [--actor V] [--action V] [--resource-type V] [--actor-type V]\n"
+    "                            [--interface V] [--source-ip V] [--account V]\n"
+    "                            [--result success|failure] [--from TIME] [--to TIME]\n"
+    "                            [--limit N] [TEXT]\n"
+    "\n"
+    "The records of the ClickHouse trail (one per ID) that contain TEXT (case-insensitive,\n"
+    "over the raw record, as the embedded search's bare terms) and have every given column\n"
+    "value (exact), as raw NDJSON in time order. The search runs on the server. KQL queries\n"
+    "are not translated to SQL yet: use the embedded 'search' for them.\n"
+    "\n"
+    "Options:\n"
+    "  --count          print only the number of matching records\n"
+    "  --from/--to TIME RFC 3339 times, inclusive\n"
+    "  --limit N        at most N records\n";
+
+} // namespace
+
+int runSearchClickhouse(const std::vector<std::string> &args)
+{
+    const std::string help = helpOf(kSearchChHelp);
+    static const std::pair<const char *, const char *> columns[] = {
+        {"--actor", "actor"},         {"--action", "action"},       {"--resource-type", "resource_type"},
+        {"--actor-type", "actor_type"}, {"--interface", "interface"}, {"--source-ip", "source_ip"},
+        {"--account", "account"}};
+    std::vector<std::string> valued = with(kConnectionOptions, {"--clickhouse", "--result", "--from", "--to", "--limit"});
+    for (const auto &[opt, col] : columns)
+        valued.push_back(opt);
+    Args c = parseArgs(args, valued, {"--count"});
+    ch::TrailQuery q;
+    if (c.error.empty() && !numberOption(c, "--limit", q.limit, 0, UINT64_MAX >> 1))
+        c.error = "--limit needs a number";
+    if (c.error.empty() && c.has("--result")) {
+        const std::string r = c.value("--result");
+        if (r == "success")
+            q.result = int(Result::Success);
+        else if (r == "failure")
+            q.result = int(Result::Failure);
+        else
+            c.error = "--result is success or failure";
+    }
+    for (const char *opt : {"--from", "--to"}) {
+        if (!c.error.empty() || !c.has(opt))
+            continue;
+        const auto t = parseTimestampNs(c.value(opt));
+        if (!t)
+            c.error = std::string(opt) + " needs an RFC 3339 time";
+        else
+            (std::string(opt) == "--from" ? q.from : q.to) = *t;
+    }
+    if (const auto exit = usageExit(c, {.command = "search", .help = help.c_str(), .maxWords = 1,
+                                        .tooMany = "one TEXT at most with --clickhouse (see --help)"}))
+        return *exit;
+    ch::Endpoint ep;
+    ch::TrailTable t;
+    if (!connection(c, "search", "--clickhouse", ep, t))
+        return 2;
+    if (!c.inputs.empty())
+        q.text = c.inputs.front();
+    for (const auto &[opt, col] : columns)
+        if (c.has(opt))
+            q.equals.emplace_back(col, c.value(opt));
+    ch::Client client(ep);
+    const bool count = c.has("--count");
+    const ch::Reply r = ch::runBlockingCliOnly(client, count ? ch::countSql(t, q) : ch::searchSql(t, q));
+    if (!r.ok()) {
+        std::fprintf(stderr, "auditlens-cli search: %s\n", r.error.c_str());
+        return 2;
+    }
+    if (count) {
+        std::printf("%s\n", r.body.trimmed().constData());
+        return 0;
+    }
+    std::string_view all(r.body.constData(), size_t(r.body.size()));
+    while (!all.empty()) {
+        const size_t nl = all.find('\n');
+        std::string rec = ch::unescapeTsv(all.substr(0, nl));
+        all.remove_prefix(nl == std::string_view::npos ? all.size() : nl + 1);
+        // one record a line: a pretty-printed record's line ends become spaces (JSON whitespace)
+        for (char &ch : rec)
+            if (ch == '\n' || ch == '\r')
+                ch = ' ';
+        std::fwrite(rec.data(), 1, rec.size(), stdout);
+        std::fputc('\n', stdout);
+    }
+    return 0;
+}
+
+} // namespace auditlens::cli

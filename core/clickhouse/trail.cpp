@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+#include "trail.h"
+
+#include "client.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+
+#include <charconv>
+
+namespace auditlens::clickhouse {
+
+QByteArray TrailTable::qualified() const
+{
+    return quoteIdent(database) + '.' + quoteIdent(table);
+}
+
+QByteArray TrailTable::qualifiedLocal() const
+{
+    return quoteIdent(database) + '.' + quoteIdent(localTable());
+}
+
+namespace {
+
+// time_ns: the store's nanoseconds (INT64_MIN: no time); time: its second, clamped to
+// DateTime's range, for the monthly partitions.
+const char *const kColumns =
+    "(\n"
+    "    time_ns Int64,\n"
+    "    time DateTime,\n"
+    "    id String,\n"
+    "    schema UInt8,\n"
+    "    result UInt8,\n"
+    "    actor String,\n"
+    "    action String,\n"
+    "    resource_type String,\n"
+    "    actor_type String,\n"
+    "    interface String,\n"
+    "    source_ip String,\n"
+    "    account String,\n"
+    "    source String,\n"
+    "    raw String\n"
+    ")";
+
+const char *const kInsertColumns =
+    "(time_ns, time, id, schema, result, actor, action, resource_type, actor_type, interface, source_ip, account, source, raw)";
+
+void appendEscaped(QByteArray &out, std::string_view s)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        const char *esc = nullptr;
+        switch (c) {
+        case '\\': esc = "\\\\"; break;
+        case '\t': esc = "\\t"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\0': esc = "\\0"; break;
+        default: continue;
+        }
+        out.append(s.data() + run, qsizetype(i - run));
+        out.append(esc);
+        run = i + 1;
+    }
+    out.append(s.data() + run, qsizetype(s.size() - run));
+}
+
+void appendNumber(QByteArray &out, int64_t v)
+{
+    char buf[24];
+    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, qsizetype(p - buf));
+}
+
+QByteArray dedupSource(const TrailTable &t, const char *cols)
+{
+    // one row per record ID, whether or not ClickHouse has merged the copies yet
+    return QByteArray("(SELECT id, ") + cols + " FROM " + t.qualified() + " GROUP BY id)";
+}
+
+} // namespace
+
+std::vector<QByteArray> initStatements(const TrailTable &t, bool onCluster)
+{
+    std::vector<QByteArray> out;
+    const QByteArray on = !t.cluster.isEmpty() && onCluster ? " ON CLUSTER " + quoteIdent(t.cluster) : QByteArray();
+    if (t.database != QLatin1String("default"))
+        out.push_back("CREATE DATABASE IF NOT EXISTS " + quoteIdent(t.database) + on);
+    out.push_back("CREATE TABLE IF NOT EXISTS " + t.qualifiedLocal() + on + "\n" + kColumns
+                  + "\nENGINE = ReplacingMergeTree()\nPARTITION BY toYYYYMM(time)\nORDER BY (account, time_ns, id)");
+    if (!t.cluster.isEmpty())
+        out.push_back("CREATE TABLE IF NOT EXISTS " + t.qualified() + on + "\n" + kColumns + "\nENGINE = Distributed("
+                      + quoteString(t.cluster.toStdString()) + ", " + quoteString(t.database.toStdString()) + ", "
+                      + quoteString(t.localTable().toStdString()) + ", cityHash64(id))");
+    return out;
+}
+
+QByteArray insertSql(const TrailTable &t)
+{
+    return "INSERT INTO " + t.qualified() + ' ' + kInsertColumns + " FORMAT TabSeparated";
+}
+
+bool rowsTsv(const Snapshot &snap, size_t from, size_t to, QByteArray &out, std::string &error)
+{
+    to = std::min(to, snap.size());
+    std::string padded;
+    while (from < to) {
+        auto [seg, i0] = snap.locate(from);
+        const size_t n = std::min(seg->size() - i0, to - from);
+        // the raw bytes of this run of rows, read once
+        std::string fileBytes;
+        const char *base = nullptr;
+        uint64_t baseOffset = 0;
+        if (seg->fileBacked) {
+            const SourceInfo &src = snap.source(seg->sourceId);
+            const uint64_t b = seg->pos[i0], e = uint64_t(seg->pos[i0 + n - 1]) + seg->len[i0 + n - 1];
+            QFile f(QString::fromStdString(src.path));
+            if (!f.open(QIODevice::ReadOnly) || !f.seek(qint64(seg->streamOffset + b))) {
+                error = src.label + ": cannot read the records back: " + f.errorString().toStdString();
+                return false;
+            }
+            fileBytes.resize(e - b);
+            if (f.read(fileBytes.data(), qint64(e - b)) != qint64(e - b)) {
+                error = src.label + ": the file changed since it was read (records cut short)";
+                return false;
+            }
+            base = fileBytes.data();
+            baseOffset = b;
+        } else {
+            base = seg->memory->data();
+        }
+        for (size_t k = 0; k < n; ++k) {
+            const size_t i = i0 + k;
+            const std::string_view raw(base + (seg->pos[i] - baseOffset), seg->len[i]);
+            const int64_t t = seg->time[i];
+            appendNumber(out, t);
+            out += '\t';
+            const int64_t sec = t == kNoTime || t < 0 ? 0 : std::min<int64_t>(t / 1000000000, 4294967295LL);
+            appendNumber(out, sec);
+            out += '\t';
+            padded.assign(raw);
+            padded.append(64, '\0');
+            const IndexedRecord ix = indexRecord(std::string_view(padded.data(), raw.size()), padded.size(), 1024);
+            if (!ix.id.empty())
+                appendEscaped(out, ix.id);
+            else
+                out += "raw:" + QCryptographicHash::hash(QByteArrayView(raw.data(), qsizetype(raw.size())),
+                                                         QCryptographicHash::Sha1).toHex();
+            out += '\t';
+            appendNumber(out, seg->schema[i]);
+            out += '\t';
+            appendNumber(out, seg->result[i]);
+            static constexpr Column order[] = {Column::Actor,     Column::Action,   Column::ResourceType, Column::ActorType,
+                                               Column::Interface, Column::SourceIp, Column::Account,      Column::Source};
+            for (Column c : order) {
+                out += '\t';
+                const uint32_t id = c == Column::Source ? seg->sourceLabelId : seg->cols[size_t(c)][i];
+                if (id)
+                    appendEscaped(out, snap.dict(c).at(id));
+            }
+            out += '\t';
+            appendEscaped(out, raw);
+            out += '\n';
+        }
+        from += n;
+    }
+    return true;
+}
+
+QByteArray statsSummarySql(const TrailTable &t)
+{
+    // -9223372036854775808 (INT64_MIN) is the store's "no time"
+    return "SELECT count(), countIf(t < -9223372036854775807), minIf(t, t >= -9223372036854775807), "
+           "maxIf(t, t >= -9223372036854775807), countIf(s = 0), countIf(s = 1), countIf(s = 2), "
+           "countIf(r = 0), countIf(r = 1), countIf(r = 2) FROM "
+        + dedupSource(t, "any(time_ns) AS t, any(schema) AS s, any(result) AS r") + " FORMAT TabSeparated";
+}
+
+QByteArray statsTopSql(const TrailTable &t, int k, uint64_t n)
+{
+    static const char *const cols[] = {"actor", "action", "resource_type"};
+    const QByteArray c = cols[std::clamp(k, 0, 2)];
+    QByteArray sql = "SELECT v, count() AS n FROM " + dedupSource(t, QByteArray("any(" + c + ") AS v").constData())
+        + " GROUP BY v ORDER BY n DESC, v ASC";
+    if (n)
+        sql += " LIMIT " + QByteArray::number(qulonglong(n));
+    return sql + " FORMAT TabSeparated";
+}
+
+std::string unescapeTsv(std::string_view f)
+{
+    std::string out;
+    out.reserve(f.size());
+    for (size_t i = 0; i < f.size(); ++i) {
+        if (f[i] != '\\' || i + 1 == f.size()) {
+            out += f[i];
+            continue;
+        }
+        const char c = f[++i];
+        switch (c) {
+        case 'n': out += '\n'; break;
+        case 't': out += '\t'; break;
+        case 'r': out += '\r'; break;
+        case '0': out += '\0'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        default: out += c; break; // \\ \' and anything else: the character itself
+        }
+    }
+    return out;
+}
+
+namespace {
+
+std::vector<std::string_view> splitTabs(std::string_view line)
+{
+    std::vector<std::string_view> out;
+    size_t b = 0;
+    for (;;) {
+        const size_t e = line.find('\t', b);
+        out.push_back(line.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b));
+        if (e == std::string_view::npos)
+            return out;
+        b = e + 1;
+    }
+}
+
+template<typename T>
+bool number(std::string_view s, T &v)
+{
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc() && p == s.data() + s.size();
+}
+
+} // namespace
+
+bool parseStatsSummary(const QByteArray &tsv, TrailStats &out, std::string &error)
+{
+    std::string_view line(tsv.constData(), size_t(tsv.size()));
+    while (!line.empty() && line.back() == '\n')
+        line.remove_suffix(1);
+    const auto f = splitTabs(line);
+    bool ok = f.size() == 10 && number(f[0], out.records) && number(f[1], out.noTime) && number(f[2], out.from)
+        && number(f[3], out.to);
+    for (size_t k = 0; ok && k < 3; ++k)
+        ok = number(f[4 + k], out.schemas[k]) && number(f[7 + k], out.results[k]);
+    if (!ok)
+        error = "unexpected answer from ClickHouse to the stats query: " + std::string(line.substr(0, 200));
+    return ok;
+}
+
+bool parseStatsTop(const QByteArray &tsv, std::vector<std::pair<std::string, uint64_t>> &out, std::string &error)
+{
+    std::string_view all(tsv.constData(), size_t(tsv.size()));
+    out.clear();
+    while (!all.empty()) {
+        const size_t nl = all.find('\n');
+        const std::string_view line = all.substr(0, nl);
+        all.remove_prefix(nl == std::string_view::npos ? all.size() : nl + 1);
+        const size_t tab = line.rfind('\t');
+        uint64_t n = 0;
+        if (tab == std::string_view::npos || !number(line.substr(tab + 1), n)) {
+            error = "unexpected answer from ClickHouse to a top-values query: " + std::string(line.substr(0, 200));
+            return false;
+        }
+        out.emplace_back(unescapeTsv(line.substr(0, tab)), n);
+    }
+    return true;
+}
+
+} // namespace auditlens::clickhouse
+
+namespace auditlens::clickhouse {
+
+bool isTrailColumn(const std::string &name)
+{
+    static const char *const names[] = {"actor", "action", "resource_type", "actor_type", "interface",
+                                        "source_ip", "account", "source", "id"};
+    for (const char *n : names)
+        if (name == n)
+            return true;
+    return false;
+}
+
+namespace {
+
+QByteArray whereOf(const TrailQuery &q)
+{
+    QByteArray w = "1";
+    if (!q.text.empty())
+        w += " AND positionCaseInsensitive(raw, " + quoteString(q.text) + ") > 0";
+    for (const auto &[col, value] : q.equals)
+        if (isTrailColumn(col))
+            w += " AND " + QByteArray::fromStdString(col) + " = " + quoteString(value);
+    // the same bounds on `time` too, so that ClickHouse skips the months outside them
+    auto second = [](int64_t ns) { return QByteArray::number(qlonglong(std::clamp<int64_t>(ns / 1000000000, 0, 4294967295LL))); };
+    if (q.from != INT64_MIN)
+        w += " AND time_ns >= " + QByteArray::number(qlonglong(q.from)) + " AND time >= toDateTime(" + second(q.from) + ")";
+    if (q.to != INT64_MAX)
+        w += " AND time_ns <= " + QByteArray::number(qlonglong(q.to)) + " AND time <= toDateTime(" + second(q.to) + ")";
+    if (q.result >= 0)
+        w += " AND result = " + QByteArray::number(q.result);
+    return w;
+}
+
+} // namespace
+
+QByteArray searchSql(const TrailTable &t, const TrailQuery &q)
+{
+    QByteArray sql = "SELECT r FROM (SELECT id, any(raw) AS r, any(time_ns) AS tn FROM " + t.qualified() + " WHERE "
+        + whereOf(q) + " GROUP BY id) ORDER BY tn, id";
+    if (q.limit)
+        sql += " LIMIT " + QByteArray::number(qulonglong(q.limit));
+    return sql + " FORMAT TabSeparated";
+}
+
+QByteArray countSql(const TrailTable &t, const TrailQuery &q)
+{
+    return "SELECT count() FROM (SELECT id FROM " + t.qualified() + " WHERE " + whereOf(q) + " GROUP BY id) FORMAT TabSeparated";
+}
+
+} // namespace auditlens::clickhouse

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The audit trail as a ClickHouse table: its DDL, the rows of the embedded store's snapshot as
+// INSERT data, and the stats queries. Duplicates of a record ID collapse: the table is a
+// ReplacingMergeTree whose key ends with the ID, the Distributed table shards by the ID (so
+// copies of a record meet on one shard), and every count reads the trail deduplicated by ID
+// (GROUP BY id), so counts are exact before ClickHouse has merged the copies away.
+//
+// SQL kept to what ClickHouse 18.16 and current releases both accept: the PARTITION BY /
+// ORDER BY MergeTree syntax, Distributed(cluster, db, table, cityHash64(id)), -If combinators,
+// TabSeparated in and out.
+
+#include "store/eventstore.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <array>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace auditlens::clickhouse {
+
+struct TrailTable
+{
+    QString database = QStringLiteral("default");
+    QString table = QStringLiteral("auditlens_trail");
+    QString cluster; ///< empty: one node
+    /// The table that holds the rows on each node: `table` on one node, `table_local` on a cluster.
+    QString localTable() const { return cluster.isEmpty() ? table : table + QStringLiteral("_local"); }
+    QByteArray qualified() const;      ///< `db`.`table` (the one to insert into and query)
+    QByteArray qualifiedLocal() const; ///< `db`.`table_local`
+};
+
+/// The statements that create the trail, in order, all idempotent (IF NOT EXISTS). With a
+/// cluster and `onCluster` they carry ON CLUSTER (the server runs them on every node: needs
+/// ClickHouse's distributed DDL, i.e. ZooKeeper or Keeper); without `onCluster` they are meant
+/// to be run on each node in turn.
+std::vector<QByteArray> initStatements(const TrailTable &t, bool onCluster);
+
+/// The column list of an INSERT, in the order rowsTsv() writes them.
+QByteArray insertSql(const TrailTable &t);
+
+/// Rows [from, to) of `snap` as TabSeparated data for insertSql(). The ID is the record's own
+/// (ID / AuditLogID, as the index pass names it), else a hash of its raw bytes. False + error
+/// when the raw bytes of a file-backed row cannot be read back.
+bool rowsTsv(const Snapshot &snap, size_t from, size_t to, QByteArray &out, std::string &error);
+
+/// What `auditlens-cli stats` prints, computed by the server.
+struct TrailStats
+{
+    uint64_t records = 0, noTime = 0;
+    int64_t from = 0, to = 0;             ///< valid when records > noTime
+    std::array<uint64_t, 3> schemas{};    ///< by Schema
+    std::array<uint64_t, 3> results{};    ///< by Result
+    std::array<std::vector<std::pair<std::string, uint64_t>>, 3> top; ///< actor, action, resource type
+};
+QByteArray statsSummarySql(const TrailTable &t);
+/// k: 0 actor, 1 action, 2 resource type; n = 0: all values. Ordered by count, then value.
+QByteArray statsTopSql(const TrailTable &t, int k, uint64_t n);
+bool parseStatsSummary(const QByteArray &tsv, TrailStats &out, std::string &error);
+bool parseStatsTop(const QByteArray &tsv, std::vector<std::pair<std::string, uint64_t>> &out, std::string &error);
+
+/// One TabSeparated field, escapes undone.
+std::string unescapeTsv(std::string_view field);
+
+} // namespace auditlens::clickhouse
+
+namespace auditlens::clickhouse {
+
+/// What `search --clickhouse` asks for: a plain text (case-insensitive, ASCII, over the raw
+/// record: positionCaseInsensitive) and exact column values; all given constraints must hold.
+struct TrailQuery
+{
+    std::string text;
+    std::vector<std::pair<std::string, std::string>> equals; ///< column name -> value
+    int64_t from = INT64_MIN, to = INT64_MAX;                ///< time_ns, inclusive
+    int result = -1;                                         ///< Result, -1: any
+    uint64_t limit = 0;                                      ///< 0: all
+};
+/// The columns `equals` may name.
+bool isTrailColumn(const std::string &name);
+/// Matching records (one per ID) in time order, their raw text one per row (TabSeparated).
+QByteArray searchSql(const TrailTable &t, const TrailQuery &q);
+/// How many records (one per ID) match.
+QByteArray countSql(const TrailTable &t, const TrailQuery &q);
+
+} // namespace auditlens::clickhouse
