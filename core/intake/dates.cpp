@@ -20,6 +20,15 @@ namespace {
 
 constexpr int64_t kNs = 1000000000LL;
 
+/// Epoch seconds to nanoseconds at microsecond precision (as Python's datetime keeps them);
+/// nothing outside the int64 nanosecond range (about 1677 to 2262).
+std::optional<int64_t> secondsToNs(double v)
+{
+    if (!std::isfinite(v) || std::fabs(v) >= 9.2e9)
+        return std::nullopt;
+    return int64_t(std::llround(v * 1e6)) * 1000;
+}
+
 const char *kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
 
 int monthIndex(std::string_view s)
@@ -93,7 +102,10 @@ std::optional<int64_t> toNs(const Fields &f, const std::string &timezone)
             return std::nullopt;
         offset = *z;
     }
-    return (local - offset) * kNs + f.nanos;
+    int64_t ns = 0; // beyond int64 nanoseconds (before 1677, after 2262) is not a time here
+    if (__builtin_mul_overflow(local - offset, kNs, &ns) || __builtin_add_overflow(ns, int64_t(f.nanos), &ns))
+        return std::nullopt;
+    return ns;
 }
 
 /// A mini strptime: %Y %y %m %d %e %H %I %M %S %f %z %Z %b %B %h %a %A %p %j %T %D %F %%.
@@ -245,7 +257,7 @@ std::optional<int64_t> epochScaled(const std::string &s, size_t minLength = 9)
     if (k != s.size() || intLen > 24)
         return std::nullopt;
     const double v = std::strtod(s.c_str(), nullptr) * std::pow(10.0, 10.0 - double(intLen));
-    return int64_t(std::llround(v * 1e6)) * 1000;
+    return secondsToNs(v);
 }
 
 /// A dateutil-like reading of free-form dates: numbers, month and weekday names, times
@@ -555,8 +567,8 @@ std::optional<std::string> parseDate(const Json &input, const std::string &forma
             ns = scaled;
         else if (std::fabs(v) > 1e11)
             return std::nullopt;
-        else
-            ns = int64_t(std::llround(v * 1e6)) * 1000; // datetime keeps microseconds
+        else if (!(ns = secondsToNs(v)))
+            return std::nullopt;
     } else {
         std::string text;
         if (input.is_string())
