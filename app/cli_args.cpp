@@ -91,6 +91,19 @@ bool readSecretFile(const std::string &path, std::string &out, std::string &erro
     return true;
 }
 
+std::vector<std::string> splitComma(const std::string &s)
+{
+    std::vector<std::string> out;
+    size_t b = 0;
+    while (b <= s.size()) {
+        const size_t e = std::min(s.find(',', b), s.size());
+        if (e > b)
+            out.push_back(s.substr(b, e - b));
+        b = e + 1;
+    }
+    return out;
+}
+
 std::shared_ptr<const intake::IntakeParser> loadParser(const std::string &path, const char *cmd)
 {
     if (path.empty())

@@ -35,6 +35,9 @@ Args parseArgs(const std::vector<std::string> &args, const std::vector<std::stri
 /// A whole number option (absent: `dflt`); false when present but not a number in [lo, hi].
 bool numberOption(const Args &a, const std::string &name, uint64_t &out, uint64_t lo, uint64_t hi);
 
+/// The non-empty items of a comma-separated list ("a,,b" gives a, b).
+std::vector<std::string> splitComma(const std::string &s);
+
 /// The first line of a file holding a secret (token, key), trimmed. False + error when unreadable.
 bool readSecretFile(const std::string &path, std::string &out, std::string &error);
 

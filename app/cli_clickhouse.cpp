@@ -114,19 +114,6 @@ bool connection(const Args &c, const char *cmd, const std::string &urlOption, ch
     return true;
 }
 
-std::vector<std::string> splitComma(const std::string &s)
-{
-    std::vector<std::string> out;
-    size_t b = 0;
-    while (b <= s.size()) {
-        const size_t e = std::min(s.find(',', b), s.size());
-        if (e > b)
-            out.push_back(s.substr(b, e - b));
-        b = e + 1;
-    }
-    return out;
-}
-
 int runInit(const std::vector<std::string> &args)
 {
     const std::string help = helpOf(kInitHelp);

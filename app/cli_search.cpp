@@ -48,19 +48,6 @@ const char *const kSearchHelp =
     "rejected (the others were searched); 2 usage error, malformed query, or no input\n"
     "could be read.\n";
 
-std::vector<std::string> splitList(const std::string &s)
-{
-    std::vector<std::string> out;
-    size_t b = 0;
-    while (b <= s.size()) {
-        const size_t e = std::min(s.find(',', b), s.size());
-        if (e > b)
-            out.push_back(s.substr(b, e - b));
-        b = e + 1;
-    }
-    return out;
-}
-
 /// A cell of a column's values for one row: one value as is, several as a JSON array.
 std::string cellOf(const query::FieldColumn &col, size_t row)
 {
@@ -109,7 +96,7 @@ int runSearch(const std::vector<std::string> &args)
     std::vector<std::string> inputs(c.inputs.begin() + 1, c.inputs.end());
     if (inputs.empty())
         inputs.push_back("-");
-    const std::vector<std::string> fields = splitList(c.value("--fields"));
+    const std::vector<std::string> fields = splitComma(c.value("--fields"));
     bool needParser = format == "ecs";
     for (const std::string &f : q->fields())
         needParser = needParser || query::isEcsPath(f);

@@ -6,8 +6,6 @@
 
 #include <simdjson.h>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -23,32 +21,6 @@ namespace od = simdjson::ondemand;
 namespace {
 
 constexpr size_t kPad = simdjson::SIMDJSON_PADDING;
-
-/// One file kept open while a thread reads many ranges of it.
-class FileRanges
-{
-public:
-    ~FileRanges()
-    {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    bool read(const std::string &path, uint64_t offset, size_t len, std::string &out)
-    {
-        if (path != m_path) {
-            if (m_fd >= 0)
-                ::close(m_fd);
-            m_path = path;
-            m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        }
-        std::string error;
-        return m_fd >= 0 && preadAll(m_fd, offset, len, out, error);
-    }
-
-private:
-    std::string m_path;
-    int m_fd = -1;
-};
 
 std::vector<std::string> splitPath(std::string_view path)
 {
@@ -293,7 +265,7 @@ bool forEachRaw(const Snapshot &snap, size_t begin, size_t end,
     end = std::min(end, snap.size());
     const auto &segs = snap.segments();
     const auto &starts = snap.segmentStarts();
-    FileRanges file;
+    FileRangeReader file;
     std::string buf, one;
     size_t si = size_t(std::upper_bound(starts.begin(), starts.end(), begin) - starts.begin());
     si = si ? si - 1 : 0;

@@ -366,6 +366,24 @@ std::unique_ptr<ByteSource> maybeDecompress(std::unique_ptr<ByteSource> src, boo
     return std::make_unique<GzipSource>(std::move(prefixed));
 }
 
+FileRangeReader::~FileRangeReader()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
+
+bool FileRangeReader::read(const std::string &path, uint64_t offset, size_t len, std::string &out)
+{
+    if (path != m_path) {
+        if (m_fd >= 0)
+            ::close(m_fd);
+        m_path = path;
+        m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    }
+    std::string error;
+    return m_fd >= 0 && preadAll(m_fd, offset, len, out, error);
+}
+
 bool preadAll(int fd, uint64_t offset, size_t len, std::string &out, std::string &error)
 {
     out.resize(len);

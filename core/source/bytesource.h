@@ -43,6 +43,22 @@ std::unique_ptr<ByteSource> maybeDecompress(std::unique_ptr<ByteSource> src, boo
 /// Reads `len` bytes at `offset` of an open file into `out`. False and a reason on failure.
 bool preadAll(int fd, uint64_t offset, size_t len, std::string &out, std::string &error);
 
+/// One file kept open while a thread reads many ranges of it (re-opened when the path changes).
+class FileRangeReader
+{
+public:
+    FileRangeReader() = default;
+    ~FileRangeReader();
+    FileRangeReader(const FileRangeReader &) = delete;
+    FileRangeReader &operator=(const FileRangeReader &) = delete;
+    /// Reads `len` bytes at `offset` of `path` into `out`; false when it cannot.
+    bool read(const std::string &path, uint64_t offset, size_t len, std::string &out);
+
+private:
+    std::string m_path;
+    int m_fd = -1;
+};
+
 /// Reads a whole file region (for records re-read by offset). False and a reason on failure.
 bool readFileRange(const std::string &path, uint64_t offset, size_t len, std::string &out, std::string &error);
 

@@ -823,37 +823,11 @@ ReadSummary EventStore::appendIndexed(const std::string &label, Block block, std
 
 namespace {
 
-/// One file kept open while a thread reads many ranges of it.
-class RangeReader
-{
-public:
-    ~RangeReader()
-    {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    bool read(const std::string &path, uint64_t offset, size_t len, std::string &out)
-    {
-        if (path != m_path) {
-            if (m_fd >= 0)
-                ::close(m_fd);
-            m_path = path;
-            m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        }
-        std::string error;
-        return m_fd >= 0 && preadAll(m_fd, offset, len, out, error);
-    }
-
-private:
-    std::string m_path;
-    int m_fd = -1;
-};
-
 /// Sets hit[i] for the rows [0, n) of `s` whose raw record contains `needle` (lower case).
 /// A file mapped at load is scanned in place. Otherwise file-backed records are read about 256 KiB at a time, cut at record boundaries, so that they
 /// are scanned while still in the cache they were copied to. Unreadable bytes (the file
 /// changed on disk) give no hits.
-void segmentTextHits(const Snapshot &snap, const Segment &s, size_t n, const std::string &needle, RangeReader &file,
+void segmentTextHits(const Snapshot &snap, const Segment &s, size_t n, const std::string &needle, FileRangeReader &file,
                      std::string &buf, uint8_t *hit)
 {
     if (!s.fileBacked) {
@@ -942,7 +916,7 @@ void scan(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel
     const auto &segs = snap.segments();
     const auto &starts = snap.segmentStarts();
     const bool cached = !needle.empty() && f.textHits && f.textHits->size() >= snap.size();
-    RangeReader file;
+    FileRangeReader file;
     std::string buf;
     std::vector<uint8_t> hit;
     for (size_t si = segBegin; si < std::min(segEnd, segs.size()); ++si) {
