@@ -58,6 +58,7 @@ Fetcher::Fetcher(FetchOptions options, QObject *parent) : QObject(parent), m_opt
     m_nam = new QNetworkAccessManager(this);
     m_timer = new QTimer(this);
     m_timer->setSingleShot(true);
+    m_timer->setTimerType(Qt::PreciseTimer); // a coarse timer may fire early, inside the rate window
     connect(m_timer, &QTimer::timeout, this, [this] {
         auto next = std::move(m_next);
         m_next = nullptr;
@@ -205,7 +206,15 @@ void Fetcher::scheduleRequest(int delayMs, const QString &why)
     }
     if (delayMs > 0)
         emit waiting(delayMs, reason);
-    m_next = [this] { sendRequest(); };
+    m_next = [this] {
+        // still inside the rate window (a timer that woke early): wait again, never send early
+        const qint64 at = m_clock.elapsed();
+        while (!m_sent.empty() && m_sent.front() <= at - m_opt.rateWindowMs)
+            m_sent.pop_front();
+        if (int(m_sent.size()) >= m_opt.rateLimit)
+            return scheduleRequest(0, {});
+        sendRequest();
+    };
     m_timer->start(std::max(0, delayMs));
 }
 
