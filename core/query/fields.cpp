@@ -80,6 +80,22 @@ std::string minified(std::string_view raw)
     return out;
 }
 
+/// Calls fn(element) for each element of an array value; false when it is not a readable array.
+template<typename Fn>
+bool forEachElement(od::value v, Fn &&fn)
+{
+    od::array a;
+    if (v.get_array().get(a))
+        return false;
+    for (auto el : a) {
+        od::value e;
+        if (el.get(e))
+            return false;
+        fn(e);
+    }
+    return true;
+}
+
 /// Adds the value(s) at v: arrays are looked into (every element), objects kept as JSON.
 void emit(od::value v, LocalColumn &col)
 {
@@ -88,15 +104,7 @@ void emit(od::value v, LocalColumn &col)
         return;
     switch (t) {
     case od::json_type::array: {
-        od::array a;
-        if (v.get_array().get(a))
-            return;
-        for (auto el : a) {
-            od::value e;
-            if (el.get(e))
-                return;
-            emit(e, col);
-        }
+        forEachElement(v, [&](od::value e) { emit(e, col); });
         return;
     }
     case od::json_type::object: {
@@ -140,15 +148,7 @@ void walk(od::value v, const std::vector<std::string> &segs, size_t k, LocalColu
     if (v.type().get(t))
         return;
     if (t == od::json_type::array) {
-        od::array a;
-        if (v.get_array().get(a))
-            return;
-        for (auto el : a) {
-            od::value e;
-            if (el.get(e))
-                return;
-            walk(e, segs, k, col);
-        }
+        forEachElement(v, [&](od::value e) { walk(e, segs, k, col); });
         return;
     }
     if (t != od::json_type::object)
@@ -495,15 +495,7 @@ void catalogWalk(od::value v, std::string &path, size_t row, std::unordered_map<
     if (v.type().get(t))
         return;
     if (t == od::json_type::array) {
-        od::array a;
-        if (v.get_array().get(a))
-            return;
-        for (auto el : a) {
-            od::value e;
-            if (el.get(e))
-                return;
-            catalogWalk(e, path, row, out, depth, maxDepth);
-        }
+        forEachElement(v, [&](od::value e) { catalogWalk(e, path, row, out, depth, maxDepth); });
         return;
     }
     ValueType vt = ValueType::Null;
