@@ -417,6 +417,8 @@ private:
         const size_t n = m_carry.size();
         const bool more = !eof;
         size_t i = 0;
+        Resume resume = m_resume;
+        m_resume.valid = false;
         while (i < n) {
             if (m_skipping) {
                 const size_t e = findLineEnd(d, i, n, more);
@@ -448,7 +450,10 @@ private:
             }
             if (i >= n)
                 return n;
-            const size_t e = findLineEnd(d, i, n, more);
+            // a line cut by the end of the bytes read so far was searched up to its last byte
+            const size_t from = resume.valid && i == 0 ? std::min(resume.scanned, n) : i;
+            resume.valid = false;
+            const size_t e = findLineEnd(d, from, n, more);
             if (e >= n && more) {
                 if (n - i > m_limits.maxRecordBytes) {
                     diag(m_line, m_carryOffset + i,
@@ -457,6 +462,8 @@ private:
                     m_skipping = true;
                     return d[n - 1] == '\r' ? n - 1 : n;
                 }
+                // the carry will start at this line: the next chunk resumes at its last byte read
+                m_resume = Resume{true, n - 1 - i, m_line, {}, false};
                 return i;
             }
             size_t b = std::min(e, n);
@@ -496,6 +503,18 @@ private:
         }
     }
 
+    /// Something that is not a record grew past the record limit without an end in sight: says
+    /// so, and skips it up to the next line that starts with '{' (bounded memory).
+    size_t skipOversize(uint64_t line, size_t at, const char *what)
+    {
+        diag(line, m_carryOffset + at,
+             std::string(what) + " is longer than the limit of " + std::to_string(m_limits.maxRecordBytes)
+                 + " bytes; skipped up to the next line starting with '{'");
+        m_skipping = true;
+        m_line = line;
+        return m_carry.size();
+    }
+
     /// Objects one after another (pretty-printed or not), or the elements of JSON arrays.
     size_t scanValues(bool eof, std::vector<Pending> &found)
     {
@@ -503,6 +522,12 @@ private:
         const size_t n = m_carry.size();
         const bool more = !eof;
         size_t i = 0;
+        Resume resume = m_resume; // the item at m_carry[0], when its scan was cut short
+        m_resume.valid = false;
+        auto resumes = [&](size_t at) { return resume.valid && at == 0; };
+        // a line end as the last byte read so far is left for the next chunk: whether a CR ends a
+        // line and whether a record starts after it are decided by the byte after it
+        const size_t lim = more && n > 0 && (d[n - 1] == '\n' || d[n - 1] == '\r') ? n - 1 : n;
         uint64_t line = m_line;
         size_t lastGood = i;      // everything before it is handled
         uint64_t lastGoodLine = line;
@@ -593,7 +618,12 @@ private:
                 ValueScanner scan;
                 bool done = false, broken = false;
                 size_t k = i;
-                for (; k < n; ++k) {
+                if (resumes(start)) {
+                    scan = resume.scan;
+                    k = std::min(resume.scanned, lim);
+                    line = resume.line;
+                }
+                for (; k < lim; ++k) {
                     const char ch = d[k];
                     if (isLineEnd(d, k, n, more)) {
                         ++line;
@@ -638,6 +668,7 @@ private:
                         m_line = line;
                         return n;
                     }
+                    m_resume = Resume{true, k - start, line, scan, false};
                     m_line = lastGoodLine;
                     return lastGood;
                 }
@@ -649,23 +680,37 @@ private:
             if (m_arrayNest > 0 && c != '}' && c != ']') {
                 // a scalar (or stray text) inside an array: skip just this element
                 size_t e = i;
+                bool ended = false; // its end was seen (a line end is left to the loop to count)
+                bool escp = false;  // a string's escape state at e
                 if (c == '"') {
-                    bool escp = false;
-                    for (++e; e < n; ++e) {
-                        if (escp)
+                    ++e;
+                    if (resumes(i)) {
+                        e = std::max(e, std::min(resume.scanned, n));
+                        escp = resume.escaped;
+                    }
+                    for (; e < n && !ended; ++e) {
+                        if (escp) {
                             escp = false;
-                        else if (d[e] == '\\')
+                        } else if (d[e] == '\\') {
                             escp = true;
-                        else if (d[e] == '"' || d[e] == '\n' || d[e] == '\r') {
-                            ++e;
+                        } else if (d[e] == '\n' || d[e] == '\r') {
+                            ended = true;
                             break;
+                        } else if (d[e] == '"') {
+                            ended = true;
                         }
                     }
                 } else {
+                    if (resumes(i))
+                        e = std::min(resume.scanned, n);
                     while (e < n && d[e] != ',' && d[e] != ']' && d[e] != '\n' && d[e] != '\r' && d[e] != '{')
                         ++e;
+                    ended = e < n;
                 }
-                if (e >= n && !eof) {
+                if (!ended && !eof) {
+                    if (n - i > m_limits.maxRecordBytes)
+                        return skipOversize(line, i, "array element");
+                    m_resume = Resume{true, n - i, line, {}, escp};
                     m_line = lastGoodLine;
                     return lastGood;
                 }
@@ -675,10 +720,13 @@ private:
                 continue;
             }
             // anything else between records: report the rest of the line and move on
-            size_t e = i;
+            size_t e = resumes(i) ? std::min(resume.scanned, n) : i;
             while (e < n && d[e] != '\n' && d[e] != '\r')
                 ++e;
             if (e == n && !eof) {
+                if (n - i > m_limits.maxRecordBytes)
+                    return skipOversize(line, i, "text between records");
+                m_resume = Resume{true, n - i, line, {}, false};
                 m_line = lastGoodLine;
                 return lastGood;
             }
@@ -717,6 +765,17 @@ private:
     bool m_deepSkipping = false;
     ValueScanner m_deepSkip; ///< follows an array nested too deep up to its end
     int m_arrayNest = 0;
+    /// Where the scan of the item at the start of the carry stopped when the bytes ran out, so
+    /// that the next chunk resumes there instead of rescanning the item from its start (which
+    /// made a long record fed in small chunks quadratic).
+    struct Resume
+    {
+        bool valid = false;
+        size_t scanned = 0; ///< bytes of the item already scanned (from m_carry[0])
+        uint64_t line = 0;  ///< line at m_carry[scanned]
+        ValueScanner scan;  ///< the scanner's state there (values)
+        bool escaped = false; ///< a string scalar's escape state there
+    } m_resume;
     InputFormat m_mode = InputFormat::Empty;
     InputFormat m_reported = InputFormat::Empty;
 };

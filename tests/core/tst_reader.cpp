@@ -612,6 +612,53 @@ private slots:
         QCOMPARE(a.records, b.records);
         QCOMPARE(a.lines, b.lines);
     }
+    void everyBlockSizeGivesTheSameReading()
+    {
+        // items cut by a block end at every byte: pretty records with CRLF and lone CR line
+        // ends, a record cut short by the next one at column 0, escaped quotes, array scalars
+        // (strings with escapes, bare words), stray text; each block size reads them the same
+        const std::string pretty = "{\r\n \"ID\": \"a\\\"}\",\r \"x\": [1, {\"y\": \"}\"}]\n}\n"
+                                   "{\n \"ID\": \"cut\",\n{\"ID\":\"b\"}\n"
+                                   "stray text here\r\n{\"ID\":\"c\"}\r";
+        const std::string array = "[{\"ID\":\"d\"}, \"a \\\\\\\" str\", bare,\r\n{\"ID\":\"e\"}]\n";
+        const std::string lines = "{\"ID\":\"f\"}\r\n\r\nnot json at all\r{\"ID\":\"g\"}\n";
+        // the reader sniffs the first 64 KiB in one piece: records before the items put them
+        // where the block ends fall
+        std::string padPretty, padArray, padLines;
+        for (int k = 0; k < 5000; ++k) {
+            const std::string id = "\"ID\":\"p" + std::to_string(k) + "\"";
+            padPretty += "{\n" + id + "\n}\n";
+            padArray += "{" + id + "},\n";
+            padLines += "{" + id + "}\n";
+        }
+        for (const std::string &text : {padPretty + pretty, "[" + padArray + array.substr(1), padLines + lines}) {
+            const auto whole = readMem(text);
+            QVERIFY(!whole.records.empty());
+            for (size_t block = 1; block <= 13; ++block) {
+                ReaderLimits lim;
+                lim.blockBytes = block;
+                const auto cut = readMem(text, lim);
+                QCOMPARE(cut.records, whole.records);
+                QCOMPARE(cut.lines, whole.lines);
+                QCOMPARE(allDiags(cut), allDiags(whole));
+            }
+        }
+    }
+    void longTextBetweenRecordsIsBoundedByTheLimit()
+    {
+        // text that is no record, with no line end in sight, is not buffered past the record
+        // limit: it is reported where it starts and skipped; the records after it are kept
+        ReaderLimits lim;
+        lim.maxRecordBytes = 100;
+        lim.blockBytes = 64;
+        const std::string text = "{\n \"ID\": \"a\"\n}\n" + std::string(200000, 'z') + "\n{\"ID\":\"b\"}\n";
+        auto c = readMem(text, lim);
+        QCOMPARE(c.records.size(), size_t(2));
+        QCOMPARE(c.records[1], std::string("{\"ID\":\"b\"}"));
+        QCOMPARE(c.diags.size(), size_t(1));
+        QCOMPARE(c.diags[0].line, uint64_t(4));
+        QVERIFY2(hasDiag(c, "text between records is longer than the limit of 100 bytes"), allDiags(c).c_str());
+    }
     void fileBackedOffsets()
     {
         QTemporaryDir dir;
