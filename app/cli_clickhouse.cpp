@@ -443,6 +443,7 @@ struct ClickhouseForwarding::Impl
     QThread thread;
     QObject context; ///< on the main thread: the log lines are printed here
     bool started = false, finished = false;
+    std::function<void(const std::string &)> gaveUp;
 
     ~Impl()
     {
@@ -529,6 +530,10 @@ bool ClickhouseForwarding::setup(const Args &a, const std::string &cmd, const st
     QObject::connect(d->fwd.get(), &ch::Forwarder::problem, &d->context, [pfx](const QString &e) {
         std::fprintf(stderr, "%s%s\n", pfx.c_str(), e.toUtf8().constData());
     });
+    QObject::connect(d->fwd.get(), &ch::Forwarder::drained, &d->context, [this](bool ok) {
+        if (!ok && !d->finished && d->gaveUp)
+            d->gaveUp(d->fwd->stats().lastError);
+    });
     if (d->tail) {
         const ch::ForwardCheckpoint &cp = d->tail->checkpoint();
         std::fprintf(stderr, "%sforwarding %s to %s%s\n", pfx.c_str(), journalDir.c_str(), d->fwd->destination().toUtf8().constData(),
@@ -536,6 +541,8 @@ bool ClickhouseForwarding::setup(const Args &a, const std::string &cmd, const st
     }
     return true;
 }
+
+void ClickhouseForwarding::onGaveUp(std::function<void(const std::string &)> f) { d->gaveUp = std::move(f); }
 
 void ClickhouseForwarding::start()
 {

@@ -7,6 +7,7 @@
 
 #include "cli_args.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,11 +27,14 @@ public:
 
     /// Reads the options (URL, --database, --table, --password-file; CLICKHOUSE_USER and
     /// CLICKHOUSE_PASSWORD) and, with a journal, its checkpoint. `cmd` names the command in
-    /// messages. `fetchMode`: give up on refusals and after `retryForSeconds` (a run that ends);
-    /// else retry until stopped. False after printing why.
+    /// messages. `fetchMode`: give up on a refusal (credentials, missing table) and after
+    /// ClickHouse failed `retryForSeconds` in a row; else retry until stopped. False after
+    /// printing why.
     bool setup(const Args &a, const std::string &cmd, const std::string &urlOption, const std::string &journalDir,
                bool fetchMode, uint64_t retryForSeconds = 300);
     bool enabled() const;
+    /// Called (on the main thread) when the forwarding gives up before finish().
+    void onGaveUp(std::function<void(const std::string &error)> f);
     /// Starts the forwarder on its thread.
     void start();
     /// The journal writer's word (any thread): on disk up to `bytes` of `file`.

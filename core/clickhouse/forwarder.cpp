@@ -217,14 +217,18 @@ bool JournalTail::next(size_t maxRecords, size_t maxBytes, ForwardChunk &out, st
         }
         size_t cut = text.rfind('\n');
         if (cut == std::string::npos && want < limit - from) {
+            // one record larger than maxBytes: it goes alone
             if (!readFileRange(path, uint64_t(from), size_t(limit - from), text, error)) {
                 error = path + ": " + error;
                 return false;
             }
-            cut = text.rfind('\n');
+            cut = text.find('\n');
         }
-        if (cut == std::string::npos)
-            return true; // a record still being written (or torn): not yet
+        if (cut == std::string::npos) {
+            if (name != m_markFile)
+                continue; // a record torn by a crash at the end of a finished file: never whole
+            return true;  // a record not yet whole: later
+        }
         // at most maxRecords lines
         size_t end = 0, n = 0;
         for (size_t p = 0; n < maxRecords && (p = text.find('\n', end)) != std::string::npos && p <= cut;) {
@@ -344,6 +348,7 @@ void Forwarder::start()
     m_poll = new QTimer(this);
     m_poll->setInterval(std::max(10, m_opts.pollMs));
     connect(m_poll, &QTimer::timeout, this, [this] {
+        updateBehind();
         if (!m_next->isActive())
             step();
     });
@@ -367,7 +372,9 @@ void Forwarder::drain()
 {
     QMetaObject::invokeMethod(this, [this] {
         m_draining = true;
-        if (m_started && !m_shipper && !m_stopped)
+        if (m_gaveUp)
+            emit drained(false); // it had given up already
+        else if (m_started && !m_shipper && !m_stopped)
             schedule(0);
     }, Qt::QueuedConnection);
 }
@@ -524,6 +531,7 @@ void Forwarder::onShipped(bool ok)
 void Forwarder::fail(const std::string &error)
 {
     m_stopped = true;
+    m_gaveUp = true;
     if (m_poll)
         m_poll->stop();
     if (m_next)

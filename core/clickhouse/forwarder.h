@@ -193,7 +193,7 @@ private:
     QTimer *m_poll = nullptr, *m_next = nullptr;
     ForwardChunk m_chunk;
     Snapshot m_snap;
-    bool m_haveChunk = false, m_started = false, m_draining = false, m_stopped = false;
+    bool m_haveChunk = false, m_started = false, m_draining = false, m_stopped = false, m_gaveUp = false;
     int64_t m_failingSinceMs = -1;
     mutable std::mutex m_statsMutex;
     ForwardStats m_stats;
