@@ -53,7 +53,8 @@ const char *const kInitHelp =
 
 const char *const kShipHelp =
     "Usage: auditlens-cli ship --clickhouse URL [--database D] [--table T]\n"
-    "                          [--batch-records N] [--retry-for S] [--threads N] INPUT...\n"
+    "                          [--batch-records N] [--retry-for S] [--threads N]\n"
+    "                          [--insert-format rowbinary|tabseparated] INPUT...\n"
     "\n"
     "Reads the inputs (files, folders, receiver journals, '-') into the event store and\n"
     "inserts every record into the ClickHouse trail (see 'clickhouse init'), in batches, at\n"
@@ -63,7 +64,9 @@ const char *const kShipHelp =
     "Options:\n"
     "  --batch-records N       records per INSERT (default 20000)\n"
     "  --retry-for S           give up after ClickHouse failed S seconds in a row (default 300)\n"
-    "  --threads N             loading threads (default: one per core)\n";
+    "  --threads N             loading threads (default: one per core)\n"
+    "  --insert-format F       rowbinary (default: nothing for the server to parse as text) or\n"
+    "                          tabseparated (readable; the same rows)\n";
 
 const char *const kStatsChHelp =
     "Usage: auditlens-cli stats --clickhouse URL [--database D] [--table T] [--json] [--top N]\n"
@@ -197,7 +200,7 @@ int runClickhouse(const std::vector<std::string> &args)
 int runShip(const std::vector<std::string> &args)
 {
     const std::string help = helpOf(kShipHelp);
-    Args c = parseArgs(args, with(kConnectionOptions, {"--clickhouse", "--batch-records", "--retry-for", "--threads"}));
+    Args c = parseArgs(args, with(kConnectionOptions, {"--clickhouse", "--batch-records", "--retry-for", "--threads", "--insert-format"}));
     uint64_t batch = 20000, retryFor = 300, threads = 0;
     if (c.error.empty() && !c.help && !c.has("--clickhouse"))
         c.error = "--clickhouse URL is required";
@@ -207,6 +210,9 @@ int runShip(const std::vector<std::string> &args)
         c.error = "--retry-for needs a number of seconds";
     if (c.error.empty() && !numberOption(c, "--threads", threads, 0, 1024))
         c.error = "--threads needs a number";
+    const std::string format = c.value("--insert-format", "rowbinary");
+    if (c.error.empty() && format != "rowbinary" && format != "tabseparated")
+        c.error = "--insert-format is rowbinary or tabseparated";
     if (const auto exit = usageExit(c, {.command = "ship", .help = help.c_str(), .minWords = 1}))
         return *exit;
     ch::Endpoint ep;
@@ -225,6 +231,7 @@ int runShip(const std::vector<std::string> &args)
     ch::ShipOptions so;
     so.batchRows = batch;
     so.retryForMs = int(std::min<uint64_t>(retryFor * 1000, INT32_MAX));
+    so.format = format == "tabseparated" ? ch::InsertFormat::TabSeparated : ch::InsertFormat::RowBinary;
     ch::Shipper shipper(&client, t, snap, so);
     QEventLoop loop; // the CLI's own loop: the shipper itself never waits
     QObject::connect(&shipper, &ch::Shipper::finished, &loop, &QEventLoop::quit);
