@@ -135,25 +135,34 @@ bool JournalTail::open(std::string &error)
 
 void JournalTail::setDurable(const std::string &file, int64_t bytes)
 {
-    std::lock_guard lock(m_mutex);
-    m_hasMark = true;
-    m_markFile = baseName(file);
-    m_markBytes = bytes;
+    // the journal thread: only this small lock, never the one held while files are read
+    std::string name = baseName(file);
+    std::lock_guard lock(m_markMutex);
+    m_mark.has = true;
+    m_mark.file = std::move(name);
+    m_mark.bytes = bytes;
 }
 
 void JournalTail::markAllDurable()
 {
     const std::vector<std::string> files = receiver::journalFiles(m_dir);
-    std::lock_guard lock(m_mutex);
-    m_hasMark = true;
-    m_markFile = files.empty() ? std::string() : baseName(files.back());
-    m_markBytes = files.empty() ? 0 : QFileInfo(QString::fromStdString(files.back())).size();
+    Mark m;
+    m.has = true;
+    m.file = files.empty() ? std::string() : baseName(files.back());
+    m.bytes = files.empty() ? 0 : QFileInfo(QString::fromStdString(files.back())).size();
+    std::lock_guard lock(m_markMutex);
+    m_mark = std::move(m);
 }
 
 std::vector<std::pair<std::string, int64_t>> JournalTail::readable()
 {
     std::vector<std::pair<std::string, int64_t>> out;
-    if (!m_hasMark || m_markFile.empty())
+    {
+        std::lock_guard lock(m_markMutex);
+        m_markFile = m_mark.has ? m_mark.file : std::string();
+        m_markBytes = m_mark.bytes;
+    }
+    if (m_markFile.empty())
         return out;
     for (const std::string &path : receiver::journalFiles(m_dir)) {
         const std::string name = baseName(path);
@@ -165,10 +174,10 @@ std::vector<std::pair<std::string, int64_t>> JournalTail::readable()
     return out;
 }
 
-void JournalTail::scan()
+void JournalTail::scan(const std::vector<std::pair<std::string, int64_t>> &files)
 {
     // counts the line ends from the scanned position to the durable end, once each
-    for (const auto &[name, limit] : readable()) {
+    for (const auto &[name, limit] : files) {
         if (name < m_scanFile)
             continue;
         int64_t from = name == m_scanFile ? m_scanOffset : 0;
@@ -202,8 +211,9 @@ bool JournalTail::next(size_t maxRecords, size_t maxBytes, ForwardChunk &out, st
 {
     std::lock_guard lock(m_mutex);
     out = ForwardChunk{};
-    scan();
-    for (const auto &[name, limit] : readable()) {
+    const auto files = readable(); // one view of the mark for the count and the read
+    scan(files);
+    for (const auto &[name, limit] : files) {
         const int64_t from = name == m_cp.file ? m_cp.offset : 0;
         if (from >= limit)
             continue; // read to its durable end (a later file follows, or nothing yet)
@@ -261,7 +271,7 @@ bool JournalTail::commit(const ForwardChunk &c, std::string &error)
 uint64_t JournalTail::behind()
 {
     std::lock_guard lock(m_mutex);
-    scan();
+    scan(readable());
     return m_scanned;
 }
 

@@ -92,13 +92,21 @@ public:
 private:
     /// Journal files from the checkpoint's on, with how far each may be read.
     std::vector<std::pair<std::string, int64_t>> readable();
-    void scan(); ///< counts the records between the scanned position and the durable end
+    /// Counts the records between the scanned position and the durable end of `files`.
+    void scan(const std::vector<std::pair<std::string, int64_t>> &files);
 
+    struct Mark
+    {
+        bool has = false;
+        std::string file; ///< file name
+        int64_t bytes = 0;
+    };
     std::string m_dir, m_cpPath;
-    std::mutex m_mutex;
+    std::mutex m_markMutex; ///< the writer's mark only (held for a copy, never during I/O)
+    Mark m_mark;
+    std::mutex m_mutex;     ///< the rest (the forwarder's side)
     ForwardCheckpoint m_cp;
-    bool m_hasMark = false;
-    std::string m_markFile; ///< file name
+    std::string m_markFile; ///< the mark as the last readable() saw it
     int64_t m_markBytes = 0;
     std::string m_scanFile; ///< records are counted up to here
     int64_t m_scanOffset = 0;

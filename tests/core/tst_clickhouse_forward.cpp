@@ -40,16 +40,35 @@ void writeFile(const QString &path, const std::string &text, bool append = false
     f.write(text.data(), qint64(text.size()));
 }
 
-/// The records (lines) of INSERT bodies a stand-in ClickHouse received, by ID column.
+/// The record IDs in the INSERT bodies a stand-in ClickHouse received (RowBinary: time_ns,
+/// time, id, schema, result, then nine strings).
 std::multiset<std::string> insertedIds(const QList<ReceivedRequest> &reqs)
 {
     std::multiset<std::string> ids;
     for (const ReceivedRequest &r : reqs) {
-        if (!r.path.contains("INSERT"))
+        if (!r.path.contains("INSERT") || !r.path.contains("RowBinary"))
             continue;
-        for (const QByteArray &line : r.body.split('\n'))
-            if (!line.isEmpty())
-                ids.insert(line.split('\t').value(2).toStdString());
+        const QByteArray &b = r.body;
+        qsizetype at = 0;
+        auto str = [&] {
+            uint64_t n = 0;
+            for (int shift = 0; at < b.size(); shift += 7) {
+                const uint8_t c = uint8_t(b.at(at++));
+                n |= uint64_t(c & 0x7f) << shift;
+                if (!(c & 0x80))
+                    break;
+            }
+            std::string v(b.constData() + at, size_t(std::min<qsizetype>(qsizetype(n), b.size() - at)));
+            at += qsizetype(n);
+            return v;
+        };
+        while (at < b.size()) {
+            at += 8 + 4; // time_ns, time
+            ids.insert(str());
+            at += 2; // schema, result
+            for (int k = 0; k < 9; ++k)
+                str();
+        }
     }
     return ids;
 }
