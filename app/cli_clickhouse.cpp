@@ -449,7 +449,8 @@ struct ClickhouseForwarding::Impl
     std::unique_ptr<ch::Forwarder> fwd;
     QThread thread;
     QObject context; ///< on the main thread: the log lines are printed here
-    bool started = false, finished = false;
+    bool started = false, finished = false, aborted = false;
+    QEventLoop *waiting = nullptr; ///< finish()'s loop, while it waits
     std::function<void(const std::string &)> gaveUp;
 
     ~Impl()
@@ -585,6 +586,13 @@ void ClickhouseForwarding::add(std::string label, std::string ndjson, uint64_t r
     d->fwd->poke();
 }
 
+void ClickhouseForwarding::abort()
+{
+    d->aborted = true;
+    if (d->waiting)
+        d->waiting->quit();
+}
+
 void ClickhouseForwarding::printStatus() const
 {
     if (!d->fwd)
@@ -618,7 +626,10 @@ bool ClickhouseForwarding::finish(int waitMs)
     if (waitMs > 0)
         limit.start(waitMs);
     d->fwd->drain();
-    loop.exec();
+    d->waiting = &loop;
+    if (!d->aborted)
+        loop.exec();
+    d->waiting = nullptr;
     d->fwd->stop();
     d->thread.quit();
     d->thread.wait();

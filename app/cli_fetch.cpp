@@ -74,7 +74,8 @@ const char *const kFetchHelp =
     "@CLICKHOUSE@"
     "\n"
     "Progress (pages, records, rate) goes to stderr when it is a terminal; a summary always.\n"
-    "SIGINT ends after the page being fetched (a second one at once).\n"
+    "SIGINT ends after the page being fetched (a second one at once, also while waiting for\n"
+    "ClickHouse).\n"
     "Exit status: 0 the range was fetched (or --follow ended by SIGINT); 1 partial: an error\n"
     "or an interruption (what was fetched is kept, and said); 2 usage error.\n";
 
@@ -247,18 +248,23 @@ int runFetch(const std::vector<std::string> &argsIn)
     std::signal(SIGINT, onFetchSignal);
     std::signal(SIGTERM, onFetchSignal);
     int handled = 0;
+    bool waitingForClickhouse = false; // the fetch is over; finish() below waits for the forwarder
     QTimer poll;
     QObject::connect(&poll, &QTimer::timeout, &fetcher, [&] {
         const int got = g_fetchSignals;
         if (got == handled)
             return;
-        if (handled == 0) {
+        if (handled == 0 && waitingForClickhouse) {
+            std::fputs("\nauditlens-cli fetch: waiting for ClickHouse to have every record (a second SIGINT stops at once)\n", stderr);
+        } else if (handled == 0) {
             fetcher.stop();
             endLine();
             std::fputs("auditlens-cli fetch: stopping after the page being fetched (a second SIGINT stops at once)\n", stderr);
         }
-        if (got >= 2)
+        if (got >= 2) {
             fetcher.abort();
+            forward.abort(); // no more waiting for ClickHouse either
+        }
         handled = got;
     });
     poll.start(50);
@@ -273,9 +279,8 @@ int runFetch(const std::vector<std::string> &argsIn)
     forward.start();
     fetcher.start();
     QCoreApplication::exec();
+    waitingForClickhouse = true;
     forward.journalSettled();
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
     endLine();
 
     const fetch::FetchStats &s = outcome.stats;
@@ -285,9 +290,13 @@ int runFetch(const std::vector<std::string> &argsIn)
                  s.rejected ? (", " + std::to_string(s.rejected) + " rejected").c_str() : "", s.recordsPerSecond,
                  static_cast<unsigned long long>(s.requests), static_cast<unsigned long long>(s.retries), when(s.lastNs).c_str());
     const std::string resume = o.journalDir.empty() ? " (give --journal DIR to be able to resume)" : "; run the same command again to go on";
+    // every record into ClickHouse before the end (bounded: the forwarder gives up after
+    // --retry-for; a second SIGINT stops the wait)
+    const bool forwardedAll = !forward.enabled() || (forward.finish(0) && forwardError.empty());
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     if (forward.enabled()) {
-        // every record into ClickHouse before the end (bounded: the forwarder gives up after --retry-for)
-        if (!forward.finish(0) || !forwardError.empty()) {
+        if (!forwardedAll) {
             std::fprintf(stderr, "auditlens-cli fetch: clickhouse: not every record reached ClickHouse%s\n",
                          o.journalDir.empty() ? " (the others were not kept: give --journal DIR to keep them for a rerun)"
                                               : "; they are in the journal: run the same command again to forward them");

@@ -48,6 +48,8 @@ public:
     /// Forwards what is left, waiting at most `waitMs` (0: as long as it takes, until it gives
     /// up); then stops. True when nothing is left behind.
     bool finish(int waitMs);
+    /// finish() stops waiting now (a second SIGINT).
+    void abort();
 
 private:
     struct Impl;

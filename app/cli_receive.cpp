@@ -201,6 +201,8 @@ int runReceive(const std::vector<std::string> &args)
     if (every > 0 && !o.count("--quiet"))
         statsTimer.start(every * 1000);
     QCoreApplication::exec();
+    poll.stop(); // the wait for the forwarder below has its own bound
+    statsTimer.stop();
     rx.stop();
     std::fprintf(stderr, "stopped (signal %d); ", int(g_signal));
     printStats(rx.stats());

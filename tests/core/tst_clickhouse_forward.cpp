@@ -96,6 +96,7 @@ private slots:
     void forwarderBacksOffThenDelivers();
     void forwarderRefusal();
     void receiverAcksWhileClickHouseHangs();
+    void cliReceiveForwardsBeforeItEnds();
 
     void cliReceiveForwardsAcrossRestart();
     void cliFetchIntoClickhouse();
@@ -443,6 +444,76 @@ quint16 freePort()
 
 } // namespace
 
+namespace {
+
+/// A stand-in ClickHouse that answers every request 200, `delayMs` after it has come in whole.
+struct SlowClickhouse : QTcpServer
+{
+    int delayMs = 1500;
+    int inserts = 0, answered = 0;
+    SlowClickhouse()
+    {
+        listen(QHostAddress::LocalHost, 0);
+        connect(this, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *s = nextPendingConnection()) {
+                auto buf = std::make_shared<QByteArray>();
+                connect(s, &QTcpSocket::readyRead, s, [this, s, buf] {
+                    buf->append(s->readAll());
+                    const int end = buf->indexOf("\r\n\r\n");
+                    if (end < 0)
+                        return;
+                    const QByteArray head = buf->left(end).toLower();
+                    const int cl = head.indexOf("content-length:");
+                    const int len = cl < 0 ? 0 : head.mid(cl + 15, head.indexOf('\n', cl) - cl - 15).trimmed().toInt();
+                    if (buf->size() < end + 4 + len)
+                        return;
+                    if (head.contains("insert"))
+                        ++inserts;
+                    buf->remove(0, end + 4 + len);
+                    QTimer::singleShot(delayMs, s, [this, s] {
+                        s->write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                        ++answered;
+                    });
+                });
+            }
+        });
+    }
+};
+
+} // namespace
+
+void TestClickhouseForward::cliReceiveForwardsBeforeItEnds()
+{
+    // SIGTERM while an INSERT is waiting for ClickHouse: the receiver stops taking batches and
+    // waits (up to 5 s) for what it has journaled to be forwarded before it ends
+    SlowClickhouse ch;
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("secret")), rxtest::kSecret + "\n");
+    const quint16 port = freePort();
+    QProcess p;
+    QSignalSpy finished(&p, &QProcess::finished);
+    p.start(QStringLiteral(AUDITLENS_CLI),
+            {QStringLiteral("receive"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--journal"),
+             dir.filePath(QStringLiteral("journal")), QStringLiteral("--secret-file"), dir.filePath(QStringLiteral("secret")),
+             QStringLiteral("--forward-clickhouse"), fakeUrl(ch).toString()});
+    QVERIFY(p.waitForStarted());
+    rxtest::Answer a;
+    for (int tries = 0; tries < 100 && a.status != 200; ++tries) { // until the receiver listens
+        a = rxtest::post(port, QByteArray::fromStdString(rxtest::batch(0, 10)), QByteArray::fromStdString(rxtest::kSecret));
+        if (a.status != 200)
+            QTest::qWait(50);
+    }
+    QCOMPARE(a.status, 200);
+    QTRY_COMPARE(ch.inserts, 1); // sent; the answer comes 1.5 s later
+    p.terminate();
+    QVERIFY(finished.wait(20000)); // runs this thread's loop: the stand-in answers meanwhile
+    const QByteArray err = p.readAllStandardError();
+    QCOMPARE(ch.answered, 1);
+    QVERIFY2(err.contains("clickhouse: forwarded 10 records"), err.constData());
+    QVERIFY2(err.contains("behind by 0"), err.constData());
+    QVERIFY2(!err.contains("stay in the journal"), err.constData());
+}
+
 void TestClickhouseForward::cliReceiveForwardsAcrossRestart()
 {
     REQUIRE_CLICKHOUSE();
@@ -470,9 +541,11 @@ void TestClickhouseForward::cliReceiveForwardsAcrossRestart()
     {
         Cli rx(args, serverEnv());
         pushAll(0, 1500);
-        QTRY_COMPARE_WITH_TIMEOUT(counts(c, t).second, uint64_t(1500), 20000);
-        rx.p.terminate(); // SIGTERM: stops cleanly, the checkpoint is where ClickHouse is
+        // SIGTERM at once: the receiver stops, and forwards what it has journaled before it
+        // ends (up to 5 s); the checkpoint is where ClickHouse is
+        rx.p.terminate();
         QVERIFY(rx.p.waitForFinished(20000));
+        QCOMPARE(counts(c, t).second, uint64_t(1500));
         const QByteArray err = rx.p.readAllStandardError();
         QVERIFY2(err.contains("clickhouse: forwarded 1500 records"), err.constData());
         QVERIFY2(err.contains("behind by 0"), err.constData());
