@@ -104,6 +104,7 @@ const char *const kReceiveHelp =
     "to 30 s) while ClickHouse is down or refuses. Batches are acknowledged once they are in the\n"
     "journal, whether or not ClickHouse is up; after a restart forwarding goes on from the\n"
     "checkpoint. The statistics lines say how many records were forwarded and how many are behind.\n"
+    "At SIGINT/SIGTERM it waits up to 5 s for what is left; the rest goes at the next start.\n"
     "Forwarding options:\n"
     "  --forward-clickhouse URL  http(s)://HOST:PORT of ClickHouse's HTTP interface\n";
 
