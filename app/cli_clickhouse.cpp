@@ -2,16 +2,21 @@
 // auditlens-cli clickhouse init, ship --clickhouse, stats --clickhouse: the trail in ClickHouse.
 #include "cli_args.h"
 #include "cli_commands.h"
+#include "cli_forward.h"
 
 #include "clickhouse/client.h"
+#include "clickhouse/forwarder.h"
 #include "clickhouse/shipper.h"
 #include "clickhouse/trail.h"
 #include "source/timestamp.h"
 #include "store/eventstore.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QThread>
+#include <QTimer>
 
 #include <nlohmann/json.hpp>
 
@@ -48,7 +53,8 @@ const char *const kInitHelp =
 
 const char *const kShipHelp =
     "Usage: auditlens-cli ship --clickhouse URL [--database D] [--table T]\n"
-    "                          [--batch-records N] [--retry-for S] [--threads N] INPUT...\n"
+    "                          [--batch-records N] [--retry-for S] [--threads N]\n"
+    "                          [--insert-format rowbinary|tabseparated] INPUT...\n"
     "\n"
     "Reads the inputs (files, folders, receiver journals, '-') into the event store and\n"
     "inserts every record into the ClickHouse trail (see 'clickhouse init'), in batches, at\n"
@@ -58,7 +64,9 @@ const char *const kShipHelp =
     "Options:\n"
     "  --batch-records N       records per INSERT (default 20000)\n"
     "  --retry-for S           give up after ClickHouse failed S seconds in a row (default 300)\n"
-    "  --threads N             loading threads (default: one per core)\n";
+    "  --threads N             loading threads (default: one per core)\n"
+    "  --insert-format F       rowbinary (default: nothing for the server to parse as text) or\n"
+    "                          tabseparated (readable; the same rows)\n";
 
 const char *const kStatsChHelp =
     "Usage: auditlens-cli stats --clickhouse URL [--database D] [--table T] [--json] [--top N]\n"
@@ -192,7 +200,7 @@ int runClickhouse(const std::vector<std::string> &args)
 int runShip(const std::vector<std::string> &args)
 {
     const std::string help = helpOf(kShipHelp);
-    Args c = parseArgs(args, with(kConnectionOptions, {"--clickhouse", "--batch-records", "--retry-for", "--threads"}));
+    Args c = parseArgs(args, with(kConnectionOptions, {"--clickhouse", "--batch-records", "--retry-for", "--threads", "--insert-format"}));
     uint64_t batch = 20000, retryFor = 300, threads = 0;
     if (c.error.empty() && !c.help && !c.has("--clickhouse"))
         c.error = "--clickhouse URL is required";
@@ -202,6 +210,9 @@ int runShip(const std::vector<std::string> &args)
         c.error = "--retry-for needs a number of seconds";
     if (c.error.empty() && !numberOption(c, "--threads", threads, 0, 1024))
         c.error = "--threads needs a number";
+    const std::string format = c.value("--insert-format", "rowbinary");
+    if (c.error.empty() && format != "rowbinary" && format != "tabseparated")
+        c.error = "--insert-format is rowbinary or tabseparated";
     if (const auto exit = usageExit(c, {.command = "ship", .help = help.c_str(), .minWords = 1}))
         return *exit;
     ch::Endpoint ep;
@@ -220,6 +231,7 @@ int runShip(const std::vector<std::string> &args)
     ch::ShipOptions so;
     so.batchRows = batch;
     so.retryForMs = int(std::min<uint64_t>(retryFor * 1000, INT32_MAX));
+    so.format = format == "tabseparated" ? ch::InsertFormat::TabSeparated : ch::InsertFormat::RowBinary;
     ch::Shipper shipper(&client, t, snap, so);
     QEventLoop loop; // the CLI's own loop: the shipper itself never waits
     QObject::connect(&shipper, &ch::Shipper::finished, &loop, &QEventLoop::quit);
@@ -419,6 +431,210 @@ int runSearchClickhouse(const std::vector<std::string> &args)
         std::fputc('\n', stdout);
     }
     return 0;
+}
+
+} // namespace auditlens::cli
+
+// --- forwarding for receive and fetch ------------------------------------------------------
+
+namespace auditlens::cli {
+
+struct ClickhouseForwarding::Impl
+{
+    std::string cmd;
+    ch::Endpoint ep;
+    ch::TrailTable table;
+    std::unique_ptr<ch::JournalTail> tail;
+    std::unique_ptr<ch::PageQueue> pages;
+    std::unique_ptr<ch::Forwarder> fwd;
+    QThread thread;
+    QObject context; ///< on the main thread: the log lines are printed here
+    bool started = false, finished = false, aborted = false;
+    QEventLoop *waiting = nullptr; ///< finish()'s loop, while it waits
+    std::function<void(const std::string &)> gaveUp;
+
+    ~Impl()
+    {
+        if (fwd && started) {
+            fwd->stop();
+            thread.quit();
+            thread.wait();
+        }
+        fwd.reset();
+    }
+};
+
+ClickhouseForwarding::ClickhouseForwarding() : d(std::make_unique<Impl>()) {}
+ClickhouseForwarding::~ClickhouseForwarding() = default;
+
+std::vector<std::string> ClickhouseForwarding::options(const std::string &urlOption)
+{
+    return {urlOption, "--database", "--table", "--password-file"};
+}
+
+const char *ClickhouseForwarding::help()
+{
+    return "  --database D            the trail's database (default: default)\n"
+           "  --table T               the trail table (default: auditlens_trail; see 'clickhouse init')\n"
+           "  --password-file F       ClickHouse's password, first line of F (else CLICKHOUSE_PASSWORD);\n"
+           "                          the user is CLICKHOUSE_USER. Never on the command line; never printed.\n";
+}
+
+bool ClickhouseForwarding::enabled() const { return d->fwd != nullptr; }
+
+bool ClickhouseForwarding::setup(const Args &a, const std::string &cmd, const std::string &urlOption,
+                                 const std::string &journalDir, bool fetchMode, uint64_t retryForSeconds)
+{
+    d->cmd = cmd;
+    if (!a.has(urlOption)) {
+        for (const char *o : {"--database", "--table", "--password-file"})
+            if (a.has(o)) {
+                std::fprintf(stderr, "auditlens-cli %s: %s goes with %s URL (see --help)\n", cmd.c_str(), o, urlOption.c_str());
+                return false;
+            }
+        return true;
+    }
+    std::string error;
+    if (!ch::makeEndpoint(a.value(urlOption), a.value("--password-file"), d->ep, error)) {
+        std::fprintf(stderr, "auditlens-cli %s: %s: %s\n", cmd.c_str(), urlOption.c_str(), error.c_str());
+        return false;
+    }
+    if (a.has("--database"))
+        d->table.database = QString::fromStdString(a.value("--database"));
+    if (a.has("--table"))
+        d->table.table = QString::fromStdString(a.value("--table"));
+    if (d->table.database.isEmpty() || d->table.table.isEmpty()) {
+        std::fprintf(stderr, "auditlens-cli %s: --database and --table must not be empty\n", cmd.c_str());
+        return false;
+    }
+    const std::string destination = ch::displayUrl(d->ep.url).toStdString() + " " + d->table.qualified().toStdString();
+    ch::ForwardSource *source = nullptr;
+    if (!journalDir.empty()) {
+        if (!QDir().mkpath(QString::fromStdString(journalDir))) {
+            std::fprintf(stderr, "auditlens-cli %s: %s: cannot create the journal directory\n", cmd.c_str(), journalDir.c_str());
+            return false;
+        }
+        d->tail = std::make_unique<ch::JournalTail>(journalDir, destination);
+        if (!d->tail->open(error)) {
+            std::fprintf(stderr, "auditlens-cli %s: %s\n", cmd.c_str(), error.c_str());
+            return false;
+        }
+        source = d->tail.get();
+    } else {
+        d->pages = std::make_unique<ch::PageQueue>();
+        source = d->pages.get();
+    }
+    ch::ForwardOptions o;
+    if (fetchMode) {
+        o.giveUpOnRefusal = true;
+        o.retryForMs = int(std::min<uint64_t>(std::max<uint64_t>(retryForSeconds, 1) * 1000, INT32_MAX));
+    }
+    d->fwd = std::make_unique<ch::Forwarder>(d->ep, d->table, source, o);
+    d->fwd->moveToThread(&d->thread);
+    const std::string pfx = "auditlens-cli " + cmd + ": clickhouse: ";
+    QObject::connect(d->fwd.get(), &ch::Forwarder::retrying, &d->context, [pfx](const QString &e, int ms) {
+        std::fprintf(stderr, "%s%s; retrying in %.1f s\n", pfx.c_str(), e.toUtf8().constData(), ms / 1000.0);
+    });
+    QObject::connect(d->fwd.get(), &ch::Forwarder::problem, &d->context, [pfx](const QString &e) {
+        std::fprintf(stderr, "%s%s\n", pfx.c_str(), e.toUtf8().constData());
+    });
+    QObject::connect(d->fwd.get(), &ch::Forwarder::drained, &d->context, [this](bool ok) {
+        if (!ok && !d->finished && d->gaveUp)
+            d->gaveUp(d->fwd->stats().lastError);
+    });
+    if (d->tail) {
+        const ch::ForwardCheckpoint &cp = d->tail->checkpoint();
+        std::fprintf(stderr, "%sforwarding %s to %s%s\n", pfx.c_str(), journalDir.c_str(), d->fwd->destination().toUtf8().constData(),
+                     cp.file.empty() ? " from its start" : (" from its checkpoint (" + cp.file + " at byte " + std::to_string(cp.offset) + ")").c_str());
+    }
+    return true;
+}
+
+void ClickhouseForwarding::onGaveUp(std::function<void(const std::string &)> f) { d->gaveUp = std::move(f); }
+
+void ClickhouseForwarding::start()
+{
+    if (!d->fwd || d->started)
+        return;
+    d->started = true;
+    d->thread.setObjectName(QStringLiteral("clickhouse-forward"));
+    d->thread.start();
+    QMetaObject::invokeMethod(d->fwd.get(), &ch::Forwarder::start, Qt::QueuedConnection);
+}
+
+void ClickhouseForwarding::journalSynced(const std::string &file, int64_t bytes)
+{
+    if (!d->tail)
+        return;
+    d->tail->setDurable(file, bytes);
+    d->fwd->poke();
+}
+
+void ClickhouseForwarding::journalSettled()
+{
+    if (!d->tail)
+        return;
+    d->tail->markAllDurable();
+    d->fwd->poke();
+}
+
+void ClickhouseForwarding::add(std::string label, std::string ndjson, uint64_t records)
+{
+    if (!d->pages)
+        return;
+    d->pages->add(std::move(label), std::move(ndjson), records);
+    d->fwd->poke();
+}
+
+void ClickhouseForwarding::abort()
+{
+    d->aborted = true;
+    if (d->waiting)
+        d->waiting->quit();
+}
+
+void ClickhouseForwarding::printStatus() const
+{
+    if (!d->fwd)
+        return;
+    const ch::ForwardStats s = d->fwd->stats();
+    std::string extra;
+    if (s.rejected)
+        extra += ", " + std::to_string(s.rejected) + " not valid records left out";
+    if (s.failing)
+        extra += "; failing: " + s.lastError;
+    std::fprintf(stderr, "auditlens-cli %s: clickhouse: forwarded %llu records to %s in %llu inserts (%llu retries), behind by %llu%s\n",
+                 d->cmd.c_str(), static_cast<unsigned long long>(s.forwarded), d->fwd->destination().toUtf8().constData(),
+                 static_cast<unsigned long long>(s.runs), static_cast<unsigned long long>(s.retries),
+                 static_cast<unsigned long long>(s.behind), extra.c_str());
+}
+
+bool ClickhouseForwarding::finish(int waitMs)
+{
+    if (!d->fwd || d->finished)
+        return true;
+    d->finished = true;
+    QEventLoop loop;
+    bool ok = false;
+    QObject::connect(d->fwd.get(), &ch::Forwarder::drained, &loop, [&](bool drained) {
+        ok = drained;
+        loop.quit();
+    });
+    QTimer limit;
+    limit.setSingleShot(true);
+    QObject::connect(&limit, &QTimer::timeout, &loop, &QEventLoop::quit);
+    if (waitMs > 0)
+        limit.start(waitMs);
+    d->fwd->drain();
+    d->waiting = &loop;
+    if (!d->aborted)
+        loop.exec();
+    d->waiting = nullptr;
+    d->fwd->stop();
+    d->thread.quit();
+    d->thread.wait();
+    printStatus();
+    return ok && d->fwd->stats().behind == 0;
 }
 
 } // namespace auditlens::cli

@@ -3,6 +3,7 @@
 #include "cli_commands.h"
 
 #include "cli_args.h"
+#include "cli_forward.h"
 
 #include "fetch/fetcher.h"
 #include "source/timestamp.h"
@@ -31,6 +32,8 @@ const char *const kFetchHelp =
     "Usage: auditlens-cli fetch --account ID --since T [--api v1|v2] [--before T]\n"
     "                           [--api-base URL] [--token-file F] [--journal DIR]\n"
     "                           [--follow [--interval S]] [--per-page N] [--timeout S] [filters...]\n"
+    "                           [--clickhouse URL [--database D] [--table T] [--password-file F]\n"
+    "                            [--retry-for S]]\n"
     "\n"
     "Fetches audit logs from Cloudflare's Audit Logs API (v2: /accounts/ID/logs/audit, the\n"
     "default; v1: /accounts/ID/audit_logs) and writes them oldest first as NDJSON with the\n"
@@ -61,8 +64,18 @@ const char *const kFetchHelp =
     "                        v1 actor.email, action.type, actor.ip, zone.name, hide_user_logs;\n"
     "                        v2 actor_email, action_type, actor_context, resource_product, ...\n"
     "\n"
+    "ClickHouse (see 'clickhouse init'):\n"
+    "  --clickhouse URL      the fetched records go into the ClickHouse trail instead of stdout\n"
+    "                        (with --journal: into the journal and from it, with a checkpoint\n"
+    "                        there, into ClickHouse, so a rerun forwards what an interrupted\n"
+    "                        one left), in batches, retried with back-off; at the end the\n"
+    "                        command waits until ClickHouse has every record\n"
+    "  --retry-for S         give up after ClickHouse failed S seconds in a row (default 300)\n"
+    "@CLICKHOUSE@"
+    "\n"
     "Progress (pages, records, rate) goes to stderr when it is a terminal; a summary always.\n"
-    "SIGINT ends after the page being fetched (a second one at once).\n"
+    "SIGINT ends after the page being fetched (a second one at once, also while waiting for\n"
+    "ClickHouse).\n"
     "Exit status: 0 the range was fetched (or --follow ended by SIGINT); 1 partial: an error\n"
     "or an interruption (what was fetched is kept, and said); 2 usage error.\n";
 
@@ -84,8 +97,13 @@ int runFetch(const std::vector<std::string> &argsIn)
                                        "--journal", "--interval", "--per-page", "--timeout", "--filter"};
     for (const char *f : friendly)
         valued.push_back(std::string("--") + f);
+    for (const std::string &f : ClickhouseForwarding::options("--clickhouse"))
+        valued.push_back(f);
+    valued.push_back("--retry-for");
     const Args a = parseArgs(args, valued, {"--follow"});
-    if (const auto exit = usageExit(a, {.command = "fetch", .help = kFetchHelp, .maxWords = 0}))
+    std::string help = kFetchHelp;
+    help.replace(help.find("@CLICKHOUSE@"), 12, ClickhouseForwarding::help());
+    if (const auto exit = usageExit(a, {.command = "fetch", .help = help.c_str(), .maxWords = 0}))
         return *exit;
     auto usage = [](const std::string &why) {
         std::fprintf(stderr, "auditlens-cli fetch: %s (see --help)\n", why.c_str());
@@ -160,11 +178,28 @@ int runFetch(const std::vector<std::string> &argsIn)
     }
     if (o.token.empty())
         return usage("no API token: set CLOUDFLARE_API_TOKEN or use --token-file FILE");
+    uint64_t retryFor = 300;
+    if (!numberOption(a, "--retry-for", retryFor, 1, 86400 * 7))
+        return usage("--retry-for is a number of seconds");
+    if (a.has("--retry-for") && !a.has("--clickhouse"))
+        return usage("--retry-for goes with --clickhouse");
+    ClickhouseForwarding forward;
+    if (!forward.setup(a, "fetch", "--clickhouse", o.journalDir, true, retryFor))
+        return 2;
 
     const bool tty = ::isatty(2);
     fetch::Fetcher fetcher(o);
     FILE *out = stdout;
+    const std::string pageLabel = "cloudflare-api:" + q.account;
     QObject::connect(&fetcher, &fetch::Fetcher::pageFetched, &fetcher, [&](const std::shared_ptr<const fetch::FetchedPage> &p) {
+        if (forward.enabled()) {
+            // the page is on disk (with a journal) or only here: either way on to ClickHouse
+            if (o.journalDir.empty())
+                forward.add(pageLabel, std::string(p->block.data->data(), p->block.dataLen), p->records.size());
+            else
+                forward.journalSettled();
+            return;
+        }
         if (!o.journalDir.empty())
             return;
         std::fwrite(p->block.data->data(), 1, p->block.dataLen, out);
@@ -197,6 +232,7 @@ int runFetch(const std::vector<std::string> &argsIn)
         show(s, false);
     });
     QObject::connect(&fetcher, &fetch::Fetcher::waiting, &fetcher, [&](int ms, const QString &why) {
+        forward.journalSettled(); // between pages: what the journal holds is on disk
         waitingFor = QStringLiteral("waiting %1 s (%2)").arg(ms / 1000.0, 0, 'f', 1).arg(why);
         show(last, true);
     });
@@ -212,25 +248,39 @@ int runFetch(const std::vector<std::string> &argsIn)
     std::signal(SIGINT, onFetchSignal);
     std::signal(SIGTERM, onFetchSignal);
     int handled = 0;
+    bool waitingForClickhouse = false; // the fetch is over; finish() below waits for the forwarder
     QTimer poll;
     QObject::connect(&poll, &QTimer::timeout, &fetcher, [&] {
         const int got = g_fetchSignals;
         if (got == handled)
             return;
-        if (handled == 0) {
+        if (handled == 0 && waitingForClickhouse) {
+            std::fputs("\nauditlens-cli fetch: waiting for ClickHouse to have every record (a second SIGINT stops at once)\n", stderr);
+        } else if (handled == 0) {
             fetcher.stop();
             endLine();
             std::fputs("auditlens-cli fetch: stopping after the page being fetched (a second SIGINT stops at once)\n", stderr);
         }
-        if (got >= 2)
+        if (got >= 2) {
             fetcher.abort();
+            forward.abort(); // no more waiting for ClickHouse either
+        }
         handled = got;
     });
     poll.start(50);
+    std::string forwardError;
+    forward.onGaveUp([&](const std::string &error) {
+        forwardError = error;
+        endLine();
+        std::fprintf(stderr, "auditlens-cli fetch: clickhouse: %s; stopping the fetch\n", error.c_str());
+        fetcher.stop();
+    });
+    forward.journalSettled(); // what an earlier run left in the journal goes first
+    forward.start();
     fetcher.start();
     QCoreApplication::exec();
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    waitingForClickhouse = true;
+    forward.journalSettled();
     endLine();
 
     const fetch::FetchStats &s = outcome.stats;
@@ -240,6 +290,19 @@ int runFetch(const std::vector<std::string> &argsIn)
                  s.rejected ? (", " + std::to_string(s.rejected) + " rejected").c_str() : "", s.recordsPerSecond,
                  static_cast<unsigned long long>(s.requests), static_cast<unsigned long long>(s.retries), when(s.lastNs).c_str());
     const std::string resume = o.journalDir.empty() ? " (give --journal DIR to be able to resume)" : "; run the same command again to go on";
+    // every record into ClickHouse before the end (bounded: the forwarder gives up after
+    // --retry-for; a second SIGINT stops the wait)
+    const bool forwardedAll = !forward.enabled() || (forward.finish(0) && forwardError.empty());
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    if (forward.enabled()) {
+        if (!forwardedAll) {
+            std::fprintf(stderr, "auditlens-cli fetch: clickhouse: not every record reached ClickHouse%s\n",
+                         o.journalDir.empty() ? " (the others were not kept: give --journal DIR to keep them for a rerun)"
+                                              : "; they are in the journal: run the same command again to forward them");
+            return 1;
+        }
+    }
     if (!outcome.error.empty()) {
         std::fprintf(stderr, "auditlens-cli fetch: error: %s\nauditlens-cli fetch: partial: what was fetched is kept%s\n",
                      outcome.error.c_str(), resume.c_str());

@@ -3,6 +3,7 @@
 #include "cli_commands.h"
 
 #include "cli_args.h"
+#include "cli_forward.h"
 
 #include "receiver/receiver.h"
 #include "receiver/sender.h"
@@ -77,6 +78,7 @@ const char *const kReceiveHelp =
     "                             [--max-body BYTES] [--max-decompressed BYTES] [--max-memory BYTES]\n"
     "                             [--batch-prefix S] [--batch-suffix S] [--record-prefix S]\n"
     "                             [--record-suffix S] [--record-delimiter S] [--stats-every SECONDS]\n"
+    "                             [--forward-clickhouse URL [--database D] [--table T] [--password-file F]]\n"
     "\n"
     "Runs the Logpush HTTP destination headless. Each batch is written to the journal\n"
     "directory and flushed to disk before it is acknowledged; the directory is an input\n"
@@ -94,17 +96,30 @@ const char *const kReceiveHelp =
     "Retry-After while others hold it). A journal that cannot be written gets 503 with\n"
     "Retry-After and is cut back to its last whole record.\n"
     "\n"
-    "The destination_conf for the Logpush job is printed at start (secret masked).\n";
+    "The destination_conf for the Logpush job is printed at start (secret masked).\n"
+    "\n"
+    "--forward-clickhouse URL forwards what the journal holds into the ClickHouse trail (see\n"
+    "'clickhouse init'), from a checkpoint kept in the journal directory (.clickhouse-*.checkpoint),\n"
+    "at least once (the trail collapses copies by ID), in batches, retrying with back-off (up\n"
+    "to 30 s) while ClickHouse is down or refuses. Batches are acknowledged once they are in the\n"
+    "journal, whether or not ClickHouse is up; after a restart forwarding goes on from the\n"
+    "checkpoint. The statistics lines say how many records were forwarded and how many are behind.\n"
+    "At SIGINT/SIGTERM it waits up to 5 s for what is left; the rest goes at the next start.\n"
+    "Forwarding options:\n"
+    "  --forward-clickhouse URL  http(s)://HOST:PORT of ClickHouse's HTTP interface\n";
 
 int runReceive(const std::vector<std::string> &args)
 {
-    const Args parsed = parseArgs(args, {"--listen", "--journal", "--secret-header", "--secret", "--secret-file", "--tls-cert",
-                                         "--tls-key", "--max-body", "--max-decompressed", "--max-memory", "--stats-every",
-                                         "--batch-prefix", "--batch-suffix", "--record-prefix", "--record-suffix", "--record-delimiter"},
-                                  {"--quiet"});
+    std::vector<std::string> valued = {"--listen", "--journal", "--secret-header", "--secret", "--secret-file", "--tls-cert",
+                                       "--tls-key", "--max-body", "--max-decompressed", "--max-memory", "--stats-every",
+                                       "--batch-prefix", "--batch-suffix", "--record-prefix", "--record-suffix", "--record-delimiter"};
+    for (const std::string &f : ClickhouseForwarding::options("--forward-clickhouse"))
+        valued.push_back(f);
+    const Args parsed = parseArgs(args, valued, {"--quiet"});
     auto o = parsed.opts;
     std::string err = parsed.error;
-    if (const auto exit = usageExit(parsed, {.command = "receive", .help = kReceiveHelp, .maxWords = 0}))
+    const std::string help = std::string(kReceiveHelp) + ClickhouseForwarding::help();
+    if (const auto exit = usageExit(parsed, {.command = "receive", .help = help.c_str(), .maxWords = 0}))
         return *exit;
     receiver::Config cfg;
     const std::string listen = o.count("--listen") ? o["--listen"] : "127.0.0.1:8787";
@@ -155,11 +170,17 @@ int runReceive(const std::vector<std::string> &args)
             std::fprintf(stderr, "auditlens-cli receive: %s wants a positive number of bytes\n", opt);
             return 2;
         }
+    ClickhouseForwarding forward;
+    if (!forward.setup(parsed, "receive", "--forward-clickhouse", cfg.journalDir, false))
+        return 2;
+    if (forward.enabled()) // the journal thread says how far the journal is on disk; it never waits for ClickHouse
+        cfg.journalSynced = [&forward](const std::string &file, qint64 bytes) { forward.journalSynced(file, bytes); };
     receiver::Receiver rx(cfg);
     if (!rx.start(err)) {
         std::fprintf(stderr, "auditlens-cli receive: %s\n", err.c_str());
         return 2;
     }
+    forward.start();
     const std::string scheme = cfg.tlsCert.empty() ? "http" : "https";
     std::fprintf(stderr, "listening on %s://%s:%u, journal %s\n", scheme.c_str(), cfg.address.toString().toStdString().c_str(),
                  rx.port(), cfg.journalDir.c_str());
@@ -174,13 +195,21 @@ int runReceive(const std::vector<std::string> &args)
     poll.start(100);
     QTimer statsTimer;
     const int every = o.count("--stats-every") ? std::atoi(o["--stats-every"].c_str()) : 10;
-    QObject::connect(&statsTimer, &QTimer::timeout, &rx, [&rx] { printStats(rx.stats()); });
+    QObject::connect(&statsTimer, &QTimer::timeout, &rx, [&rx, &forward] {
+        printStats(rx.stats());
+        forward.printStatus();
+    });
     if (every > 0 && !o.count("--quiet"))
         statsTimer.start(every * 1000);
     QCoreApplication::exec();
+    poll.stop(); // the wait for the forwarder below has its own bound
+    statsTimer.stop();
     rx.stop();
     std::fprintf(stderr, "stopped (signal %d); ", int(g_signal));
     printStats(rx.stats());
+    // a few seconds for what is left; the rest goes from the checkpoint at the next start
+    if (forward.enabled() && !forward.finish(5000))
+        std::fprintf(stderr, "auditlens-cli receive: clickhouse: the records behind stay in the journal and are forwarded at the next start\n");
     return 0;
 }
 

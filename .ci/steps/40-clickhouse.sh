@@ -4,7 +4,8 @@
 # instances on loopback ports as the two shards of a cluster (the remote_servers config is
 # written here), runs tst_clickhouse against a single-node table and the Distributed table,
 # then the CLI end to end (init, ship, stats equal to the embedded store's, ship twice,
-# ship across a restart of ClickHouse), and stops the servers.
+# ship across a restart of ClickHouse, receive --forward-clickhouse across an outage of
+# ClickHouse and a kill of the receiver), and stops the servers.
 set -eu
 cd "$(dirname "$0")/../.."
 top=$(pwd)
@@ -124,6 +125,8 @@ pw="--password-file $work/password"
 AUDITLENS_REQUIRE_CLICKHOUSE=1 AUDITLENS_CLICKHOUSE_URL=$url1 CLICKHOUSE_PASSWORD=ch-test-secret \
     AUDITLENS_CLICKHOUSE_CLUSTER=auditlens_two_shards AUDITLENS_CLICKHOUSE_SHARD_URLS=$url1,$url2 \
     "$build/tests/tst_clickhouse"
+AUDITLENS_REQUIRE_CLICKHOUSE=1 AUDITLENS_CLICKHOUSE_URL=$url1 CLICKHOUSE_PASSWORD=ch-test-secret \
+    "$build/tests/tst_clickhouse_forward"
 
 # 2. the CLI end to end. The embedded store's stats (all values, rejected line left out) are
 # what the server must answer; ties are listed in another order, so lines are compared sorted
@@ -203,4 +206,57 @@ cat "$work/ship.out"
 grep -q "retrying" "$work/ship.err" || { echo "FAIL: the restart did not happen during the ship (no retry)"; exit 1; }
 head -3 "$work/ship.err"
 expect_stats "Distributed: ship across a ClickHouse restart" "$work/gen.ndjson" -- --clickhouse "$url1" $pw --database al --table restart
+# 4. receive --forward-clickhouse while ClickHouse is stopped, then started: every batch is
+# acknowledged meanwhile; a receiver killed (SIGKILL) before it could forward and started again
+# goes on from the checkpoint; nothing lost, nothing doubled (FINAL and by ID).
+"$cli" clickhouse init --url "$url1" $pw --table forwarded >/dev/null
+"$gen" --records 20000 --seed 21 > "$work/fwd1.ndjson"
+"$gen" --records 10000 --seed 22 > "$work/fwd2.ndjson"
+printf 'forward-test-secret\n' > "$work/rxsecret"
+rxport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+start_receiver() { # NAME
+    "$cli" receive --listen "127.0.0.1:$rxport" --journal "$work/rxjournal" --secret-file "$work/rxsecret" --stats-every 1 \
+        --forward-clickhouse "$url1" $pw --table forwarded 2> "$work/$1.err" &
+    echo $! > "$work/$1.pid"
+    i=0
+    until grep -q "^listening on" "$work/$1.err"; do
+        i=$((i + 1)); [ $i -le 200 ] || { echo "FAIL: receiver $1 did not start:"; cat "$work/$1.err"; exit 1; }
+        sleep 0.05
+    done
+}
+forwarded_ids() { curl -s "$url1/?user=default" --data-binary 'SELECT uniqExact(id) FROM forwarded' 2>/dev/null; }
+stop_server ch1
+start_receiver rxa
+"$cli" push "http://127.0.0.1:$rxport/" --secret-file "$work/rxsecret" --batch-records 1000 "$work/fwd1.ndjson" 2> "$work/push1.err" \
+    || { echo "FAIL: batches were not acknowledged while ClickHouse was down:"; cat "$work/push1.err"; exit 1; }
+i=0
+until grep -q "retrying in" "$work/rxa.err"; do
+    i=$((i + 1)); [ $i -le 200 ] || { echo "FAIL: no retry while ClickHouse was down:"; cat "$work/rxa.err"; exit 1; }
+    sleep 0.05
+done
+kill -9 "$(cat "$work/rxa.pid")"; wait "$(cat "$work/rxa.pid")" 2>/dev/null || true
+start_server ch1 "$http1"
+start_receiver rxb
+"$cli" push "http://127.0.0.1:$rxport/" --secret-file "$work/rxsecret" --batch-records 1000 "$work/fwd2.ndjson" 2> "$work/push2.err" \
+    || { echo "FAIL: push to the restarted receiver:"; cat "$work/push2.err"; exit 1; }
+want=$("$cli" stats --json "$work/rxjournal" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')
+i=0
+until [ "$(forwarded_ids)" = "$want" ]; do
+    i=$((i + 1)); [ $i -le 1200 ] || { echo "FAIL: $(forwarded_ids) of $want records forwarded:"; tail -5 "$work/rxb.err"; exit 1; }
+    sleep 0.05
+done
+kill "$(cat "$work/rxb.pid")"; wait "$(cat "$work/rxb.pid")" 2>/dev/null || true
+grep -q "forwarded $want records" "$work/rxb.err" || { echo "FAIL: the restarted receiver did not forward the whole journal:"; tail -5 "$work/rxb.err"; exit 1; }
+grep "retrying in" "$work/rxa.err" | head -2
+grep "clickhouse: forwarded" "$work/rxb.err" | tail -1
+# a third start: the checkpoint is at the end, nothing is sent again
+start_receiver rxc
+sleep 2
+kill "$(cat "$work/rxc.pid")"; wait "$(cat "$work/rxc.pid")" 2>/dev/null || true
+grep -q "from its checkpoint" "$work/rxc.err" && grep -q "forwarded 0 records" "$work/rxc.err" \
+    || { echo "FAIL: the third receiver did not go on from the checkpoint:"; cat "$work/rxc.err"; exit 1; }
+got=$(curl -s "$url1/?user=default" --data-binary 'SELECT count(), uniqExact(id) FROM forwarded FINAL')
+[ "$got" = "$(printf '%s\t%s' "$want" "$want")" ] || { echo "FAIL: forwarded trail: $got (count, IDs), want $want"; exit 1; }
+expect_stats "receive --forward-clickhouse across a ClickHouse outage and a receiver kill" "$work/rxjournal" -- --clickhouse "$url1" $pw --table forwarded
+
 echo "ClickHouse step passed"

@@ -33,7 +33,9 @@ void Shipper::fill()
         b.from = m_next;
         b.to = std::min(m_snap.size(), m_next + m_opts.batchRows);
         std::string error;
-        if (!rowsTsv(m_snap, b.from, b.to, b.data, error)) {
+        const bool ok = m_opts.format == InsertFormat::RowBinary ? rowsRowBinary(m_snap, b.from, b.to, b.data, error)
+                                                                 : rowsTsv(m_snap, b.from, b.to, b.data, error);
+        if (!ok) {
             finish(false, error);
             return;
         }
@@ -49,7 +51,7 @@ void Shipper::send(Batch b)
     // into a Distributed table: acknowledged once every shard has its rows, not when they are
     // queued on the node we talk to (no effect on a plain table; 18.16 and current releases)
     o.settings[QStringLiteral("insert_distributed_sync")] = QStringLiteral("1");
-    const QString id = m_client->query(insertSql(m_table), o);
+    const QString id = m_client->query(insertSql(m_table, m_opts.format), o);
     m_pending.emplace(id, std::move(b));
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Ships the records of a store snapshot into the ClickHouse trail, in batches of TabSeparated
-// rows, up to `inFlight` batches at a time (the next one is prepared while the others are
+// Ships the records of a store snapshot into the ClickHouse trail, in batches of RowBinary
+// (or TabSeparated) rows, up to `inFlight` batches at a time (the next one is prepared while the others are
 // sent). At least once: a batch is sent again until ClickHouse acknowledges it (the trail
 // collapses the copies by ID); while ClickHouse is down, slow or restarting, a batch is retried
 // with doubling back-off for up to `retryForMs`. Refusals that waiting cannot fix
@@ -27,6 +27,7 @@ struct ShipOptions
     int backoffMs = 250;       ///< first back-off; doubled each retry
     int maxBackoffMs = 5000;
     int retryForMs = 300000;   ///< give up after ClickHouse has failed this long in a row
+    InsertFormat format = InsertFormat::RowBinary;
 };
 
 struct ShipOutcome

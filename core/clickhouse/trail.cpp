@@ -96,15 +96,70 @@ std::vector<QByteArray> initStatements(const TrailTable &t, bool onCluster)
     return out;
 }
 
-QByteArray insertSql(const TrailTable &t)
+QByteArray insertSql(const TrailTable &t, InsertFormat f)
 {
-    return "INSERT INTO " + t.qualified() + ' ' + kInsertColumns + " FORMAT TabSeparated";
+    return "INSERT INTO " + t.qualified() + ' ' + kInsertColumns + (f == InsertFormat::RowBinary ? " FORMAT RowBinary" : " FORMAT TabSeparated");
 }
 
-bool rowsTsv(const Snapshot &snap, size_t from, size_t to, QByteArray &out, std::string &error)
+namespace {
+
+/// TabSeparated: fields escaped, tabs between, a line end after each row.
+struct TsvWriter
+{
+    QByteArray &out;
+    bool first = true;
+    void sep()
+    {
+        if (!first)
+            out += '\t';
+        first = false;
+    }
+    void int64(int64_t v) { sep(), appendNumber(out, v); }
+    void dateTime(uint32_t v) { sep(), appendNumber(out, v); }
+    void uint8(uint8_t v) { sep(), appendNumber(out, v); }
+    void str(std::string_view v) { sep(), appendEscaped(out, v); }
+    void endRow()
+    {
+        out += '\n';
+        first = true;
+    }
+};
+
+/// RowBinary: little-endian numbers, strings as a LEB128 length and their bytes (nothing to
+/// escape, nothing for the server to unescape).
+struct RowBinaryWriter
+{
+    QByteArray &out;
+    template<typename T>
+    void le(T v)
+    {
+        char b[sizeof(T)];
+        for (size_t i = 0; i < sizeof(T); ++i)
+            b[i] = char((uint64_t(v) >> (8 * i)) & 0xff);
+        out.append(b, qsizetype(sizeof(T)));
+    }
+    void int64(int64_t v) { le(uint64_t(v)); }
+    void dateTime(uint32_t v) { le(v); }
+    void uint8(uint8_t v) { out += char(v); }
+    void str(std::string_view v)
+    {
+        uint64_t n = v.size();
+        do {
+            const uint8_t byte = uint8_t(n & 0x7f);
+            n >>= 7;
+            out += char(n ? byte | 0x80 : byte);
+        } while (n);
+        out.append(v.data(), qsizetype(v.size()));
+    }
+    void endRow() {}
+};
+
+template<typename W>
+bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &error)
 {
     to = std::min(to, snap.size());
     std::string padded;
+    QByteArray hashId;
     while (from < to) {
         auto [seg, i0] = snap.locate(from);
         const size_t n = std::min(seg->size() - i0, to - from);
@@ -134,38 +189,46 @@ bool rowsTsv(const Snapshot &snap, size_t from, size_t to, QByteArray &out, std:
             const size_t i = i0 + k;
             const std::string_view raw(base + (seg->pos[i] - baseOffset), seg->len[i]);
             const int64_t t = seg->time[i];
-            appendNumber(out, t);
-            out += '\t';
-            const int64_t sec = t == kNoTime || t < 0 ? 0 : std::min<int64_t>(t / 1000000000, 4294967295LL);
-            appendNumber(out, sec);
-            out += '\t';
+            w.int64(t);
+            w.dateTime(uint32_t(t == kNoTime || t < 0 ? 0 : std::min<int64_t>(t / 1000000000, 4294967295LL)));
             padded.assign(raw);
             padded.append(64, '\0');
             const IndexedRecord ix = indexRecord(std::string_view(padded.data(), raw.size()), padded.size(), 1024);
-            if (!ix.id.empty())
-                appendEscaped(out, ix.id);
-            else
-                out += "raw:" + QCryptographicHash::hash(QByteArrayView(raw.data(), qsizetype(raw.size())),
+            if (!ix.id.empty()) {
+                w.str(ix.id);
+            } else {
+                hashId = "raw:" + QCryptographicHash::hash(QByteArrayView(raw.data(), qsizetype(raw.size())),
                                                          QCryptographicHash::Sha1).toHex();
-            out += '\t';
-            appendNumber(out, seg->schema[i]);
-            out += '\t';
-            appendNumber(out, seg->result[i]);
+                w.str(std::string_view(hashId.constData(), size_t(hashId.size())));
+            }
+            w.uint8(seg->schema[i]);
+            w.uint8(seg->result[i]);
             static constexpr Column order[] = {Column::Actor,     Column::Action,   Column::ResourceType, Column::ActorType,
                                                Column::Interface, Column::SourceIp, Column::Account,      Column::Source};
             for (Column c : order) {
-                out += '\t';
                 const uint32_t id = c == Column::Source ? seg->sourceLabelId : seg->cols[size_t(c)][i];
-                if (id)
-                    appendEscaped(out, snap.dict(c).at(id));
+                w.str(id ? std::string_view(snap.dict(c).at(id)) : std::string_view());
             }
-            out += '\t';
-            appendEscaped(out, raw);
-            out += '\n';
+            w.str(raw);
+            w.endRow();
         }
         from += n;
     }
     return true;
+}
+
+} // namespace
+
+bool rowsTsv(const Snapshot &snap, size_t from, size_t to, QByteArray &out, std::string &error)
+{
+    TsvWriter w{out};
+    return writeRows(snap, from, to, w, error);
+}
+
+bool rowsRowBinary(const Snapshot &snap, size_t from, size_t to, QByteArray &out, std::string &error)
+{
+    RowBinaryWriter w{out};
+    return writeRows(snap, from, to, w, error);
 }
 
 QByteArray statsSummarySql(const TrailTable &t)

@@ -40,13 +40,18 @@ struct TrailTable
 /// to be run on each node in turn.
 std::vector<QByteArray> initStatements(const TrailTable &t, bool onCluster);
 
-/// The column list of an INSERT, in the order rowsTsv() writes them.
-QByteArray insertSql(const TrailTable &t);
+/// How the rows of an INSERT are written: RowBinary (the default: nothing to escape or parse
+/// as text; what `ship` and forwarding send) or TabSeparated (readable, for tests and debugging).
+enum class InsertFormat { RowBinary, TabSeparated };
 
-/// Rows [from, to) of `snap` as TabSeparated data for insertSql(). The ID is the record's own
+/// The INSERT statement, its column list in the order the rows are written.
+QByteArray insertSql(const TrailTable &t, InsertFormat f = InsertFormat::RowBinary);
+
+/// Rows [from, to) of `snap` as INSERT data for insertSql(). The ID is the record's own
 /// (ID / AuditLogID, as the index pass names it), else a hash of its raw bytes. False + error
 /// when the raw bytes of a file-backed row cannot be read back.
 bool rowsTsv(const Snapshot &snap, size_t from, size_t to, QByteArray &out, std::string &error);
+bool rowsRowBinary(const Snapshot &snap, size_t from, size_t to, QByteArray &out, std::string &error);
 
 /// What `auditlens-cli stats` prints, computed by the server.
 struct TrailStats

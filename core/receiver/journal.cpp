@@ -102,6 +102,8 @@ bool Journal::rotate(bool duplicates, std::string &error)
     }
     size = 0;
     (duplicates ? m_groupDupSize : m_groupSize) = 0;
+    if (!duplicates)
+        m_path = path;
     // make the new file's directory entry durable too
     const int dfd = ::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {

@@ -40,6 +40,10 @@ public:
     bool sync(std::string &error);
     /// Cuts what the group wrote (after a failed write or sync): the files end where it began.
     void rollback();
+    /// The journal file being appended to (its path) and its size: after sync(), and after
+    /// open(), everything up to there (and every file before it) is on disk.
+    const std::string &currentFile() const { return m_path; }
+    qint64 size() const { return m_size; }
 
 private:
     bool rotate(bool duplicates, std::string &error);
@@ -47,6 +51,7 @@ private:
     std::string m_dir;
     qint64 m_fileBytes;
     JournalFault m_fault;
+    std::string m_path; ///< of m_fd
     int m_fd = -1, m_dupFd = -1;
     qint64 m_size = 0, m_dupSize = 0;
     qint64 m_groupSize = 0, m_groupDupSize = 0; ///< file sizes at begin()

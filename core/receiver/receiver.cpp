@@ -261,6 +261,8 @@ bool Receiver::start(std::string &error)
     m_http = new Http(this);
     m_http->bind(m_server);
     m_stopWriter = false;
+    if (m_config.journalSynced) // what the journal held at the start is on disk
+        m_config.journalSynced(m_journal->currentFile(), m_journal->size());
     m_writer = std::thread([this] { writerLoop(); });
     return true;
 }
@@ -641,6 +643,8 @@ void Receiver::writerLoop()
         else
             for (const IdKey &id : groupIds)
                 m_ids->insert(id);
+        if (ok && m_config.journalSynced)
+            m_config.journalSynced(m_journal->currentFile(), m_journal->size());
         std::shared_ptr<EventStore> store;
         {
             std::lock_guard lock(m_mutex);

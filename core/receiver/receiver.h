@@ -50,6 +50,10 @@ struct Config
     qint64 journalFileBytes = 256LL << 20;            ///< rotation size
     size_t rememberedIds = 10'000'000;                ///< duplicate detection window (16 bytes an ID)
     JournalFault journalFault;                        ///< tests: fails the journal's writes and syncs on demand
+    /// Called on the journal thread once the journal is on disk up to `bytes` of `file` (and
+    /// every journal file before it): after it is opened and after each synced group. What
+    /// forwards the journal elsewhere (ClickHouse) reads up to there; it must not block.
+    std::function<void(const std::string &file, qint64 bytes)> journalSynced;
 };
 
 struct Stats

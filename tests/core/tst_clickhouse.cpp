@@ -162,6 +162,7 @@ private slots:
     void endpointRefusesPasswordInUrl();
     void endpointReadsPasswordFile();
     void rowsRoundTrip();
+    void rowBinaryHoldsTheSameRows();
     void unreachableIsPlainAndTransient();
     void timeoutGivesUp();
     void cancelAbortsAndEndsOnce();
@@ -273,6 +274,61 @@ void TestClickhouse::rowsRoundTrip()
     QVERIFY(lines[0].split('\t')[2].startsWith("raw:"));
     QCOMPARE(lines[1].split('\t')[2], QByteArray("v1:id-2"));
     QCOMPARE(lines[1].split('\t')[4], QByteArray("1")); // success
+}
+
+void TestClickhouse::rowBinaryHoldsTheSameRows()
+{
+    // what ship sends (RowBinary) decodes to the TabSeparated rows field by field: tabs,
+    // newlines and backslashes as they are, a string longer than 127 bytes (two-byte length),
+    // an empty actor, a record without time
+    const std::string longValue(300, 'x');
+    const std::string text = "{\n\t\"ActionType\": \"a\\\\b\",\n  \"ActorEmail\": \"x\\ty@e.test\",\n  \"When\": \"2023-02-20T00:00:00Z\"\n}\n"
+                             "{\"ID\":\"id-2\",\"ActionType\":\"" + longValue + "\",\"ActionResult\":true}\n";
+    EventStore store;
+    store.load(SourceSpec::memory("mem", text), {});
+    const Snapshot snap = store.snapshot();
+    QCOMPARE(snap.size(), size_t(2));
+    QByteArray tsv, bin;
+    std::string error;
+    QVERIFY(rowsTsv(snap, 0, 2, tsv, error));
+    QVERIFY(rowsRowBinary(snap, 0, 2, bin, error));
+    QVERIFY(insertSql(TrailTable{}).endsWith("FORMAT RowBinary"));
+    QVERIFY(insertSql(TrailTable{}, InsertFormat::TabSeparated).endsWith("FORMAT TabSeparated"));
+    const QList<QByteArray> lines = tsv.split('\n');
+    qsizetype at = 0;
+    auto le = [&](int bytes) {
+        uint64_t v = 0;
+        for (int i = 0; i < bytes; ++i)
+            v |= uint64_t(uint8_t(bin.at(at + i))) << (8 * i);
+        at += bytes;
+        return v;
+    };
+    auto str = [&] {
+        uint64_t n = 0;
+        for (int shift = 0;; shift += 7) {
+            const uint8_t b = uint8_t(bin.at(at++));
+            n |= uint64_t(b & 0x7f) << shift;
+            if (!(b & 0x80))
+                break;
+        }
+        const std::string v(bin.constData() + at, size_t(n));
+        at += qsizetype(n);
+        return v;
+    };
+    for (int r = 0; r < 2; ++r) {
+        const QList<QByteArray> f = lines[r].split('\t');
+        QCOMPARE(f.size(), 14);
+        QCOMPARE(qlonglong(le(8)), f[0].toLongLong()); // time_ns
+        QCOMPARE(qulonglong(le(4)), f[1].toULongLong()); // time
+        QCOMPARE(str(), unescapeTsv(f[2].toStdString())); // id
+        QCOMPARE(qulonglong(le(1)), f[3].toULongLong());  // schema
+        QCOMPARE(qulonglong(le(1)), f[4].toULongLong());  // result
+        for (int k = 5; k < 14; ++k)
+            QCOMPARE(str(), unescapeTsv(f[k].toStdString()));
+    }
+    QCOMPARE(at, bin.size()); // nothing else
+    QCOMPARE(snap.time(1), kNoTime);
+    QCOMPARE(snap.value(1, Column::Action), longValue);
 }
 
 void TestClickhouse::unreachableIsPlainAndTransient()
