@@ -789,6 +789,7 @@ struct EventStore::Ingest
     uint32_t sourceId = 0, sourceLabelId = 0;
     uint64_t bytesSeen = 0, indexErrors = 0;
     size_t rowsAdded = 0;
+    bool columns = true;
 
     Ingest(Impl &impl, std::string sourceLabel, const std::string &path, std::function<void(const Diagnostic &)> onDiag)
         : d(impl), label(std::move(sourceLabel)), diags(std::move(onDiag))
@@ -838,7 +839,7 @@ struct EventStore::Ingest
             if (!r.timeWarning.empty())
                 report(Diagnostic{Diagnostic::Severity::Warning, label, sp.line, ix.block.streamOffset + sp.pos, r.timeWarning});
             seg->time.push_back(r.time);
-            for (size_t c = 0; c < kColumnCount; ++c) {
+            for (size_t c = 0; columns && c < kColumnCount; ++c) {
                 uint32_t id = 0;
                 if (c == size_t(Column::Source))
                     id = sourceLabelId;
@@ -863,6 +864,9 @@ struct EventStore::Ingest
         if (seg->size() == 0)
             return;
         rowsAdded += seg->size();
+        if (!columns)
+            for (auto &c : seg->cols)
+                c.assign(seg->size(), 0);
         seg->cols[size_t(Column::Source)].clear();
         seg->cols[size_t(Column::Source)].shrink_to_fit();
         {
@@ -896,6 +900,7 @@ ReadSummary EventStore::load(const SourceSpec &spec, const LoadOptions &opts,
     std::lock_guard loadLock(d->loadMutex);
     Ingest in(*d, spec.label, spec.kind == SourceSpec::Kind::File ? spec.path : std::string(), diags);
     in.progress = opts.progress;
+    in.columns = opts.columns;
     const unsigned threads = opts.threads ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
     std::deque<std::future<Indexed>> inflight;
     const int maxDepth = opts.limits.maxDepth;

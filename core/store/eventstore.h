@@ -161,6 +161,10 @@ public:
         /// Keep a read-only mapping of a file source, its pages mapped at the end of the load,
         /// so that text searches read the page cache in place (the GUI; the CLI reads once).
         bool mapFiles = false;
+        /// Build the dictionary columns (actor, action, …). A reader that never looks at them
+        /// (`search` counting or printing records) turns this off: the load is then mostly the
+        /// index pass's checks, and every column reads as absent (id 0).
+        bool columns = true;
     };
 
     /// Reads and indexes a source, appending to the store. Diagnostics (reader and indexer) go

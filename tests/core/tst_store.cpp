@@ -340,6 +340,42 @@ private slots:
             }
     }
 
+    /// A load without the dictionary columns (search) keeps every record, its time, result,
+    /// line and raw bytes; the columns read as absent.
+    void loadWithoutColumns()
+    {
+        std::string text;
+        for (int i = 0; i < 40; ++i)
+            text += (i % 4 ? v1(std::to_string(i), "a@x.io", "u", "login", "zone", std::to_string(1600000000 + i), i % 3)
+                           : v2(std::to_string(i), "b@x.io", "create", "failure", std::to_string(1600000000 + i)))
+                    + "\n";
+        text += "{broken\n";
+        const Loaded full = load(text, 2, 600);
+        Loaded bare;
+        EventStore::LoadOptions o;
+        o.threads = 2;
+        o.limits.blockBytes = 600;
+        o.columns = false;
+        bare.summary = bare.store->load(SourceSpec::memory("mem", text), o, [&](const Diagnostic &d) { bare.diags.push_back(d); });
+        const Snapshot a = full.store->snapshot(), b = bare.store->snapshot();
+        QCOMPARE(b.size(), a.size());
+        QCOMPARE(bare.diags.size(), full.diags.size());
+        QVERIFY(a.segments().size() > 3);
+        for (size_t r = 0; r < a.size(); ++r) {
+            QCOMPARE(b.time(r), a.time(r));
+            QCOMPARE(b.result(r), a.result(r));
+            QCOMPARE(b.schema(r), a.schema(r));
+            QCOMPARE(b.line(r), a.line(r));
+            QCOMPARE(b.raw(r), a.raw(r));
+            QVERIFY(!a.value(r, Column::Actor).empty());
+            QCOMPARE(b.value(r, Column::Actor), std::string());
+            QCOMPARE(b.value(r, Column::Source), std::string("mem"));
+        }
+        Filter f;
+        f.text = "b@x.io";
+        QCOMPARE(filteredRows(b, f), filteredRows(a, f));
+    }
+
     void filters()
     {
         std::string text;
