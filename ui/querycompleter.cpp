@@ -69,12 +69,22 @@ QueryCompleter::QueryCompleter(QLineEdit *edit, QObject *parent)
         if (m_edit->hasFocus() && c.kind == Context::Kind::Value && c.field == v.field)
             showValues(v.field, v.texts, c.partial);
     });
+    connect(&m_catalogWatcher, &QFutureWatcher<QStringList>::finished, this, [this] {
+        if (m_catalogCancel && m_catalogCancel->load())
+            return; // read for data that has changed since
+        m_catalog = m_catalogWatcher.result();
+        const Context c = contextAt(m_edit->text());
+        if (m_edit->hasFocus() && c.kind == Context::Kind::Field)
+            showFieldNames(m_catalog, c.partial);
+    });
 }
 
 QueryCompleter::~QueryCompleter()
 {
     if (m_cancel)
         m_cancel->store(true);
+    if (m_catalogCancel)
+        m_catalogCancel->store(true);
 }
 
 void QueryCompleter::setSources(std::function<Snapshot()> snapshot, std::shared_ptr<query::FieldCache> cache,
@@ -84,6 +94,7 @@ void QueryCompleter::setSources(std::function<Snapshot()> snapshot, std::shared_
     m_cache = std::move(cache);
     m_fieldNames = std::move(fieldNames);
     m_values.clear();
+    m_catalog.clear();
 }
 
 QString QueryCompleter::valueText(const query::FieldValue &v)
@@ -164,31 +175,35 @@ QueryCompleter::Context QueryCompleter::contextAt(const QString &text)
 void QueryCompleter::onEdited(const QString &text)
 {
     const Context c = contextAt(text);
-    if (c.kind == Context::Kind::Field && m_fieldNames) {
-        auto *model = static_cast<QStandardItemModel *>(m_completer->model());
-        model->clear();
-        for (const QString &p : m_fieldNames()) {
-            auto *item = new QStandardItem(p);
-            item->setData(p, kMatchRole);
-            model->appendRow(item);
-        }
-        m_completer->setCompletionPrefix(c.partial);
-        if (m_completer->completionCount() > 0 && m_completer->currentCompletion() != c.partial)
-            m_completer->complete();
-        else
-            m_completer->popup()->hide();
-        return;
-    }
-    if (c.kind != Context::Kind::Value || !m_snapshot || !m_cache) {
+    if (c.kind == Context::Kind::None || !m_snapshot || !m_cache) {
         m_completer->popup()->hide();
         return;
     }
-    // values read for other data are read again
+    // values and names read for other data are read again
     const Snapshot snap = m_snapshot();
-    const std::pair<const Segment *, size_t> key{snap.segments().empty() ? nullptr : snap.segments().front().get(), snap.size()};
-    if (key != m_valuesFor) {
-        m_values.clear();
-        m_valuesFor = key;
+    dataKey(snap);
+    if (c.kind == Context::Kind::Field) {
+        const QStringList names = m_fieldNames ? m_fieldNames() : QStringList();
+        if (!names.isEmpty()) {
+            showFieldNames(names, c.partial);
+            return;
+        }
+        if (!m_catalog.isEmpty()) {
+            showFieldNames(m_catalog, c.partial);
+            return;
+        }
+        m_completer->popup()->hide();
+        if (m_catalogWatcher.isRunning() || snap.size() == 0)
+            return;
+        m_catalogCancel = std::make_shared<std::atomic<bool>>(false);
+        auto cancel = m_catalogCancel;
+        m_catalogWatcher.setFuture(QtConcurrent::run([snap, cancel] {
+            QStringList out;
+            for (const query::FieldStat &f : query::fieldCatalog(snap, cancel.get()))
+                out << QString::fromStdString(f.path);
+            return out;
+        }));
+        return;
     }
     if (auto it = m_values.find(c.field); it != m_values.end()) {
         showValues(c.field, it->second, c.partial);
@@ -196,6 +211,37 @@ void QueryCompleter::onEdited(const QString &text)
     }
     m_completer->popup()->hide();
     requestValues(c.field);
+}
+
+std::pair<const Segment *, size_t> QueryCompleter::dataKey(const Snapshot &snap)
+{
+    const std::pair<const Segment *, size_t> key{snap.segments().empty() ? nullptr : snap.segments().front().get(), snap.size()};
+    if (key != m_valuesFor) {
+        m_values.clear();
+        m_catalog.clear();
+        if (m_catalogCancel)
+            m_catalogCancel->store(true);
+        m_valuesFor = key;
+    }
+    return key;
+}
+
+void QueryCompleter::showFieldNames(const QStringList &names, const QString &partial)
+{
+    auto *model = static_cast<QStandardItemModel *>(m_completer->model());
+    model->clear();
+    for (const QString &p : names) {
+        auto *item = new QStandardItem(p);
+        item->setData(p, kMatchRole);
+        model->appendRow(item);
+    }
+    m_completer->setCompletionPrefix(partial);
+    if (m_completer->completionCount() > 0 && m_completer->currentCompletion() != partial) {
+        m_completer->complete();
+        emit fieldsOffered();
+    } else {
+        m_completer->popup()->hide();
+    }
 }
 
 void QueryCompleter::showValues(const QString &field, const QStringList &texts, const QString &partial)

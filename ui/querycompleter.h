@@ -61,6 +61,8 @@ public:
 signals:
     /// The values of `field` are in the completer's list (for tests and the status of the bar).
     void valuesOffered(const QString &field);
+    /// Field names are in the completer's list.
+    void fieldsOffered();
 
 private:
     struct Values
@@ -72,6 +74,8 @@ private:
     void onEdited(const QString &text);
     void showValues(const QString &field, const QStringList &texts, const QString &partial);
     void requestValues(const QString &field);
+    void showFieldNames(const QStringList &names, const QString &partial);
+    std::pair<const Segment *, size_t> dataKey(const Snapshot &snap);
 
     QLineEdit *m_edit;
     QCompleter *m_completer;
@@ -83,6 +87,10 @@ private:
     QString m_pending; ///< the field whose values are being read
     std::shared_ptr<std::atomic<bool>> m_cancel;
     QFutureWatcher<Values> m_watcher;
+    /// Field paths read here when the Fields panel has none (it reads them only while shown).
+    QStringList m_catalog;
+    std::shared_ptr<std::atomic<bool>> m_catalogCancel;
+    QFutureWatcher<QStringList> m_catalogWatcher;
 };
 
 } // namespace auditlens::ui

@@ -2,6 +2,7 @@
 // The query bar's completion, offscreen: after `field:` the field's most frequent values are
 // offered (raw and ecs. fields, quoted when the query language needs it) and the one chosen is
 // inserted so that the query finds its records.
+#include "fieldspanel.h"
 #include "mainwindow.h"
 #include "querycompleter.h"
 #include "query/fields.h"
@@ -9,6 +10,7 @@
 
 #include <QAbstractItemView>
 #include <QCompleter>
+#include <QDockWidget>
 #include <QFile>
 #include <QLineEdit>
 #include <QSignalSpy>
@@ -144,6 +146,32 @@ private slots:
         QVERIFY(!ecs.isEmpty());
         for (const QString &v : ecs)
             QVERIFY2(want.contains(v), qPrintable(v));
+    }
+
+    /// Field names are completed with the Fields panel closed too (it reads its catalog only
+    /// while it is shown).
+    void fieldNamesWithoutTheFieldsPanel()
+    {
+        MainWindow w;
+        QSignalSpy done(&w, &MainWindow::loadFinished);
+        w.openSources({m_file});
+        QVERIFY(done.wait(20000));
+        w.show();
+        if (auto *dock = qobject_cast<QDockWidget *>(w.fieldsPanel()->parentWidget()))
+            dock->hide();
+        w.activateWindow();
+        w.searchBar()->setFocus();
+        QTRY_VERIFY(w.searchBar()->hasFocus());
+        QVERIFY(w.fieldsPanel()->fieldPaths().isEmpty());
+        QSignalSpy fields(w.queryCompleter(), &QueryCompleter::fieldsOffered);
+        QTest::keyClicks(w.searchBar(), QStringLiteral("ActionType:login and Meta"));
+        QTRY_VERIFY_WITH_TIMEOUT(!fields.isEmpty(), 20000);
+        QCompleter *c = w.queryCompleter()->completer();
+        QCOMPARE(offered(c), (QStringList{QStringLiteral("Metadata"), QStringLiteral("Metadata.count"), QStringLiteral("Metadata.obj"),
+                                          QStringLiteral("Metadata.obj.a")}));
+        c->popup()->setCurrentIndex(c->completionModel()->index(1, 0));
+        QTest::keyClick(c->popup(), Qt::Key_Return);
+        QCOMPARE(w.searchBar()->text(), QStringLiteral("ActionType:login and Metadata.count"));
     }
 
     void quotingRules()
