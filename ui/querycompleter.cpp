@@ -62,8 +62,8 @@ QueryCompleter::QueryCompleter(QLineEdit *edit, QObject *parent)
         const Values v = m_watcher.result();
         if (v.field == m_pending)
             m_pending.clear();
-        if (!v.ok)
-            return;
+        if (!v.ok || v.data != m_valuesFor)
+            return; // the data changed meanwhile: the next key press reads them again
         m_values[v.field] = v.texts;
         const Context c = contextAt(m_edit->text());
         if (m_edit->hasFocus() && c.kind == Context::Kind::Value && c.field == v.field)
@@ -275,9 +275,11 @@ void QueryCompleter::requestValues(const QString &field)
     const Snapshot snap = m_snapshot();
     auto cache = m_cache;
     auto cancel = m_cancel;
-    m_watcher.setFuture(QtConcurrent::run([snap, cache, cancel, field] {
+    const auto data = dataKey(snap);
+    m_watcher.setFuture(QtConcurrent::run([snap, cache, cancel, field, data] {
         Values v;
         v.field = field;
+        v.data = data;
         const auto col = cache->column(snap, field.toStdString(), cancel.get());
         if (!col)
             return v;

@@ -70,6 +70,7 @@ private:
         QString field;
         QStringList texts;
         bool ok = false;
+        std::pair<const Segment *, size_t> data{nullptr, 0}; ///< the data they were read from
     };
     void onEdited(const QString &text);
     void showValues(const QString &field, const QStringList &texts, const QString &partial);
