@@ -73,10 +73,11 @@ SourceSpec specFor(const std::string &input)
 
 } // namespace
 
-bool loadInputs(EventStore &store, const std::vector<std::string> &inputs, unsigned threads, uint64_t *bytes)
+bool loadInputs(EventStore &store, const std::vector<std::string> &inputs, unsigned threads, uint64_t *bytes, bool columns)
 {
     EventStore::LoadOptions opts;
     opts.threads = threads;
+    opts.columns = columns;
     bool anyOpened = false;
     for (const std::string &input : expandInputs(inputs)) {
         const ReadSummary s = store.load(specFor(input), opts, [](const Diagnostic &d) { printDiag(d); });

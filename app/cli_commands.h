@@ -32,6 +32,8 @@ bool clickhouseRequested(const std::vector<std::string> &args);
 std::vector<std::string> expandInputs(const std::vector<std::string> &inputs);
 /// Loads the inputs (directories expanded) into `store`, diagnostics on stderr. False when no
 /// input could be opened.
-bool loadInputs(EventStore &store, const std::vector<std::string> &inputs, unsigned threads = 0, uint64_t *bytes = nullptr);
+/// `columns` false: the store's dictionary columns are not built (see EventStore::LoadOptions).
+bool loadInputs(EventStore &store, const std::vector<std::string> &inputs, unsigned threads = 0, uint64_t *bytes = nullptr,
+                bool columns = true);
 
 } // namespace auditlens::cli

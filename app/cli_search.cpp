@@ -106,8 +106,11 @@ int runSearch(const std::vector<std::string> &args)
     if (needParser && !(parser = loadParser(c.value("--parser"), "search")))
         return 2;
 
+    // the store's columns only feed the default CSV columns: queries read fields through the
+    // FieldCache and text through the raw records
+    const bool columns = format == "csv" && fields.empty() && !c.has("--count");
     EventStore store;
-    if (!loadInputs(store, inputs, unsigned(threads)))
+    if (!loadInputs(store, inputs, unsigned(threads), nullptr, columns))
         return 2;
     const int status = store.rejectedCount() ? 1 : 0;
     const Snapshot snap = store.snapshot();

@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential cmake pkg-config qt6-base-dev qt6-httpserver-dev qt6-websockets-dev \
 qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev libgl-dev qt6-qpa-plugins libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev \
-libpsl-dev publicsuffix uap-core zlib1g-dev libjemalloc-dev qtkeychain-qt6-dev xvfb xauth"
+libpsl-dev publicsuffix uap-core zlib1g-dev libjemalloc-dev qtkeychain-qt6-dev xvfb xauth python3"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

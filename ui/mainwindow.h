@@ -26,10 +26,8 @@ class QToolButton;
 class QTreeWidget;
 class QHBoxLayout;
 class QMenu;
-class QCompleter;
 class QDockWidget;
 class QProgressDialog;
-class QStringListModel;
 class QVBoxLayout;
 
 namespace auditlens::query {
@@ -44,6 +42,7 @@ class FacetList;
 class FieldsPanel;
 class HighlightDelegate;
 class JsonTree;
+class QueryCompleter;
 class ReceiverPanel;
 class Timeline;
 class TrailModel;
@@ -98,6 +97,8 @@ public:
     bool isExporting() const;
     FieldsPanel *fieldsPanel() const { return m_fieldsPanel; }
     QLabel *queryErrorLabel() const { return m_queryError; }
+    QLineEdit *searchBar() const { return m_search; }
+    QueryCompleter *queryCompleter() const { return m_queryCompleter; }
     /// Resource (false) or actor (true) history of the current record.
     void showHistory(bool actor);
     /// The next (or previous) hit of the text search: in the record's raw tree, then the
@@ -226,8 +227,7 @@ private:
     QDockWidget *m_fieldsDock = nullptr;
     ExportRunner *m_export = nullptr;
     QProgressDialog *m_exportProgress = nullptr;
-    QCompleter *m_completer = nullptr;
-    QStringListModel *m_completerModel = nullptr;
+    QueryCompleter *m_queryCompleter = nullptr;
 
     QFutureWatcher<void> m_watcher;
     std::shared_ptr<std::atomic<bool>> m_cancelFlag;

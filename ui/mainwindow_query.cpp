@@ -9,11 +9,11 @@
 #include "historydialog.h"
 #include "query/eval.h"
 #include "query/history.h"
+#include "querycompleter.h"
 #include "source/timestamp.h"
 #include "trailmodel.h"
 
 #include <QAction>
-#include <QCompleter>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -27,7 +27,6 @@
 #include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
-#include <QStringListModel>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -37,20 +36,6 @@ namespace auditlens::ui {
 namespace {
 
 constexpr int kMaxHistory = 20;
-
-/// The word being typed at the end of `text` (a field name or a value).
-QString lastToken(const QString &text, int *start)
-{
-    int i = int(text.size());
-    while (i > 0) {
-        const QChar c = text[i - 1];
-        if (c.isSpace() || c == QLatin1Char('(') || c == QLatin1Char(')') || c == QLatin1Char(':') || c == QLatin1Char('"'))
-            break;
-        --i;
-    }
-    *start = i;
-    return text.mid(i);
-}
 
 } // namespace
 
@@ -85,32 +70,10 @@ void MainWindow::buildQueryUi(QVBoxLayout *centerLay)
         menu->popup(m_search->mapToGlobal(QPoint(m_search->width() - 200, m_search->height())));
     });
 
-    // completion of field names (and, after "field:", of its values)
-    m_completerModel = new QStringListModel(this);
-    m_completer = new QCompleter(m_completerModel, this);
-    m_completer->setCaseSensitivity(Qt::CaseInsensitive);
-    m_completer->setWidget(m_search);
-    m_completer->setCompletionMode(QCompleter::PopupCompletion);
-    connect(m_completer, qOverload<const QString &>(&QCompleter::activated), this, [this](const QString &word) {
-        int start = 0;
-        const QString text = m_search->text();
-        lastToken(text, &start);
-        m_search->setText(text.left(start) + word);
-    });
-    connect(m_search, &QLineEdit::textEdited, this, [this](const QString &text) {
-        int start = 0;
-        const QString word = lastToken(text, &start);
-        if (word.size() < 2 || !m_fieldsPanel) {
-            m_completer->popup()->hide();
-            return;
-        }
-        m_completerModel->setStringList(m_fieldsPanel->fieldPaths());
-        m_completer->setCompletionPrefix(word);
-        if (m_completer->completionCount() > 0 && m_completer->currentCompletion() != word)
-            m_completer->complete();
-        else
-            m_completer->popup()->hide();
-    });
+    // completion of field names, and after "field:" of its most frequent values
+    m_queryCompleter = new QueryCompleter(m_search, this);
+    m_queryCompleter->setSources([this] { return m_store->snapshot(); }, m_fieldCache,
+                                 [this] { return m_fieldsPanel ? m_fieldsPanel->fieldPaths() : QStringList(); });
 
     // the Fields panel
     m_fieldsPanel = new FieldsPanel(this);

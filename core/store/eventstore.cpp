@@ -320,7 +320,129 @@ std::string timeWarning(std::string_view key, const std::string &shown, TimeErro
 
 } // namespace
 
+namespace {
+
+/// Records up to this size are first checked with simdjson's DOM parser (about twice as fast as
+/// the on-demand walk below); its memory, about 14 times the record's size per thread, stays
+/// small. Larger records, and every record it refuses, take the on-demand walk.
+constexpr size_t kDomRecordBytes = 1u << 20;
+
+/// The index pass on a DOM parse: true when the record is valid and `r` is filled exactly as the
+/// on-demand walk fills it; false when the walk must decide (invalid JSON, a number simdjson
+/// cannot hold, too deep, not an object, a time whose JSON text is needed for its warning).
+/// The DOM accepts no record the walk refuses (the fuzzer fuzz_index_vs_parser checks the same
+/// pair for parseRecordJson): both share simdjson's stage 1 (UTF-8, control characters) and
+/// its string and number parsers, and the depth limit below is the walk's.
+bool indexRecordDom(std::string_view json, size_t capacity, int maxDepth, IndexedRecord &r)
+{
+    if (json.size() > kDomRecordBytes || capacity < json.size() + simdjson::SIMDJSON_PADDING || maxDepth < 1)
+        return false;
+    thread_local simdjson::dom::parser parser(kDomRecordBytes);
+    // the DOM counts the root and every non-empty container, the walk counts levels below the
+    // root: a record the walk accepts at maxDepth has at most maxDepth + 1 such levels
+    const size_t depth = size_t(maxDepth) + 1;
+    if (parser.max_depth() != depth && parser.allocate(std::max<size_t>(parser.capacity(), 4096), depth))
+        return false;
+    simdjson::dom::element root;
+    if (parser.parse(json.data(), json.size(), false).get(root))
+        return false;
+    simdjson::dom::object obj;
+    if (root.get_object().get(obj))
+        return false;
+    using T = simdjson::dom::element_type;
+    std::string_view email, actorId;
+    bool v1 = false, v2 = false;
+    for (auto field : obj) {
+        const std::string_view k = field.key;
+        const Key key = keyOf(k);
+        if (key == KNone)
+            continue;
+        const simdjson::dom::element v = field.value;
+        const T vt = v.type();
+        const auto str = [&](size_t col) {
+            if (vt == T::STRING)
+                r.values[col] = std::string(v.get_string().value_unsafe());
+        };
+        switch (key) {
+        case KActionType: str(size_t(Column::Action)); break;
+        case KActorEmail: str(size_t(Column::Actor)); email = r.values[size_t(Column::Actor)]; break;
+        case KActorID: if (vt == T::STRING) actorId = v.get_string().value_unsafe(); break;
+        case KActorIP: v1 = true; str(size_t(Column::SourceIp)); break;
+        case KActorIPAddress: v2 = true; str(size_t(Column::SourceIp)); break;
+        case KActorType: str(size_t(Column::ActorType)); break;
+        case KInterface: str(size_t(Column::Interface)); break;
+        case KActorContext: v2 = true; if (r.values[size_t(Column::Interface)].empty()) str(size_t(Column::Interface)); break;
+        case KOwnerID: v1 = true; str(size_t(Column::Account)); break;
+        case KAccountID: v2 = true; str(size_t(Column::Account)); break;
+        case KResourceType: str(size_t(Column::ResourceType)); break;
+        case KID:
+        case KAuditLogID:
+            (key == KID ? v1 : v2) = true;
+            if (vt == T::STRING)
+                r.id = (key == KID ? "v1:" : "v2:") + std::string(v.get_string().value_unsafe());
+            break;
+        case KActionResult:
+            if (vt == T::BOOL) {
+                r.result = v.get_bool().value_unsafe() ? Result::Success : Result::Failure;
+            } else if (vt == T::STRING) {
+                const std::string_view s = v.get_string().value_unsafe();
+                if (asciiIEquals(s, "success") || asciiIEquals(s, "true"))
+                    r.result = Result::Success;
+                else if (asciiIEquals(s, "failure") || asciiIEquals(s, "false"))
+                    r.result = Result::Failure;
+            }
+            break;
+        case KWhen:
+        case KActionTimestamp: {
+            (key == KWhen ? v1 : v2) = true;
+            std::optional<int64_t> ns;
+            TimeError why = TimeError::None;
+            if (vt == T::STRING) {
+                const std::string_view s = v.get_string().value_unsafe();
+                if ((ns = parseTimestampNs(s, &why)))
+                    r.time = *ns;
+                else
+                    r.timeWarning = timeWarning(k, "'" + std::string(s.substr(0, 40)) + "'", why);
+                break;
+            }
+            if (vt == T::INT64)
+                ns = epochToNs(v.get_int64().value_unsafe(), &why);
+            else if (vt == T::UINT64)
+                ns = epochToNs(double(v.get_uint64().value_unsafe()), &why);
+            else if (vt == T::DOUBLE)
+                ns = epochToNs(v.get_double().value_unsafe(), &why);
+            else {
+                r.timeWarning = std::string(k) + " is neither a string nor a number";
+                break;
+            }
+            if (!ns)
+                return false; // the warning quotes the number's JSON text, which the DOM does not keep
+            r.time = *ns;
+            break;
+        }
+        case KNone: break;
+        }
+    }
+    if (email.empty())
+        r.values[size_t(Column::Actor)] = std::string(actorId);
+    r.schema = v2 && !v1 ? Schema::V2 : v1 ? Schema::V1 : Schema::Unknown;
+    r.ok = true;
+    return true;
+}
+
+} // namespace
+
 IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth)
+{
+    {
+        IndexedRecord fast;
+        if (indexRecordDom(json, capacity, std::min(maxDepth, int(simdjson::DEFAULT_MAX_DEPTH)), fast))
+            return fast;
+    }
+    return indexRecordWalk(json, capacity, maxDepth);
+}
+
+IndexedRecord indexRecordWalk(std::string_view json, size_t capacity, int maxDepth)
 {
     // simdjson's parsers stop at their own depth (1024); the walk recurses, so never further
     maxDepth = std::min(maxDepth, int(simdjson::DEFAULT_MAX_DEPTH));
@@ -667,6 +789,7 @@ struct EventStore::Ingest
     uint32_t sourceId = 0, sourceLabelId = 0;
     uint64_t bytesSeen = 0, indexErrors = 0;
     size_t rowsAdded = 0;
+    bool columns = true;
 
     Ingest(Impl &impl, std::string sourceLabel, const std::string &path, std::function<void(const Diagnostic &)> onDiag)
         : d(impl), label(std::move(sourceLabel)), diags(std::move(onDiag))
@@ -716,7 +839,7 @@ struct EventStore::Ingest
             if (!r.timeWarning.empty())
                 report(Diagnostic{Diagnostic::Severity::Warning, label, sp.line, ix.block.streamOffset + sp.pos, r.timeWarning});
             seg->time.push_back(r.time);
-            for (size_t c = 0; c < kColumnCount; ++c) {
+            for (size_t c = 0; columns && c < kColumnCount; ++c) {
                 uint32_t id = 0;
                 if (c == size_t(Column::Source))
                     id = sourceLabelId;
@@ -741,6 +864,9 @@ struct EventStore::Ingest
         if (seg->size() == 0)
             return;
         rowsAdded += seg->size();
+        if (!columns)
+            for (auto &c : seg->cols)
+                c.assign(seg->size(), 0);
         seg->cols[size_t(Column::Source)].clear();
         seg->cols[size_t(Column::Source)].shrink_to_fit();
         {
@@ -774,6 +900,7 @@ ReadSummary EventStore::load(const SourceSpec &spec, const LoadOptions &opts,
     std::lock_guard loadLock(d->loadMutex);
     Ingest in(*d, spec.label, spec.kind == SourceSpec::Kind::File ? spec.path : std::string(), diags);
     in.progress = opts.progress;
+    in.columns = opts.columns;
     const unsigned threads = opts.threads ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
     std::deque<std::future<Indexed>> inflight;
     const int maxDepth = opts.limits.maxDepth;

@@ -161,6 +161,10 @@ public:
         /// Keep a read-only mapping of a file source, its pages mapped at the end of the load,
         /// so that text searches read the page cache in place (the GUI; the CLI reads once).
         bool mapFiles = false;
+        /// Build the dictionary columns (actor, action, …). A reader that never looks at them
+        /// (`search` counting or printing records) turns this off: the load is then mostly the
+        /// index pass's checks, and every column reads as absent (id 0).
+        bool columns = true;
     };
 
     /// Reads and indexes a source, appending to the store. Diagnostics (reader and indexer) go
@@ -215,6 +219,10 @@ struct IndexedRecord
     std::array<std::string, kColumnCount> values;
 };
 IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth);
+/// The same with simdjson's on-demand walk alone: indexRecord takes it for the records its
+/// faster DOM check leaves undecided (invalid, large, too deep, huge numbers). Exposed so that
+/// tests and the fuzzer can check that both ways give the same answer on every record.
+IndexedRecord indexRecordWalk(std::string_view json, size_t capacity, int maxDepth);
 
 /// Parses one record into a JSON value with the same validation and messages as the index
 /// pass (used to normalize records and to show them). `capacity` >= size + 64 (padding).

@@ -278,6 +278,104 @@ private slots:
         QVERIFY(l.diags[0].message.find("deeper than the limit of 128") != std::string::npos);
     }
 
+    /// indexRecord decides most records with simdjson's DOM and leaves the rest to the
+    /// on-demand walk: both ways give the same answer, field for field, on every kind of record.
+    void indexPassWaysAgree()
+    {
+        std::vector<std::string> recs = {
+            v1("1", "a@x.io", "u1", "login", "zone", "1600000000"),
+            v1("2", "", "u2", "delete", "account", "\"2023-02-01T10:00:00Z\"", false),
+            v2("3", "b@x.io", "create", "success", "\"2023-02-01T10:00:00.123456789Z\""),
+            v2("4", "b@x.io", "create", "FAILURE", "1675245600.5"),
+            R"({"ActorContext":"api","Interface":"UI","ActorEmail":5,"ActorID":"id9","ActionResult":"maybe"})",
+            R"({"Interface":"UI","ActorContext":"api","ActionResult":true,"ActionResult":"nope"})",
+            R"({"\u0041ctorEmail":"esc@x.io","ID":{"a":[1,2]},"AuditLogID":"z","When":null})",
+            R"({"When":"yesterday","ActionTimestamp":[1]})",
+            R"({"When":99999999999999999999,"ID":"huge"})",
+            R"({"When":1e300,"ID":"far"})",
+            R"({"When":-1e18,"ID":"early"})",
+            R"({"When":18446744073709551615})",
+            R"({"ActorIP":"1.2.3.4","ActorIPAddress":"::1","OwnerID":"o","AccountID":"a","ResourceType":"r","ActorType":"user"})",
+            R"({"ActionType":"x","ActionType":"y","ActorEmail":"","ActorID":"fallback"})",
+            R"({"n":123456789012345678901234567890,"ActionType":"bignum"})",
+            R"({"s":"\ud800"})", R"({"s":"\x"})", R"({"a":1,})", R"({"a":1} {"b":2})", R"({"a":tru})", R"([{"a":1}])",
+            R"("text")", R"(12)", R"({"a":"ok"} trailing)", "{}", "{\"a\":\"\x01\"}", "{\"a\":\"\xff\"}", "",
+        };
+        for (int depth : {1, 2, 3, 4, 5}) // the walk's limit at 3, below and above it, with every kind of leaf
+            for (const char *leaf : {"1", "{}", "[]", "[1]", "{\"k\":[]}"}) {
+                std::string r = "{\"ActionType\":\"deep\",\"d\":";
+                for (int i = 1; i < depth; ++i)
+                    r += i % 2 ? "[" : "{\"k\":";
+                r += leaf;
+                for (int i = depth - 1; i >= 1; --i)
+                    r += i % 2 ? "]" : "}";
+                recs.push_back(r + "}");
+            }
+        for (const std::string &rec : recs)
+            for (int maxDepth : {3, 128}) {
+                std::string padded = rec;
+                padded.append(kRecordPadding, '\0');
+                const std::string_view json(padded.data(), rec.size());
+                const IndexedRecord a = indexRecord(json, padded.size(), maxDepth);
+                const IndexedRecord b = indexRecordWalk(json, padded.size(), maxDepth);
+                const QByteArray what = QByteArray::fromStdString(rec + " at depth limit " + std::to_string(maxDepth));
+                QVERIFY2(a.ok == b.ok, what);
+                QVERIFY2(a.error == b.error && a.errorAt == b.errorAt, what);
+                QVERIFY2(a.schema == b.schema && a.time == b.time && a.result == b.result, what);
+                QVERIFY2(a.timeWarning == b.timeWarning && a.id == b.id && a.values == b.values, what);
+            }
+        // the depth rule itself: a leaf at depth d (the record's own fields are at depth 1) is
+        // accepted up to the limit, never past it
+        for (int depth : {2, 3, 4})
+            for (const char *leaf : {"1", "{}", "[]"}) {
+                std::string r = "{\"d\":";
+                for (int i = 1; i < depth; ++i)
+                    r += "[";
+                r += leaf;
+                r += std::string(size_t(depth - 1), ']') + "}";
+                std::string padded = r;
+                padded.append(kRecordPadding, '\0');
+                const IndexedRecord x = indexRecord(std::string_view(padded.data(), r.size()), padded.size(), 3);
+                QVERIFY2(x.ok == (depth <= 3), r.c_str());
+            }
+    }
+
+    /// A load without the dictionary columns (search) keeps every record, its time, result,
+    /// line and raw bytes; the columns read as absent.
+    void loadWithoutColumns()
+    {
+        std::string text;
+        for (int i = 0; i < 40; ++i)
+            text += (i % 4 ? v1(std::to_string(i), "a@x.io", "u", "login", "zone", std::to_string(1600000000 + i), i % 3)
+                           : v2(std::to_string(i), "b@x.io", "create", "failure", std::to_string(1600000000 + i)))
+                    + "\n";
+        text += "{broken\n";
+        const Loaded full = load(text, 2, 600);
+        Loaded bare;
+        EventStore::LoadOptions o;
+        o.threads = 2;
+        o.limits.blockBytes = 600;
+        o.columns = false;
+        bare.summary = bare.store->load(SourceSpec::memory("mem", text), o, [&](const Diagnostic &d) { bare.diags.push_back(d); });
+        const Snapshot a = full.store->snapshot(), b = bare.store->snapshot();
+        QCOMPARE(b.size(), a.size());
+        QCOMPARE(bare.diags.size(), full.diags.size());
+        QVERIFY(a.segments().size() > 3);
+        for (size_t r = 0; r < a.size(); ++r) {
+            QCOMPARE(b.time(r), a.time(r));
+            QCOMPARE(b.result(r), a.result(r));
+            QCOMPARE(b.schema(r), a.schema(r));
+            QCOMPARE(b.line(r), a.line(r));
+            QCOMPARE(b.raw(r), a.raw(r));
+            QVERIFY(!a.value(r, Column::Actor).empty());
+            QCOMPARE(b.value(r, Column::Actor), std::string());
+            QCOMPARE(b.value(r, Column::Source), std::string("mem"));
+        }
+        Filter f;
+        f.text = "b@x.io";
+        QCOMPARE(filteredRows(b, f), filteredRows(a, f));
+    }
+
     void filters()
     {
         std::string text;

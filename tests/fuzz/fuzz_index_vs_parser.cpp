@@ -2,7 +2,8 @@
 // libFuzzer harness: the store's index pass (indexRecord: what `stats` and the GUI count) and
 // the record parser (parseRecordJson: what `normalize` and `validate` read) must agree on every
 // record: one accepting what the other rejects aborts. Both also see the record's JSON with a
-// small and a huge nesting limit, where their depth rules must agree too.
+// small and a huge nesting limit, where their depth rules must agree too. indexRecord's two
+// ways (the DOM check and the on-demand walk) must agree as well.
 #include "source/reader.h"
 #include "store/eventstore.h"
 
@@ -35,6 +36,14 @@ void agree(const std::string &padded, size_t len, int maxDepth)
         std::abort();
     if (!r.ok && r.error.empty())
         std::abort(); // a rejection always says why
+    // indexRecord decides most records with simdjson's DOM: the on-demand walk alone must give
+    // the same answer, field for field
+    const IndexedRecord w = indexRecordWalk(rec, padded.size(), maxDepth);
+    if (w.ok != r.ok || w.error != r.error || w.errorAt != r.errorAt || w.values != r.values || w.time != r.time
+        || w.result != r.result || w.schema != r.schema || w.id != r.id || w.timeWarning != r.timeWarning) {
+        std::fprintf(stderr, "index pass: the DOM check and the walk differ (depth limit %d)\n", maxDepth);
+        std::abort();
+    }
     if (r.errorAt > len || at > len)
         std::abort();
 }

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+#include "querycompleter.h"
+
+#include "query/fields.h"
+
+#include <QAbstractItemView>
+#include <QCompleter>
+#include <QLineEdit>
+#include <QStandardItemModel>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace auditlens::ui {
+
+namespace {
+
+constexpr int kMatchRole = Qt::UserRole + 1; ///< the text typed prefixes are matched against
+
+/// Where a word of the query ends (the query language's separators).
+bool isBreak(QChar c)
+{
+    return c.isSpace() || c == QLatin1Char('(') || c == QLatin1Char(')') || c == QLatin1Char(':') || c == QLatin1Char('"');
+}
+
+bool isKeyword(const QString &s)
+{
+    return s.compare(QLatin1String("and"), Qt::CaseInsensitive) == 0 || s.compare(QLatin1String("or"), Qt::CaseInsensitive) == 0
+           || s.compare(QLatin1String("not"), Qt::CaseInsensitive) == 0;
+}
+
+/// The value a partial text stands for: without its opening quote and escapes.
+QString typedValue(const QString &partial)
+{
+    if (!partial.startsWith(QLatin1Char('"')))
+        return partial;
+    QString out;
+    for (int i = 1; i < partial.size(); ++i) {
+        if (partial[i] == QLatin1Char('\\') && i + 1 < partial.size())
+            ++i;
+        out += partial[i];
+    }
+    return out;
+}
+
+} // namespace
+
+QueryCompleter::QueryCompleter(QLineEdit *edit, QObject *parent)
+    : QObject(parent), m_edit(edit), m_completer(new QCompleter(this))
+{
+    auto *model = new QStandardItemModel(this);
+    m_completer->setModel(model);
+    m_completer->setCompletionRole(kMatchRole);
+    m_completer->setCaseSensitivity(Qt::CaseInsensitive);
+    m_completer->setWidget(edit);
+    m_completer->setCompletionMode(QCompleter::PopupCompletion);
+    m_completer->setMaxVisibleItems(12);
+    connect(m_completer, qOverload<const QModelIndex &>(&QCompleter::activated), this, [this](const QModelIndex &index) {
+        const Context c = contextAt(m_edit->text());
+        m_edit->setText(m_edit->text().left(c.start) + index.data(Qt::DisplayRole).toString());
+    });
+    connect(edit, &QLineEdit::textEdited, this, &QueryCompleter::onEdited);
+    connect(&m_watcher, &QFutureWatcher<Values>::finished, this, [this] {
+        const Values v = m_watcher.result();
+        if (v.field == m_pending)
+            m_pending.clear();
+        if (!v.ok || v.data != m_valuesFor)
+            return; // the data changed meanwhile: the next key press reads them again
+        m_values[v.field] = v.texts;
+        const Context c = contextAt(m_edit->text());
+        if (m_edit->hasFocus() && c.kind == Context::Kind::Value && c.field == v.field)
+            showValues(v.field, v.texts, c.partial);
+    });
+    connect(&m_catalogWatcher, &QFutureWatcher<QStringList>::finished, this, [this] {
+        if (m_catalogCancel && m_catalogCancel->load())
+            return; // read for data that has changed since
+        m_catalog = m_catalogWatcher.result();
+        const Context c = contextAt(m_edit->text());
+        if (m_edit->hasFocus() && c.kind == Context::Kind::Field)
+            showFieldNames(m_catalog, c.partial);
+    });
+}
+
+QueryCompleter::~QueryCompleter()
+{
+    if (m_cancel)
+        m_cancel->store(true);
+    if (m_catalogCancel)
+        m_catalogCancel->store(true);
+}
+
+void QueryCompleter::setSources(std::function<Snapshot()> snapshot, std::shared_ptr<query::FieldCache> cache,
+                                std::function<QStringList()> fieldNames)
+{
+    m_snapshot = std::move(snapshot);
+    m_cache = std::move(cache);
+    m_fieldNames = std::move(fieldNames);
+    m_values.clear();
+    m_catalog.clear();
+}
+
+QString QueryCompleter::valueText(const query::FieldValue &v)
+{
+    using query::ValueType;
+    if (v.type == ValueType::Number || v.type == ValueType::Bool)
+        return QString::fromStdString(v.text);
+    if (v.type != ValueType::String)
+        return {};
+    const QString s = QString::fromStdString(v.text);
+    bool bare = !s.isEmpty() && !isKeyword(s);
+    for (const QChar c : s)
+        if (isBreak(c) || c == QLatin1Char('\\') || c == QLatin1Char('<') || c == QLatin1Char('>') || c == QLatin1Char('*')
+            || c == QLatin1Char('?') || c.category() == QChar::Other_Control)
+            bare = false;
+    if (bare)
+        return s;
+    QString q = QStringLiteral("\"");
+    for (const QChar c : s) {
+        if (c == QLatin1Char('"') || c == QLatin1Char('\\'))
+            q += QLatin1Char('\\');
+        q += c;
+    }
+    return q + QLatin1Char('"');
+}
+
+QueryCompleter::Context QueryCompleter::contextAt(const QString &text)
+{
+    Context c;
+    // an open quote: its value is being typed
+    bool inQuote = false;
+    int quoteAt = -1;
+    for (int i = 0; i < text.size(); ++i) {
+        if (inQuote && text[i] == QLatin1Char('\\')) {
+            ++i;
+            continue;
+        }
+        if (text[i] == QLatin1Char('"')) {
+            inQuote = !inQuote;
+            quoteAt = i;
+        }
+    }
+    int start = int(text.size());
+    if (inQuote)
+        start = quoteAt;
+    else
+        while (start > 0 && !isBreak(text[start - 1]))
+            --start;
+    c.start = start;
+    c.partial = text.mid(start);
+    // "field:" or "field:(" before it: a value
+    int j = start;
+    while (j > 0 && text[j - 1].isSpace())
+        --j;
+    if (j > 0 && text[j - 1] == QLatin1Char('(')) {
+        --j;
+        while (j > 0 && text[j - 1].isSpace())
+            --j;
+    }
+    if (j > 0 && text[j - 1] == QLatin1Char(':')) {
+        int fe = j - 1;
+        while (fe > 0 && text[fe - 1].isSpace())
+            --fe;
+        int fb = fe;
+        while (fb > 0 && !isBreak(text[fb - 1]))
+            --fb;
+        c.field = text.mid(fb, fe - fb);
+        if (!c.field.isEmpty()) {
+            c.kind = Context::Kind::Value;
+            return c;
+        }
+    }
+    if (!inQuote && c.partial.size() >= 2 && !isKeyword(c.partial))
+        c.kind = Context::Kind::Field;
+    return c;
+}
+
+void QueryCompleter::onEdited(const QString &text)
+{
+    const Context c = contextAt(text);
+    if (c.kind == Context::Kind::None || !m_snapshot || !m_cache) {
+        m_completer->popup()->hide();
+        return;
+    }
+    // values and names read for other data are read again
+    const Snapshot snap = m_snapshot();
+    dataKey(snap);
+    if (c.kind == Context::Kind::Field) {
+        const QStringList names = m_fieldNames ? m_fieldNames() : QStringList();
+        if (!names.isEmpty()) {
+            showFieldNames(names, c.partial);
+            return;
+        }
+        if (!m_catalog.isEmpty()) {
+            showFieldNames(m_catalog, c.partial);
+            return;
+        }
+        m_completer->popup()->hide();
+        if (m_catalogWatcher.isRunning() || snap.size() == 0)
+            return;
+        m_catalogCancel = std::make_shared<std::atomic<bool>>(false);
+        auto cancel = m_catalogCancel;
+        m_catalogWatcher.setFuture(QtConcurrent::run([snap, cancel] {
+            QStringList out;
+            for (const query::FieldStat &f : query::fieldCatalog(snap, cancel.get()))
+                out << QString::fromStdString(f.path);
+            return out;
+        }));
+        return;
+    }
+    if (auto it = m_values.find(c.field); it != m_values.end()) {
+        showValues(c.field, it->second, c.partial);
+        return;
+    }
+    m_completer->popup()->hide();
+    requestValues(c.field);
+}
+
+std::pair<const Segment *, size_t> QueryCompleter::dataKey(const Snapshot &snap)
+{
+    const std::pair<const Segment *, size_t> key{snap.segments().empty() ? nullptr : snap.segments().front().get(), snap.size()};
+    if (key != m_valuesFor) {
+        m_values.clear();
+        m_catalog.clear();
+        if (m_catalogCancel)
+            m_catalogCancel->store(true);
+        m_valuesFor = key;
+    }
+    return key;
+}
+
+void QueryCompleter::showFieldNames(const QStringList &names, const QString &partial)
+{
+    auto *model = static_cast<QStandardItemModel *>(m_completer->model());
+    model->clear();
+    for (const QString &p : names) {
+        auto *item = new QStandardItem(p);
+        item->setData(p, kMatchRole);
+        model->appendRow(item);
+    }
+    m_completer->setCompletionPrefix(partial);
+    if (m_completer->completionCount() > 0 && m_completer->currentCompletion() != partial) {
+        m_completer->complete();
+        emit fieldsOffered();
+    } else {
+        m_completer->popup()->hide();
+    }
+}
+
+void QueryCompleter::showValues(const QString &field, const QStringList &texts, const QString &partial)
+{
+    auto *model = static_cast<QStandardItemModel *>(m_completer->model());
+    model->clear();
+    for (const QString &t : texts) {
+        auto *item = new QStandardItem(t);
+        item->setData(typedValue(t), kMatchRole);
+        model->appendRow(item);
+    }
+    const QString typed = typedValue(partial);
+    m_completer->setCompletionPrefix(typed);
+    if (m_completer->completionCount() == 0 || (m_completer->completionCount() == 1 && m_completer->currentCompletion() == typed
+                                                && !partial.startsWith(QLatin1Char('"')))) {
+        m_completer->popup()->hide();
+        return;
+    }
+    m_completer->complete();
+    emit valuesOffered(field);
+}
+
+void QueryCompleter::requestValues(const QString &field)
+{
+    if (m_pending == field && m_watcher.isRunning())
+        return;
+    if (m_cancel)
+        m_cancel->store(true);
+    m_cancel = std::make_shared<std::atomic<bool>>(false);
+    m_pending = field;
+    const Snapshot snap = m_snapshot();
+    auto cache = m_cache;
+    auto cancel = m_cancel;
+    const auto data = dataKey(snap);
+    m_watcher.setFuture(QtConcurrent::run([snap, cache, cancel, field, data] {
+        Values v;
+        v.field = field;
+        v.data = data;
+        const auto col = cache->column(snap, field.toStdString(), cancel.get());
+        if (!col)
+            return v;
+        // the most frequent values first; those a query cannot name (null, objects) left out
+        for (const auto &[id, count] : query::topValues(*col, nullptr, kValues * 4)) {
+            const QString t = valueText(col->values[id]);
+            if (!t.isEmpty())
+                v.texts << t;
+            if (size_t(v.texts.size()) >= kValues)
+                break;
+        }
+        v.ok = true;
+        return v;
+    }));
+}
+
+} // namespace auditlens::ui
