@@ -58,7 +58,10 @@ Json Evaluator::eval(const NodeP &n)
         const bool r = applyTest(n);
         return n->negate ? !r : r;
     }
-    case Node::Not: return !truthy(eval(n->kids[0]));
+    case Node::Not: {
+        Json tmp;
+        return !truthy(*ref(n->kids[0], tmp));
+    }
     case Node::Neg: {
         const Json v = eval(n->kids[0]);
         if (isInt(v))
@@ -67,16 +70,16 @@ Json Evaluator::eval(const NodeP &n)
             return -v.get<double>();
         fail("bad operand type for unary -: " + typeName(v));
     }
-    case Node::And: {
-        Json a = eval(n->kids[0]);
-        return truthy(a) ? eval(n->kids[1]) : a;
-    }
+    case Node::And:
     case Node::Or: {
-        Json a = eval(n->kids[0]);
-        return truthy(a) ? a : eval(n->kids[1]);
+        Json tmp;
+        const Json *a = ref(n->kids[0], tmp);
+        if (truthy(*a) == (n->kind == Node::And))
+            return eval(n->kids[1]);
+        return a == &tmp ? std::move(tmp) : *a;
     }
     case Node::Cond: {
-        if (truthy(eval(n->kids[0])))
+        if (isTrue(n->kids[0]))
             return eval(n->kids[1]);
         return n->kids[2] ? eval(n->kids[2]) : undefinedValue();
     }
@@ -107,11 +110,19 @@ void Evaluator::render(const NodeP &n, std::string &out)
             render(k, out);
         return;
     case Node::Text: out += n->name; return;
-    case Node::Output: out += pyStr(eval(n->kids[0])); return;
+    case Node::Output: {
+        Json tmp;
+        const Json *v = ref(n->kids[0], tmp);
+        if (v->is_string())
+            out += v->get_ref<const std::string &>();
+        else
+            out += pyStr(*v);
+        return;
+    }
     case Node::If: {
         size_t i = 0;
         for (; i + 1 < n->kids.size(); i += 2) {
-            if (truthy(eval(n->kids[i]))) {
+            if (isTrue(n->kids[i])) {
                 render(n->kids[i + 1], out);
                 return;
             }
@@ -381,27 +392,51 @@ Json Evaluator::applyFilter(const NodeP &n)
     return f.fn(v, args);
 }
 
+bool Evaluator::isTrue(const NodeP &n)
+{
+    Json tmp;
+    return truthy(*ref(n, tmp));
+}
+
 bool Evaluator::applyTest(const NodeP &n)
 {
-    Json v;
+    static const Json undefined = undefinedValue();
+    Json tmp;
+    const Json *v = &undefined;
     if (n->test->lenientInput) {
         try {
-            v = eval(n->kids[0]);
+            v = ref(n->kids[0], tmp);
         } catch (const EvalError &) {
-            v = undefinedValue();
+            v = &undefined;
         }
     } else {
-        v = eval(n->kids[0]);
+        v = ref(n->kids[0], tmp);
+    }
+    if (n->kids.size() == 1) // most tests: `is defined`, `is string`
+        return n->test->fn(*v, {});
+    if (v == &tmp || !n->pure) { // the arguments could change what v points into
+        const Json value = *v;
+        Args args;
+        evalArgs(n, 1, args);
+        return n->test->fn(value, args.pos);
     }
     Args args;
     evalArgs(n, 1, args);
-    return n->test->fn(v, args.pos);
+    return n->test->fn(*v, args.pos);
 }
 
 Json Evaluator::binary(const NodeP &n)
 {
-    const Json a = eval(n->kids[0]);
-    const Json b = eval(n->kids[1]);
+    // the operands are read in place unless the right one calls a method that changes a
+    // variable (which could move what the left one points into)
+    Json ta, tb;
+    const Json *pa = ref(n->kids[0], ta);
+    if (pa != &ta && !n->kids[1]->pure) {
+        ta = *pa;
+        pa = &ta;
+    }
+    const Json &a = *pa;
+    const Json &b = *ref(n->kids[1], tb);
     switch (n->op) {
     case BinOp::Eq: return pyEq(a, b);
     case BinOp::Ne: return !pyEq(a, b);

@@ -128,6 +128,7 @@ struct Node
     int depth = 1;                            // height of the tree below (bounded at compile)
     size_t pos = 0;                           // byte in the template (diagnostics)
     BinOp op = BinOp::Eq;                     // Bin
+    bool pure = true;                         // no method below changes a variable in place
     // resolved at compile (resolveNames): never null in a compiled template
     const FilterEntry *filter = nullptr;      // Filter
     const TestEntry *test = nullptr;          // Test
@@ -203,6 +204,7 @@ private:
     Json applyFilter(const NodeP &n);
     bool applyTest(const NodeP &n);
     Json binary(const NodeP &n);
+    bool isTrue(const NodeP &n);
 
     Env &m_env;
     std::vector<Json> m_loops;

@@ -619,8 +619,13 @@ void resolve(const NodeP &n, const std::string &source)
     }
     default: break;
     }
-    for (const NodeP &k : n->kids)
+    if (n->method && (n->method->mutList || n->method->mutDict))
+        n->pure = false;
+    for (const NodeP &k : n->kids) {
         resolve(k, source);
+        if (k && !k->pure)
+            n->pure = false;
+    }
 }
 
 } // namespace

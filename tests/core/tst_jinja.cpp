@@ -317,6 +317,14 @@ private slots:
         JCOMPARE(eval("{{ '2021-05-18T16:50:30Z' | to_rfc3339 }}"), Json("2021-05-18T16:50:30.000000Z"));
         QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ 'soon +0200' | to_rfc3339 }}"));
     }
+    void operandsReadInPlaceSurviveMutation()
+    {
+        // the left operand is read in place unless the right one changes a variable: a list
+        // that grows while its first element is compared must not be read from freed storage
+        JCOMPARE(eval("{% set l = ['a'] %}{{ l[0] ~ l.extend(range(1000)) }}-{{ l | length }}"), Json("aNone-1001"));
+        JCOMPARE(eval("{% set d = {'k': 'v'} %}{{ d.k == d.update({'k': 'w'}) }}{{ d.k }}"), Json("Falsew"));
+        JCOMPARE(eval("{% set l = [1] %}{{ l[0] is eq(l.pop()) }}{{ l | length }}"), Json("True0"));
+    }
     void escapeAndCopy()
     {
         JCOMPARE(eval("{{ '<a href=\"x\">&\\'' | e }}"), Json("&lt;a href=&#34;x&#34;&gt;&amp;&#39;"));
