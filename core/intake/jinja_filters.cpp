@@ -2,6 +2,7 @@
 // The filters (`x | name(args)`) and tests (`x is name args`) templates may use: Jinja's
 // built-in ones the public parsers need and Sekoia.io's own (is_ipaddress, to_rfc3339,
 // re_match…). A template naming any other is refused when it compiles (jinja_parser.cpp).
+#include "dates.h"
 #include "jinja_p.h"
 #include "util/ascii.h"
 
@@ -14,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace auditlens::intake::jinja {
 
@@ -22,9 +24,45 @@ namespace {
 // ------------------------------------------------------------------------------------------
 // Helpers
 
+/// Python's `re` reads a '-' right after a class escape in a set (`[\\w-\\.]`) as a literal
+/// hyphen where PCRE refuses the range: such hyphens are escaped.
+std::string literalHyphens(const std::string &pattern)
+{
+    std::string out;
+    out.reserve(pattern.size());
+    bool inSet = false;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        const char c = pattern[i];
+        if (c == '\\' && i + 1 < pattern.size()) {
+            const char e = pattern[i + 1];
+            out += c;
+            out += e;
+            ++i;
+            if (inSet && std::strchr("wdsWDS", e) && i + 2 < pattern.size() && pattern[i + 1] == '-' && pattern[i + 2] != ']') {
+                out += "\\-";
+                ++i;
+            }
+            continue;
+        }
+        if (c == '[' && !inSet) {
+            inSet = true;
+            out += c;
+            if (i + 1 < pattern.size() && pattern[i + 1] == '^')
+                out += pattern[++i];
+            if (i + 1 < pattern.size() && pattern[i + 1] == ']') // `[]…]`: a literal ']'
+                out += pattern[++i];
+            continue;
+        }
+        if (c == ']' && inSet)
+            inSet = false;
+        out += c;
+    }
+    return out;
+}
+
 QRegularExpression pyRegex(const std::string &pattern)
 {
-    QString p = QString::fromStdString(pattern);
+    QString p = QString::fromStdString(literalHyphens(pattern));
     p.replace(QStringLiteral("(?P<"), QStringLiteral("(?<"));
     p.replace(QStringLiteral("(?P="), QStringLiteral("\\k<")); // rare
     QRegularExpression re(p);
@@ -33,9 +71,14 @@ QRegularExpression pyRegex(const std::string &pattern)
     return re;
 }
 
-/// A date from an epoch number or a date text, for to_rfc3339 and to_iso8601.
-std::optional<int64_t> dateOf(const Json &v)
+/// A date from an epoch number or a date text, for to_rfc3339 and to_iso8601; with a strptime
+/// `format` (`x | to_rfc3339('%d/%m/%Y %H:%M:%S')`) the text is read with it, as date.parse does.
+std::optional<int64_t> dateOf(const Json &v, const Json &format)
 {
+    if (format.is_string() && !format.get_ref<const std::string &>().empty()) {
+        const auto text = parseDate(v, format.get<std::string>(), std::string());
+        return text ? parseTimestampNs(*text) : std::nullopt;
+    }
     if (v.is_number_integer() || v.is_number_unsigned())
         return epochToNs(toI(v));
     if (v.is_number_float())
@@ -51,9 +94,12 @@ std::optional<int64_t> dateOf(const Json &v)
         std::string off = s.substr(sp + 1);
         if (off.size() == 5 && off.find(':') == std::string::npos)
             off.insert(3, ":");
-        return parseTimestampNs(s.substr(0, sp) + off);
+        if (auto ns = parseTimestampNs(s.substr(0, sp) + off))
+            return ns;
     }
-    return std::nullopt;
+    // anything else date.parse reads without a format (as dateutil does)
+    const auto text = parseDate(v, std::string(), std::string());
+    return text ? parseTimestampNs(*text) : std::nullopt;
 }
 
 /// Elements of a value iterated as Jinja does: list items, dict keys, string characters.
@@ -154,16 +200,16 @@ Json fJoin(Json &v, const Args &a)
 {
     const std::string sep = pyStr(a.get(0, "d", std::string()));
     const Json attr = a.get(1, "attribute", undefinedValue());
-    if (!v.is_array())
+    if (!v.is_array() && !v.is_string() && !v.is_object())
         fail("join of " + typeName(v));
     std::string out;
     bool first = true;
-    for (const Json &e : v) {
+    forEachItem(v, [&](const Json &e) { // a string joins its characters, a dict its keys
         if (!first)
             out += sep;
         first = false;
         out += pyStr(attr.is_string() && e.is_object() ? e.value(attr.get<std::string>(), Json()) : e);
-    }
+    });
     return out;
 }
 
@@ -313,16 +359,16 @@ Json fReSearch(Json &v, const Args &a)
     return out;
 }
 
-Json fToRfc3339(Json &v, const Args &)
+Json fToRfc3339(Json &v, const Args &a)
 {
-    const auto ns = dateOf(v);
+    const auto ns = dateOf(v, a.get(0, "format", Json()));
     if (!ns)
         fail("to_rfc3339: not a date");
     return formatRfc3339(*ns, FractionMode::Micro);
 }
-Json fToIso8601(Json &v, const Args &)
+Json fToIso8601(Json &v, const Args &a)
 {
-    const auto ns = dateOf(v);
+    const auto ns = dateOf(v, a.get(0, "format", Json()));
     if (!ns)
         fail("to_iso8601: not a date");
     return formatRfc3339(*ns, FractionMode::IfNonZero);

@@ -325,6 +325,23 @@ private slots:
         JCOMPARE(eval("{% set d = {'k': 'v'} %}{{ d.k == d.update({'k': 'w'}) }}{{ d.k }}"), Json("Falsew"));
         JCOMPARE(eval("{% set l = [1] %}{{ l[0] is eq(l.pop()) }}{{ l | length }}"), Json("True0"));
     }
+    void toRfc3339WithAFormatOrAsDateutilReads()
+    {
+        JCOMPARE(eval("{{ '18/05/2021 16:50:30' | to_rfc3339('%d/%m/%Y %H:%M:%S') }}"), Json("2021-05-18T16:50:30.000000Z"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '2021-05-18 16:50:30' | to_rfc3339('%d/%m/%Y %H:%M:%S') }}"));
+        const Json noYear = eval("{{ '06 September, 08:01 UTC+00:00' | to_rfc3339 }}"); // dateutil: this year
+        QVERIFY(noYear.is_string() && noYear.get<std::string>().substr(4) == "-09-06T08:01:00.000000Z");
+        JCOMPARE(eval("{{ '18/05/2021 16:50:30' | to_iso8601('%d/%m/%Y %H:%M:%S') }}"), Json("2021-05-18T16:50:30Z"));
+    }
+    void pythonRegexHyphensAndJoinedStrings()
+    {
+        // `[\w-\.]`: Python reads the hyphen after a class escape literally; PCRE would refuse it
+        JCOMPARE(eval("{{ 'a-b.c@x-y.org' | re_match('^[\\w-\\.]+@([\\w-]+\\.)+[\\w-]{2,4}$') }}"), Json(true));
+        JCOMPARE(eval("{{ 'a b@x.org' | re_match('^[\\w-\\.]+@') }}"), Json(false));
+        JCOMPARE(eval("{{ 'a-z' | re_match('^[a-c\\d-]+$') }}"), Json(false)); // a real range stays one
+        JCOMPARE(eval("x{{ 'abc' | join(',') }}"), Json("xa,b,c"));
+        JCOMPARE(eval("x{{ {'k': 1, 'l': 2} | join('+') }}"), Json("xk+l"));
+    }
     void escapeAndCopy()
     {
         JCOMPARE(eval("{{ '<a href=\"x\">&\\'' | e }}"), Json("&lt;a href=&#34;x&#34;&gt;&amp;&#39;"));
