@@ -294,13 +294,15 @@ Json minMax(const Json &v, bool wantMin, const char *name)
 }
 Json fMin(Json &v, const Args &) { return minMax(v, true, "min"); }
 Json fMax(Json &v, const Args &) { return minMax(v, false, "max"); }
-Json fSum(Json &v, const Args &)
+/// sum(attribute=None, start=0): `start` may be a list (`sum(start=[])` flattens lists).
+Json fSum(Json &v, const Args &a)
 {
     if (!v.is_array())
         fail("sum of " + typeName(v));
-    Json acc = int64_t(0);
+    const Json attr = a.get(0, "attribute", Json());
+    Json acc = a.get(1, "start", int64_t(0));
     for (const Json &e : v)
-        acc = arith(BinOp::Add, acc, e);
+        acc = arith(BinOp::Add, acc, attr.is_string() ? attributeOf(e, attr.get<std::string>()) : e);
     return acc;
 }
 

@@ -342,6 +342,13 @@ private slots:
         JCOMPARE(eval("x{{ 'abc' | join(',') }}"), Json("xa,b,c"));
         JCOMPARE(eval("x{{ {'k': 1, 'l': 2} | join('+') }}"), Json("xk+l"));
     }
+    void sumWithStartAndAttribute()
+    {
+        JCOMPARE(eval("{{ [[1, 2], [3]] | sum(start=[]) }}"), Json::parse("[1, 2, 3]"));
+        JCOMPARE(eval("{{ [{'n': 2}, {'n': 5}] | sum(attribute='n') }}"), Json(7));
+        JCOMPARE(eval("{{ [1, 2] | sum(start=10) }}"), Json(13));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ [[1], 2] | sum(start=[]) }}"));
+    }
     void escapeAndCopy()
     {
         JCOMPARE(eval("{{ '<a href=\"x\">&\\'' | e }}"), Json("&lt;a href=&#34;x&#34;&gt;&amp;&#39;"));
