@@ -74,8 +74,8 @@ public:
                                                         const std::string &label, std::string &error);
 
     /// Runs the parser on one raw record. `parsed`, when given, is the raw record already
-    /// parsed as JSON (saves json.parse-json the work).
-    NormalizeResult run(const std::string &raw, bool explain = false, const Json *parsed = nullptr) const;
+    /// parsed as JSON (saves json.parse-json the work); it is taken over (moved from, not copied).
+    NormalizeResult run(const std::string &raw, bool explain = false, Json *parsed = nullptr) const;
     /// Runs the parser on a Sekoia.io event envelope (`{"message": "…", "log": {…}, …}`, as
     /// intake tests give it): `original` is the whole envelope, and its members other than
     /// `message`, `event` and `sekoiaio` are carried into the event. The message may be any text.
@@ -94,7 +94,7 @@ public:
 
 private:
     IntakeParser();
-    NormalizeResult runWith(const std::string &raw, const Json *envelope, bool explain, const Json *parsed) const;
+    NormalizeResult runWith(const std::string &raw, const Json *envelope, bool explain, Json *parsed) const;
     std::unique_ptr<Impl> d;
 };
 

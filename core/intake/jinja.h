@@ -40,14 +40,17 @@ std::string pyStr(const Json &v);
 /// Python's ast.literal_eval on text; undefinedValue() when the text is not a literal.
 Json literalEval(const std::string &text);
 
+namespace jinja {
 struct Node;
+}
 
 /// A compiled template: text with `{{ expr }}` and `{% if/elif/else/for/set %}` statements.
 class Template
 {
 public:
     Template() = default;
-    /// Compiles; throws CompileError.
+    /// Compiles; throws CompileError. Every filter, test, method and function the template
+    /// names is looked up here: an unknown one is a CompileError saying which and where.
     explicit Template(const std::string &source);
 
     /// Native value for a template that is one `{{ expression }}`; otherwise the rendered text
@@ -68,7 +71,7 @@ public:
 private:
     friend Template compileExpression(const std::string &expr);
     std::string m_source;
-    std::shared_ptr<Node> m_root;
+    std::shared_ptr<jinja::Node> m_root;
     std::vector<std::string> m_paths;
     struct Seg
     {

@@ -33,7 +33,7 @@ int jsonNesting(const std::string &text)
 
 } // namespace detail
 
-NormalizeResult IntakeParser::run(const std::string &raw, bool explain, const Json *parsed) const
+NormalizeResult IntakeParser::run(const std::string &raw, bool explain, Json *parsed) const
 {
     return runWith(raw, nullptr, explain, parsed);
 }
@@ -45,7 +45,7 @@ NormalizeResult IntakeParser::runEnvelope(const Json &envelope, bool explain) co
     return runWith(raw, &envelope, explain, nullptr);
 }
 
-NormalizeResult IntakeParser::runWith(const std::string &raw, const Json *envelope, bool explain, const Json *parsed) const
+NormalizeResult IntakeParser::runWith(const std::string &raw, const Json *envelope, bool explain, Json *parsed) const
 {
     RunState st;
     st.d = d.get();
@@ -79,7 +79,8 @@ NormalizeResult IntakeParser::runWith(const std::string &raw, const Json *envelo
             if (e.disabled || (e.hasFilter && !st.passes(e.filter, e.name, -1)))
                 continue;
             if (e.external) {
-                st.runExternal(e, parsed);
+                if (st.runExternal(e, parsed))
+                    parsed = nullptr; // taken: a second json.parse-json of the message parses the text
                 continue;
             }
             auto stage = d->stages.find(e.name);

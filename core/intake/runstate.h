@@ -330,7 +330,8 @@ struct RunState
     /// A stage that fails sets nothing: a layer an earlier entry of the same name set stays (a
     /// second `parsed_date` whose input is empty keeps the first one's date, as the reference
     /// does); with no earlier one the layer stays undefined.
-    void runExternal(const Entry &e, const Json *parsed)
+    /// Returns whether it took `parsed` over (moved it into its layer).
+    bool runExternal(const Entry &e, Json *parsed)
     {
         Json input;
         std::string ierr;
@@ -338,13 +339,13 @@ struct RunState
         if (!preParsed && !e.input.tryEvaluateValue(scope(), input, ierr)) {
             if (explain)
                 issues.push_back({e.name, -1, "", "input_field failed: " + ierr});
-            return;
+            return false;
         }
         const std::string prefix = e.name + "." + e.outputField;
         if (e.extName == "json.parse-json") {
             Json out;
             if (preParsed)
-                out = *parsed;
+                out = std::move(*parsed);
             else if (input.is_string()) {
                 const std::string &text = input.get_ref<const std::string &>();
                 if (jsonNesting(text) <= kMaxJsonNesting)
@@ -354,12 +355,12 @@ struct RunState
                 if (out.is_discarded()) {
                     if (explain)
                         issues.push_back({e.name, -1, "", "json.parse-json: the input is not valid JSON"});
-                    return;
+                    return false;
                 }
             } else if (input.is_object() || input.is_array())
                 out = input;
             else
-                return;
+                return false;
             Json layer = Json::object();
             layer[e.outputField] = std::move(out);
             layers[e.name] = std::move(layer);
@@ -369,7 +370,7 @@ struct RunState
                 layerRaw[prefix] = root ? std::vector<std::string>{} : resolveRaw(reads);
                 layerRoot[prefix] = root;
             }
-            return;
+            return preParsed;
         }
         if (e.extName == "date.parse") {
             std::string tz;
@@ -383,13 +384,13 @@ struct RunState
             if (!out) {
                 if (explain)
                     issues.push_back({e.name, -1, "", "date.parse: not a date it can read: " + pyStr(input).substr(0, 60)});
-                return;
+                return false;
             }
             Json layer = Json::object();
             layer[e.outputField] = *out;
             layers[e.name] = std::move(layer);
             noteLayerSource(e, prefix);
-            return;
+            return false;
         }
         if (e.stage) {
             Json out;
@@ -397,13 +398,13 @@ struct RunState
             if (!e.stage->runInRecord(input, scope(), out, serr)) {
                 if (explain)
                     issues.push_back({e.name, -1, "", e.extName + ": " + serr});
-                return;
+                return false;
             }
             Json layer = Json::object();
             layer[e.outputField] = std::move(out);
             layers[e.name] = std::move(layer);
             noteLayerSource(e, prefix);
-            return;
+            return false;
         }
         if (e.extName == "grok.match") {
             Json layer = Json::object();
@@ -414,8 +415,9 @@ struct RunState
             }
             layers[e.name] = std::move(layer);
             noteLayerSource(e, prefix);
-            return;
+            return false;
         }
+        return false;
     }
 
     /// The rules run after the parser (enrichment.cpp).

@@ -453,6 +453,29 @@ private slots:
         appendJson(out, v);
         QCOMPARE(out, v.dump(-1, ' ', false, Json::error_handler_t::replace));
     }
+
+    /// The writer reads strings eight bytes at a time: every piece at every offset and length
+    /// (escapes, control bytes, 2-4 byte UTF-8, cut, overlong and surrogate sequences) still
+    /// gives dump's bytes.
+    void jsonWriterMatchesDumpAtEveryOffset()
+    {
+        const std::vector<std::string> pieces = {"a", "bcdefgh", "\"", "\\", "\n", "\t", "\x01", "\x1f", " ", "\x7f",
+                                                 "\xC3\xA9", "\xE2\x98\x83", "\xF0\x9F\x98\x80", "\xFF", "\xC3",
+                                                 "\xC0\x80", "\xED\xA0\x80", "\xF4\x90\x80\x80", "<&>"};
+        uint32_t seed = 12345;
+        for (int round = 0; round < 4000; ++round) {
+            std::string s;
+            const int count = round % 23;
+            for (int i = 0; i < count; ++i) {
+                seed = seed * 1103515245u + 12345u;
+                s += pieces[(seed >> 16) % pieces.size()];
+            }
+            const Json v = Json::array({s, Json::object({{s, 1}})});
+            std::string out = "x";
+            appendJson(out, v);
+            QCOMPARE(out, "x" + v.dump(-1, ' ', false, Json::error_handler_t::replace));
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TstIntake)

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
+#include "intake/engine.h"
 #include "intake/jinja.h"
 #include "jsoncompare.h"
 
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace auditlens::intake;
@@ -205,6 +208,154 @@ private slots:
         JCOMPARE(eval("{{ '1.2.3.4' | is_ipv4 }}{{ '1.2.3.4' | is_ipv6 }}{{ '::1' | is_ipv6 }}"), Json("TrueFalseTrue"));
         JCOMPARE(eval("{{ 'https://example.org/x' | is_url }}{{ 'example' | is_url }}"), Json("TrueFalse"));
         JCOMPARE(eval("x{{ {'b': 1} | to_json }}"), Json("x{\"b\": 1}"));
+    }
+    void unknownNamesAreRefusedAtCompile_data()
+    {
+        QTest::addColumn<QString>("tmpl");
+        QTest::addColumn<QString>("message");
+        QTest::addColumn<int>("position");
+        QTest::newRow("filter") << "{{ ev.message.s | nosuch }}" << "unknown filter 'nosuch' at column 19" << 18;
+        QTest::newRow("dotted filter") << "{{ x | a.b }}" << "unknown filter 'a.b' at column 8" << 7;
+        QTest::newRow("test") << "{{ x is nosuch }}" << "unknown test 'nosuch' at column 6 of the template: 'is nosuch" << 5;
+        QTest::newRow("method") << "{{ ev.message.s.toUpperCase() }}" << "unknown method 'toUpperCase()' at column 17" << 16;
+        QTest::newRow("function") << "{{ nosuch(1) }}" << "unknown function 'nosuch()' at column 4" << 3;
+        QTest::newRow("re global") << "{% if x %}{{ re.match('a', x) }}{% endif %}" << "unknown method 'match()'" << 16;
+        QTest::newRow("second line") << "{% if x %}\n  {{ x | upper | nosuch }}\n{% endif %}" << "unknown filter 'nosuch' at line 2, column 18" << 28;
+        QTest::newRow("in a for body") << "{% for i in x %}{{ i.nosuch() }}{% endfor %}" << "unknown method 'nosuch()'" << 21;
+    }
+    void unknownNamesAreRefusedAtCompile()
+    {
+        QFETCH(QString, tmpl);
+        QFETCH(QString, message);
+        QFETCH(int, position);
+        try {
+            Template t(tmpl.toStdString());
+            QFAIL("should not compile");
+        } catch (const CompileError &e) {
+            QVERIFY2(QString::fromStdString(e.what()).contains(message), e.what());
+            QCOMPARE(int(e.position), position);
+        }
+        // the bare-expression form (filters written without braces) is checked the same way
+        if (!tmpl.startsWith(QLatin1String("{%")))
+            QVERIFY_THROWS_EXCEPTION(CompileError, compileExpression(tmpl.mid(2, tmpl.size() - 4).toStdString()));
+    }
+    void everyKnownNameCompiles()
+    {
+        // the filters, tests and methods the public parsers use (DSL_SURVEY.md) all resolve
+        for (const char *f : {"lower", "length", "first", "int", "default", "selectattr", "list", "last", "string",
+                              "map", "join", "replace", "unique", "select", "float", "tojson", "trim", "rejectattr",
+                              "sum", "batch", "items", "capitalize", "e", "reject", "upper", "format", "is_ipaddress",
+                              "to_rfc3339", "basename", "re_match", "re_search", "dirname", "to_mac_address",
+                              "from_json", "to_json", "to_iso8601", "is_url", "is_ipv4", "is_ipv6", "d", "count",
+                              "abs", "round", "sort", "reverse", "min", "max", "dictsort", "strip", "escape"})
+            QVERIFY2(Template(std::string("{{ x | ") + f + " }}").paths().size() == 1, f);
+        for (const char *t : {"defined", "undefined", "in", "number", "none", "string", "mapping", "iterable",
+                              "sequence", "true", "false", "integer", "float", "boolean", "odd", "even", "eq", "ne"})
+            QVERIFY2(!Template(std::string("{{ x is ") + t + " }}").isConstant(), t);
+        for (const char *m : {"get", "split", "replace", "startswith", "append", "strip", "lower", "update", "endswith",
+                              "isdigit", "rstrip", "removeprefix", "lstrip", "items", "index", "join", "copy", "rsplit",
+                              "extend", "capitalize", "keys", "isalpha", "values", "pop", "upper", "find", "count"})
+            QVERIFY2(!Template(std::string("{{ x.") + m + "() }}").isConstant(), m);
+    }
+    void parserLoadNamesTheUnknownConstruct()
+    {
+        // an unknown filter is a load warning naming the file, the line and the construct; the
+        // other fields of the action are still set, record after record
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("parser.yml"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("name: t\n"
+                "pipeline:\n"
+                "  - name: parsed\n"
+                "    external:\n"
+                "      name: json.parse-json\n"
+                "      properties:\n"
+                "        input_field: original.message\n"
+                "        output_field: m\n"
+                "  - name: fields\n"
+                "stages:\n"
+                "  fields:\n"
+                "    actions:\n"
+                "      - set:\n"
+                "          user.name: \"{{ parsed.m.user | nosuch }}\"\n"
+                "          user.id: \"{{ parsed.m.id }}\"\n"
+                "      - set:\n"
+                "          event.reason: \"{{ parsed.m.user.toUpperCase() }}\"\n");
+        f.close();
+        std::string error;
+        const auto parser = IntakeParser::load(path.toStdString(), error);
+        QVERIFY2(parser, error.c_str());
+        const std::vector<std::string> &w = parser->warnings();
+        QCOMPARE(int(w.size()), 2);
+        const std::string file = path.toStdString();
+        QVERIFY2(w[0].find(file + ":13") != std::string::npos, w[0].c_str());
+        QVERIFY2(w[0].find("user.name is never set: unknown filter 'nosuch'") != std::string::npos, w[0].c_str());
+        QVERIFY2(w[1].find(file + ":16") != std::string::npos, w[1].c_str());
+        QVERIFY2(w[1].find("unknown method 'toUpperCase()'") != std::string::npos, w[1].c_str());
+        for (int i = 0; i < 2; ++i) {
+            const NormalizeResult r = parser->run("{\"user\": \"alice\", \"id\": \"42\"}", true);
+            JCOMPARE(r.event.value("user", Json::object()).value("id", Json()), Json("42"));
+            QVERIFY(!r.event.value("user", Json::object()).contains("name"));
+            for (const RunIssue &issue : r.issues)
+                QVERIFY2(issue.message.find("nosuch") == std::string::npos, issue.message.c_str()); // not per record
+        }
+    }
+    void reMatchIsABool()
+    {
+        JCOMPARE(eval("{{ 'abc' | re_match('b') }}"), Json(false)); // anchored at the start, as Python's re.match
+        JCOMPARE(eval("{{ 'abc' | re_match('a(b)') }}"), Json(true));
+        JCOMPARE(eval("{{ 'x:80' | re_match('x:[0-9]+') == True }}"), Json(true));
+        JCOMPARE(eval("{{ 'abc' | re_match('z') == False }}"), Json(true));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ 'abc' | re_match('(') }}"));
+    }
+    void toRfc3339ReadsAnOffsetAfterASpace()
+    {
+        JCOMPARE(eval("{{ '2021-05-18 16:50:30 +0200' | to_rfc3339 }}"), Json("2021-05-18T14:50:30.000000Z"));
+        JCOMPARE(eval("{{ '2021-05-18 16:50:30 -01:30' | to_rfc3339 }}"), Json("2021-05-18T18:20:30.000000Z"));
+        JCOMPARE(eval("{{ '2021-05-18T16:50:30Z' | to_rfc3339 }}"), Json("2021-05-18T16:50:30.000000Z"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ 'soon +0200' | to_rfc3339 }}"));
+    }
+    void operandsReadInPlaceSurviveMutation()
+    {
+        // the left operand is read in place unless the right one changes a variable: a list
+        // that grows while its first element is compared must not be read from freed storage
+        JCOMPARE(eval("{% set l = ['a'] %}{{ l[0] ~ l.extend(range(1000)) }}-{{ l | length }}"), Json("aNone-1001"));
+        JCOMPARE(eval("{% set d = {'k': 'v'} %}{{ d.k == d.update({'k': 'w'}) }}{{ d.k }}"), Json("Falsew"));
+        JCOMPARE(eval("{% set l = [1] %}{{ l[0] is eq(l.pop()) }}{{ l | length }}"), Json("True0"));
+    }
+    void toRfc3339WithAFormatOrAsDateutilReads()
+    {
+        JCOMPARE(eval("{{ '18/05/2021 16:50:30' | to_rfc3339('%d/%m/%Y %H:%M:%S') }}"), Json("2021-05-18T16:50:30.000000Z"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '2021-05-18 16:50:30' | to_rfc3339('%d/%m/%Y %H:%M:%S') }}"));
+        const Json noYear = eval("{{ '06 September, 08:01 UTC+00:00' | to_rfc3339 }}"); // dateutil: this year
+        QVERIFY(noYear.is_string() && noYear.get<std::string>().substr(4) == "-09-06T08:01:00.000000Z");
+        JCOMPARE(eval("{{ '18/05/2021 16:50:30' | to_iso8601('%d/%m/%Y %H:%M:%S') }}"), Json("2021-05-18T16:50:30Z"));
+    }
+    void pythonRegexHyphensAndJoinedStrings()
+    {
+        // `[\w-\.]`: Python reads the hyphen after a class escape literally; PCRE would refuse it
+        JCOMPARE(eval("{{ 'a-b.c@x-y.org' | re_match('^[\\w-\\.]+@([\\w-]+\\.)+[\\w-]{2,4}$') }}"), Json(true));
+        JCOMPARE(eval("{{ 'a b@x.org' | re_match('^[\\w-\\.]+@') }}"), Json(false));
+        JCOMPARE(eval("{{ 'a-z' | re_match('^[a-c\\d-]+$') }}"), Json(false)); // a real range stays one
+        JCOMPARE(eval("x{{ 'abc' | join(',') }}"), Json("xa,b,c"));
+        JCOMPARE(eval("x{{ {'k': 1, 'l': 2} | join('+') }}"), Json("xk+l"));
+    }
+    void sumWithStartAndAttribute()
+    {
+        JCOMPARE(eval("{{ [[1, 2], [3]] | sum(start=[]) }}"), Json::parse("[1, 2, 3]"));
+        JCOMPARE(eval("{{ [{'n': 2}, {'n': 5}] | sum(attribute='n') }}"), Json(7));
+        JCOMPARE(eval("{{ [1, 2] | sum(start=10) }}"), Json(13));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ [[1], 2] | sum(start=[]) }}"));
+    }
+    void escapeAndCopy()
+    {
+        JCOMPARE(eval("{{ '<a href=\"x\">&\\'' | e }}"), Json("&lt;a href=&#34;x&#34;&gt;&amp;&#39;"));
+        JCOMPARE(eval("{{ ev.message.nope | e }}"), Json(""));
+        JCOMPARE(eval("{% set d = {'a': 1} %}{% set c = d.copy() %}{% set _ = c.update({'b': 2}) %}{{ d | length }}-{{ c | length }}"),
+                 Json("1-2"));
+        JCOMPARE(eval("{% set l = [1] %}{% set c = l.copy() %}{% set _ = c.append(2) %}{{ l }}-{{ c }}"), Json("[1]-[1, 2]"));
     }
 };
 
