@@ -188,6 +188,15 @@ private slots:
         QCOMPARE(parts->registered, std::string());
         QCOMPARE(parts->subdomain, std::string("ip-10-0-0-1.eu-west-3.compute"));
         QVERIFY(!splitDomain("localhost"));
+        // an IPv4 address has no parts; numbers that are not one are labels
+        QVERIFY(!splitDomain("127.0.0.1"));
+        QVERIFY(!splitDomain("10.20.30.255"));
+        parts = splitDomain("1.2.3.256");
+        QVERIFY(parts);
+        QCOMPARE(parts->subdomain, std::string("1.2.3"));
+        parts = splitDomain("1.2.3.4.example.com");
+        QVERIFY(parts);
+        QCOMPARE(parts->registered, std::string("example.com"));
         const UrlParts u = splitUrl("https://User@Example.com:8443/a/b?x=1#frag");
         QCOMPARE(u.scheme, std::string("https"));
         QCOMPARE(u.domain, std::string("Example.com"));
