@@ -141,7 +141,9 @@ struct RunState
         return assign(field, v, base, d->taxonomy.find(field));
     }
 
-    bool assign(const std::string &field, const Json &v, const FieldProvenance &base, const FieldInfo *info)
+    /// `top`: `field` is the one the action names (not a member reached by expanding a dict):
+    /// only that one is kept as `{}` when nothing declared remains below it.
+    bool assign(const std::string &field, const Json &v, const FieldProvenance &base, const FieldInfo *info, bool top = true)
     {
         if (isIgnored(v))
             return false;
@@ -153,9 +155,9 @@ struct RunState
             for (auto it = v.begin(); it != v.end(); ++it) {
                 const std::string sub = field + "." + it.key();
                 if (d->taxonomy.isDeclared(sub) || (it.value().is_object() && d->taxonomy.hasChildren(sub)))
-                    any = assign(sub, it.value(), base) || any;
+                    any = assign(sub, it.value(), base, d->taxonomy.find(sub), false) || any;
             }
-            if (!any && !findPath(event, field)) {
+            if (!any && top && !findPath(event, field)) {
                 setPath(event, field, Json::object());
                 if (stageLayer)
                     setPath(*stageLayer, field, Json::object());

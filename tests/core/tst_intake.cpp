@@ -7,6 +7,11 @@
 #include "intake/jsonout.h"
 #include "jsoncompare.h"
 
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QTemporaryDir>
+
 using namespace auditlens::intake;
 
 namespace {
@@ -417,6 +422,47 @@ private slots:
         const Json e = run(yaml, "{\"kept\": 1, \"dropped\": 2}", fields);
         JCOMPARE(e["vendor"], Json::parse("{\"kept\": \"1\"}"));
         JCOMPARE(e["blob"], Json::parse("{\"kept\": 1, \"dropped\": 2}"));
+    }
+
+    /// Only the field an action names survives as `{}` when nothing declared remains below it;
+    /// the members reached while expanding it do not (winlogbeat's `winlog` kept no empty
+    /// `winlog.event_data`).
+    void emptyDictOnlyAtTheFieldSet()
+    {
+        const std::string fields = "vendor.data.kept:\n  name: vendor.data.kept\n  type: keyword\n";
+        const std::string yaml = std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n"
+                                 "      - set: {vendor: '{{ev.message}}'}\n";
+        const Json e = run(yaml, "{\"data\": {\"other\": 1}, \"x\": 2}", fields);
+        JCOMPARE(e["vendor"], Json::object());
+        JCOMPARE(run(yaml, "{\"data\": {\"kept\": 1}}", fields)["vendor"], Json::parse(R"({"data":{"kept":"1"}})"));
+    }
+
+    /// A module's _meta/fields.yml (one folder above the intake) declares fields for its
+    /// intakes too; the intake's own declarations win.
+    void moduleFieldsAreRead()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString root = dir.path();
+        auto write = [&](const QString &rel, const std::string &text) {
+            QVERIFY(QDir().mkpath(QFileInfo(root + rel).absolutePath()));
+            QFile f(root + rel);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(text.data(), qint64(text.size()));
+        };
+        write(QStringLiteral("/Mod/_meta/fields.yml"), "vendor.build:\n  name: vendor.build\n  type: keyword\n"
+                                                      "vendor.n:\n  name: vendor.n\n  type: keyword\n");
+        write(QStringLiteral("/Mod/intake/_meta/fields.yml"), "vendor.n:\n  name: vendor.n\n  type: long\n");
+        write(QStringLiteral("/Mod/intake/ingest/parser.yml"), std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n"
+                                                               "    actions:\n      - set: {vendor: '{{ev.message}}'}\n");
+        std::string err;
+        auto p = IntakeParser::load(QString(root + QStringLiteral("/Mod/intake")).toStdString(), err);
+        QVERIFY2(p, err.c_str());
+        JCOMPARE(p->run("{\"build\": 7, \"n\": \"12\", \"other\": 1}").event["vendor"], Json::parse(R"({"build":"7","n":12})"));
+        // a broken module file is an error naming it
+        write(QStringLiteral("/Mod/_meta/fields.yml"), "vendor.build: [1, 2]\n");
+        QVERIFY(!IntakeParser::load(QString(root + QStringLiteral("/Mod/intake")).toStdString(), err));
+        QVERIFY2(err.find("module's fields.yml") != std::string::npos, err.c_str());
     }
 
     /// A stage's input is the value as it is: a JSON message is not read as a Python literal
