@@ -150,7 +150,13 @@ struct RunState
         if (v.is_object() && (!info || (info->type != "object" && info->type != "nested" && info->type != "flattened"
                                         && info->type != "array"))
             && !(info && (info->type == "keyword" || info->type == "string" || info->type == "text"))) {
-            // expand into the declared leaves below `field`; drop the rest
+            // expand into the declared leaves below `field`; drop the rest. The dict replaces
+            // what the field held (CEF sets cef.event_type, then `cef` as a whole)
+            if (top) {
+                erasePath(event, field);
+                if (stageLayer)
+                    erasePath(*stageLayer, field);
+            }
             bool any = false;
             for (auto it = v.begin(); it != v.end(); ++it) {
                 const std::string sub = field + "." + it.key();

@@ -437,6 +437,20 @@ private slots:
         JCOMPARE(run(yaml, "{\"data\": {\"kept\": 1}}", fields)["vendor"], Json::parse(R"({"data":{"kept":"1"}})"));
     }
 
+    /// A dict set on a field replaces what the field held; sub-fields set afterwards are added.
+    void dictReplacesWhatTheFieldHeld()
+    {
+        const std::string fields = "vendor.a:\n  name: vendor.a\n  type: keyword\nvendor.b:\n  name: vendor.b\n  type: keyword\n"
+                                   "vendor.kind:\n  name: vendor.kind\n  type: keyword\n";
+        const std::string yaml = std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n"
+                                 "      - set: {vendor.kind: early}\n"
+                                 "      - set: {vendor: '{{ev.message}}'}\n"
+                                 "      - set: {vendor.b: late}\n";
+        JCOMPARE(run(yaml, "{\"a\": \"x\"}", fields)["vendor"], Json::parse(R"({"a":"x","b":"late"})"));
+        // nothing declared in the dict: the field is left as {} (and what it held is gone too)
+        JCOMPARE(run(yaml, "{\"other\": 1}", fields)["vendor"], Json::parse(R"({"b":"late"})"));
+    }
+
     /// A module's _meta/fields.yml (one folder above the intake) declares fields for its
     /// intakes too; the intake's own declarations win.
     void moduleFieldsAreRead()
