@@ -451,6 +451,23 @@ private slots:
         JCOMPARE(run(yaml, "{\"other\": 1}", fields)["vendor"], Json::parse(R"({"b":"late"})"));
     }
 
+    /// Sekoia's taxonomy has no ecs.* (ECS has ecs.version): a dict set on `ecs` keeps nothing,
+    /// unless the parser declares the field itself.
+    void ecsFieldsAreNotDeclared()
+    {
+        const std::string yaml = std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n"
+                                 "      - set: {ecs: '{{ev.message.ecs}}', host.name: '{{ev.message.h}}'}\n";
+        const std::string message = "{\"ecs\": {\"version\": \"1.9.0\"}, \"h\": \"web\"}";
+        const Json e = run(yaml, message);
+        JCOMPARE(e["ecs"], Json::object());
+        JCOMPARE(e["host"]["name"], Json("web")); // the other ECS fields are declared
+        JCOMPARE(run(yaml, message, "ecs.version:\n  name: ecs.version\n  type: keyword\n")["ecs"], Json::parse(R"({"version":"1.9.0"})"));
+        QVERIFY(!Taxonomy::builtin().isDeclared("ecs.version"));
+        QVERIFY(!Taxonomy::builtin().hasChildren("ecs"));
+        QVERIFY(Taxonomy::builtin().findEcs("ecs.version"));
+        QVERIFY(Taxonomy::builtin().hasEcsChildren("ecs"));
+    }
+
     /// A module's _meta/fields.yml (one folder above the intake) declares fields for its
     /// intakes too; the intake's own declarations win.
     void moduleFieldsAreRead()
