@@ -115,9 +115,16 @@ void TestStages::kvContinuation()
     // white space between items: a token without '=' extends the previous value
     COMPARE_JSON(runStage("kv.parse-kv", "item_sep: '\\s'", Json("category=Business, Software/Hardware  x=1")),
                  Json::parse(R"({"category":"Business, Software/Hardware","x":"1"})"));
+    // the token may follow a quoted value, which then keeps its quotes unless the whole text
+    // is quoted; an empty token (two separators in a row) extends it by a space
+    COMPARE_JSON(runStage("kv.parse-kv", "item_sep: '\\s'", Json("a=\"\"  b=\"\" c=\"x y\" z d=1")),
+                 Json::parse(R"j({"a":"\"\"","b":"","c":"\"x y\" z","d":"1"})j"));
+    // white space around the whole text separates nothing
+    COMPARE_JSON(runStage("kv.parse-kv", "item_sep: '\\s'", Json("msg=\"it failed\"\n\n")), Json::parse(R"j({"msg":"it failed"})j"));
     // other separators: such a token is dropped
     COMPARE_JSON(runStage("kv.parse-kv", "value_sep: ':'\nitem_sep: ','", Json("ua: Mozilla (KHTML, like Gecko), b: 2")),
                  Json::parse(R"({"ua":"Mozilla (KHTML","b":"2"})"));
+    COMPARE_JSON(runStage("kv.parse-kv", "item_sep: ','", Json("a=\"x\",,b=1")), Json::parse(R"({"a":"x","b":"1"})"));
 }
 
 void TestStages::kvGroups()
