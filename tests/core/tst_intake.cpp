@@ -468,6 +468,20 @@ private slots:
         QVERIFY(Taxonomy::builtin().hasEcsChildren("ecs"));
     }
 
+    /// long: a text of digits becomes a number as Python's int() reads it (leading zeros and
+    /// white space too), anything else stays text.
+    void longTakesTextAsIntDoes()
+    {
+        FieldInfo info;
+        info.type = "long";
+        JCOMPARE(typeValue(Json("080211"), info), Json(80211));
+        JCOMPARE(typeValue(Json(" -007 "), info), Json(-7));
+        JCOMPARE(typeValue(Json("+12"), info), Json(12));
+        JCOMPARE(typeValue(Json("12.5"), info), Json(12.5));
+        for (const char *keep : {"12a", "0x1f", "", " ", "--1", "1 2"})
+            JCOMPARE(typeValue(Json(keep), info), Json(keep));
+    }
+
     /// A module's _meta/fields.yml (one folder above the intake) declares fields for its
     /// intakes too; the intake's own declarations win.
     void moduleFieldsAreRead()
