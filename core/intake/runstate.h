@@ -180,6 +180,8 @@ struct RunState
         }
         std::string note;
         Json typed = (info->type == "keyword" && v.is_string()) ? v : typeValue(v, *info, &note);
+        if (info->type == "object" || info->type == "nested")
+            typeInside(field, typed);
         if (isIgnored(typed)) {
             if (explain && !note.empty())
                 issues.push_back({base.stage, base.action, field, note});
@@ -190,6 +192,42 @@ struct RunState
         setPath(event, field, std::move(typed));
         record(field, base, !note.empty(), note);
         return true;
+    }
+
+    /// An object or nested value is kept as it is, but the declared fields inside it are typed
+    /// (threat.enrichments[].indicator.first_seen is a date); a member whose value its type
+    /// refuses is dropped.
+    void typeInside(const std::string &field, Json &v, int depth = 0)
+    {
+        if (depth > kMaxJsonNesting)
+            return;
+        if (v.is_array()) {
+            for (Json &e : v)
+                typeInside(field, e, depth + 1);
+            return;
+        }
+        if (!v.is_object())
+            return;
+        for (auto it = v.begin(); it != v.end();) {
+            const std::string sub = field + "." + it.key();
+            const FieldInfo *info = d->taxonomy.find(sub);
+            if (!info || info->type == "object" || info->type == "nested") {
+                typeInside(sub, it.value(), depth + 1);
+                ++it;
+                continue;
+            }
+            if (info->type == "flattened" || info->type == "dict" || (info->type == "keyword" && it.value().is_string())) {
+                ++it;
+                continue;
+            }
+            Json t = typeValue(it.value(), *info);
+            if (isUndefined(t)) {
+                it = v.erase(it);
+                continue;
+            }
+            it.value() = std::move(t);
+            ++it;
+        }
     }
 
     /// Evaluates a value; false (and a reason) when it fails: the field is then left unset.

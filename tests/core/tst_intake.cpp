@@ -482,6 +482,18 @@ private slots:
             JCOMPARE(typeValue(Json(keep), info), Json(keep));
     }
 
+    /// An object or nested field keeps its value, but the declared fields inside are typed, in
+    /// lists too; a member its type refuses is dropped, undeclared ones stay as they are.
+    void declaredFieldsInsideNestedAreTyped()
+    {
+        const std::string yaml = std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n"
+                                 "      - set: {threat.enrichments: '{{ev.message.e}}'}\n";
+        const Json e = run(yaml, R"({"e": [{"indicator": {"first_seen": "2023-03-20T15:33:12.000Z", "sightings": "3",
+                                            "ip": "nope", "extra": "1"}, "other": {"x": "2"}}]})");
+        JCOMPARE(e["threat"]["enrichments"], Json::parse(R"([{"indicator": {"first_seen": "2023-03-20T15:33:12Z", "sightings": 3,
+                                                                            "extra": "1"}, "other": {"x": "2"}}])"));
+    }
+
     /// A module's _meta/fields.yml (one folder above the intake) declares fields for its
     /// intakes too; the intake's own declarations win.
     void moduleFieldsAreRead()
