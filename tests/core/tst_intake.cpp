@@ -494,6 +494,18 @@ private slots:
                                                                             "extra": "1"}, "other": {"x": "2"}}])"));
     }
 
+    /// The event being built always has an `event` member (the platform's event.id), so
+    /// `final.event.category` is undefined, not an error; an `event` left empty is not output.
+    void finalAlwaysHasAnEvent()
+    {
+        const std::string yaml = "pipeline:\n  - name: s\n    filter: '{{final.event.category == null}}'\n"
+                                 "  - name: t\n    filter: '{{final.event.category != null}}'\n"
+                                 "stages:\n  s:\n    actions:\n      - set: {observer.type: firewall}\n"
+                                 "  t:\n    actions:\n      - set: {observer.vendor: never}\n";
+        const Json e = run(yaml, "any text");
+        JCOMPARE(e, Json::parse(R"({"message": "any text", "observer": {"type": "firewall"}})"));
+    }
+
     /// A module's _meta/fields.yml (one folder above the intake) declares fields for its
     /// intakes too; the intake's own declarations win.
     void moduleFieldsAreRead()
