@@ -506,6 +506,21 @@ private slots:
         JCOMPARE(e, Json::parse(R"({"message": "any text", "observer": {"type": "firewall"}})"));
     }
 
+    /// url.* is filled from url.original, then what is still missing from url.full: a relative
+    /// original gives the path and query, an absolute full URL the scheme, port and domain split.
+    void urlFromOriginalThenFull()
+    {
+        const std::string yaml = std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n"
+                                 "      - set: {url.original: '{{ev.message.o}}', url.full: '{{ev.message.f}}', url.domain: '{{ev.message.d}}'}\n";
+        const Json e = run(yaml, R"({"o": "/a/b?x=1", "f": "https://www.example.com/a/b?x=1", "d": "www.example.com"})");
+        JCOMPARE(e["url"], Json::parse(R"({"original": "/a/b?x=1", "full": "https://www.example.com/a/b?x=1", "domain": "www.example.com",
+                                          "path": "/a/b", "query": "x=1", "scheme": "https", "port": 443,
+                                          "registered_domain": "example.com", "top_level_domain": "com", "subdomain": "www"})"));
+        // a relative original alone: no scheme, no port, no split of an explicit domain
+        const Json r = run(yaml, R"({"o": "/a", "d": "www.example.com"})");
+        JCOMPARE(r["url"], Json::parse(R"({"original": "/a", "domain": "www.example.com", "path": "/a"})"));
+    }
+
     /// A module's _meta/fields.yml (one folder above the intake) declares fields for its
     /// intakes too; the intake's own declarations win.
     void moduleFieldsAreRead()
