@@ -104,6 +104,8 @@ void TestStages::kvBasics()
                  Json::parse(R"({"k1":"again","k2":"v: 2"})"));
     COMPARE_JSON(runStage("kv.parse-kv", "value_sep: '='\nitem_sep: '\\$SEP\\$'", Json("a=1$SEP$b=2")),
                  Json::parse(R"({"a":"1","b":"2"})"));
+    // a quoted value is trimmed inside its quotes too
+    COMPARE_JSON(runStage("kv.parse-kv", "", Json("msg=\" Edit settings \" n=1")), Json::parse(R"({"msg":"Edit settings","n":"1"})"));
     // a separator inside quotes does not split
     COMPARE_JSON(runStage("kv.parse-kv", "item_sep: ','", Json("msg=\"a,b\",n=3")), Json::parse(R"({"msg":"a,b","n":"3"})"));
     // a number as input is read as its text

@@ -2,7 +2,7 @@
 // kv.parse-kv: `key=value` items. Both separators are regular expressions.
 //
 // * A value wrapped in double or single quotes loses them (separators inside the quotes do not
-//   split); keys and values are trimmed.
+//   split); keys and values are trimmed (a quoted value inside its quotes too).
 // * A token without a value separator extends the previous value only when items are
 //   separated by white space (`category=Business, Software` with `\s`); otherwise it is dropped.
 //   An empty token (two separators in a row) extends it by a space. An extended value is the
@@ -226,7 +226,7 @@ private:
                 const qsizetype close = closingQuote(sc, v);
                 if (close > v) {
                     if (!key.empty())
-                        out[key] = s.mid(v + 1, close - v - 1).toStdString();
+                        out[key] = s.mid(v + 1, close - v - 1).trimmed().toStdString();
                     lastKey = key;
                     lastStart = v;
                     pos = close + 1;
