@@ -71,12 +71,13 @@ std::string typeMismatch(const Json &v, const std::string &type)
 
 void walk(const Json &v, const std::string &path, const intake::Taxonomy &tax, std::vector<Problem> &out)
 {
-    const intake::FieldInfo *info = path.empty() ? nullptr : tax.find(path);
+    // a field the intake taxonomy does not declare may still be ECS's (ecs.version)
+    const intake::FieldInfo *info = path.empty() ? nullptr : tax.find(path) ? tax.find(path) : tax.findEcs(path);
     if (v.is_object() && (!info || info->type == "object" || info->type == "nested" || info->type == "flattened"
                           || info->type == "dict")) {
         if (info && info->type == "flattened")
             return;
-        if (v.empty() && !info && !path.empty() && !tax.hasChildren(path))
+        if (v.empty() && !info && !path.empty() && !tax.hasChildren(path) && !tax.hasEcsChildren(path))
             out.push_back({Problem::Severity::Warning, Problem::Kind::UnknownField, path,
                            "'" + path + "' is neither an ECS field nor declared by the parser"});
         for (auto it = v.begin(); it != v.end(); ++it)

@@ -252,12 +252,15 @@ void markStageLayers(IntakeParser::Impl &d)
 } // namespace
 
 std::shared_ptr<const IntakeParser> IntakeParser::fromText(const std::string &parserYaml, const std::string &fieldsYaml,
-                                                           const std::string &label, std::string &error)
+                                                           const std::string &label, std::string &error,
+                                                           const std::string &moduleFieldsYaml)
 {
     std::shared_ptr<IntakeParser> p(new IntakeParser());
     Impl &d = *p->d;
     d.label = label;
     d.taxonomy.inheritFrom(Taxonomy::builtin());
+    if (!moduleFieldsYaml.empty() && !d.taxonomy.addFieldsYaml(moduleFieldsYaml, label + " (the module's fields.yml)", error))
+        return nullptr;
     if (!fieldsYaml.empty() && !d.taxonomy.addFieldsYaml(fieldsYaml, label + " (fields.yml)", error))
         return nullptr;
     YAML::Node root;
@@ -534,7 +537,12 @@ std::shared_ptr<const IntakeParser> IntakeParser::load(const std::string &path, 
     std::string fields;
     if (!fieldsPath.isEmpty())
         fields = readText(fieldsPath.toStdString(), ok);
-    return fromText(text, fields, parserPath.toStdString(), error);
+    // a module (Beats/) can declare fields for all its intakes (Beats/_meta/fields.yml)
+    std::string moduleFields;
+    const QString moduleFieldsPath = QFileInfo(base).absolutePath() + QStringLiteral("/_meta/fields.yml");
+    if (pi.dir().dirName() == QStringLiteral("ingest") && QFileInfo::exists(moduleFieldsPath) && moduleFieldsPath != fieldsPath)
+        moduleFields = readText(moduleFieldsPath.toStdString(), ok);
+    return fromText(text, fields, parserPath.toStdString(), error, moduleFields);
 }
 
 std::shared_ptr<const IntakeParser> IntakeParser::builtin()

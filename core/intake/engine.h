@@ -63,15 +63,18 @@ class IntakeParser
 public:
     ~IntakeParser();
 
-    /// Loads a parser from an intake directory (with ingest/parser.yml and _meta/fields.yml), a
+    /// Loads a parser from an intake directory (with ingest/parser.yml and _meta/fields.yml; the
+    /// module's _meta/fields.yml one folder up is read too when there is one), a
     /// parser.yml path, or a directory holding parser.yml. nullptr + errors on failure; compile
     /// problems that only disable one action are returned in `warnings()`.
     static std::shared_ptr<const IntakeParser> load(const std::string &path, std::string &error);
     /// Our built-in parser for Cloudflare audit logs (embedded resource).
     static std::shared_ptr<const IntakeParser> builtin();
-    /// From text (tests).
+    /// From text (tests). `moduleFieldsYaml`: the module's own fields.yml (the folder above the
+    /// intake's `_meta/fields.yml`), whose declarations the intake's override.
     static std::shared_ptr<const IntakeParser> fromText(const std::string &parserYaml, const std::string &fieldsYaml,
-                                                        const std::string &label, std::string &error);
+                                                        const std::string &label, std::string &error,
+                                                        const std::string &moduleFieldsYaml = std::string());
 
     /// Runs the parser on one raw record. `parsed`, when given, is the raw record already
     /// parsed as JSON (saves json.parse-json the work); it is taken over (moved from, not copied).

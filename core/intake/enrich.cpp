@@ -60,6 +60,12 @@ std::optional<DomainParts> splitDomain(const std::string &input)
     }
     if (std::any_of(labels.begin(), labels.end(), [](const std::string &l) { return l.empty(); }))
         return std::nullopt;
+    // an IPv4 address is no domain: it has no parts (as tldextract answers)
+    if (labels.size() == 4 && std::all_of(labels.begin(), labels.end(), [](const std::string &l) {
+            return l.size() <= 3 && std::all_of(l.begin(), l.end(), [](char c) { return c >= '0' && c <= '9'; })
+                   && std::stoi(l) <= 255;
+        }))
+        return std::nullopt;
     DomainParts out;
     const psl_ctx_t *ctx = psl();
     for (size_t i = 0; i < labels.size(); ++i) {

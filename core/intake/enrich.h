@@ -8,7 +8,7 @@ namespace auditlens::intake {
 
 /// tldextract-style split with the ICANN section of the Public Suffix List (Debian's
 /// publicsuffix package, read through libpsl). Case is preserved. When no public suffix matches,
-/// only `subdomain` is set (all labels but the last).
+/// only `subdomain` is set (all labels but the last). An IPv4 address or a single label: nothing.
 struct DomainParts
 {
     std::string registered, topLevel, subdomain;

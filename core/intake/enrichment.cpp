@@ -172,27 +172,36 @@ void RunState::enrich()
     // url.* from url.original, then url.full
     const Json *orig = hasUrl ? findPath(event, "url.original") : nullptr;
     const Json *full = hasUrl ? findPath(event, "url.full") : nullptr;
-    const Json *urlSrc = orig && orig->is_string() ? orig : full && full->is_string() ? full : nullptr;
-    if (urlSrc) {
-        const std::string srcField = urlSrc == orig ? "url.original" : "url.full";
-        const UrlParts u = splitUrl(urlSrc->get<std::string>());
-        auto fill = [&](const char *f, Json v) {
+    // each fills what is still missing: a relative original gives the path and query, an
+    // absolute full URL then the scheme, port and domain
+    std::vector<std::pair<const Json *, std::string>> urlSources;
+    if (orig && orig->is_string())
+        urlSources.emplace_back(orig, "url.original");
+    if (full && full->is_string() && !(orig && *orig == *full))
+        urlSources.emplace_back(full, "url.full");
+    bool anyAbsolute = false;
+    for (const auto &[src, srcField] : urlSources) {
+        const UrlParts u = splitUrl(src->get<std::string>());
+        auto fill = [&, &srcField = srcField](const char *f, Json v) {
             if (!findPath(event, std::string("url.") + f))
                 setDerived(std::string("url.") + f, std::move(v), {srcField}, "from " + srcField);
         };
-        if (u.absolute && urlSrc == orig && !full)
+        if (u.absolute && src == orig && !full)
             setDerived("url.full", *orig, {"url.original"}, "url.original is absolute");
         fill("scheme", u.scheme);
         fill("domain", u.domain);
         fill("path", u.path);
         fill("query", u.query);
         fill("fragment", u.fragment);
-        const Json *scheme = findPath(event, "url.scheme");
         if (u.port)
             fill("port", *u.port);
-        else if (scheme && scheme->is_string() && defaultPort(scheme->get<std::string>()))
-            fill("port", defaultPort(scheme->get<std::string>()));
-        if (u.absolute || !urlDomainExplicit)
+        anyAbsolute = anyAbsolute || u.absolute;
+    }
+    if (!urlSources.empty()) {
+        const Json *scheme = findPath(event, "url.scheme");
+        if (!findPath(event, "url.port") && scheme && scheme->is_string() && defaultPort(scheme->get<std::string>()))
+            setDerived("url.port", defaultPort(scheme->get<std::string>()), {"url.scheme"}, "the scheme's default port");
+        if (anyAbsolute || !urlDomainExplicit)
             split("url.domain", "url");
     } else if (urlDomainExplicit) {
         split("url.domain", "url");

@@ -136,8 +136,9 @@ bool Grok::compile(const std::string &pattern, const std::map<std::string, std::
     int counter = 0;
     std::map<std::string, std::string> defined; // pattern name -> its DEFINE group ("" when inlined)
     std::string defines;
-    std::function<bool(const std::string &, int, std::string &)> expand = [&](const std::string &in, int depth,
-                                                                            std::string &out) -> bool {
+    // `inParser`: `in` is the parser's text (the pattern or a custom pattern), not a base definition
+    std::function<bool(const std::string &, int, bool, std::string &)> expand = [&](const std::string &in, int depth,
+                                                                                  bool inParser, std::string &out) -> bool {
         if (depth > 40) {
             error = "grok pattern references nest too deeply (a pattern refers to itself?)";
             return false;
@@ -181,7 +182,11 @@ bool Grok::compile(const std::string &pattern, const std::map<std::string, std::
                 // A capture takes its place in the order of opening parentheses, before the
                 // captures inside it: with duplicated names the last one that took part wins, so
                 // `%{OUTER:reason}` wrapping `%{INNER:reason}` gives the inner value.
-                const bool capturing = !field.empty() || depth == 0; // unnamed references inside patterns do not capture
+                // An unnamed reference written in the parser (its pattern or a custom pattern)
+                // captures under the pattern's name, at any depth (Postfix reads the STATUS_WORD
+                // of `... status=%{STATUS_WORD} ...` inside a custom pattern); the references
+                // inside our base set's own definitions are its business and do not.
+                const bool capturing = !field.empty() || inParser;
                 std::string group;
                 if (capturing) {
                     if (counter >= kMaxCaptures) {
@@ -197,7 +202,7 @@ bool Grok::compile(const std::string &pattern, const std::map<std::string, std::
                     sub = "(?&" + known->second + ")";
                 else {
                     const int before = counter;
-                    if (!expand(*def, depth + 1, sub))
+                    if (!expand(*def, depth + 1, cit != custom.end(), sub))
                         return false;
                     if (known == defined.end()) {
                         if (counter == before && sub.size() > 16) {
@@ -254,7 +259,7 @@ bool Grok::compile(const std::string &pattern, const std::map<std::string, std::
         return true;
     };
     std::string body;
-    if (!expand(pattern, 0, body))
+    if (!expand(pattern, 0, true, body))
         return false;
     // a full match must start with the pattern's leading literal text (when it has no
     // alternation, which could offer another start)

@@ -12,8 +12,9 @@
 namespace auditlens::intake {
 
 /// A compiled grok pattern. Matching is a full match of the whole input. Every named capture
-/// is present in the result (None when it took no part); an unnamed `%{X}` is captured under
-/// X; with duplicated names the last group that took part wins. `%{X:f:int}`/`:float`
+/// is present in the result (None when it took no part); an unnamed `%{X}` written in the
+/// pattern or a custom pattern (at any depth, not inside the base set) is captured under X;
+/// with duplicated names the last group that took part wins. `%{X:f:int}`/`:float`
 /// converts the capture.
 class Grok
 {

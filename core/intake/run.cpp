@@ -62,6 +62,11 @@ NormalizeResult IntakeParser::runWith(const std::string &raw, const Json *envelo
                 st.event[it.key()] = it.value();
     }
     st.event["message"] = raw;
+    // The platform's event always has an `event` (its event.id), so `final.event.x` is
+    // undefined rather than an error; an `event` left empty is removed after the run.
+    const bool seedEvent = !st.event.contains("event");
+    if (seedEvent)
+        st.event["event"] = Json::object();
     if (explain) {
         FieldProvenance p;
         p.stage = "input";
@@ -103,6 +108,11 @@ NormalizeResult IntakeParser::runWith(const std::string &raw, const Json *envelo
                              std::string("the record's run stopped here: ") + ex.what()});
     }
     NormalizeResult r;
+    if (seedEvent) {
+        auto it = st.event.find("event");
+        if (it != st.event.end() && it->is_object() && it->empty())
+            st.event.erase(it);
+    }
     r.event = std::move(st.event);
     if (explain) {
         std::vector<std::string> leaves;

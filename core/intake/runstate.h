@@ -141,21 +141,29 @@ struct RunState
         return assign(field, v, base, d->taxonomy.find(field));
     }
 
-    bool assign(const std::string &field, const Json &v, const FieldProvenance &base, const FieldInfo *info)
+    /// `top`: `field` is the one the action names (not a member reached by expanding a dict):
+    /// only that one is kept as `{}` when nothing declared remains below it.
+    bool assign(const std::string &field, const Json &v, const FieldProvenance &base, const FieldInfo *info, bool top = true)
     {
         if (isIgnored(v))
             return false;
         if (v.is_object() && (!info || (info->type != "object" && info->type != "nested" && info->type != "flattened"
                                         && info->type != "array"))
             && !(info && (info->type == "keyword" || info->type == "string" || info->type == "text"))) {
-            // expand into the declared leaves below `field`; drop the rest
+            // expand into the declared leaves below `field`; drop the rest. The dict replaces
+            // what the field held (CEF sets cef.event_type, then `cef` as a whole)
+            if (top) {
+                erasePath(event, field);
+                if (stageLayer)
+                    erasePath(*stageLayer, field);
+            }
             bool any = false;
             for (auto it = v.begin(); it != v.end(); ++it) {
                 const std::string sub = field + "." + it.key();
                 if (d->taxonomy.isDeclared(sub) || (it.value().is_object() && d->taxonomy.hasChildren(sub)))
-                    any = assign(sub, it.value(), base) || any;
+                    any = assign(sub, it.value(), base, d->taxonomy.find(sub), false) || any;
             }
-            if (!any && !findPath(event, field)) {
+            if (!any && top && !findPath(event, field)) {
                 setPath(event, field, Json::object());
                 if (stageLayer)
                     setPath(*stageLayer, field, Json::object());
@@ -172,6 +180,8 @@ struct RunState
         }
         std::string note;
         Json typed = (info->type == "keyword" && v.is_string()) ? v : typeValue(v, *info, &note);
+        if (info->type == "object" || info->type == "nested")
+            typeInside(field, typed);
         if (isIgnored(typed)) {
             if (explain && !note.empty())
                 issues.push_back({base.stage, base.action, field, note});
@@ -182,6 +192,42 @@ struct RunState
         setPath(event, field, std::move(typed));
         record(field, base, !note.empty(), note);
         return true;
+    }
+
+    /// An object or nested value is kept as it is, but the declared fields inside it are typed
+    /// (threat.enrichments[].indicator.first_seen is a date); a member whose value its type
+    /// refuses is dropped.
+    void typeInside(const std::string &field, Json &v, int depth = 0)
+    {
+        if (depth > kMaxJsonNesting)
+            return;
+        if (v.is_array()) {
+            for (Json &e : v)
+                typeInside(field, e, depth + 1);
+            return;
+        }
+        if (!v.is_object())
+            return;
+        for (auto it = v.begin(); it != v.end();) {
+            const std::string sub = field + "." + it.key();
+            const FieldInfo *info = d->taxonomy.find(sub);
+            if (!info || info->type == "object" || info->type == "nested") {
+                typeInside(sub, it.value(), depth + 1);
+                ++it;
+                continue;
+            }
+            if (info->type == "flattened" || info->type == "dict" || (info->type == "keyword" && it.value().is_string())) {
+                ++it;
+                continue;
+            }
+            Json t = typeValue(it.value(), *info);
+            if (isUndefined(t)) {
+                it = v.erase(it);
+                continue;
+            }
+            it.value() = std::move(t);
+            ++it;
+        }
     }
 
     /// Evaluates a value; false (and a reason) when it fails: the field is then left unset.

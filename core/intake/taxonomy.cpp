@@ -80,6 +80,7 @@ struct Builtin
         initCoreResources();
         loadTsv(ecs, QStringLiteral("taxonomy/ecs_fields.tsv"), FieldInfo::Origin::Ecs);
         all.inheritFrom(ecs);
+        all.hideInherited("ecs"); // Sekoia's taxonomy has no ecs.* (Auditbeat's tests keep `ecs: {}`)
         loadTsv(all, QStringLiteral("taxonomy/sekoia_fields.tsv"), FieldInfo::Origin::Sekoia);
     }
 };
@@ -96,12 +97,20 @@ const Taxonomy &Taxonomy::builtin() { return builtinData().all; }
 
 void Taxonomy::add(const std::string &name, FieldInfo info) { m_fields[name] = std::move(info); }
 
+bool Taxonomy::hidden(const std::string &name) const
+{
+    for (const std::string &h : m_hidden)
+        if (name.compare(0, h.size(), h) == 0 || name == h.substr(0, h.size() - 1))
+            return true;
+    return false;
+}
+
 const FieldInfo *Taxonomy::find(const std::string &name) const
 {
     auto it = m_fields.find(name);
     if (it != m_fields.end())
         return &it->second;
-    return m_base ? m_base->find(name) : nullptr;
+    return m_base && !hidden(name) ? m_base->find(name) : nullptr;
 }
 
 const FieldInfo *Taxonomy::findEcs(const std::string &name) const
@@ -118,7 +127,16 @@ bool Taxonomy::hasChildren(const std::string &prefix) const
     auto it = m_fields.lower_bound(p);
     if (it != m_fields.end() && it->first.compare(0, p.size(), p) == 0)
         return true;
-    return m_base && m_base->hasChildren(prefix);
+    return m_base && !hidden(p) && m_base->hasChildren(prefix);
+}
+
+bool Taxonomy::hasEcsChildren(const std::string &prefix) const
+{
+    const std::string p = prefix + ".";
+    for (auto it = m_fields.lower_bound(p); it != m_fields.end() && it->first.compare(0, p.size(), p) == 0; ++it)
+        if (it->second.origin == FieldInfo::Origin::Ecs)
+            return true;
+    return m_base && m_base->hasEcsChildren(prefix);
 }
 
 bool Taxonomy::addFieldsYaml(const std::string &text, const std::string &label, std::string &error)

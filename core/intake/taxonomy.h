@@ -35,12 +35,19 @@ public:
     const FieldInfo *findEcs(const std::string &name) const;
     /// True when some declared field starts with `prefix + "."`.
     bool hasChildren(const std::string &prefix) const;
+    /// The same among the ECS fields (hidden ones included, see hideInherited).
+    bool hasEcsChildren(const std::string &prefix) const;
     bool isDeclared(const std::string &name) const { return find(name) != nullptr; }
 
     void inheritFrom(const Taxonomy &base) { m_base = &base; }
+    /// The fields below `prefix` that the base declares are not declared here (findEcs still
+    /// sees them): Sekoia's taxonomy has no `ecs.*` although ECS has `ecs.version`.
+    void hideInherited(const std::string &prefix) { m_hidden.push_back(prefix + "."); }
 
 private:
+    bool hidden(const std::string &name) const;
     std::map<std::string, FieldInfo> m_fields;
+    std::vector<std::string> m_hidden;
     const Taxonomy *m_base = nullptr;
 };
 

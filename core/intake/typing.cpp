@@ -8,6 +8,8 @@
 #include <QString>
 
 #include <algorithm>
+#include <cerrno>
+#include <optional>
 #include <functional>
 
 namespace auditlens::intake {
@@ -39,6 +41,25 @@ bool isCanonicalIpv4(const std::string &s)
             return false;
     }
     return parts == 4;
+}
+
+/// Python's int() of a text of decimal digits (sign, leading zeros and surrounding white space
+/// allowed); nothing when it is not one or does not fit 64 bits.
+std::optional<int64_t> decimalInteger(const std::string &s)
+{
+    size_t a = s.find_first_not_of(" \t\r\n"), b = s.find_last_not_of(" \t\r\n");
+    if (a == std::string::npos)
+        return std::nullopt;
+    const size_t digits = a + (s[a] == '+' || s[a] == '-' ? 1 : 0);
+    if (digits > b || !std::all_of(s.begin() + long(digits), s.begin() + long(b) + 1, [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    errno = 0;
+    char *end = nullptr;
+    const std::string t = s.substr(a, b - a + 1);
+    const long long x = std::strtoll(t.c_str(), &end, 10);
+    if (errno != 0 || !end || *end != '\0')
+        return std::nullopt;
+    return int64_t(x);
 }
 
 bool isEcsDateLike(const FieldInfo &info) { return info.type == "date" || info.type == "datetime"; }
@@ -110,6 +131,11 @@ Json typeValue(const Json &v, const FieldInfo &info, std::string *note)
             if (!isUndefined(lit) && lit.is_number_float()) {
                 noted("text converted to a number");
                 return lit;
+            }
+            // int() also takes leading zeros and white space, which no literal has ("080211")
+            if (const auto n = decimalInteger(v.get_ref<const std::string &>())) {
+                noted("text converted to a number");
+                return Json(*n);
             }
             return v;
         }

@@ -7,6 +7,11 @@
 #include "intake/jsonout.h"
 #include "jsoncompare.h"
 
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QTemporaryDir>
+
 using namespace auditlens::intake;
 
 namespace {
@@ -188,6 +193,15 @@ private slots:
         QCOMPARE(parts->registered, std::string());
         QCOMPARE(parts->subdomain, std::string("ip-10-0-0-1.eu-west-3.compute"));
         QVERIFY(!splitDomain("localhost"));
+        // an IPv4 address has no parts; numbers that are not one are labels
+        QVERIFY(!splitDomain("127.0.0.1"));
+        QVERIFY(!splitDomain("10.20.30.255"));
+        parts = splitDomain("1.2.3.256");
+        QVERIFY(parts);
+        QCOMPARE(parts->subdomain, std::string("1.2.3"));
+        parts = splitDomain("1.2.3.4.example.com");
+        QVERIFY(parts);
+        QCOMPARE(parts->registered, std::string("example.com"));
         const UrlParts u = splitUrl("https://User@Example.com:8443/a/b?x=1#frag");
         QCOMPARE(u.scheme, std::string("https"));
         QCOMPARE(u.domain, std::string("Example.com"));
@@ -408,6 +422,131 @@ private slots:
         const Json e = run(yaml, "{\"kept\": 1, \"dropped\": 2}", fields);
         JCOMPARE(e["vendor"], Json::parse("{\"kept\": \"1\"}"));
         JCOMPARE(e["blob"], Json::parse("{\"kept\": 1, \"dropped\": 2}"));
+    }
+
+    /// Only the field an action names survives as `{}` when nothing declared remains below it;
+    /// the members reached while expanding it do not (winlogbeat's `winlog` kept no empty
+    /// `winlog.event_data`).
+    void emptyDictOnlyAtTheFieldSet()
+    {
+        const std::string fields = "vendor.data.kept:\n  name: vendor.data.kept\n  type: keyword\n";
+        const std::string yaml = std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n"
+                                 "      - set: {vendor: '{{ev.message}}'}\n";
+        const Json e = run(yaml, "{\"data\": {\"other\": 1}, \"x\": 2}", fields);
+        JCOMPARE(e["vendor"], Json::object());
+        JCOMPARE(run(yaml, "{\"data\": {\"kept\": 1}}", fields)["vendor"], Json::parse(R"({"data":{"kept":"1"}})"));
+    }
+
+    /// A dict set on a field replaces what the field held; sub-fields set afterwards are added.
+    void dictReplacesWhatTheFieldHeld()
+    {
+        const std::string fields = "vendor.a:\n  name: vendor.a\n  type: keyword\nvendor.b:\n  name: vendor.b\n  type: keyword\n"
+                                   "vendor.kind:\n  name: vendor.kind\n  type: keyword\n";
+        const std::string yaml = std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n"
+                                 "      - set: {vendor.kind: early}\n"
+                                 "      - set: {vendor: '{{ev.message}}'}\n"
+                                 "      - set: {vendor.b: late}\n";
+        JCOMPARE(run(yaml, "{\"a\": \"x\"}", fields)["vendor"], Json::parse(R"({"a":"x","b":"late"})"));
+        // nothing declared in the dict: the field is left as {} (and what it held is gone too)
+        JCOMPARE(run(yaml, "{\"other\": 1}", fields)["vendor"], Json::parse(R"({"b":"late"})"));
+    }
+
+    /// Sekoia's taxonomy has no ecs.* (ECS has ecs.version): a dict set on `ecs` keeps nothing,
+    /// unless the parser declares the field itself.
+    void ecsFieldsAreNotDeclared()
+    {
+        const std::string yaml = std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n"
+                                 "      - set: {ecs: '{{ev.message.ecs}}', host.name: '{{ev.message.h}}'}\n";
+        const std::string message = "{\"ecs\": {\"version\": \"1.9.0\"}, \"h\": \"web\"}";
+        const Json e = run(yaml, message);
+        JCOMPARE(e["ecs"], Json::object());
+        JCOMPARE(e["host"]["name"], Json("web")); // the other ECS fields are declared
+        JCOMPARE(run(yaml, message, "ecs.version:\n  name: ecs.version\n  type: keyword\n")["ecs"], Json::parse(R"({"version":"1.9.0"})"));
+        QVERIFY(!Taxonomy::builtin().isDeclared("ecs.version"));
+        QVERIFY(!Taxonomy::builtin().hasChildren("ecs"));
+        QVERIFY(Taxonomy::builtin().findEcs("ecs.version"));
+        QVERIFY(Taxonomy::builtin().hasEcsChildren("ecs"));
+    }
+
+    /// long: a text of digits becomes a number as Python's int() reads it (leading zeros and
+    /// white space too), anything else stays text.
+    void longTakesTextAsIntDoes()
+    {
+        FieldInfo info;
+        info.type = "long";
+        JCOMPARE(typeValue(Json("080211"), info), Json(80211));
+        JCOMPARE(typeValue(Json(" -007 "), info), Json(-7));
+        JCOMPARE(typeValue(Json("+12"), info), Json(12));
+        JCOMPARE(typeValue(Json("12.5"), info), Json(12.5));
+        for (const char *keep : {"12a", "0x1f", "", " ", "--1", "1 2"})
+            JCOMPARE(typeValue(Json(keep), info), Json(keep));
+    }
+
+    /// An object or nested field keeps its value, but the declared fields inside are typed, in
+    /// lists too; a member its type refuses is dropped, undeclared ones stay as they are.
+    void declaredFieldsInsideNestedAreTyped()
+    {
+        const std::string yaml = std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n"
+                                 "      - set: {threat.enrichments: '{{ev.message.e}}'}\n";
+        const Json e = run(yaml, R"({"e": [{"indicator": {"first_seen": "2023-03-20T15:33:12.000Z", "sightings": "3",
+                                            "ip": "nope", "extra": "1"}, "other": {"x": "2"}}]})");
+        JCOMPARE(e["threat"]["enrichments"], Json::parse(R"([{"indicator": {"first_seen": "2023-03-20T15:33:12Z", "sightings": 3,
+                                                                            "extra": "1"}, "other": {"x": "2"}}])"));
+    }
+
+    /// The event being built always has an `event` member (the platform's event.id), so
+    /// `final.event.category` is undefined, not an error; an `event` left empty is not output.
+    void finalAlwaysHasAnEvent()
+    {
+        const std::string yaml = "pipeline:\n  - name: s\n    filter: '{{final.event.category == null}}'\n"
+                                 "  - name: t\n    filter: '{{final.event.category != null}}'\n"
+                                 "stages:\n  s:\n    actions:\n      - set: {observer.type: firewall}\n"
+                                 "  t:\n    actions:\n      - set: {observer.vendor: never}\n";
+        const Json e = run(yaml, "any text");
+        JCOMPARE(e, Json::parse(R"({"message": "any text", "observer": {"type": "firewall"}})"));
+    }
+
+    /// url.* is filled from url.original, then what is still missing from url.full: a relative
+    /// original gives the path and query, an absolute full URL the scheme, port and domain split.
+    void urlFromOriginalThenFull()
+    {
+        const std::string yaml = std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n    actions:\n"
+                                 "      - set: {url.original: '{{ev.message.o}}', url.full: '{{ev.message.f}}', url.domain: '{{ev.message.d}}'}\n";
+        const Json e = run(yaml, R"({"o": "/a/b?x=1", "f": "https://www.example.com/a/b?x=1", "d": "www.example.com"})");
+        JCOMPARE(e["url"], Json::parse(R"({"original": "/a/b?x=1", "full": "https://www.example.com/a/b?x=1", "domain": "www.example.com",
+                                          "path": "/a/b", "query": "x=1", "scheme": "https", "port": 443,
+                                          "registered_domain": "example.com", "top_level_domain": "com", "subdomain": "www"})"));
+        // a relative original alone: no scheme, no port, no split of an explicit domain
+        const Json r = run(yaml, R"({"o": "/a", "d": "www.example.com"})");
+        JCOMPARE(r["url"], Json::parse(R"({"original": "/a", "domain": "www.example.com", "path": "/a"})"));
+    }
+
+    /// A module's _meta/fields.yml (one folder above the intake) declares fields for its
+    /// intakes too; the intake's own declarations win.
+    void moduleFieldsAreRead()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString root = dir.path();
+        auto write = [&](const QString &rel, const std::string &text) {
+            QVERIFY(QDir().mkpath(QFileInfo(root + rel).absolutePath()));
+            QFile f(root + rel);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(text.data(), qint64(text.size()));
+        };
+        write(QStringLiteral("/Mod/_meta/fields.yml"), "vendor.build:\n  name: vendor.build\n  type: keyword\n"
+                                                      "vendor.n:\n  name: vendor.n\n  type: keyword\n");
+        write(QStringLiteral("/Mod/intake/_meta/fields.yml"), "vendor.n:\n  name: vendor.n\n  type: long\n");
+        write(QStringLiteral("/Mod/intake/ingest/parser.yml"), std::string(kJsonStage) + "  - name: s\nstages:\n  s:\n"
+                                                               "    actions:\n      - set: {vendor: '{{ev.message}}'}\n");
+        std::string err;
+        auto p = IntakeParser::load(QString(root + QStringLiteral("/Mod/intake")).toStdString(), err);
+        QVERIFY2(p, err.c_str());
+        JCOMPARE(p->run("{\"build\": 7, \"n\": \"12\", \"other\": 1}").event["vendor"], Json::parse(R"({"build":"7","n":12})"));
+        // a broken module file is an error naming it
+        write(QStringLiteral("/Mod/_meta/fields.yml"), "vendor.build: [1, 2]\n");
+        QVERIFY(!IntakeParser::load(QString(root + QStringLiteral("/Mod/intake")).toStdString(), err));
+        QVERIFY2(err.find("module's fields.yml") != std::string::npos, err.c_str());
     }
 
     /// A stage's input is the value as it is: a JSON message is not read as a Python literal

@@ -164,7 +164,8 @@ private slots:
     {
         const Json e = Json::parse("{\"message\":\"x\",\"event\":{\"category\":[\"netwrk\"],\"type\":\"access\",\"kind\":\"event\"},"
                                    "\"source\":{\"ip\":\"not-an-ip\",\"port\":\"abc\"},\"related\":{\"ip\":\"1.2.3.4\"},"
-                                   "\"host\":{\"name\":[\"a\",\"b\"]},\"made\":{\"up\":1},\"@timestamp\":\"yesterday\"}");
+                                   "\"host\":{\"name\":[\"a\",\"b\"]},\"made\":{\"up\":1},\"@timestamp\":\"yesterday\","
+                                   "\"ecs\":{\"version\":7},\"observer\":{}}");
         std::map<std::string, std::vector<ecs::Problem::Kind>> got;
         for (const auto &p : ecs::validate(e, IntakeParser::builtin()->taxonomy()))
             got[p.field].push_back(p.kind);
@@ -179,6 +180,9 @@ private slots:
         QCOMPARE(got["made.up"], (std::vector<K>{K::UnknownField}));
         QCOMPARE(got["@timestamp"], (std::vector<K>{K::WrongType}));
         QVERIFY(!got.count("message"));
+        // ECS's own fields are known to the validator, though Sekoia's taxonomy leaves ecs.* out
+        QCOMPARE(got["ecs.version"], (std::vector<K>{K::WrongType}));
+        QVERIFY(!got.count("observer"));
         // the seed's records are clean
         auto c = testutil::readMem(testutil::readFile(testutil::dataPath("seed/raw_samples.json")));
         for (const auto &r : c.records) {

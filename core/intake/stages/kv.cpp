@@ -2,9 +2,12 @@
 // kv.parse-kv: `key=value` items. Both separators are regular expressions.
 //
 // * A value wrapped in double or single quotes loses them (separators inside the quotes do not
-//   split); keys and values are trimmed.
-// * A token without a value separator extends the previous (unquoted) value only when items are
+//   split); keys and values are trimmed (a quoted value inside its quotes too).
+// * A token without a value separator extends the previous value only when items are
 //   separated by white space (`category=Business, Software` with `\s`); otherwise it is dropped.
+//   An empty token (two separators in a row) extends it by a space. An extended value is the
+//   text as written, unquoted only when it is quoted as a whole (`a=""  b` keeps `""`).
+// * White space around the whole input separates nothing.
 // * The last occurrence of a key wins.
 // * `groups: true`: `[name k=v …]` becomes a nested dict under `name`; `[k=v …]` (no name)
 //   adds its items to the enclosing dict.
@@ -88,7 +91,8 @@ public:
         std::string text;
         if (!inputText(input, text, error, "kv.parse-kv"))
             return false;
-        const QString s = QString::fromStdString(text);
+        // white space around the whole text separates nothing (a message ending in "\n\n")
+        const QString s = QString::fromStdString(text).trimmed();
         Scan scan{s, NextMatch(m_valueSep, s), NextMatch(m_itemSep, s)};
         output = Json::object();
         qsizetype pos = 0;
@@ -108,6 +112,16 @@ private:
     static std::string trimmed(const QString &s, qsizetype from, qsizetype to)
     {
         return s.mid(from, to - from).trimmed().toStdString();
+    }
+
+    /// A value extended by the tokens after it (`lastStart` to `end`, as written): the quotes
+    /// come off only when the whole text is quoted, then it is trimmed.
+    static std::string continued(const QString &s, qsizetype from, qsizetype to)
+    {
+        QString raw = s.mid(from, to - from);
+        if (raw.size() >= 2 && (raw[0] == QLatin1Char('"') || raw[0] == QLatin1Char('\'')) && raw.back() == raw[0])
+            raw = raw.mid(1, raw.size() - 2);
+        return raw.trimmed().toStdString();
     }
 
     /// The next place an unquoted value or a token ends.
@@ -153,9 +167,13 @@ private:
         std::string lastKey;     // the key whose unquoted value a token may extend
         qsizetype lastStart = 0; // where that value started
         while (pos < s.size()) {
-            // separators between items
+            // separators between items; two in a row leave an empty token, which extends the
+            // previous value by a space (a quoted value then keeps its quotes: `a=""  b=1`)
             if (sc.item.at(pos)) {
-                pos = sc.item.from(pos).second;
+                const qsizetype after = sc.item.from(pos).second;
+                if (m_whitespaceItems && !lastKey.empty() && after < s.size() && sc.item.at(after))
+                    out[lastKey] = continued(s, lastStart, after);
+                pos = after;
                 continue;
             }
             if (m_groups && s[pos] == QLatin1Char(']')) {
@@ -196,7 +214,7 @@ private:
                     continue;
                 }
                 if (m_whitespaceItems && !lastKey.empty())
-                    out[lastKey] = trimmed(s, lastStart, end);
+                    out[lastKey] = continued(s, lastStart, end);
                 pos = end;
                 continue;
             }
@@ -208,8 +226,9 @@ private:
                 const qsizetype close = closingQuote(sc, v);
                 if (close > v) {
                     if (!key.empty())
-                        out[key] = s.mid(v + 1, close - v - 1).toStdString();
-                    lastKey.clear();
+                        out[key] = s.mid(v + 1, close - v - 1).trimmed().toStdString();
+                    lastKey = key;
+                    lastStart = v;
                     pos = close + 1;
                     continue;
                 }
