@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
@@ -197,6 +198,18 @@ std::string_view jsonNumberToken(std::string_view tok)
             return {};
     }
     return i == n ? tok : std::string_view();
+}
+
+/// The value of a number that on-demand get_number() classed as a double. simdjson 3.0.1
+/// (Debian 12) gives 0.0 there for a double of 19 or more significant digits
+/// (1677184467.477256358, a nanosecond epoch time); its DOM parser and get_double() read the
+/// same text right. The JSON text is read again, rounded to nearest as both parsers round.
+double numberAsDouble(od::value &v, const od::number &n)
+{
+    const std::string_view tok = jsonNumberToken(v.raw_json_token());
+    double d = 0;
+    const auto [end, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), d);
+    return ec == std::errc() && end == tok.data() + tok.size() ? d : n.get_double();
 }
 
 /// True when `v` failed as a number only because simdjson cannot hold it.
@@ -622,7 +635,7 @@ IndexedRecord indexRecordWalk(std::string_view json, size_t capacity, int maxDep
                     else if (n.is_uint64())
                         ns = epochToNs(double(n.get_uint64()), &why);
                     else
-                        ns = epochToNs(n.get_double(), &why);
+                        ns = epochToNs(numberAsDouble(v, n), &why);
                     if (ns)
                         r.time = *ns;
                     else
@@ -1298,7 +1311,7 @@ simdjson::error_code onDemandToJson(od::value v, nlohmann::ordered_json &out)
         } else if (n.is_uint64()) {
             out = n.get_uint64();
         } else {
-            out = n.get_double();
+            out = numberAsDouble(v, n);
         }
         return simdjson::SUCCESS;
     }

@@ -41,7 +41,11 @@ void agree(const std::string &padded, size_t len, int maxDepth)
     const IndexedRecord w = indexRecordWalk(rec, padded.size(), maxDepth);
     if (w.ok != r.ok || w.error != r.error || w.errorAt != r.errorAt || w.values != r.values || w.time != r.time
         || w.result != r.result || w.schema != r.schema || w.id != r.id || w.timeWarning != r.timeWarning) {
-        std::fprintf(stderr, "index pass: the DOM check and the walk differ (depth limit %d)\n", maxDepth);
+        std::fprintf(stderr,
+                     "index pass: the DOM check and the walk differ (depth limit %d): ok %d/%d, time %lld/%lld, "
+                     "error '%s'/'%s', time warning '%s'/'%s'\n",
+                     maxDepth, int(r.ok), int(w.ok), (long long)r.time, (long long)w.time, r.error.c_str(), w.error.c_str(),
+                     r.timeWarning.c_str(), w.timeWarning.c_str());
         std::abort();
     }
     if (r.errorAt > len || at > len)
