@@ -142,9 +142,12 @@ private:
         }
         return parseCompare();
     }
+    /// Comparisons chain as in Python: `a < b < c` is `a < b and b < c` (the tree shares `b`).
     NodeP parseCompare()
     {
         NodeP l = parseAdd();
+        NodeP chain;    // the `and` of the comparisons so far
+        NodeP operand = l; // the right operand of the last comparison
         for (;;) {
             static const std::pair<const char *, BinOp> cmps[] = {{"==", BinOp::Eq}, {"!=", BinOp::Ne}, {"<", BinOp::Lt},
                                                                   {">", BinOp::Gt}, {"<=", BinOp::Le}, {">=", BinOp::Ge}};
@@ -165,10 +168,18 @@ private:
             NodeP n = mk(Node::Bin, pos);
             n->op = op;
             n->negate = neg;
-            n->kids = {l, parseAdd()};
-            l = sealed(n);
+            n->kids = {operand, parseAdd()};
+            operand = n->kids[1];
+            n = sealed(n);
+            if (!chain) {
+                chain = n;
+                continue;
+            }
+            NodeP both = mk(Node::And, pos);
+            both->kids = {chain, n};
+            chain = sealed(both);
         }
-        return l;
+        return chain ? chain : l;
     }
     /// One left-associative binary level: `next (op next)*` with any of `ops`.
     NodeP parseBinary(std::initializer_list<std::pair<const char *, BinOp>> ops, NodeP (ExprParser::*next)())

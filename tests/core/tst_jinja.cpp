@@ -357,6 +357,18 @@ private slots:
                  Json("1-2"));
         JCOMPARE(eval("{% set l = [1] %}{% set c = l.copy() %}{% set _ = c.append(2) %}{{ l }}-{{ c }}"), Json("[1]-[1, 2]"));
     }
+    void comparisonsChain()
+    {
+        // Python's `a < b < c` is `a < b and b < c`, not `(a < b) < c`
+        JCOMPARE(eval("{{ 8000 <= 8050 < 8100 }}"), Json(true));
+        JCOMPARE(eval("{{ 8000 <= 9000 < 8100 }}"), Json(false));
+        JCOMPARE(eval("{{ 8000 <= 7000 < 8100 }}"), Json(false));
+        JCOMPARE(eval("{{ 3 > num > 1 }}"), Json(false));
+        JCOMPARE(eval("{{ 1 < 2 < 3 < 4 == 4 }}"), Json(true));
+        JCOMPARE(eval("{{ 1 < 2 < 3 < 4 != 4 }}"), Json(false));
+        JCOMPARE(eval("{{ 'x' in ev.message.list != False }}"), Json(true)); // ('x' in l) and (l != False)
+        JCOMPARE(eval("{% if 0 <= num <= 9 %}digit{% endif %}"), Json("digit"));
+    }
 };
 
 QTEST_APPLESS_MAIN(TstJinja)
