@@ -139,9 +139,11 @@ void Evaluator::render(const NodeP &n, std::string &out)
         else if (seq.is_object()) {
             for (auto it = seq.begin(); it != seq.end(); ++it)
                 items.push_back(it.key());
-        } else if (seq.is_string()) {
-            for (char c : seq.get<std::string>())
-                items.push_back(std::string(1, c));
+        } else if (seq.is_string()) { // by code point
+            const std::string &text = seq.get_ref<const std::string &>();
+            const std::vector<size_t> starts = codePointStarts(text);
+            for (size_t i = 0; i + 1 < starts.size(); ++i)
+                items.push_back(text.substr(starts[i], starts[i + 1] - starts[i]));
         } else if (!isUndefined(seq) && !seq.is_null())
             fail("'" + typeName(seq) + "' object is not iterable");
         else if (seq.is_null())
@@ -261,7 +263,10 @@ Json Evaluator::slice(const Json &base, const NodeP &a, const NodeP &b, const No
 {
     if (!base.is_array() && !base.is_string())
         fail("cannot slice " + typeName(base));
-    const int64_t len = base.is_array() ? int64_t(base.size()) : int64_t(base.get_ref<const std::string &>().size());
+    std::vector<size_t> starts; // a str is sliced by code point
+    if (base.is_string())
+        starts = codePointStarts(base.get_ref<const std::string &>());
+    const int64_t len = base.is_array() ? int64_t(base.size()) : int64_t(starts.size() - 1);
     int64_t step = c ? toI(eval(c)) : 1;
     if (step == 0)
         fail("slice step cannot be zero");
@@ -282,11 +287,18 @@ Json Evaluator::slice(const Json &base, const NodeP &a, const NodeP &b, const No
     const int64_t stop = norm(b, step > 0 ? len : -1);
     Json arr = Json::array();
     std::string s;
+    if (base.is_string() && step == 1) {
+        if (start < stop)
+            s = base.get_ref<const std::string &>().substr(starts[size_t(start)], starts[size_t(stop)] - starts[size_t(start)]);
+        return Json(std::move(s));
+    }
     for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
         if (base.is_array())
             arr.push_back(base[size_t(i)]);
-        else
-            s += base.get_ref<const std::string &>()[size_t(i)];
+        else {
+            const size_t from = starts[size_t(i)];
+            s.append(base.get_ref<const std::string &>(), from, starts[size_t(i) + 1] - from);
+        }
     }
     return base.is_array() ? arr : Json(s);
 }

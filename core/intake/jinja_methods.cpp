@@ -241,9 +241,12 @@ Json lExtend(Json &self, const Args &a)
     else if (src.is_object())
         for (auto it = src.begin(); it != src.end(); ++it)
             self.push_back(it.key());
-    else if (src.is_string())
-        for (char c : src.get_ref<const std::string &>())
-            self.push_back(std::string(1, c));
+    else if (src.is_string()) {
+        const std::string &s = src.get_ref<const std::string &>();
+        const std::vector<size_t> at = codePointStarts(s);
+        for (size_t i = 0; i + 1 < at.size(); ++i)
+            self.push_back(s.substr(at[i], at[i + 1] - at[i]));
+    }
     else
         fail("'" + typeName(src) + "' object is not iterable");
     return Json();

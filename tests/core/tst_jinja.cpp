@@ -369,6 +369,23 @@ private slots:
         JCOMPARE(eval("{{ 'x' in ev.message.list != False }}"), Json(true)); // ('x' in l) and (l != False)
         JCOMPARE(eval("{% if 0 <= num <= 9 %}digit{% endif %}"), Json("digit"));
     }
+    void stringsCountCodePoints()
+    {
+        // Python's str is indexed, sliced, measured and iterated by code point, not by byte
+        JCOMPARE(eval("{{ '\xEF\xBB\xBFhello: world'[7:] }}"), Json(" world")); // U+FEFF first
+        JCOMPARE(eval("{{ '\xEF\xBB\xBFhello'[0] | length }}"), Json(1));
+        JCOMPARE(eval("{{ '\xEF\xBB\xBFhello'[1] }}"), Json("h"));
+        JCOMPARE(eval("{{ 'h\xC3\xA9llo'[1] }}"), Json("\xC3\xA9"));
+        JCOMPARE(eval("{{ 'h\xC3\xA9llo'[-4] }}"), Json("\xC3\xA9"));
+        JCOMPARE(eval("{{ 'h\xC3\xA9llo'[:2] }}"), Json("h\xC3\xA9"));
+        JCOMPARE(eval("{{ 'h\xC3\xA9llo'[::-1] }}"), Json("oll\xC3\xA9h"));
+        JCOMPARE(eval("{{ 'h\xC3\xA9llo'[1::2] }}"), Json("\xC3\xA9l"));
+        JCOMPARE(eval("{{ 'h\xC3\xA9llo' | length }}"), Json(5));
+        JCOMPARE(eval("{{ 'h\xC3\xA9llo' | reverse }}"), Json("oll\xC3\xA9h"));
+        JCOMPARE(eval("{{ '\xC3\xA9t\xC3\xA9' | first }}-{{ '\xC3\xA9t\xC3\xA9' | last }}"), Json("\xC3\xA9-\xC3\xA9"));
+        JCOMPARE(eval("{% for c in 'h\xC3\xA9' %}[{{ c }}]{% endfor %}"), Json("[h][\xC3\xA9]"));
+        JCOMPARE(eval("{{ '\xC3\xA9t\xC3\xA9' | list | length }}"), Json(3));
+    }
 };
 
 QTEST_APPLESS_MAIN(TstJinja)
