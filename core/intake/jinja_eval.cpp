@@ -148,19 +148,21 @@ void Evaluator::render(const NodeP &n, std::string &out)
             fail("'" + typeName(seq) + "' object is not iterable");
         else if (seq.is_null())
             fail("'NoneType' object is not iterable");
-        const NodeP &cond = n->kids[3];
-        if (cond) {
-            Json kept = Json::array();
-            for (const Json &it : items) {
-                bindTargets(n->targets, it);
-                if (truthy(eval(cond)))
-                    kept.push_back(it);
-            }
-            items = kept;
-        }
         const size_t mark = m_env.locals.size();
         const size_t outerScope = m_env.scope;
         m_env.scope = mark;
+        // The loop filter sees each item in the loop's own scope; loop.index, length… then
+        // count only the items it keeps (Jinja).
+        if (const NodeP &cond = n->kids[3]) {
+            Json kept = Json::array();
+            for (const Json &it : items) {
+                m_env.locals.resize(mark);
+                bindTargets(n->targets, it);
+                if (isTrue(cond))
+                    kept.push_back(it);
+            }
+            items = std::move(kept);
+        }
         const size_t len = items.size();
         for (size_t i = 0; i < len; ++i) {
             m_env.locals.resize(mark);

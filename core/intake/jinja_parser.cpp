@@ -108,6 +108,14 @@ public:
         return e;
     }
 
+    /// An expression without a trailing `x if c else y` (the iterable of a for statement,
+    /// whose `if` is the loop filter).
+    NodeP parseWithoutCondition()
+    {
+        Level level(*this);
+        return parseOr();
+    }
+
 private:
     NodeP parseOr()
     {
@@ -521,9 +529,9 @@ private:
             if (!p.isName("in"))
                 throw CompileError("expected 'in' in the for statement", t.pos);
             p.skipName();
-            n->kids.push_back(p.parseExpr());
+            n->kids.push_back(p.parseWithoutCondition());
             NodeP cond;
-            if (p.isName("if")) { // `for x in y if cond` is parsed by parseExpr as inline-if; keep simple
+            if (p.isName("if")) { // the loop filter: `for x in y if cond`
                 p.skipName();
                 cond = p.parseExpr();
             }

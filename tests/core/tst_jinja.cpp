@@ -386,6 +386,21 @@ private slots:
         JCOMPARE(eval("{% for c in 'h\xC3\xA9' %}[{{ c }}]{% endfor %}"), Json("[h][\xC3\xA9]"));
         JCOMPARE(eval("{{ '\xC3\xA9t\xC3\xA9' | list | length }}"), Json(3));
     }
+    void loopFilter()
+    {
+        // `for x in seq if cond` keeps the items cond accepts; the loop variables count only those
+        const std::string targets = "{% set targets = [{'type': 'User', 'id': 1}, {'type': 'App', 'id': 2}, "
+                                    "{'type': 'AppUser', 'id': 3}] %}";
+        JCOMPARE(eval(targets + "{% for t in targets if t.get('type') in ['AppUser', 'User'] %}"
+                                "{{ loop.index }}/{{ loop.length }}:{{ t.id }}{% if not loop.last %},{% endif %}{% endfor %}"),
+                 Json("1/2:1,2/2:3"));
+        JCOMPARE(eval(targets + "{% for t in targets if t.id > 5 %}x{% else %}none{% endfor %}"), Json("none"));
+        JCOMPARE(eval("{% for c in ev.message.list if c != 'y' %}{{ c }}{% endfor %}"), Json("xz"));
+        // the filter binds the loop variable in the loop's scope: an outer variable of that name stays
+        JCOMPARE(eval("{% set t = 'outer' %}{% for t in [1, 2, 3] if t > 1 %}{% endfor %}{{ t }}"), Json("outer"));
+        // a conditional expression as the iterable still needs its parentheses, as in Jinja
+        JCOMPARE(eval("{% for c in (ev.message.list if num else []) %}{{ c }}{% endfor %}"), Json("xyz"));
+    }
 };
 
 QTEST_APPLESS_MAIN(TstJinja)
