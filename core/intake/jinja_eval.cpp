@@ -310,8 +310,26 @@ void Evaluator::evalArgs(const NodeP &n, size_t first, Args &args)
     const size_t nkw = n->kwnames.size();
     const size_t npos = n->kids.size() - first - nkw;
     args.pos.reserve(npos);
-    for (size_t i = 0; i < npos; ++i)
-        args.pos.push_back(eval(n->kids[first + i]));
+    for (size_t i = 0; i < npos; ++i) {
+        const NodeP &k = n->kids[first + i];
+        if (k->kind != Node::Unpack) {
+            args.pos.push_back(eval(k));
+            continue;
+        }
+        const Json seq = eval(k->kids[0]); // Python's *seq: any iterable
+        if (seq.is_array())
+            args.pos.insert(args.pos.end(), seq.begin(), seq.end());
+        else if (seq.is_object())
+            for (auto it = seq.begin(); it != seq.end(); ++it)
+                args.pos.push_back(it.key());
+        else if (seq.is_string()) {
+            const std::string &text = seq.get_ref<const std::string &>();
+            const std::vector<size_t> at = codePointStarts(text);
+            for (size_t j = 0; j + 1 < at.size(); ++j)
+                args.pos.push_back(text.substr(at[j], at[j + 1] - at[j]));
+        } else
+            fail("argument after * must be an iterable, not " + typeName(seq));
+    }
     for (size_t i = 0; i < nkw; ++i)
         args.kw.emplace_back(&n->kwnames[i], eval(n->kids[first + npos + i]));
 }

@@ -115,7 +115,8 @@ struct Node
 {
     enum Kind {
         Lit, Name, Attr, Index, Slice, Call, Filter, Test, Not, Neg, Bin, And, Or, Cond, List, Dict,
-        Text, Output, If, For, Set, Seq
+        Text, Output, If, For, Set, Seq,
+        Unpack // `*seq` among the positional arguments of a call, a filter or a test
     };
     Kind kind = Lit;
     Json lit;

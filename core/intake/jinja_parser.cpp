@@ -238,7 +238,13 @@ private:
             } else {
                 if (!call->kwnames.empty())
                     throw CompileError("positional argument after a keyword argument", peek().pos);
-                call->kids.push_back(parseExpr());
+                if (isOp("*")) { // `f(*seq)`: the items of seq are positional arguments
+                    NodeP u = mk(Node::Unpack, peek().pos);
+                    ++m_i;
+                    u->kids.push_back(parseExpr());
+                    call->kids.push_back(sealed(u));
+                } else
+                    call->kids.push_back(parseExpr());
             }
             if (!isOp(","))
                 break;

@@ -401,6 +401,32 @@ private slots:
         // a conditional expression as the iterable still needs its parentheses, as in Jinja
         JCOMPARE(eval("{% for c in (ev.message.list if num else []) %}{{ c }}{% endfor %}"), Json("xyz"));
     }
+    void starUnpacksArguments()
+    {
+        // Python's f(*seq): the items of any iterable become positional arguments
+        JCOMPARE(eval("{{ '{}{}-{}{}-{}{}'.format(*'a0b1c2') }}"), Json("a0-b1-c2"));
+        JCOMPARE(eval("{{ '{}+{}={}'.format(*[1, 2], 3) }}"), Json("1+2=3"));
+        JCOMPARE(eval("{{ '{}{}{}'.format('<', *ev.message.list) }}"), Json("<xy"));
+        JCOMPARE(eval("{{ '{}-{}'.format(*'\xC3\xA9t') }}"), Json("\xC3\xA9-t"));
+        JCOMPARE(eval("{{ [3, 1] | join(*['-']) }}"), Json("3-1"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '{}'.format(*num) }}"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '{}'.format(*ev.message.missing) }}"));
+    }
+    void strFormat()
+    {
+        JCOMPARE(eval("{{ '{}-{}'.format('a', 1) }}"), Json("a-1"));
+        JCOMPARE(eval("{{ '{1}{0}{1}'.format('a', 'b') }}"), Json("bab"));
+        JCOMPARE(eval("{{ '{n}={v!r}'.format(n='k', v='x') }}"), Json("k='x'"));
+        JCOMPARE(eval("{{ '{{}}{}'.format(None) }}"), Json("{}None"));
+        JCOMPARE(eval("{{ '{:02x}:{:>4}|{:<3}|{:^5}|{:.2f}|{:*>3}'.format(10, 7, 'ab', 'c', 2.5, 1) }}"),
+                 Json("0a:   7|ab |  c  |2.50|**1"));
+        JCOMPARE(eval("{{ '{:3}|{:3}'.format('h\xC3\xA9', 5) }}"), Json("h\xC3\xA9 |  5"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '{}{}'.format(1) }}"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '{x}'.format(1) }}"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '{'.format(1) }}"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '}'.format(1) }}"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '{}{0}'.format(1) }}"));
+    }
 };
 
 QTEST_APPLESS_MAIN(TstJinja)
