@@ -139,26 +139,30 @@ void Evaluator::render(const NodeP &n, std::string &out)
         else if (seq.is_object()) {
             for (auto it = seq.begin(); it != seq.end(); ++it)
                 items.push_back(it.key());
-        } else if (seq.is_string()) {
-            for (char c : seq.get<std::string>())
-                items.push_back(std::string(1, c));
+        } else if (seq.is_string()) { // by code point
+            const std::string &text = seq.get_ref<const std::string &>();
+            const std::vector<size_t> starts = codePointStarts(text);
+            for (size_t i = 0; i + 1 < starts.size(); ++i)
+                items.push_back(text.substr(starts[i], starts[i + 1] - starts[i]));
         } else if (!isUndefined(seq) && !seq.is_null())
             fail("'" + typeName(seq) + "' object is not iterable");
         else if (seq.is_null())
             fail("'NoneType' object is not iterable");
-        const NodeP &cond = n->kids[3];
-        if (cond) {
-            Json kept = Json::array();
-            for (const Json &it : items) {
-                bindTargets(n->targets, it);
-                if (truthy(eval(cond)))
-                    kept.push_back(it);
-            }
-            items = kept;
-        }
         const size_t mark = m_env.locals.size();
         const size_t outerScope = m_env.scope;
         m_env.scope = mark;
+        // The loop filter sees each item in the loop's own scope; loop.index, length… then
+        // count only the items it keeps (Jinja).
+        if (const NodeP &cond = n->kids[3]) {
+            Json kept = Json::array();
+            for (const Json &it : items) {
+                m_env.locals.resize(mark);
+                bindTargets(n->targets, it);
+                if (isTrue(cond))
+                    kept.push_back(it);
+            }
+            items = std::move(kept);
+        }
         const size_t len = items.size();
         for (size_t i = 0; i < len; ++i) {
             m_env.locals.resize(mark);
@@ -261,7 +265,10 @@ Json Evaluator::slice(const Json &base, const NodeP &a, const NodeP &b, const No
 {
     if (!base.is_array() && !base.is_string())
         fail("cannot slice " + typeName(base));
-    const int64_t len = base.is_array() ? int64_t(base.size()) : int64_t(base.get_ref<const std::string &>().size());
+    std::vector<size_t> starts; // a str is sliced by code point
+    if (base.is_string())
+        starts = codePointStarts(base.get_ref<const std::string &>());
+    const int64_t len = base.is_array() ? int64_t(base.size()) : int64_t(starts.size() - 1);
     int64_t step = c ? toI(eval(c)) : 1;
     if (step == 0)
         fail("slice step cannot be zero");
@@ -282,11 +289,18 @@ Json Evaluator::slice(const Json &base, const NodeP &a, const NodeP &b, const No
     const int64_t stop = norm(b, step > 0 ? len : -1);
     Json arr = Json::array();
     std::string s;
+    if (base.is_string() && step == 1) {
+        if (start < stop)
+            s = base.get_ref<const std::string &>().substr(starts[size_t(start)], starts[size_t(stop)] - starts[size_t(start)]);
+        return Json(std::move(s));
+    }
     for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
         if (base.is_array())
             arr.push_back(base[size_t(i)]);
-        else
-            s += base.get_ref<const std::string &>()[size_t(i)];
+        else {
+            const size_t from = starts[size_t(i)];
+            s.append(base.get_ref<const std::string &>(), from, starts[size_t(i) + 1] - from);
+        }
     }
     return base.is_array() ? arr : Json(s);
 }
@@ -296,8 +310,26 @@ void Evaluator::evalArgs(const NodeP &n, size_t first, Args &args)
     const size_t nkw = n->kwnames.size();
     const size_t npos = n->kids.size() - first - nkw;
     args.pos.reserve(npos);
-    for (size_t i = 0; i < npos; ++i)
-        args.pos.push_back(eval(n->kids[first + i]));
+    for (size_t i = 0; i < npos; ++i) {
+        const NodeP &k = n->kids[first + i];
+        if (k->kind != Node::Unpack) {
+            args.pos.push_back(eval(k));
+            continue;
+        }
+        const Json seq = eval(k->kids[0]); // Python's *seq: any iterable
+        if (seq.is_array())
+            args.pos.insert(args.pos.end(), seq.begin(), seq.end());
+        else if (seq.is_object())
+            for (auto it = seq.begin(); it != seq.end(); ++it)
+                args.pos.push_back(it.key());
+        else if (seq.is_string()) {
+            const std::string &text = seq.get_ref<const std::string &>();
+            const std::vector<size_t> at = codePointStarts(text);
+            for (size_t j = 0; j + 1 < at.size(); ++j)
+                args.pos.push_back(text.substr(at[j], at[j + 1] - at[j]));
+        } else
+            fail("argument after * must be an iterable, not " + typeName(seq));
+    }
     for (size_t i = 0; i < nkw; ++i)
         args.kw.emplace_back(&n->kwnames[i], eval(n->kids[first + npos + i]));
 }

@@ -112,9 +112,12 @@ void forEachItem(const Json &v, F &&f)
     else if (v.is_object())
         for (auto it = v.begin(); it != v.end(); ++it)
             f(Json(it.key()));
-    else if (v.is_string())
-        for (char c : v.get_ref<const std::string &>())
-            f(Json(std::string(1, c)));
+    else if (v.is_string()) {
+        const std::string &s = v.get_ref<const std::string &>();
+        const std::vector<size_t> at = codePointStarts(s);
+        for (size_t i = 0; i + 1 < at.size(); ++i)
+            f(Json(s.substr(at[i], at[i + 1] - at[i])));
+    }
     else
         fail("'" + typeName(v) + "' object is not iterable");
 }
@@ -187,7 +190,11 @@ Json firstOrLast(const Json &v, bool first, const char *name)
         return v.empty() ? undefinedValue() : (first ? v.front() : v.back());
     if (v.is_string()) {
         const std::string &s = v.get_ref<const std::string &>();
-        return s.empty() ? undefinedValue() : Json(std::string(1, first ? s.front() : s.back()));
+        if (s.empty())
+            return undefinedValue();
+        const std::vector<size_t> at = codePointStarts(s);
+        const size_t i = first ? 0 : at.size() - 2;
+        return Json(s.substr(at[i], at[i + 1] - at[i]));
     }
     if (v.is_object())
         return v.empty() ? undefinedValue() : Json((first ? v.begin() : std::prev(v.end())).key());
@@ -271,9 +278,13 @@ Json fSort(Json &v, const Args &a)
 Json fReverse(Json &v, const Args &)
 {
     if (v.is_string()) {
-        std::string s = v.get<std::string>();
-        std::reverse(s.begin(), s.end());
-        return s;
+        const std::string &s = v.get_ref<const std::string &>();
+        const std::vector<size_t> at = codePointStarts(s);
+        std::string r;
+        r.reserve(s.size());
+        for (size_t i = at.size() - 1; i > 0; --i)
+            r.append(s, at[i - 1], at[i] - at[i - 1]);
+        return r;
     }
     std::vector<Json> items(v.begin(), v.end());
     std::reverse(items.begin(), items.end());

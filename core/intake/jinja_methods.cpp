@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 
 namespace auditlens::intake::jinja {
 
@@ -189,6 +192,138 @@ Json sZfill(const Json &self, const Args &a)
     return out;
 }
 
+/// One replacement field of str.format: `value` formatted by a spec such as `>8`, `02x`, `.2f`.
+std::string formatField(const Json &value, const std::string &spec)
+{
+    if (spec.empty())
+        return pyStr(value);
+    size_t i = 0;
+    char fill = ' ', align = 0;
+    auto isAlign = [](char c) { return c == '<' || c == '>' || c == '^' || c == '='; };
+    if (spec.size() >= 2 && isAlign(spec[1])) {
+        fill = spec[0];
+        align = spec[1];
+        i = 2;
+    } else if (isAlign(spec[0])) {
+        align = spec[0];
+        i = 1;
+    }
+    std::string flags;
+    while (i < spec.size() && std::strchr("+- #0", spec[i]))
+        flags += spec[i++];
+    size_t width = 0;
+    while (i < spec.size() && std::isdigit(static_cast<unsigned char>(spec[i])))
+        width = std::min<size_t>(width * 10 + size_t(spec[i++] - '0'), 4096);
+    std::string precision;
+    if (i < spec.size() && spec[i] == '.') {
+        precision = ".";
+        ++i;
+        while (i < spec.size() && std::isdigit(static_cast<unsigned char>(spec[i])))
+            precision += spec[i++];
+    }
+    std::string type;
+    if (i < spec.size() && std::strchr("sdfFxXoeEgGbc%", spec[i]))
+        type = spec[i++];
+    if (i != spec.size())
+        fail("format spec '" + spec + "' is not supported");
+    const bool number = isNum(value) && !value.is_boolean();
+    if (type == "b" || type == "c")
+        fail("format spec '" + spec + "' is not supported");
+    if (type.empty() && !precision.empty())
+        type = number ? "g" : "s";
+    const bool zeroPad = flags.find('0') != std::string::npos && !align && number;
+    std::string text;
+    if (type.empty())
+        text = flags.empty() ? pyStr(value) : pyPercentFormat("%" + flags + (number && isInt(value) ? "d" : "s"), {value});
+    else
+        text = pyPercentFormat("%" + flags + (zeroPad ? std::to_string(width) : std::string()) + precision + type, {value});
+    if (!align)
+        align = number ? '>' : '<';
+    const size_t len = codePointStarts(text).size() - 1;
+    if (len >= width)
+        return text;
+    const size_t pad = width - len;
+    if (align == '<')
+        return text + std::string(pad, fill);
+    if (align == '^')
+        return std::string(pad / 2, fill) + text + std::string(pad - pad / 2, fill);
+    if (align == '=' && !text.empty() && (text[0] == '-' || text[0] == '+'))
+        return text.substr(0, 1) + std::string(pad, fill) + text.substr(1);
+    return std::string(pad, fill) + text;
+}
+
+/// Python's str.format: `{}`, `{0}`, `{name}`, `{!r}`, `{:spec}`, `{{` and `}}`.
+Json sFormat(const Json &self, const Args &a)
+{
+    const std::string &fmt = self.get_ref<const std::string &>();
+    std::string out;
+    size_t next = 0;
+    bool numbered = false, automatic = false;
+    for (size_t i = 0; i < fmt.size(); ++i) {
+        const char c = fmt[i];
+        if (c == '}') {
+            if (i + 1 < fmt.size() && fmt[i + 1] == '}') {
+                out += '}';
+                ++i;
+                continue;
+            }
+            fail("Single '}' encountered in format string");
+        }
+        if (c != '{') {
+            out += c;
+            continue;
+        }
+        if (i + 1 < fmt.size() && fmt[i + 1] == '{') {
+            out += '{';
+            ++i;
+            continue;
+        }
+        const size_t close = fmt.find('}', i + 1);
+        if (close == std::string::npos)
+            fail("Single '{' encountered in format string");
+        std::string field = fmt.substr(i + 1, close - i - 1);
+        i = close;
+        std::string spec, conversion;
+        if (const size_t colon = field.find(':'); colon != std::string::npos) {
+            spec = field.substr(colon + 1);
+            field.resize(colon);
+        }
+        if (const size_t bang = field.find('!'); bang != std::string::npos) {
+            conversion = field.substr(bang + 1);
+            field.resize(bang);
+            if (conversion != "r" && conversion != "s")
+                fail("unknown conversion '!" + conversion + "' in format string");
+        }
+        Json value;
+        if (field.empty() || std::all_of(field.begin(), field.end(), [](char d) { return std::isdigit(static_cast<unsigned char>(d)); })) {
+            size_t index = next;
+            if (field.empty()) {
+                automatic = true;
+                ++next;
+            } else {
+                numbered = true;
+                index = size_t(std::min<uint64_t>(std::strtoull(field.c_str(), nullptr, 10), SIZE_MAX));
+            }
+            if (automatic && numbered)
+                fail("cannot switch between automatic and manual field numbering");
+            if (index >= a.size())
+                fail("Replacement index " + std::to_string(index) + " out of range for positional args tuple");
+            value = a[index];
+        } else {
+            auto kw = std::find_if(a.kw.begin(), a.kw.end(), [&](const auto &k) { return *k.first == field; });
+            if (kw == a.kw.end())
+                fail("KeyError: '" + field + "' in format string");
+            value = kw->second;
+        }
+        if (conversion == "r")
+            value = pyRepr(value);
+        else if (conversion == "s")
+            value = pyStr(value);
+        out += formatField(value, spec);
+    }
+    return out;
+}
+
 Json sPartition(const Json &self, const Args &a)
 {
     const std::string &s = self.get_ref<const std::string &>();
@@ -241,9 +376,12 @@ Json lExtend(Json &self, const Args &a)
     else if (src.is_object())
         for (auto it = src.begin(); it != src.end(); ++it)
             self.push_back(it.key());
-    else if (src.is_string())
-        for (char c : src.get_ref<const std::string &>())
-            self.push_back(std::string(1, c));
+    else if (src.is_string()) {
+        const std::string &s = src.get_ref<const std::string &>();
+        const std::vector<size_t> at = codePointStarts(s);
+        for (size_t i = 0; i + 1 < at.size(); ++i)
+            self.push_back(s.substr(at[i], at[i + 1] - at[i]));
+    }
     else
         fail("'" + typeName(src) + "' object is not iterable");
     return Json();
@@ -381,6 +519,7 @@ const MethodEntry kMethods[] = {
     {"endswith", sEndswith},
     {"extend", nullptr, nullptr, nullptr, lExtend},
     {"find", sFind},
+    {"format", sFormat},
     {"get", nullptr, nullptr, dGet},
     {"index", sIndex, lIndex},
     {"insert", nullptr, nullptr, nullptr, lInsert},

@@ -115,7 +115,8 @@ struct Node
 {
     enum Kind {
         Lit, Name, Attr, Index, Slice, Call, Filter, Test, Not, Neg, Bin, And, Or, Cond, List, Dict,
-        Text, Output, If, For, Set, Seq
+        Text, Output, If, For, Set, Seq,
+        Unpack // `*seq` among the positional arguments of a call, a filter or a test
     };
     Kind kind = Lit;
     Json lit;
@@ -229,6 +230,9 @@ bool pyEq(const Json &a, const Json &b);
 int pyCmp(const Json &a, const Json &b);
 bool pyIn(const Json &needle, const Json &hay);
 int64_t pyLen(const Json &v);
+/// Byte offsets where the code points of `s` start, then `s.size()`: Python indexes, slices
+/// and iterates a str by code point, not by byte.
+std::vector<size_t> codePointStarts(const std::string &s);
 Json arith(BinOp op, const Json &a, const Json &b);
 /// `base[key]` for dicts, lists and strings; undefined when missing.
 Json getItem(const Json &base, const Json &key);

@@ -108,6 +108,14 @@ public:
         return e;
     }
 
+    /// An expression without a trailing `x if c else y` (the iterable of a for statement,
+    /// whose `if` is the loop filter).
+    NodeP parseWithoutCondition()
+    {
+        Level level(*this);
+        return parseOr();
+    }
+
 private:
     NodeP parseOr()
     {
@@ -142,9 +150,12 @@ private:
         }
         return parseCompare();
     }
+    /// Comparisons chain as in Python: `a < b < c` is `a < b and b < c` (the tree shares `b`).
     NodeP parseCompare()
     {
         NodeP l = parseAdd();
+        NodeP chain;    // the `and` of the comparisons so far
+        NodeP operand = l; // the right operand of the last comparison
         for (;;) {
             static const std::pair<const char *, BinOp> cmps[] = {{"==", BinOp::Eq}, {"!=", BinOp::Ne}, {"<", BinOp::Lt},
                                                                   {">", BinOp::Gt}, {"<=", BinOp::Le}, {">=", BinOp::Ge}};
@@ -165,10 +176,18 @@ private:
             NodeP n = mk(Node::Bin, pos);
             n->op = op;
             n->negate = neg;
-            n->kids = {l, parseAdd()};
-            l = sealed(n);
+            n->kids = {operand, parseAdd()};
+            operand = n->kids[1];
+            n = sealed(n);
+            if (!chain) {
+                chain = n;
+                continue;
+            }
+            NodeP both = mk(Node::And, pos);
+            both->kids = {chain, n};
+            chain = sealed(both);
         }
-        return l;
+        return chain ? chain : l;
     }
     /// One left-associative binary level: `next (op next)*` with any of `ops`.
     NodeP parseBinary(std::initializer_list<std::pair<const char *, BinOp>> ops, NodeP (ExprParser::*next)())
@@ -219,7 +238,13 @@ private:
             } else {
                 if (!call->kwnames.empty())
                     throw CompileError("positional argument after a keyword argument", peek().pos);
-                call->kids.push_back(parseExpr());
+                if (isOp("*")) { // `f(*seq)`: the items of seq are positional arguments
+                    NodeP u = mk(Node::Unpack, peek().pos);
+                    ++m_i;
+                    u->kids.push_back(parseExpr());
+                    call->kids.push_back(sealed(u));
+                } else
+                    call->kids.push_back(parseExpr());
             }
             if (!isOp(","))
                 break;
@@ -510,9 +535,9 @@ private:
             if (!p.isName("in"))
                 throw CompileError("expected 'in' in the for statement", t.pos);
             p.skipName();
-            n->kids.push_back(p.parseExpr());
+            n->kids.push_back(p.parseWithoutCondition());
             NodeP cond;
-            if (p.isName("if")) { // `for x in y if cond` is parsed by parseExpr as inline-if; keep simple
+            if (p.isName("if")) { // the loop filter: `for x in y if cond`
                 p.skipName();
                 cond = p.parseExpr();
             }

@@ -113,6 +113,17 @@ bool pyIn(const Json &needle, const Json &hay)
     fail("argument of type '" + typeName(hay) + "' is not iterable");
 }
 
+std::vector<size_t> codePointStarts(const std::string &s)
+{
+    std::vector<size_t> starts;
+    starts.reserve(s.size() + 1);
+    for (size_t i = 0; i < s.size(); ++i)
+        if (i == 0 || (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80)
+            starts.push_back(i);
+    starts.push_back(s.size());
+    return starts;
+}
+
 int64_t pyLen(const Json &v)
 {
     if (v.is_string()) {
@@ -433,13 +444,19 @@ Json getItem(const Json &base, const Json &key)
         return it != base.end() ? *it : undefinedValue();
     }
     if ((base.is_array() || base.is_string()) && isInt(key)) {
-        const int64_t len = base.is_array() ? int64_t(base.size()) : int64_t(base.get_ref<const std::string &>().size());
+        std::vector<size_t> starts;
+        if (base.is_string())
+            starts = codePointStarts(base.get_ref<const std::string &>());
+        const int64_t len = base.is_array() ? int64_t(base.size()) : int64_t(starts.size() - 1);
         int64_t i = toI(key);
         if (i < 0)
             i += len;
         if (i < 0 || i >= len)
             return undefinedValue();
-        return base.is_array() ? base[size_t(i)] : Json(std::string(1, base.get_ref<const std::string &>()[size_t(i)]));
+        if (base.is_array())
+            return base[size_t(i)];
+        const size_t from = starts[size_t(i)];
+        return Json(base.get_ref<const std::string &>().substr(from, starts[size_t(i) + 1] - from));
     }
     return undefinedValue();
 }

@@ -357,6 +357,76 @@ private slots:
                  Json("1-2"));
         JCOMPARE(eval("{% set l = [1] %}{% set c = l.copy() %}{% set _ = c.append(2) %}{{ l }}-{{ c }}"), Json("[1]-[1, 2]"));
     }
+    void comparisonsChain()
+    {
+        // Python's `a < b < c` is `a < b and b < c`, not `(a < b) < c`
+        JCOMPARE(eval("{{ 8000 <= 8050 < 8100 }}"), Json(true));
+        JCOMPARE(eval("{{ 8000 <= 9000 < 8100 }}"), Json(false));
+        JCOMPARE(eval("{{ 8000 <= 7000 < 8100 }}"), Json(false));
+        JCOMPARE(eval("{{ 3 > num > 1 }}"), Json(false));
+        JCOMPARE(eval("{{ 1 < 2 < 3 < 4 == 4 }}"), Json(true));
+        JCOMPARE(eval("{{ 1 < 2 < 3 < 4 != 4 }}"), Json(false));
+        JCOMPARE(eval("{{ 'x' in ev.message.list != False }}"), Json(true)); // ('x' in l) and (l != False)
+        JCOMPARE(eval("{% if 0 <= num <= 9 %}digit{% endif %}"), Json("digit"));
+    }
+    void stringsCountCodePoints()
+    {
+        // Python's str is indexed, sliced, measured and iterated by code point, not by byte
+        JCOMPARE(eval("{{ '\xEF\xBB\xBFhello: world'[7:] }}"), Json(" world")); // U+FEFF first
+        JCOMPARE(eval("{{ '\xEF\xBB\xBFhello'[0] | length }}"), Json(1));
+        JCOMPARE(eval("{{ '\xEF\xBB\xBFhello'[1] }}"), Json("h"));
+        JCOMPARE(eval("{{ 'h\xC3\xA9llo'[1] }}"), Json("\xC3\xA9"));
+        JCOMPARE(eval("{{ 'h\xC3\xA9llo'[-4] }}"), Json("\xC3\xA9"));
+        JCOMPARE(eval("{{ 'h\xC3\xA9llo'[:2] }}"), Json("h\xC3\xA9"));
+        JCOMPARE(eval("{{ 'h\xC3\xA9llo'[::-1] }}"), Json("oll\xC3\xA9h"));
+        JCOMPARE(eval("{{ 'h\xC3\xA9llo'[1::2] }}"), Json("\xC3\xA9l"));
+        JCOMPARE(eval("{{ 'h\xC3\xA9llo' | length }}"), Json(5));
+        JCOMPARE(eval("{{ 'h\xC3\xA9llo' | reverse }}"), Json("oll\xC3\xA9h"));
+        JCOMPARE(eval("{{ '\xC3\xA9t\xC3\xA9' | first }}-{{ '\xC3\xA9t\xC3\xA9' | last }}"), Json("\xC3\xA9-\xC3\xA9"));
+        JCOMPARE(eval("{% for c in 'h\xC3\xA9' %}[{{ c }}]{% endfor %}"), Json("[h][\xC3\xA9]"));
+        JCOMPARE(eval("{{ '\xC3\xA9t\xC3\xA9' | list | length }}"), Json(3));
+    }
+    void loopFilter()
+    {
+        // `for x in seq if cond` keeps the items cond accepts; the loop variables count only those
+        const std::string targets = "{% set targets = [{'type': 'User', 'id': 1}, {'type': 'App', 'id': 2}, "
+                                    "{'type': 'AppUser', 'id': 3}] %}";
+        JCOMPARE(eval(targets + "{% for t in targets if t.get('type') in ['AppUser', 'User'] %}"
+                                "{{ loop.index }}/{{ loop.length }}:{{ t.id }}{% if not loop.last %},{% endif %}{% endfor %}"),
+                 Json("1/2:1,2/2:3"));
+        JCOMPARE(eval(targets + "{% for t in targets if t.id > 5 %}x{% else %}none{% endfor %}"), Json("none"));
+        JCOMPARE(eval("{% for c in ev.message.list if c != 'y' %}{{ c }}{% endfor %}"), Json("xz"));
+        // the filter binds the loop variable in the loop's scope: an outer variable of that name stays
+        JCOMPARE(eval("{% set t = 'outer' %}{% for t in [1, 2, 3] if t > 1 %}{% endfor %}{{ t }}"), Json("outer"));
+        // a conditional expression as the iterable still needs its parentheses, as in Jinja
+        JCOMPARE(eval("{% for c in (ev.message.list if num else []) %}{{ c }}{% endfor %}"), Json("xyz"));
+    }
+    void starUnpacksArguments()
+    {
+        // Python's f(*seq): the items of any iterable become positional arguments
+        JCOMPARE(eval("{{ '{}{}-{}{}-{}{}'.format(*'a0b1c2') }}"), Json("a0-b1-c2"));
+        JCOMPARE(eval("{{ '{}+{}={}'.format(*[1, 2], 3) }}"), Json("1+2=3"));
+        JCOMPARE(eval("{{ '{}{}{}'.format('<', *ev.message.list) }}"), Json("<xy"));
+        JCOMPARE(eval("{{ '{}-{}'.format(*'\xC3\xA9t') }}"), Json("\xC3\xA9-t"));
+        JCOMPARE(eval("{{ [3, 1] | join(*['-']) }}"), Json("3-1"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '{}'.format(*num) }}"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '{}'.format(*ev.message.missing) }}"));
+    }
+    void strFormat()
+    {
+        JCOMPARE(eval("{{ '{}-{}'.format('a', 1) }}"), Json("a-1"));
+        JCOMPARE(eval("{{ '{1}{0}{1}'.format('a', 'b') }}"), Json("bab"));
+        JCOMPARE(eval("{{ '{n}={v!r}'.format(n='k', v='x') }}"), Json("k='x'"));
+        JCOMPARE(eval("{{ '{{}}{}'.format(None) }}"), Json("{}None"));
+        JCOMPARE(eval("{{ '{:02x}:{:>4}|{:<3}|{:^5}|{:.2f}|{:*>3}'.format(10, 7, 'ab', 'c', 2.5, 1) }}"),
+                 Json("0a:   7|ab |  c  |2.50|**1"));
+        JCOMPARE(eval("{{ '{:3}|{:3}'.format('h\xC3\xA9', 5) }}"), Json("h\xC3\xA9 |  5"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '{}{}'.format(1) }}"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '{x}'.format(1) }}"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '{'.format(1) }}"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '}'.format(1) }}"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '{}{0}'.format(1) }}"));
+    }
 };
 
 QTEST_APPLESS_MAIN(TstJinja)
