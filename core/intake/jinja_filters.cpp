@@ -666,14 +666,6 @@ const TestEntry kTests[] = {
     {"upper", tUpper},
 };
 
-template<typename Entry, size_t N>
-const Entry *findIn(const Entry (&table)[N], std::string_view name)
-{
-    const Entry *it = std::lower_bound(std::begin(table), std::end(table), name,
-                                       [](const Entry &e, std::string_view n) { return std::string_view(e.name) < n; });
-    return it != std::end(table) && name == it->name ? it : nullptr;
-}
-
 } // namespace
 
 const FilterEntry *findFilter(std::string_view name) { return findIn(kFilters, name); }

@@ -14,6 +14,8 @@
 
 #include "jinja.h"
 
+#include <algorithm>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -97,6 +99,15 @@ struct FunctionEntry
     const char *name;
     FunctionFn fn;
 };
+
+/// The entry named `name` in a table sorted by name; nullptr when none has it.
+template<typename Entry, size_t N>
+const Entry *findIn(const Entry (&table)[N], std::string_view name)
+{
+    const Entry *it = std::lower_bound(std::begin(table), std::end(table), name,
+                                       [](const Entry &e, std::string_view n) { return std::string_view(e.name) < n; });
+    return it != std::end(table) && name == it->name ? it : nullptr;
+}
 
 /// nullptr when no entry has that name.
 const FilterEntry *findFilter(std::string_view name);
