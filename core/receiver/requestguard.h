@@ -35,7 +35,9 @@ public:
     {
         int64_t maxHeaderBytes = 64 * 1024; ///< request line + headers (431 beyond), whatever the segmentation
         int maxHeaders = 100;               ///< 431 beyond
-        int64_t maxBodyBytes = 100LL << 20; ///< decoded body (413 beyond); Content-Length above it too
+        /// a chunked body's decoded size (413 beyond). A Content-Length above it is refused by the
+        /// caller once it has the head (the receiver answers 413 and drains what was announced)
+        int64_t maxBodyBytes = 100LL << 20;
         std::string secretHeader = "X-Auditlens-Secret";
     };
     enum class Event

@@ -37,6 +37,7 @@ std::vector<Seen> readAll(std::string_view input, const RequestGuard::Limits &li
     std::vector<Seen> out;
     size_t pos = 0;
     bool failed = false;
+    int64_t announced = 0; // the Content-Length of the last head read
     while (pos < input.size() || pos == 0) {
         size_t piece = input.size() - pos;
         if (seed) { // a small linear congruential generator picks the piece sizes
@@ -53,7 +54,12 @@ std::vector<Seen> readAll(std::string_view input, const RequestGuard::Limits &li
                 fail("took bytes after an error");
             base += s.consumed;
             rest.remove_prefix(s.consumed);
-            if (g.bodyBytes() > limits.maxBodyBytes || g.bodyBytes() < 0)
+            // the limit bounds a chunked body (the guard answers 413); a Content-Length above it is
+            // the receiver's to refuse once it has the head (it answers 413 and drains what was
+            // announced), so such a body, read on here, is bounded by what its head announced
+            if (s.event == RequestGuard::Event::Head)
+                announced = g.head().chunked ? 0 : std::max<int64_t>(g.head().contentLength, 0);
+            if (g.bodyBytes() > std::max(limits.maxBodyBytes, announced) || g.bodyBytes() < 0)
                 fail("a body size out of range");
             if (s.event == RequestGuard::Event::NeedMore) {
                 if (!rest.empty())
