@@ -145,6 +145,43 @@ std::string readText(const std::string &path, bool &ok)
 
 namespace {
 
+/// Calls `fn` with every path the parser reads: the entries' filters, external inputs (but
+/// `skipInput`'s) and stage paths, and the actions' filters, set values, mapping sources and
+/// fallbacks.
+void forEachReadPath(const IntakeParser::Impl &d, const Entry *skipInput, const std::function<void(const std::string &)> &fn)
+{
+    auto addPaths = [&](const Template &t) {
+        for (const auto &p : t.paths())
+            fn(p);
+    };
+    std::function<void(const ValueSpec &)> addSpec = [&](const ValueSpec &v) {
+        if (v.kind == ValueSpec::Tmpl)
+            addPaths(v.tmpl);
+        for (const ValueSpec &i : v.items)
+            addSpec(i);
+    };
+    for (const Entry &e : d.pipeline) {
+        if (e.hasFilter)
+            addPaths(e.filter);
+        if (e.external && &e != skipInput)
+            addPaths(e.input);
+        if (e.stage)
+            for (const auto &p : e.stage->paths())
+                fn(p);
+    }
+    for (const auto &[name, st] : d.stages)
+        for (const Action &a : st.actions) {
+            if (a.hasFilter)
+                addPaths(a.filter);
+            for (const auto &[f, spec] : a.sets)
+                addSpec(spec);
+            for (const auto &[src, target] : a.mapping)
+                addPaths(src);
+            if (a.hasFallback)
+                addSpec(a.fallback);
+        }
+}
+
 /// Which top-level raw keys can any template observe? Only the layer that json.parse-json
 /// builds from original.message (and the first such entry) is narrowed; anything else that
 /// reads the whole record (original.message used elsewhere, the layer root, dynamic
@@ -163,36 +200,7 @@ void computeRawKeys(IntakeParser::Impl &d)
         return;
     const std::string prefix = json->name + "." + json->outputField;
     std::vector<std::string> paths;
-    auto addPaths = [&](const Template &t) {
-        for (const auto &p : t.paths())
-            paths.push_back(p);
-    };
-    std::function<void(const ValueSpec &)> addSpec = [&](const ValueSpec &v) {
-        if (v.kind == ValueSpec::Tmpl)
-            addPaths(v.tmpl);
-        for (const ValueSpec &i : v.items)
-            addSpec(i);
-    };
-    for (const Entry &e : d.pipeline) {
-        if (e.hasFilter)
-            addPaths(e.filter);
-        if (e.external && &e != json)
-            addPaths(e.input);
-        if (e.stage)
-            for (const auto &p : e.stage->paths())
-                paths.push_back(p);
-    }
-    for (const auto &[name, st] : d.stages)
-        for (const Action &a : st.actions) {
-            if (a.hasFilter)
-                addPaths(a.filter);
-            for (const auto &[f, spec] : a.sets)
-                addSpec(spec);
-            for (const auto &[src, target] : a.mapping)
-                addPaths(src);
-            if (a.hasFallback)
-                addSpec(a.fallback);
-        }
+    forEachReadPath(d, json, [&](const std::string &p) { paths.push_back(p); });
     std::set<std::string> keys;
     for (const std::string &p : paths) {
         if (p == "original" || p == "original.message")
@@ -215,36 +223,7 @@ bool compileParser(IntakeParser::Impl &d, const YAML::Node &root, const std::str
 void markStageLayers(IntakeParser::Impl &d)
 {
     std::set<std::string> roots;
-    auto addPaths = [&](const Template &t) {
-        for (const auto &p : t.paths())
-            roots.insert(p.substr(0, p.find('.')));
-    };
-    std::function<void(const ValueSpec &)> addSpec = [&](const ValueSpec &v) {
-        if (v.kind == ValueSpec::Tmpl)
-            addPaths(v.tmpl);
-        for (const ValueSpec &i : v.items)
-            addSpec(i);
-    };
-    for (const Entry &e : d.pipeline) {
-        if (e.hasFilter)
-            addPaths(e.filter);
-        if (e.external)
-            addPaths(e.input);
-        if (e.stage)
-            for (const auto &p : e.stage->paths())
-                roots.insert(p.substr(0, p.find('.')));
-    }
-    for (const auto &[name, st] : d.stages)
-        for (const Action &a : st.actions) {
-            if (a.hasFilter)
-                addPaths(a.filter);
-            for (const auto &[f, spec] : a.sets)
-                addSpec(spec);
-            for (const auto &[src, target] : a.mapping)
-                addPaths(src);
-            if (a.hasFallback)
-                addSpec(a.fallback);
-        }
+    forEachReadPath(d, nullptr, [&](const std::string &p) { roots.insert(p.substr(0, p.find('.'))); });
     for (auto &[name, st] : d.stages)
         st.layer = roots.count(name) > 0;
 }
