@@ -411,6 +411,10 @@ std::string pyPercentFormat(const std::string &fmt, const std::vector<Json> &arg
             throw EvalError("not enough arguments for format string");
         const Json &a = args[next++];
         char buf[512];
+        // the format given to snprintf is built here from flags, digits and one conversion the
+        // loop above checked, never taken as it is from the template
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
         if (conv == 's' || conv == 'r') {
             const std::string t = pyStr(a);
             std::snprintf(buf, sizeof buf, (spec + "s").c_str(), t.c_str());
@@ -418,6 +422,8 @@ std::string pyPercentFormat(const std::string &fmt, const std::vector<Json> &arg
         } else if (conv == 'd' || conv == 'i' || conv == 'x' || conv == 'X' || conv == 'o') {
             if (!a.is_number() && !a.is_boolean())
                 throw EvalError(std::string("%") + conv + " format: a number is required");
+            if (a.is_number_float() && !(std::fabs(a.get<double>()) < 9.2e18)) // NaN too: no cast past long long
+                throw EvalError(std::string("%") + conv + " format: the number is out of range");
             const long long n = a.is_number_float() ? (long long)a.get<double>() : a.is_boolean() ? (a.get<bool>() ? 1 : 0) : a.get<long long>();
             std::snprintf(buf, sizeof buf, (spec + "ll" + (conv == 'i' ? 'd' : conv)).c_str(), n);
             out += buf;
@@ -428,6 +434,7 @@ std::string pyPercentFormat(const std::string &fmt, const std::vector<Json> &arg
             out += buf;
         } else
             throw EvalError(std::string("unsupported format character '") + conv + "'");
+#pragma GCC diagnostic pop
     }
     if (next < args.size())
         throw EvalError("not all arguments converted during string formatting");

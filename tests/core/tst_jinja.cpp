@@ -200,6 +200,8 @@ private slots:
         JCOMPARE(eval("{{ '%d-%s-%.2f' | format(7, 'x', 2.5) }}"), Json("7-x-2.50"));
         JCOMPARE(eval("{{ '%05.1f%%' | format(3.14159) }}"), Json("003.1%"));
         QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '%d' | format('x') }}"));
+        QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '%d' | format(1e300) }}")); // no cast past long long
+        JCOMPARE(eval("{{ '%d' | format(-2.9) }}"), Json("-2"));
         QVERIFY_THROWS_EXCEPTION(EvalError, eval("{{ '%s %s' | format('x') }}"));
         JCOMPARE(eval("{{ 'aabb.ccdd.eeff' | to_mac_address }}"), Json("AA:BB:CC:DD:EE:FF"));
         JCOMPARE(eval("{{ '00-11-22-33-44-5a' | to_mac_address }}"), Json("00:11:22:33:44:5A"));
