@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The trail as a view sees it: one narrow interface served by the embedded store
+// (`EmbeddedTrail`, over an EventStore snapshot) and by a ClickHouse table
+// (`clickhouse::RemoteTrail`). A view asks for counts, facets, time buckets, a page of rows
+// and one record's raw bytes; it never holds the whole trail and never sees dictionary ids,
+// so the same model, facet list and timeline work on either back end.
+//
+// Asynchronous by contract: every request returns at once and its answer is delivered later,
+// exactly once, on the thread of `context` (a QObject living on the asking thread, usually
+// the GUI thread), never from inside the call. A new request of one kind (counts, buckets,
+// page, raw) supersedes the pending one of that kind: the old one is cancelled (on ClickHouse,
+// on the server too) and its callback is called with `TrailError::Cancelled`, or not at all
+// when the source is destroyed first. Errors are values (`TrailError`), never exceptions.
+
+#include "store/eventstore.h"
+
+#include <QObject>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace auditlens {
+
+/// What to show, by value (the back ends have no common ids). Empty sets: no constraint.
+struct TrailFilter
+{
+    std::array<std::vector<std::string>, kColumnCount> include; ///< per Column, any of these
+    std::array<std::vector<std::string>, kColumnCount> exclude; ///< per Column, none of these
+    int64_t from = INT64_MIN; ///< inclusive, ns
+    int64_t to = INT64_MAX;   ///< inclusive, ns
+    Result result = Result::Unknown; ///< Unknown: all
+    std::string text;  ///< case-insensitive substring of the raw record (ASCII case folding)
+    std::string query; ///< KQL (query/kql.h) over raw fields; empty: none
+};
+
+enum class TrailErrorKind { None, Cancelled, Unreachable, Timeout, Auth, Syntax, MissingTable, Query, Server };
+
+struct TrailError
+{
+    TrailErrorKind kind = TrailErrorKind::None;
+    std::string message; ///< plain: what and where (a query error gives its position); no secret
+    bool ok() const { return kind == TrailErrorKind::None; }
+};
+
+/// Counts under a filter: the records that pass, and per facet column the top values, each
+/// counted under the filter without that column's own constraint (as the embedded store's
+/// evaluate() does), ordered by count desc then value.
+struct TrailCounts
+{
+    uint64_t total = 0;   ///< records in the trail (one per ID)
+    uint64_t matched = 0; ///< records that pass the filter
+    std::vector<Column> facets;
+    std::vector<std::vector<std::pair<std::string, uint64_t>>> top; ///< one per facet
+};
+
+/// Records per time bucket under the filter: bucket i covers [from + i*width, from + (i+1)*width).
+struct TrailBuckets
+{
+    int64_t from = 0, width = 1;
+    std::vector<uint64_t> counts;
+    uint64_t noTime = 0; ///< matched records without a time
+};
+
+/// One row of the trail. The key orders the trail (time, then id) and names the record for raw().
+struct TrailRow
+{
+    int64_t time = kNoTime;
+    std::string id;  ///< the record's ID / AuditLogID (else a hash of its raw bytes, as `ship` writes)
+    std::array<std::string, kColumnCount> values;
+    Result result = Result::Unknown;
+    Schema schema = Schema::Unknown;
+    std::string resourceId; ///< ResourceID / resource id, empty when none
+};
+
+/// Where a page starts: after the row with this key, in the page's order; a default key is the
+/// trail's start. Keyset paging: no offset, so a deep page costs what the first one does.
+struct TrailKey
+{
+    bool valid = false;
+    int64_t time = kNoTime;
+    std::string id;
+    static TrailKey after(const TrailRow &r) { return {true, r.time, r.id}; }
+};
+
+struct TrailPage
+{
+    std::vector<TrailRow> rows;
+    bool more = false; ///< rows follow the last one
+};
+
+class TrailSource
+{
+public:
+    virtual ~TrailSource() = default;
+
+    /// For the title bar and messages: a file name, or the ClickHouse URL (no user or password).
+    virtual std::string label() const = 0;
+
+    template <typename T>
+    using Answer = std::function<void(T value, TrailError error)>;
+
+    virtual void counts(const TrailFilter &f, const std::vector<Column> &facets, size_t topN, QObject *context,
+                        Answer<TrailCounts> done) = 0;
+    virtual void buckets(const TrailFilter &f, int64_t from, int64_t to, int n, QObject *context,
+                         Answer<TrailBuckets> done) = 0;
+    /// At most `n` rows after `after`, oldest first (`descending`: newest first).
+    virtual void page(const TrailFilter &f, const TrailKey &after, size_t n, bool descending, QObject *context,
+                      Answer<TrailPage> done) = 0;
+    /// The raw record of a row (the bytes as received), for the raw and ECS trees.
+    virtual void raw(const std::string &id, int64_t time, QObject *context, Answer<std::string> done) = 0;
+    /// Cancels every pending request (their callbacks get Cancelled).
+    virtual void cancelAll() = 0;
+};
+
+} // namespace auditlens
