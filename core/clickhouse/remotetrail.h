@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The trail table in ClickHouse as a TrailSource (store/trailsource.h): every request is SQL
+// run on the server (counts and facets with GROUP BY over the trail deduplicated by ID, time
+// buckets, keyset pages, one raw record by ID, the KQL query and text search translated to
+// SQL), over the asynchronous Client. A superseded request is cancelled on the server
+// (one query id per request kind, replace_running_query).
+
+#include "clickhouse/client.h"
+#include "clickhouse/trail.h"
+#include "store/trailsource.h"
+
+#include <memory>
+
+namespace auditlens::clickhouse {
+
+/// A source over `table` at `ep`. Lives on the thread that uses it (its Client is a QObject
+/// there); the first request finds out whether the server and table answer.
+std::unique_ptr<TrailSource> openRemoteTrail(const Endpoint &ep, const TrailTable &table);
+
+} // namespace auditlens::clickhouse
