@@ -75,14 +75,6 @@ bool oneOf(const std::string &v, std::initializer_list<const char *> options)
     return std::any_of(options.begin(), options.end(), [&](const char *o) { return v == o; });
 }
 
-std::string joinOptions(std::initializer_list<const char *> options)
-{
-    std::string out;
-    for (const char *o : options)
-        out += (out.empty() ? "" : ", ") + std::string(o);
-    return out;
-}
-
 void checkFields(const std::vector<std::string> &fields, const std::string &dataset, const char *where,
                  std::vector<FieldError> &out, const std::vector<std::string> *knownFields = nullptr)
 {
