@@ -72,7 +72,9 @@ struct TrailBuckets
 struct TrailRow
 {
     int64_t time = kNoTime;
-    std::string id;  ///< the record's ID / AuditLogID (else a hash of its raw bytes, as `ship` writes)
+    /// Names the record within its source, opaque to views: on ClickHouse the record's ID as
+    /// `ship` wrote it (v1:/v2: ID, else a hash of the raw bytes), in the embedded store its row.
+    std::string id;
     std::array<std::string, kColumnCount> values;
     Result result = Result::Unknown;
     Schema schema = Schema::Unknown;

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+#include "embeddedtrail.h"
+
+#include "query/eval.h"
+#include "query/fields.h"
+
+#include <QMetaObject>
+#include <QPointer>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <mutex>
+
+namespace auditlens {
+
+namespace {
+
+enum Kind { CountsKind, BucketsKind, PageKind, RawKind, KindCount };
+
+constexpr uint32_t kNoSuchValue = UINT32_MAX; ///< an include value the store has never seen
+
+TrailError cancelled() { return {TrailErrorKind::Cancelled, "cancelled"}; }
+
+} // namespace
+
+struct EmbeddedTrail::State
+{
+    Snapshot snap;
+    std::string label;
+    std::shared_ptr<query::FieldCache> cache;
+    std::mutex mutex;
+    std::array<uint64_t, KindCount> generation{};
+    std::array<std::shared_ptr<std::atomic<bool>>, KindCount> cancel;
+
+    /// Starts a request of `kind`: the pending one of that kind is cancelled.
+    std::pair<uint64_t, std::shared_ptr<std::atomic<bool>>> begin(Kind kind)
+    {
+        std::lock_guard lock(mutex);
+        if (cancel[kind])
+            cancel[kind]->store(true);
+        cancel[kind] = std::make_shared<std::atomic<bool>>(false);
+        return {++generation[kind], cancel[kind]};
+    }
+    bool current(Kind kind, uint64_t gen)
+    {
+        std::lock_guard lock(mutex);
+        return generation[kind] == gen;
+    }
+};
+
+namespace {
+
+/// The store's filter for a TrailFilter: values to dictionary ids, the query to a row mask.
+/// False + error when the query does not parse; cancelled: false with an empty error.
+bool toFilter(const EmbeddedTrail::State &s, const TrailFilter &tf, const std::atomic<bool> *cancel, Filter &f,
+              TrailError &error)
+{
+    for (size_t c = 0; c < kColumnCount; ++c) {
+        const StringDict &dict = s.snap.dict(Column(c));
+        for (const std::string &v : tf.include[c])
+            f.include[c].push_back(dict.find(v).value_or(kNoSuchValue));
+        for (const std::string &v : tf.exclude[c])
+            if (auto id = dict.find(v))
+                f.exclude[c].push_back(*id);
+    }
+    f.from = tf.from;
+    f.to = tf.to;
+    f.result = tf.result;
+    f.text = tf.text;
+    if (tf.query.empty())
+        return true;
+    const auto q = query::Query::parse(tf.query);
+    if (!q->ok()) {
+        error = {TrailErrorKind::Query, "query, at character " + std::to_string(q->errorPos() + 1) + ": " + q->error()};
+        return false;
+    }
+    if (q->matchesAll())
+        return true;
+    auto mask = query::evaluateQuery(*q, s.snap, *s.cache, cancel);
+    if (!mask) {
+        error = cancelled();
+        return false;
+    }
+    f.rowMask = std::move(mask);
+    return true;
+}
+
+/// Runs `work` on the pool and hands its answer to `done` on the context's thread, unless a
+/// newer request of the same kind (or cancelAll) came first: then `done` gets Cancelled.
+template<typename T, typename Work>
+void dispatch(const std::shared_ptr<EmbeddedTrail::State> &s, Kind kind, QObject *context,
+              TrailSource::Answer<T> done, Work work)
+{
+    auto [gen, cancel] = s->begin(kind);
+    std::weak_ptr<EmbeddedTrail::State> weak = s;
+    QPointer<QObject> ctx(context);
+    auto job = [state = s, kind, gen = gen, cancel = cancel, weak, ctx, done = std::move(done), work = std::move(work)]() mutable {
+        T value{};
+        TrailError error;
+        if (cancel->load())
+            error = cancelled();
+        else
+            work(*state, cancel.get(), value, error);
+        if (cancel->load())
+            error = cancelled();
+        state.reset(); // the snapshot is not kept alive by a delivery that waits
+        if (!ctx)
+            return;
+        QMetaObject::invokeMethod(
+            ctx.data(),
+            [weak, kind, gen, done = std::move(done), value = std::move(value), error = std::move(error)]() mutable {
+                auto alive = weak.lock();
+                if (!alive)
+                    return; // the source is gone: nobody to answer
+                if (error.ok() && !alive->current(kind, gen))
+                    error = cancelled();
+                done(error.ok() ? std::move(value) : T{}, std::move(error));
+            },
+            Qt::QueuedConnection);
+    };
+    (void)QtConcurrent::run(std::move(job));
+}
+
+std::string nameOf(const Snapshot &snap, Column c, uint32_t id) { return snap.dict(c).at(id); }
+
+} // namespace
+
+EmbeddedTrail::EmbeddedTrail(Snapshot snap, std::string label, std::shared_ptr<query::FieldCache> cache)
+    : d(std::make_shared<State>())
+{
+    d->snap = std::move(snap);
+    d->label = std::move(label);
+    d->cache = cache ? std::move(cache) : std::make_shared<query::FieldCache>();
+}
+
+EmbeddedTrail::~EmbeddedTrail() { cancelAll(); }
+
+std::string EmbeddedTrail::label() const { return d->label; }
+
+void EmbeddedTrail::counts(const TrailFilter &tf, const std::vector<Column> &facets, size_t topN, QObject *context,
+                           Answer<TrailCounts> done)
+{
+    dispatch<TrailCounts>(d, CountsKind, context, std::move(done),
+                          [tf, facets, topN](State &s, const std::atomic<bool> *cancel, TrailCounts &out, TrailError &error) {
+        Filter f;
+        if (!toFilter(s, tf, cancel, f, error))
+            return;
+        const auto ev = EventStore::evaluate(s.snap, f, facets, cancel);
+        out.total = s.snap.size();
+        out.matched = ev.rows.size();
+        out.facets = facets;
+        out.top.resize(facets.size());
+        for (size_t k = 0; k < facets.size() && k < ev.counts.size(); ++k) {
+            // all values, then ties by the value's text (the store's top() breaks them by id),
+            // so that the top N are the same values on every back end
+            auto &top = out.top[k];
+            for (const auto &[id, n] : EventStore::top(ev.counts[k], 0))
+                top.emplace_back(nameOf(s.snap, facets[k], id), n);
+            std::sort(top.begin(), top.end(), [](const auto &a, const auto &b) {
+                return a.second != b.second ? a.second > b.second : a.first < b.first;
+            });
+            if (topN && top.size() > topN)
+                top.resize(topN);
+        }
+    });
+}
+
+void EmbeddedTrail::buckets(const TrailFilter &tf, int64_t from, int64_t to, int n, QObject *context,
+                            Answer<TrailBuckets> done)
+{
+    dispatch<TrailBuckets>(d, BucketsKind, context, std::move(done),
+                           [tf, from, to, n](State &s, const std::atomic<bool> *cancel, TrailBuckets &out, TrailError &error) {
+        Filter f;
+        if (!toFilter(s, tf, cancel, f, error))
+            return;
+        const auto ev = EventStore::evaluate(s.snap, f, {}, cancel);
+        const int buckets = std::max(1, n);
+        out.from = from;
+        // ceil((to - from + 1) / buckets), computed without overflow for any range
+        const uint64_t span = uint64_t(to) - uint64_t(from) + 1;
+        out.width = int64_t(std::max<uint64_t>(1, span / uint64_t(buckets) + (span % uint64_t(buckets) ? 1 : 0)));
+        out.counts.assign(size_t(buckets), 0);
+        for (int64_t t : ev.times) {
+            if (t == kNoTime)
+                ++out.noTime;
+            else if (t >= from && t <= to)
+                ++out.counts[size_t((uint64_t(t) - uint64_t(from)) / uint64_t(out.width))];
+        }
+    });
+}
+
+void EmbeddedTrail::page(const TrailFilter &tf, const TrailKey &after, size_t n, bool descending, QObject *context,
+                         Answer<TrailPage> done)
+{
+    dispatch<TrailPage>(d, PageKind, context, std::move(done),
+                        [tf, after, n, descending](State &s, const std::atomic<bool> *cancel, TrailPage &out, TrailError &error) {
+        Filter f;
+        if (!toFilter(s, tf, cancel, f, error))
+            return;
+        const auto ev = EventStore::evaluate(s.snap, f, {}, cancel);
+        // the key of a row: (time, store row); an id that is not "row:N" starts the trail
+        uint64_t afterRow = 0;
+        const bool keyed = after.valid && after.id.rfind("row:", 0) == 0
+            && std::from_chars(after.id.data() + 4, after.id.data() + after.id.size(), afterRow).ec == std::errc();
+        using Key = std::pair<int64_t, uint64_t>;
+        const Key pivot{after.time, afterRow};
+        std::vector<size_t> picked; // indexes into ev.rows, in the page's order
+        const auto keyOf = [&](size_t i) { return Key{ev.times[i], ev.rows[i]}; };
+        const auto before = [&](size_t a, size_t b) { return descending ? keyOf(b) < keyOf(a) : keyOf(a) < keyOf(b); };
+        for (size_t i = 0; i < ev.rows.size(); ++i) {
+            if (keyed && !(descending ? keyOf(i) < pivot : pivot < keyOf(i)))
+                continue;
+            picked.push_back(i);
+        }
+        const size_t take = std::min(n, picked.size());
+        std::partial_sort(picked.begin(), picked.begin() + ptrdiff_t(take), picked.end(), before);
+        out.more = picked.size() > take;
+        out.rows.reserve(take);
+        for (size_t k = 0; k < take; ++k) {
+            const uint32_t row = ev.rows[picked[k]];
+            TrailRow r;
+            r.time = ev.times[picked[k]];
+            r.id = "row:" + std::to_string(row);
+            for (size_t c = 0; c < kColumnCount; ++c)
+                r.values[c] = nameOf(s.snap, Column(c), s.snap.id(row, Column(c)));
+            r.result = s.snap.result(row);
+            r.schema = s.snap.schema(row);
+            out.rows.push_back(std::move(r));
+        }
+    });
+}
+
+void EmbeddedTrail::raw(const std::string &id, int64_t, QObject *context, Answer<std::string> done)
+{
+    dispatch<std::string>(d, RawKind, context, std::move(done),
+                          [id](State &s, const std::atomic<bool> *, std::string &out, TrailError &error) {
+        uint64_t row = 0;
+        if (id.rfind("row:", 0) != 0
+            || std::from_chars(id.data() + 4, id.data() + id.size(), row).ec != std::errc() || row >= s.snap.size()) {
+            error = {TrailErrorKind::Query, "no record " + id + " in " + s.label};
+            return;
+        }
+        std::string readError;
+        out = s.snap.raw(size_t(row), &readError);
+        if (!readError.empty())
+            error = {TrailErrorKind::Server, s.label + ": " + readError};
+    });
+}
+
+void EmbeddedTrail::cancelAll()
+{
+    std::lock_guard lock(d->mutex);
+    for (size_t k = 0; k < KindCount; ++k) {
+        if (d->cancel[k])
+            d->cancel[k]->store(true);
+        ++d->generation[k];
+    }
+}
+
+} // namespace auditlens

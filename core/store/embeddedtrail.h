@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The embedded store as a TrailSource (store/trailsource.h): each request runs on the thread
+// pool over one snapshot, through the same evaluate() pass, KQL evaluation and field cache
+// the CLI and the store's own views use, and is answered on the context's thread.
+// A row's id is its store row ("row:N").
+
+#include "store/trailsource.h"
+
+#include <memory>
+
+namespace auditlens {
+
+namespace query { class FieldCache; }
+
+class EmbeddedTrail final : public TrailSource
+{
+public:
+    /// `cache` is shared with other users of the same store (null: a cache of its own).
+    EmbeddedTrail(Snapshot snap, std::string label, std::shared_ptr<query::FieldCache> cache = {});
+    ~EmbeddedTrail() override;
+
+    std::string label() const override;
+    void counts(const TrailFilter &f, const std::vector<Column> &facets, size_t topN, QObject *context,
+                Answer<TrailCounts> done) override;
+    void buckets(const TrailFilter &f, int64_t from, int64_t to, int n, QObject *context,
+                 Answer<TrailBuckets> done) override;
+    void page(const TrailFilter &f, const TrailKey &after, size_t n, bool descending, QObject *context,
+              Answer<TrailPage> done) override;
+    void raw(const std::string &id, int64_t time, QObject *context, Answer<std::string> done) override;
+    void cancelAll() override;
+
+    struct State;
+
+private:
+    std::shared_ptr<State> d;
+};
+
+} // namespace auditlens

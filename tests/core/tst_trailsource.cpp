@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: MIT
+// The embedded store as a TrailSource: counts, facets, buckets and pages against a plain
+// row-by-row reading of the same snapshot; answers delivered later, once; superseded requests
+// cancelled; query errors with their position.
+#include "query/eval.h"
+#include "store/embeddedtrail.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QTest>
+
+#include <map>
+#include <optional>
+
+using namespace auditlens;
+
+namespace {
+
+const char *const kSamples = AUDITLENS_TEST_DATA "/../../resources/samples/cloudflare-audit-logs.ndjson";
+
+template<typename T>
+struct Waited
+{
+    std::optional<T> value;
+    TrailError error;
+    int calls = 0;
+};
+
+template<typename T>
+TrailSource::Answer<T> into(Waited<T> &w)
+{
+    return [&w](T v, TrailError e) {
+        w.value = std::move(v);
+        w.error = std::move(e);
+        ++w.calls;
+    };
+}
+
+template<typename T>
+bool wait(Waited<T> &w, int ms = 20000)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!w.calls && t.elapsed() < ms)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    QCoreApplication::processEvents(); // a second answer would show here
+    return w.calls == 1;
+}
+
+/// Whether a row passes `f`, read value by value (no evaluate(), no dictionary ids).
+bool passes(const Snapshot &snap, size_t row, const TrailFilter &f, int skipColumn)
+{
+    for (size_t c = 0; c < kColumnCount; ++c) {
+        if (int(c) == skipColumn)
+            continue;
+        const std::string v = snap.value(row, Column(c));
+        if (!f.include[c].empty() && std::find(f.include[c].begin(), f.include[c].end(), v) == f.include[c].end())
+            return false;
+        if (std::find(f.exclude[c].begin(), f.exclude[c].end(), v) != f.exclude[c].end())
+            return false;
+    }
+    const int64_t t = snap.time(row);
+    if ((f.from != INT64_MIN || f.to != INT64_MAX) && (t == kNoTime || t < f.from || t > f.to))
+        return false;
+    if (f.result != Result::Unknown && snap.result(row) != f.result)
+        return false;
+    if (!f.text.empty()) {
+        std::string raw = snap.raw(row), needle = f.text;
+        for (auto *s : {&raw, &needle})
+            for (char &ch : *s)
+                ch = char(std::tolower(static_cast<unsigned char>(ch)));
+        if (raw.find(needle) == std::string::npos)
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+class TstTrailSource : public QObject
+{
+    Q_OBJECT
+    EventStore m_store;
+    Snapshot m_snap;
+
+private slots:
+    void initTestCase()
+    {
+        m_store.load(SourceSpec::file(kSamples), {});
+        m_snap = m_store.snapshot();
+        QVERIFY2(m_snap.size() > 300, "the bundled samples are missing");
+    }
+
+    void countsAndFacetsAgreeWithARowByRowReading_data()
+    {
+        QTest::addColumn<int>("which");
+        for (int i = 0; i < 6; ++i)
+            QTest::newRow(QByteArray::number(i).constData()) << i;
+    }
+    void countsAndFacetsAgreeWithARowByRowReading()
+    {
+        QFETCH(int, which);
+        // values taken from the data, so the filters select something
+        const std::string actor = m_snap.value(0, Column::Actor), action = m_snap.value(1, Column::Action);
+        TrailFilter f;
+        switch (which) {
+        case 0: break;
+        case 1: f.include[size_t(Column::Actor)] = {actor}; break;
+        case 2: f.exclude[size_t(Column::Action)] = {action}; f.include[size_t(Column::Actor)] = {actor, "nobody@x"}; break;
+        case 3: f.from = m_snap.time(5); f.to = m_snap.time(5) + 86400000000000LL * 30; f.result = Result::Success; break;
+        case 4: f.text = "GATEWAY"; break;
+        case 5: f.include[size_t(Column::ResourceType)] = {"no such type"}; break;
+        }
+        const std::vector<Column> facets{Column::Actor, Column::Action, Column::ResourceType};
+        EmbeddedTrail trail(m_snap, "samples");
+        Waited<TrailCounts> w;
+        trail.counts(f, facets, 0, this, into(w));
+        QCOMPARE(w.calls, 0); // never answered from inside the call
+        QVERIFY(wait(w));
+        QVERIFY2(w.error.ok(), w.error.message.c_str());
+
+        uint64_t matched = 0;
+        std::vector<std::map<std::string, uint64_t>> want(facets.size());
+        for (size_t r = 0; r < m_snap.size(); ++r) {
+            matched += passes(m_snap, r, f, -1);
+            for (size_t k = 0; k < facets.size(); ++k)
+                if (passes(m_snap, r, f, int(facets[k])))
+                    if (std::string v = m_snap.value(r, facets[k]); !v.empty())
+                        ++want[k][v];
+        }
+        QCOMPARE(w.value->total, uint64_t(m_snap.size()));
+        QCOMPARE(w.value->matched, matched);
+        if (which == 5)
+            QCOMPARE(matched, uint64_t(0));
+        else
+            QVERIFY(matched > 0);
+        QCOMPARE(w.value->top.size(), facets.size());
+        for (size_t k = 0; k < facets.size(); ++k) {
+            std::map<std::string, uint64_t> got(w.value->top[k].begin(), w.value->top[k].end());
+            QCOMPARE(got, want[k]);
+            // ordered by count desc, then value
+            const auto &top = w.value->top[k];
+            for (size_t i = 1; i < top.size(); ++i)
+                QVERIFY(top[i - 1].second > top[i].second
+                        || (top[i - 1].second == top[i].second && top[i - 1].first < top[i].first));
+        }
+    }
+
+    void aQueryFiltersAsTheStoreEvaluatesIt()
+    {
+        EmbeddedTrail trail(m_snap, "samples");
+        TrailFilter f;
+        f.query = "ActionType:gateway_* and not Interface:UI";
+        Waited<TrailCounts> w;
+        trail.counts(f, {}, 0, this, into(w));
+        QVERIFY(wait(w));
+        QVERIFY2(w.error.ok(), w.error.message.c_str());
+        query::FieldCache cache;
+        const auto q = query::Query::parse(f.query);
+        const auto hits = query::evaluateQuery(*q, m_snap, cache);
+        QVERIFY(hits);
+        const auto want = uint64_t(std::count(hits->begin(), hits->end(), uint8_t(1)));
+        QVERIFY(want > 0 && want < m_snap.size());
+        QCOMPARE(w.value->matched, want);
+    }
+
+    void aBadQueryIsAnErrorWithItsPosition()
+    {
+        EmbeddedTrail trail(m_snap, "samples");
+        TrailFilter f;
+        f.query = "ActorEmail:(alice or";
+        Waited<TrailCounts> w;
+        trail.counts(f, {}, 0, this, into(w));
+        QVERIFY(wait(w));
+        QCOMPARE(int(w.error.kind), int(TrailErrorKind::Query));
+        QVERIFY2(w.error.message.find("at character") != std::string::npos, w.error.message.c_str());
+    }
+
+    void pagingByKeyGivesEveryRowOnceInOrder_data()
+    {
+        QTest::addColumn<bool>("descending");
+        QTest::addColumn<bool>("filtered");
+        QTest::newRow("ascending") << false << false;
+        QTest::newRow("descending") << true << false;
+        QTest::newRow("filtered") << false << true;
+    }
+    void pagingByKeyGivesEveryRowOnceInOrder()
+    {
+        QFETCH(bool, descending);
+        QFETCH(bool, filtered);
+        EmbeddedTrail trail(m_snap, "samples");
+        TrailFilter f;
+        if (filtered)
+            f.text = "gateway";
+        std::vector<std::pair<int64_t, size_t>> want;
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            if (passes(m_snap, r, f, -1))
+                want.emplace_back(m_snap.time(r), r);
+        std::sort(want.begin(), want.end());
+        if (descending)
+            std::reverse(want.begin(), want.end());
+
+        std::vector<std::pair<int64_t, size_t>> got;
+        TrailKey after;
+        for (int pages = 0; pages < 1000; ++pages) {
+            Waited<TrailPage> w;
+            trail.page(f, after, 37, descending, this, into(w));
+            QVERIFY(wait(w));
+            QVERIFY2(w.error.ok(), w.error.message.c_str());
+            for (const TrailRow &r : w.value->rows) {
+                const size_t row = std::stoul(r.id.substr(4));
+                QCOMPARE(r.time, m_snap.time(row));
+                QCOMPARE(r.values[size_t(Column::Actor)], m_snap.value(row, Column::Actor));
+                QCOMPARE(int(r.result), int(m_snap.result(row)));
+                got.emplace_back(r.time, row);
+            }
+            if (!w.value->more)
+                break;
+            QVERIFY(!w.value->rows.empty());
+            after = TrailKey::after(w.value->rows.back());
+        }
+        QCOMPARE(got, want);
+    }
+
+    void bucketsCountTheMatchedTimes()
+    {
+        EmbeddedTrail trail(m_snap, "samples");
+        TrailFilter f;
+        f.include[size_t(Column::Actor)] = {m_snap.value(0, Column::Actor)};
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            if (m_snap.time(r) != kNoTime)
+                lo = std::min(lo, m_snap.time(r)), hi = std::max(hi, m_snap.time(r));
+        Waited<TrailBuckets> w;
+        trail.buckets(f, lo, hi, 7, this, into(w));
+        QVERIFY(wait(w));
+        QVERIFY2(w.error.ok(), w.error.message.c_str());
+        QCOMPARE(w.value->counts.size(), size_t(7));
+        std::vector<uint64_t> want(7, 0);
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            if (passes(m_snap, r, f, -1) && m_snap.time(r) != kNoTime)
+                ++want[size_t((m_snap.time(r) - lo) / w.value->width)];
+        QCOMPARE(w.value->counts, want);
+        QVERIFY(w.value->from + 7 * w.value->width > hi);
+    }
+
+    void aSupersededRequestEndsCancelledAndTheNewOneAnswers()
+    {
+        EmbeddedTrail trail(m_snap, "samples");
+        TrailFilter f;
+        Waited<TrailCounts> first, second;
+        trail.counts(f, {Column::Actor}, 5, this, into(first));
+        f.text = "gateway";
+        trail.counts(f, {Column::Actor}, 5, this, into(second));
+        QVERIFY(wait(second));
+        QVERIFY(wait(first));
+        QCOMPARE(int(first.error.kind), int(TrailErrorKind::Cancelled));
+        QVERIFY(!first.value->matched);
+        QVERIFY2(second.error.ok(), second.error.message.c_str());
+        QVERIFY(second.value->matched > 0 && second.value->matched < m_snap.size());
+        // another kind is not superseded by counts
+        Waited<TrailPage> page;
+        Waited<TrailCounts> third;
+        trail.page(f, {}, 3, false, this, into(page));
+        trail.counts(f, {}, 0, this, into(third));
+        QVERIFY(wait(page));
+        QVERIFY(page.error.ok());
+        QCOMPARE(page.value->rows.size(), size_t(3));
+        QVERIFY(wait(third));
+        // cancelAll ends what is pending
+        Waited<TrailCounts> fourth;
+        trail.counts(f, {}, 0, this, into(fourth));
+        trail.cancelAll();
+        QVERIFY(wait(fourth));
+        QCOMPARE(int(fourth.error.kind), int(TrailErrorKind::Cancelled));
+    }
+
+    void rawGivesTheRecordsBytes()
+    {
+        EmbeddedTrail trail(m_snap, "samples");
+        Waited<TrailPage> page;
+        trail.page({}, {}, 2, false, this, into(page));
+        QVERIFY(wait(page));
+        const TrailRow row = page.value->rows.at(1);
+        Waited<std::string> w;
+        trail.raw(row.id, row.time, this, into(w));
+        QVERIFY(wait(w));
+        QVERIFY(w.error.ok());
+        QCOMPARE(*w.value, m_snap.raw(std::stoul(row.id.substr(4))));
+        QVERIFY(w.value->front() == '{');
+        Waited<std::string> bad;
+        trail.raw("row:999999", 0, this, into(bad));
+        QVERIFY(wait(bad));
+        QVERIFY(!bad.error.ok());
+        QVERIFY(bad.value->empty());
+    }
+
+    void aSourceGoneFirstAnswersNobody()
+    {
+        Waited<TrailCounts> w;
+        {
+            EmbeddedTrail trail(m_snap, "samples");
+            trail.counts({}, {Column::Actor}, 0, this, into(w));
+        }
+        QVERIFY(!wait(w, 500));
+        QCOMPARE(w.calls, 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TstTrailSource)
+#include "tst_trailsource.moc"
