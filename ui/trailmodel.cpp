@@ -78,11 +78,13 @@ int TrailModel::storeColumn(int col)
 int TrailModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
 int TrailModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColCount + int(m_fieldCols.size()); }
 
-QString TrailModel::timeText(int64_t ns) const
+QString TrailModel::timeText(int64_t ns) const { return timeText(ns, m_utc); }
+
+QString TrailModel::timeText(int64_t ns, bool utc)
 {
     if (ns == kNoTime)
         return tr("(no time)");
-    const QDateTime dt = QDateTime::fromMSecsSinceEpoch(ns / 1000000, m_utc ? Qt::UTC : Qt::LocalTime);
+    const QDateTime dt = QDateTime::fromMSecsSinceEpoch(ns / 1000000, utc ? Qt::UTC : Qt::LocalTime);
     return dt.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
 }
 
@@ -109,16 +111,8 @@ QVariant TrailModel::data(const QModelIndex &index, int role) const
     if (role == StoreRowRole)
         return r;
     const auditlens::Result result = m_snap.result(r);
-    if (role == Qt::ForegroundRole) {
-        if (result == auditlens::Result::Failure)
-            return QBrush(toneColor(Tone::Failure, QGuiApplication::palette()));
-        return {};
-    }
-    if (role == Qt::FontRole && result == auditlens::Result::Failure) {
-        QFont f;
-        f.setBold(true);
-        return f;
-    }
+    if (role == Qt::ForegroundRole || role == Qt::FontRole)
+        return resultStyle(result, role);
     if (role == Qt::ToolTipRole && index.column() == Time && m_snap.time(r) != kNoTime)
         return QString::fromStdString(formatRfc3339(m_snap.time(r), FractionMode::Nano));
     if (role == Qt::ToolTipRole && index.column() == Source)
@@ -149,8 +143,29 @@ QVariant TrailModel::headerData(int section, Qt::Orientation o, int role) const
 {
     if (o != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
+    if (section >= ColCount)
+        return size_t(section - ColCount) < m_fieldCols.size() ? m_fieldCols[size_t(section - ColCount)].path : QVariant();
+    return columnTitle(section, m_utc);
+}
+
+QVariant TrailModel::resultStyle(auditlens::Result result, int role)
+{
+    if (result != auditlens::Result::Failure)
+        return {};
+    if (role == Qt::ForegroundRole)
+        return QBrush(toneColor(Tone::Failure, QGuiApplication::palette()));
+    if (role == Qt::FontRole) {
+        QFont f;
+        f.setBold(true);
+        return f;
+    }
+    return {};
+}
+
+QString TrailModel::columnTitle(int section, bool utc)
+{
     switch (section) {
-    case Time: return m_utc ? tr("Time (UTC)") : tr("Time (local)");
+    case Time: return utc ? tr("Time (UTC)") : tr("Time (local)");
     case Actor: return tr("Actor");
     case Action: return tr("Action");
     case ResourceType: return tr("Resource type");
@@ -161,7 +176,7 @@ QVariant TrailModel::headerData(int section, Qt::Orientation o, int role) const
     case ActorType: return tr("Actor type");
     case Account: return tr("Account");
     case Source: return tr("Source");
-    default: return section >= ColCount && size_t(section - ColCount) < m_fieldCols.size() ? m_fieldCols[size_t(section - ColCount)].path : QVariant();
+    default: return {};
     }
 }
 

@@ -44,6 +44,11 @@ public:
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
     QString timeText(int64_t ns) const;
+    static QString timeText(int64_t ns, bool utc);
+    /// The title of a fixed column (Col); the same for every trail table.
+    static QString columnTitle(int section, bool utc);
+    /// How a row with this result looks (Qt::ForegroundRole, Qt::FontRole): failures stand out.
+    static QVariant resultStyle(auditlens::Result result, int role);
 
     /// Adds a column showing a field path's values (raw or ecs.), read off the GUI thread
     /// through `cache` (and again for rows appended later). Columns past ColCount are these.
