@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+#include "sourcetrailmodel.h"
+
+#include "source/timestamp.h"
+
+
+namespace auditlens::ui {
+
+SourceTrailModel::SourceTrailModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void SourceTrailModel::setSource(TrailSource *source)
+{
+    m_source = source;
+    setFilter(m_filter);
+}
+
+void SourceTrailModel::setFilter(const TrailFilter &f)
+{
+    beginResetModel();
+    m_filter = f;
+    m_rows.clear();
+    m_more = false;
+    m_pending = false;
+    ++m_generation;
+    endResetModel();
+    if (m_source)
+        request();
+}
+
+void SourceTrailModel::setUtc(bool utc)
+{
+    m_utc = utc;
+    if (!m_rows.empty())
+        emit dataChanged(index(0, Col::Time), index(int(m_rows.size()) - 1, Col::Time));
+    emit headerDataChanged(Qt::Horizontal, Col::Time, Col::Time);
+}
+
+void SourceTrailModel::request()
+{
+    m_pending = true;
+    const TrailKey after = m_rows.empty() ? TrailKey{} : TrailKey::after(m_rows.back());
+    const uint64_t gen = m_generation;
+    m_source->page(m_filter, after, m_pageSize, false, this, [this, gen](TrailPage page, TrailError error) {
+        if (gen != m_generation)
+            return; // an answer for an earlier filter
+        m_pending = false;
+        if (!error.ok()) {
+            if (error.kind != TrailErrorKind::Cancelled)
+                emit failed(QString::fromStdString(error.message));
+            return;
+        }
+        if (!page.rows.empty()) {
+            const int first = int(m_rows.size());
+            beginInsertRows({}, first, first + int(page.rows.size()) - 1);
+            std::move(page.rows.begin(), page.rows.end(), std::back_inserter(m_rows));
+            endInsertRows();
+        }
+        m_more = page.more;
+        emit pageLoaded(int(m_rows.size()), m_more);
+    });
+}
+
+bool SourceTrailModel::canFetchMore(const QModelIndex &parent) const
+{
+    return !parent.isValid() && m_source && m_more && !m_pending;
+}
+
+void SourceTrailModel::fetchMore(const QModelIndex &parent)
+{
+    if (canFetchMore(parent))
+        request();
+}
+
+const TrailRow *SourceTrailModel::trailRow(int row) const
+{
+    return row >= 0 && size_t(row) < m_rows.size() ? &m_rows[size_t(row)] : nullptr;
+}
+
+int SourceTrailModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
+int SourceTrailModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : Col::ColCount; }
+
+QVariant SourceTrailModel::data(const QModelIndex &index, int role) const
+{
+    const TrailRow *r = index.isValid() ? trailRow(index.row()) : nullptr;
+    if (!r)
+        return {};
+    if (role == Qt::ForegroundRole || role == Qt::FontRole)
+        return TrailModel::resultStyle(r->result, role);
+    if (role == Qt::ToolTipRole && index.column() == Col::Time && r->time != kNoTime)
+        return QString::fromStdString(formatRfc3339(r->time, FractionMode::Nano));
+    if (role != Qt::DisplayRole)
+        return {};
+    const auto value = [&](Column c) { return QString::fromStdString(r->values[size_t(c)]); };
+    switch (index.column()) {
+    case Col::Time: return TrailModel::timeText(r->time, m_utc);
+    case Col::Actor: return value(Column::Actor);
+    case Col::Action: return value(Column::Action);
+    case Col::ResourceType: return value(Column::ResourceType);
+    case Col::ResourceId: return QString::fromStdString(r->resourceId);
+    case Col::Result:
+        return r->result == auditlens::Result::Success ? tr("success") : r->result == auditlens::Result::Failure ? tr("failure") : QString();
+    case Col::Interface: return value(Column::Interface);
+    case Col::Ip: return value(Column::SourceIp);
+    case Col::ActorType: return value(Column::ActorType);
+    case Col::Account: return value(Column::Account);
+    case Col::Source: return value(Column::Source);
+    default: return {};
+    }
+}
+
+QVariant SourceTrailModel::headerData(int section, Qt::Orientation o, int role) const
+{
+    if (o != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= Col::ColCount)
+        return {};
+    return TrailModel::columnTitle(section, m_utc);
+}
+
+} // namespace auditlens::ui
