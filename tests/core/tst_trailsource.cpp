@@ -4,6 +4,7 @@
 // cancelled; query errors with their position.
 #include "query/eval.h"
 #include "store/embeddedtrail.h"
+#include "samplestore.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -15,8 +16,6 @@
 using namespace auditlens;
 
 namespace {
-
-const char *const kSamples = AUDITLENS_TEST_DATA "/../../resources/samples/cloudflare-audit-logs.ndjson";
 
 template<typename T>
 struct Waited
@@ -80,15 +79,13 @@ bool passes(const Snapshot &snap, size_t row, const TrailFilter &f, int skipColu
 class TstTrailSource : public QObject
 {
     Q_OBJECT
-    EventStore m_store;
-    Snapshot m_snap;
+    SampleStore m_samples;
+    const Snapshot &m_snap = m_samples.snap;
 
 private slots:
     void initTestCase()
     {
-        m_store.load(SourceSpec::file(kSamples), {});
-        m_snap = m_store.snapshot();
-        QVERIFY2(m_snap.size() > 300, "the bundled samples are missing");
+        QVERIFY2(m_samples.load(), "the bundled samples are missing");
     }
 
     void countsAndFacetsAgreeWithARowByRowReading_data()

@@ -4,6 +4,7 @@
 // in-memory table, a filter change that drops stale answers, errors as a message.
 #include "sourcetrailmodel.h"
 #include "store/embeddedtrail.h"
+#include "../core/samplestore.h"
 #include "trailmodel.h"
 
 #include <QSignalSpy>
@@ -12,22 +13,17 @@
 using namespace auditlens;
 using namespace auditlens::ui;
 
-namespace {
-const char *const kSamples = AUDITLENS_TEST_DATA "/../../resources/samples/cloudflare-audit-logs.ndjson";
-}
 
 class TstSourceTrailModel : public QObject
 {
     Q_OBJECT
-    EventStore m_store;
-    Snapshot m_snap;
+    SampleStore m_samples;
+    const Snapshot &m_snap = m_samples.snap;
 
 private slots:
     void initTestCase()
     {
-        m_store.load(SourceSpec::file(kSamples), {});
-        m_snap = m_store.snapshot();
-        QVERIFY(m_snap.size() > 300);
+        QVERIFY2(m_samples.load(), "the bundled samples are missing");
     }
 
     void pagesAsTheViewAsksAndShowsWhatTheTableShows()
