@@ -2,38 +2,40 @@
 // The window a ClickHouse trail is browsed in, driven offscreen over the embedded store's
 // TrailSource: counts and facets, a facet value and a query as the user applies them, the
 // selected record raw and normalized, a bad query said under the bar.
+#include "clickhousedialog.h"
 #include "intake/engine.h"
 #include "jsontree.h"
 #include "sourcetrailmodel.h"
 #include "store/embeddedtrail.h"
+#include "../core/samplestore.h"
 #include "trailsourcewindow.h"
 
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTableView>
 #include <QTest>
 
 using namespace auditlens;
 using namespace auditlens::ui;
 
-namespace {
-const char *const kSamples = AUDITLENS_TEST_DATA "/../../resources/samples/cloudflare-audit-logs.ndjson";
-}
 
 class TstTrailSourceWindow : public QObject
 {
     Q_OBJECT
-    EventStore m_store;
-    Snapshot m_snap;
+    SampleStore m_samples;
+    const Snapshot &m_snap = m_samples.snap;
 
 private slots:
     void initTestCase()
     {
-        m_store.load(SourceSpec::file(kSamples), {});
-        m_snap = m_store.snapshot();
-        QVERIFY(m_snap.size() > 300);
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear();
+        QVERIFY2(m_samples.load(), "the bundled samples are missing");
     }
 
     void browsesFiltersAndShowsARecord()
@@ -83,6 +85,37 @@ private slots:
         QTest::keyClick(w.queryBox(), Qt::Key_Return);
         QTRY_VERIFY_WITH_TIMEOUT(!w.status()->text().startsWith(QStringLiteral("Counting")), 10000);
         QVERIFY(w.status()->text().contains(QLatin1String("at character")));
+    }
+
+    void theClickHouseDialogRefusesCredentialsInTheUrlAndNeverSavesThePassword()
+    {
+        {
+            ClickHouseDialog dlg;
+            dlg.urlEdit()->setText(QStringLiteral("http://bob:s3cret@localhost:8123"));
+            dlg.passwordEdit()->setText(QStringLiteral("hunter2-secret"));
+            dlg.accept();
+            QCOMPARE(dlg.result(), int(QDialog::Rejected));
+            QVERIFY(dlg.message()->text().contains(QLatin1String("not in the URL")));
+            dlg.urlEdit()->setText(QStringLiteral("ftp://localhost:8123"));
+            dlg.accept();
+            QVERIFY(dlg.message()->text().contains(QLatin1String("http://")));
+            dlg.urlEdit()->setText(QStringLiteral("https://ch.example:8443"));
+            dlg.accept();
+            QCOMPARE(dlg.result(), int(QDialog::Accepted));
+            QCOMPARE(dlg.endpoint().url.toString(), QStringLiteral("https://ch.example:8443"));
+            QCOMPARE(dlg.endpoint().password, QStringLiteral("hunter2-secret"));
+            QCOMPARE(dlg.table().table, QStringLiteral("auditlens_trail"));
+        }
+        QSettings settings;
+        settings.sync();
+        QFile f(settings.fileName());
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray saved = f.readAll();
+        QVERIFY(saved.contains("ch.example"));
+        QVERIFY(!saved.contains("hunter2"));
+        ClickHouseDialog again; // remembered, password empty
+        QCOMPARE(again.urlEdit()->text(), QStringLiteral("https://ch.example:8443"));
+        QVERIFY(again.passwordEdit()->text().isEmpty());
     }
 };
 
