@@ -6,6 +6,7 @@
 #include <QCryptographicHash>
 #include <QFile>
 
+#include <algorithm>
 #include <charconv>
 
 namespace auditlens::clickhouse {
@@ -381,6 +382,209 @@ QByteArray searchSql(const TrailTable &t, const TrailQuery &q)
 QByteArray countSql(const TrailTable &t, const TrailQuery &q)
 {
     return "SELECT count() FROM (SELECT id FROM " + t.qualified() + " WHERE " + whereOf(q) + " GROUP BY id) FORMAT TabSeparated";
+}
+
+} // namespace auditlens::clickhouse
+
+namespace auditlens::clickhouse {
+
+namespace {
+
+// the table's column for each Column, in Column's order
+const char *const kColumnSql[kColumnCount] = {"actor",     "action",    "resource_type", "actor_type",
+                                              "interface", "source_ip", "account",       "source"};
+
+QByteArray num(int64_t v)
+{
+    return QByteArray::number(qlonglong(v));
+}
+
+QByteArray valueList(const std::vector<std::string> &vs)
+{
+    QByteArray out;
+    for (const std::string &v : vs) {
+        if (!out.isEmpty())
+            out += ", ";
+        out += quoteString(v);
+    }
+    return out;
+}
+
+QByteArray dedupFrom(const TrailTable &t, const QByteArray &where, const char *cols)
+{
+    return "(SELECT id, " + QByteArray(cols) + " FROM " + t.qualified() + " WHERE " + where + " GROUP BY id)";
+}
+
+std::vector<std::string_view> lines(const QByteArray &tsv)
+{
+    std::vector<std::string_view> out;
+    std::string_view all(tsv.constData(), size_t(tsv.size()));
+    while (!all.empty()) {
+        const size_t nl = all.find('\n');
+        out.push_back(all.substr(0, nl));
+        all.remove_prefix(nl == std::string_view::npos ? all.size() : nl + 1);
+    }
+    return out;
+}
+
+} // namespace
+
+QByteArray trailWhere(const TrailFilter &f, int skip)
+{
+    TrailQuery q;
+    q.text = f.text;
+    q.from = f.from;
+    q.to = f.to;
+    q.result = f.result == Result::Unknown ? -1 : int(f.result);
+    QByteArray w = whereOf(q);
+    for (size_t c = 0; c < kColumnCount; ++c) {
+        if (int(c) == skip)
+            continue;
+        if (!f.include[c].empty())
+            w += " AND " + QByteArray(kColumnSql[c]) + " IN (" + valueList(f.include[c]) + ")";
+        if (!f.exclude[c].empty())
+            w += " AND " + QByteArray(kColumnSql[c]) + " NOT IN (" + valueList(f.exclude[c]) + ")";
+    }
+    return w;
+}
+
+QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::vector<Column> &facets, size_t topN)
+{
+    // one statement, so that one query id stands for the whole answer; every branch gives
+    // (UInt32, String, UInt64), the types UNION ALL needs to match on 18.16
+    QByteArray sql = "SELECT toUInt32(0) AS k, '' AS v, count() AS n FROM " + dedupFrom(t, "1", "any(time_ns)")
+        + "\nUNION ALL SELECT toUInt32(1) AS k, '' AS v, count() AS n FROM " + dedupFrom(t, trailWhere(f), "any(time_ns)");
+    for (size_t k = 0; k < facets.size(); ++k) {
+        const size_t c = std::min(size_t(facets[k]), kColumnCount - 1);
+        const QByteArray cols = "any(" + QByteArray(kColumnSql[c]) + ") AS fv";
+        sql += "\nUNION ALL SELECT toUInt32(" + num(int64_t(k) + 2) + ") AS k, v, n FROM (SELECT fv AS v, count() AS n FROM "
+            + dedupFrom(t, trailWhere(f, int(c)), cols.constData()) + " WHERE fv != '' GROUP BY v ORDER BY n DESC, v ASC"
+            + (topN ? " LIMIT " + QByteArray::number(qulonglong(topN)) : QByteArray()) + ")";
+    }
+    return sql + "\nFORMAT TabSeparated";
+}
+
+bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, std::string &error)
+{
+    out.top.assign(facets, {});
+    bool seenTotal = false, seenMatched = false;
+    for (std::string_view line : lines(tsv)) {
+        const auto f = splitTabs(line);
+        uint32_t k = 0;
+        uint64_t n = 0;
+        if (f.size() != 3 || !number(f[0], k) || !number(f[2], n) || k >= facets + 2) {
+            error = "unexpected answer from ClickHouse to the counts query: " + std::string(line.substr(0, 200));
+            return false;
+        }
+        if (k == 0)
+            out.total = n, seenTotal = true;
+        else if (k == 1)
+            out.matched = n, seenMatched = true;
+        else
+            out.top[k - 2].emplace_back(unescapeTsv(f[1]), n);
+    }
+    // UNION ALL gives its branches in any order: each facet's own order is restored here
+    for (auto &top : out.top)
+        std::sort(top.begin(), top.end(), [](const auto &a, const auto &b) {
+            return a.second != b.second ? a.second > b.second : a.first < b.first;
+        });
+    if (!seenTotal || !seenMatched) {
+        error = "unexpected answer from ClickHouse to the counts query: no totals";
+        return false;
+    }
+    return true;
+}
+
+int64_t bucketWidth(int64_t from, int64_t to, int n)
+{
+    if (n <= 0 || to < from)
+        return 1;
+    const uint64_t span = uint64_t(to) - uint64_t(from) + 1; // 0: the whole int64 range
+    const uint64_t w = span == 0 ? (UINT64_MAX / uint64_t(n)) + 1 : (span + uint64_t(n) - 1) / uint64_t(n);
+    return int64_t(std::min<uint64_t>(std::max<uint64_t>(w, 1), uint64_t(INT64_MAX)));
+}
+
+QByteArray trailBucketsSql(const TrailTable &t, const TrailFilter &f, int64_t from, int64_t to, int n)
+{
+    const int64_t w = bucketWidth(from, to, n);
+    // (tn - from wraps in Int64; as UInt64 it is the exact distance, tn >= from)
+    return "SELECT if(tn < -9223372036854775807, toInt64(-1), toInt64(intDiv(toUInt64(tn - toInt64(" + num(from)
+        + ")), toUInt64(" + QByteArray::number(qulonglong(w)) + ")))) AS b, count() FROM "
+        + dedupFrom(t, trailWhere(f), "any(time_ns) AS tn") + " WHERE tn < -9223372036854775807 OR (tn >= " + num(from)
+        + " AND tn <= " + num(to) + ") GROUP BY b FORMAT TabSeparated";
+}
+
+bool parseTrailBuckets(const QByteArray &tsv, int64_t from, int64_t to, int n, TrailBuckets &out, std::string &error)
+{
+    out.from = from;
+    out.width = bucketWidth(from, to, n);
+    out.counts.assign(size_t(std::max(n, 0)), 0);
+    out.noTime = 0;
+    for (std::string_view line : lines(tsv)) {
+        const auto f = splitTabs(line);
+        int64_t b = 0;
+        uint64_t c = 0;
+        if (f.size() != 2 || !number(f[0], b) || !number(f[1], c) || b < -1 || b >= int64_t(out.counts.size())) {
+            error = "unexpected answer from ClickHouse to the buckets query: " + std::string(line.substr(0, 200));
+            return false;
+        }
+        if (b < 0)
+            out.noTime += c;
+        else
+            out.counts[size_t(b)] += c;
+    }
+    return true;
+}
+
+QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending)
+{
+    QByteArray w = trailWhere(f);
+    if (after.valid) {
+        const char *op = descending ? " < " : " > ";
+        w += " AND (time_ns" + QByteArray(op) + num(after.time) + " OR (time_ns = " + num(after.time) + " AND id" + op
+            + quoteString(after.id) + "))";
+    }
+    const char *dir = descending ? " DESC" : " ASC";
+    return "SELECT tn, id, r, s, c0, c1, c2, c3, c4, c5, c6, c7 FROM "
+        + dedupFrom(t, w,
+                    "any(time_ns) AS tn, any(result) AS r, any(schema) AS s, any(actor) AS c0, any(action) AS c1, "
+                    "any(resource_type) AS c2, any(actor_type) AS c3, any(interface) AS c4, any(source_ip) AS c5, "
+                    "any(account) AS c6, any(source) AS c7")
+        + " ORDER BY tn" + dir + ", id" + dir + " LIMIT " + QByteArray::number(qulonglong(n) + 1) + " FORMAT TabSeparated";
+}
+
+bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string &error)
+{
+    out.rows.clear();
+    out.more = false;
+    for (std::string_view line : lines(tsv)) {
+        const auto f = splitTabs(line);
+        TrailRow row;
+        unsigned r = 0, s = 0;
+        if (f.size() != 12 || !number(f[0], row.time) || !number(f[2], r) || !number(f[3], s) || r > 2 || s > 2) {
+            error = "unexpected answer from ClickHouse to the page query: " + std::string(line.substr(0, 200));
+            return false;
+        }
+        if (out.rows.size() == n) {
+            out.more = true;
+            break;
+        }
+        row.id = unescapeTsv(f[1]);
+        row.result = Result(r);
+        row.schema = Schema(s);
+        for (size_t c = 0; c < kColumnCount; ++c)
+            row.values[c] = unescapeTsv(f[4 + c]);
+        out.rows.push_back(std::move(row));
+    }
+    return true;
+}
+
+QByteArray trailRawSql(const TrailTable &t, const std::string &id, int64_t time)
+{
+    QByteArray sql = "SELECT raw FROM " + t.qualified() + " WHERE id = " + quoteString(id);
+    if (time != kNoTime)
+        sql += " AND time_ns = " + num(time);
+    return sql + " LIMIT 1 FORMAT TabSeparated";
 }
 
 } // namespace auditlens::clickhouse

@@ -93,3 +93,32 @@ QByteArray searchSql(const TrailTable &t, const TrailQuery &q);
 QByteArray countSql(const TrailTable &t, const TrailQuery &q);
 
 } // namespace auditlens::clickhouse
+
+#include "store/trailsource.h"
+
+namespace auditlens::clickhouse {
+
+// The SQL behind RemoteTrail (remotetrail.h), over the trail deduplicated by ID. Every
+// constraint of a TrailFilter is tested on the table's rows before GROUP BY id: copies of a
+// record are the same bytes, so filtering a copy is filtering the record. `query` (KQL) is
+// not part of these: the caller translates it or refuses it.
+
+/// The filter's WHERE (without `query`); `skip`: the column whose own constraint is left out
+/// (a facet's counts), -1: none.
+QByteArray trailWhere(const TrailFilter &f, int skip = -1);
+/// Rows: (0, '', total), (1, '', matched), then (2 + k, value, count) per facet k, its top `topN`
+/// by count desc, value asc; empty values are not counted (as the store's dictionary id 0).
+QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::vector<Column> &facets, size_t topN);
+bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, std::string &error);
+/// The bucket width for n buckets over [from, to] (at least 1).
+int64_t bucketWidth(int64_t from, int64_t to, int n);
+/// Rows: (bucket, count) for the matched records in [from, to]; bucket -1: the records without a time.
+QByteArray trailBucketsSql(const TrailTable &t, const TrailFilter &f, int64_t from, int64_t to, int n);
+bool parseTrailBuckets(const QByteArray &tsv, int64_t from, int64_t to, int n, TrailBuckets &out, std::string &error);
+/// At most n + 1 rows after the key (so that the caller knows whether more follow).
+QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending);
+bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string &error);
+/// The raw record of an ID (time: kNoTime for any).
+QByteArray trailRawSql(const TrailTable &t, const std::string &id, int64_t time);
+
+} // namespace auditlens::clickhouse

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+#include "remotetrail.h"
+
+#include <QMetaObject>
+#include <QPointer>
+#include <QUuid>
+
+#include <array>
+
+namespace auditlens::clickhouse {
+
+namespace {
+
+TrailErrorKind trailKind(ErrorKind k)
+{
+    switch (k) {
+    case ErrorKind::None: return TrailErrorKind::None;
+    case ErrorKind::Unreachable: return TrailErrorKind::Unreachable;
+    case ErrorKind::Timeout: return TrailErrorKind::Timeout;
+    case ErrorKind::Cancelled: return TrailErrorKind::Cancelled;
+    case ErrorKind::Auth: return TrailErrorKind::Auth;
+    case ErrorKind::Syntax: return TrailErrorKind::Syntax;
+    case ErrorKind::MissingTable: return TrailErrorKind::MissingTable;
+    case ErrorKind::Server: return TrailErrorKind::Server;
+    }
+    return TrailErrorKind::Server;
+}
+
+enum Kind { KCounts, KBuckets, KPage, KRaw, KindCount };
+
+class RemoteTrail final : public TrailSource
+{
+public:
+    RemoteTrail(const Endpoint &ep, const TrailTable &table)
+        : m_client(ep), m_table(table), m_prefix(QUuid::createUuid().toString(QUuid::WithoutBraces))
+    {
+        QObject::connect(&m_client, &Client::finished, &m_client, [this](const Reply &r) { onFinished(r); });
+    }
+    ~RemoteTrail() override
+    {
+        m_client.disconnect();
+        for (Pending &p : m_pending)
+            if (p.onReply)
+                m_client.cancel(p.queryId); // the server stops too; no callback after destruction
+    }
+
+    std::string label() const override { return displayUrl(m_client.endpoint().url).toStdString(); }
+
+    void counts(const TrailFilter &f, const std::vector<Column> &facets, size_t topN, QObject *context,
+                Answer<TrailCounts> done) override
+    {
+        const size_t nf = facets.size();
+        start(KCounts, f, trailCountsSql(m_table, f, facets, topN), context, std::move(done),
+              [nf, facets](const QByteArray &body, TrailCounts &v, std::string &err) {
+                  v.facets = facets;
+                  return parseTrailCounts(body, nf, v, err);
+              });
+    }
+    void buckets(const TrailFilter &f, int64_t from, int64_t to, int n, QObject *context, Answer<TrailBuckets> done) override
+    {
+        start(KBuckets, f, trailBucketsSql(m_table, f, from, to, n), context, std::move(done),
+              [from, to, n](const QByteArray &body, TrailBuckets &v, std::string &err) {
+                  return parseTrailBuckets(body, from, to, n, v, err);
+              });
+    }
+    void page(const TrailFilter &f, const TrailKey &after, size_t n, bool descending, QObject *context,
+              Answer<TrailPage> done) override
+    {
+        start(KPage, f, trailPageSql(m_table, f, after, n, descending), context, std::move(done),
+              [n](const QByteArray &body, TrailPage &v, std::string &err) { return parseTrailPage(body, n, v, err); });
+    }
+    void raw(const std::string &id, int64_t time, QObject *context, Answer<std::string> done) override
+    {
+        start(KRaw, TrailFilter{}, trailRawSql(m_table, id, time), context, std::move(done),
+              [id](const QByteArray &body, std::string &v, std::string &err) {
+                  if (body.isEmpty()) {
+                      err = "no record with ID " + id.substr(0, 200) + " in the trail";
+                      return false;
+                  }
+                  std::string_view line(body.constData(), size_t(body.size()));
+                  if (line.back() == '\n')
+                      line.remove_suffix(1);
+                  v = unescapeTsv(line);
+                  return true;
+              });
+    }
+    void cancelAll() override
+    {
+        for (Pending &p : m_pending)
+            if (p.onReply) {
+                auto fn = std::move(p.onReply);
+                p.onReply = nullptr;
+                m_client.cancel(p.queryId);
+                fn(Reply{p.queryId, ErrorKind::Cancelled, 0, 0, "the request was cancelled", {}});
+            }
+    }
+
+private:
+    struct Pending
+    {
+        QString queryId;
+        std::function<void(const Reply &)> onReply; ///< delivers (queued) to the context; empty: none pending
+    };
+
+    template <typename T, typename Parse>
+    void start(Kind kind, const TrailFilter &f, const QByteArray &sql, QObject *context, Answer<T> done, Parse parse)
+    {
+        Pending &p = m_pending[kind];
+        if (p.onReply) {
+            // superseded: its answer is Cancelled; the new query replaces it on the server
+            auto old = std::move(p.onReply);
+            p.onReply = nullptr;
+            old(Reply{p.queryId, ErrorKind::Cancelled, 0, 0, "the request was superseded by a newer one", {}});
+        }
+        QPointer<QObject> ctx(context);
+        p.queryId = m_prefix + QStringLiteral("-") + QString::number(int(kind));
+        if (!f.query.empty()) {
+            // KQL is not translated to SQL yet: refused, never answered as if there were no query
+            if (ctx)
+                QMetaObject::invokeMethod(
+                    ctx.data(),
+                    [done = std::move(done)] {
+                        done(T{}, TrailError{TrailErrorKind::Query, "KQL queries are not run on ClickHouse yet"});
+                    },
+                    Qt::QueuedConnection);
+            return;
+        }
+        auto deliver = [ctx, done = std::move(done), parse](const Reply &r) {
+            T value{};
+            TrailError err;
+            if (!r.ok()) {
+                err = {trailKind(r.kind), r.error};
+            } else if (std::string msg; !parse(r.body, value, msg)) {
+                err = {TrailErrorKind::Server, msg};
+                value = T{};
+            }
+            if (ctx)
+                QMetaObject::invokeMethod(
+                    ctx.data(), [done, value = std::move(value), err = std::move(err)]() mutable { done(std::move(value), std::move(err)); },
+                    Qt::QueuedConnection);
+        };
+        Client::Options o;
+        o.queryId = p.queryId;
+        o.replace = true;
+        m_client.query(sql, o); // a replaced reply of this id arrives first, while nothing is pending
+        p.onReply = std::move(deliver);
+    }
+
+    void onFinished(const Reply &r)
+    {
+        for (Pending &p : m_pending)
+            if (p.onReply && p.queryId == r.queryId) {
+                auto fn = std::move(p.onReply);
+                p.onReply = nullptr;
+                fn(r);
+                return;
+            }
+    }
+
+    Client m_client;
+    TrailTable m_table;
+    QString m_prefix;
+    std::array<Pending, KindCount> m_pending;
+};
+
+} // namespace
+
+std::unique_ptr<TrailSource> openRemoteTrail(const Endpoint &ep, const TrailTable &table)
+{
+    return std::make_unique<RemoteTrail>(ep, table);
+}
+
+} // namespace auditlens::clickhouse
