@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The bundled sample logs loaded into an embedded store, for tests of the views over a trail.
-#include "store/eventstore.h"
+// The bundled sample logs loaded into an embedded store, and waiting for a TrailSource's
+// answer, for the tests of the views over a trail and of its back ends.
+#include "store/trailsource.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+
+#include <optional>
 
 struct SampleStore
 {
@@ -16,3 +22,33 @@ struct SampleStore
         return snap.size() > 300;
     }
 };
+
+template<typename T>
+struct Waited
+{
+    std::optional<T> value;
+    auditlens::TrailError error;
+    int calls = 0;
+};
+
+template<typename T>
+auditlens::TrailSource::Answer<T> into(Waited<T> &w)
+{
+    return [&w](T v, auditlens::TrailError e) {
+        w.value = std::move(v);
+        w.error = std::move(e);
+        ++w.calls;
+    };
+}
+
+template<typename T>
+inline bool wait(Waited<T> &w, int ms = 20000)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!w.calls && t.elapsed() < ms)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    QCoreApplication::processEvents(); // a second answer would show here
+    return w.calls == 1;
+}
+

@@ -5,8 +5,11 @@
 // node table and a Distributed table, compared with the embedded store's counts.
 // Without the URL the server tests skip and say so; with AUDITLENS_REQUIRE_CLICKHOUSE=1 they fail.
 #include "clickhouse/client.h"
+#include "clickhouse/remotetrail.h"
 #include "clickhouse/shipper.h"
 #include "clickhouse/trail.h"
+#include "samplestore.h"
+#include "store/embeddedtrail.h"
 #include "store/eventstore.h"
 
 #include <QSignalSpy>
@@ -172,6 +175,7 @@ private slots:
     void serverCancelStopsQuery();
     void singleNodeInitShipStats();
     void distributedInitShipStats();
+    void remoteTrailAnswersAsTheEmbeddedOne();
 };
 
 void TestClickhouse::classifiesServerErrors_data()
@@ -553,4 +557,110 @@ void TestClickhouse::distributedInitShipStats()
 }
 
 QTEST_GUILESS_MAIN(TestClickhouse)
+void TestClickhouse::remoteTrailAnswersAsTheEmbeddedOne()
+{
+    // the views' interface over the trail table, against the embedded store's on the same
+    // records shipped twice (the copies collapse by ID)
+    REQUIRE_CLICKHOUSE();
+    Client c(serverEndpoint());
+    TrailTable t;
+    t.table = freshTable();
+    for (const QByteArray &sql : initStatements(t, false))
+        QVERIFY(runBlockingCliOnly(c, sql).ok());
+    SampleStore samples;
+    QVERIFY(samples.load());
+    const Snapshot &snap = samples.snap;
+    QVERIFY(ship(c, t, snap, 100));
+    QVERIFY(ship(c, t, snap, 1000));
+    const auto remote = openRemoteTrail(serverEndpoint(), t);
+    EmbeddedTrail local(snap, "samples");
+    QVERIFY(QString::fromStdString(remote->label()).contains(QLatin1String("127.0.0.1")));
+
+    const std::vector<Column> facets{Column::Actor, Column::Action, Column::ResourceType, Column::SourceIp};
+    for (int which = 0; which < 5; ++which) {
+        TrailFilter f;
+        switch (which) {
+        case 1: f.include[size_t(Column::Actor)] = {snap.value(0, Column::Actor)}; break;
+        case 2: f.exclude[size_t(Column::Action)] = {snap.value(1, Column::Action)}; break;
+        case 3: f.text = "GATEWAY"; break;
+        case 4: f.from = snap.time(3); f.to = snap.time(3) + 3 * 86400000000000LL; f.result = Result::Failure; break;
+        }
+        Waited<TrailCounts> got, want;
+        remote->counts(f, facets, 0, this, into(got));
+        local.counts(f, facets, 0, this, into(want));
+        QVERIFY(wait(got) && wait(want));
+        QVERIFY2(got.error.ok(), got.error.message.c_str());
+        QCOMPARE(got.value->total, want.value->total);
+        QCOMPARE(got.value->matched, want.value->matched);
+        QCOMPARE(got.value->top, want.value->top);
+
+        Waited<TrailBuckets> gb, wb;
+        remote->buckets(f, snap.time(0) - 86400000000000LL * 10, snap.time(0) + 86400000000000LL * 10, 24, this, into(gb));
+        local.buckets(f, snap.time(0) - 86400000000000LL * 10, snap.time(0) + 86400000000000LL * 10, 24, this, into(wb));
+        QVERIFY(wait(gb) && wait(wb));
+        QVERIFY2(gb.error.ok(), gb.error.message.c_str());
+        QCOMPARE(gb.value->counts, wb.value->counts);
+        QCOMPARE(gb.value->noTime, wb.value->noTime);
+    }
+
+    // paging through the whole trail by key: every record once, in time order, with its columns
+    std::multiset<std::string> pagedRows, storeRows;
+    for (size_t r = 0; r < snap.size(); ++r)
+        storeRows.insert(std::to_string(snap.time(r)) + '|' + snap.value(r, Column::Actor) + '|' + snap.value(r, Column::Action));
+    TrailKey after;
+    std::set<std::string> ids;
+    int64_t last = INT64_MIN;
+    std::vector<TrailRow> firstRows;
+    for (int pages = 0; pages < 100; ++pages) {
+        Waited<TrailPage> p;
+        remote->page({}, after, 64, false, this, into(p));
+        QVERIFY(wait(p));
+        QVERIFY2(p.error.ok(), p.error.message.c_str());
+        for (const TrailRow &r : p.value->rows) {
+            QVERIFY(r.time >= last);
+            last = r.time;
+            QVERIFY2(ids.insert(r.id).second, r.id.c_str());
+            pagedRows.insert(std::to_string(r.time) + '|' + r.values[size_t(Column::Actor)] + '|' + r.values[size_t(Column::Action)]);
+            if (firstRows.size() < 3)
+                firstRows.push_back(r);
+        }
+        if (!p.value->more)
+            break;
+        after = TrailKey::after(p.value->rows.back());
+    }
+    QCOMPARE(pagedRows, storeRows);
+
+    // a record's raw bytes by its ID: the bytes that were shipped
+    std::set<std::string> raws;
+    for (size_t r = 0; r < snap.size(); ++r)
+        raws.insert(snap.raw(r));
+    for (const TrailRow &r : firstRows) {
+        Waited<std::string> raw;
+        remote->raw(r.id, r.time, this, into(raw));
+        QVERIFY(wait(raw));
+        QVERIFY2(raw.error.ok(), raw.error.message.c_str());
+        QVERIFY(raws.count(*raw.value));
+    }
+
+    // a superseded request ends Cancelled, the newer one answers
+    Waited<TrailCounts> first, second;
+    remote->counts({}, facets, 10, this, into(first));
+    TrailFilter text;
+    text.text = "terraform";
+    remote->counts(text, facets, 10, this, into(second));
+    QVERIFY(wait(second) && wait(first));
+    QCOMPARE(int(first.error.kind), int(TrailErrorKind::Cancelled));
+    QVERIFY2(second.error.ok(), second.error.message.c_str());
+
+    // no such table: said as such
+    TrailTable missing = t;
+    missing.table = QStringLiteral("no_such_trail_table");
+    const auto none = openRemoteTrail(serverEndpoint(), missing);
+    Waited<TrailCounts> m;
+    none->counts({}, facets, 10, this, into(m));
+    QVERIFY(wait(m));
+    QCOMPARE(int(m.error.kind), int(TrailErrorKind::MissingTable));
+    QVERIFY(runBlockingCliOnly(c, "DROP TABLE " + t.qualified()).ok());
+}
+
 #include "tst_clickhouse.moc"

@@ -17,35 +17,6 @@ using namespace auditlens;
 
 namespace {
 
-template<typename T>
-struct Waited
-{
-    std::optional<T> value;
-    TrailError error;
-    int calls = 0;
-};
-
-template<typename T>
-TrailSource::Answer<T> into(Waited<T> &w)
-{
-    return [&w](T v, TrailError e) {
-        w.value = std::move(v);
-        w.error = std::move(e);
-        ++w.calls;
-    };
-}
-
-template<typename T>
-bool wait(Waited<T> &w, int ms = 20000)
-{
-    QElapsedTimer t;
-    t.start();
-    while (!w.calls && t.elapsed() < ms)
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    QCoreApplication::processEvents(); // a second answer would show here
-    return w.calls == 1;
-}
-
 /// Whether a row passes `f`, read value by value (no evaluate(), no dictionary ids).
 bool passes(const Snapshot &snap, size_t row, const TrailFilter &f, int skipColumn)
 {
