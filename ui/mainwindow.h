@@ -174,6 +174,7 @@ private:
     void fillQueryMenu(QMenu *menu);
     void exportShown();
     void openFetchDialog(); ///< File ▸ Fetch from Cloudflare…: fetched pages are appended to the trail
+    void openClickHouseTrail(); ///< File ▸ Open ClickHouse trail…: browsed in a window of its own
     static const std::vector<Column> &facetColumns();
 
     std::shared_ptr<EventStore> m_store;

@@ -3,9 +3,12 @@
 // choosing the intake parser.
 #include "mainwindow.h"
 
+#include "clickhouse/remotetrail.h"
+#include "clickhousedialog.h"
 #include "fetchdialog.h"
 #include "receiverpanel.h"
 #include "trailmodel.h"
+#include "trailsourcewindow.h"
 #include "util/datadir.h"
 
 #include <QApplication>
@@ -242,6 +245,20 @@ void MainWindow::openFetchDialog()
     connect(dlg, &FetchDialog::fetchFinished, this, [this] { refresh(true); });
     connect(dlg, &FetchDialog::openJournalRequested, this, [this](const QString &dir) { openSources({dir}); });
     dlg->show();
+}
+
+void MainWindow::openClickHouseTrail()
+{
+    ClickHouseDialog dlg(this);
+    if (dlg.exec() != QDialog::Accepted)
+        return;
+    // the trail opens in a window of its own; the first answers say whether the server and the
+    // table are there (the window shows what went wrong)
+    auto *w = new TrailSourceWindow(clickhouse::openRemoteTrail(dlg.endpoint(), dlg.table()), m_parser, this);
+    w->setAttribute(Qt::WA_DeleteOnClose);
+    w->setWindowFlag(Qt::Window);
+    w->resize(size());
+    w->show();
 }
 
 } // namespace auditlens::ui

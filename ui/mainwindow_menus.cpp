@@ -57,6 +57,7 @@ void MainWindow::buildMenus()
     QAction *reloadAct = file->addAction(tr("Re&load"), this, &MainWindow::reload);
     reloadAct->setShortcut(QKeySequence::Refresh);
     file->addAction(tr("&Fetch from Cloudflare…"), this, &MainWindow::openFetchDialog);
+    file->addAction(tr("Open Click&House trail…"), this, &MainWindow::openClickHouseTrail);
     QAction *exportAct = file->addAction(tr("&Export…"), this, &MainWindow::exportShown);
     exportAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     exportAct->setToolTip(tr("Write the records shown as raw NDJSON, ECS NDJSON or CSV"));
