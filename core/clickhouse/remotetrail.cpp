@@ -107,13 +107,16 @@ private:
     {
         Pending &p = m_pending[kind];
         if (p.onReply) {
-            // superseded: its answer is Cancelled; the new query replaces it on the server
+            // superseded: its answer is Cancelled, and the server is asked to stop it (KILL QUERY).
+            // Each request has an id of its own: reusing one (replace_running_query) let the
+            // cancellation of the old request reach the new one on 18.16.
             auto old = std::move(p.onReply);
             p.onReply = nullptr;
             old(Reply{p.queryId, ErrorKind::Cancelled, 0, 0, "the request was superseded by a newer one", {}});
+            m_client.cancel(p.queryId);
         }
         QPointer<QObject> ctx(context);
-        p.queryId = m_prefix + QStringLiteral("-") + QString::number(int(kind));
+        p.queryId = m_prefix + QStringLiteral("-") + QString::number(int(kind)) + QStringLiteral("-") + QString::number(++m_serial);
         if (!f.query.empty()) {
             // KQL is not translated to SQL yet: refused, never answered as if there were no query
             if (ctx)
@@ -141,8 +144,7 @@ private:
         };
         Client::Options o;
         o.queryId = p.queryId;
-        o.replace = true;
-        m_client.query(sql, o); // a replaced reply of this id arrives first, while nothing is pending
+        m_client.query(sql, o);
         p.onReply = std::move(deliver);
     }
 
@@ -161,6 +163,7 @@ private:
     TrailTable m_table;
     QString m_prefix;
     std::array<Pending, KindCount> m_pending;
+    uint64_t m_serial = 0; ///< makes each request's query id its own
 };
 
 } // namespace

@@ -5,7 +5,7 @@
 // run on the server (counts and facets with GROUP BY over the trail deduplicated by ID, time
 // buckets, keyset pages, one raw record by ID, the KQL query and text search translated to
 // SQL), over the asynchronous Client. A superseded request is cancelled on the server
-// (one query id per request kind, replace_running_query).
+// (each request its own query id, stopped there with KILL QUERY).
 
 #include "clickhouse/client.h"
 #include "clickhouse/trail.h"
