@@ -3,9 +3,9 @@
 
 // The trail table in ClickHouse as a TrailSource (store/trailsource.h): every request is SQL
 // run on the server (counts and facets with GROUP BY over the trail deduplicated by ID, time
-// buckets, keyset pages, one raw record by ID, the KQL query and text search translated to
-// SQL), over the asynchronous Client. A superseded request is cancelled on the server
-// (each request its own query id, stopped there with KILL QUERY).
+// buckets, keyset pages, one raw record by ID, the text search as positionCaseInsensitive; a
+// KQL query is refused until it is translated), over the asynchronous Client. A superseded
+// request is cancelled on the server (each request its own query id, stopped with KILL QUERY).
 
 #include "clickhouse/client.h"
 #include "clickhouse/trail.h"
