@@ -495,18 +495,9 @@ bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, st
     return true;
 }
 
-int64_t bucketWidth(int64_t from, int64_t to, int n)
-{
-    if (n <= 0 || to < from)
-        return 1;
-    const uint64_t span = uint64_t(to) - uint64_t(from) + 1; // 0: the whole int64 range
-    const uint64_t w = span == 0 ? (UINT64_MAX / uint64_t(n)) + 1 : (span + uint64_t(n) - 1) / uint64_t(n);
-    return int64_t(std::min<uint64_t>(std::max<uint64_t>(w, 1), uint64_t(INT64_MAX)));
-}
-
 QByteArray trailBucketsSql(const TrailTable &t, const TrailFilter &f, int64_t from, int64_t to, int n)
 {
-    const int64_t w = bucketWidth(from, to, n);
+    const int64_t w = trailBucketWidth(from, to, n);
     // (tn - from wraps in Int64; as UInt64 it is the exact distance, tn >= from)
     return "SELECT if(tn < -9223372036854775807, toInt64(-1), toInt64(intDiv(toUInt64(tn - toInt64(" + num(from)
         + ")), toUInt64(" + QByteArray::number(qulonglong(w)) + ")))) AS b, count() FROM "
@@ -517,7 +508,7 @@ QByteArray trailBucketsSql(const TrailTable &t, const TrailFilter &f, int64_t fr
 bool parseTrailBuckets(const QByteArray &tsv, int64_t from, int64_t to, int n, TrailBuckets &out, std::string &error)
 {
     out.from = from;
-    out.width = bucketWidth(from, to, n);
+    out.width = trailBucketWidth(from, to, n);
     out.counts.assign(size_t(std::max(n, 0)), 0);
     out.noTime = 0;
     for (std::string_view line : lines(tsv)) {

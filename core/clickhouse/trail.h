@@ -110,8 +110,6 @@ QByteArray trailWhere(const TrailFilter &f, int skip = -1);
 /// by count desc, value asc; empty values are not counted (as the store's dictionary id 0).
 QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::vector<Column> &facets, size_t topN);
 bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, std::string &error);
-/// The bucket width for n buckets over [from, to] (at least 1).
-int64_t bucketWidth(int64_t from, int64_t to, int n);
 /// Rows: (bucket, count) for the matched records in [from, to]; bucket -1: the records without a time.
 QByteArray trailBucketsSql(const TrailTable &t, const TrailFilter &f, int64_t from, int64_t to, int n);
 bool parseTrailBuckets(const QByteArray &tsv, int64_t from, int64_t to, int n, TrailBuckets &out, std::string &error);

@@ -188,17 +188,15 @@ void EmbeddedTrail::buckets(const TrailFilter &tf, int64_t from, int64_t to, int
         if (!toFilter(s, tf, cancel, f, error))
             return;
         const auto ev = EventStore::evaluate(s.snap, f, {}, cancel);
-        const int buckets = std::max(1, n);
+        const size_t buckets = size_t(std::max(1, n));
         out.from = from;
-        // ceil((to - from + 1) / buckets), computed without overflow for any range
-        const uint64_t span = uint64_t(to) - uint64_t(from) + 1;
-        out.width = int64_t(std::max<uint64_t>(1, span / uint64_t(buckets) + (span % uint64_t(buckets) ? 1 : 0)));
-        out.counts.assign(size_t(buckets), 0);
+        out.width = trailBucketWidth(from, to, n);
+        out.counts.assign(buckets, 0);
         for (int64_t t : ev.times) {
             if (t == kNoTime)
                 ++out.noTime;
             else if (t >= from && t <= to)
-                ++out.counts[size_t((uint64_t(t) - uint64_t(from)) / uint64_t(out.width))];
+                ++out.counts[std::min(buckets - 1, size_t((uint64_t(t) - uint64_t(from)) / uint64_t(out.width)))];
         }
     });
 }

@@ -18,6 +18,7 @@
 
 #include <QObject>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -67,6 +68,17 @@ struct TrailBuckets
     std::vector<uint64_t> counts;
     uint64_t noTime = 0; ///< matched records without a time
 };
+
+/// The width of each of `n` buckets over [from, to], the same on every back end: the span
+/// divided by n, rounded up, at least 1 (the whole int64 range included; n <= 0 or to < from: 1).
+inline int64_t trailBucketWidth(int64_t from, int64_t to, int n)
+{
+    if (n <= 0 || to < from)
+        return 1;
+    const uint64_t span = uint64_t(to) - uint64_t(from) + 1; // 0: the whole int64 range
+    const uint64_t w = span == 0 ? (UINT64_MAX / uint64_t(n)) + 1 : (span + uint64_t(n) - 1) / uint64_t(n);
+    return int64_t(std::min<uint64_t>(std::max<uint64_t>(w, 1), uint64_t(INT64_MAX)));
+}
 
 /// One row of the trail. The key orders the trail (time, then id) and names the record for raw().
 struct TrailRow

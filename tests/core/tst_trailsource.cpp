@@ -11,6 +11,7 @@
 #include <QTest>
 
 #include <map>
+#include <numeric>
 #include <optional>
 
 using namespace auditlens;
@@ -210,6 +211,26 @@ private slots:
                 ++want[size_t((m_snap.time(r) - lo) / w.value->width)];
         QCOMPARE(w.value->counts, want);
         QVERIFY(w.value->from + 7 * w.value->width > hi);
+    }
+
+    void bucketsOverAnyRangeStayInBounds()
+    {
+        // the whole int64 range, a reversed range, no buckets: no count lands outside its vector
+        EmbeddedTrail trail(m_snap, "samples");
+        uint64_t timed = 0;
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            timed += m_snap.time(r) != kNoTime;
+        const struct { int64_t from, to; int n; uint64_t want; } cases[] = {
+            {INT64_MIN, INT64_MAX, 5, timed}, {INT64_MIN + 1, INT64_MAX, 3, timed}, {10, 0, 4, 0}, {INT64_MIN, INT64_MAX, 0, timed}};
+        for (const auto &c : cases) {
+            Waited<TrailBuckets> w;
+            trail.buckets({}, c.from, c.to, c.n, this, into(w));
+            QVERIFY(wait(w));
+            QVERIFY2(w.error.ok(), w.error.message.c_str());
+            QCOMPARE(w.value->counts.size(), size_t(std::max(1, c.n)));
+            QCOMPARE(std::accumulate(w.value->counts.begin(), w.value->counts.end(), uint64_t(0)), c.want);
+            QCOMPARE(w.value->width, trailBucketWidth(c.from, c.to, c.n));
+        }
     }
 
     void aSupersededRequestEndsCancelledAndTheNewOneAnswers()
