@@ -97,8 +97,7 @@ QVariant SourceTrailModel::data(const QModelIndex &index, int role) const
     case Col::Action: return value(Column::Action);
     case Col::ResourceType: return value(Column::ResourceType);
     case Col::ResourceId: return QString::fromStdString(r->resourceId);
-    case Col::Result:
-        return r->result == auditlens::Result::Success ? tr("success") : r->result == auditlens::Result::Failure ? tr("failure") : QString();
+    case Col::Result: return TrailModel::resultText(r->result);
     case Col::Interface: return value(Column::Interface);
     case Col::Ip: return value(Column::SourceIp);
     case Col::ActorType: return value(Column::ActorType);

@@ -126,7 +126,7 @@ QVariant TrailModel::data(const QModelIndex &index, int role) const
     switch (index.column()) {
     case Time: return timeText(m_snap.time(r));
     case Result:
-        return result == auditlens::Result::Success ? tr("success") : result == auditlens::Result::Failure ? tr("failure") : QString();
+        return resultText(result);
     case ResourceId: return resourceId(r);
     case Source:
         if (role == Qt::DisplayRole)
@@ -146,6 +146,11 @@ QVariant TrailModel::headerData(int section, Qt::Orientation o, int role) const
     if (section >= ColCount)
         return size_t(section - ColCount) < m_fieldCols.size() ? m_fieldCols[size_t(section - ColCount)].path : QVariant();
     return columnTitle(section, m_utc);
+}
+
+QString TrailModel::resultText(auditlens::Result result)
+{
+    return result == auditlens::Result::Success ? tr("success") : result == auditlens::Result::Failure ? tr("failure") : QString();
 }
 
 QVariant TrailModel::resultStyle(auditlens::Result result, int role)

@@ -49,6 +49,7 @@ public:
     static QString columnTitle(int section, bool utc);
     /// How a row with this result looks (Qt::ForegroundRole, Qt::FontRole): failures stand out.
     static QVariant resultStyle(auditlens::Result result, int role);
+    static QString resultText(auditlens::Result result); ///< "success", "failure" or empty
 
     /// Adds a column showing a field path's values (raw or ecs.), read off the GUI thread
     /// through `cache` (and again for rows appended later). Columns past ColCount are these.
