@@ -69,11 +69,21 @@ public:
 
     void setFileBacked(bool b) { m_fileBacked = b; }
 
-    /// Appends a chunk; `eof` marks the end of the stream.
-    void feed(const char *data, size_t n, bool eof)
+    /// Room for up to n bytes at the end of the carry, for the next chunk to be read straight
+    /// into (no copy of every byte from a read buffer); then filled(got, eof).
+    char *room(size_t n)
     {
+        m_filled = m_carry.size();
+        m_carry.reserve(m_filled + n + kRecordPadding); // the padding a whole block hands over
+        m_carry.resize(m_filled + n);
+        return m_carry.data() + m_filled;
+    }
+
+    /// The first `got` bytes of room() hold the next chunk; `eof` marks the end of the stream.
+    void filled(size_t got, bool eof)
+    {
+        m_carry.resize(m_filled + got);
         if (!m_sniffed) {
-            m_carry.append(data, n);
             if (m_carry.size() < 65536 && !eof)
                 return; // sniff on a reasonable prefix
             sniff();
@@ -82,8 +92,6 @@ public:
                 dropBlankPrefix();
                 return;
             }
-        } else {
-            m_carry.append(data, n);
         }
         process(eof);
     }
@@ -200,15 +208,26 @@ private:
     /// Hands over `found` (positions relative to m_carry) and drops the first `consumed` bytes.
     void emitOne(std::vector<Pending> found, size_t consumed)
     {
+        size_t drop = consumed; // what is still to be erased from the carry's front
         if (!found.empty()) {
             if (m_expand) {
                 emitExpanded(found);
             } else {
                 Block b;
-                auto buf = std::make_shared<std::string>();
-                buf->reserve(consumed + kRecordPadding);
-                buf->assign(m_carry.data(), consumed);
-                b.dataLen = consumed;
+                std::shared_ptr<std::string> buf;
+                if (consumed >= m_carry.size() / 2) {
+                    // most of the carry: hand the carry itself over, keep a copy of its tail
+                    std::string tail(m_carry, consumed);
+                    buf = std::make_shared<std::string>(std::move(m_carry));
+                    buf->resize(consumed);
+                    m_carry = std::move(tail);
+                    drop = 0;
+                } else {
+                    buf = std::make_shared<std::string>();
+                    buf->reserve(consumed + kRecordPadding);
+                    buf->assign(m_carry.data(), consumed);
+                }
+                b.dataLen = buf->size();
                 buf->append(kRecordPadding, '\0');
                 b.data = std::move(buf);
                 b.streamOffset = m_carryOffset;
@@ -220,7 +239,7 @@ private:
                 m_blocks(std::move(b));
             }
         }
-        m_carry.erase(0, consumed);
+        m_carry.erase(0, drop);
         m_carryOffset += consumed;
     }
 
@@ -606,6 +625,7 @@ private:
     ReadSummary &m_summary;
 
     std::string m_carry;
+    size_t m_filled = 0;        ///< the carry's size before room()
     uint64_t m_carryOffset = 0; ///< stream offset of m_carry[0]
     uint64_t m_line = 1;        ///< line of m_carry[0]
     bool m_sniffed = false;
@@ -652,13 +672,12 @@ ReadSummary SourceReader::read(const SourceSpec &spec, const BlockSink &blocks, 
     Splitter splitter(m_limits, spec.label, blocks, diags, summary);
     splitter.setFileBacked(spec.kind == SourceSpec::Kind::File && !summary.compressed);
     summary.fileBacked = spec.kind == SourceSpec::Kind::File && !summary.compressed;
-    std::string chunk(m_limits.blockBytes, '\0');
     for (;;) {
         if (cancel && cancel->load(std::memory_order_relaxed)) {
             summary.cancelled = true;
             break;
         }
-        const ptrdiff_t got = src->read(chunk.data(), chunk.size());
+        const ptrdiff_t got = src->read(splitter.room(m_limits.blockBytes), m_limits.blockBytes);
         for (ByteSource::Problem &p : src->takeProblems()) {
             if (p.severity == Diagnostic::Severity::Error)
                 ++summary.errors;
@@ -668,11 +687,11 @@ ReadSummary SourceReader::read(const SourceSpec &spec, const BlockSink &blocks, 
             ++summary.errors;
             diags(Diagnostic{Diagnostic::Severity::Error, spec.label, 0, summary.bytesRead,
                              src->error() + "; the records before this point are kept"});
-            splitter.feed(nullptr, 0, true);
+            splitter.filled(0, true);
             break;
         }
         summary.bytesRead += uint64_t(got);
-        splitter.feed(chunk.data(), size_t(got), got == 0);
+        splitter.filled(size_t(got), got == 0);
         if (got == 0)
             break;
     }
