@@ -35,6 +35,11 @@ public:
         : m_client(ep), m_table(table), m_prefix(QUuid::createUuid().toString(QUuid::WithoutBraces))
     {
         QObject::connect(&m_client, &Client::finished, &m_client, [this](const Reply &r) { onFinished(r); });
+        // Pages use GLOBAL IN (right on a Distributed table) until the table's engine is known
+        Client::Options o;
+        o.queryId = m_prefix + QStringLiteral("-engine");
+        m_engineQuery = o.queryId;
+        m_client.query(trailEngineSql(m_table), o);
     }
     ~RemoteTrail() override
     {
@@ -66,7 +71,7 @@ public:
     void page(const TrailFilter &f, const TrailKey &after, size_t n, bool descending, QObject *context,
               Answer<TrailPage> done) override
     {
-        start(KPage, f, trailPageSql(m_table, f, after, n, descending), context, std::move(done),
+        start(KPage, f, trailPageSql(m_table, f, after, n, descending, m_oneNode), context, std::move(done),
               [n](const QByteArray &body, TrailPage &v, std::string &err) { return parseTrailPage(body, n, v, err); });
     }
     void raw(const std::string &id, int64_t time, QObject *context, Answer<std::string> done) override
@@ -150,6 +155,11 @@ private:
 
     void onFinished(const Reply &r)
     {
+        if (r.queryId == m_engineQuery) {
+            // any other engine than Distributed (or none yet: the first request will say so)
+            m_oneNode = r.ok() && !r.body.trimmed().isEmpty() && r.body.trimmed() != "Distributed";
+            return;
+        }
         for (Pending &p : m_pending)
             if (p.onReply && p.queryId == r.queryId) {
                 auto fn = std::move(p.onReply);
@@ -164,6 +174,8 @@ private:
     QString m_prefix;
     std::array<Pending, KindCount> m_pending;
     uint64_t m_serial = 0; ///< makes each request's query id its own
+    QString m_engineQuery;
+    bool m_oneNode = false; ///< the table is not a Distributed one
 };
 
 } // namespace

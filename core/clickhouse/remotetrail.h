@@ -2,8 +2,8 @@
 #pragma once
 
 // The trail table in ClickHouse as a TrailSource (store/trailsource.h): every request is SQL
-// run on the server (counts and facets with GROUP BY over the trail deduplicated by ID, time
-// buckets, keyset pages, one raw record by ID, the text search as positionCaseInsensitive; a
+// run on the server (counts and facets in one pass over the trail with its copies collapsed
+// (FINAL), time buckets, keyset pages by (time, ID), one raw record by ID, the text search as positionCaseInsensitive; a
 // KQL query is refused until it is translated), over the asynchronous Client. A superseded
 // request is cancelled on the server (each request its own query id, stopped with KILL QUERY).
 

@@ -74,10 +74,16 @@ void appendNumber(QByteArray &out, int64_t v)
     out.append(buf, qsizetype(p - buf));
 }
 
-QByteArray dedupSource(const TrailTable &t, const char *cols)
+/// The trail with the copies of a record that ClickHouse has not merged yet collapsed, as its
+/// merges will: FINAL, by the table's key (account, time, ID); a sort-merge of the parts, with
+/// no hash of every ID. `where` is tested on the rows read (PREWHERE: copies are the same bytes);
+/// 18.16 rejects FINAL with a constant PREWHERE, hence none when there is no constraint.
+QByteArray finalFrom(const TrailTable &t, const QByteArray &arrayJoin, const QByteArray &where)
 {
-    // one row per record ID, whether or not ClickHouse has merged the copies yet
-    return QByteArray("(SELECT id, ") + cols + " FROM " + t.qualified() + " GROUP BY id)";
+    QByteArray sql = t.qualified() + " FINAL" + arrayJoin;
+    if (where != "1")
+        sql += " PREWHERE " + where;
+    return sql;
 }
 
 } // namespace
@@ -235,18 +241,17 @@ bool rowsRowBinary(const Snapshot &snap, size_t from, size_t to, QByteArray &out
 QByteArray statsSummarySql(const TrailTable &t)
 {
     // -9223372036854775808 (INT64_MIN) is the store's "no time"
-    return "SELECT count(), countIf(t < -9223372036854775807), minIf(t, t >= -9223372036854775807), "
-           "maxIf(t, t >= -9223372036854775807), countIf(s = 0), countIf(s = 1), countIf(s = 2), "
-           "countIf(r = 0), countIf(r = 1), countIf(r = 2) FROM "
-        + dedupSource(t, "any(time_ns) AS t, any(schema) AS s, any(result) AS r") + " FORMAT TabSeparated";
+    return "SELECT count(), countIf(time_ns < -9223372036854775807), minIf(time_ns, time_ns >= -9223372036854775807), "
+           "maxIf(time_ns, time_ns >= -9223372036854775807), countIf(schema = 0), countIf(schema = 1), "
+           "countIf(schema = 2), countIf(result = 0), countIf(result = 1), countIf(result = 2) FROM "
+        + finalFrom(t, {}, "1") + " FORMAT TabSeparated";
 }
 
 QByteArray statsTopSql(const TrailTable &t, int k, uint64_t n)
 {
     static const char *const cols[] = {"actor", "action", "resource_type"};
     const QByteArray c = cols[std::clamp(k, 0, 2)];
-    QByteArray sql = "SELECT v, count() AS n FROM " + dedupSource(t, QByteArray("any(" + c + ") AS v").constData())
-        + " GROUP BY v ORDER BY n DESC, v ASC";
+    QByteArray sql = "SELECT " + c + " AS v, count() AS n FROM " + finalFrom(t, {}, "1") + " GROUP BY v ORDER BY n DESC, v ASC";
     if (n)
         sql += " LIMIT " + QByteArray::number(qulonglong(n));
     return sql + " FORMAT TabSeparated";
@@ -372,8 +377,8 @@ QByteArray whereOf(const TrailQuery &q)
 
 QByteArray searchSql(const TrailTable &t, const TrailQuery &q)
 {
-    QByteArray sql = "SELECT r FROM (SELECT id, any(raw) AS r, any(time_ns) AS tn FROM " + t.qualified() + " WHERE "
-        + whereOf(q) + " GROUP BY id) ORDER BY tn, id";
+    // WHERE, not PREWHERE: 18.16 loses the key's columns of a Distributed table's FINAL then
+    QByteArray sql = "SELECT raw FROM " + t.qualified() + " FINAL WHERE " + whereOf(q) + " ORDER BY time_ns, id";
     if (q.limit)
         sql += " LIMIT " + QByteArray::number(qulonglong(q.limit));
     return sql + " FORMAT TabSeparated";
@@ -381,7 +386,7 @@ QByteArray searchSql(const TrailTable &t, const TrailQuery &q)
 
 QByteArray countSql(const TrailTable &t, const TrailQuery &q)
 {
-    return "SELECT count() FROM (SELECT id FROM " + t.qualified() + " WHERE " + whereOf(q) + " GROUP BY id) FORMAT TabSeparated";
+    return "SELECT count() FROM " + finalFrom(t, {}, whereOf(q)) + " FORMAT TabSeparated";
 }
 
 } // namespace auditlens::clickhouse
@@ -410,11 +415,6 @@ QByteArray valueList(const std::vector<std::string> &vs)
     return out;
 }
 
-QByteArray dedupFrom(const TrailTable &t, const QByteArray &where, const char *cols)
-{
-    return "(SELECT id, " + QByteArray(cols) + " FROM " + t.qualified() + " WHERE " + where + " GROUP BY id)";
-}
-
 std::vector<std::string_view> lines(const QByteArray &tsv)
 {
     std::vector<std::string_view> out;
@@ -431,43 +431,79 @@ std::vector<std::string_view> lines(const QByteArray &tsv)
 
 QByteArray trailWhere(const TrailFilter &f, int skip)
 {
+    std::vector<bool> skipped(kColumnCount, false);
+    if (skip >= 0 && size_t(skip) < kColumnCount)
+        skipped[size_t(skip)] = true;
+    return trailWhere(f, skipped);
+}
+
+QByteArray trailWhere(const TrailFilter &f, const std::vector<bool> &skip)
+{
     TrailQuery q;
     q.text = f.text;
     q.from = f.from;
     q.to = f.to;
     q.result = f.result == Result::Unknown ? -1 : int(f.result);
     QByteArray w = whereOf(q);
-    for (size_t c = 0; c < kColumnCount; ++c) {
-        if (int(c) == skip)
-            continue;
-        if (!f.include[c].empty())
-            w += " AND " + QByteArray(kColumnSql[c]) + " IN (" + valueList(f.include[c]) + ")";
-        if (!f.exclude[c].empty())
-            w += " AND " + QByteArray(kColumnSql[c]) + " NOT IN (" + valueList(f.exclude[c]) + ")";
-    }
+    for (size_t c = 0; c < kColumnCount; ++c)
+        if (c >= skip.size() || !skip[c])
+            if (const QByteArray own = columnConstraint(f, Column(c)); own != "1")
+                w += " AND " + own;
     return w;
+}
+
+QByteArray columnConstraint(const TrailFilter &f, Column col)
+{
+    const size_t c = std::min(size_t(col), kColumnCount - 1);
+    QByteArray w;
+    if (!f.include[c].empty())
+        w += QByteArray(kColumnSql[c]) + " IN (" + valueList(f.include[c]) + ")";
+    if (!f.exclude[c].empty())
+        w += (w.isEmpty() ? "" : " AND ") + QByteArray(kColumnSql[c]) + " NOT IN (" + valueList(f.exclude[c]) + ")";
+    return w.isEmpty() ? QByteArray("1") : w;
 }
 
 QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::vector<Column> &facets, size_t topN)
 {
-    // one statement, so that one query id stands for the whole answer; every branch gives
-    // (UInt32, String, UInt64), the types UNION ALL needs to match on 18.16
-    QByteArray sql = "SELECT toUInt32(0) AS k, '' AS v, count() AS n FROM " + dedupFrom(t, "1", "any(time_ns)")
-        + "\nUNION ALL SELECT toUInt32(1) AS k, '' AS v, count() AS n FROM " + dedupFrom(t, trailWhere(f), "any(time_ns)");
-    for (size_t k = 0; k < facets.size(); ++k) {
-        const size_t c = std::min(size_t(facets[k]), kColumnCount - 1);
-        const QByteArray cols = "any(" + QByteArray(kColumnSql[c]) + ") AS fv";
-        sql += "\nUNION ALL SELECT toUInt32(" + num(int64_t(k) + 2) + ") AS k, v, n FROM (SELECT fv AS v, count() AS n FROM "
-            + dedupFrom(t, trailWhere(f, int(c)), cols.constData()) + " WHERE fv != '' GROUP BY v ORDER BY n DESC, v ASC"
-            + (topN ? " LIMIT " + QByteArray::number(qulonglong(topN)) : QByteArray()) + ")";
+    // One pass over the rows that pass every constraint but the facets' own: each row is
+    // joined to one line per answer, (1, '') for the match count and (2 + k, its value of
+    // facet k), kept when the row passes the constraints that line counts under (all of them;
+    // all but facet k's). One scan of the table (the text search reads `raw` once), not one per
+    // facet. The total is a second branch over the whole table. Every branch gives
+    // (UInt32, String, UInt64), as UNION ALL needs on 18.16.
+    std::vector<bool> facet(kColumnCount, false);
+    std::vector<QByteArray> own;
+    for (Column c : facets) {
+        facet[std::min(size_t(c), kColumnCount - 1)] = true;
+        own.push_back(columnConstraint(f, c));
     }
-    return sql + "\nFORMAT TabSeparated";
+    auto allBut = [&](size_t skip) {
+        QByteArray w;
+        for (size_t k = 0; k < own.size(); ++k)
+            if (k != skip && own[k] != "1")
+                w += (w.isEmpty() ? "" : " AND ") + own[k];
+        return w.isEmpty() ? QByteArray("1") : "(" + w + ")";
+    };
+    QByteArray ks = "[toUInt32(1)", vs = "[''", ps = "[" + allBut(facets.size());
+    for (size_t k = 0; k < facets.size(); ++k) {
+        ks += ", " + num(int64_t(k) + 2);
+        vs += ", " + QByteArray(kColumnSql[std::min(size_t(facets[k]), kColumnCount - 1)]);
+        ps += ", " + allBut(k);
+    }
+    const QByteArray join = " ARRAY JOIN " + ks + "] AS k, " + vs + "] AS v, " + ps + "] AS p";
+    QByteArray sql = "SELECT k, v, n FROM (SELECT k, v, count() AS n FROM " + finalFrom(t, join, trailWhere(f, facet))
+        + " WHERE p AND (k = 1 OR v != '') GROUP BY k, v ORDER BY k ASC, n DESC, v ASC";
+    if (topN)
+        sql += " LIMIT " + QByteArray::number(qulonglong(topN)) + " BY k";
+    return sql + ")\nUNION ALL SELECT toUInt32(0) AS k, '' AS v, count() AS n FROM " + finalFrom(t, {}, "1")
+        + "\nFORMAT TabSeparated";
 }
 
 bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, std::string &error)
 {
     out.top.assign(facets, {});
-    bool seenTotal = false, seenMatched = false;
+    bool seenTotal = false;
+    out.matched = 0;
     for (std::string_view line : lines(tsv)) {
         const auto f = splitTabs(line);
         uint32_t k = 0;
@@ -479,7 +515,7 @@ bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, st
         if (k == 0)
             out.total = n, seenTotal = true;
         else if (k == 1)
-            out.matched = n, seenMatched = true;
+            out.matched = n;
         else
             out.top[k - 2].emplace_back(unescapeTsv(f[1]), n);
     }
@@ -488,8 +524,9 @@ bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, st
         std::sort(top.begin(), top.end(), [](const auto &a, const auto &b) {
             return a.second != b.second ? a.second > b.second : a.first < b.first;
         });
-    if (!seenTotal || !seenMatched) {
-        error = "unexpected answer from ClickHouse to the counts query: no totals";
+    // no line (1, '', n): no row passed the filter
+    if (!seenTotal) {
+        error = "unexpected answer from ClickHouse to the counts query: no total";
         return false;
     }
     return true;
@@ -498,11 +535,11 @@ bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, st
 QByteArray trailBucketsSql(const TrailTable &t, const TrailFilter &f, int64_t from, int64_t to, int n)
 {
     const int64_t w = trailBucketWidth(from, to, n);
-    // (tn - from wraps in Int64; as UInt64 it is the exact distance, tn >= from)
-    return "SELECT if(tn < -9223372036854775807, toInt64(-1), toInt64(intDiv(toUInt64(tn - toInt64(" + num(from)
+    // (time_ns - from wraps in Int64; as UInt64 it is the exact distance, time_ns >= from)
+    return "SELECT if(time_ns < -9223372036854775807, toInt64(-1), toInt64(intDiv(toUInt64(time_ns - toInt64(" + num(from)
         + ")), toUInt64(" + QByteArray::number(qulonglong(w)) + ")))) AS b, count() FROM "
-        + dedupFrom(t, trailWhere(f), "any(time_ns) AS tn") + " WHERE tn < -9223372036854775807 OR (tn >= " + num(from)
-        + " AND tn <= " + num(to) + ") GROUP BY b FORMAT TabSeparated";
+        + finalFrom(t, {}, trailWhere(f)) + " WHERE time_ns < -9223372036854775807 OR (time_ns >= " + num(from)
+        + " AND time_ns <= " + num(to) + ") GROUP BY b FORMAT TabSeparated";
 }
 
 bool parseTrailBuckets(const QByteArray &tsv, int64_t from, int64_t to, int n, TrailBuckets &out, std::string &error)
@@ -527,28 +564,43 @@ bool parseTrailBuckets(const QByteArray &tsv, int64_t from, int64_t to, int n, T
     return true;
 }
 
-QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending)
+namespace {
+
+/// How many rows a page's query reads for n rows: room for every record to have one copy not
+/// merged yet; with more copies the page is shorter, and the next one goes on after it.
+size_t pageWindow(size_t n)
+{
+    return 2 * (n + 1);
+}
+
+} // namespace
+
+QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending,
+                        bool oneNode)
 {
     QByteArray w = trailWhere(f);
-    if (after.valid) {
-        const char *op = descending ? " < " : " > ";
+    const char *op = descending ? " < " : " > ";
+    if (after.valid)
         w += " AND (time_ns" + QByteArray(op) + num(after.time) + " OR (time_ns = " + num(after.time) + " AND id" + op
             + quoteString(after.id) + "))";
-    }
-    const char *dir = descending ? " DESC" : " ASC";
-    return "SELECT tn, id, r, s, c0, c1, c2, c3, c4, c5, c6, c7 FROM "
-        + dedupFrom(t, w,
-                    "any(time_ns) AS tn, any(result) AS r, any(schema) AS s, any(actor) AS c0, any(action) AS c1, "
-                    "any(resource_type) AS c2, any(actor_type) AS c3, any(interface) AS c4, any(source_ip) AS c5, "
-                    "any(account) AS c6, any(source) AS c7")
-        + " ORDER BY tn" + dir + ", id" + dir + " LIMIT " + QByteArray::number(qulonglong(n) + 1) + " FORMAT TabSeparated";
+    const QByteArray order = descending ? " ORDER BY time_ns DESC, id DESC" : " ORDER BY time_ns ASC, id ASC";
+    const QByteArray limit = " LIMIT " + QByteArray::number(qulonglong(pageWindow(n)));
+    // The keys first (two narrow columns, a top-N sort of the matching rows), then the rows of
+    // those keys: no GROUP BY over the whole trail. GLOBAL: on a Distributed table the keys
+    // are found once, over every shard, and sent to each (on one node it only costs time).
+    const char *in = oneNode ? " IN " : " GLOBAL IN ";
+    return "SELECT time_ns, id, result, schema, actor, action, resource_type, actor_type, interface, source_ip, account, "
+           "source FROM " + t.qualified() + " WHERE (time_ns, id)" + in + "(SELECT time_ns, id FROM " + t.qualified()
+        + " WHERE " + w + order + limit + ")" + order + limit + " FORMAT TabSeparated";
 }
 
 bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string &error)
 {
     out.rows.clear();
     out.more = false;
+    size_t read = 0;
     for (std::string_view line : lines(tsv)) {
+        ++read;
         const auto f = splitTabs(line);
         TrailRow row;
         unsigned r = 0, s = 0;
@@ -556,18 +608,28 @@ bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string
             error = "unexpected answer from ClickHouse to the page query: " + std::string(line.substr(0, 200));
             return false;
         }
+        row.id = unescapeTsv(f[1]);
+        if (!out.rows.empty() && out.rows.back().time == row.time && out.rows.back().id == row.id)
+            continue; // a copy not merged yet
         if (out.rows.size() == n) {
             out.more = true;
             break;
         }
-        row.id = unescapeTsv(f[1]);
         row.result = Result(r);
         row.schema = Schema(s);
         for (size_t c = 0; c < kColumnCount; ++c)
             row.values[c] = unescapeTsv(f[4 + c]);
         out.rows.push_back(std::move(row));
     }
+    // a full window may have ended inside a run of copies: rows may follow it
+    out.more = out.more || read >= pageWindow(n);
     return true;
+}
+
+QByteArray trailEngineSql(const TrailTable &t)
+{
+    return "SELECT engine FROM system.tables WHERE database = " + quoteString(t.database.toStdString())
+        + " AND name = " + quoteString(t.table.toStdString()) + " FORMAT TabSeparated";
 }
 
 QByteArray trailRawSql(const TrailTable &t, const std::string &id, int64_t time)

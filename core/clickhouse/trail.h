@@ -4,8 +4,9 @@
 // The audit trail as a ClickHouse table: its DDL, the rows of the embedded store's snapshot as
 // INSERT data, and the stats queries. Duplicates of a record ID collapse: the table is a
 // ReplacingMergeTree whose key ends with the ID, the Distributed table shards by the ID (so
-// copies of a record meet on one shard), and every count reads the trail deduplicated by ID
-// (GROUP BY id), so counts are exact before ClickHouse has merged the copies away.
+// copies of a record meet on one shard), and every count reads the trail with FINAL (the
+// copies collapsed by the table's key, account, time and ID, as the merges will), so counts
+// are exact before ClickHouse has merged the copies away.
 //
 // SQL kept to what ClickHouse 18.16 and current releases both accept: the PARTITION BY /
 // ORDER BY MergeTree syntax, Distributed(cluster, db, table, cityHash64(id)), -If combinators,
@@ -98,14 +99,20 @@ QByteArray countSql(const TrailTable &t, const TrailQuery &q);
 
 namespace auditlens::clickhouse {
 
-// The SQL behind RemoteTrail (remotetrail.h), over the trail deduplicated by ID. Every
-// constraint of a TrailFilter is tested on the table's rows before GROUP BY id: copies of a
-// record are the same bytes, so filtering a copy is filtering the record. `query` (KQL) is
-// not part of these: the caller translates it or refuses it.
+// The SQL behind RemoteTrail (remotetrail.h), over the trail with the copies of a record that
+// ClickHouse has not merged yet counted once: counts and buckets read it with FINAL, pages
+// drop a row whose (time, ID) repeats the one before it. Every constraint
+// of a TrailFilter is tested on the table's rows: copies of a record are the same bytes, so
+// filtering a copy is filtering the record. `query` (KQL) is not part of these: the caller
+// translates it or refuses it.
 
 /// The filter's WHERE (without `query`); `skip`: the column whose own constraint is left out
 /// (a facet's counts), -1: none.
 QByteArray trailWhere(const TrailFilter &f, int skip = -1);
+/// The same leaving out the constraints of every column c with skip[c].
+QByteArray trailWhere(const TrailFilter &f, const std::vector<bool> &skip);
+/// One column's own include / exclude constraint, "1" when it has none.
+QByteArray columnConstraint(const TrailFilter &f, Column col);
 /// Rows: (0, '', total), (1, '', matched), then (2 + k, value, count) per facet k, its top `topN`
 /// by count desc, value asc; empty values are not counted (as the store's dictionary id 0).
 QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::vector<Column> &facets, size_t topN);
@@ -113,8 +120,12 @@ bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, st
 /// Rows: (bucket, count) for the matched records in [from, to]; bucket -1: the records without a time.
 QByteArray trailBucketsSql(const TrailTable &t, const TrailFilter &f, int64_t from, int64_t to, int n);
 bool parseTrailBuckets(const QByteArray &tsv, int64_t from, int64_t to, int n, TrailBuckets &out, std::string &error);
-/// At most n + 1 rows after the key (so that the caller knows whether more follow).
-QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending);
+/// The rows after the key: its 2(n + 1) keys found first, then their rows. `oneNode`: the table
+/// is known not to be a Distributed one (its keys need no GLOBAL IN, about 100 ms less).
+QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending,
+                        bool oneNode = false);
+/// The table's engine ("Distributed", "ReplacingMergeTree", …): one line, empty when absent.
+QByteArray trailEngineSql(const TrailTable &t);
 bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string &error);
 /// The raw record of an ID (time: kNoTime for any).
 QByteArray trailRawSql(const TrailTable &t, const std::string &id, int64_t time);
