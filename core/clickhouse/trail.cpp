@@ -453,7 +453,11 @@ QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::
     // one statement, so that one query id stands for the whole answer; every branch gives
     // (UInt32, String, UInt64), the types UNION ALL needs to match on 18.16
     QByteArray sql = "SELECT toUInt32(0) AS k, '' AS v, count() AS n FROM " + dedupFrom(t, "1", "any(time_ns)")
-        + "\nUNION ALL SELECT toUInt32(1) AS k, '' AS v, count() AS n FROM " + dedupFrom(t, trailWhere(f), "any(time_ns)");
+        // the matched records' time extent as text in v: "<timed> <min> <max>" (minIf of no row is 0)
+        + "\nUNION ALL SELECT toUInt32(1) AS k, concat(toString(countIf(tn >= -9223372036854775807)), ' ', "
+          "toString(minIf(tn, tn >= -9223372036854775807)), ' ', toString(maxIf(tn, tn >= -9223372036854775807))) AS v, "
+          "count() AS n FROM "
+        + dedupFrom(t, trailWhere(f), "any(time_ns) AS tn");
     for (size_t k = 0; k < facets.size(); ++k) {
         const size_t c = std::min(size_t(facets[k]), kColumnCount - 1);
         const QByteArray cols = "any(" + QByteArray(kColumnSql[c]) + ") AS fv";
@@ -463,6 +467,24 @@ QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::
     }
     return sql + "\nFORMAT TabSeparated";
 }
+
+namespace {
+
+/// "<timed> <min> <max>" of the counts query: first and last stay kNoTime when none is timed.
+bool parseExtent(std::string_view v, TrailCounts &out)
+{
+    const size_t a = v.find(' '), b = a == std::string_view::npos ? a : v.find(' ', a + 1);
+    uint64_t timed = 0;
+    int64_t lo = 0, hi = 0;
+    if (b == std::string_view::npos || !number(v.substr(0, a), timed) || !number(v.substr(a + 1, b - a - 1), lo)
+        || !number(v.substr(b + 1), hi))
+        return false;
+    if (timed)
+        out.first = lo, out.last = hi;
+    return true;
+}
+
+} // namespace
 
 bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, std::string &error)
 {
@@ -479,7 +501,7 @@ bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, st
         if (k == 0)
             out.total = n, seenTotal = true;
         else if (k == 1)
-            out.matched = n, seenMatched = true;
+            seenMatched = parseExtent(f[1], out), out.matched = n;
         else
             out.top[k - 2].emplace_back(unescapeTsv(f[1]), n);
     }
@@ -489,7 +511,7 @@ bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, st
             return a.second != b.second ? a.second > b.second : a.first < b.first;
         });
     if (!seenTotal || !seenMatched) {
-        error = "unexpected answer from ClickHouse to the counts query: no totals";
+        error = "unexpected answer from ClickHouse to the counts query: no totals or no time extent";
         return false;
     }
     return true;

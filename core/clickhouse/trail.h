@@ -106,7 +106,8 @@ namespace auditlens::clickhouse {
 /// The filter's WHERE (without `query`); `skip`: the column whose own constraint is left out
 /// (a facet's counts), -1: none.
 QByteArray trailWhere(const TrailFilter &f, int skip = -1);
-/// Rows: (0, '', total), (1, '', matched), then (2 + k, value, count) per facet k, its top `topN`
+/// Rows: (0, '', total), (1, '<timed> <first> <last>', matched): the matched records' time extent,
+/// then (2 + k, value, count) per facet k, its top `topN`
 /// by count desc, value asc; empty values are not counted (as the store's dictionary id 0).
 QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::vector<Column> &facets, size_t topN);
 bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, std::string &error);
