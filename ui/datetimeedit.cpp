@@ -25,6 +25,14 @@ void DateTimeEdit::setTimeNs(int64_t ns)
     setDateTime(QDateTime::fromMSecsSinceEpoch(ns / 1000000, timeSpec()));
 }
 
+void DateTimeEdit::showRange(DateTimeEdit *from, DateTimeEdit *to, int64_t fromNs, int64_t toNs)
+{
+    if (fromNs == INT64_MIN)
+        return;
+    from->setTimeNs(fromNs);
+    to->setTimeNs(toNs);
+}
+
 void DateTimeEdit::focusInEvent(QFocusEvent *e)
 {
     m_movedOn = false;

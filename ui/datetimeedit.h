@@ -23,6 +23,9 @@ public:
     int64_t timeNs(bool endOfSecond = false) const;
     /// Shows a time in ns (to the millisecond the field holds).
     void setTimeNs(int64_t ns);
+    /// A time range chosen (dragged, applied) shown in its From / To fields; INT64_MIN: any
+    /// time, the fields keep what they show.
+    static void showRange(DateTimeEdit *from, DateTimeEdit *to, int64_t fromNs, int64_t toNs);
 
 protected:
     void keyPressEvent(QKeyEvent *e) override;

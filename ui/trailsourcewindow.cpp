@@ -252,10 +252,7 @@ void TrailSourceWindow::setTimeRange(qint64 fromNs, qint64 toNs)
 {
     m_filter.from = fromNs;
     m_filter.to = toNs;
-    if (fromNs != INT64_MIN) {
-        m_from->setTimeNs(fromNs);
-        m_to->setTimeNs(toNs);
-    }
+    DateTimeEdit::showRange(m_from, m_to, fromNs, toNs);
     applyFilter();
 }
 

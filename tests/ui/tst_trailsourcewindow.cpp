@@ -64,6 +64,16 @@ class TstTrailSourceWindow : public QObject
     SampleStore m_samples;
     const Snapshot &m_snap = m_samples.snap;
 
+    /// The window over the samples, shown at the main window's size; its first requests sent.
+    std::unique_ptr<TrailSourceWindow> shown() const
+    {
+        auto w = std::make_unique<TrailSourceWindow>(std::make_unique<EmbeddedTrail>(m_snap, "samples"),
+                                                     intake::IntakeParser::builtin());
+        w->resize(1280, 800);
+        w->show();
+        return w;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -74,9 +84,8 @@ private slots:
 
     void browsesFiltersAndShowsARecord()
     {
-        TrailSourceWindow w(std::make_unique<EmbeddedTrail>(m_snap, "samples"), intake::IntakeParser::builtin());
-        w.resize(1280, 800);
-        w.show();
+        const auto window = shown();
+        TrailSourceWindow &w = *window;
         QSignalSpy counts(&w, &TrailSourceWindow::countsShown);
         QVERIFY(counts.wait(10000));
         const QString all = QString::number(m_snap.size());
@@ -123,9 +132,8 @@ private slots:
 
     void theTimelineCountsTheMatchedRecords()
     {
-        TrailSourceWindow w(std::make_unique<EmbeddedTrail>(m_snap, "samples"), intake::IntakeParser::builtin());
-        w.resize(1280, 800);
-        w.show();
+        const auto window = shown();
+        TrailSourceWindow &w = *window;
         QSignalSpy buckets(&w, &TrailSourceWindow::bucketsShown);
         QVERIFY(buckets.wait(10000));
         const uint64_t timed = countRows(m_snap, INT64_MIN + 1, INT64_MAX, Result::Unknown);
@@ -150,9 +158,8 @@ private slots:
 
     void aTimeRangeAndAResultGiveTheRowByRowCounts()
     {
-        TrailSourceWindow w(std::make_unique<EmbeddedTrail>(m_snap, "samples"), intake::IntakeParser::builtin());
-        w.resize(1280, 800);
-        w.show();
+        const auto window = shown();
+        TrailSourceWindow &w = *window;
         QVERIFY(settle(w));
         QSignalSpy counts(&w, &TrailSourceWindow::countsShown);
         QSignalSpy buckets(&w, &TrailSourceWindow::bucketsShown);
@@ -209,9 +216,8 @@ private slots:
 
     void cancelLeavesTheLastAnswerOnScreen()
     {
-        TrailSourceWindow w(std::make_unique<EmbeddedTrail>(m_snap, "samples"), intake::IntakeParser::builtin());
-        w.resize(1280, 800);
-        w.show();
+        const auto window = shown();
+        TrailSourceWindow &w = *window;
         QVERIFY(settle(w));
         QVERIFY(!w.cancelButton()->isVisible());
         const QString last = w.status()->text();
