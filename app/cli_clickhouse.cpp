@@ -104,8 +104,8 @@ bool connection(const Args &c, const char *cmd, const std::string &urlOption, ch
     uint64_t timeout = 30;
     if (!numberOption(c, "--timeout", timeout, 1, 86400))
         error = "--timeout needs a number of seconds (1-86400)";
-    else if (!ch::makeEndpoint(c.value(urlOption), c.value("--password-file"), ep, error))
-        ;
+    else
+        ch::makeEndpoint(c.value(urlOption), c.value("--password-file"), ep, error); // says why in `error`
     if (!error.empty()) {
         std::fprintf(stderr, "auditlens-cli %s: %s\n", cmd, error.c_str());
         return false;

@@ -7,6 +7,32 @@ namespace auditlens::ui {
 
 DateTimeEdit::DateTimeEdit(QWidget *parent) : QDateTimeEdit(parent) {}
 
+void DateTimeEdit::setUpForTimeRange()
+{
+    setCalendarPopup(true);
+    setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    setTimeSpec(Qt::UTC);
+}
+
+int64_t DateTimeEdit::timeNs(bool endOfSecond) const
+{
+    // the second the field shows (a time set with milliseconds keeps them, unseen)
+    return dateTime().toSecsSinceEpoch() * 1000000000LL + (endOfSecond ? 999999999LL : 0);
+}
+
+void DateTimeEdit::setTimeNs(int64_t ns)
+{
+    setDateTime(QDateTime::fromMSecsSinceEpoch(ns / 1000000, timeSpec()));
+}
+
+void DateTimeEdit::showRange(DateTimeEdit *from, DateTimeEdit *to, int64_t fromNs, int64_t toNs)
+{
+    if (fromNs == INT64_MIN)
+        return;
+    from->setTimeNs(fromNs);
+    to->setTimeNs(toNs);
+}
+
 void DateTimeEdit::focusInEvent(QFocusEvent *e)
 {
     m_movedOn = false;

@@ -111,11 +111,8 @@ void MainWindow::buildUi()
     auto *timeLay = new QVBoxLayout(timeBox);
     m_from = new DateTimeEdit(timeBox);
     m_to = new DateTimeEdit(timeBox);
-    for (QDateTimeEdit *e : {m_from, m_to}) {
-        e->setCalendarPopup(true);
-        e->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
-        e->setTimeSpec(Qt::UTC);
-    }
+    m_from->setUpForTimeRange();
+    m_to->setUpForTimeRange();
     auto *fromRow = new QHBoxLayout;
     fromRow->addWidget(new QLabel(tr("From"), timeBox));
     fromRow->addWidget(m_from, 1);
@@ -160,7 +157,7 @@ void MainWindow::buildUi()
         applyFilter();
     });
     connect(applyTime, &QPushButton::clicked, this, [this] {
-        setTimeRange(m_from->dateTime().toMSecsSinceEpoch() * 1000000LL, m_to->dateTime().toMSecsSinceEpoch() * 1000000LL + 999999999LL);
+        setTimeRange(m_from->timeNs(), m_to->timeNs(true));
     });
     connect(clearTime, &QPushButton::clicked, this, [this] { setTimeRange(INT64_MIN, INT64_MAX); });
 

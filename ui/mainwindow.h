@@ -3,6 +3,7 @@
 
 #include "intake/engine.h"
 #include "store/eventstore.h"
+#include "datetimeedit.h"
 
 #include <QFileDialog>
 #include <QFutureWatcher>
@@ -192,8 +193,8 @@ private:
     FacetList *m_facets[3] = {nullptr, nullptr, nullptr};
     QComboBox *m_resultBox = nullptr;
     QLineEdit *m_search = nullptr;
-    QDateTimeEdit *m_from = nullptr;
-    QDateTimeEdit *m_to = nullptr;
+    DateTimeEdit *m_from = nullptr;
+    DateTimeEdit *m_to = nullptr;
     QWidget *m_chipBar = nullptr;
     QHBoxLayout *m_chipLayout = nullptr;
     JsonTree *m_rawTree = nullptr;

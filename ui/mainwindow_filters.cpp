@@ -92,8 +92,8 @@ void MainWindow::showEvaluation(const Snapshot &snap, EventStore::Evaluation eva
                 hi = std::max(hi, t);
             }
         if (lo != INT64_MAX) {
-            m_from->setDateTime(QDateTime::fromMSecsSinceEpoch(lo / 1000000, m_from->timeSpec()));
-            m_to->setDateTime(QDateTime::fromMSecsSinceEpoch(hi / 1000000, m_to->timeSpec()));
+            m_from->setTimeNs(lo);
+            m_to->setTimeNs(hi);
         }
     }
     for (size_t k = 0; k < std::size(m_facets); ++k) {
@@ -237,10 +237,7 @@ void MainWindow::setTimeRange(qint64 fromNs, qint64 toNs)
 {
     m_filter.from = fromNs;
     m_filter.to = toNs;
-    if (fromNs != INT64_MIN) {
-        m_from->setDateTime(QDateTime::fromMSecsSinceEpoch(fromNs / 1000000, m_from->timeSpec()));
-        m_to->setDateTime(QDateTime::fromMSecsSinceEpoch(toNs / 1000000, m_to->timeSpec()));
-    }
+    DateTimeEdit::showRange(m_from, m_to, fromNs, toNs);
     applyFilter();
 }
 

@@ -11,19 +11,37 @@ SourceTrailModel::SourceTrailModel(QObject *parent) : QAbstractTableModel(parent
 void SourceTrailModel::setSource(TrailSource *source)
 {
     m_source = source;
-    setFilter(m_filter);
+    restart(m_filter, false);
 }
 
-void SourceTrailModel::setFilter(const TrailFilter &f)
+void SourceTrailModel::setFilter(const TrailFilter &f) { restart(f, true); }
+
+void SourceTrailModel::restart(const TrailFilter &f, bool keepRows)
 {
-    beginResetModel();
     m_filter = f;
-    m_rows.clear();
     m_more = false;
+    const bool wasPending = m_pending;
     m_pending = false;
+    m_halted = false;
     ++m_generation;
-    endResetModel();
+    if (keepRows && !m_rows.empty()) {
+        m_stale = true; // shown until the new filter's first page replaces them
+    } else {
+        beginResetModel();
+        m_rows.clear();
+        m_stale = false;
+        endResetModel();
+    }
     if (m_source)
+        request();
+    else if (wasPending)
+        emit loadingChanged(false);
+}
+
+void SourceTrailModel::retry()
+{
+    m_halted = false;
+    if (m_source && !m_pending && (m_stale || m_more || m_rows.empty()))
         request();
 }
 
@@ -38,31 +56,42 @@ void SourceTrailModel::setUtc(bool utc)
 void SourceTrailModel::request()
 {
     m_pending = true;
-    const TrailKey after = m_rows.empty() ? TrailKey{} : TrailKey::after(m_rows.back());
+    emit loadingChanged(true);
+    const TrailKey after = m_rows.empty() || m_stale ? TrailKey{} : TrailKey::after(m_rows.back());
     const uint64_t gen = m_generation;
     m_source->page(m_filter, after, m_pageSize, false, this, [this, gen](TrailPage page, TrailError error) {
         if (gen != m_generation)
             return; // an answer for an earlier filter
         m_pending = false;
         if (!error.ok()) {
+            // the rows shown stay, and m_more with them: retry() asks for the same page again
+            m_halted = true;
+            emit loadingChanged(false);
             if (error.kind != TrailErrorKind::Cancelled)
                 emit failed(QString::fromStdString(error.message));
             return;
         }
-        if (!page.rows.empty()) {
+        if (m_stale) {
+            // the new filter's first page: the earlier filter's rows go now
+            beginResetModel();
+            m_rows = std::move(page.rows);
+            m_stale = false;
+            endResetModel();
+        } else if (!page.rows.empty()) {
             const int first = int(m_rows.size());
             beginInsertRows({}, first, first + int(page.rows.size()) - 1);
             std::move(page.rows.begin(), page.rows.end(), std::back_inserter(m_rows));
             endInsertRows();
         }
         m_more = page.more;
+        emit loadingChanged(false);
         emit pageLoaded(int(m_rows.size()), m_more);
     });
 }
 
 bool SourceTrailModel::canFetchMore(const QModelIndex &parent) const
 {
-    return !parent.isValid() && m_source && m_more && !m_pending;
+    return !parent.isValid() && m_source && m_more && !m_pending && !m_halted;
 }
 
 void SourceTrailModel::fetchMore(const QModelIndex &parent)

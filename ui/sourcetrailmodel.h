@@ -4,8 +4,9 @@
 // The trail as a table over a TrailSource (store/trailsource.h), for a trail that is not in
 // memory (a ClickHouse table): rows come a page at a time by key, oldest first, as the view
 // scrolls (canFetchMore / fetchMore), so the whole trail is never loaded. The same columns as
-// TrailModel. A filter change drops the rows and asks for the first page again; the source
-// cancels what was pending.
+// TrailModel. A filter change asks for the first page again (the source cancels what was
+// pending); the rows shown stay until that page replaces them, so a cancelled or failed
+// request never empties the table.
 
 #include "store/trailsource.h"
 #include "trailmodel.h"
@@ -31,6 +32,14 @@ public:
 
     const TrailRow *trailRow(int row) const;
     bool loading() const { return m_pending; }
+    /// A page was cancelled or failed: the rows shown stay, and the view's own asking
+    /// (canFetchMore) is held, so that a cancelled page is not asked again at once and a
+    /// failing server is not asked in a loop, until the next filter or retry().
+    bool halted() const { return m_halted; }
+    /// The rows shown are of an earlier filter (the current one's first page has not come).
+    bool stale() const { return m_stale; }
+    /// Asks for the next page again after a cancelled or failed one (when more rows follow).
+    void retry();
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -44,15 +53,20 @@ signals:
     void pageLoaded(int rows, bool more);
     /// A request failed: a plain message for the status bar (the rows shown stay).
     void failed(const QString &message);
+    /// A page request started (true) or ended, answered, cancelled or failed (false).
+    void loadingChanged(bool loading);
 
 private:
     void request();
+    void restart(const TrailFilter &f, bool keepRows);
 
     TrailSource *m_source = nullptr;
     TrailFilter m_filter;
     std::vector<TrailRow> m_rows;
     bool m_more = false;
     bool m_pending = false;
+    bool m_halted = false;
+    bool m_stale = false;
     uint64_t m_generation = 0; ///< answers of an earlier filter are dropped
     size_t m_pageSize = 500;
     bool m_utc = true;

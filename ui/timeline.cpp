@@ -53,41 +53,62 @@ void Timeline::setTimes(const std::vector<int64_t> &times, bool utc)
             lo = std::min(lo, t);
             hi = std::max(hi, t);
         }
-    m_upper->clear();
-    if (lo == INT64_MAX) {
-        // nothing matches: a flat line at 0 over the range shown last, axis reading 0 and 1
-        m_empty = true;
-        m_area->setVisible(false);
-        m_y->setRange(0, 1);
-        m_y->setTickCount(2);
-        chart()->setTitle(tr("No record in this selection"));
-        return;
-    }
-    m_empty = false;
-    m_area->setVisible(true);
-    chart()->setTitle(QString());
+    if (lo == INT64_MAX)
+        return drawEmpty();
     if (hi == lo)
         hi = lo + 1000000000LL;
     const int buckets = 120;
     const double width = double(hi - lo) / buckets;
-    std::vector<qint64> counts(buckets, 0);
+    std::vector<uint64_t> counts(buckets, 0);
     for (int64_t t : times)
         if (t != kNoTime)
             ++counts[size_t(std::min<int64_t>(buckets - 1, int64_t(double(t - lo) / width)))];
+    draw(lo, hi, width, counts, utc);
+}
+
+void Timeline::setBuckets(int64_t from, int64_t width, const std::vector<uint64_t> &counts, bool utc)
+{
+    if (std::all_of(counts.begin(), counts.end(), [](uint64_t n) { return n == 0; }))
+        return drawEmpty();
+    // the axis ends where the last bucket does (clamped: the buckets may reach the end of time)
+    const double end = double(from) + double(width) * double(counts.size());
+    const int64_t hi = end >= 9.2e18 ? INT64_MAX : int64_t(end);
+    draw(from, hi, double(width), counts, utc);
+}
+
+void Timeline::drawEmpty()
+{
+    // nothing matches: a flat line at 0 over the range shown last, axis reading 0 and 1
+    m_upper->clear();
+    m_empty = true;
+    m_total = 0;
+    m_area->setVisible(false);
+    m_y->setRange(0, 1);
+    m_y->setTickCount(2);
+    chart()->setTitle(tr("No record in this selection"));
+}
+
+void Timeline::draw(int64_t lo, int64_t hi, double width, const std::vector<uint64_t> &counts, bool utc)
+{
+    m_empty = false;
+    m_total = 0;
+    m_area->setVisible(true);
+    chart()->setTitle(QString());
     QList<QPointF> pts;
-    qint64 maxCount = 1;
-    for (int b = 0; b < buckets; ++b) {
-        const double x0 = double(lo) + b * width, x1 = x0 + width;
-        pts.append(QPointF(x0 / 1e6, double(counts[size_t(b)])));
-        pts.append(QPointF(x1 / 1e6, double(counts[size_t(b)])));
-        maxCount = std::max(maxCount, counts[size_t(b)]);
+    uint64_t maxCount = 1;
+    for (size_t b = 0; b < counts.size(); ++b) {
+        const double x0 = double(lo) + double(b) * width, x1 = x0 + width;
+        pts.append(QPointF(x0 / 1e6, double(counts[b])));
+        pts.append(QPointF(x1 / 1e6, double(counts[b])));
+        maxCount = std::max(maxCount, counts[b]);
+        m_total += counts[b];
     }
     m_upper->replace(pts);
     const QTimeZone tz = utc ? QTimeZone::utc() : QTimeZone::systemTimeZone();
     m_x->setRange(QDateTime::fromMSecsSinceEpoch(lo / 1000000, tz), QDateTime::fromMSecsSinceEpoch(hi / 1000000 + 1, tz));
     m_x->setFormat(formatFor(lo, hi, m_x->tickCount(), utc));
     // whole numbers on the axis: up to 4 every one, beyond an even top with its half between
-    const qint64 top = maxCount < 4 ? maxCount : maxCount + (maxCount % 2);
+    const qint64 top = qint64(maxCount < 4 ? maxCount : maxCount + (maxCount % 2));
     m_y->setRange(0, double(top));
     m_y->setTickCount(top < 2 ? 2 : top < 4 ? int(top) + 1 : 3);
 }

@@ -24,6 +24,11 @@ public:
     /// Times in ns (kNoTime values are ignored).
     /// With no time at all the axis keeps its last range (nothing to show is not "today").
     void setTimes(const std::vector<int64_t> &times, bool utc);
+    /// Buckets counted elsewhere (a TrailSource's): bucket i covers [from + i*width,
+    /// from + (i+1)*width) ns. All zero (or none): drawn as "no record", as setTimes() with no time.
+    void setBuckets(int64_t from, int64_t width, const std::vector<uint64_t> &counts, bool utc);
+    /// The records the chart shows: the sum of its buckets.
+    uint64_t total() const { return m_total; }
     /// What the axes show (for tests): label format, range, tick counts.
     QString timeFormat() const;
     QDateTime timeMin() const;
@@ -43,6 +48,10 @@ protected:
     void mouseReleaseEvent(QMouseEvent *e) override;
 
 private:
+    /// The one drawing of both: counts[i] over [lo + i*width, lo + (i+1)*width), the axis over [lo, hi].
+    void draw(int64_t lo, int64_t hi, double width, const std::vector<uint64_t> &counts, bool utc);
+    void drawEmpty();
+
     QLineSeries *m_upper;
     QAreaSeries *m_area;
     QDateTimeAxis *m_x;
@@ -51,6 +60,7 @@ private:
     QPoint m_origin;
     bool m_dragging = false;
     bool m_empty = true;
+    uint64_t m_total = 0;
 };
 
 } // namespace auditlens::ui

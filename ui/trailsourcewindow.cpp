@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: MIT
 #include "trailsourcewindow.h"
 
+#include "datetimeedit.h"
 #include "intake/normalizer.h"
 #include "jsontree.h"
 #include "sourcetrailmodel.h"
+#include "timeline.h"
 
+#include <QComboBox>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QShortcut>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTableView>
@@ -20,6 +27,7 @@ namespace {
 
 constexpr std::array<Column, 3> kFacetColumns{Column::Actor, Column::Action, Column::ResourceType};
 constexpr int kValueRole = Qt::UserRole + 1;
+constexpr int kTimelineBuckets = 100;
 
 } // namespace
 
@@ -39,7 +47,39 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
     m_error->setVisible(false);
     layout->addWidget(m_search);
     layout->addWidget(m_query);
+
+    // result and time range, as in the main window's filter pane
+    auto *filterRow = new QHBoxLayout;
+    filterRow->addWidget(new QLabel(tr("Result:"), central));
+    m_resultBox = new QComboBox(central);
+    m_resultBox->addItems({tr("All"), tr("Success"), tr("Failure")});
+    m_resultBox->setToolTip(tr("Records by their ActionResult"));
+    filterRow->addWidget(m_resultBox);
+    filterRow->addSpacing(12);
+    m_from = new DateTimeEdit(central);
+    m_to = new DateTimeEdit(central);
+    m_from->setUpForTimeRange();
+    m_to->setUpForTimeRange();
+    m_from->setAccessibleName(tr("From"));
+    m_to->setAccessibleName(tr("To"));
+    filterRow->addWidget(new QLabel(tr("From"), central));
+    filterRow->addWidget(m_from);
+    filterRow->addWidget(new QLabel(tr("To"), central));
+    filterRow->addWidget(m_to);
+    m_applyTime = new QPushButton(tr("Apply"), central);
+    auto *anyTime = new QPushButton(tr("Any time"), central);
+    filterRow->addWidget(m_applyTime);
+    filterRow->addWidget(anyTime);
+    filterRow->addStretch(1);
+    m_clear = new QPushButton(tr("Clear filters"), central);
+    m_clear->setToolTip(tr("Back to the whole trail: no facet value, time range, result, text or query"));
+    filterRow->addWidget(m_clear);
+    layout->addLayout(filterRow);
     layout->addWidget(m_error);
+    m_timeline = new Timeline(central);
+    m_timeline->setMinimumHeight(110);
+    m_timeline->setMaximumHeight(150);
+    layout->addWidget(m_timeline);
 
     auto *split = new QSplitter(Qt::Horizontal, central);
     auto *facetPane = new QWidget(split);
@@ -71,6 +111,31 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
     setCentralWidget(central);
     m_status = new QLabel(this);
     statusBar()->addWidget(m_status, 1);
+    m_pendingLabel = new QLabel(this);
+    m_cancel = new QPushButton(tr("Cancel"), this);
+    m_cancel->setToolTip(tr("Stop the pending requests (Esc); what is shown stays"));
+    statusBar()->addPermanentWidget(m_pendingLabel);
+    statusBar()->addPermanentWidget(m_cancel);
+    m_pendingLabel->setVisible(false);
+    m_cancel->setVisible(false);
+    auto *esc = new QShortcut(QKeySequence(Qt::Key_Escape), this);
+    connect(esc, &QShortcut::activated, this, &TrailSourceWindow::cancel);
+    connect(m_cancel, &QPushButton::clicked, this, &TrailSourceWindow::cancel);
+
+    connect(m_resultBox, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_filter.result = i == 1 ? Result::Success : i == 2 ? Result::Failure : Result::Unknown;
+        applyFilter();
+    });
+    connect(m_applyTime, &QPushButton::clicked, this, [this] { setTimeRange(m_from->timeNs(), m_to->timeNs(true)); });
+    connect(anyTime, &QPushButton::clicked, this, [this] { setTimeRange(INT64_MIN, INT64_MAX); });
+    connect(m_clear, &QPushButton::clicked, this, &TrailSourceWindow::clearFilters);
+    connect(m_timeline, &Timeline::rangeSelected, this, &TrailSourceWindow::setTimeRange);
+    connect(m_model, &SourceTrailModel::loadingChanged, this, &TrailSourceWindow::updatePending);
+    // a page cancelled or failed is asked again when the user scrolls on
+    connect(m_table->verticalScrollBar(), &QScrollBar::actionTriggered, this, [this] {
+        if (m_model->halted())
+            m_model->retry();
+    });
 
     connect(m_search, &QLineEdit::returnPressed, this, &TrailSourceWindow::applyFilter);
     connect(m_query, &QLineEdit::returnPressed, this, &TrailSourceWindow::applyFilter);
@@ -95,26 +160,117 @@ void TrailSourceWindow::applyFilter()
     m_filter.text = m_search->text().toStdString();
     m_filter.query = m_query->text().trimmed().toStdString();
     m_error->setVisible(false);
-    m_status->setText(tr("Counting…"));
+    m_status->setText(m_lastCounts.isEmpty() ? tr("Counting…") : tr("Counting… (last: %1)").arg(m_lastCounts));
     m_model->setFilter(m_filter);
+    const uint64_t serial = ++m_countsSerial;
+    ++m_bucketsSerial; // the timeline's buckets are asked again once the new counts are in
+    m_bucketsPending = false;
+    m_countsPending = true;
     m_source->counts(m_filter, {kFacetColumns.begin(), kFacetColumns.end()}, 50, this,
-                     [this](TrailCounts c, TrailError e) {
-        if (e.kind == TrailErrorKind::Cancelled)
-            return; // a newer filter is on its way
-        if (!e.ok()) {
-            // the last good counts stay; the message says what went wrong and where
-            m_error->setText(QString::fromStdString(e.message));
-            m_error->setVisible(true);
-            m_status->setText(tr("The trail did not answer: %1").arg(QString::fromStdString(e.message)));
-            return;
+                     [this, serial](TrailCounts c, TrailError e) {
+        if (serial != m_countsSerial)
+            return; // superseded: a newer filter is on its way
+        m_countsPending = false;
+        if (!e.ok())
+            showFailure(tr("counts"), e);
+        else {
+            showCounts(c);
+            askBuckets(c);
         }
-        showCounts(c);
+        updatePending();
     });
+    updatePending();
+}
+
+void TrailSourceWindow::askBuckets(const TrailCounts &c)
+{
+    if (c.first == kNoTime) {
+        m_timeline->setBuckets(0, 1, {}, true); // nothing with a time: "no record"
+        emit bucketsShown();
+        return;
+    }
+    if (m_filter.from == INT64_MIN && m_filter.to == INT64_MAX) {
+        // no range chosen: From / To show the matched extent, as in the main window
+        m_from->setTimeNs(c.first);
+        m_to->setTimeNs(c.last);
+    }
+    const uint64_t serial = ++m_bucketsSerial;
+    m_bucketsPending = true;
+    m_source->buckets(m_filter, c.first, c.last, kTimelineBuckets, this, [this, serial](TrailBuckets b, TrailError e) {
+        if (serial != m_bucketsSerial)
+            return;
+        m_bucketsPending = false;
+        if (!e.ok())
+            showFailure(tr("timeline"), e);
+        else {
+            m_timeline->setBuckets(b.from, b.width, b.counts, true);
+            emit bucketsShown();
+        }
+        updatePending();
+    });
+}
+
+void TrailSourceWindow::showFailure(const QString &what, const TrailError &e)
+{
+    // the last good counts, timeline and rows stay; the message says what went wrong and where
+    const QString last = m_lastCounts.isEmpty() ? QString() : tr(" — still showing the last answer: %1").arg(m_lastCounts);
+    if (e.kind == TrailErrorKind::Cancelled) {
+        m_status->setText(tr("Cancelled%1").arg(last));
+        return;
+    }
+    const QString message = QString::fromStdString(e.message);
+    m_error->setText(message);
+    m_error->setVisible(true);
+    m_status->setText(tr("The trail did not answer (%1): %2%3").arg(what, message, last));
+}
+
+bool TrailSourceWindow::pending() const { return m_countsPending || m_bucketsPending || m_model->loading(); }
+
+void TrailSourceWindow::updatePending()
+{
+    QStringList waiting;
+    if (m_countsPending)
+        waiting << tr("counts");
+    if (m_bucketsPending)
+        waiting << tr("timeline");
+    if (m_model->loading())
+        waiting << tr("rows");
+    m_pendingLabel->setText(tr("Waiting for %1 from the trail…").arg(waiting.join(tr(", "))));
+    m_pendingLabel->setVisible(!waiting.isEmpty());
+    m_cancel->setVisible(!waiting.isEmpty());
+    if (waiting.isEmpty())
+        emit settled();
+}
+
+void TrailSourceWindow::cancel()
+{
+    if (pending())
+        m_source->cancelAll(); // each pending answer comes back Cancelled, and says so
+}
+
+void TrailSourceWindow::setTimeRange(qint64 fromNs, qint64 toNs)
+{
+    m_filter.from = fromNs;
+    m_filter.to = toNs;
+    DateTimeEdit::showRange(m_from, m_to, fromNs, toNs);
+    applyFilter();
+}
+
+void TrailSourceWindow::clearFilters()
+{
+    m_filter = TrailFilter{};
+    m_search->clear();
+    m_query->clear();
+    m_resultBox->blockSignals(true);
+    m_resultBox->setCurrentIndex(0);
+    m_resultBox->blockSignals(false);
+    applyFilter();
 }
 
 void TrailSourceWindow::showCounts(const TrailCounts &c)
 {
-    m_status->setText(tr("%1 of %2 records").arg(c.matched).arg(c.total));
+    m_lastCounts = tr("%1 of %2 records").arg(c.matched).arg(c.total);
+    m_status->setText(m_lastCounts);
     for (size_t k = 0; k < c.top.size() && k < m_facets.size(); ++k) {
         QListWidget *list = m_facets[k];
         list->clear();

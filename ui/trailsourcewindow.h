@@ -6,7 +6,11 @@
 // every filter change (the source cancels what was pending), the text search and the KQL
 // query run where the trail is, and the selected record's raw bytes are fetched on demand
 // and shown raw and normalized by the local engine, side by side. Nothing here waits: every
-// answer arrives as a callback on the GUI thread.
+// answer arrives as a callback on the GUI thread. A timeline of the matched records (buckets
+// counted by the source over their extent), a time range (dragged on it or typed in From / To)
+// and a result choice narrow the filter as in the main window. While a request is pending the
+// status bar says so, and Cancel (or Esc) stops every pending request; a cancelled or failed
+// request leaves the last good counts, timeline and rows on screen with a plain message.
 
 #include "store/trailsource.h"
 
@@ -14,17 +18,21 @@
 
 #include <memory>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QPushButton;
 class QTableView;
 
 namespace auditlens::intake { class IntakeParser; }
 
 namespace auditlens::ui {
 
+class DateTimeEdit;
 class JsonTree;
 class SourceTrailModel;
+class Timeline;
 
 class TrailSourceWindow : public QMainWindow
 {
@@ -43,16 +51,42 @@ public:
     QLabel *status() const { return m_status; }
     JsonTree *rawTree() const { return m_rawTree; }
     JsonTree *ecsTree() const { return m_ecsTree; }
+    Timeline *timeline() const { return m_timeline; }
+    DateTimeEdit *fromEdit() const { return m_from; }
+    DateTimeEdit *toEdit() const { return m_to; }
+    QPushButton *applyTimeButton() const { return m_applyTime; }
+    QComboBox *resultBox() const { return m_resultBox; }
+    QPushButton *cancelButton() const { return m_cancel; }
+    QPushButton *clearFiltersButton() const { return m_clear; }
+    QLabel *pendingLabel() const { return m_pendingLabel; }
+    const TrailFilter &filter() const { return m_filter; }
+    /// A request to the source is pending (counts, buckets or a page).
+    bool pending() const;
+
+    /// As the user drags across the timeline or applies From / To (INT64_MIN, INT64_MAX: any time).
+    void setTimeRange(qint64 fromNs, qint64 toNs);
+    /// Back to the whole trail: no facet value, time range, result, text or query.
+    void clearFilters();
+    /// Stops every pending request (Cancel, Esc); what is shown stays.
+    void cancel();
 
 signals:
     /// Counts and facets for the current filter are shown.
     void countsShown();
     /// The selected record is shown in the trees.
     void recordShown();
+    /// The timeline shows the buckets of the current filter.
+    void bucketsShown();
+    /// No request is pending any more (answered, cancelled or failed).
+    void settled();
 
 private:
     void applyFilter();
     void showCounts(const TrailCounts &c);
+    void askBuckets(const TrailCounts &c);
+    /// A request did not answer: the last good answer stays; `what` names it.
+    void showFailure(const QString &what, const TrailError &e);
+    void updatePending();
     void toggleFacetValue(int k, const QString &value);
     void showRecord(int row);
 
@@ -68,6 +102,18 @@ private:
     QLabel *m_error;
     JsonTree *m_rawTree;
     JsonTree *m_ecsTree;
+    Timeline *m_timeline;
+    DateTimeEdit *m_from;
+    DateTimeEdit *m_to;
+    QPushButton *m_applyTime;
+    QComboBox *m_resultBox;
+    QPushButton *m_clear;
+    QLabel *m_pendingLabel;
+    QPushButton *m_cancel;
+    QString m_lastCounts; ///< the last good counts as the status says them
+    // answers of a request the window no longer waits for (a newer one went out) are dropped
+    uint64_t m_countsSerial = 0, m_bucketsSerial = 0;
+    bool m_countsPending = false, m_bucketsPending = false;
 };
 
 } // namespace auditlens::ui

@@ -86,11 +86,11 @@ public:
 
     struct Options
     {
-        QString queryId;                       ///< empty: a fresh UUID
+        QString queryId{};                     ///< empty: a fresh UUID
         bool replace = false;                  ///< replace_running_query=1
-        QByteArray data;                       ///< INSERT data: the SQL goes into the URL
+        QByteArray data{};                     ///< INSERT data: the SQL goes into the URL
         int maxExecutionSeconds = 0;           ///< max_execution_time on the server (0: none)
-        std::map<QString, QString> settings;   ///< further settings as URL parameters
+        std::map<QString, QString> settings{}; ///< further settings as URL parameters
     };
     /// Starts `sql`; returns its query id. finished() follows, once, also for errors.
     QString query(const QByteArray &sql, const Options &opts);

@@ -491,13 +491,34 @@ QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::
         ps += ", " + allBut(k);
     }
     const QByteArray join = " ARRAY JOIN " + ks + "] AS k, " + vs + "] AS v, " + ps + "] AS p";
-    QByteArray sql = "SELECT k, v, n FROM (SELECT k, v, count() AS n FROM " + finalFrom(t, join, trailWhere(f, facet))
-        + " WHERE p AND (k = 1 OR v != '') GROUP BY k, v ORDER BY k ASC, n DESC, v ASC";
+    // the match line's v: the matched records' time extent, "<timed> <min> <max>" (minIf of no row is 0)
+    QByteArray sql = "SELECT k, if(k = 1, concat(toString(tc), ' ', toString(lo), ' ', toString(hi)), v) AS v, n FROM "
+                     "(SELECT k, v, count() AS n, countIf(time_ns >= -9223372036854775807) AS tc, "
+                     "minIf(time_ns, time_ns >= -9223372036854775807) AS lo, maxIf(time_ns, time_ns >= -9223372036854775807) AS hi FROM "
+        + finalFrom(t, join, trailWhere(f, facet)) + " WHERE p AND (k = 1 OR v != '') GROUP BY k, v ORDER BY k ASC, n DESC, v ASC";
     if (topN)
         sql += " LIMIT " + QByteArray::number(qulonglong(topN)) + " BY k";
     return sql + ")\nUNION ALL SELECT toUInt32(0) AS k, '' AS v, count() AS n FROM " + finalFrom(t, {}, "1")
         + "\nFORMAT TabSeparated";
 }
+
+namespace {
+
+/// "<timed> <min> <max>" of the counts query: first and last stay kNoTime when none is timed.
+bool parseExtent(std::string_view v, TrailCounts &out)
+{
+    const size_t a = v.find(' '), b = a == std::string_view::npos ? a : v.find(' ', a + 1);
+    uint64_t timed = 0;
+    int64_t lo = 0, hi = 0;
+    if (b == std::string_view::npos || !number(v.substr(0, a), timed) || !number(v.substr(a + 1, b - a - 1), lo)
+        || !number(v.substr(b + 1), hi))
+        return false;
+    if (timed)
+        out.first = lo, out.last = hi;
+    return true;
+}
+
+} // namespace
 
 bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, std::string &error)
 {
@@ -515,7 +536,12 @@ bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, st
         if (k == 0)
             out.total = n, seenTotal = true;
         else if (k == 1)
-            out.matched = n;
+            if (!parseExtent(f[1], out)) {
+                error = "unexpected answer from ClickHouse to the counts query: " + std::string(line.substr(0, 200));
+                return false;
+            } else {
+                out.matched = n;
+            }
         else
             out.top[k - 2].emplace_back(unescapeTsv(f[1]), n);
     }
@@ -524,7 +550,7 @@ bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, st
         std::sort(top.begin(), top.end(), [](const auto &a, const auto &b) {
             return a.second != b.second ? a.second > b.second : a.first < b.first;
         });
-    // no line (1, '', n): no row passed the filter
+    // no line (1, …): no row passed the filter (no extent either)
     if (!seenTotal) {
         error = "unexpected answer from ClickHouse to the counts query: no total";
         return false;

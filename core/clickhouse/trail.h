@@ -113,7 +113,8 @@ QByteArray trailWhere(const TrailFilter &f, int skip = -1);
 QByteArray trailWhere(const TrailFilter &f, const std::vector<bool> &skip);
 /// One column's own include / exclude constraint, "1" when it has none.
 QByteArray columnConstraint(const TrailFilter &f, Column col);
-/// Rows: (0, '', total), (1, '', matched), then (2 + k, value, count) per facet k, its top `topN`
+/// Rows: (0, '', total), (1, '<timed> <first> <last>', matched): the matched records' time extent
+/// (no such row: none matched), then (2 + k, value, count) per facet k, its top `topN`
 /// by count desc, value asc; empty values are not counted (as the store's dictionary id 0).
 QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::vector<Column> &facets, size_t topN);
 bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, std::string &error);

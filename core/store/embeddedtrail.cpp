@@ -162,6 +162,11 @@ void EmbeddedTrail::counts(const TrailFilter &tf, const std::vector<Column> &fac
         const auto ev = EventStore::evaluate(s.snap, f, facets, cancel);
         out.total = s.snap.size();
         out.matched = ev.rows.size();
+        for (int64_t t : ev.times)
+            if (t != kNoTime) {
+                out.first = out.first == kNoTime ? t : std::min(out.first, t);
+                out.last = std::max(out.last, t); // kNoTime is INT64_MIN
+            }
         out.facets = facets;
         out.top.resize(facets.size());
         for (size_t k = 0; k < facets.size() && k < ev.counts.size(); ++k) {

@@ -57,6 +57,9 @@ struct TrailCounts
 {
     uint64_t total = 0;   ///< records in the trail (one per ID)
     uint64_t matched = 0; ///< records that pass the filter
+    /// The earliest and latest time of the matched records (kNoTime for both when none of
+    /// them has a time): the extent a timeline of the matched records covers.
+    int64_t first = kNoTime, last = kNoTime;
     std::vector<Column> facets;
     std::vector<std::vector<std::pair<std::string, uint64_t>>> top; ///< one per facet
 };

@@ -658,6 +658,8 @@ void TestClickhouse::remoteTrailAnswersAsTheEmbeddedOne()
         QVERIFY2(got.error.ok(), got.error.message.c_str());
         QCOMPARE(got.value->total, want.value->total);
         QCOMPARE(got.value->matched, want.value->matched);
+        QCOMPARE(got.value->first, want.value->first);
+        QCOMPARE(got.value->last, want.value->last);
         QCOMPARE(got.value->top, want.value->top);
 
         Waited<TrailBuckets> gb, wb;

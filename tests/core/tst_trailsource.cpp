@@ -89,9 +89,17 @@ private slots:
         QVERIFY2(w.error.ok(), w.error.message.c_str());
 
         uint64_t matched = 0;
+        int64_t first = kNoTime, last = kNoTime; // the matched records' time extent
         std::vector<std::map<std::string, uint64_t>> want(facets.size());
         for (size_t r = 0; r < m_snap.size(); ++r) {
-            matched += passes(m_snap, r, f, -1);
+            const bool in = passes(m_snap, r, f, -1);
+            matched += in;
+            if (const int64_t t = m_snap.time(r); in && t != kNoTime) {
+                if (first == kNoTime || t < first)
+                    first = t;
+                if (last == kNoTime || t > last)
+                    last = t;
+            }
             for (size_t k = 0; k < facets.size(); ++k)
                 if (passes(m_snap, r, f, int(facets[k])))
                     if (std::string v = m_snap.value(r, facets[k]); !v.empty())
@@ -102,7 +110,9 @@ private slots:
         if (which == 5)
             QCOMPARE(matched, uint64_t(0));
         else
-            QVERIFY(matched > 0);
+            QVERIFY(matched > 0 && first != kNoTime && first <= last);
+        QCOMPARE(w.value->first, first);
+        QCOMPARE(w.value->last, last);
         QCOMPARE(w.value->top.size(), facets.size());
         for (size_t k = 0; k < facets.size(); ++k) {
             std::map<std::string, uint64_t> got(w.value->top[k].begin(), w.value->top[k].end());

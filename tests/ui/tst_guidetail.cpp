@@ -442,6 +442,29 @@ private slots:
         QCOMPARE(step, std::floor(step));
     }
 
+    void timelineDrawsBucketsCountedElsewhere()
+    {
+        // a source's buckets: the same chart as from the times, the axis over the buckets
+        constexpr int64_t s = 1000000000LL;
+        const int64_t t0 = 1677196800LL * s;
+        Timeline t;
+        t.setBuckets(t0, 60 * s, {3, 0, 5, 1}, true);
+        QVERIFY(!t.isEmpty());
+        QCOMPARE(t.total(), uint64_t(9));
+        QCOMPARE(t.timeMin().toMSecsSinceEpoch(), t0 / 1000000);
+        QVERIFY(t.timeMax().toMSecsSinceEpoch() >= (t0 + 240 * s) / 1000000);
+        QCOMPARE(t.countMax(), 6.0); // 5: an even top
+        t.setTimes({t0, t0 + 60 * s, t0 + 60 * s}, true);
+        QCOMPARE(t.total(), uint64_t(3));
+        const QDateTime lo = t.timeMin(), hi = t.timeMax();
+        t.setBuckets(t0, 60 * s, {0, 0}, true); // nothing matched: as setTimes with no time
+        QVERIFY(t.isEmpty());
+        QCOMPARE(t.total(), uint64_t(0));
+        QCOMPARE(t.timeMin(), lo);
+        QCOMPARE(t.timeMax(), hi);
+        QCOMPARE(t.countMax(), 1.0);
+    }
+
     void typingAFullDateTime()
     {
         DateTimeEdit e;

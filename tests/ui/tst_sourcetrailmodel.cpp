@@ -87,6 +87,50 @@ private slots:
         QVERIFY(!model.canFetchMore({}));
     }
 
+    void aCancelledOrFailedPageKeepsTheRowsShown()
+    {
+        EmbeddedTrail trail(m_snap, "samples");
+        SourceTrailModel model;
+        model.setPageSize(50);
+        QSignalSpy pages(&model, &SourceTrailModel::pageLoaded);
+        QSignalSpy loading(&model, &SourceTrailModel::loadingChanged);
+        model.setSource(&trail);
+        QVERIFY(pages.wait(10000));
+        QCOMPARE(model.rowCount(), 50);
+
+        // the next page, cancelled: the rows stay, and the view does not ask again by itself
+        model.fetchMore({});
+        QVERIFY(model.loading());
+        loading.clear();
+        trail.cancelAll();
+        QVERIFY(loading.wait(10000));
+        QCOMPARE(loading.last().at(0).toBool(), false);
+        QCOMPARE(model.rowCount(), 50);
+        QVERIFY(model.halted() && !model.canFetchMore({}));
+        model.retry(); // the same page, asked again
+        QVERIFY(pages.wait(10000));
+        QCOMPARE(model.rowCount(), 100);
+        const std::string firstId = model.trailRow(0)->id;
+
+        // a new filter that fails: the earlier rows stay on screen until a good answer
+        QSignalSpy failed(&model, &SourceTrailModel::failed);
+        TrailFilter bad;
+        bad.query = "Action:(";
+        model.setFilter(bad);
+        QVERIFY(failed.wait(10000));
+        QCOMPARE(model.rowCount(), 100);
+        QVERIFY(model.stale() && model.halted() && !model.canFetchMore({}));
+        QCOMPARE(model.trailRow(0)->id, firstId);
+        TrailFilter good;
+        good.include[size_t(Column::Actor)] = {m_snap.value(0, Column::Actor)};
+        model.setFilter(good);
+        QVERIFY(pages.wait(10000));
+        QVERIFY(!model.stale());
+        QVERIFY(model.rowCount() > 0 && model.rowCount() <= 50);
+        for (int r = 0; r < model.rowCount(); ++r)
+            QCOMPARE(model.trailRow(r)->values[size_t(Column::Actor)], m_snap.value(0, Column::Actor));
+    }
+
     void aFailedRequestSaysWhy()
     {
         EmbeddedTrail trail(m_snap, "samples");

@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: MIT
 // The window a ClickHouse trail is browsed in, driven offscreen over the embedded store's
 // TrailSource: counts and facets, a facet value and a query as the user applies them, the
-// selected record raw and normalized, a bad query said under the bar.
+// selected record raw and normalized, a bad query said under the bar; the timeline's buckets,
+// a time range (typed or dragged) and a result against a row-by-row reading of the samples;
+// Cancel and Esc leaving the last answer on screen; Clear filters.
 #include "clickhousedialog.h"
+#include "datetimeedit.h"
 #include "intake/engine.h"
 #include "jsontree.h"
 #include "sourcetrailmodel.h"
 #include "store/embeddedtrail.h"
 #include "../core/samplestore.h"
+#include "timeline.h"
 #include "trailsourcewindow.h"
 
+#include <QComboBox>
 #include <QFile>
+#include <QPushButton>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -23,12 +29,50 @@
 using namespace auditlens;
 using namespace auditlens::ui;
 
+namespace {
+
+/// Records of the samples with a time in [from, to] and the result (Unknown: any), read row by row.
+uint64_t countRows(const Snapshot &snap, int64_t from, int64_t to, Result result)
+{
+    uint64_t n = 0;
+    for (size_t r = 0; r < snap.size(); ++r) {
+        const int64_t t = snap.time(r);
+        const bool timeOk = (from == INT64_MIN && to == INT64_MAX) || (t != kNoTime && t >= from && t <= to);
+        n += timeOk && (result == Result::Unknown || snap.result(r) == result);
+    }
+    return n;
+}
+
+QString countsText(uint64_t matched, size_t total)
+{
+    return QStringLiteral("%1 of %2 records").arg(matched).arg(total);
+}
+
+/// Shown, and its first answers (counts, timeline, first page) in.
+bool settle(TrailSourceWindow &w)
+{
+    QSignalSpy settled(&w, &TrailSourceWindow::settled);
+    return !w.pending() || settled.wait(10000);
+}
+
+} // namespace
+
 
 class TstTrailSourceWindow : public QObject
 {
     Q_OBJECT
     SampleStore m_samples;
     const Snapshot &m_snap = m_samples.snap;
+
+    /// The window over the samples, shown at the main window's size; its first requests sent.
+    std::unique_ptr<TrailSourceWindow> shown() const
+    {
+        auto w = std::make_unique<TrailSourceWindow>(std::make_unique<EmbeddedTrail>(m_snap, "samples"),
+                                                     intake::IntakeParser::builtin());
+        w->resize(1280, 800);
+        w->show();
+        return w;
+    }
 
 private slots:
     void initTestCase()
@@ -40,9 +84,8 @@ private slots:
 
     void browsesFiltersAndShowsARecord()
     {
-        TrailSourceWindow w(std::make_unique<EmbeddedTrail>(m_snap, "samples"), intake::IntakeParser::builtin());
-        w.resize(1280, 800);
-        w.show();
+        const auto window = shown();
+        TrailSourceWindow &w = *window;
         QSignalSpy counts(&w, &TrailSourceWindow::countsShown);
         QVERIFY(counts.wait(10000));
         const QString all = QString::number(m_snap.size());
@@ -85,6 +128,140 @@ private slots:
         QTest::keyClick(w.queryBox(), Qt::Key_Return);
         QTRY_VERIFY_WITH_TIMEOUT(!w.status()->text().startsWith(QStringLiteral("Counting")), 10000);
         QVERIFY(w.status()->text().contains(QLatin1String("at character")));
+    }
+
+    void theTimelineCountsTheMatchedRecords()
+    {
+        const auto window = shown();
+        TrailSourceWindow &w = *window;
+        QSignalSpy buckets(&w, &TrailSourceWindow::bucketsShown);
+        QVERIFY(buckets.wait(10000));
+        const uint64_t timed = countRows(m_snap, INT64_MIN + 1, INT64_MAX, Result::Unknown);
+        QVERIFY(timed > 300);
+        QCOMPARE(w.timeline()->total(), timed);
+        QVERIFY(!w.timeline()->isEmpty());
+        // From / To show the matched extent while no range is chosen
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            if (m_snap.time(r) != kNoTime)
+                lo = std::min(lo, m_snap.time(r)), hi = std::max(hi, m_snap.time(r));
+        QCOMPARE(w.fromEdit()->dateTime().toSecsSinceEpoch(), lo / 1000000000);
+        QCOMPARE(w.toEdit()->dateTime().toSecsSinceEpoch(), hi / 1000000000);
+        // under a result: the buckets follow the counts
+        w.resultBox()->setCurrentIndex(2);
+        QVERIFY(buckets.wait(10000));
+        const uint64_t failed = countRows(m_snap, INT64_MIN + 1, INT64_MAX, Result::Failure);
+        QVERIFY(failed > 0 && failed < timed);
+        QCOMPARE(w.timeline()->total(), failed);
+        QCOMPARE(w.status()->text(), countsText(countRows(m_snap, INT64_MIN, INT64_MAX, Result::Failure), m_snap.size()));
+    }
+
+    void aTimeRangeAndAResultGiveTheRowByRowCounts()
+    {
+        const auto window = shown();
+        TrailSourceWindow &w = *window;
+        QVERIFY(settle(w));
+        QSignalSpy counts(&w, &TrailSourceWindow::countsShown);
+        QSignalSpy buckets(&w, &TrailSourceWindow::bucketsShown);
+
+        // typed in From / To (whole seconds, To to its last ns), then a result
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            if (m_snap.time(r) != kNoTime)
+                lo = std::min(lo, m_snap.time(r)), hi = std::max(hi, m_snap.time(r));
+        // the middle half of the samples' extent
+        const int64_t from = (lo + (hi - lo) / 4) / 1000000000 * 1000000000;
+        const int64_t to = (lo + (hi - lo) / 4 * 3) / 1000000000 * 1000000000 + 999999999;
+        w.fromEdit()->setTimeNs(from);
+        w.toEdit()->setTimeNs(to);
+        w.applyTimeButton()->click();
+        QVERIFY(counts.wait(10000));
+        QCOMPARE(w.filter().from, from);
+        QCOMPARE(w.filter().to, to);
+        const uint64_t inRange = countRows(m_snap, from, to, Result::Unknown);
+        QVERIFY(inRange > 0 && inRange < m_snap.size());
+        QCOMPARE(w.status()->text(), countsText(inRange, m_snap.size()));
+        w.resultBox()->setCurrentIndex(1);
+        QVERIFY(counts.wait(10000));
+        const uint64_t succeeded = countRows(m_snap, from, to, Result::Success);
+        QVERIFY(succeeded > 0 && succeeded < inRange);
+        QCOMPARE(w.status()->text(), countsText(succeeded, m_snap.size()));
+        QTRY_COMPARE_WITH_TIMEOUT(w.timeline()->total(), succeeded, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.pending(), 10000);
+        QCOMPARE(qulonglong(w.model()->rowCount()), qulonglong(std::min<uint64_t>(succeeded, 500)));
+
+        // dragged across the timeline: the range is what the chart shows there
+        w.resultBox()->setCurrentIndex(0);
+        QVERIFY(settle(w));
+        QWidget *vp = w.timeline()->viewport();
+        const QRect plot = w.timeline()->chart()->plotArea().toRect();
+        const int y = plot.center().y();
+        QTest::mousePress(vp, Qt::LeftButton, {}, QPoint(plot.left() + plot.width() / 4, y));
+        QTest::mouseMove(vp, QPoint(plot.left() + plot.width() / 2, y));
+        QTest::mouseRelease(vp, Qt::LeftButton, {}, QPoint(plot.left() + plot.width() * 3 / 4, y));
+        QVERIFY(counts.wait(10000));
+        const TrailFilter dragged = w.filter();
+        QVERIFY(dragged.from > from && dragged.to < to && dragged.from < dragged.to);
+        QCOMPARE(w.fromEdit()->dateTime().toSecsSinceEpoch(), dragged.from / 1000000000);
+        QCOMPARE(w.status()->text(), countsText(countRows(m_snap, dragged.from, dragged.to, Result::Unknown), m_snap.size()));
+
+        // Clear filters: the whole trail again
+        w.clearFiltersButton()->click();
+        QVERIFY(counts.wait(10000));
+        QCOMPARE(w.filter().from, INT64_MIN);
+        QCOMPARE(w.filter().to, INT64_MAX);
+        QCOMPARE(w.resultBox()->currentIndex(), 0);
+        QCOMPARE(w.status()->text(), countsText(m_snap.size(), m_snap.size()));
+    }
+
+    void cancelLeavesTheLastAnswerOnScreen()
+    {
+        const auto window = shown();
+        TrailSourceWindow &w = *window;
+        QVERIFY(settle(w));
+        QVERIFY(!w.cancelButton()->isVisible());
+        const QString last = w.status()->text();
+        QCOMPARE(last, countsText(m_snap.size(), m_snap.size()));
+        const int facetRows = w.facet(0)->count(), rows = w.model()->rowCount();
+        const uint64_t drawn = w.timeline()->total();
+        QVERIFY(rows > 0);
+
+        for (int how = 0; how < 2; ++how) {
+            QSignalSpy counts(&w, &TrailSourceWindow::countsShown);
+            QSignalSpy settled(&w, &TrailSourceWindow::settled);
+            w.resultBox()->setCurrentIndex(how == 0 ? 2 : 1); // asks for counts and a page
+            QVERIFY(w.pending());
+            QVERIFY(w.cancelButton()->isVisible());
+            QVERIFY(w.pendingLabel()->text().contains(QLatin1String("counts")));
+            if (how == 0)
+                w.cancelButton()->click();
+            else
+                QTest::keyClick(&w, Qt::Key_Escape);
+            QVERIFY(settled.wait(10000));
+            QVERIFY(!w.pending());
+            QVERIFY(!w.cancelButton()->isVisible());
+            QVERIFY2(w.status()->text().startsWith(QLatin1String("Cancelled")), qPrintable(w.status()->text()));
+            QVERIFY2(w.status()->text().contains(last), qPrintable(w.status()->text()));
+            QVERIFY(!counts.wait(300)); // no answer comes after all
+            QCOMPARE(w.facet(0)->count(), facetRows);
+            QCOMPARE(w.model()->rowCount(), rows); // the rows shown stay
+            QVERIFY(w.model()->halted() && !w.model()->canFetchMore({}));
+            QCOMPARE(w.timeline()->total(), drawn);
+        }
+
+        // a failed request: said, and the last counts stay
+        w.queryBox()->setText(QStringLiteral("Action:("));
+        QTest::keyClick(w.queryBox(), Qt::Key_Return);
+        QVERIFY(settle(w));
+        QVERIFY2(w.status()->text().contains(QLatin1String("at character")), qPrintable(w.status()->text()));
+        QVERIFY2(w.status()->text().contains(last), qPrintable(w.status()->text()));
+        QCOMPARE(w.model()->rowCount(), rows);
+
+        // a new filter answers again
+        QSignalSpy counts(&w, &TrailSourceWindow::countsShown);
+        w.clearFiltersButton()->click();
+        QVERIFY(counts.wait(10000));
+        QCOMPARE(w.status()->text(), last);
     }
 
     void theClickHouseDialogRefusesCredentialsInTheUrlAndNeverSavesThePassword()
