@@ -4,6 +4,7 @@
 // ClickHouse (.ci/steps/40-clickhouse.sh starts two), init, ship and stats against a single
 // node table and a Distributed table, compared with the embedded store's counts.
 // Without the URL the server tests skip and say so; with AUDITLENS_REQUIRE_CLICKHOUSE=1 they fail.
+#include "clickhousefixture.h"
 #include "clickhouse/client.h"
 #include "clickhouse/remotetrail.h"
 #include "clickhouse/shipper.h"
@@ -24,27 +25,11 @@
 
 using namespace auditlens;
 using namespace auditlens::clickhouse;
+using namespace auditlens::clickhouse::testing;
 
 namespace {
 
 const char *const kSamples = AUDITLENS_TEST_DATA "/../../resources/samples/cloudflare-audit-logs.ndjson";
-
-#define REQUIRE_CLICKHOUSE()                                                                                     \
-    if (qEnvironmentVariableIsEmpty("AUDITLENS_CLICKHOUSE_URL")) {                                               \
-        if (qEnvironmentVariableIntValue("AUDITLENS_REQUIRE_CLICKHOUSE"))                                        \
-            QFAIL("AUDITLENS_CLICKHOUSE_URL is not set: this test needs a running ClickHouse");                  \
-        QSKIP("AUDITLENS_CLICKHOUSE_URL is not set: no ClickHouse to test against (.ci/steps/40-clickhouse.sh starts one)"); \
-    }
-
-Endpoint serverEndpoint(const QByteArray &urlVar = "AUDITLENS_CLICKHOUSE_URL")
-{
-    Endpoint ep;
-    std::string error;
-    if (!makeEndpoint(qgetenv(urlVar).toStdString(), {}, ep, error))
-        qWarning("%s", error.c_str());
-    ep.timeoutMs = 20000;
-    return ep;
-}
 
 /// What stats prints, from the embedded store, with every value of the top lists.
 TrailStats embeddedStats(const Snapshot &snap)
@@ -116,28 +101,6 @@ void compareStats(const TrailStats &got, const TrailStats &want)
     }
 }
 
-bool ship(Client &c, const TrailTable &t, const Snapshot &snap, size_t batch, ShipOutcome *out = nullptr)
-{
-    ShipOptions o;
-    o.batchRows = batch;
-    o.retryForMs = 10000;
-    Shipper s(&c, t, snap, o);
-    QSignalSpy done(&s, &Shipper::finished);
-    s.start();
-    if (done.isEmpty() && !done.wait(60000))
-        return false;
-    if (out)
-        *out = s.outcome();
-    if (!s.outcome().ok)
-        qWarning("ship: %s", s.outcome().error.c_str());
-    return s.outcome().ok;
-}
-
-/// A fresh table name for this run, so runs do not see each other's rows.
-QString freshTable()
-{
-    return QStringLiteral("tst_") + QUuid::createUuid().toString(QUuid::Id128).left(12);
-}
 
 /// A server that accepts connections and never answers.
 struct SilentServer

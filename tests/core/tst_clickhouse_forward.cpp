@@ -5,6 +5,7 @@
 // acks while ClickHouse does not answer; and, when AUDITLENS_CLICKHOUSE_URL names a running
 // ClickHouse (.ci/steps/40-clickhouse.sh), the CLI end to end: receive with forwarding across a
 // restart of the receiver (the checkpoint is honoured), fetch from the fetch mock into the trail.
+#include "clickhousefixture.h"
 #include "clickhouse/forwarder.h"
 #include "receiver/receiver.h"
 
@@ -25,13 +26,6 @@
 using namespace auditlens::clickhouse;
 
 namespace {
-
-#define REQUIRE_CLICKHOUSE()                                                                                     \
-    if (qEnvironmentVariableIsEmpty("AUDITLENS_CLICKHOUSE_URL")) {                                               \
-        if (qEnvironmentVariableIntValue("AUDITLENS_REQUIRE_CLICKHOUSE"))                                        \
-            QFAIL("AUDITLENS_CLICKHOUSE_URL is not set: this test needs a running ClickHouse");                  \
-        QSKIP("AUDITLENS_CLICKHOUSE_URL is not set: no ClickHouse to test against (.ci/steps/40-clickhouse.sh starts one)"); \
-    }
 
 void writeFile(const QString &path, const std::string &text, bool append = false)
 {
@@ -403,15 +397,7 @@ QProcessEnvironment serverEnv()
     return QProcessEnvironment::systemEnvironment(); // CLICKHOUSE_USER / CLICKHOUSE_PASSWORD as the step sets them
 }
 
-Endpoint serverEndpoint()
-{
-    Endpoint ep;
-    std::string error;
-    if (!makeEndpoint(qgetenv("AUDITLENS_CLICKHOUSE_URL").toStdString(), {}, ep, error))
-        qWarning("%s", error.c_str());
-    ep.timeoutMs = 20000;
-    return ep;
-}
+using testing::serverEndpoint;
 
 /// count() and uniqExact(id) of the table, as they are (copies not merged away).
 std::pair<uint64_t, uint64_t> counts(Client &c, const TrailTable &t, bool final = false)

@@ -3,7 +3,11 @@
 // TrailSource: counts and facets, a facet value and a query as the user applies them, the
 // selected record raw and normalized, a bad query said under the bar; the timeline's buckets,
 // a time range (typed or dragged) and a result against a row-by-row reading of the samples;
-// Cancel and Esc leaving the last answer on screen; Clear filters.
+// Cancel and Esc leaving the last answer on screen; Clear filters. With a running ClickHouse
+// (AUDITLENS_CLICKHOUSE_URL), the same window over the samples shipped there, side by side with
+// the window over the file: what each shows is compared field by field.
+#include "../core/clickhousefixture.h"
+#include "clickhouse/remotetrail.h"
 #include "clickhousedialog.h"
 #include "datetimeedit.h"
 #include "intake/engine.h"
@@ -17,6 +21,7 @@
 #include <QComboBox>
 #include <QFile>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -262,6 +267,99 @@ private slots:
         w.clearFiltersButton()->click();
         QVERIFY(counts.wait(10000));
         QCOMPARE(w.status()->text(), last);
+    }
+
+    /// Everything a user reads off the two windows is the same, after every step.
+    static void compareWindows(TrailSourceWindow &remote, TrailSourceWindow &local)
+    {
+        QVERIFY(settle(remote) && settle(local));
+        QCOMPARE(remote.status()->text(), local.status()->text());
+        for (int k = 0; k < 3; ++k) {
+            QCOMPARE(remote.facet(k)->count(), local.facet(k)->count());
+            for (int i = 0; i < local.facet(k)->count(); ++i)
+                QCOMPARE(remote.facet(k)->item(i)->text(), local.facet(k)->item(i)->text());
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(remote.timeline()->total(), local.timeline()->total(), 10000);
+        QCOMPARE(remote.fromEdit()->dateTime(), local.fromEdit()->dateTime());
+        QCOMPARE(remote.toEdit()->dateTime(), local.toEdit()->dateTime());
+        for (TrailSourceWindow *w : {&remote, &local})
+            while (w->model()->canFetchMore({})) {
+                w->model()->fetchMore({});
+                QTRY_VERIFY_WITH_TIMEOUT(!w->model()->loading(), 10000);
+            }
+        QCOMPARE(remote.model()->rowCount(), local.model()->rowCount());
+        for (int r = 0; r < local.model()->rowCount(); ++r)
+            for (int c = 0; c < local.model()->columnCount(); ++c) {
+                if (local.model()->headerData(c, Qt::Horizontal).toString() == QLatin1String("Resource ID"))
+                    continue; // not a column of the ClickHouse table yet
+                QCOMPARE(remote.model()->index(r, c).data().toString(), local.model()->index(r, c).data().toString());
+            }
+    }
+
+    void aClickHouseTrailShowsWhatTheFileShows()
+    {
+        REQUIRE_CLICKHOUSE();
+        using namespace clickhouse;
+        Client c(testing::serverEndpoint());
+        TrailTable t;
+        t.table = testing::freshTable();
+        for (const QByteArray &sql : initStatements(t, false))
+            QVERIFY(runBlockingCliOnly(c, sql).ok());
+        const auto drop = qScopeGuard([&] {
+            runBlockingCliOnly(c, "SYSTEM START MERGES");
+            runBlockingCliOnly(c, "DROP TABLE IF EXISTS " + t.qualified());
+        });
+        // shipped twice, merges stopped: every record has a copy, and counts once all the same
+        QVERIFY(runBlockingCliOnly(c, "SYSTEM STOP MERGES").ok());
+        QVERIFY(testing::ship(c, t, m_snap, 100));
+        QVERIFY(testing::ship(c, t, m_snap, 1000));
+        TrailSourceWindow remote(openRemoteTrail(testing::serverEndpoint(), t), intake::IntakeParser::builtin());
+        remote.resize(1280, 800);
+        remote.show();
+        const auto local = shown();
+        compareWindows(remote, *local);
+        if (QTest::currentTestFailed())
+            return;
+        QCOMPARE(remote.status()->text(), countsText(m_snap.size(), m_snap.size()));
+
+        // a facet value, a result, a time range, a text search: the same after each
+        QListWidgetItem *actor = remote.facet(0)->item(1);
+        const QString value = actor->data(Qt::UserRole + 1).toString();
+        emit remote.facet(0)->itemActivated(actor);
+        for (int i = 0; i < local->facet(0)->count(); ++i)
+            if (local->facet(0)->item(i)->data(Qt::UserRole + 1).toString() == value)
+                emit local->facet(0)->itemActivated(local->facet(0)->item(i));
+        compareWindows(remote, *local);
+        QVERIFY(remote.status()->text() != countsText(m_snap.size(), m_snap.size()));
+        remote.clearFilters();
+        local->clearFilters();
+        remote.resultBox()->setCurrentIndex(2);
+        local->resultBox()->setCurrentIndex(2);
+        compareWindows(remote, *local);
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            if (m_snap.time(r) != kNoTime)
+                lo = std::min(lo, m_snap.time(r)), hi = std::max(hi, m_snap.time(r));
+        remote.setTimeRange(lo + (hi - lo) / 3, hi - (hi - lo) / 3);
+        local->setTimeRange(lo + (hi - lo) / 3, hi - (hi - lo) / 3);
+        compareWindows(remote, *local);
+        for (TrailSourceWindow *w : {&remote, local.get()}) {
+            w->clearFilters();
+            w->searchBox()->setText(QStringLiteral("GATEWAY"));
+            QTest::keyClick(w->searchBox(), Qt::Key_Return);
+        }
+        compareWindows(remote, *local);
+
+        // the first record, fetched by ID from ClickHouse: the same raw and ECS trees
+        QSignalSpy shownRemote(&remote, &TrailSourceWindow::recordShown), shownLocal(local.get(), &TrailSourceWindow::recordShown);
+        remote.table()->selectRow(0);
+        local->table()->selectRow(0);
+        QVERIFY(shownRemote.wait(10000));
+        QVERIFY(!shownLocal.isEmpty() || shownLocal.wait(10000));
+        QCOMPARE(remote.rawTree()->topLevelCount(), local->rawTree()->topLevelCount());
+        QCOMPARE(remote.ecsTree()->topLevelCount(), local->ecsTree()->topLevelCount());
+        QCOMPARE(remote.ecsTree()->cellText(QStringLiteral("event")), local->ecsTree()->cellText(QStringLiteral("event")));
+        QCOMPARE(remote.ecsTree()->cellText(QStringLiteral("user")), local->ecsTree()->cellText(QStringLiteral("user")));
     }
 
     void theClickHouseDialogRefusesCredentialsInTheUrlAndNeverSavesThePassword()
