@@ -176,6 +176,23 @@ int runInit(const std::vector<std::string> &args)
                          t.cluster.isEmpty() ? "" : " (choose another --table for the cluster's trail)");
             return 2;
         }
+        // a trail made before the resource_id column gets it (its rows read it as empty)
+        const QByteArray tables[] = {t.localTable().toUtf8(), t.table.toUtf8()};
+        for (size_t k = 0; k < (t.cluster.isEmpty() ? 1u : 2u); ++k) {
+            const QByteArray &table = tables[k];
+            const ch::Reply has = ch::runBlockingCliOnly(client, ch::hasResourceIdSql(t, table));
+            if (has.ok() && has.body.trimmed() == "1")
+                continue;
+            for (const QByteArray &sql : ch::upgradeStatements(t, table, onCluster)) {
+                const ch::Reply r = has.ok() ? ch::runBlockingCliOnly(client, sql) : has;
+                if (!r.ok()) {
+                    std::fprintf(stderr, "auditlens-cli clickhouse init: adding the resource_id column: %s\n", r.error.c_str());
+                    return 2;
+                }
+            }
+            std::printf("%s: %s.%s: resource_id column added\n", ch::displayUrl(n.url).toUtf8().constData(),
+                        ch::quoteIdent(t.database).constData(), ch::quoteIdent(QString::fromUtf8(table)).constData());
+        }
         const QByteArray over = t.cluster.isEmpty()
             ? QByteArray()
             : QByteArray(" (Distributed over " + t.qualifiedLocal() + " on cluster " + t.cluster.toUtf8() + ")");

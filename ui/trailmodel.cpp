@@ -92,13 +92,7 @@ QString TrailModel::resourceId(uint32_t storeRow) const
 {
     if (QString *cached = m_resourceIds.object(storeRow))
         return *cached;
-    const std::string raw = m_snap.raw(storeRow);
-    QString id;
-    const auto j = nlohmann::json::parse(raw, nullptr, false);
-    if (j.is_object() && j.contains("ResourceID")) {
-        const auto &v = j["ResourceID"];
-        id = QString::fromStdString(v.is_string() ? v.get<std::string>() : v.dump());
-    }
+    const QString id = QString::fromStdString(resourceIdOf(m_snap.raw(storeRow)));
     m_resourceIds.insert(storeRow, new QString(id));
     return id;
 }

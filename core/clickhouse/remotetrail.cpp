@@ -43,6 +43,7 @@ public:
     }
     ~RemoteTrail() override
     {
+        m_heldPage = nullptr; // no callback after destruction
         m_client.disconnect();
         for (Pending &p : m_pending)
             if (p.onReply)
@@ -71,7 +72,25 @@ public:
     void page(const TrailFilter &f, const TrailKey &after, size_t n, bool descending, QObject *context,
               Answer<TrailPage> done) override
     {
-        start(KPage, f, trailPageSql(m_table, f, after, n, descending, m_oneNode), context, std::move(done),
+        if (!m_probed) {
+            // what the page reads depends on the table (Distributed? resource_id?): held until
+            // the probe sent at construction answers, a newer page superseding it meanwhile
+            endHeldPage(true);
+            m_heldPage = [this, f, after, n, descending, ctx = QPointer<QObject>(context),
+                          done = std::move(done)](bool cancelled) mutable {
+                if (!cancelled)
+                    return page(f, after, n, descending, ctx.data(), std::move(done));
+                if (ctx)
+                    QMetaObject::invokeMethod(
+                        ctx.data(),
+                        [done = std::move(done)] {
+                            done(TrailPage{}, TrailError{TrailErrorKind::Cancelled, "the request was superseded by a newer one"});
+                        },
+                        Qt::QueuedConnection);
+            };
+            return;
+        }
+        start(KPage, f, trailPageSql(m_table, f, after, n, descending, m_oneNode, m_resourceIds), context, std::move(done),
               [n](const QByteArray &body, TrailPage &v, std::string &err) { return parseTrailPage(body, n, v, err); });
     }
     void raw(const std::string &id, int64_t time, QObject *context, Answer<std::string> done) override
@@ -91,6 +110,7 @@ public:
     }
     void cancelAll() override
     {
+        endHeldPage(true);
         for (Pending &p : m_pending)
             if (p.onReply) {
                 auto fn = std::move(p.onReply);
@@ -153,11 +173,24 @@ private:
         p.onReply = std::move(deliver);
     }
 
+    /// Sends (or, `cancelled`, answers Cancelled) the page held for the probe, if any.
+    void endHeldPage(bool cancelled)
+    {
+        if (auto held = std::move(m_heldPage)) {
+            m_heldPage = nullptr;
+            held(cancelled);
+        }
+    }
+
     void onFinished(const Reply &r)
     {
         if (r.queryId == m_engineQuery) {
             // any other engine than Distributed (or none yet: the first request will say so)
-            m_oneNode = r.ok() && !r.body.trimmed().isEmpty() && r.body.trimmed() != "Distributed";
+            const QList<QByteArray> f = r.body.trimmed().split('\t');
+            m_oneNode = r.ok() && f.size() == 2 && !f[0].isEmpty() && f[0] != "Distributed";
+            m_resourceIds = r.ok() && f.size() == 2 && f[1] == "1";
+            m_probed = true; // also when it failed: GLOBAL IN and no resource IDs are always right
+            endHeldPage(false);
             return;
         }
         for (Pending &p : m_pending)
@@ -176,6 +209,9 @@ private:
     uint64_t m_serial = 0; ///< makes each request's query id its own
     QString m_engineQuery;
     bool m_oneNode = false; ///< the table is not a Distributed one
+    bool m_resourceIds = false; ///< the table has the resource_id column
+    bool m_probed = false;      ///< the two above are known
+    std::function<void(bool cancelled)> m_heldPage; ///< a page asked for before they were
 };
 
 } // namespace

@@ -40,11 +40,13 @@ const char *const kColumns =
     "    source_ip String,\n"
     "    account String,\n"
     "    source String,\n"
+    "    resource_id String,\n"
     "    raw String\n"
     ")";
 
 const char *const kInsertColumns =
-    "(time_ns, time, id, schema, result, actor, action, resource_type, actor_type, interface, source_ip, account, source, raw)";
+    "(time_ns, time, id, schema, result, actor, action, resource_type, actor_type, interface, source_ip, account, source, "
+    "resource_id, raw)";
 
 void appendEscaped(QByteArray &out, std::string_view s)
 {
@@ -101,6 +103,20 @@ std::vector<QByteArray> initStatements(const TrailTable &t, bool onCluster)
                       + quoteString(t.cluster.toStdString()) + ", " + quoteString(t.database.toStdString()) + ", "
                       + quoteString(t.localTable().toStdString()) + ", cityHash64(id))");
     return out;
+}
+
+std::vector<QByteArray> upgradeStatements(const TrailTable &t, const QByteArray &table, bool onCluster)
+{
+    const QByteArray on = !t.cluster.isEmpty() && onCluster ? " ON CLUSTER " + quoteIdent(t.cluster) : QByteArray();
+    // 18.16 has no ADD COLUMN IF NOT EXISTS: the caller asks first (hasResourceIdSql)
+    return {"ALTER TABLE " + quoteIdent(t.database) + '.' + quoteIdent(QString::fromUtf8(table)) + on
+            + " ADD COLUMN resource_id String AFTER source"};
+}
+
+QByteArray hasResourceIdSql(const TrailTable &t, const QByteArray &table)
+{
+    return "SELECT count() FROM system.columns WHERE database = " + quoteString(t.database.toStdString())
+        + " AND table = " + quoteString(table.toStdString()) + " AND name = 'resource_id' FORMAT TabSeparated";
 }
 
 QByteArray insertSql(const TrailTable &t, InsertFormat f)
@@ -216,6 +232,7 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
                 const uint32_t id = c == Column::Source ? seg->sourceLabelId : seg->cols[size_t(c)][i];
                 w.str(id ? std::string_view(snap.dict(c).at(id)) : std::string_view());
             }
+            w.str(resourceIdOf(std::string_view(padded.data(), raw.size()), padded.size()));
             w.str(raw);
             w.endRow();
         }
@@ -602,7 +619,7 @@ size_t pageWindow(size_t n)
 } // namespace
 
 QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending,
-                        bool oneNode)
+                        bool oneNode, bool resourceIds)
 {
     QByteArray w = trailWhere(f);
     const char *op = descending ? " < " : " > ";
@@ -616,7 +633,7 @@ QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKe
     // are found once, over every shard, and sent to each (on one node it only costs time).
     const char *in = oneNode ? " IN " : " GLOBAL IN ";
     return "SELECT time_ns, id, result, schema, actor, action, resource_type, actor_type, interface, source_ip, account, "
-           "source FROM " + t.qualified() + " WHERE (time_ns, id)" + in + "(SELECT time_ns, id FROM " + t.qualified()
+           "source, " + QByteArray(resourceIds ? "resource_id" : "''") + " FROM " + t.qualified() + " WHERE (time_ns, id)" + in + "(SELECT time_ns, id FROM " + t.qualified()
         + " WHERE " + w + order + limit + ")" + order + limit + " FORMAT TabSeparated";
 }
 
@@ -630,7 +647,7 @@ bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string
         const auto f = splitTabs(line);
         TrailRow row;
         unsigned r = 0, s = 0;
-        if (f.size() != 12 || !number(f[0], row.time) || !number(f[2], r) || !number(f[3], s) || r > 2 || s > 2) {
+        if (f.size() != 13 || !number(f[0], row.time) || !number(f[2], r) || !number(f[3], s) || r > 2 || s > 2) {
             error = "unexpected answer from ClickHouse to the page query: " + std::string(line.substr(0, 200));
             return false;
         }
@@ -645,6 +662,7 @@ bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string
         row.schema = Schema(s);
         for (size_t c = 0; c < kColumnCount; ++c)
             row.values[c] = unescapeTsv(f[4 + c]);
+        row.resourceId = unescapeTsv(f[12]);
         out.rows.push_back(std::move(row));
     }
     // a full window may have ended inside a run of copies: rows may follow it
@@ -654,8 +672,10 @@ bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string
 
 QByteArray trailEngineSql(const TrailTable &t)
 {
-    return "SELECT engine FROM system.tables WHERE database = " + quoteString(t.database.toStdString())
-        + " AND name = " + quoteString(t.table.toStdString()) + " FORMAT TabSeparated";
+    return "SELECT engine, (SELECT count() FROM system.columns WHERE database = " + quoteString(t.database.toStdString())
+        + " AND table = " + quoteString(t.table.toStdString()) + " AND name = 'resource_id') FROM system.tables WHERE "
+          "database = " + quoteString(t.database.toStdString()) + " AND name = " + quoteString(t.table.toStdString())
+        + " FORMAT TabSeparated";
 }
 
 QByteArray trailRawSql(const TrailTable &t, const std::string &id, int64_t time)

@@ -40,6 +40,11 @@ struct TrailTable
 /// ClickHouse's distributed DDL, i.e. ZooKeeper or Keeper); without `onCluster` they are meant
 /// to be run on each node in turn.
 std::vector<QByteArray> initStatements(const TrailTable &t, bool onCluster);
+/// Whether `table` (a name in t.database) has the resource_id column: one line, 0 or 1.
+QByteArray hasResourceIdSql(const TrailTable &t, const QByteArray &table);
+/// What brings a trail table made before the resource_id column up to date (run when
+/// hasResourceIdSql says 0).
+std::vector<QByteArray> upgradeStatements(const TrailTable &t, const QByteArray &table, bool onCluster);
 
 /// How the rows of an INSERT are written: RowBinary (the default: nothing to escape or parse
 /// as text; what `ship` and forwarding send) or TabSeparated (readable, for tests and debugging).
@@ -123,9 +128,11 @@ QByteArray trailBucketsSql(const TrailTable &t, const TrailFilter &f, int64_t fr
 bool parseTrailBuckets(const QByteArray &tsv, int64_t from, int64_t to, int n, TrailBuckets &out, std::string &error);
 /// The rows after the key: its 2(n + 1) keys found first, then their rows. `oneNode`: the table
 /// is known not to be a Distributed one (its keys need no GLOBAL IN, about 100 ms less).
+/// `resourceIds`: the table has the resource_id column (tables made before it do not).
 QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending,
-                        bool oneNode = false);
-/// The table's engine ("Distributed", "ReplacingMergeTree", …): one line, empty when absent.
+                        bool oneNode = false, bool resourceIds = false);
+/// The table's engine ("Distributed", "ReplacingMergeTree", …) and 1 when it has the
+/// resource_id column: one line, empty when the table is absent.
 QByteArray trailEngineSql(const TrailTable &t);
 bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string &error);
 /// The raw record of an ID (time: kNoTime for any).

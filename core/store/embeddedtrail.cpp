@@ -123,18 +123,6 @@ void dispatch(const std::shared_ptr<EmbeddedTrail::State> &s, Kind kind, QObject
     (void)QtConcurrent::run(std::move(job));
 }
 
-/// ResourceID of a raw record (a string as is, another value as JSON), empty when none.
-std::string resourceIdOf(const std::string &raw)
-{
-    const auto j = nlohmann::json::parse(raw, nullptr, false);
-    if (!j.is_object())
-        return {};
-    const auto it = j.find("ResourceID");
-    if (it == j.end() || it->is_null())
-        return {};
-    return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
 std::string nameOf(const Snapshot &snap, Column c, uint32_t id) { return snap.dict(c).at(id); }
 
 } // namespace

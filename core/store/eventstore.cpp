@@ -656,4 +656,25 @@ std::vector<std::pair<uint32_t, uint64_t>> EventStore::top(const std::vector<uin
     return v;
 }
 
+std::string resourceIdOf(std::string_view json, size_t capacity)
+{
+    static const std::vector<std::string> keep{"ResourceID"};
+    nlohmann::ordered_json j;
+    std::string error;
+    size_t at = 0;
+    if (!parseRecordJson(json, capacity, 1024, j, error, at, &keep) || !j.is_object())
+        return {};
+    const auto it = j.find("ResourceID");
+    if (it == j.end() || it->is_null())
+        return {};
+    return it->is_string() ? it->get<std::string>() : it->dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::string resourceIdOf(std::string_view json)
+{
+    std::string padded(json);
+    padded.append(64, '\0');
+    return resourceIdOf(std::string_view(padded.data(), json.size()), padded.size());
+}
+
 } // namespace auditlens

@@ -230,4 +230,10 @@ IndexedRecord indexRecordWalk(std::string_view json, size_t capacity, int maxDep
 bool parseRecordJson(std::string_view json, size_t capacity, int maxDepth, nlohmann::ordered_json &out,
                      std::string &error, size_t &errorAt, const std::vector<std::string> *keep = nullptr);
 
+/// A record's top-level ResourceID as the trail shows it: a string as is, another value as its
+/// compact JSON, empty when absent, null or the record is not a JSON object. `capacity` >=
+/// size + 64 (padding); without it the bytes are copied into a padded buffer first.
+std::string resourceIdOf(std::string_view json, size_t capacity);
+std::string resourceIdOf(std::string_view json);
+
 } // namespace auditlens

@@ -220,7 +220,8 @@ void TestClickhouse::rowsRoundTrip()
 {
     // pretty-printed (newlines, a tab) with backslashes and no ID, then one with an ID
     const std::string text = "{\n\t\"ActionType\": \"a\\\\b\",\n  \"ActorEmail\": \"x\\ty@e.test\",\n  \"When\": \"2023-02-20T00:00:00Z\"\n}\n"
-                             "{\"ID\":\"id-2\",\"ActionType\":\"login\",\"ActionResult\":true,\"When\":\"2023-03-01T00:00:01.5Z\"}\n";
+                             "{\"ID\":\"id-2\",\"ActionType\":\"login\",\"ActionResult\":true,\"When\":\"2023-03-01T00:00:01.5Z\","
+                             "\"ResourceID\":\"zone\\t7\"}\n";
     EventStore store;
     store.load(SourceSpec::memory("mem", text), {});
     const Snapshot snap = store.snapshot();
@@ -233,13 +234,16 @@ void TestClickhouse::rowsRoundTrip()
     QVERIFY(lines[2].isEmpty());
     for (int r = 0; r < 2; ++r) {
         const QList<QByteArray> f = lines[r].split('\t');
-        QCOMPARE(f.size(), 14);
+        QCOMPARE(f.size(), 15);
         QCOMPARE(f[0].toLongLong(), snap.time(size_t(r)));
         QCOMPARE(f[1].toLongLong(), snap.time(size_t(r)) / 1000000000);
         QCOMPARE(unescapeTsv(f[5].toStdString()), snap.value(size_t(r), Column::Actor));
         QCOMPARE(unescapeTsv(f[6].toStdString()), snap.value(size_t(r), Column::Action));
-        QCOMPARE(unescapeTsv(f[13].toStdString()), snap.raw(size_t(r)));
+        QCOMPARE(unescapeTsv(f[13].toStdString()), resourceIdOf(snap.raw(size_t(r))));
+        QCOMPARE(unescapeTsv(f[14].toStdString()), snap.raw(size_t(r)));
     }
+    QCOMPARE(unescapeTsv(lines[0].split('\t')[13].toStdString()), std::string()); // none
+    QCOMPARE(unescapeTsv(lines[1].split('\t')[13].toStdString()), std::string("zone\t7"));
     QVERIFY(lines[0].split('\t')[2].startsWith("raw:"));
     QCOMPARE(lines[1].split('\t')[2], QByteArray("v1:id-2"));
     QCOMPARE(lines[1].split('\t')[4], QByteArray("1")); // success
@@ -286,13 +290,13 @@ void TestClickhouse::rowBinaryHoldsTheSameRows()
     };
     for (int r = 0; r < 2; ++r) {
         const QList<QByteArray> f = lines[r].split('\t');
-        QCOMPARE(f.size(), 14);
+        QCOMPARE(f.size(), 15);
         QCOMPARE(qlonglong(le(8)), f[0].toLongLong()); // time_ns
         QCOMPARE(qulonglong(le(4)), f[1].toULongLong()); // time
         QCOMPARE(str(), unescapeTsv(f[2].toStdString())); // id
         QCOMPARE(qulonglong(le(1)), f[3].toULongLong());  // schema
         QCOMPARE(qulonglong(le(1)), f[4].toULongLong());  // result
-        for (int k = 5; k < 14; ++k)
+        for (int k = 5; k < 15; ++k) // eight columns, the resource ID, the raw record
             QCOMPARE(str(), unescapeTsv(f[k].toStdString()));
     }
     QCOMPARE(at, bin.size()); // nothing else
@@ -637,7 +641,8 @@ void TestClickhouse::remoteTrailAnswersAsTheEmbeddedOne()
     // paging through the whole trail by key: every record once, in time order, with its columns
     std::multiset<std::string> pagedRows, storeRows;
     for (size_t r = 0; r < snap.size(); ++r)
-        storeRows.insert(std::to_string(snap.time(r)) + '|' + snap.value(r, Column::Actor) + '|' + snap.value(r, Column::Action));
+        storeRows.insert(std::to_string(snap.time(r)) + '|' + snap.value(r, Column::Actor) + '|' + snap.value(r, Column::Action)
+                         + '|' + resourceIdOf(snap.raw(r)));
     TrailKey after;
     std::set<std::string> ids;
     int64_t last = INT64_MIN;
@@ -651,7 +656,8 @@ void TestClickhouse::remoteTrailAnswersAsTheEmbeddedOne()
             QVERIFY(r.time >= last);
             last = r.time;
             QVERIFY2(ids.insert(r.id).second, r.id.c_str());
-            pagedRows.insert(std::to_string(r.time) + '|' + r.values[size_t(Column::Actor)] + '|' + r.values[size_t(Column::Action)]);
+            pagedRows.insert(std::to_string(r.time) + '|' + r.values[size_t(Column::Actor)] + '|' + r.values[size_t(Column::Action)]
+                             + '|' + r.resourceId);
             if (firstRows.size() < 3)
                 firstRows.push_back(r);
         }

@@ -35,7 +35,7 @@ void writeFile(const QString &path, const std::string &text, bool append = false
 }
 
 /// The record IDs in the INSERT bodies a stand-in ClickHouse received (RowBinary: time_ns,
-/// time, id, schema, result, then nine strings).
+/// time, id, schema, result, then ten strings).
 std::multiset<std::string> insertedIds(const QList<ReceivedRequest> &reqs)
 {
     std::multiset<std::string> ids;
@@ -60,7 +60,7 @@ std::multiset<std::string> insertedIds(const QList<ReceivedRequest> &reqs)
             at += 8 + 4; // time_ns, time
             ids.insert(str());
             at += 2; // schema, result
-            for (int k = 0; k < 9; ++k)
+            for (int k = 0; k < 10; ++k) // eight columns, resource ID, raw
                 str();
         }
     }
