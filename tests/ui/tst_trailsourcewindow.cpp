@@ -4,7 +4,6 @@
 // selected record raw and normalized, a bad query said under the bar; the timeline's buckets,
 // a time range (typed or dragged) and a result against a row-by-row reading of the samples;
 // Cancel and Esc leaving the last answer on screen; Clear filters.
-#include "clickhousedialog.h"
 #include "datetimeedit.h"
 #include "intake/engine.h"
 #include "jsontree.h"
@@ -15,7 +14,6 @@
 #include "trailsourcewindow.h"
 
 #include <QComboBox>
-#include <QFile>
 #include <QPushButton>
 #include <QLabel>
 #include <QLineEdit>
@@ -262,37 +260,6 @@ private slots:
         w.clearFiltersButton()->click();
         QVERIFY(counts.wait(10000));
         QCOMPARE(w.status()->text(), last);
-    }
-
-    void theClickHouseDialogRefusesCredentialsInTheUrlAndNeverSavesThePassword()
-    {
-        {
-            ClickHouseDialog dlg;
-            dlg.urlEdit()->setText(QStringLiteral("http://bob:s3cret@localhost:8123"));
-            dlg.passwordEdit()->setText(QStringLiteral("hunter2-secret"));
-            dlg.accept();
-            QCOMPARE(dlg.result(), int(QDialog::Rejected));
-            QVERIFY(dlg.message()->text().contains(QLatin1String("not in the URL")));
-            dlg.urlEdit()->setText(QStringLiteral("ftp://localhost:8123"));
-            dlg.accept();
-            QVERIFY(dlg.message()->text().contains(QLatin1String("http://")));
-            dlg.urlEdit()->setText(QStringLiteral("https://ch.example:8443"));
-            dlg.accept();
-            QCOMPARE(dlg.result(), int(QDialog::Accepted));
-            QCOMPARE(dlg.endpoint().url.toString(), QStringLiteral("https://ch.example:8443"));
-            QCOMPARE(dlg.endpoint().password, QStringLiteral("hunter2-secret"));
-            QCOMPARE(dlg.table().table, QStringLiteral("auditlens_trail"));
-        }
-        QSettings settings;
-        settings.sync();
-        QFile f(settings.fileName());
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        const QByteArray saved = f.readAll();
-        QVERIFY(saved.contains("ch.example"));
-        QVERIFY(!saved.contains("hunter2"));
-        ClickHouseDialog again; // remembered, password empty
-        QCOMPARE(again.urlEdit()->text(), QStringLiteral("https://ch.example:8443"));
-        QVERIFY(again.passwordEdit()->text().isEmpty());
     }
 };
 
