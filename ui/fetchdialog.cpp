@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "fetchdialog.h"
 
+#include "secretstore.h"
 #include "source/timestamp.h"
-
-#include <qt6keychain/keychain.h>
 
 #include <QCheckBox>
 #include <QCloseEvent>
@@ -34,7 +33,6 @@ namespace auditlens::ui {
 using namespace auditlens::fetch;
 
 namespace {
-const QString kKeychainService = QStringLiteral("Auditlens");
 const QString kKeychainKey = QStringLiteral("cloudflare-audit-logs-token");
 
 QString defaultJournalDir()
@@ -70,10 +68,12 @@ FetchDialog::FetchDialog(QWidget *parent) : QDialog(parent), m_thread(new QThrea
         QSettings().setValue(QStringLiteral("fetch/useKeychain"), on);
         if (on)
             return storeTokenInKeychain();
-        auto *job = new QKeychain::DeletePasswordJob(kKeychainService, this);
-        job->setKey(kKeychainKey);
-        connect(job, &QKeychain::Job::finished, this, [this](QKeychain::Job *) { m_keychainState->setText(tr("Token removed from the system keychain.")); });
-        job->start();
+        SecretStore::remove(kKeychainKey, this, [this](const SecretStore::Answer &a) {
+            m_keychainState->setVisible(true);
+            m_keychainState->setText(a.state == SecretStore::State::Removed
+                                         ? tr("Token removed from the system keychain.")
+                                         : tr("The system keychain is not available: %1").arg(a.message));
+        });
     });
     updateRange();
     updateState();
@@ -438,38 +438,30 @@ void FetchDialog::closeEvent(QCloseEvent *e)
 
 void FetchDialog::readKeychain()
 {
-    auto *job = new QKeychain::ReadPasswordJob(kKeychainService, this);
-    job->setKey(kKeychainKey);
-    connect(job, &QKeychain::Job::finished, this, [this](QKeychain::Job *j) {
-        auto *rj = static_cast<QKeychain::ReadPasswordJob *>(j);
+    SecretStore::read(kKeychainKey, this, [this](const SecretStore::Answer &a) {
         m_keychainState->setVisible(true);
-        if (rj->error() == QKeychain::NoError) {
+        if (a.state == SecretStore::State::Found) {
             if (m_token->text().isEmpty())
-                m_token->setText(rj->textData());
+                m_token->setText(a.secret);
             m_keychainState->setText(tr("Token read from the system keychain."));
-        } else if (rj->error() == QKeychain::EntryNotFound) {
+        } else if (a.state == SecretStore::State::NotFound) {
             m_keychainState->setText(tr("No token in the system keychain yet: it is kept there at the next fetch."));
         } else {
-            m_keychainState->setText(tr("The system keychain is not available: %1").arg(rj->errorString()));
+            m_keychainState->setText(tr("The system keychain is not available: %1").arg(a.message));
         }
     });
-    job->start();
 }
 
 void FetchDialog::storeTokenInKeychain()
 {
     if (!m_keychain->isChecked() || m_token->text().trimmed().isEmpty())
         return;
-    auto *job = new QKeychain::WritePasswordJob(kKeychainService, this);
-    job->setKey(kKeychainKey);
-    job->setTextData(m_token->text().trimmed());
-    connect(job, &QKeychain::Job::finished, this, [this](QKeychain::Job *j) {
+    SecretStore::write(kKeychainKey, m_token->text().trimmed(), this, [this](const SecretStore::Answer &a) {
         m_keychainState->setVisible(true);
-        m_keychainState->setText(j->error() == QKeychain::NoError
+        m_keychainState->setText(a.state == SecretStore::State::Stored
                                      ? tr("Token kept in the system keychain.")
-                                     : tr("The system keychain is not available: %1 (the token stays in memory only)").arg(j->errorString()));
+                                     : tr("The system keychain is not available: %1 (the token stays in memory only)").arg(a.message));
     });
-    job->start();
 }
 
 void FetchDialog::saveSettings() const

@@ -2,8 +2,7 @@
 // The Logpush form: construction of its widgets, presets and settings (logic in
 // logpushdialog_form.cpp, network and Jobs tab in logpushdialog_net.cpp).
 #include "logpushdialog.h"
-
-#include <qt6keychain/keychain.h>
+#include "secretstore.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -33,6 +32,7 @@ namespace auditlens::ui {
 using namespace auditlens::logpush;
 
 namespace {
+const QString kKeychainKey = QStringLiteral("cloudflare-api-token");
 
 QLabel *wrapped(const QString &text, QWidget *parent)
 {
@@ -88,18 +88,14 @@ LogpushDialog::LogpushDialog(QWidget *parent) : QDialog(parent), m_client(new Cl
     }
     m_keychain->setChecked(s.value(QStringLiteral("logpush/useKeychain"), false).toBool());
     if (m_keychain->isChecked() && m_token->text().isEmpty()) {
-        auto *job = new QKeychain::ReadPasswordJob(QStringLiteral("Auditlens"), this);
-        job->setKey(QStringLiteral("cloudflare-api-token"));
-        connect(job, &QKeychain::Job::finished, this, [this](QKeychain::Job *j) {
-            auto *rj = static_cast<QKeychain::ReadPasswordJob *>(j);
-            if (rj->error() == QKeychain::NoError) {
-                m_token->setText(rj->textData());
+        SecretStore::read(kKeychainKey, this, [this](const SecretStore::Answer &a) {
+            if (a.state == SecretStore::State::Found) {
+                m_token->setText(a.secret);
                 showMessage(m_keychainState, tr("Token read from the system keychain."), true);
-            } else if (rj->error() != QKeychain::EntryNotFound) {
-                showMessage(m_keychainState, tr("The system keychain is not available: %1").arg(rj->errorString()), false);
+            } else if (a.state == SecretStore::State::Unavailable) {
+                showMessage(m_keychainState, tr("The system keychain is not available: %1").arg(a.message), false);
             }
         });
-        job->start();
     }
     connect(m_keychain, &QCheckBox::toggled, this, [this](bool on) {
         QSettings().setValue(QStringLiteral("logpush/useKeychain"), on);
@@ -107,12 +103,11 @@ LogpushDialog::LogpushDialog(QWidget *parent) : QDialog(parent), m_client(new Cl
             storeTokenInKeychain();
             return;
         }
-        auto *job = new QKeychain::DeletePasswordJob(QStringLiteral("Auditlens"), this);
-        job->setKey(QStringLiteral("cloudflare-api-token"));
-        connect(job, &QKeychain::Job::finished, this, [this](QKeychain::Job *) {
-            showMessage(m_keychainState, tr("Token removed from the system keychain."), true);
+        SecretStore::remove(kKeychainKey, this, [this](const SecretStore::Answer &a) {
+            const bool ok = a.state == SecretStore::State::Removed;
+            showMessage(m_keychainState, ok ? tr("Token removed from the system keychain.")
+                                            : tr("The system keychain is not available: %1").arg(a.message), ok);
         });
-        job->start();
     });
     setPreset(Sekoia);
     update();
@@ -532,16 +527,12 @@ void LogpushDialog::storeTokenInKeychain()
 {
     if (!m_keychain->isChecked() || token().empty())
         return;
-    auto *job = new QKeychain::WritePasswordJob(QStringLiteral("Auditlens"), this);
-    job->setKey(QStringLiteral("cloudflare-api-token"));
-    job->setTextData(m_token->text().trimmed());
-    connect(job, &QKeychain::Job::finished, this, [this](QKeychain::Job *j) {
-        showMessage(m_keychainState, j->error() == QKeychain::NoError
-                                     ? tr("Token kept in the system keychain.")
-                                     : tr("The system keychain is not available: %1 (the token stays in memory only)").arg(j->errorString()),
-                    j->error() == QKeychain::NoError);
+    SecretStore::write(kKeychainKey, m_token->text().trimmed(), this, [this](const SecretStore::Answer &a) {
+        const bool ok = a.state == SecretStore::State::Stored;
+        showMessage(m_keychainState, ok ? tr("Token kept in the system keychain.")
+                                        : tr("The system keychain is not available: %1 (the token stays in memory only)").arg(a.message),
+                    ok);
     });
-    job->start();
 }
 
 void LogpushDialog::setIntakeKey(const QString &key) { m_intakeKey->setText(key); }

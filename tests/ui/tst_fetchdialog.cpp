@@ -10,6 +10,8 @@
 #include "trailmodel.h"
 
 #include <QAction>
+#include <QCheckBox>
+#include <QFile>
 #include <QLabel>
 #include <QMenuBar>
 #include <QProgressBar>
@@ -195,6 +197,43 @@ private slots:
         QVERIFY(d.messageLabel()->text().contains(QStringLiteral("account ID")));
         QVERIFY(d.messageLabel()->text().contains(QStringLiteral("v1 API cannot exclude")));
         QCOMPARE(done.size(), 0);
+    }
+
+    void keychainOptInSaysWhatHappenedAndNeverSavesTheToken()
+    {
+        const auto box = [](FetchDialog &d) {
+            for (QCheckBox *b : d.findChildren<QCheckBox *>())
+                if (b->text() == QStringLiteral("Remember the token in the system keychain"))
+                    return b;
+            return static_cast<QCheckBox *>(nullptr);
+        };
+        const auto state = [](FetchDialog &d) {
+            for (QLabel *l : d.findChildren<QLabel *>())
+                if (l->text().contains(QLatin1String("keychain")))
+                    return l->text();
+            return QString();
+        };
+        {
+            FetchDialog d;
+            QVERIFY(box(d) && !box(d)->isChecked()); // opt-in
+            d.setToken(kToken);
+            box(d)->setChecked(true); // kept there (or the keychain says it cannot)
+            QTRY_VERIFY_WITH_TIMEOUT(state(d).contains(QLatin1String("kept")) || state(d).contains(QLatin1String("not available")), 30000);
+            QVERIFY(!state(d).contains(kToken));
+        }
+        {
+            FetchDialog d; // read back on open, or said unavailable
+            QVERIFY(box(d)->isChecked());
+            QTRY_VERIFY_WITH_TIMEOUT(state(d).contains(QLatin1String("read")) || state(d).contains(QLatin1String("not available")), 30000);
+            box(d)->setChecked(false);
+            QTRY_VERIFY_WITH_TIMEOUT(state(d).contains(QLatin1String("removed")) || state(d).contains(QLatin1String("not available")), 30000);
+        }
+        QSettings s;
+        s.sync();
+        QCOMPARE(s.value(QStringLiteral("fetch/useKeychain")).toBool(), false);
+        QFile f(s.fileName());
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QVERIFY(!f.readAll().contains(kToken.toUtf8()));
     }
 
     void keepFollowing()

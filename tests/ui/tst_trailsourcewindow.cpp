@@ -8,7 +8,6 @@
 // the window over the file: what each shows is compared field by field.
 #include "../core/clickhousefixture.h"
 #include "clickhouse/remotetrail.h"
-#include "clickhousedialog.h"
 #include "datetimeedit.h"
 #include "intake/engine.h"
 #include "jsontree.h"
@@ -19,7 +18,6 @@
 #include "trailsourcewindow.h"
 
 #include <QComboBox>
-#include <QFile>
 #include <QPushButton>
 #include <QScopeGuard>
 #include <QLabel>
@@ -357,37 +355,6 @@ private slots:
         QCOMPARE(remote.ecsTree()->topLevelCount(), local->ecsTree()->topLevelCount());
         QCOMPARE(remote.ecsTree()->cellText(QStringLiteral("event")), local->ecsTree()->cellText(QStringLiteral("event")));
         QCOMPARE(remote.ecsTree()->cellText(QStringLiteral("user")), local->ecsTree()->cellText(QStringLiteral("user")));
-    }
-
-    void theClickHouseDialogRefusesCredentialsInTheUrlAndNeverSavesThePassword()
-    {
-        {
-            ClickHouseDialog dlg;
-            dlg.urlEdit()->setText(QStringLiteral("http://bob:s3cret@localhost:8123"));
-            dlg.passwordEdit()->setText(QStringLiteral("hunter2-secret"));
-            dlg.accept();
-            QCOMPARE(dlg.result(), int(QDialog::Rejected));
-            QVERIFY(dlg.message()->text().contains(QLatin1String("not in the URL")));
-            dlg.urlEdit()->setText(QStringLiteral("ftp://localhost:8123"));
-            dlg.accept();
-            QVERIFY(dlg.message()->text().contains(QLatin1String("http://")));
-            dlg.urlEdit()->setText(QStringLiteral("https://ch.example:8443"));
-            dlg.accept();
-            QCOMPARE(dlg.result(), int(QDialog::Accepted));
-            QCOMPARE(dlg.endpoint().url.toString(), QStringLiteral("https://ch.example:8443"));
-            QCOMPARE(dlg.endpoint().password, QStringLiteral("hunter2-secret"));
-            QCOMPARE(dlg.table().table, QStringLiteral("auditlens_trail"));
-        }
-        QSettings settings;
-        settings.sync();
-        QFile f(settings.fileName());
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        const QByteArray saved = f.readAll();
-        QVERIFY(saved.contains("ch.example"));
-        QVERIFY(!saved.contains("hunter2"));
-        ClickHouseDialog again; // remembered, password empty
-        QCOMPARE(again.urlEdit()->text(), QStringLiteral("https://ch.example:8443"));
-        QVERIFY(again.passwordEdit()->text().isEmpty());
     }
 };
 
