@@ -28,6 +28,15 @@ TrailErrorKind trailKind(ErrorKind k)
 
 enum Kind { KCounts, KBuckets, KPage, KRaw, KindCount };
 
+/// Answers `done` with an error later, on the context's thread (never from inside the request).
+template <typename T>
+void failLater(const QPointer<QObject> &ctx, TrailSource::Answer<T> done, TrailError error)
+{
+    if (ctx)
+        QMetaObject::invokeMethod(
+            ctx.data(), [done = std::move(done), error = std::move(error)] { done(T{}, error); }, Qt::QueuedConnection);
+}
+
 class RemoteTrail final : public TrailSource
 {
 public:
@@ -80,13 +89,7 @@ public:
                           done = std::move(done)](bool cancelled) mutable {
                 if (!cancelled)
                     return page(f, after, n, descending, ctx.data(), std::move(done));
-                if (ctx)
-                    QMetaObject::invokeMethod(
-                        ctx.data(),
-                        [done = std::move(done)] {
-                            done(TrailPage{}, TrailError{TrailErrorKind::Cancelled, "the request was superseded by a newer one"});
-                        },
-                        Qt::QueuedConnection);
+                failLater(ctx, std::move(done), {TrailErrorKind::Cancelled, "the request was superseded by a newer one"});
             };
             return;
         }
@@ -144,13 +147,7 @@ private:
         p.queryId = m_prefix + QStringLiteral("-") + QString::number(int(kind)) + QStringLiteral("-") + QString::number(++m_serial);
         if (!f.query.empty()) {
             // KQL is not translated to SQL yet: refused, never answered as if there were no query
-            if (ctx)
-                QMetaObject::invokeMethod(
-                    ctx.data(),
-                    [done = std::move(done)] {
-                        done(T{}, TrailError{TrailErrorKind::Query, "KQL queries are not run on ClickHouse yet"});
-                    },
-                    Qt::QueuedConnection);
+            failLater(ctx, std::move(done), {TrailErrorKind::Query, "KQL queries are not run on ClickHouse yet"});
             return;
         }
         auto deliver = [ctx, done = std::move(done), parse](const Reply &r) {
