@@ -189,18 +189,13 @@ void MainWindow::buildUi()
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setAlternatingRowColors(true);
-    m_table->setWordWrap(false);
+    TrailModel::setUpTable(m_table);
     m_table->setTabKeyNavigation(false); // Tab goes on to the next pane
     m_tableHighlight = new HighlightDelegate(m_table);
     m_table->setItemDelegate(m_tableHighlight);
-    m_table->verticalHeader()->hide();
-    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_table->horizontalHeader()->setSectionsMovable(true);
     m_table->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
-    const int widths[] = {180, 200, 170, 140, 150, 70, 80, 150, 80, 150, 160};
-    for (int c = 0; c < TrailModel::ColCount; ++c)
-        m_table->setColumnWidth(c, widths[c]);
     connect(m_table, &QWidget::customContextMenuRequested, this, &MainWindow::tableContextMenu);
     connect(m_table->horizontalHeader(), &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
         auto *menu = new QMenu(this);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "trailmodel.h"
 
+#include <QHeaderView>
+#include <QTableView>
+
 #include "palettecolors.h"
 #include "source/timestamp.h"
 
@@ -95,6 +98,18 @@ QString TrailModel::resourceId(uint32_t storeRow) const
     const QString id = QString::fromStdString(resourceIdOf(m_snap.raw(storeRow)));
     m_resourceIds.insert(storeRow, new QString(id));
     return id;
+}
+
+void TrailModel::setUpTable(QTableView *table)
+{
+    table->setAlternatingRowColors(true);
+    table->setWordWrap(false);
+    table->verticalHeader()->hide();
+    table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 6);
+    const int widths[] = {180, 200, 170, 140, 150, 70, 80, 150, 80, 150, 160};
+    static_assert(std::size(widths) == ColCount);
+    for (int c = 0; c < ColCount && c < table->model()->columnCount(); ++c)
+        table->setColumnWidth(c, widths[c]);
 }
 
 QVariant TrailModel::data(const QModelIndex &index, int role) const

@@ -11,6 +11,8 @@
 #include <functional>
 #include <memory>
 
+class QTableView;
+
 namespace auditlens::ui {
 
 /// The trail: a table over the store's filtered rows (never one object per record). Rows are
@@ -50,6 +52,8 @@ public:
     /// How a row with this result looks (Qt::ForegroundRole, Qt::FontRole): failures stand out.
     static QVariant resultStyle(auditlens::Result result, int role);
     static QString resultText(auditlens::Result result); ///< "success", "failure" or empty
+    /// A trail table's look, the same in every window: one line per row, the columns' widths.
+    static void setUpTable(QTableView *table);
 
     /// Adds a column showing a field path's values (raw or ecs.), read off the GUI thread
     /// through `cache` (and again for rows appended later). Columns past ColCount are these.

@@ -98,7 +98,7 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
     m_table->setModel(m_model);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_table->verticalHeader()->hide();
+    TrailModel::setUpTable(m_table);
     m_table->horizontalHeader()->setStretchLastSection(true);
     auto *trees = new QSplitter(Qt::Vertical, split);
     m_rawTree = new JsonTree(trees);
