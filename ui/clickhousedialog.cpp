@@ -34,7 +34,6 @@ ClickHouseDialog::ClickHouseDialog(QWidget *parent) : QDialog(parent)
     m_user->setPlaceholderText(tr("default"));
     m_password = new QLineEdit(this);
     m_password->setEchoMode(QLineEdit::Password);
-    m_password->setPlaceholderText(tr("kept in memory only"));
     m_keychain = new QCheckBox(tr("Remember the password in the system keychain"), this);
     m_keychain->setToolTip(tr("Opt-in. The OS keychain (Secret Service, KWallet, Keychain) keeps it, one per user@host:port, "
                               "never Auditlens' settings."));
@@ -59,7 +58,13 @@ ClickHouseDialog::ClickHouseDialog(QWidget *parent) : QDialog(parent)
     connect(buttons, &QDialogButtonBox::rejected, this, &ClickHouseDialog::reject);
     lay->addWidget(buttons);
 
+    // the password field says where the password will be kept
+    const auto placeholder = [this](bool keychain) {
+        m_password->setPlaceholderText(keychain ? tr("kept in the system keychain") : tr("kept in memory only"));
+    };
+    connect(m_keychain, &QCheckBox::toggled, this, placeholder);
     m_keychain->setChecked(s.value(kUseKeychain, false).toBool());
+    placeholder(m_keychain->isChecked());
     if (m_keychain->isChecked())
         readKeychain();
     // another server or user: its own password

@@ -99,7 +99,10 @@ private slots:
         {
             ClickHouseDialog dlg;
             QVERIFY(!dlg.keychainBox()->isChecked()); // opt-in
+            QCOMPARE(dlg.passwordEdit()->placeholderText(), QStringLiteral("kept in memory only"));
             dlg.keychainBox()->setChecked(keychain);
+            // the field says where the password goes
+            QCOMPARE(dlg.passwordEdit()->placeholderText().contains(QLatin1String("keychain")), keychain);
             dlg.urlEdit()->setText(QStringLiteral("http://bob:s3cret@localhost:8123"));
             dlg.passwordEdit()->setText(QStringLiteral("hunter2-secret"));
             dlg.accept();
