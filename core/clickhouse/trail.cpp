@@ -446,14 +446,6 @@ std::vector<std::string_view> lines(const QByteArray &tsv)
 
 } // namespace
 
-QByteArray trailWhere(const TrailFilter &f, int skip)
-{
-    std::vector<bool> skipped(kColumnCount, false);
-    if (skip >= 0 && size_t(skip) < kColumnCount)
-        skipped[size_t(skip)] = true;
-    return trailWhere(f, skipped);
-}
-
 QByteArray trailWhere(const TrailFilter &f, const std::vector<bool> &skip)
 {
     TrailQuery q;

@@ -111,11 +111,9 @@ namespace auditlens::clickhouse {
 // filtering a copy is filtering the record. `query` (KQL) is not part of these: the caller
 // translates it or refuses it.
 
-/// The filter's WHERE (without `query`); `skip`: the column whose own constraint is left out
-/// (a facet's counts), -1: none.
-QByteArray trailWhere(const TrailFilter &f, int skip = -1);
-/// The same leaving out the constraints of every column c with skip[c].
-QByteArray trailWhere(const TrailFilter &f, const std::vector<bool> &skip);
+/// The filter's WHERE (without `query`), leaving out the own constraints of every column c with
+/// skip[c] (the facets', counted under the others' only); no skip: all of them.
+QByteArray trailWhere(const TrailFilter &f, const std::vector<bool> &skip = {});
 /// One column's own include / exclude constraint, "1" when it has none.
 QByteArray columnConstraint(const TrailFilter &f, Column col);
 /// Rows: (0, '', total), (1, '<timed> <first> <last>', matched): the matched records' time extent
