@@ -6,6 +6,7 @@
 
 #include "clickhouse/client.h"
 #include "clickhouse/forwarder.h"
+#include "clickhouse/kqlsql.h"
 #include "clickhouse/shipper.h"
 #include "clickhouse/trail.h"
 #include "source/timestamp.h"
@@ -176,22 +177,34 @@ int runInit(const std::vector<std::string> &args)
                          t.cluster.isEmpty() ? "" : " (choose another --table for the cluster's trail)");
             return 2;
         }
-        // a trail made before the resource_id column gets it (its rows read it as empty)
+        // a trail made before some columns gets them (its rows read them as their defaults)
         const QByteArray tables[] = {t.localTable().toUtf8(), t.table.toUtf8()};
         for (size_t k = 0; k < (t.cluster.isEmpty() ? 1u : 2u); ++k) {
             const QByteArray &table = tables[k];
-            const ch::Reply has = ch::runBlockingCliOnly(client, ch::hasResourceIdSql(t, table));
-            if (has.ok() && has.body.trimmed() == "1")
-                continue;
-            for (const QByteArray &sql : ch::upgradeStatements(t, table, onCluster)) {
-                const ch::Reply r = has.ok() ? ch::runBlockingCliOnly(client, sql) : has;
+            const ch::Reply has = ch::runBlockingCliOnly(client, ch::tableColumnsSql(t, table));
+            if (!has.ok()) {
+                std::fprintf(stderr, "auditlens-cli clickhouse init: reading the columns of %s: %s\n", table.constData(),
+                             has.error.c_str());
+                return 2;
+            }
+            std::vector<std::string> present;
+            for (const QByteArray &name : has.body.split('\n'))
+                if (!name.isEmpty())
+                    present.push_back(ch::unescapeTsv(name.toStdString()));
+            const std::vector<QByteArray> alters = ch::upgradeStatements(t, table, present, onCluster);
+            for (const QByteArray &sql : alters) {
+                const ch::Reply r = ch::runBlockingCliOnly(client, sql);
                 if (!r.ok()) {
-                    std::fprintf(stderr, "auditlens-cli clickhouse init: adding the resource_id column: %s\n", r.error.c_str());
+                    std::fprintf(stderr, "auditlens-cli clickhouse init: adding a column to %s: %s\n", table.constData(),
+                                 r.error.c_str());
                     return 2;
                 }
             }
-            std::printf("%s: %s.%s: resource_id column added\n", ch::displayUrl(n.url).toUtf8().constData(),
-                        ch::quoteIdent(t.database).constData(), ch::quoteIdent(QString::fromUtf8(table)).constData());
+            if (!alters.empty())
+                std::printf("%s: %s.%s: %zu column(s) added; rows shipped before have no fields for KQL queries until "
+                            "they are shipped again\n",
+                            ch::displayUrl(n.url).toUtf8().constData(), ch::quoteIdent(t.database).constData(),
+                            ch::quoteIdent(QString::fromUtf8(table)).constData(), alters.size());
         }
         const QByteArray over = t.cluster.isEmpty()
             ? QByteArray()
@@ -366,12 +379,12 @@ const char *const kSearchChHelp =
     "                            [--actor V] [--action V] [--resource-type V] [--actor-type V]\n"
     "                            [--interface V] [--source-ip V] [--account V]\n"
     "                            [--result success|failure] [--from TIME] [--to TIME]\n"
-    "                            [--limit N] [TEXT]\n"
+    "                            [--limit N] [QUERY]\n"
     "\n"
-    "The records of the ClickHouse trail (one per ID) that contain TEXT (case-insensitive,\n"
-    "over the raw record, as the embedded search's bare terms) and have every given column\n"
-    "value (exact), as raw NDJSON in time order. The search runs on the server. KQL queries\n"
-    "are not translated to SQL yet: use the embedded 'search' for them.\n"
+    "The records of the ClickHouse trail (one per ID) that match QUERY (KQL, as the embedded\n"
+    "'search': a bare word is searched case-insensitively in the raw record, field:value is\n"
+    "exact) and have every given column value (exact), as raw NDJSON in time order. The search\n"
+    "runs on the server. Fields of the ECS record (ecs.…) are not on the server.\n"
     "\n"
     "Options:\n"
     "  --count          print only the number of matching records\n"
@@ -420,11 +433,41 @@ int runSearchClickhouse(const std::vector<std::string> &args)
     if (!connection(c, "search", "--clickhouse", ep, t))
         return 2;
     if (!c.inputs.empty())
-        q.text = c.inputs.front();
+        q.kql = c.inputs.front();
     for (const auto &[opt, col] : columns)
         if (c.has(opt))
             q.equals.emplace_back(col, c.value(opt));
+    if (const ch::KqlSql k = ch::kqlToSql(q.kql); !k.ok()) {
+        std::fprintf(stderr, "auditlens-cli search: %s\n", k.error.c_str());
+        return 2;
+    }
     ch::Client client(ep);
+    if (ch::kqlReadsFields(q.kql)) {
+        // a query by field needs every row shipped with its fields
+        const ch::Reply probe = ch::runBlockingCliOnly(client, ch::trailEngineSql(t));
+        const QList<QByteArray> f = probe.body.trimmed().split('\t');
+        uint64_t missing = 0;
+        if (probe.ok() && f.size() == 3 && f[2] == "1") {
+            const ch::Reply m = ch::runBlockingCliOnly(client, ch::fieldsMissingSql(t));
+            if (!m.ok()) {
+                std::fprintf(stderr, "auditlens-cli search: %s\n", m.error.c_str());
+                return 2;
+            }
+            missing = m.body.trimmed().toULongLong();
+        }
+        if (!probe.ok()) {
+            std::fprintf(stderr, "auditlens-cli search: %s\n", probe.error.c_str());
+            return 2;
+        }
+        if (f.size() != 3) {
+            std::fprintf(stderr, "auditlens-cli search: no trail table %s\n", t.qualified().constData());
+            return 2;
+        }
+        if (const std::string why = ch::fieldsRefusal(t.qualified(), f[2] == "1", missing); !why.empty()) {
+            std::fprintf(stderr, "auditlens-cli search: %s\n", why.c_str());
+            return 2;
+        }
+    }
     const bool count = c.has("--count");
     const ch::Reply r = ch::runBlockingCliOnly(client, count ? ch::countSql(t, q) : ch::searchSql(t, q));
     if (!r.ok()) {

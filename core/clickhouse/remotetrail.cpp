@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "remotetrail.h"
 
+#include "kqlsql.h"
+
 #include <QMetaObject>
 #include <QPointer>
 #include <QUuid>
@@ -52,7 +54,8 @@ public:
     }
     ~RemoteTrail() override
     {
-        m_heldPage = nullptr; // no callback after destruction
+        for (auto &h : m_held)
+            h = nullptr; // no callback after destruction
         m_client.disconnect();
         for (Pending &p : m_pending)
             if (p.onReply)
@@ -65,7 +68,7 @@ public:
                 Answer<TrailCounts> done) override
     {
         const size_t nf = facets.size();
-        start(KCounts, f, trailCountsSql(m_table, f, facets, topN), context, std::move(done),
+        start(KCounts, f, [this, f, facets, topN] { return trailCountsSql(m_table, f, facets, topN); }, context, std::move(done),
               [nf, facets](const QByteArray &body, TrailCounts &v, std::string &err) {
                   v.facets = facets;
                   return parseTrailCounts(body, nf, v, err);
@@ -73,7 +76,7 @@ public:
     }
     void buckets(const TrailFilter &f, int64_t from, int64_t to, int n, QObject *context, Answer<TrailBuckets> done) override
     {
-        start(KBuckets, f, trailBucketsSql(m_table, f, from, to, n), context, std::move(done),
+        start(KBuckets, f, [this, f, from, to, n] { return trailBucketsSql(m_table, f, from, to, n); }, context, std::move(done),
               [from, to, n](const QByteArray &body, TrailBuckets &v, std::string &err) {
                   return parseTrailBuckets(body, from, to, n, v, err);
               });
@@ -81,24 +84,13 @@ public:
     void page(const TrailFilter &f, const TrailKey &after, size_t n, bool descending, QObject *context,
               Answer<TrailPage> done) override
     {
-        if (!m_probed) {
-            // what the page reads depends on the table (Distributed? resource_id?): held until
-            // the probe sent at construction answers, a newer page superseding it meanwhile
-            endHeldPage(true);
-            m_heldPage = [this, f, after, n, descending, ctx = QPointer<QObject>(context),
-                          done = std::move(done)](bool cancelled) mutable {
-                if (!cancelled)
-                    return page(f, after, n, descending, ctx.data(), std::move(done));
-                failLater(ctx, std::move(done), {TrailErrorKind::Cancelled, "the request was superseded by a newer one"});
-            };
-            return;
-        }
-        start(KPage, f, trailPageSql(m_table, f, after, n, descending, m_oneNode, m_resourceIds), context, std::move(done),
+        start(KPage, f, [this, f, after, n, descending] { return trailPageSql(m_table, f, after, n, descending, m_oneNode, m_resourceIds); },
+              context, std::move(done),
               [n](const QByteArray &body, TrailPage &v, std::string &err) { return parseTrailPage(body, n, v, err); });
     }
     void raw(const std::string &id, int64_t time, QObject *context, Answer<std::string> done) override
     {
-        start(KRaw, TrailFilter{}, trailRawSql(m_table, id, time), context, std::move(done),
+        start(KRaw, TrailFilter{}, [this, id, time] { return trailRawSql(m_table, id, time); }, context, std::move(done),
               [id](const QByteArray &body, std::string &v, std::string &err) {
                   if (body.isEmpty()) {
                       err = "no record with ID " + id.substr(0, 200) + " in the trail";
@@ -113,14 +105,8 @@ public:
     }
     void cancelAll() override
     {
-        endHeldPage(true);
-        for (Pending &p : m_pending)
-            if (p.onReply) {
-                auto fn = std::move(p.onReply);
-                p.onReply = nullptr;
-                m_client.cancel(p.queryId);
-                fn(Reply{p.queryId, ErrorKind::Cancelled, 0, 0, "the request was cancelled", {}});
-            }
+        for (size_t k = 0; k < KindCount; ++k)
+            supersede(Kind(k), "the request was cancelled");
     }
 
 private:
@@ -130,26 +116,82 @@ private:
         std::function<void(const Reply &)> onReply; ///< delivers (queued) to the context; empty: none pending
     };
 
-    template <typename T, typename Parse>
-    void start(Kind kind, const TrailFilter &f, const QByteArray &sql, QObject *context, Answer<T> done, Parse parse)
+    /// Ends the request of `kind` pending or held, if any: answered Cancelled, the server asked
+    /// to stop it (KILL QUERY). Each request has an id of its own: reusing one
+    /// (replace_running_query) let the cancellation of the old request reach the new one on 18.16.
+    void supersede(Kind kind, const char *why)
     {
+        if (auto held = std::move(m_held[kind])) {
+            m_held[kind] = nullptr;
+            held(true);
+        }
         Pending &p = m_pending[kind];
         if (p.onReply) {
-            // superseded: its answer is Cancelled, and the server is asked to stop it (KILL QUERY).
-            // Each request has an id of its own: reusing one (replace_running_query) let the
-            // cancellation of the old request reach the new one on 18.16.
             auto old = std::move(p.onReply);
             p.onReply = nullptr;
-            old(Reply{p.queryId, ErrorKind::Cancelled, 0, 0, "the request was superseded by a newer one", {}});
             m_client.cancel(p.queryId);
+            old(Reply{p.queryId, ErrorKind::Cancelled, 0, 0, why, {}});
         }
+    }
+
+    /// Whether what the SQL of a request for `f` depends on is known: the table (Distributed?
+    /// which columns?) and, for a query by field, that every row has its fields. Else the
+    /// request is held until the probe answers (sent here when needed), a newer one superseding it.
+    bool ready(const TrailFilter &f)
+    {
+        if (!m_probed)
+            return false;
+        if (f.query.empty() || m_fieldsChecked || m_probeFailed || !kqlReadsFields(f.query))
+            return true;
+        if (!m_hasFields) {
+            m_fieldsChecked = true; // nothing to count: refused
+            return true;
+        }
+        if (m_fieldsQuery.isEmpty()) {
+            Client::Options o;
+            o.queryId = m_prefix + QStringLiteral("-fields");
+            m_fieldsQuery = o.queryId;
+            m_client.query(fieldsMissingSql(m_table), o);
+        }
+        return false;
+    }
+
+    /// Why the filter's query cannot run here, or "".
+    TrailError refusal(const TrailFilter &f) const
+    {
+        if (f.query.empty())
+            return {};
+        const KqlSql k = kqlToSql(f.query);
+        if (!k.ok())
+            return {TrailErrorKind::Query, k.error};
+        if (kqlReadsFields(f.query) && !m_probeFailed) { // (a failed probe: the request fails the same way)
+            if (!m_fieldsError.empty())
+                return {TrailErrorKind::Server, "checking that the trail's records have their fields: " + m_fieldsError};
+            if (std::string why = fieldsRefusal(m_table.qualified(), m_hasFields, m_fieldsMissing); !why.empty())
+                return {TrailErrorKind::Query, why};
+        }
+        return {};
+    }
+
+    template <typename T, typename Parse>
+    void start(Kind kind, const TrailFilter &f, std::function<QByteArray()> sql, QObject *context, Answer<T> done, Parse parse)
+    {
+        supersede(kind, "the request was superseded by a newer one");
         QPointer<QObject> ctx(context);
-        p.queryId = m_prefix + QStringLiteral("-") + QString::number(int(kind)) + QStringLiteral("-") + QString::number(++m_serial);
-        if (!f.query.empty()) {
-            // KQL is not translated to SQL yet: refused, never answered as if there were no query
-            failLater(ctx, std::move(done), {TrailErrorKind::Query, "KQL queries are not run on ClickHouse yet"});
+        if (!ready(f)) {
+            m_held[kind] = [this, kind, f, sql = std::move(sql), ctx, done = std::move(done), parse](bool cancelled) mutable {
+                if (!cancelled)
+                    return start(kind, f, std::move(sql), ctx.data(), std::move(done), parse);
+                failLater(ctx, std::move(done), {TrailErrorKind::Cancelled, "the request was superseded by a newer one"});
+            };
             return;
         }
+        if (TrailError why = refusal(f); why.kind != TrailErrorKind::None) {
+            failLater(ctx, std::move(done), std::move(why)); // never answered as if there were no query
+            return;
+        }
+        Pending &p = m_pending[kind];
+        p.queryId = m_prefix + QStringLiteral("-") + QString::number(int(kind)) + QStringLiteral("-") + QString::number(++m_serial);
         auto deliver = [ctx, done = std::move(done), parse](const Reply &r) {
             T value{};
             TrailError err;
@@ -166,17 +208,18 @@ private:
         };
         Client::Options o;
         o.queryId = p.queryId;
-        m_client.query(sql, o);
+        m_client.query(sql(), o);
         p.onReply = std::move(deliver);
     }
 
-    /// Sends (or, `cancelled`, answers Cancelled) the page held for the probe, if any.
-    void endHeldPage(bool cancelled)
+    /// Sends the requests held for a probe that has answered (those still not ready stay held).
+    void releaseHeld()
     {
-        if (auto held = std::move(m_heldPage)) {
-            m_heldPage = nullptr;
-            held(cancelled);
-        }
+        for (size_t k = 0; k < KindCount; ++k)
+            if (auto held = std::move(m_held[k])) {
+                m_held[k] = nullptr;
+                held(false);
+            }
     }
 
     void onFinished(const Reply &r)
@@ -184,10 +227,20 @@ private:
         if (r.queryId == m_engineQuery) {
             // any other engine than Distributed (or none yet: the first request will say so)
             const QList<QByteArray> f = r.body.trimmed().split('\t');
-            m_oneNode = r.ok() && f.size() == 2 && !f[0].isEmpty() && f[0] != "Distributed";
-            m_resourceIds = r.ok() && f.size() == 2 && f[1] == "1";
+            m_oneNode = r.ok() && f.size() == 3 && !f[0].isEmpty() && f[0] != "Distributed";
+            m_hasFields = r.ok() && f.size() == 3 && f[2] == "1";
+            m_resourceIds = r.ok() && f.size() == 3 && f[1] == "1";
+            m_probeFailed = !r.ok();
             m_probed = true; // also when it failed: GLOBAL IN and no resource IDs are always right
-            endHeldPage(false);
+            releaseHeld();
+            return;
+        }
+        if (r.queryId == m_fieldsQuery) {
+            bool ok = false;
+            m_fieldsMissing = r.body.trimmed().toULongLong(&ok);
+            m_fieldsError = r.ok() ? (ok ? std::string() : "unexpected answer: " + r.body.left(200).toStdString()) : r.error;
+            m_fieldsChecked = true;
+            releaseHeld();
             return;
         }
         for (Pending &p : m_pending)
@@ -207,8 +260,14 @@ private:
     QString m_engineQuery;
     bool m_oneNode = false; ///< the table is not a Distributed one
     bool m_resourceIds = false; ///< the table has the resource_id column
-    bool m_probed = false;      ///< the two above are known
-    std::function<void(bool cancelled)> m_heldPage; ///< a page asked for before they were
+    bool m_hasFields = false;   ///< the table has the field_* columns
+    bool m_probed = false;      ///< the three above are known
+    bool m_probeFailed = false; ///< … as their defaults, the probe having failed
+    QString m_fieldsQuery;      ///< the count of rows without fields, once a query by field needs it
+    bool m_fieldsChecked = false;
+    uint64_t m_fieldsMissing = 0;
+    std::string m_fieldsError;  ///< the count failed: why
+    std::array<std::function<void(bool cancelled)>, KindCount> m_held; ///< requests waiting for a probe
 };
 
 } // namespace

@@ -3,9 +3,11 @@
 
 // The trail table in ClickHouse as a TrailSource (store/trailsource.h): every request is SQL
 // run on the server (counts and facets in one pass over the trail with its copies collapsed
-// (FINAL), time buckets, keyset pages by (time, ID), one raw record by ID, the text search as positionCaseInsensitive; a
-// KQL query is refused until it is translated), over the asynchronous Client. A superseded
-// request is cancelled on the server (each request its own query id, stopped with KILL QUERY).
+// (FINAL), time buckets, keyset pages by (time, ID), one raw record by ID, the text search as
+// positionCaseInsensitive, a KQL query as SQL over the records' field arrays (kqlsql.h)), over
+// the asynchronous Client. A superseded request is cancelled on the server (each request its
+// own query id, stopped with KILL QUERY). Requests wait for the table's probe (its engine and
+// columns; for a query by field, that every row has its fields), a few milliseconds.
 
 #include "clickhouse/client.h"
 #include "clickhouse/trail.h"

@@ -2,12 +2,15 @@
 #include "trail.h"
 
 #include "client.h"
+#include "kqlsql.h"
+#include "query/flatfields.h"
 
 #include <QCryptographicHash>
 #include <QFile>
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace auditlens::clickhouse {
 
@@ -24,29 +27,41 @@ QByteArray TrailTable::qualifiedLocal() const
 namespace {
 
 // time_ns: the store's nanoseconds (INT64_MIN: no time); time: its second, clamped to
-// DateTime's range, for the monthly partitions.
-const char *const kColumns =
-    "(\n"
-    "    time_ns Int64,\n"
-    "    time DateTime,\n"
-    "    id String,\n"
-    "    schema UInt8,\n"
-    "    result UInt8,\n"
-    "    actor String,\n"
-    "    action String,\n"
-    "    resource_type String,\n"
-    "    actor_type String,\n"
-    "    interface String,\n"
-    "    source_ip String,\n"
-    "    account String,\n"
-    "    source String,\n"
-    "    resource_id String,\n"
-    "    raw String\n"
-    ")";
+// DateTime's range, for the monthly partitions. The columns after `source` came later: a table
+// made before them gets them from `clickhouse init` (upgradeStatements), in this order.
+// fields_shipped: 1 when the field_* arrays were written (0 on rows shipped before they existed);
+// field_*: the record's values by path (query::flattenFields), what KQL is tested on
+// (kqlsql.h); field_type is a query::ValueType, field_time INT64_MIN where no time reads.
+struct ColumnDef
+{
+    const char *name, *type;
+};
+constexpr ColumnDef kColumnDefs[] = {
+    {"time_ns", "Int64"},        {"time", "DateTime"},          {"id", "String"},
+    {"schema", "UInt8"},         {"result", "UInt8"},           {"actor", "String"},
+    {"action", "String"},        {"resource_type", "String"},   {"actor_type", "String"},
+    {"interface", "String"},     {"source_ip", "String"},       {"account", "String"},
+    {"source", "String"},        {"resource_id", "String"},     {"raw", "String"},
+    {"fields_shipped", "UInt8"}, {"field_path", "Array(String)"}, {"field_type", "Array(UInt8)"},
+    {"field_text", "Array(String)"}, {"field_num", "Array(Float64)"}, {"field_time", "Array(Int64)"},
+};
+constexpr size_t kFirstLaterColumn = 13; // resource_id
 
-const char *const kInsertColumns =
-    "(time_ns, time, id, schema, result, actor, action, resource_type, actor_type, interface, source_ip, account, source, "
-    "resource_id, raw)";
+QByteArray columnsDdl()
+{
+    QByteArray out = "(\n";
+    for (const ColumnDef &c : kColumnDefs)
+        out += QByteArray("    ") + c.name + ' ' + c.type + (&c == std::end(kColumnDefs) - 1 ? "\n" : ",\n");
+    return out + ")";
+}
+
+QByteArray insertColumns()
+{
+    QByteArray out = "(";
+    for (const ColumnDef &c : kColumnDefs)
+        out += QByteArray(&c == kColumnDefs ? "" : ", ") + c.name;
+    return out + ")";
+}
 
 void appendEscaped(QByteArray &out, std::string_view s)
 {
@@ -96,32 +111,38 @@ std::vector<QByteArray> initStatements(const TrailTable &t, bool onCluster)
     const QByteArray on = !t.cluster.isEmpty() && onCluster ? " ON CLUSTER " + quoteIdent(t.cluster) : QByteArray();
     if (t.database != QLatin1String("default"))
         out.push_back("CREATE DATABASE IF NOT EXISTS " + quoteIdent(t.database) + on);
-    out.push_back("CREATE TABLE IF NOT EXISTS " + t.qualifiedLocal() + on + "\n" + kColumns
+    out.push_back("CREATE TABLE IF NOT EXISTS " + t.qualifiedLocal() + on + "\n" + columnsDdl()
                   + "\nENGINE = ReplacingMergeTree()\nPARTITION BY toYYYYMM(time)\nORDER BY (account, time_ns, id)");
     if (!t.cluster.isEmpty())
-        out.push_back("CREATE TABLE IF NOT EXISTS " + t.qualified() + on + "\n" + kColumns + "\nENGINE = Distributed("
+        out.push_back("CREATE TABLE IF NOT EXISTS " + t.qualified() + on + "\n" + columnsDdl() + "\nENGINE = Distributed("
                       + quoteString(t.cluster.toStdString()) + ", " + quoteString(t.database.toStdString()) + ", "
                       + quoteString(t.localTable().toStdString()) + ", cityHash64(id))");
     return out;
 }
 
-std::vector<QByteArray> upgradeStatements(const TrailTable &t, const QByteArray &table, bool onCluster)
+std::vector<QByteArray> upgradeStatements(const TrailTable &t, const QByteArray &table, const std::vector<std::string> &present,
+                                          bool onCluster)
 {
     const QByteArray on = !t.cluster.isEmpty() && onCluster ? " ON CLUSTER " + quoteIdent(t.cluster) : QByteArray();
-    // 18.16 has no ADD COLUMN IF NOT EXISTS: the caller asks first (hasResourceIdSql)
-    return {"ALTER TABLE " + quoteIdent(t.database) + '.' + quoteIdent(QString::fromUtf8(table)) + on
-            + " ADD COLUMN resource_id String AFTER source"};
+    // 18.16 has no ADD COLUMN IF NOT EXISTS: the caller lists the columns first (tableColumnsSql)
+    std::vector<QByteArray> out;
+    for (size_t k = kFirstLaterColumn; k < std::size(kColumnDefs); ++k)
+        if (std::find(present.begin(), present.end(), kColumnDefs[k].name) == present.end())
+            out.push_back("ALTER TABLE " + quoteIdent(t.database) + '.' + quoteIdent(QString::fromUtf8(table)) + on
+                          + " ADD COLUMN " + kColumnDefs[k].name + ' ' + kColumnDefs[k].type + " AFTER "
+                          + kColumnDefs[k - 1].name);
+    return out;
 }
 
-QByteArray hasResourceIdSql(const TrailTable &t, const QByteArray &table)
+QByteArray tableColumnsSql(const TrailTable &t, const QByteArray &table)
 {
-    return "SELECT count() FROM system.columns WHERE database = " + quoteString(t.database.toStdString())
-        + " AND table = " + quoteString(table.toStdString()) + " AND name = 'resource_id' FORMAT TabSeparated";
+    return "SELECT name FROM system.columns WHERE database = " + quoteString(t.database.toStdString())
+        + " AND table = " + quoteString(table.toStdString()) + " FORMAT TabSeparated";
 }
 
 QByteArray insertSql(const TrailTable &t, InsertFormat f)
 {
-    return "INSERT INTO " + t.qualified() + ' ' + kInsertColumns + (f == InsertFormat::RowBinary ? " FORMAT RowBinary" : " FORMAT TabSeparated");
+    return "INSERT INTO " + t.qualified() + ' ' + insertColumns() + (f == InsertFormat::RowBinary ? " FORMAT RowBinary" : " FORMAT TabSeparated");
 }
 
 namespace {
@@ -141,6 +162,38 @@ struct TsvWriter
     void dateTime(uint32_t v) { sep(), appendNumber(out, v); }
     void uint8(uint8_t v) { sep(), appendNumber(out, v); }
     void str(std::string_view v) { sep(), appendEscaped(out, v); }
+    /// [v, …]: strings quoted ('…', with \' and the escapes above), numbers as text
+    template<typename T, typename Get>
+    void array(const std::vector<T> &items, Get get)
+    {
+        sep();
+        out += '[';
+        for (size_t k = 0; k < items.size(); ++k) {
+            if (k)
+                out += ',';
+            element(get(items[k]));
+        }
+        out += ']';
+    }
+    void element(std::string_view v)
+    {
+        out += '\'';
+        for (char c : v) {
+            if (c == '\'')
+                out += '\\';
+            appendEscaped(out, std::string_view(&c, 1));
+        }
+        out += '\'';
+    }
+    void element(uint8_t v) { appendNumber(out, v); }
+    void element(int64_t v) { appendNumber(out, v); }
+    void element(double v)
+    {
+        // the shortest text that reads back as v (TabSeparated is for reading; ship sends RowBinary)
+        char buf[32];
+        const auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+        out.append(buf, qsizetype(p - buf));
+    }
     void endRow()
     {
         out += '\n';
@@ -166,13 +219,33 @@ struct RowBinaryWriter
     void uint8(uint8_t v) { out += char(v); }
     void str(std::string_view v)
     {
-        uint64_t n = v.size();
+        size(v.size());
+        out.append(v.data(), qsizetype(v.size()));
+    }
+    /// an array: its length, then its elements
+    template<typename T, typename Get>
+    void array(const std::vector<T> &items, Get get)
+    {
+        size(items.size());
+        for (const T &i : items)
+            element(get(i));
+    }
+    void element(std::string_view v) { str(v); }
+    void element(uint8_t v) { uint8(v); }
+    void element(int64_t v) { int64(v); }
+    void element(double v)
+    {
+        uint64_t bits = 0;
+        std::memcpy(&bits, &v, sizeof bits);
+        le(bits);
+    }
+    void size(uint64_t n)
+    {
         do {
             const uint8_t byte = uint8_t(n & 0x7f);
             n >>= 7;
             out += char(n ? byte | 0x80 : byte);
         } while (n);
-        out.append(v.data(), qsizetype(v.size()));
     }
     void endRow() {}
 };
@@ -183,6 +256,7 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
     to = std::min(to, snap.size());
     std::string padded;
     QByteArray hashId;
+    std::vector<query::FlatField> fields;
     while (from < to) {
         auto [seg, i0] = snap.locate(from);
         const size_t n = std::min(seg->size() - i0, to - from);
@@ -234,6 +308,14 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
             }
             w.str(resourceIdOf(std::string_view(padded.data(), raw.size()), padded.size()));
             w.str(raw);
+            query::flattenFields(std::string_view(padded.data(), raw.size()), padded.size(), fields);
+            w.uint8(1);
+            using query::FlatField;
+            w.array(fields, [](const FlatField &f) { return std::string_view(f.path); });
+            w.array(fields, [](const FlatField &f) { return uint8_t(f.type); });
+            w.array(fields, [](const FlatField &f) { return std::string_view(f.text); });
+            w.array(fields, [](const FlatField &f) { return f.number; });
+            w.array(fields, [](const FlatField &f) { return f.hasTime ? f.time : kNoTime; });
             w.endRow();
         }
         from += n;
@@ -375,7 +457,9 @@ QByteArray whereOf(const TrailQuery &q)
 {
     QByteArray w = "1";
     if (!q.text.empty())
-        w += " AND positionCaseInsensitive(raw, " + quoteString(q.text) + ") > 0";
+        w += " AND " + textSql(q.text);
+    if (!q.kql.empty())
+        w += " AND " + kqlToSql(q.kql).where;
     for (const auto &[col, value] : q.equals)
         if (isTrailColumn(col))
             w += " AND " + QByteArray::fromStdString(col) + " = " + quoteString(value);
@@ -453,6 +537,7 @@ QByteArray trailWhere(const TrailFilter &f, const std::vector<bool> &skip)
     q.from = f.from;
     q.to = f.to;
     q.result = f.result == Result::Unknown ? -1 : int(f.result);
+    q.kql = f.query;
     QByteArray w = whereOf(q);
     for (size_t c = 0; c < kColumnCount; ++c)
         if (c >= skip.size() || !skip[c])
@@ -664,10 +749,18 @@ bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string
 
 QByteArray trailEngineSql(const TrailTable &t)
 {
-    return "SELECT engine, (SELECT count() FROM system.columns WHERE database = " + quoteString(t.database.toStdString())
-        + " AND table = " + quoteString(t.table.toStdString()) + " AND name = 'resource_id') FROM system.tables WHERE "
-          "database = " + quoteString(t.database.toStdString()) + " AND name = " + quoteString(t.table.toStdString())
+    const QByteArray column = "(SELECT count() FROM system.columns WHERE database = " + quoteString(t.database.toStdString())
+        + " AND table = " + quoteString(t.table.toStdString()) + " AND name = ";
+    return "SELECT engine, " + column + "'resource_id'), " + column + "'fields_shipped') FROM system.tables WHERE "
+           "database = " + quoteString(t.database.toStdString()) + " AND name = " + quoteString(t.table.toStdString())
         + " FORMAT TabSeparated";
+}
+
+QByteArray fieldsMissingSql(const TrailTable &t)
+{
+    // every copy, not only the last (FINAL): a copy without fields that is not merged away yet
+    // would still be tested (and pass `not …`) beside the record's newer copy
+    return "SELECT count() FROM " + t.qualified() + " WHERE fields_shipped = 0 FORMAT TabSeparated";
 }
 
 QByteArray trailRawSql(const TrailTable &t, const std::string &id, int64_t time)

@@ -40,11 +40,13 @@ struct TrailTable
 /// ClickHouse's distributed DDL, i.e. ZooKeeper or Keeper); without `onCluster` they are meant
 /// to be run on each node in turn.
 std::vector<QByteArray> initStatements(const TrailTable &t, bool onCluster);
-/// Whether `table` (a name in t.database) has the resource_id column: one line, 0 or 1.
-QByteArray hasResourceIdSql(const TrailTable &t, const QByteArray &table);
-/// What brings a trail table made before the resource_id column up to date (run when
-/// hasResourceIdSql says 0).
-std::vector<QByteArray> upgradeStatements(const TrailTable &t, const QByteArray &table, bool onCluster);
+/// The columns `table` (a name in t.database) has: one name a line.
+QByteArray tableColumnsSql(const TrailTable &t, const QByteArray &table);
+/// What brings a trail table made before some of the columns up to date: one ALTER per column
+/// it lacks (`present`: what tableColumnsSql listed). Rows already in it get the defaults
+/// (no resource ID, fields_shipped 0).
+std::vector<QByteArray> upgradeStatements(const TrailTable &t, const QByteArray &table, const std::vector<std::string> &present,
+                                          bool onCluster);
 
 /// How the rows of an INSERT are written: RowBinary (the default: nothing to escape or parse
 /// as text; what `ship` and forwarding send) or TabSeparated (readable, for tests and debugging).
@@ -82,10 +84,12 @@ std::string unescapeTsv(std::string_view field);
 namespace auditlens::clickhouse {
 
 /// What `search --clickhouse` asks for: a plain text (case-insensitive, ASCII, over the raw
-/// record: positionCaseInsensitive) and exact column values; all given constraints must hold.
+/// record: positionCaseInsensitive), a KQL query (kqlsql.h: the caller checks it first) and
+/// exact column values; all given constraints must hold.
 struct TrailQuery
 {
     std::string text;
+    std::string kql;
     std::vector<std::pair<std::string, std::string>> equals; ///< column name -> value
     int64_t from = INT64_MIN, to = INT64_MAX;                ///< time_ns, inclusive
     int result = -1;                                         ///< Result, -1: any
@@ -108,10 +112,12 @@ namespace auditlens::clickhouse {
 // ClickHouse has not merged yet counted once: counts and buckets read it with FINAL, pages
 // drop a row whose (time, ID) repeats the one before it. Every constraint
 // of a TrailFilter is tested on the table's rows: copies of a record are the same bytes, so
-// filtering a copy is filtering the record. `query` (KQL) is not part of these: the caller
-// translates it or refuses it.
+// filtering a copy is filtering the record. `query` (KQL) is tested on the field_* arrays
+// (kqlsql.h): the caller first checks that kqlToSql accepts it and that the table's rows all
+// have them (fieldsMissingSql).
 
-/// The filter's WHERE (without `query`), leaving out the own constraints of every column c with
+/// The filter's WHERE (with `query` through kqlToSql, which the caller has checked: a query it
+/// refuses matches nothing here), leaving out the own constraints of every column c with
 /// skip[c] (the facets', counted under the others' only); no skip: all of them.
 QByteArray trailWhere(const TrailFilter &f, const std::vector<bool> &skip = {});
 /// One column's own include / exclude constraint, "1" when it has none.
@@ -129,9 +135,11 @@ bool parseTrailBuckets(const QByteArray &tsv, int64_t from, int64_t to, int n, T
 /// `resourceIds`: the table has the resource_id column (tables made before it do not).
 QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending,
                         bool oneNode = false, bool resourceIds = false);
-/// The table's engine ("Distributed", "ReplacingMergeTree", …) and 1 when it has the
-/// resource_id column: one line, empty when the table is absent.
+/// The table's engine ("Distributed", "ReplacingMergeTree", …), 1 when it has the resource_id
+/// column, 1 when it has the field_* columns: one line, empty when the table is absent.
 QByteArray trailEngineSql(const TrailTable &t);
+/// How many rows (copies not merged away included) were shipped without their fields: one number.
+QByteArray fieldsMissingSql(const TrailTable &t);
 bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string &error);
 /// The raw record of an ID (time: kNoTime for any).
 QByteArray trailRawSql(const TrailTable &t, const std::string &id, int64_t time);

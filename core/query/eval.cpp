@@ -10,10 +10,6 @@
 
 namespace auditlens::query {
 
-namespace {
-
-using Mask = std::vector<uint8_t>;
-
 std::optional<double> fullNumber(const std::string &s)
 {
     if (s.empty())
@@ -30,6 +26,10 @@ std::optional<double> fullNumber(const std::string &s)
             return std::nullopt;
     return d;
 }
+
+namespace {
+
+using Mask = std::vector<uint8_t>;
 
 /// How a Range node compares: numbers, times or strings, decided by its value.
 struct RangeTest

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ private:
 /// the raw records. Empty when cancelled.
 std::shared_ptr<std::vector<uint8_t>> evaluateQuery(const Query &q, const Snapshot &snap, FieldCache &cache,
                                                     const std::atomic<bool> *cancel = nullptr);
+
+/// `s` as a JSON number (strtod's value), or none when it is not written as one.
+std::optional<double> fullNumber(const std::string &s);
 
 /// Whether one value of a column matches a Match node (exposed for tests).
 bool valueMatches(const Node &match, const FieldValue &v);

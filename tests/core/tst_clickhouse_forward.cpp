@@ -35,7 +35,8 @@ void writeFile(const QString &path, const std::string &text, bool append = false
 }
 
 /// The record IDs in the INSERT bodies a stand-in ClickHouse received (RowBinary: time_ns,
-/// time, id, schema, result, then ten strings).
+/// time, id, schema, result, ten strings, fields_shipped, then the field arrays: three of
+/// strings, one of bytes, two of eight-byte numbers).
 std::multiset<std::string> insertedIds(const QList<ReceivedRequest> &reqs)
 {
     std::multiset<std::string> ids;
@@ -44,7 +45,7 @@ std::multiset<std::string> insertedIds(const QList<ReceivedRequest> &reqs)
             continue;
         const QByteArray &b = r.body;
         qsizetype at = 0;
-        auto str = [&] {
+        auto varint = [&] {
             uint64_t n = 0;
             for (int shift = 0; at < b.size(); shift += 7) {
                 const uint8_t c = uint8_t(b.at(at++));
@@ -52,6 +53,10 @@ std::multiset<std::string> insertedIds(const QList<ReceivedRequest> &reqs)
                 if (!(c & 0x80))
                     break;
             }
+            return n;
+        };
+        auto str = [&] {
+            const uint64_t n = varint();
             std::string v(b.constData() + at, size_t(std::min<qsizetype>(qsizetype(n), b.size() - at)));
             at += qsizetype(n);
             return v;
@@ -62,6 +67,12 @@ std::multiset<std::string> insertedIds(const QList<ReceivedRequest> &reqs)
             at += 2; // schema, result
             for (int k = 0; k < 10; ++k) // eight columns, resource ID, raw
                 str();
+            at += 1; // fields_shipped
+            for (int column = 0; column < 5; ++column) { // path, type, text, number, time
+                const uint64_t n = varint();
+                for (uint64_t e = 0; e < n && at < b.size(); ++e)
+                    column == 0 || column == 2 ? void(str()) : void(at += column == 1 ? 1 : 8);
+            }
         }
     }
     return ids;

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+#include "kqlsql.h"
+
+#include "client.h"
+#include "query/eval.h"
+#include "query/fields.h"
+#include "source/timestamp.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+namespace auditlens::clickhouse {
+
+namespace {
+
+using query::Node;
+using query::ValueType;
+
+QByteArray typeCode(ValueType t)
+{
+    return QByteArray::number(int(t));
+}
+
+/// A Float64 literal with exactly the bits of d: decimal literals are read approximately by
+/// some ClickHouse releases (their fast float parsing).
+QByteArray float64(double d)
+{
+    uint64_t bits = 0;
+    std::memcpy(&bits, &d, sizeof bits);
+    char hex[17];
+    for (int i = 0; i < 8; ++i) // little-endian bytes, as reinterpretAsFloat64 reads a string
+        std::snprintf(hex + 2 * i, 3, "%02X", unsigned((bits >> (8 * i)) & 0xff));
+    return "reinterpretAsFloat64(unhex('" + QByteArray(hex, 16) + "'))";
+}
+
+/// A wildcard pattern (Node::pattern) as an anchored RE2 pattern, which ClickHouse matches by
+/// UTF-8 characters (as the store's `?`: one character; the texts are valid UTF-8, simdjson
+/// checks it): `*` any run, `?` one character, ASCII punctuation escaped by a backslash, other
+/// bytes as they are.
+QByteArray wildcardRegex(const std::string &pattern)
+{
+    QByteArray re = "^";
+    for (char ch : pattern) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == 0x01)
+            re += "(?s:.*)";
+        else if (c == 0x02)
+            re += "(?s:.)";
+        else if (c == 0)
+            re += "[\\x00]"; // (a pattern holds no NUL; in a class ClickHouse's own reading of it leaves it alone)
+        else if (c < 0x80 && std::ispunct(c))
+            re += '\\', re += char(c); // as `\.`: ClickHouse reads `\x2E` as an x, not a dot
+        else
+            re += char(c);
+    }
+    return re + "$";
+}
+
+/// arrayExists over the entries of `path`: p its path, and of y (type), x (text), m (number),
+/// t (time) those `test` reads (`uses`), so that the server reads only their columns.
+QByteArray anyValue(const std::string &path, const char *uses, const QByteArray &test)
+{
+    static const std::pair<char, const char *> arrays[] = {
+        {'y', "field_type"}, {'x', "field_text"}, {'m', "field_num"}, {'t', "field_time"}};
+    QByteArray params = "p", columns = "field_path";
+    for (const auto &[name, column] : arrays)
+        if (std::strchr(uses, name)) {
+            params += QByteArray(", ") + name;
+            columns += QByteArray(", ") + column;
+        }
+    return "arrayExists((" + params + ") -> p = " + quoteString(path) + " AND (" + test + "), " + columns + ")";
+}
+
+QByteArray matchSql(const Node &n)
+{
+    const QByteArray scalar = "y IN (" + typeCode(ValueType::Bool) + ", " + typeCode(ValueType::Number) + ", "
+        + typeCode(ValueType::String) + ")";
+    if (n.quoted)
+        return anyValue(n.field, "yx", scalar + " AND x = " + quoteString(n.value));
+    if (n.wildcard)
+        return anyValue(n.field, "yx", scalar + " AND match(x, " + quoteString(wildcardRegex(n.pattern).toStdString()) + ")");
+    QByteArray number = "x = " + quoteString(n.value);
+    const auto d = query::fullNumber(n.value);
+    if (d)
+        number = "(" + number + " OR m = " + float64(*d) + ")";
+    return anyValue(n.field, d ? "yxm" : "yx", "(y IN (" + typeCode(ValueType::Bool) + ", " + typeCode(ValueType::String) + ") AND x = "
+                                 + quoteString(n.value) + ") OR (y = " + typeCode(ValueType::Number) + " AND " + number + ")");
+}
+
+const char *opSql(Node::Op op)
+{
+    switch (op) {
+    case Node::Op::Lt: return " < ";
+    case Node::Op::Le: return " <= ";
+    case Node::Op::Gt: return " > ";
+    case Node::Op::Ge: return " >= ";
+    }
+    return " < ";
+}
+
+QByteArray rangeSql(const Node &n)
+{
+    // as the store: a number compares numbers, a time compares what reads as a time, anything
+    // else compares strings byte by byte
+    const char *op = opSql(n.op);
+    if (const auto d = query::fullNumber(n.value))
+        return anyValue(n.field, "ym", "y = " + typeCode(ValueType::Number) + " AND m" + op + float64(*d));
+    if (const auto t = parseTimestampNs(n.value))
+        return anyValue(n.field, "t", "t != -9223372036854775808 AND t" + QByteArray(op) + QByteArray::number(qlonglong(*t)));
+    return anyValue(n.field, "yx", "y = " + typeCode(ValueType::String) + " AND x" + op + quoteString(n.value));
+}
+
+struct Translator
+{
+    std::string error;
+
+    QByteArray sql(const Node &n)
+    {
+        if (!error.empty())
+            return "0";
+        switch (n.kind) {
+        case Node::Kind::And:
+        case Node::Kind::Or: {
+            QByteArray out = "(";
+            for (size_t k = 0; k < n.kids.size(); ++k)
+                out += (k ? (n.kind == Node::Kind::And ? " AND " : " OR ") : "") + sql(*n.kids[k]);
+            return out + ")";
+        }
+        case Node::Kind::Not: return "NOT (" + sql(*n.kids[0]) + ")";
+        case Node::Kind::Text: return n.value.empty() ? QByteArray("1") : textSql(n.value);
+        case Node::Kind::Match:
+        case Node::Kind::Exists:
+        case Node::Kind::Range:
+            if (query::isEcsPath(n.field)) {
+                error = "query at character " + std::to_string(n.pos + 1) + ": " + n.field
+                    + " is a field of the ECS record, which the intake parser makes on this machine: a ClickHouse "
+                      "trail can be queried by the raw record's fields only";
+                return "0";
+            }
+            if (n.kind == Node::Kind::Exists)
+                return "has(field_path, " + quoteString(n.field) + ")";
+            return n.kind == Node::Kind::Match ? matchSql(n) : rangeSql(n);
+        }
+        return "0";
+    }
+};
+
+} // namespace
+
+bool kqlReadsFields(const std::string &text)
+{
+    const auto q = query::Query::parse(text);
+    return q->ok() && !q->fields().empty();
+}
+
+std::string fieldsRefusal(const QByteArray &table, bool hasColumns, uint64_t missing)
+{
+    if (!hasColumns)
+        return "the trail table " + table.toStdString()
+            + " was made before Auditlens stored the records' fields, which queries by field are tested on: run "
+              "'auditlens-cli clickhouse init' on it (it adds them), then ship the records again";
+    if (missing)
+        return std::to_string(missing) + " rows of the trail table " + table.toStdString()
+            + " were shipped before Auditlens stored the records' fields, which queries by field are tested on: ship "
+              "those records again, then drop the old copies (OPTIMIZE TABLE … FINAL on each node's table)";
+    return {};
+}
+
+QByteArray textSql(const std::string &needle)
+{
+    return "positionCaseInsensitive(raw, " + quoteString(needle) + ") > 0";
+}
+
+KqlSql kqlToSql(const std::string &text)
+{
+    KqlSql out;
+    const auto q = query::Query::parse(text);
+    if (!q->ok()) {
+        out.error = q->describeError();
+        return out;
+    }
+    if (q->matchesAll()) {
+        out.where = "1";
+        return out;
+    }
+    Translator tr;
+    out.where = tr.sql(*q->root());
+    out.error = tr.error;
+    if (!out.ok())
+        out.where = "0";
+    return out;
+}
+
+} // namespace auditlens::clickhouse
