@@ -134,8 +134,8 @@ struct Translator
         case Node::Kind::Exists:
         case Node::Kind::Range:
             if (query::isEcsPath(n.field)) {
-                error = "query at character " + std::to_string(n.pos + 1) + ": " + n.field
-                    + " is a field of the ECS record, which the intake parser makes on this machine: a ClickHouse "
+                error = "query: " + n.field + " (the term whose value starts at character " + std::to_string(n.pos + 1)
+                    + ") is a field of the ECS record, which the intake parser makes on this machine: a ClickHouse "
                       "trail can be queried by the raw record's fields only";
                 return "0";
             }

@@ -148,10 +148,26 @@ QByteArray insertSql(const TrailTable &t, InsertFormat f)
 namespace {
 
 /// TabSeparated: fields escaped, tabs between, a line end after each row.
+/// Room in `out` for rows [from, to) of `snap`: their raw size, three times over.
+void reserveRows(QByteArray &out, const Snapshot &snap, size_t from, size_t to)
+{
+    uint64_t bytes = 0;
+    const uint64_t rows = to > from ? to - from : 0;
+    while (from < to) {
+        auto [seg, i0] = snap.locate(from);
+        const size_t n = std::min(seg->size() - i0, to - from);
+        for (size_t i = i0; i < i0 + n; ++i)
+            bytes += seg->len[i];
+        from += n;
+    }
+    out.reserve(qsizetype(std::min<uint64_t>(uint64_t(out.size()) + bytes * 3 + 256 * rows, 1ull << 30)));
+}
+
 struct TsvWriter
 {
     QByteArray &out;
     bool first = true;
+    void reserveFor(const Snapshot &snap, size_t from, size_t to) { reserveRows(out, snap, from, to); }
     void sep()
     {
         if (!first)
@@ -206,6 +222,7 @@ struct TsvWriter
 struct RowBinaryWriter
 {
     QByteArray &out;
+    void reserveFor(const Snapshot &snap, size_t from, size_t to) { reserveRows(out, snap, from, to); }
     template<typename T>
     void le(T v)
     {
@@ -250,10 +267,27 @@ struct RowBinaryWriter
     void endRow() {}
 };
 
+/// resourceIdOf() of a record whose fields are `fields`: a string ResourceID is its text, none
+/// (or null) is empty; anything else (a number, an object, a repeated key) as resourceIdOf says.
+std::string resourceIdFrom(const std::vector<query::FlatField> &fields, const std::string &padded, size_t size)
+{
+    const query::FlatField *found = nullptr;
+    for (const query::FlatField &f : fields)
+        if (f.path == "ResourceID") {
+            if (found || f.type != query::ValueType::String)
+                return resourceIdOf(std::string_view(padded.data(), size), padded.size());
+            found = &f;
+        }
+    return found ? found->text : std::string();
+}
+
 template<typename W>
 bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &error)
 {
     to = std::min(to, snap.size());
+    // room for the rows at once (the raw records and their fields, about three times their
+    // size): no copy of the batch each time it outgrows its buffer
+    w.reserveFor(snap, from, to);
     std::string padded;
     QByteArray hashId;
     std::vector<query::FlatField> fields;
@@ -306,9 +340,10 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
                 const uint32_t id = c == Column::Source ? seg->sourceLabelId : seg->cols[size_t(c)][i];
                 w.str(id ? std::string_view(snap.dict(c).at(id)) : std::string_view());
             }
-            w.str(resourceIdOf(std::string_view(padded.data(), raw.size()), padded.size()));
+            // the fields first: the resource ID is one of them (parsed once, not twice)
+            const bool flat = query::flattenFields(std::string_view(padded.data(), raw.size()), padded.size(), fields);
+            w.str(flat ? resourceIdFrom(fields, padded, raw.size()) : resourceIdOf(std::string_view(padded.data(), raw.size()), padded.size()));
             w.str(raw);
-            query::flattenFields(std::string_view(padded.data(), raw.size()), padded.size(), fields);
             w.uint8(1);
             using query::FlatField;
             w.array(fields, [](const FlatField &f) { return std::string_view(f.path); });

@@ -21,7 +21,7 @@ using namespace auditlens;
 namespace {
 
 template <typename T, typename Ask>
-bool timed(const char *what, int runs, Ask ask, T *keep = nullptr)
+bool timed(const std::string &what, int runs, Ask ask, T *keep = nullptr)
 {
     double lo = 1e18, hi = 0;
     for (int i = 0; i < runs; ++i) {
@@ -38,7 +38,7 @@ bool timed(const char *what, int runs, Ask ask, T *keep = nullptr)
         loop.exec();
         const double ms = double(clock.nsecsElapsed()) / 1e6;
         if (!err.ok()) {
-            std::fprintf(stderr, "%s: %s\n", what, err.message.c_str());
+            std::fprintf(stderr, "%s: %s\n", what.c_str(), err.message.c_str());
             return false;
         }
         lo = std::min(lo, ms);
@@ -46,7 +46,7 @@ bool timed(const char *what, int runs, Ask ask, T *keep = nullptr)
         if (keep)
             *keep = std::move(got);
     }
-    std::printf("%-58s %9.1f ms  (slowest %.1f)\n", what, lo, hi);
+    std::printf("%-58s %9.1f ms  (slowest %.1f)\n", what.c_str(), lo, hi);
     return true;
 }
 
@@ -114,6 +114,10 @@ int main(int argc, char **argv)
     actor.include[size_t(Column::Actor)] = {all.top[0][0].first};
     TrailFilter text;
     text.text = "terraform";
+    // KQL over raw fields: a wildcard on a top-level field, a range over a nested one
+    TrailFilter kqlField, kqlRange;
+    kqlField.query = "ActorEmail:alice*";
+    kqlRange.query = "NewValue.precedence >= 10000 and not ActionResult:true";
     TrailFilter both = actor;
     both.exclude[size_t(Column::ResourceType)] = {all.top[2].empty() ? std::string() : all.top[2][0].first};
     const bool ok = timed<TrailCounts>("counts + 3 facets, one actor", runs,
@@ -122,6 +126,10 @@ int main(int argc, char **argv)
                               [&](QObject *ctx, auto done) { src->counts(both, facets, 50, ctx, done); })
         && timed<TrailCounts>("counts + 3 facets, text \"terraform\"", runs,
                               [&](QObject *ctx, auto done) { src->counts(text, facets, 50, ctx, done); })
+        && timed<TrailCounts>("counts + 3 facets, KQL \"" + kqlField.query + "\"", runs,
+                              [&](QObject *ctx, auto done) { src->counts(kqlField, facets, 50, ctx, done); })
+        && timed<TrailCounts>("counts + 3 facets, KQL \"" + kqlRange.query + "\"", runs,
+                              [&](QObject *ctx, auto done) { src->counts(kqlRange, facets, 50, ctx, done); })
         && timed<TrailBuckets>("100 time buckets, no filter", runs,
                                [&](QObject *ctx, auto done) { src->buckets(none, INT64_MIN, INT64_MAX, 100, ctx, done); });
     TrailPage oldest, newest;

@@ -344,6 +344,15 @@ private slots:
             QTest::keyClick(w->searchBox(), Qt::Key_Return);
         }
         compareWindows(remote, *local);
+        // a KQL query by raw fields, run as SQL on the server: the same records
+        for (TrailSourceWindow *w : {&remote, local.get()}) {
+            w->clearFilters();
+            w->queryBox()->setText(QStringLiteral("ActionType:gateway_* and NewValue.precedence >= 14000"));
+            QTest::keyClick(w->queryBox(), Qt::Key_Return);
+        }
+        compareWindows(remote, *local);
+        QVERIFY(remote.status()->text() != countsText(m_snap.size(), m_snap.size()));
+        QVERIFY(!remote.status()->text().startsWith(QLatin1String("0 of")));
 
         // the first record, fetched by ID from ClickHouse: the same raw and ECS trees
         QSignalSpy shownRemote(&remote, &TrailSourceWindow::recordShown), shownLocal(local.get(), &TrailSourceWindow::recordShown);
