@@ -3,6 +3,7 @@
 // records (written here, over nlohmann::json), extracted columns against the raw JSON, export.
 #include "query/eval.h"
 #include "query/export.h"
+#include "query/flatfields.h"
 #include "query/history.h"
 #include "source/timestamp.h"
 #include "store/eventstore.h"
@@ -15,7 +16,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <random>
+#include <set>
 #include <regex>
 
 using namespace auditlens;
@@ -218,6 +221,68 @@ class TestQuery : public QObject
     Q_OBJECT
 
 private slots:
+    void flatFieldsAreTheColumnsValues()
+    {
+        // what a ClickHouse trail stores to run queries by field (flattenFields) lists, under
+        // each path, exactly the values the store's FieldColumn reads for that path: nesting,
+        // arrays of objects, keys with dots, nulls, empty objects and arrays, repeated keys,
+        // numbers as written, escapes; then on random records
+        std::string bytes =
+            "{\"a\":{\"b\":[{\"c\":1},{\"c\":2.50}],\"d\":null},\"a.b\":{\"c\":\"x\"},\"e\":{},\"f\":[],\"g\":[[1,[true]]]}\n"
+            "{\"k\":\"v1\",\"k\":\"v2\",\"m.n.o\":{\"p\":\"q\\n\\u00e9\"},\"m\":{\"n.o\":{\"p\":false}},\"t\":\"2023-02-24T16:32:38Z\",\"u\":1e400}\n";
+        std::mt19937 rng(7);
+        for (int i = 0; i < 300; ++i)
+            bytes += makeRecord(rng, i) + "\n";
+        EventStore store;
+        store.load(SourceSpec::memory("mem", bytes), {});
+        const Snapshot snap = store.snapshot();
+        QCOMPARE(snap.size(), size_t(302));
+        // every path flattenFields names, on any row, and some no row has
+        std::vector<std::vector<FlatField>> flat(snap.size());
+        std::set<std::string> paths{"a", "a.b", "a.b.c", "a.d", "e", "f", "g", "k", "m.n.o.p", "m.n", "m.n.o", "t", "u", "nope"};
+        for (size_t r = 0; r < snap.size(); ++r) {
+            const std::string raw = snap.raw(r);
+            std::string padded = raw + std::string(64, '\0');
+            QVERIFY(flattenFields(std::string_view(padded.data(), raw.size()), padded.size(), flat[r]));
+            for (const FlatField &f : flat[r]) {
+                QVERIFY(f.type != ValueType::Null);
+                paths.insert(f.path);
+            }
+        }
+        FieldCache cache;
+        const std::vector<std::string> all(paths.begin(), paths.end());
+        const auto cols = cache.columns(snap, all);
+        QCOMPARE(cols.size(), all.size());
+        for (size_t k = 0; k < all.size(); ++k)
+            for (size_t r = 0; r < snap.size(); ++r) {
+                std::vector<std::string> want, got;
+                for (uint32_t i = cols[k]->start[r]; i < cols[k]->start[r + 1]; ++i) {
+                    const FieldValue &v = cols[k]->values[cols[k]->ids[i]];
+                    if (v.type != ValueType::Null) // (a null matches nothing, and exists not)
+                        want.push_back(std::to_string(int(v.type)) + (v.type == ValueType::Object ? "" : v.text));
+                }
+                for (const FlatField &f : flat[r])
+                    if (f.path == all[k])
+                        got.push_back(std::to_string(int(f.type)) + f.text);
+                std::sort(want.begin(), want.end());
+                std::sort(got.begin(), got.end());
+                QVERIFY2(got == want, (all[k] + " on row " + std::to_string(r)).c_str());
+            }
+        // numbers keep their text and value; a time reads from a string and from a number
+        const auto at = [&](size_t r, const std::string &path) {
+            for (const FlatField &f : flat[r])
+                if (f.path == path)
+                    return f;
+            return FlatField{};
+        };
+        QCOMPARE(at(0, "a.b.c").text, std::string("1"));
+        QVERIFY(at(0, "a.b.c").hasTime);
+        QCOMPARE(at(1, "t").time, *parseTimestampNs("2023-02-24T16:32:38Z"));
+        QCOMPARE(at(1, "u").text, std::string("1e400"));
+        QVERIFY(std::isinf(at(1, "u").number));
+        QCOMPARE(at(1, "m.n.o.p").type, ValueType::String); // a dotted key and nesting, both
+    }
+
     void grammar_data()
     {
         QTest::addColumn<QString>("query");
