@@ -173,6 +173,22 @@ for term in terraform alice@ EXAMPLE zzqqxx; do
         [ "$got" = "$want" ] || { echo "FAIL: search --count $term: $got from ClickHouse at $u, $want from the store"; exit 1; }
     done
 done
+# KQL by raw fields runs as SQL on the server (one node and the Distributed table): the same
+# counts as the embedded query engine's
+for query in 'ActionType:gateway_* and not Interface:UI' 'NewValue.precedence >= 14000 or OldValue.filters:l4' \
+             'Metadata.zone_name:* and not ActionResult:true' 'ActorEmail:"bob@acme.test" or ResourceType < gateway'; do
+    want=$("$cli" search --count "$query" "$samples")
+    for target in "$url1 --table trail" "$url2 --database al --table trail"; do
+        got=$("$cli" search --count --clickhouse $target $pw "$query")
+        [ "$got" = "$want" ] || { echo "FAIL: search --count '$query': $got from ClickHouse ($target), $want from the store"; exit 1; }
+    done
+done
+echo "ok: KQL on ClickHouse gives the store's counts"
+# a field of the ECS record is made locally: refused with a message, never answered as empty
+if "$cli" search --count --clickhouse "$url1" $pw --table trail 'ecs.user.email:x' 2> "$work/err"; then
+    echo "FAIL: an ecs. query answered on ClickHouse"; exit 1
+fi
+grep -q "ECS record" "$work/err" || { echo "FAIL: ecs. refusal says: $(cat "$work/err")"; exit 1; }
 "$cli" search terraform "$samples" | sort > "$work/want"
 "$cli" search --clickhouse "$url1" $pw --database al --table trail terraform | sort > "$work/got"
 cmp -s "$work/want" "$work/got" || { echo "FAIL: search terraform: other records from ClickHouse"; exit 1; }
