@@ -137,6 +137,12 @@ Reply classify(int httpStatus, const QByteArray &body, int networkError, const Q
         r.kind = ErrorKind::MissingTable;
         r.error = where + ": " + said + " (create it with 'auditlens-cli clickhouse init')";
         return r;
+    case 16: case 47: // NO_SUCH_COLUMN_IN_TABLE (an INSERT), UNKNOWN_IDENTIFIER (a SELECT)
+        r.kind = ErrorKind::Server;
+        r.error = where + ": " + said
+            + " (a trail table made by an older Auditlens lacks a column: 'auditlens-cli clickhouse init' with the same "
+              "--database and --table adds it)";
+        return r;
     case 159:
         r.kind = ErrorKind::Timeout;
         r.error = where + " stopped the query: it ran longer than allowed (" + said + ")";

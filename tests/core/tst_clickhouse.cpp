@@ -163,6 +163,10 @@ void TestClickhouse::classifiesServerErrors_data()
                                               << int(ErrorKind::MissingTable) << QStringLiteral("Database nodb does not exist. (UNKNOWN_DATABASE) (create it");
     QTest::newRow("syntax") << 400 << QByteArray("Code: 62, e.displayText() = DB::Exception: Syntax error: failed at position 1: SELEC 1., e.what() = DB::Exception\n")
                             << int(ErrorKind::Syntax) << QStringLiteral("could not parse the query: Syntax error: failed at position 1");
+    QTest::newRow("older trail table 18.16") << 500 << QByteArray("Code: 16, e.displayText() = DB::Exception: No such column resource_id in table oldt, e.what() = DB::Exception\n")
+                                             << int(ErrorKind::Server) << QStringLiteral("No such column resource_id in table oldt (a trail table made by an older Auditlens lacks a column: 'auditlens-cli clickhouse init'");
+    QTest::newRow("older trail table current") << 404 << QByteArray("Code: 47. DB::Exception: Missing columns: 'field_path' while processing query: 'SELECT 1', required columns: 'field_path'. (UNKNOWN_IDENTIFIER) (version 24.8.4.13 (official build))\n")
+                                               << int(ErrorKind::Server) << QStringLiteral("clickhouse init' with the same --database and --table adds it");
     QTest::newRow("proxy 502") << 502 << QByteArray("<html>bad gateway</html>") << int(ErrorKind::Server) << QStringLiteral("answered HTTP 502");
 }
 
