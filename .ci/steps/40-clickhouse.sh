@@ -183,6 +183,16 @@ for query in 'ActionType:gateway_* and not Interface:UI' 'NewValue.precedence >=
         [ "$got" = "$want" ] || { echo "FAIL: search --count '$query': $got from ClickHouse ($target), $want from the store"; exit 1; }
     done
 done
+# and on records made to catch what SQL does otherwise: regex characters, a NUL, newlines,
+# characters of several bytes, -0, a subnormal, 1e400, arrays of objects, epoch numbers as times
+edge=$top/tests/data/kql-edge.ndjson
+"$cli" clickhouse init --url "$url1" $pw --table kql_edge >/dev/null
+"$cli" ship --clickhouse "$url1" $pw --table kql_edge "$edge" >/dev/null 2>&1
+while IFS= read -r query; do
+    want=$("$cli" search --count "$query" "$edge")
+    got=$("$cli" search --count --clickhouse "$url1" $pw --table kql_edge "$query")
+    [ "$got" = "$want" ] || { echo "FAIL: search --count '$query' on $edge: $got from ClickHouse, $want from the store"; exit 1; }
+done < "$top/tests/data/kql-edge.queries"
 echo "ok: KQL on ClickHouse gives the store's counts"
 # a field of the ECS record is made locally: refused with a message, never answered as empty
 if "$cli" search --count --clickhouse "$url1" $pw --table trail 'ecs.user.email:x' 2> "$work/err"; then
