@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include <cstdlib>
+#include <cstring>
 
 namespace auditlens::query {
 
@@ -48,7 +49,7 @@ public:
             od::object o;
             if (v.get_object().get(o))
                 return false;
-            if (!m_path.empty())
+            if (m_keys) // (the root is no value; an empty key is a key)
                 add(ValueType::Object, {}, 0, false, 0);
             return members(o);
         }
@@ -83,17 +84,19 @@ public:
 private:
     bool members(od::object &o)
     {
-        const size_t depth = m_path.size();
+        const size_t length = m_path.size();
         for (auto field : o) {
             std::string_view key;
             od::value fv;
             if (field.unescaped_key().get(key) || field.value().get(fv))
                 return false;
-            if (depth)
+            if (m_keys)
                 m_path += '.';
             m_path.append(key);
+            ++m_keys;
             const bool ok = value(fv);
-            m_path.resize(depth);
+            --m_keys;
+            m_path.resize(length);
             if (!ok)
                 return false;
         }
@@ -117,9 +120,74 @@ private:
     std::vector<FlatField> &m_out;
     std::string m_path, m_number;
     size_t m_used = 0; ///< entries of m_out written for this record
+    size_t m_keys = 0; ///< how many keys m_path holds
 };
 
 } // namespace
+
+namespace {
+
+void appendHex(uint64_t v, std::string &out)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    for (int shift = 60; shift >= 0; shift -= 4)
+        out += digits[(v >> shift) & 0xf];
+}
+
+uint64_t orderedBits(double d)
+{
+    if (d == 0)
+        d = 0; // -0 is 0
+    uint64_t bits = 0;
+    std::memcpy(&bits, &d, sizeof bits);
+    // negative: all bits flipped (a larger magnitude sorts first); positive: above every negative
+    return bits >> 63 ? ~bits : bits | (uint64_t(1) << 63);
+}
+
+} // namespace
+
+std::string numberKey(double d)
+{
+    std::string out;
+    appendHex(orderedBits(d), out);
+    return out;
+}
+
+std::string timeKey(int64_t t)
+{
+    std::string out;
+    appendHex(uint64_t(t) ^ (uint64_t(1) << 63), out);
+    return out;
+}
+
+void appendFieldIndex(const std::vector<FlatField> &fields, std::string &out)
+{
+    auto entry = [&out](const std::string &path, char type) {
+        out += kEntry;
+        out += path;
+        out += kSep;
+        out += type;
+    };
+    for (const FlatField &f : fields) {
+        switch (f.type) {
+        case ValueType::String: entry(f.path, 'S'); break;
+        case ValueType::Number: entry(f.path, 'N'); break;
+        case ValueType::Bool: entry(f.path, 'B'); break;
+        case ValueType::Object:
+        case ValueType::Null: entry(f.path, 'O'); break;
+        }
+        out += f.text;
+        if (f.type == ValueType::Number) {
+            entry(f.path, '#');
+            appendHex(orderedBits(f.number), out);
+        }
+        if (f.hasTime) {
+            entry(f.path, 'T');
+            appendHex(uint64_t(f.time) ^ (uint64_t(1) << 63), out);
+        }
+    }
+    out += kEntry;
+}
 
 bool flattenFields(std::string_view raw, size_t capacity, std::vector<FlatField> &out)
 {

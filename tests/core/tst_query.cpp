@@ -229,7 +229,7 @@ private slots:
         // numbers as written, escapes; then on random records
         std::string bytes =
             "{\"a\":{\"b\":[{\"c\":1},{\"c\":2.50}],\"d\":null},\"a.b\":{\"c\":\"x\"},\"e\":{},\"f\":[],\"g\":[[1,[true]]]}\n"
-            "{\"k\":\"v1\",\"k\":\"v2\",\"m.n.o\":{\"p\":\"q\\n\\u00e9\"},\"m\":{\"n.o\":{\"p\":false}},\"t\":\"2023-02-24T16:32:38Z\",\"u\":1e400}\n";
+            "{\"k\":\"v1\",\"k\":\"v2\",\"m.n.o\":{\"p\":\"q\\n\\u00e9\"},\"m\":{\"n.o\":{\"p\":false}},\"t\":\"2023-02-24T16:32:38Z\",\"u\":1e400,\"\":{\"p\":\"e\",\"\":[{\"\":0}]}}\n";
         std::mt19937 rng(7);
         for (int i = 0; i < 300; ++i)
             bytes += makeRecord(rng, i) + "\n";
@@ -239,7 +239,7 @@ private slots:
         QCOMPARE(snap.size(), size_t(302));
         // every path flattenFields names, on any row, and some no row has
         std::vector<std::vector<FlatField>> flat(snap.size());
-        std::set<std::string> paths{"a", "a.b", "a.b.c", "a.d", "e", "f", "g", "k", "m.n.o.p", "m.n", "m.n.o", "t", "u", "nope"};
+        std::set<std::string> paths{"a", "a.b", "a.b.c", "a.d", "e", "f", "g", "k", "m.n.o.p", "m.n", "m.n.o", "t", "u", "nope", "", ".p", "..", ".", "p"};
         for (size_t r = 0; r < snap.size(); ++r) {
             const std::string raw = snap.raw(r);
             std::string padded = raw + std::string(64, '\0');
