@@ -4,13 +4,11 @@
 #include "client.h"
 #include "query/eval.h"
 #include "query/fields.h"
-#include "query/flatfields.h"
 #include "source/timestamp.h"
 
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <optional>
 
 namespace auditlens::clickhouse {
@@ -23,6 +21,18 @@ using query::ValueType;
 QByteArray typeCode(ValueType t)
 {
     return QByteArray::number(int(t));
+}
+
+/// A Float64 literal with exactly the bits of d: decimal literals are read approximately by
+/// some ClickHouse releases (their fast float parsing).
+QByteArray float64(double d)
+{
+    uint64_t bits = 0;
+    std::memcpy(&bits, &d, sizeof bits);
+    char hex[17];
+    for (int i = 0; i < 8; ++i) // little-endian bytes, as reinterpretAsFloat64 reads a string
+        std::snprintf(hex + 2 * i, 3, "%02X", unsigned((bits >> (8 * i)) & 0xff));
+    return "reinterpretAsFloat64(unhex('" + QByteArray(hex, 16) + "'))";
 }
 
 /// A wildcard pattern (Node::pattern) as an anchored RE2 pattern, which ClickHouse matches by
@@ -48,52 +58,35 @@ QByteArray wildcardRegex(const std::string &pattern)
     return re + "$";
 }
 
-using query::kEntry;
-using query::kSep;
-
-/// Whether `s` can be in a key or a text: UTF-8 never holds the separators' bytes (when the
-/// query does, it matches nothing, here as in the store).
-bool plain(const std::string &s)
+/// arrayExists over the entries of `path`: p its path, and of y (type), x (text), m (number),
+/// t (time) those `test` reads (`uses`), so that the server reads only their columns.
+QByteArray anyValue(const std::string &path, const char *uses, const QByteArray &test)
 {
-    return s.find(kEntry) == std::string::npos && s.find(kSep) == std::string::npos;
-}
-
-/// The entry of `path` with type letter `type` and text `text`, whole: found by substring search.
-QByteArray hasEntry(const std::string &path, char type, const std::string &text)
-{
-    return "position(fields, " + quoteString(std::string(1, kEntry) + path + kSep + type + text + kEntry) + ") > 0";
-}
-
-/// Whether an entry of `path` whose type letter is in `types` has a text for which test(text)
-/// holds: the entries split apart, for what a substring cannot say (a pattern, an order).
-QByteArray anyEntry(const std::string &path, const char *types, const std::function<QByteArray(const QByteArray &)> &test)
-{
-    const std::string head = path + kSep;
-    const QByteArray at = QByteArray::number(qulonglong(head.size() + 1)); // the type letter (1-based)
-    QByteArray letters;
-    for (const char *t = types; *t; ++t)
-        letters += QByteArray(letters.isEmpty() ? "" : ", ") + quoteString(std::string(1, *t));
-    return "arrayExists(e -> startsWith(e, " + quoteString(head) + ") AND substring(e, " + at + ", 1) IN (" + letters
-        + ") AND (" + test("substring(e, " + QByteArray::number(qulonglong(head.size() + 2)) + ")")
-        + "), splitByChar(" + quoteString(std::string(1, kEntry)) + ", fields))";
+    static const std::pair<char, const char *> arrays[] = {
+        {'y', "field_type"}, {'x', "field_text"}, {'m', "field_num"}, {'t', "field_time"}};
+    QByteArray params = "p", columns = "field_path";
+    for (const auto &[name, column] : arrays)
+        if (std::strchr(uses, name)) {
+            params += QByteArray(", ") + name;
+            columns += QByteArray(", ") + column;
+        }
+    return "arrayExists((" + params + ") -> p = " + quoteString(path) + " AND (" + test + "), " + columns + ")";
 }
 
 QByteArray matchSql(const Node &n)
 {
-    if (!plain(n.field) || !plain(n.value))
-        return "0";
+    const QByteArray scalar = "y IN (" + typeCode(ValueType::Bool) + ", " + typeCode(ValueType::Number) + ", "
+        + typeCode(ValueType::String) + ")";
+    if (n.quoted)
+        return anyValue(n.field, "yx", scalar + " AND x = " + quoteString(n.value));
     if (n.wildcard)
-        return anyEntry(n.field, "SNB", [&n](const QByteArray &x) -> QByteArray {
-            return "match(" + x + ", " + quoteString(wildcardRegex(n.pattern).toStdString()) + ")";
-        });
-    // as the store: a quoted value is the text of a string, number or boolean; else a string or
-    // boolean with that text, or a number written so or (a number) of that value
-    QByteArray any = hasEntry(n.field, 'S', n.value) + " OR " + hasEntry(n.field, 'B', n.value) + " OR "
-        + hasEntry(n.field, 'N', n.value);
-    if (!n.quoted)
-        if (const auto d = query::fullNumber(n.value))
-            any += " OR " + hasEntry(n.field, '#', query::numberKey(*d));
-    return "(" + any + ")";
+        return anyValue(n.field, "yx", scalar + " AND match(x, " + quoteString(wildcardRegex(n.pattern).toStdString()) + ")");
+    QByteArray number = "x = " + quoteString(n.value);
+    const auto d = query::fullNumber(n.value);
+    if (d)
+        number = "(" + number + " OR m = " + float64(*d) + ")";
+    return anyValue(n.field, d ? "yxm" : "yx", "(y IN (" + typeCode(ValueType::Bool) + ", " + typeCode(ValueType::String) + ") AND x = "
+                                 + quoteString(n.value) + ") OR (y = " + typeCode(ValueType::Number) + " AND " + number + ")");
 }
 
 const char *opSql(Node::Op op)
@@ -110,18 +103,13 @@ const char *opSql(Node::Op op)
 QByteArray rangeSql(const Node &n)
 {
     // as the store: a number compares numbers, a time compares what reads as a time, anything
-    // else compares strings byte by byte; the keys' byte order is the numbers' and times' order
-    if (!plain(n.field))
-        return "0";
+    // else compares strings byte by byte
     const char *op = opSql(n.op);
-    auto compare = [op](const std::string &bound) {
-        return [op, b = quoteString(bound)](const QByteArray &x) -> QByteArray { return x + op + b; };
-    };
     if (const auto d = query::fullNumber(n.value))
-        return anyEntry(n.field, "#", compare(query::numberKey(*d)));
+        return anyValue(n.field, "ym", "y = " + typeCode(ValueType::Number) + " AND m" + op + float64(*d));
     if (const auto t = parseTimestampNs(n.value))
-        return anyEntry(n.field, "T", compare(query::timeKey(*t)));
-    return anyEntry(n.field, "S", compare(n.value));
+        return anyValue(n.field, "t", "t != -9223372036854775808 AND t" + QByteArray(op) + QByteArray::number(qlonglong(*t)));
+    return anyValue(n.field, "yx", "y = " + typeCode(ValueType::String) + " AND x" + op + quoteString(n.value));
 }
 
 struct Translator
@@ -152,9 +140,7 @@ struct Translator
                 return "0";
             }
             if (n.kind == Node::Kind::Exists)
-                return plain(n.field)
-                    ? "position(fields, " + quoteString(std::string(1, kEntry) + n.field + kSep) + ") > 0"
-                    : QByteArray("0");
+                return "has(field_path, " + quoteString(n.field) + ")";
             return n.kind == Node::Kind::Match ? matchSql(n) : rangeSql(n);
         }
         return "0";

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace auditlens::clickhouse {
 
@@ -28,8 +29,9 @@ namespace {
 // time_ns: the store's nanoseconds (INT64_MIN: no time); time: its second, clamped to
 // DateTime's range, for the monthly partitions. The columns after `source` came later: a table
 // made before them gets them from `clickhouse init` (upgradeStatements), in this order.
-// fields_shipped: 1 when `fields` was written (0 on rows shipped before it existed); fields: the
-// record's values by path (query::appendFieldIndex), what KQL is tested on (kqlsql.h).
+// fields_shipped: 1 when the field_* arrays were written (0 on rows shipped before they existed);
+// field_*: the record's values by path (query::flattenFields), what KQL is tested on
+// (kqlsql.h); field_type is a query::ValueType, field_time INT64_MIN where no time reads.
 struct ColumnDef
 {
     const char *name, *type;
@@ -40,7 +42,8 @@ constexpr ColumnDef kColumnDefs[] = {
     {"action", "String"},        {"resource_type", "String"},   {"actor_type", "String"},
     {"interface", "String"},     {"source_ip", "String"},       {"account", "String"},
     {"source", "String"},        {"resource_id", "String"},     {"raw", "String"},
-    {"fields_shipped", "UInt8"}, {"fields", "String"},
+    {"fields_shipped", "UInt8"}, {"field_path", "Array(String)"}, {"field_type", "Array(UInt8)"},
+    {"field_text", "Array(String)"}, {"field_num", "Array(Float64)"}, {"field_time", "Array(Int64)"},
 };
 constexpr size_t kFirstLaterColumn = 13; // resource_id
 
@@ -175,6 +178,38 @@ struct TsvWriter
     void dateTime(uint32_t v) { sep(), appendNumber(out, v); }
     void uint8(uint8_t v) { sep(), appendNumber(out, v); }
     void str(std::string_view v) { sep(), appendEscaped(out, v); }
+    /// [v, …]: strings quoted ('…', with \' and the escapes above), numbers as text
+    template<typename T, typename Get>
+    void array(const std::vector<T> &items, Get get)
+    {
+        sep();
+        out += '[';
+        for (size_t k = 0; k < items.size(); ++k) {
+            if (k)
+                out += ',';
+            element(get(items[k]));
+        }
+        out += ']';
+    }
+    void element(std::string_view v)
+    {
+        out += '\'';
+        for (char c : v) {
+            if (c == '\'')
+                out += '\\';
+            appendEscaped(out, std::string_view(&c, 1));
+        }
+        out += '\'';
+    }
+    void element(uint8_t v) { appendNumber(out, v); }
+    void element(int64_t v) { appendNumber(out, v); }
+    void element(double v)
+    {
+        // the shortest text that reads back as v (TabSeparated is for reading; ship sends RowBinary)
+        char buf[32];
+        const auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+        out.append(buf, qsizetype(p - buf));
+    }
     void endRow()
     {
         out += '\n';
@@ -203,6 +238,23 @@ struct RowBinaryWriter
     {
         size(v.size());
         out.append(v.data(), qsizetype(v.size()));
+    }
+    /// an array: its length, then its elements
+    template<typename T, typename Get>
+    void array(const std::vector<T> &items, Get get)
+    {
+        size(items.size());
+        for (const T &i : items)
+            element(get(i));
+    }
+    void element(std::string_view v) { str(v); }
+    void element(uint8_t v) { uint8(v); }
+    void element(int64_t v) { int64(v); }
+    void element(double v)
+    {
+        uint64_t bits = 0;
+        std::memcpy(&bits, &v, sizeof bits);
+        le(bits);
     }
     void size(uint64_t n)
     {
@@ -239,7 +291,6 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
     std::string padded;
     QByteArray hashId;
     std::vector<query::FlatField> fields;
-    std::string index;
     while (from < to) {
         auto [seg, i0] = snap.locate(from);
         const size_t n = std::min(seg->size() - i0, to - from);
@@ -294,9 +345,12 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
             w.str(flat ? resourceIdFrom(fields, padded, raw.size()) : resourceIdOf(std::string_view(padded.data(), raw.size()), padded.size()));
             w.str(raw);
             w.uint8(1);
-            index.clear();
-            query::appendFieldIndex(fields, index);
-            w.str(index);
+            using query::FlatField;
+            w.array(fields, [](const FlatField &f) { return std::string_view(f.path); });
+            w.array(fields, [](const FlatField &f) { return uint8_t(f.type); });
+            w.array(fields, [](const FlatField &f) { return std::string_view(f.text); });
+            w.array(fields, [](const FlatField &f) { return f.number; });
+            w.array(fields, [](const FlatField &f) { return f.hasTime ? f.time : kNoTime; });
             w.endRow();
         }
         from += n;

@@ -6,7 +6,6 @@
 #include <simdjson.h>
 
 #include <cstdlib>
-#include <cstring>
 
 namespace auditlens::query {
 
@@ -124,70 +123,6 @@ private:
 };
 
 } // namespace
-
-namespace {
-
-void appendHex(uint64_t v, std::string &out)
-{
-    static const char digits[] = "0123456789ABCDEF";
-    for (int shift = 60; shift >= 0; shift -= 4)
-        out += digits[(v >> shift) & 0xf];
-}
-
-uint64_t orderedBits(double d)
-{
-    if (d == 0)
-        d = 0; // -0 is 0
-    uint64_t bits = 0;
-    std::memcpy(&bits, &d, sizeof bits);
-    // negative: all bits flipped (a larger magnitude sorts first); positive: above every negative
-    return bits >> 63 ? ~bits : bits | (uint64_t(1) << 63);
-}
-
-} // namespace
-
-std::string numberKey(double d)
-{
-    std::string out;
-    appendHex(orderedBits(d), out);
-    return out;
-}
-
-std::string timeKey(int64_t t)
-{
-    std::string out;
-    appendHex(uint64_t(t) ^ (uint64_t(1) << 63), out);
-    return out;
-}
-
-void appendFieldIndex(const std::vector<FlatField> &fields, std::string &out)
-{
-    auto entry = [&out](const std::string &path, char type) {
-        out += kEntry;
-        out += path;
-        out += kSep;
-        out += type;
-    };
-    for (const FlatField &f : fields) {
-        switch (f.type) {
-        case ValueType::String: entry(f.path, 'S'); break;
-        case ValueType::Number: entry(f.path, 'N'); break;
-        case ValueType::Bool: entry(f.path, 'B'); break;
-        case ValueType::Object:
-        case ValueType::Null: entry(f.path, 'O'); break;
-        }
-        out += f.text;
-        if (f.type == ValueType::Number) {
-            entry(f.path, '#');
-            appendHex(orderedBits(f.number), out);
-        }
-        if (f.hasTime) {
-            entry(f.path, 'T');
-            appendHex(uint64_t(f.time) ^ (uint64_t(1) << 63), out);
-        }
-    }
-    out += kEntry;
-}
 
 bool flattenFields(std::string_view raw, size_t capacity, std::vector<FlatField> &out)
 {

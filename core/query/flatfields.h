@@ -32,17 +32,4 @@ struct FlatField
 /// record is not valid JSON.
 bool flattenFields(std::string_view raw, size_t capacity, std::vector<FlatField> &out);
 
-/// The fields as one string, what a ClickHouse trail keeps in its `fields` column and queries
-/// with substring search (clickhouse/kqlsql.cpp). Each entry is kEntry, the path, kSep, a type
-/// letter and the text, and kEntry ends the last: 'S' string, 'N' number as written, 'B'
-/// boolean, 'O' object (no text); each number also as '#' and numberKey(), each value that reads
-/// as a time as 'T' and timeKey(). The two separators are bytes that UTF-8 never holds (simdjson
-/// checks every key and string), so nothing is escaped and an entry cannot start inside another.
-inline constexpr char kEntry = '\xFF', kSep = '\xFE';
-void appendFieldIndex(const std::vector<FlatField> &fields, std::string &out);
-/// 16 hex digits whose byte order is the numbers' order (-0 as 0).
-std::string numberKey(double d);
-/// 16 hex digits whose byte order is the times' order.
-std::string timeKey(int64_t t);
-
 } // namespace auditlens::query

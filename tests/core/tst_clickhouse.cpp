@@ -22,6 +22,7 @@
 #include <QTest>
 #include <QUuid>
 
+#include <cstring>
 #include <map>
 
 using namespace auditlens;
@@ -240,7 +241,7 @@ void TestClickhouse::rowsRoundTrip()
     QVERIFY(lines[2].isEmpty());
     for (int r = 0; r < 2; ++r) {
         const QList<QByteArray> f = lines[r].split('\t');
-        QCOMPARE(f.size(), 17);
+        QCOMPARE(f.size(), 21);
         QCOMPARE(f[0].toLongLong(), snap.time(size_t(r)));
         QCOMPARE(f[1].toLongLong(), snap.time(size_t(r)) / 1000000000);
         QCOMPARE(unescapeTsv(f[5].toStdString()), snap.value(size_t(r), Column::Actor));
@@ -248,10 +249,10 @@ void TestClickhouse::rowsRoundTrip()
         QCOMPARE(unescapeTsv(f[13].toStdString()), resourceIdOf(snap.raw(size_t(r))));
         QCOMPARE(unescapeTsv(f[14].toStdString()), snap.raw(size_t(r)));
         QCOMPARE(f[15], QByteArray("1")); // fields shipped
-        QVERIFY2(f[16].startsWith(r ? "\xFFID\xFES" : "\xFF" "ActionType\xFES"), f[16].constData()); // the field index
+        QVERIFY2(f[16].startsWith(r ? "['ID','ActionType'," : "['ActionType',"), f[16].constData()); // their paths, quoted
     }
-    // the second record's fields: a tab escaped as TabSeparated escapes it
-    QCOMPARE(lines[1].split('\t')[16].count("\xFFResourceID\xFESzone\\t7\xFF"), 1);
+    // the second record's fields as TabSeparated arrays: a tab escaped inside a quoted value
+    QCOMPARE(lines[1].split('\t')[18].count("zone\\t7"), 1);
     QCOMPARE(unescapeTsv(lines[0].split('\t')[13].toStdString()), std::string()); // none
     QCOMPARE(unescapeTsv(lines[1].split('\t')[13].toStdString()), std::string("zone\t7"));
     QVERIFY(lines[0].split('\t')[2].startsWith("raw:"));
@@ -304,7 +305,7 @@ void TestClickhouse::rowBinaryHoldsTheSameRows()
     };
     for (int r = 0; r < 2; ++r) {
         const QList<QByteArray> f = lines[r].split('\t');
-        QCOMPARE(f.size(), 17);
+        QCOMPARE(f.size(), 21);
         QCOMPARE(qlonglong(le(8)), f[0].toLongLong()); // time_ns
         QCOMPARE(qulonglong(le(4)), f[1].toULongLong()); // time
         QCOMPARE(str(), unescapeTsv(f[2].toStdString())); // id
@@ -313,16 +314,30 @@ void TestClickhouse::rowBinaryHoldsTheSameRows()
         for (int k = 5; k < 15; ++k) // eight columns, the resource ID, the raw record
             QCOMPARE(str(), unescapeTsv(f[k].toStdString()));
         QCOMPARE(qulonglong(le(1)), 1ull); // fields shipped
-        // the field index, as flattenFields and appendFieldIndex make it
+        // the field arrays: a length, then the elements, as flattenFields lists them
         std::vector<query::FlatField> want;
         const std::string raw = snap.raw(size_t(r));
         std::string padded = raw + std::string(64, '\0');
         QVERIFY(query::flattenFields(std::string_view(padded.data(), raw.size()), padded.size(), want));
         QVERIFY(want.size() >= 3);
-        std::string index;
-        query::appendFieldIndex(want, index);
-        QCOMPARE(str(), index);
-        QCOMPARE(unescapeTsv(f[16].toStdString()), index);
+        for (int column = 0; column < 5; ++column) {
+            QCOMPARE(varint(), uint64_t(want.size()));
+            for (const query::FlatField &w : want) {
+                switch (column) {
+                case 0: QCOMPARE(str(), w.path); break;
+                case 1: QCOMPARE(le(1), uint64_t(w.type)); break;
+                case 2: QCOMPARE(str(), w.text); break;
+                case 3: {
+                    const uint64_t bits = le(8);
+                    double d = 0;
+                    std::memcpy(&d, &bits, sizeof d);
+                    QCOMPARE(d, w.number);
+                    break;
+                }
+                case 4: QCOMPARE(qlonglong(le(8)), qlonglong(w.hasTime ? w.time : kNoTime)); break;
+                }
+            }
+        }
     }
     QCOMPARE(at, bin.size()); // nothing else
     QCOMPARE(snap.time(1), kNoTime);
@@ -588,7 +603,9 @@ void TestClickhouse::queriesByFieldNeedEveryRowsFields()
     SampleStore samples;
     QVERIFY(samples.load());
     QVERIFY(ship(c, t, samples.snap, 1000));
-    const Reply old = runBlockingCliOnly(c, "ALTER TABLE " + t.qualified() + " DROP COLUMN fields, DROP COLUMN fields_shipped");
+    const Reply old = runBlockingCliOnly(c, "ALTER TABLE " + t.qualified() + " DROP COLUMN field_time, DROP COLUMN field_num, "
+                                            "DROP COLUMN field_text, DROP COLUMN field_type, DROP COLUMN field_path, "
+                                            "DROP COLUMN fields_shipped");
     QVERIFY2(old.ok(), old.error.c_str());
     TrailFilter byField, byText;
     byField.query = "ActionType:gateway_*";
@@ -613,7 +630,7 @@ void TestClickhouse::queriesByFieldNeedEveryRowsFields()
         if (!n.isEmpty())
             present.push_back(n.toStdString());
     const std::vector<QByteArray> alters = upgradeStatements(t, t.table.toUtf8(), present, false);
-    QCOMPARE(alters.size(), size_t(2));
+    QCOMPARE(alters.size(), size_t(6));
     for (const QByteArray &sql : alters)
         QVERIFY2(runBlockingCliOnly(c, sql).ok(), sql.constData());
     w = countsOf(byField);

@@ -35,7 +35,8 @@ void writeFile(const QString &path, const std::string &text, bool append = false
 }
 
 /// The record IDs in the INSERT bodies a stand-in ClickHouse received (RowBinary: time_ns,
-/// time, id, schema, result, ten strings, fields_shipped, fields).
+/// time, id, schema, result, ten strings, fields_shipped, then the field arrays: three of
+/// strings, one of bytes, two of eight-byte numbers).
 std::multiset<std::string> insertedIds(const QList<ReceivedRequest> &reqs)
 {
     std::multiset<std::string> ids;
@@ -67,7 +68,11 @@ std::multiset<std::string> insertedIds(const QList<ReceivedRequest> &reqs)
             for (int k = 0; k < 10; ++k) // eight columns, resource ID, raw
                 str();
             at += 1; // fields_shipped
-            str();   // fields
+            for (int column = 0; column < 5; ++column) { // path, type, text, number, time
+                const uint64_t n = varint();
+                for (uint64_t e = 0; e < n && at < b.size(); ++e)
+                    column == 0 || column == 2 ? void(str()) : void(at += column == 1 ? 1 : 8);
+            }
         }
     }
     return ids;
