@@ -437,17 +437,23 @@ int runSearchClickhouse(const std::vector<std::string> &args)
     for (const auto &[opt, col] : columns)
         if (c.has(opt))
             q.equals.emplace_back(col, c.value(opt));
-    if (const ch::KqlSql k = ch::kqlToSql(q.kql); !k.ok()) {
+    const ch::KqlSql k = ch::kqlToSql(q.kql);
+    if (!k.ok()) {
         std::fprintf(stderr, "auditlens-cli search: %s\n", k.error.c_str());
         return 2;
     }
     ch::Client client(ep);
-    if (ch::kqlReadsFields(q.kql)) {
+    if (k.readsFields) {
         // a query by field needs every row shipped with its fields
         const ch::Reply probe = ch::runBlockingCliOnly(client, ch::trailEngineSql(t));
-        const QList<QByteArray> f = probe.body.trimmed().split('\t');
+        ch::TrailProbe table;
+        if (!probe.ok() || !ch::parseTrailProbe(probe.body, table)) {
+            std::fprintf(stderr, "auditlens-cli search: %s\n",
+                         probe.ok() ? ("no trail table " + t.qualified().toStdString()).c_str() : probe.error.c_str());
+            return 2;
+        }
         uint64_t missing = 0;
-        if (probe.ok() && f.size() == 3 && f[2] == "1") {
+        if (table.fields) {
             const ch::Reply m = ch::runBlockingCliOnly(client, ch::fieldsMissingSql(t));
             if (!m.ok()) {
                 std::fprintf(stderr, "auditlens-cli search: %s\n", m.error.c_str());
@@ -455,15 +461,7 @@ int runSearchClickhouse(const std::vector<std::string> &args)
             }
             missing = m.body.trimmed().toULongLong();
         }
-        if (!probe.ok()) {
-            std::fprintf(stderr, "auditlens-cli search: %s\n", probe.error.c_str());
-            return 2;
-        }
-        if (f.size() != 3) {
-            std::fprintf(stderr, "auditlens-cli search: no trail table %s\n", t.qualified().constData());
-            return 2;
-        }
-        if (const std::string why = ch::fieldsRefusal(t.qualified(), f[2] == "1", missing); !why.empty()) {
+        if (const std::string why = ch::fieldsRefusal(t.qualified(), table.fields, missing); !why.empty()) {
             std::fprintf(stderr, "auditlens-cli search: %s\n", why.c_str());
             return 2;
         }

@@ -149,12 +149,6 @@ struct Translator
 
 } // namespace
 
-bool kqlReadsFields(const std::string &text)
-{
-    const auto q = query::Query::parse(text);
-    return q->ok() && !q->fields().empty();
-}
-
 std::string fieldsRefusal(const QByteArray &table, bool hasColumns, uint64_t missing)
 {
     if (!hasColumns)
@@ -185,6 +179,7 @@ KqlSql kqlToSql(const std::string &text)
         out.where = "1";
         return out;
     }
+    out.readsFields = !q->fields().empty();
     Translator tr;
     out.where = tr.sql(*q->root());
     out.error = tr.error;

@@ -19,16 +19,14 @@ struct KqlSql
 {
     QByteArray where;  ///< the condition; "1" for an empty query
     std::string error; ///< empty when translated; else what and where (the query's position)
+    bool readsFields = false; ///< the query names fields (not only free text): it needs the table's
+                              ///< field_* columns and every row shipped with them
     bool ok() const { return error.empty(); }
 };
 
 /// Translates `query`. Refused (error): a malformed query, and fields of the ECS record
 /// (`ecs.…`), which the intake parser computes on this machine and the server does not hold.
 KqlSql kqlToSql(const std::string &query);
-
-/// Whether `query` reads fields (not only free text): it then needs the table's field_* columns
-/// and every row shipped with them.
-bool kqlReadsFields(const std::string &query);
 
 /// Why a query that reads fields cannot run on `table` ("" when it can): `hasColumns`, the table
 /// has the field_* columns (trailEngineSql); `missing`, its rows shipped without them

@@ -141,7 +141,7 @@ private:
     {
         if (!m_probed)
             return false;
-        if (f.query.empty() || m_fieldsChecked || m_probeFailed || !kqlReadsFields(f.query))
+        if (f.query.empty() || m_fieldsChecked || m_probeFailed || !kqlToSql(f.query).readsFields)
             return true;
         if (!m_hasFields) {
             m_fieldsChecked = true; // nothing to count: refused
@@ -164,7 +164,7 @@ private:
         const KqlSql k = kqlToSql(f.query);
         if (!k.ok())
             return {TrailErrorKind::Query, k.error};
-        if (kqlReadsFields(f.query) && !m_probeFailed) { // (a failed probe: the request fails the same way)
+        if (k.readsFields && !m_probeFailed) { // (a failed probe: the request fails the same way)
             if (!m_fieldsError.empty())
                 return {TrailErrorKind::Server, "checking that the trail's records have their fields: " + m_fieldsError};
             if (std::string why = fieldsRefusal(m_table.qualified(), m_hasFields, m_fieldsMissing); !why.empty())
@@ -226,10 +226,11 @@ private:
     {
         if (r.queryId == m_engineQuery) {
             // any other engine than Distributed (or none yet: the first request will say so)
-            const QList<QByteArray> f = r.body.trimmed().split('\t');
-            m_oneNode = r.ok() && f.size() == 3 && !f[0].isEmpty() && f[0] != "Distributed";
-            m_hasFields = r.ok() && f.size() == 3 && f[2] == "1";
-            m_resourceIds = r.ok() && f.size() == 3 && f[1] == "1";
+            TrailProbe probe;
+            const bool known = r.ok() && parseTrailProbe(r.body, probe);
+            m_oneNode = known && !probe.distributed;
+            m_hasFields = known && probe.fields;
+            m_resourceIds = known && probe.resourceIds;
             m_probeFailed = !r.ok();
             m_probed = true; // also when it failed: GLOBAL IN and no resource IDs are always right
             releaseHeld();

@@ -147,7 +147,6 @@ QByteArray insertSql(const TrailTable &t, InsertFormat f)
 
 namespace {
 
-/// TabSeparated: fields escaped, tabs between, a line end after each row.
 /// Room in `out` for rows [from, to) of `snap`: their raw size, three times over.
 void reserveRows(QByteArray &out, const Snapshot &snap, size_t from, size_t to)
 {
@@ -163,6 +162,7 @@ void reserveRows(QByteArray &out, const Snapshot &snap, size_t from, size_t to)
     out.reserve(qsizetype(std::min<uint64_t>(uint64_t(out.size()) + bytes * 3 + 256 * rows, 1ull << 30)));
 }
 
+/// TabSeparated: fields escaped, tabs between, a line end after each row.
 struct TsvWriter
 {
     QByteArray &out;
@@ -789,6 +789,17 @@ QByteArray trailEngineSql(const TrailTable &t)
     return "SELECT engine, " + column + "'resource_id'), " + column + "'fields_shipped') FROM system.tables WHERE "
            "database = " + quoteString(t.database.toStdString()) + " AND name = " + quoteString(t.table.toStdString())
         + " FORMAT TabSeparated";
+}
+
+bool parseTrailProbe(const QByteArray &tsv, TrailProbe &out)
+{
+    const QList<QByteArray> f = tsv.trimmed().split('\t');
+    if (f.size() != 3 || f[0].isEmpty())
+        return false;
+    out.distributed = f[0] == "Distributed";
+    out.resourceIds = f[1] == "1";
+    out.fields = f[2] == "1";
+    return true;
 }
 
 QByteArray fieldsMissingSql(const TrailTable &t)

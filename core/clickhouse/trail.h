@@ -138,6 +138,14 @@ QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKe
 /// The table's engine ("Distributed", "ReplacingMergeTree", …), 1 when it has the resource_id
 /// column, 1 when it has the field_* columns: one line, empty when the table is absent.
 QByteArray trailEngineSql(const TrailTable &t);
+/// What trailEngineSql answered; false when the table is absent (or the answer is not one).
+struct TrailProbe
+{
+    bool distributed = false; ///< a Distributed table (its pages' keys need GLOBAL IN)
+    bool resourceIds = false; ///< it has the resource_id column
+    bool fields = false;      ///< it has the field_* columns
+};
+bool parseTrailProbe(const QByteArray &tsv, TrailProbe &out);
 /// How many rows (copies not merged away included) were shipped without their fields: one number.
 QByteArray fieldsMissingSql(const TrailTable &t);
 bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string &error);
