@@ -131,7 +131,10 @@ Reply classify(int httpStatus, const QByteArray &body, int networkError, const Q
         return r;
     case 62:
         r.kind = ErrorKind::Syntax;
-        r.error = where + " could not parse the query: " + said;
+        // a long KQL query makes long SQL: the server's limit, not a mistake in it
+        r.error = said.find("Max query size exceeded") != std::string::npos
+            ? where + " refused the query as too long (over its max_query_size, 256 KiB unless raised): shorten it"
+            : where + " could not parse the query: " + said;
         return r;
     case 60: case 81:
         r.kind = ErrorKind::MissingTable;

@@ -167,6 +167,8 @@ void TestClickhouse::classifiesServerErrors_data()
                                              << int(ErrorKind::Server) << QStringLiteral("No such column resource_id in table oldt (a trail table made by an older Auditlens lacks a column: 'auditlens-cli clickhouse init'");
     QTest::newRow("older trail table current") << 404 << QByteArray("Code: 47. DB::Exception: Missing columns: 'field_path' while processing query: 'SELECT 1', required columns: 'field_path'. (UNKNOWN_IDENTIFIER) (version 24.8.4.13 (official build))\n")
                                                << int(ErrorKind::Server) << QStringLiteral("clickhouse init' with the same --database and --table adds it");
+    QTest::newRow("query too long") << 400 << QByteArray("Code: 62, e.displayText() = DB::Exception: Syntax error: failed at position 262145: x. Max query size exceeded: 'x', e.what() = DB::Exception\n")
+                                    << int(ErrorKind::Syntax) << QStringLiteral("refused the query as too long (over its max_query_size");
     QTest::newRow("proxy 502") << 502 << QByteArray("<html>bad gateway</html>") << int(ErrorKind::Server) << QStringLiteral("answered HTTP 502");
 }
 
