@@ -3,7 +3,9 @@
 // (query::flattenFields) must list, under every path, exactly the values the store's field
 // columns read for that path (query::extractColumns: what the embedded query engine tests), on
 // any record; and every query the parser accepts must translate to SQL (or be refused saying
-// why), never crash. The input's first line is a query, the rest records.
+// why), never crash. The input's first line is a query, the rest records. A raw path under a
+// top-level key "ecs" is not compared: the store reads "ecs.*" from the ECS form, and a ClickHouse
+// query on such a path is refused (kqlToSql), so neither back end answers it from the raw fields.
 #include "clickhouse/kqlsql.h"
 #include "query/fields.h"
 #include "query/flatfields.h"
@@ -43,7 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!query::flattenFields(std::string_view(padded.data(), raw.size()), padded.size(), flat[r]))
             return 0; // (a record the store kept is valid JSON; a deeper one than simdjson reads is not compared)
         for (const query::FlatField &f : flat[r])
-            paths.insert(f.path);
+            if (!query::isEcsPath(f.path))
+                paths.insert(f.path);
     }
     if (paths.size() > 200)
         return 0;
