@@ -8,17 +8,7 @@
 # Usage: checked_build [cmake --build arguments, e.g. --target fuzzers]
 checked_dir=build-checked
 checked_build() {
-    missing=""
-    for p in clang-14 libclang-rt-14-dev; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-    done
-    if [ -n "$missing" ]; then
-        echo "Installing missing Debian packages:$missing"
-        SUDO=""
-        [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-        $SUDO apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
-    fi
+    ./tools/apt-install-missing.sh clang-14 libclang-rt-14-dev
     launcher=""
     command -v ccache >/dev/null 2>&1 && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
     cmake -S . -B "$checked_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
