@@ -4,7 +4,7 @@
 # (default 60) on a copy of its corpus (tests/fuzz/corpus/<name>/), then replays the committed
 # corpus, which holds every input that ever crashed it; as many harnesses at once as there are
 # cores, each one's output printed when it ends. A crash fails the step and leaves the input in
-# build-checked/artifacts/: commit it to the corpus with the fix.
+# build-checked/fuzz/artifacts/: commit it to the corpus with the fix.
 set -eu
 cd "$(dirname "$0")/../.."
 . .ci/lib/checked-build.sh
@@ -15,8 +15,8 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 out="$checked_dir/fuzz"
 rm -rf "$out"
 mkdir -p "$out/artifacts" "$out/logs"
-# fuzz_one NAME: fuzz, then replay; the log in $out/logs/NAME, what failed in $out/logs/NAME.failed,
-# and NAME.ended once it got to the end (a harness that did not is a failure too)
+# fuzz_one NAME: fuzz, then replay; the log in $out/logs/NAME and, once it got to the end, its
+# verdict in NAME.verdict: "ok" or what failed (no verdict: it did not end, a failure too)
 fuzz_one() {
     name=$1
     short=${name#fuzz_}
@@ -24,18 +24,19 @@ fuzz_one() {
     committed=tests/fuzz/corpus/$short
     work=$out/corpus/$short
     log=$out/logs/$name
+    failed=""
     mkdir -p "$work"
     [ -d "$committed" ] && cp -R "$committed/." "$work/"
     {
         echo "=== fuzz $name for ${seconds} s"
         "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
-            -artifact_prefix="$out/artifacts/$short-" "$work" || echo "fuzzing" >> "$log.failed"
+            -artifact_prefix="$out/artifacts/$short-" "$work" || failed="$failed fuzzing"
         if [ -d "$committed" ]; then
             echo "=== replay the committed corpus of $name"
-            "$bin" -runs=0 -timeout=10 -rss_limit_mb=2048 "$committed" || echo "replay" >> "$log.failed"
+            "$bin" -runs=0 -timeout=10 -rss_limit_mb=2048 "$committed" || failed="$failed replay"
         fi
     } > "$log" 2>&1
-    echo ended > "$log.ended"
+    echo "${failed:-ok}" > "$log.verdict"
 }
 jobs=$(nproc)
 running=""
@@ -53,9 +54,9 @@ status=0
 for src in tests/fuzz/fuzz_*.cpp; do
     name=$(basename "$src" .cpp)
     grep -v -E '^#[0-9]+[[:space:]]+(REDUCE|NEW|pulse)' "$out/logs/$name" 2>/dev/null || true
-    [ -f "$out/logs/$name.ended" ] || echo "did not end" >> "$out/logs/$name.failed"
-    if [ -f "$out/logs/$name.failed" ]; then
-        echo "=== FAILED: $name ($(tr '\n' ' ' < "$out/logs/$name.failed"))"
+    verdict=$(cat "$out/logs/$name.verdict" 2>/dev/null || echo "did not end")
+    if [ "$verdict" != ok ]; then
+        echo "=== FAILED: $name ($verdict)"
         status=1
     fi
 done

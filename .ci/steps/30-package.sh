@@ -6,15 +6,7 @@
 # About 50 s on 2 busy cores (the build is already done; cpack about 20 s of it).
 set -eu
 export DEBIAN_FRONTEND=noninteractive
-need=""
-command -v desktop-file-validate > /dev/null || need="$need desktop-file-utils"
-command -v appstreamcli > /dev/null || need="$need appstream"
-command -v man > /dev/null || need="$need man-db"
-command -v xvfb-run > /dev/null || need="$need xvfb xauth"
-command -v dpkg-shlibdeps > /dev/null || need="$need dpkg-dev"
-if [ -n "$need" ]; then
-    apt-get update -qq && apt-get install -y -qq $need > /dev/null
-fi
+./tools/apt-install-missing.sh desktop-file-utils appstream man-db xvfb xauth dpkg-dev
 
 id=io.github.auditlens.auditlens
 desktop-file-validate resources/desktop/$id.desktop

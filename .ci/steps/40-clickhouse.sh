@@ -13,16 +13,7 @@ top=$(pwd)
 build=${AUDITLENS_BUILD_DIR:-$top/build}
 
 # the server, curl (readiness, a few checks) and python3 (free ports), when missing
-need=
-command -v clickhouse-server >/dev/null 2>&1 || need="$need clickhouse-server clickhouse-client"
-command -v curl >/dev/null 2>&1 || need="$need curl"
-command -v python3 >/dev/null 2>&1 || need="$need python3"
-if [ -n "$need" ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    pfx=; [ "$(id -u)" = 0 ] || pfx=sudo
-    $pfx apt-get install -y --no-install-recommends $need >/dev/null || {
-        $pfx apt-get update -qq && $pfx apt-get install -y --no-install-recommends $need >/dev/null; }
-fi
+./tools/apt-install-missing.sh clickhouse-server clickhouse-client curl python3
 
 work=$(mktemp -d /tmp/auditlens-ch.XXXXXX)
 pids=
