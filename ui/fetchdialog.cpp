@@ -33,7 +33,7 @@ namespace auditlens::ui {
 using namespace auditlens::fetch;
 
 namespace {
-const QString kKeychainKey = QStringLiteral("cloudflare-audit-logs-token");
+const QString kTokenKeychainKey = QStringLiteral("cloudflare-audit-logs-token");
 
 QString defaultJournalDir()
 {
@@ -68,7 +68,7 @@ FetchDialog::FetchDialog(QWidget *parent) : QDialog(parent), m_thread(new QThrea
         QSettings().setValue(QStringLiteral("fetch/useKeychain"), on);
         if (on)
             return storeTokenInKeychain();
-        SecretStore::remove(kKeychainKey, this, [this](const SecretStore::Answer &a) {
+        SecretStore::remove(kTokenKeychainKey, this, [this](const SecretStore::Answer &a) {
             m_keychainState->setVisible(true);
             m_keychainState->setText(a.state == SecretStore::State::Removed
                                          ? tr("Token removed from the system keychain.")
@@ -438,7 +438,7 @@ void FetchDialog::closeEvent(QCloseEvent *e)
 
 void FetchDialog::readKeychain()
 {
-    SecretStore::read(kKeychainKey, this, [this](const SecretStore::Answer &a) {
+    SecretStore::read(kTokenKeychainKey, this, [this](const SecretStore::Answer &a) {
         m_keychainState->setVisible(true);
         if (a.state == SecretStore::State::Found) {
             if (m_token->text().isEmpty())
@@ -456,7 +456,7 @@ void FetchDialog::storeTokenInKeychain()
 {
     if (!m_keychain->isChecked() || m_token->text().trimmed().isEmpty())
         return;
-    SecretStore::write(kKeychainKey, m_token->text().trimmed(), this, [this](const SecretStore::Answer &a) {
+    SecretStore::write(kTokenKeychainKey, m_token->text().trimmed(), this, [this](const SecretStore::Answer &a) {
         m_keychainState->setVisible(true);
         m_keychainState->setText(a.state == SecretStore::State::Stored
                                      ? tr("Token kept in the system keychain.")

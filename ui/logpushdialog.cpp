@@ -32,7 +32,7 @@ namespace auditlens::ui {
 using namespace auditlens::logpush;
 
 namespace {
-const QString kKeychainKey = QStringLiteral("cloudflare-api-token");
+const QString kApiTokenKeychainKey = QStringLiteral("cloudflare-api-token");
 
 QLabel *wrapped(const QString &text, QWidget *parent)
 {
@@ -88,7 +88,7 @@ LogpushDialog::LogpushDialog(QWidget *parent) : QDialog(parent), m_client(new Cl
     }
     m_keychain->setChecked(s.value(QStringLiteral("logpush/useKeychain"), false).toBool());
     if (m_keychain->isChecked() && m_token->text().isEmpty()) {
-        SecretStore::read(kKeychainKey, this, [this](const SecretStore::Answer &a) {
+        SecretStore::read(kApiTokenKeychainKey, this, [this](const SecretStore::Answer &a) {
             if (a.state == SecretStore::State::Found) {
                 m_token->setText(a.secret);
                 showMessage(m_keychainState, tr("Token read from the system keychain."), true);
@@ -103,7 +103,7 @@ LogpushDialog::LogpushDialog(QWidget *parent) : QDialog(parent), m_client(new Cl
             storeTokenInKeychain();
             return;
         }
-        SecretStore::remove(kKeychainKey, this, [this](const SecretStore::Answer &a) {
+        SecretStore::remove(kApiTokenKeychainKey, this, [this](const SecretStore::Answer &a) {
             const bool ok = a.state == SecretStore::State::Removed;
             showMessage(m_keychainState, ok ? tr("Token removed from the system keychain.")
                                             : tr("The system keychain is not available: %1").arg(a.message), ok);
@@ -527,7 +527,7 @@ void LogpushDialog::storeTokenInKeychain()
 {
     if (!m_keychain->isChecked() || token().empty())
         return;
-    SecretStore::write(kKeychainKey, m_token->text().trimmed(), this, [this](const SecretStore::Answer &a) {
+    SecretStore::write(kApiTokenKeychainKey, m_token->text().trimmed(), this, [this](const SecretStore::Answer &a) {
         const bool ok = a.state == SecretStore::State::Stored;
         showMessage(m_keychainState, ok ? tr("Token kept in the system keychain.")
                                         : tr("The system keychain is not available: %1 (the token stays in memory only)").arg(a.message),

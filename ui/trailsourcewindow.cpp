@@ -25,7 +25,7 @@ namespace auditlens::ui {
 
 namespace {
 
-constexpr std::array<Column, 3> kFacetColumns{Column::Actor, Column::Action, Column::ResourceType};
+constexpr std::array<Column, 3> kSourceFacets{Column::Actor, Column::Action, Column::ResourceType};
 constexpr int kValueRole = Qt::UserRole + 1;
 constexpr int kTimelineBuckets = 100;
 
@@ -166,7 +166,7 @@ void TrailSourceWindow::applyFilter()
     ++m_bucketsSerial; // the timeline's buckets are asked again once the new counts are in
     m_bucketsPending = false;
     m_countsPending = true;
-    m_source->counts(m_filter, {kFacetColumns.begin(), kFacetColumns.end()}, 50, this,
+    m_source->counts(m_filter, {kSourceFacets.begin(), kSourceFacets.end()}, 50, this,
                      [this, serial](TrailCounts c, TrailError e) {
         if (serial != m_countsSerial)
             return; // superseded: a newer filter is on its way
@@ -274,7 +274,7 @@ void TrailSourceWindow::showCounts(const TrailCounts &c)
     for (size_t k = 0; k < c.top.size() && k < m_facets.size(); ++k) {
         QListWidget *list = m_facets[k];
         list->clear();
-        const auto &included = m_filter.include[size_t(kFacetColumns[k])];
+        const auto &included = m_filter.include[size_t(kSourceFacets[k])];
         for (const auto &[value, n] : c.top[k]) {
             const QString v = QString::fromStdString(value);
             auto *it = new QListWidgetItem(tr("%1 (%2)").arg(v.isEmpty() ? tr("(none)") : v).arg(n), list);
@@ -291,7 +291,7 @@ void TrailSourceWindow::showCounts(const TrailCounts &c)
 
 void TrailSourceWindow::toggleFacetValue(int k, const QString &value)
 {
-    auto &inc = m_filter.include[size_t(kFacetColumns[size_t(k)])];
+    auto &inc = m_filter.include[size_t(kSourceFacets[size_t(k)])];
     const std::string v = value.toStdString();
     if (auto it = std::find(inc.begin(), inc.end(), v); it != inc.end())
         inc.erase(it);

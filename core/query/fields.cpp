@@ -97,14 +97,14 @@ bool forEachElement(od::value v, Fn &&fn)
 }
 
 /// Adds the value(s) at v: arrays are looked into (every element), objects kept as JSON.
-void emit(od::value v, LocalColumn &col)
+void addValues(od::value v, LocalColumn &col)
 {
     od::json_type t;
     if (v.type().get(t))
         return;
     switch (t) {
     case od::json_type::array: {
-        forEachElement(v, [&](od::value e) { emit(e, col); });
+        forEachElement(v, [&](od::value e) { addValues(e, col); });
         return;
     }
     case od::json_type::object: {
@@ -141,7 +141,7 @@ void emit(od::value v, LocalColumn &col)
 void walk(od::value v, const std::vector<std::string> &segs, size_t k, LocalColumn &col)
 {
     if (k == segs.size()) {
-        emit(v, col);
+        addValues(v, col);
         return;
     }
     od::json_type t;

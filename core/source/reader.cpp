@@ -177,10 +177,10 @@ private:
             consumed = scanValues(eof, found);
         else
             consumed = m_carry.size();
-        emit(found, consumed);
+        handOver(found, consumed);
     }
 
-    void emit(const std::vector<Pending> &found, size_t consumed)
+    void handOver(const std::vector<Pending> &found, size_t consumed)
     {
         // hand over in blocks of about blockBytes (the first read may hold more: sniffing)
         size_t first = 0, erased = 0;

@@ -511,7 +511,7 @@ Prepared prepare(const Snapshot &snap, const Filter &f)
 /// When the text is searched here (not cached) and `hitsOut` is given, the matches are also
 /// written to hitsOut[row].
 template<typename Fn>
-void scan(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel, Fn &&accept,
+void scanRows(const Snapshot &snap, const Filter &f, const std::atomic<bool> *cancel, Fn &&accept,
           size_t segBegin, size_t segEnd, int allowedMisses, uint8_t *hitsOut)
 {
     const Prepared p = prepare(snap, f);
@@ -599,7 +599,7 @@ EventStore::Evaluation EventStore::evaluate(const Snapshot &snap, const Filter &
                 v.resize(id + 1, 0);
             ++v[id];
         };
-        scan(
+        scanRows(
             snap, f, cancel,
             [&](const Segment &s, size_t i, size_t row, uint32_t misses) {
                 if (misses == 0) {
