@@ -30,6 +30,14 @@ void Shipper::fill()
 {
     while (!m_done && m_waiting == 0 && int(m_pending.size()) < m_opts.inFlight && m_next < m_snap.size()) {
         Batch b;
+        // a spare buffer that the network layer no longer shares (else writing would copy it)
+        for (auto it = m_spare.begin(); it != m_spare.end(); ++it)
+            if (it->isDetached()) {
+                b.data = std::move(*it);
+                b.data.resize(0); // (keeps its capacity)
+                m_spare.erase(it);
+                break;
+            }
         b.from = m_next;
         b.to = std::min(m_snap.size(), m_next + m_opts.batchRows);
         std::string error;
@@ -67,6 +75,8 @@ void Shipper::onReply(const Reply &r)
         ++m_out.batches;
         m_delayMs = m_opts.backoffMs;
         m_failingSince.invalidate();
+        if (m_spare.size() < size_t(m_opts.inFlight))
+            m_spare.push_back(std::move(b.data));
         emit progress(m_out.rows, m_snap.size());
         if (m_out.rows >= m_snap.size())
             finish(true);
@@ -108,6 +118,7 @@ void Shipper::finish(bool ok, std::string error)
     for (const auto &[id, b] : m_pending)
         m_client->cancel(id);
     m_pending.clear();
+    m_spare.clear();
     emit finished(ok);
 }
 

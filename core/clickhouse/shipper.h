@@ -17,6 +17,7 @@
 #include <QObject>
 
 #include <map>
+#include <vector>
 
 namespace auditlens::clickhouse {
 
@@ -69,6 +70,9 @@ private:
     ShipOutcome m_out;
     size_t m_next = 0;
     std::map<QString, Batch> m_pending; ///< by query id
+    /// The buffers of batches acknowledged, for the next ones: a batch of 20,000 records is
+    /// about 60 MB, and a fresh one costs the kernel a page fault for every 4 KiB of it.
+    std::vector<QByteArray> m_spare;
     int m_waiting = 0;                  ///< batches waiting for their retry
     int m_delayMs = 0;
     bool m_done = false;
