@@ -6,6 +6,8 @@
 #include "query/fields.h"
 #include "source/timestamp.h"
 
+#include <QCryptographicHash>
+
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -58,35 +60,47 @@ QByteArray wildcardRegex(const std::string &pattern)
     return re + "$";
 }
 
-/// arrayExists over the entries of `path`: p its path, and of y (type), x (text), m (number),
-/// t (time) those `test` reads (`uses`), so that the server reads only their columns.
+QByteArray keyOf(const std::string &path)
+{
+    return QByteArray::number(qulonglong(fieldKey(path)));
+}
+
+/// arrayExists over the values of `path`: p its key, and of y (type) and x (text) those `test`
+/// reads (`uses`), so that the server reads only their columns.
 QByteArray anyValue(const std::string &path, const char *uses, const QByteArray &test)
 {
-    static const std::pair<char, const char *> arrays[] = {
-        {'y', "field_type"}, {'x', "field_text"}, {'m', "field_num"}, {'t', "field_time"}};
-    QByteArray params = "p", columns = "field_path";
+    static const std::pair<char, const char *> arrays[] = {{'y', "field_type"}, {'x', "field_text"}};
+    QByteArray params = "p", columns = "field_key";
     for (const auto &[name, column] : arrays)
         if (std::strchr(uses, name)) {
             params += QByteArray(", ") + name;
             columns += QByteArray(", ") + column;
         }
-    return "arrayExists((" + params + ") -> p = " + quoteString(path) + " AND (" + test + "), " + columns + ")";
+    return "arrayExists((" + params + ") -> p = " + keyOf(path) + " AND (" + test + "), " + columns + ")";
+}
+
+/// arrayExists over the numbers of `path` (v: the number), or its times (v: nanoseconds).
+QByteArray anyNumber(const std::string &path, const QByteArray &test)
+{
+    return "arrayExists((p, v) -> p = " + keyOf(path) + " AND (" + test + "), number_key, number_value)";
+}
+QByteArray anyTime(const std::string &path, const QByteArray &test)
+{
+    return "arrayExists((p, v) -> p = " + keyOf(path) + " AND (" + test + "), time_key, time_value)";
 }
 
 QByteArray matchSql(const Node &n)
 {
+    // (as the store: a scalar whose text is the value, or for a number also one equal to it)
     const QByteArray scalar = "y IN (" + typeCode(ValueType::Bool) + ", " + typeCode(ValueType::Number) + ", "
         + typeCode(ValueType::String) + ")";
-    if (n.quoted)
-        return anyValue(n.field, "yx", scalar + " AND x = " + quoteString(n.value));
-    if (n.wildcard)
+    if (n.wildcard && !n.quoted)
         return anyValue(n.field, "yx", scalar + " AND match(x, " + quoteString(wildcardRegex(n.pattern).toStdString()) + ")");
-    QByteArray number = "x = " + quoteString(n.value);
+    const QByteArray text = anyValue(n.field, "yx", scalar + " AND x = " + quoteString(n.value));
+    if (n.quoted)
+        return text;
     const auto d = query::fullNumber(n.value);
-    if (d)
-        number = "(" + number + " OR m = " + float64(*d) + ")";
-    return anyValue(n.field, d ? "yxm" : "yx", "(y IN (" + typeCode(ValueType::Bool) + ", " + typeCode(ValueType::String) + ") AND x = "
-                                 + quoteString(n.value) + ") OR (y = " + typeCode(ValueType::Number) + " AND " + number + ")");
+    return d ? "(" + text + " OR " + anyNumber(n.field, "v = " + float64(*d)) + ")" : text;
 }
 
 const char *opSql(Node::Op op)
@@ -106,9 +120,9 @@ QByteArray rangeSql(const Node &n)
     // else compares strings byte by byte
     const char *op = opSql(n.op);
     if (const auto d = query::fullNumber(n.value))
-        return anyValue(n.field, "ym", "y = " + typeCode(ValueType::Number) + " AND m" + op + float64(*d));
+        return anyNumber(n.field, "v" + QByteArray(op) + float64(*d));
     if (const auto t = parseTimestampNs(n.value))
-        return anyValue(n.field, "t", "t != -9223372036854775808 AND t" + QByteArray(op) + QByteArray::number(qlonglong(*t)));
+        return anyTime(n.field, "v" + QByteArray(op) + QByteArray::number(qlonglong(*t)));
     return anyValue(n.field, "yx", "y = " + typeCode(ValueType::String) + " AND x" + op + quoteString(n.value));
 }
 
@@ -140,7 +154,7 @@ struct Translator
                 return "0";
             }
             if (n.kind == Node::Kind::Exists)
-                return "has(field_path, " + quoteString(n.field) + ")";
+                return "has(field_key, " + keyOf(n.field) + ")";
             return n.kind == Node::Kind::Match ? matchSql(n) : rangeSql(n);
         }
         return "0";
@@ -149,15 +163,35 @@ struct Translator
 
 } // namespace
 
+uint64_t fieldKey(std::string_view path)
+{
+    const QByteArray h = QCryptographicHash::hash(QByteArrayView(path.data(), qsizetype(path.size())), QCryptographicHash::Sha256);
+    uint64_t key = 0;
+    for (int i = 0; i < 8; ++i)
+        key |= uint64_t(uint8_t(h[i])) << (8 * i);
+    return key;
+}
+
+uint64_t FieldKeys::operator()(const std::string &path)
+{
+    if (const auto it = m_keys.find(path); it != m_keys.end())
+        return it->second;
+    if (m_keys.size() >= 100000) // (records whose keys are data: no unbounded memory)
+        m_keys.clear();
+    return m_keys.emplace(path, fieldKey(path)).first->second;
+}
+
 std::string fieldsRefusal(const QByteArray &table, bool hasColumns, uint64_t missing)
 {
     if (!hasColumns)
         return "the trail table " + table.toStdString()
-            + " was made before Auditlens stored the records' fields, which queries by field are tested on: run "
+            + " lacks the columns of the records' fields that queries by field are tested on (it was made before them, "
+              "or by an earlier release that stored them otherwise): run "
               "'auditlens-cli clickhouse init' on it (it adds them), then ship the records again";
     if (missing)
         return std::to_string(missing) + " rows of the trail table " + table.toStdString()
-            + " were shipped before Auditlens stored the records' fields, which queries by field are tested on: ship "
+            + " were shipped without the records' fields as queries by field are now tested on (before Auditlens "
+              "stored them, or as an earlier release did): ship "
               "those records again, then drop the old copies (OPTIMIZE TABLE … FINAL on each node's table)";
     return {};
 }

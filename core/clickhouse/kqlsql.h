@@ -3,7 +3,9 @@
 
 // A KQL query (query/kql.h) as a ClickHouse WHERE condition with the store's answers. The
 // fields a query names are tested on the arrays `ship` writes beside each raw record
-// (query::flattenFields: every value under its dotted path, its type, text, number and time),
+// (query::flattenFields: every value under its dotted path's key (fieldKey) with its type and
+// text; the numbers again under their keys with their values, and so the values that read as a
+// time),
 // so a query matches on the server exactly the records it matches in the embedded store:
 // arrayExists over those arrays (18.16 and current releases), no JSON parsed by the server.
 // Free text is positionCaseInsensitive over the raw record, as the trail's text search.
@@ -12,6 +14,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 namespace auditlens::clickhouse {
 
@@ -20,7 +24,7 @@ struct KqlSql
     QByteArray where;  ///< the condition; "1" for an empty query
     std::string error; ///< empty when translated; else what and where (the query's position)
     bool readsFields = false; ///< the query names fields (not only free text): it needs the table's
-                              ///< field_* columns and every row shipped with them
+                              ///< field columns and every row shipped with them
     bool ok() const { return error.empty(); }
 };
 
@@ -29,9 +33,25 @@ struct KqlSql
 KqlSql kqlToSql(const std::string &query);
 
 /// Why a query that reads fields cannot run on `table` ("" when it can): `hasColumns`, the table
-/// has the field_* columns (trailEngineSql); `missing`, its rows shipped without them
-/// (fieldsMissingSql).
+/// has the field columns (trailEngineSql); `missing`, its rows shipped without them, or with an
+/// earlier release's (fieldsMissingSql).
 std::string fieldsRefusal(const QByteArray &table, bool hasColumns, uint64_t missing);
+
+/// What the trail stores for a field's path (field_key, number_key, time_key) and a query tests
+/// it by: the first eight bytes of its SHA-256, little-endian. Eight bytes where a path is
+/// about eighteen, and numbers for the server to compare; a path that matches another's key
+/// would have to be found against SHA-256 (a collision only adds a match, never hides one).
+uint64_t fieldKey(std::string_view path);
+
+/// fieldKey() remembered for the paths seen (a trail has few distinct ones): what `ship` uses.
+class FieldKeys
+{
+public:
+    uint64_t operator()(const std::string &path);
+
+private:
+    std::unordered_map<std::string, uint64_t> m_keys;
+};
 
 /// The case-insensitive text search over the raw record.
 QByteArray textSql(const std::string &needle);

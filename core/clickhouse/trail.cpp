@@ -29,9 +29,12 @@ namespace {
 // time_ns: the store's nanoseconds (INT64_MIN: no time); time: its second, clamped to
 // DateTime's range, for the monthly partitions. The columns after `source` came later: a table
 // made before them gets them from `clickhouse init` (upgradeStatements), in this order.
-// fields_shipped: 1 when the field_* arrays were written (0 on rows shipped before they existed);
-// field_*: the record's values by path (query::flattenFields), what KQL is tested on
-// (kqlsql.h); field_type is a query::ValueType, field_time INT64_MIN where no time reads.
+// fields_shipped: kFieldsShipped when the arrays after it were written as they are now (0 on rows
+// shipped before they existed, 1 by the releases that wrote a number and a time for every value);
+// field_*: the record's values (query::flattenFields), what KQL is tested on (kqlsql.h), each
+// under its path's fieldKey, field_type a query::ValueType; number_* the numbers among them,
+// time_* those that read as a time. (Releases with fields_shipped 1 wrote the paths as strings
+// and a number and a time for every value: a third more bytes, for the server to write.)
 struct ColumnDef
 {
     const char *name, *type;
@@ -42,8 +45,9 @@ constexpr ColumnDef kColumnDefs[] = {
     {"action", "String"},        {"resource_type", "String"},   {"actor_type", "String"},
     {"interface", "String"},     {"source_ip", "String"},       {"account", "String"},
     {"source", "String"},        {"resource_id", "String"},     {"raw", "String"},
-    {"fields_shipped", "UInt8"}, {"field_path", "Array(String)"}, {"field_type", "Array(UInt8)"},
-    {"field_text", "Array(String)"}, {"field_num", "Array(Float64)"}, {"field_time", "Array(Int64)"},
+    {"fields_shipped", "UInt8"}, {"field_key", "Array(UInt64)"}, {"field_type", "Array(UInt8)"},
+    {"field_text", "Array(String)"}, {"number_key", "Array(UInt64)"}, {"number_value", "Array(Float64)"},
+    {"time_key", "Array(UInt64)"}, {"time_value", "Array(Int64)"},
 };
 constexpr size_t kFirstLaterColumn = 13; // resource_id
 
@@ -178,17 +182,21 @@ struct TsvWriter
     void dateTime(uint32_t v) { sep(), appendNumber(out, v); }
     void uint8(uint8_t v) { sep(), appendNumber(out, v); }
     void str(std::string_view v) { sep(), appendEscaped(out, v); }
-    /// [v, …]: strings quoted ('…', with \' and the escapes above), numbers as text
-    template<typename T, typename Get>
-    void array(const std::vector<T> &items, Get get)
+    /// [v, …] of the items `keep` takes: strings quoted ('…', with \' and the escapes above),
+    /// numbers as text
+    template<typename T, typename Keep, typename Get>
+    void array(const std::vector<T> &items, Keep keep, Get get)
     {
         sep();
         out += '[';
-        for (size_t k = 0; k < items.size(); ++k) {
-            if (k)
-                out += ',';
-            element(get(items[k]));
-        }
+        bool firstItem = true;
+        for (const T &i : items)
+            if (keep(i)) {
+                if (!firstItem)
+                    out += ',';
+                firstItem = false;
+                element(get(i));
+            }
         out += ']';
     }
     void element(std::string_view v)
@@ -203,6 +211,12 @@ struct TsvWriter
     }
     void element(uint8_t v) { appendNumber(out, v); }
     void element(int64_t v) { appendNumber(out, v); }
+    void element(uint64_t v)
+    {
+        char buf[24];
+        auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+        out.append(buf, qsizetype(p - buf));
+    }
     void element(double v)
     {
         // the shortest text that reads back as v (TabSeparated is for reading; ship sends RowBinary)
@@ -239,17 +253,19 @@ struct RowBinaryWriter
         size(v.size());
         out.append(v.data(), qsizetype(v.size()));
     }
-    /// an array: its length, then its elements
-    template<typename T, typename Get>
-    void array(const std::vector<T> &items, Get get)
+    /// an array of the items `keep` takes: its length, then its elements
+    template<typename T, typename Keep, typename Get>
+    void array(const std::vector<T> &items, Keep keep, Get get)
     {
-        size(items.size());
+        size(uint64_t(std::count_if(items.begin(), items.end(), keep)));
         for (const T &i : items)
-            element(get(i));
+            if (keep(i))
+                element(get(i));
     }
     void element(std::string_view v) { str(v); }
     void element(uint8_t v) { uint8(v); }
     void element(int64_t v) { int64(v); }
+    void element(uint64_t v) { le(v); }
     void element(double v)
     {
         uint64_t bits = 0;
@@ -291,6 +307,7 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
     std::string padded;
     QByteArray hashId;
     std::vector<query::FlatField> fields;
+    FieldKeys keys;
     while (from < to) {
         auto [seg, i0] = snap.locate(from);
         const size_t n = std::min(seg->size() - i0, to - from);
@@ -344,13 +361,19 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
             const bool flat = query::flattenFields(std::string_view(padded.data(), raw.size()), padded.size(), fields);
             w.str(flat ? resourceIdFrom(fields, padded, raw.size()) : resourceIdOf(std::string_view(padded.data(), raw.size()), padded.size()));
             w.str(raw);
-            w.uint8(1);
+            w.uint8(kFieldsShipped);
             using query::FlatField;
-            w.array(fields, [](const FlatField &f) { return std::string_view(f.path); });
-            w.array(fields, [](const FlatField &f) { return uint8_t(f.type); });
-            w.array(fields, [](const FlatField &f) { return std::string_view(f.text); });
-            w.array(fields, [](const FlatField &f) { return f.number; });
-            w.array(fields, [](const FlatField &f) { return f.hasTime ? f.time : kNoTime; });
+            const auto all = [](const FlatField &) { return true; };
+            const auto isNumber = [](const FlatField &f) { return f.type == query::ValueType::Number; };
+            const auto hasTime = [](const FlatField &f) { return f.hasTime; };
+            const auto path = [&keys](const FlatField &f) { return keys(f.path); };
+            w.array(fields, all, path);
+            w.array(fields, all, [](const FlatField &f) { return uint8_t(f.type); });
+            w.array(fields, all, [](const FlatField &f) { return std::string_view(f.text); });
+            w.array(fields, isNumber, path);
+            w.array(fields, isNumber, [](const FlatField &f) { return f.number; });
+            w.array(fields, hasTime, path);
+            w.array(fields, hasTime, [](const FlatField &f) { return f.time; });
             w.endRow();
         }
         from += n;
@@ -786,7 +809,7 @@ QByteArray trailEngineSql(const TrailTable &t)
 {
     const QByteArray column = "(SELECT count() FROM system.columns WHERE database = " + quoteString(t.database.toStdString())
         + " AND table = " + quoteString(t.table.toStdString()) + " AND name = ";
-    return "SELECT engine, " + column + "'resource_id'), " + column + "'fields_shipped') FROM system.tables WHERE "
+    return "SELECT engine, " + column + "'resource_id'), " + column + "'time_value') FROM system.tables WHERE "
            "database = " + quoteString(t.database.toStdString()) + " AND name = " + quoteString(t.table.toStdString())
         + " FORMAT TabSeparated";
 }
@@ -806,7 +829,8 @@ QByteArray fieldsMissingSql(const TrailTable &t)
 {
     // every copy, not only the last (FINAL): a copy without fields that is not merged away yet
     // would still be tested (and pass `not …`) beside the record's newer copy
-    return "SELECT count() FROM " + t.qualified() + " WHERE fields_shipped = 0 FORMAT TabSeparated";
+    return "SELECT count() FROM " + t.qualified() + " WHERE fields_shipped < " + QByteArray::number(kFieldsShipped)
+        + " FORMAT TabSeparated";
 }
 
 QByteArray trailRawSql(const TrailTable &t, const std::string &id, int64_t time)

@@ -44,7 +44,7 @@ std::vector<QByteArray> initStatements(const TrailTable &t, bool onCluster);
 QByteArray tableColumnsSql(const TrailTable &t, const QByteArray &table);
 /// What brings a trail table made before some of the columns up to date: one ALTER per column
 /// it lacks (`present`: what tableColumnsSql listed). Rows already in it get the defaults
-/// (no resource ID, fields_shipped 0).
+/// (no resource ID, fields_shipped 0, empty arrays).
 std::vector<QByteArray> upgradeStatements(const TrailTable &t, const QByteArray &table, const std::vector<std::string> &present,
                                           bool onCluster);
 
@@ -112,7 +112,7 @@ namespace auditlens::clickhouse {
 // ClickHouse has not merged yet counted once: counts and buckets read it with FINAL, pages
 // drop a row whose (time, ID) repeats the one before it. Every constraint
 // of a TrailFilter is tested on the table's rows: copies of a record are the same bytes, so
-// filtering a copy is filtering the record. `query` (KQL) is tested on the field_* arrays
+// filtering a copy is filtering the record. `query` (KQL) is tested on the field arrays
 // (kqlsql.h): the caller first checks that kqlToSql accepts it and that the table's rows all
 // have them (fieldsMissingSql).
 
@@ -136,17 +136,21 @@ bool parseTrailBuckets(const QByteArray &tsv, int64_t from, int64_t to, int n, T
 QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending,
                         bool oneNode = false, bool resourceIds = false);
 /// The table's engine ("Distributed", "ReplacingMergeTree", …), 1 when it has the resource_id
-/// column, 1 when it has the field_* columns: one line, empty when the table is absent.
+/// column, 1 when it has the field columns this release writes (their last, time_value): one
+/// line, empty when the table is absent.
 QByteArray trailEngineSql(const TrailTable &t);
 /// What trailEngineSql answered; false when the table is absent (or the answer is not one).
 struct TrailProbe
 {
     bool distributed = false; ///< a Distributed table (its pages' keys need GLOBAL IN)
     bool resourceIds = false; ///< it has the resource_id column
-    bool fields = false;      ///< it has the field_* columns
+    bool fields = false;      ///< it has the field columns this release writes
 };
 bool parseTrailProbe(const QByteArray &tsv, TrailProbe &out);
-/// How many rows (copies not merged away included) were shipped without their fields: one number.
+/// What fields_shipped holds on the rows this release writes: their fields as the queries read them.
+constexpr int kFieldsShipped = 2;
+/// How many rows (copies not merged away included) were shipped without their fields, or with
+/// them as an earlier release wrote them (fields_shipped < kFieldsShipped): one number.
 QByteArray fieldsMissingSql(const TrailTable &t);
 bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string &error);
 /// The raw record of an ID (time: kNoTime for any).

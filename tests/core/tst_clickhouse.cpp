@@ -6,6 +6,7 @@
 // Without the URL the server tests skip and say so; with AUDITLENS_REQUIRE_CLICKHOUSE=1 they fail.
 #include "clickhousefixture.h"
 #include "clickhouse/client.h"
+#include "clickhouse/kqlsql.h"
 #include "clickhouse/remotetrail.h"
 #include "clickhouse/shipper.h"
 #include "clickhouse/trail.h"
@@ -243,15 +244,16 @@ void TestClickhouse::rowsRoundTrip()
     QVERIFY(lines[2].isEmpty());
     for (int r = 0; r < 2; ++r) {
         const QList<QByteArray> f = lines[r].split('\t');
-        QCOMPARE(f.size(), 21);
+        QCOMPARE(f.size(), 23);
         QCOMPARE(f[0].toLongLong(), snap.time(size_t(r)));
         QCOMPARE(f[1].toLongLong(), snap.time(size_t(r)) / 1000000000);
         QCOMPARE(unescapeTsv(f[5].toStdString()), snap.value(size_t(r), Column::Actor));
         QCOMPARE(unescapeTsv(f[6].toStdString()), snap.value(size_t(r), Column::Action));
         QCOMPARE(unescapeTsv(f[13].toStdString()), resourceIdOf(snap.raw(size_t(r))));
         QCOMPARE(unescapeTsv(f[14].toStdString()), snap.raw(size_t(r)));
-        QCOMPARE(f[15], QByteArray("1")); // fields shipped
-        QVERIFY2(f[16].startsWith(r ? "['ID','ActionType'," : "['ActionType',"), f[16].constData()); // their paths, quoted
+        QCOMPARE(f[15], QByteArray::number(kFieldsShipped)); // fields shipped, as this release does
+        const QByteArray first = QByteArray::number(qulonglong(fieldKey(r ? "ID" : "ActionType"))); // their paths' keys
+        QVERIFY2(f[16].startsWith(QByteArray("[" + first + ",")), f[16].constData());
     }
     // the second record's fields as TabSeparated arrays: a tab escaped inside a quoted value
     QCOMPARE(lines[1].split('\t')[18].count("zone\\t7"), 1);
@@ -269,7 +271,7 @@ void TestClickhouse::rowBinaryHoldsTheSameRows()
     // an empty actor, a record without time
     const std::string longValue(300, 'x');
     const std::string text = "{\n\t\"ActionType\": \"a\\\\b\",\n  \"ActorEmail\": \"x\\ty@e.test\",\n  \"When\": \"2023-02-20T00:00:00Z\"\n}\n"
-                             "{\"ID\":\"id-2\",\"ActionType\":\"" + longValue + "\",\"ActionResult\":true}\n";
+                             "{\"ID\":\"id-2\",\"ActionType\":\"" + longValue + "\",\"ActionResult\":true,\"N\":[1700000000,2.5]}\n";
     EventStore store;
     store.load(SourceSpec::memory("mem", text), {});
     const Snapshot snap = store.snapshot();
@@ -307,7 +309,7 @@ void TestClickhouse::rowBinaryHoldsTheSameRows()
     };
     for (int r = 0; r < 2; ++r) {
         const QList<QByteArray> f = lines[r].split('\t');
-        QCOMPARE(f.size(), 21);
+        QCOMPARE(f.size(), 23);
         QCOMPARE(qlonglong(le(8)), f[0].toLongLong()); // time_ns
         QCOMPARE(qulonglong(le(4)), f[1].toULongLong()); // time
         QCOMPARE(str(), unescapeTsv(f[2].toStdString())); // id
@@ -315,30 +317,56 @@ void TestClickhouse::rowBinaryHoldsTheSameRows()
         QCOMPARE(qulonglong(le(1)), f[4].toULongLong());  // result
         for (int k = 5; k < 15; ++k) // eight columns, the resource ID, the raw record
             QCOMPARE(str(), unescapeTsv(f[k].toStdString()));
-        QCOMPARE(qulonglong(le(1)), 1ull); // fields shipped
-        // the field arrays: a length, then the elements, as flattenFields lists them
+        QCOMPARE(qulonglong(le(1)), qulonglong(kFieldsShipped));
+        QCOMPARE(f[15].toInt(), kFieldsShipped);
+        // the field arrays: a length, then the elements, as flattenFields lists them: every
+        // value's path key, type and text, then the numbers' keys and values, then the times'
         std::vector<query::FlatField> want;
         const std::string raw = snap.raw(size_t(r));
         std::string padded = raw + std::string(64, '\0');
         QVERIFY(query::flattenFields(std::string_view(padded.data(), raw.size()), padded.size(), want));
         QVERIFY(want.size() >= 3);
-        for (int column = 0; column < 5; ++column) {
+        std::vector<const query::FlatField *> numbers, times;
+        for (const query::FlatField &w : want) {
+            if (w.type == query::ValueType::Number)
+                numbers.push_back(&w);
+            if (w.hasTime)
+                times.push_back(&w);
+        }
+        QCOMPARE(numbers.size(), size_t(r == 0 ? 0 : 2));
+        QCOMPARE(times.size(), size_t(r == 0 ? 1 : 2)); // When; the epoch number and 2.5 s after 1970
+        for (int column = 0; column < 3; ++column) {
             QCOMPARE(varint(), uint64_t(want.size()));
             for (const query::FlatField &w : want) {
                 switch (column) {
-                case 0: QCOMPARE(str(), w.path); break;
+                case 0: QCOMPARE(le(8), fieldKey(w.path)); break;
                 case 1: QCOMPARE(le(1), uint64_t(w.type)); break;
                 case 2: QCOMPARE(str(), w.text); break;
-                case 3: {
-                    const uint64_t bits = le(8);
-                    double d = 0;
-                    std::memcpy(&d, &bits, sizeof d);
-                    QCOMPARE(d, w.number);
-                    break;
-                }
-                case 4: QCOMPARE(qlonglong(le(8)), qlonglong(w.hasTime ? w.time : kNoTime)); break;
                 }
             }
+        }
+        QCOMPARE(varint(), uint64_t(numbers.size()));
+        for (const query::FlatField *w : numbers)
+            QCOMPARE(le(8), fieldKey(w->path));
+        QCOMPARE(varint(), uint64_t(numbers.size()));
+        for (const query::FlatField *w : numbers) {
+            const uint64_t bits = le(8);
+            double d = 0;
+            std::memcpy(&d, &bits, sizeof d);
+            QCOMPARE(d, w->number);
+        }
+        QCOMPARE(varint(), uint64_t(times.size()));
+        for (const query::FlatField *w : times)
+            QCOMPARE(le(8), fieldKey(w->path));
+        QCOMPARE(varint(), uint64_t(times.size()));
+        for (const query::FlatField *w : times)
+            QCOMPARE(qlonglong(le(8)), qlonglong(w->time));
+        if (r == 1) { // the TabSeparated rows say the same
+            const QByteArray n = QByteArray::number(qulonglong(fieldKey("N")));
+            QCOMPARE(f[19], "[" + n + "," + n + "]");
+            QCOMPARE(f[20], QByteArray("[1.7e+09,2.5]")); // (the shortest text that reads back)
+            QCOMPARE(f[21], "[" + n + "," + n + "]");
+            QCOMPARE(f[22], QByteArray("[1700000000000000000,2500000000]"));
         }
     }
     QCOMPARE(at, bin.size()); // nothing else
@@ -605,9 +633,9 @@ void TestClickhouse::queriesByFieldNeedEveryRowsFields()
     SampleStore samples;
     QVERIFY(samples.load());
     QVERIFY(ship(c, t, samples.snap, 1000));
-    const Reply old = runBlockingCliOnly(c, "ALTER TABLE " + t.qualified() + " DROP COLUMN field_time, DROP COLUMN field_num, "
-                                            "DROP COLUMN field_text, DROP COLUMN field_type, DROP COLUMN field_path, "
-                                            "DROP COLUMN fields_shipped");
+    const Reply old = runBlockingCliOnly(c, "ALTER TABLE " + t.qualified() + " DROP COLUMN time_value, DROP COLUMN time_key, "
+                                            "DROP COLUMN number_value, DROP COLUMN number_key, DROP COLUMN field_text, "
+                                            "DROP COLUMN field_type, DROP COLUMN field_key, DROP COLUMN fields_shipped");
     QVERIFY2(old.ok(), old.error.c_str());
     TrailFilter byField, byText;
     byField.query = "ActionType:gateway_*";
@@ -632,7 +660,7 @@ void TestClickhouse::queriesByFieldNeedEveryRowsFields()
         if (!n.isEmpty())
             present.push_back(n.toStdString());
     const std::vector<QByteArray> alters = upgradeStatements(t, t.table.toUtf8(), present, false);
-    QCOMPARE(alters.size(), size_t(6));
+    QCOMPARE(alters.size(), size_t(8));
     for (const QByteArray &sql : alters)
         QVERIFY2(runBlockingCliOnly(c, sql).ok(), sql.constData());
     w = countsOf(byField);
@@ -650,6 +678,24 @@ void TestClickhouse::queriesByFieldNeedEveryRowsFields()
     QVERIFY(wait(want));
     QCOMPARE(w.value->matched, want.value->matched);
     QCOMPARE(w.value->top, want.value->top);
+
+    // a row as the release before this one wrote it (fields_shipped 1: a number and a time for
+    // every value, in columns this release no longer has): refused the same way
+    QByteArray tsv;
+    std::string error;
+    QVERIFY(rowsTsv(samples.snap, 0, 1, tsv, error));
+    QList<QByteArray> row = tsv.trimmed().split('\t');
+    QCOMPARE(row.size(), 23);
+    QCOMPARE(row[15].toInt(), kFieldsShipped);
+    row[15] = "1";
+    Client::Options o;
+    o.data = row.join('\t') + '\n';
+    const Reply earlier = runBlockingCliOnly(c, insertSql(t, InsertFormat::TabSeparated), o);
+    QVERIFY2(earlier.ok(), earlier.error.c_str());
+    w = countsOf(byField);
+    QCOMPARE(int(w.error.kind), int(TrailErrorKind::Query));
+    QVERIFY2(w.error.message.find("1 rows") != std::string::npos && w.error.message.find("earlier release") != std::string::npos,
+             w.error.message.c_str());
 }
 
 void TestClickhouse::remoteTrailAnswersAsTheEmbeddedOne_data()

@@ -35,8 +35,8 @@ void writeFile(const QString &path, const std::string &text, bool append = false
 }
 
 /// The record IDs in the INSERT bodies a stand-in ClickHouse received (RowBinary: time_ns,
-/// time, id, schema, result, ten strings, fields_shipped, then the field arrays: three of
-/// strings, one of bytes, two of eight-byte numbers).
+/// time, id, schema, result, ten strings, fields_shipped, then the field arrays: of eight-byte
+/// keys, bytes, strings, then four of eight-byte keys and numbers).
 std::multiset<std::string> insertedIds(const QList<ReceivedRequest> &reqs)
 {
     std::multiset<std::string> ids;
@@ -68,10 +68,11 @@ std::multiset<std::string> insertedIds(const QList<ReceivedRequest> &reqs)
             for (int k = 0; k < 10; ++k) // eight columns, resource ID, raw
                 str();
             at += 1; // fields_shipped
-            for (int column = 0; column < 5; ++column) { // path, type, text, number, time
+            // key, type, text; the numbers' keys and values; the times' keys and values
+            for (int column = 0; column < 7; ++column) {
                 const uint64_t n = varint();
                 for (uint64_t e = 0; e < n && at < b.size(); ++e)
-                    column == 0 || column == 2 ? void(str()) : void(at += column == 1 ? 1 : 8);
+                    column == 1 ? void(at += 1) : column == 2 ? void(str()) : void(at += 8);
             }
         }
     }
