@@ -133,6 +133,7 @@ private slots:
     void endpointReadsPasswordFile();
     void rowsRoundTrip();
     void rowBinaryHoldsTheSameRows();
+    void fieldKeysAreTheStoredOnes();
     void unreachableIsPlainAndTransient();
     void timeoutGivesUp();
     void cancelAbortsAndEndsOnce();
@@ -262,6 +263,20 @@ void TestClickhouse::rowsRoundTrip()
     QVERIFY(lines[0].split('\t')[2].startsWith("raw:"));
     QCOMPARE(lines[1].split('\t')[2], QByteArray("v1:id-2"));
     QCOMPARE(lines[1].split('\t')[4], QByteArray("1")); // success
+}
+
+void TestClickhouse::fieldKeysAreTheStoredOnes()
+{
+    // the keys the trail tables hold: the first 8 bytes of the path's SHA-256, little-endian, as
+    // python3 computes them (int.from_bytes(hashlib.sha256(path).digest()[:8], 'little')); a
+    // change would make every query by field miss the rows shipped before it
+    QCOMPARE(fieldKey("ActionType"), 862597953829185145ull);
+    QCOMPARE(fieldKey("NewValue.conditions.expression.==.rhs.ip"), 4322994382971420184ull);
+    QVERIFY(fieldKey("") != fieldKey("ActionType"));
+    // remembered: the same keys, seen before or not
+    FieldKeys keys;
+    for (const char *path : {"ActionType", "ID", "ActionType", "", "ID", "NewValue.enabled"})
+        QCOMPARE(keys(path), fieldKey(path));
 }
 
 void TestClickhouse::rowBinaryHoldsTheSameRows()
