@@ -178,6 +178,7 @@ struct TsvWriter
             out += '\t';
         first = false;
     }
+    void beginRow(size_t) {}
     void int64(int64_t v) { sep(), appendNumber(out, v); }
     void dateTime(uint32_t v) { sep(), appendNumber(out, v); }
     void uint8(uint8_t v) { sep(), appendNumber(out, v); }
@@ -232,26 +233,34 @@ struct TsvWriter
 };
 
 /// RowBinary: little-endian numbers, strings as a LEB128 length and their bytes (nothing to
-/// escape, nothing for the server to unescape).
+/// escape, nothing for the server to unescape). Each row is written into room made for it at
+/// once (beginRow: at most that many bytes), not appended value by value.
 struct RowBinaryWriter
 {
     QByteArray &out;
+    char *p = nullptr;
     void reserveFor(const Snapshot &snap, size_t from, size_t to) { reserveRows(out, snap, from, to); }
+    void beginRow(size_t bound)
+    {
+        const qsizetype at = out.size();
+        out.resize(at + qsizetype(bound)); // (the bytes past the row are cut at endRow)
+        p = out.data() + at;
+    }
     template<typename T>
     void le(T v)
     {
-        char b[sizeof(T)];
         for (size_t i = 0; i < sizeof(T); ++i)
-            b[i] = char((uint64_t(v) >> (8 * i)) & 0xff);
-        out.append(b, qsizetype(sizeof(T)));
+            *p++ = char((uint64_t(v) >> (8 * i)) & 0xff);
     }
     void int64(int64_t v) { le(uint64_t(v)); }
     void dateTime(uint32_t v) { le(v); }
-    void uint8(uint8_t v) { out += char(v); }
+    void uint8(uint8_t v) { *p++ = char(v); }
     void str(std::string_view v)
     {
         size(v.size());
-        out.append(v.data(), qsizetype(v.size()));
+        if (!v.empty()) // (an empty view may have no data at all)
+            std::memcpy(p, v.data(), v.size());
+        p += v.size();
     }
     /// an array of the items `keep` takes: its length, then its elements
     template<typename T, typename Keep, typename Get>
@@ -277,10 +286,10 @@ struct RowBinaryWriter
         do {
             const uint8_t byte = uint8_t(n & 0x7f);
             n >>= 7;
-            out += char(n ? byte | 0x80 : byte);
+            *p++ = char(n ? byte | 0x80 : byte);
         } while (n);
     }
-    void endRow() {}
+    void endRow() { out.resize(qsizetype(p - out.constData())); }
 };
 
 /// resourceIdOf() of a record whose fields are `fields`: a string ResourceID is its text, none
@@ -297,6 +306,26 @@ std::string resourceIdFrom(const std::vector<query::FlatField> &fields, const st
     return found ? found->text : std::string();
 }
 
+} // namespace
+
+std::string trailRecordId(std::string_view raw, size_t capacity, const std::vector<query::FlatField> &fields, bool flat)
+{
+    std::string id;
+    if (flat) {
+        // as the index pass: each top-level ID or AuditLogID that is a string, the last one kept
+        for (const query::FlatField &f : fields)
+            if (!f.inArray && f.type == query::ValueType::String && (f.path == "ID" || f.path == "AuditLogID"))
+                id = (f.path == "ID" ? "v1:" : "v2:") + f.text;
+    } else {
+        id = indexRecord(raw, capacity, 1024).id;
+    }
+    if (id.empty())
+        id = "raw:" + QCryptographicHash::hash(QByteArrayView(raw.data(), qsizetype(raw.size())), QCryptographicHash::Sha1).toHex().toStdString();
+    return id;
+}
+
+namespace {
+
 template<typename W>
 bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &error)
 {
@@ -305,7 +334,6 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
     // size): no copy of the batch each time it outgrows its buffer
     w.reserveFor(snap, from, to);
     std::string padded;
-    QByteArray hashId;
     std::vector<query::FlatField> fields;
     FieldKeys keys;
     while (from < to) {
@@ -337,29 +365,34 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
             const size_t i = i0 + k;
             const std::string_view raw(base + (seg->pos[i] - baseOffset), seg->len[i]);
             const int64_t t = seg->time[i];
-            w.int64(t);
-            w.dateTime(uint32_t(t == kNoTime || t < 0 ? 0 : std::min<int64_t>(t / 1000000000, 4294967295LL)));
             padded.assign(raw);
             padded.append(64, '\0');
-            const IndexedRecord ix = indexRecord(std::string_view(padded.data(), raw.size()), padded.size(), 1024);
-            if (!ix.id.empty()) {
-                w.str(ix.id);
-            } else {
-                hashId = "raw:" + QCryptographicHash::hash(QByteArrayView(raw.data(), qsizetype(raw.size())),
-                                                         QCryptographicHash::Sha1).toHex();
-                w.str(std::string_view(hashId.constData(), size_t(hashId.size())));
-            }
-            w.uint8(seg->schema[i]);
-            w.uint8(seg->result[i]);
+            // the fields first: the ID and the resource ID are among them (the record parsed once)
+            const bool flat = query::flattenFields(std::string_view(padded.data(), raw.size()), padded.size(), fields);
+            const std::string id = trailRecordId(std::string_view(padded.data(), raw.size()), padded.size(), fields, flat);
+            const std::string resourceId = flat ? resourceIdFrom(fields, padded, raw.size())
+                                                : resourceIdOf(std::string_view(padded.data(), raw.size()), padded.size());
             static constexpr Column order[] = {Column::Actor,     Column::Action,   Column::ResourceType, Column::ActorType,
                                                Column::Interface, Column::SourceIp, Column::Account,      Column::Source};
-            for (Column c : order) {
-                const uint32_t id = c == Column::Source ? seg->sourceLabelId : seg->cols[size_t(c)][i];
-                w.str(id ? std::string_view(snap.dict(c).at(id)) : std::string_view());
+            std::array<std::string, std::size(order)> values; // (the dictionary's strings, copied: it is locked)
+            // the most the row takes: 10 bytes for each length, 8 for each number
+            size_t bound = 8 + 4 + 2 + 1 + 7 * 10 + id.size() + resourceId.size() + raw.size() + (3 + values.size()) * 10;
+            for (size_t c = 0; c < values.size(); ++c) {
+                const uint32_t v = order[c] == Column::Source ? seg->sourceLabelId : seg->cols[size_t(order[c])][i];
+                values[c] = v ? snap.dict(order[c]).at(v) : std::string();
+                bound += values[c].size();
             }
-            // the fields first: the resource ID is one of them (parsed once, not twice)
-            const bool flat = query::flattenFields(std::string_view(padded.data(), raw.size()), padded.size(), fields);
-            w.str(flat ? resourceIdFrom(fields, padded, raw.size()) : resourceIdOf(std::string_view(padded.data(), raw.size()), padded.size()));
+            for (const query::FlatField &f : fields)
+                bound += 8 + 1 + 10 + f.text.size() + 4 * 8;
+            w.beginRow(bound);
+            w.int64(t);
+            w.dateTime(uint32_t(t == kNoTime || t < 0 ? 0 : std::min<int64_t>(t / 1000000000, 4294967295LL)));
+            w.str(id);
+            w.uint8(seg->schema[i]);
+            w.uint8(seg->result[i]);
+            for (const std::string &v : values)
+                w.str(v);
+            w.str(resourceId);
             w.str(raw);
             w.uint8(kFieldsShipped);
             using query::FlatField;

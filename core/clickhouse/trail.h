@@ -12,6 +12,7 @@
 // ORDER BY MergeTree syntax, Distributed(cluster, db, table, cityHash64(id)), -If combinators,
 // TabSeparated in and out.
 
+#include "query/flatfields.h"
 #include "store/eventstore.h"
 
 #include <QByteArray>
@@ -59,6 +60,11 @@ QByteArray insertSql(const TrailTable &t, InsertFormat f = InsertFormat::RowBina
 /// (ID / AuditLogID, as the index pass names it), else a hash of its raw bytes. False + error
 /// when the raw bytes of a file-backed row cannot be read back.
 bool rowsTsv(const Snapshot &snap, size_t from, size_t to, QByteArray &out, std::string &error);
+/// The trail's ID of a record: its own as the index pass reads it (indexRecord's "v1:<ID>" /
+/// "v2:<AuditLogID>", the last top-level string of those keys), else "raw:" and the SHA-1 of
+/// its bytes. `fields`: what flattenFields listed for it (`flat`: it succeeded), which holds the
+/// ID, so the record is not parsed a second time; when it failed, the index pass is asked.
+std::string trailRecordId(std::string_view raw, size_t capacity, const std::vector<query::FlatField> &fields, bool flat);
 bool rowsRowBinary(const Snapshot &snap, size_t from, size_t to, QByteArray &out, std::string &error);
 
 /// What `auditlens-cli stats` prints, computed by the server.

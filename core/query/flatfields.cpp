@@ -37,11 +37,13 @@ public:
             od::array a;
             if (v.get_array().get(a))
                 return false;
+            ++m_arrays;
             for (auto el : a) {
                 od::value e;
                 if (el.get(e) || !value(e))
                     return false;
             }
+            --m_arrays;
             return true;
         }
         case od::json_type::object: {
@@ -114,12 +116,14 @@ private:
         f.number = number;
         f.time = time;
         f.hasTime = hasTime;
+        f.inArray = m_arrays > 0;
     }
 
     std::vector<FlatField> &m_out;
     std::string m_path, m_number;
     size_t m_used = 0; ///< entries of m_out written for this record
     size_t m_keys = 0; ///< how many keys m_path holds
+    size_t m_arrays = 0; ///< how many arrays the value being read is in
 };
 
 } // namespace

@@ -21,6 +21,7 @@ struct FlatField
     double number = 0; ///< numbers: FieldValue::number
     int64_t time = 0;  ///< what a time range compares (parseTimestampNs of a string, epochToNs of a number)
     bool hasTime = false;
+    bool inArray = false; ///< an element of an array, or within one
 };
 
 /// Every value of a record, depth first in the record's order: each object (but the root) as

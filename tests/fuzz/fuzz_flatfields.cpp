@@ -2,11 +2,13 @@
 // libFuzzer harness: what a ClickHouse trail stores so that queries by field run there
 // (query::flattenFields) must list, under every path, exactly the values the store's field
 // columns read for that path (query::extractColumns: what the embedded query engine tests), on
-// any record; and every query the parser accepts must translate to SQL (or be refused saying
-// why), never crash. The input's first line is a query, the rest records. A raw path under a
-// top-level key "ecs" is not compared: the store reads "ecs.*" from the ECS form, and a ClickHouse
-// query on such a path is refused (kqlToSql), so neither back end answers it from the raw fields.
+// any record; the trail's record ID read from them must be the index pass's; and every query
+// the parser accepts must translate to SQL (or be refused saying why), never crash. The
+// input's first line is a query, the rest records. A raw path under a top-level key "ecs" is
+// not compared: the store reads "ecs.*" from the ECS form, and a ClickHouse query on such a
+// path is refused (kqlToSql), so neither back end answers it from the raw fields.
 #include "clickhouse/kqlsql.h"
+#include "clickhouse/trail.h"
 #include "query/fields.h"
 #include "query/flatfields.h"
 #include "store/eventstore.h"
@@ -44,6 +46,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         std::string padded = raw + std::string(64, '\0');
         if (!query::flattenFields(std::string_view(padded.data(), raw.size()), padded.size(), flat[r]))
             return 0; // (a record the store kept is valid JSON; a deeper one than simdjson reads is not compared)
+        // the trail's ID, read from these fields, is the index pass's
+        const std::string_view rec(padded.data(), raw.size());
+        if (clickhouse::trailRecordId(rec, padded.size(), flat[r], true) != clickhouse::trailRecordId(rec, padded.size(), {}, false)) {
+            std::fprintf(stderr, "row %zu: the trail's ID differs from the index pass's\n", r);
+            std::abort();
+        }
         for (const query::FlatField &f : flat[r])
             if (!query::isEcsPath(f.path))
                 paths.insert(f.path);
