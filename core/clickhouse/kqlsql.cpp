@@ -174,11 +174,23 @@ uint64_t fieldKey(std::string_view path)
 
 uint64_t FieldKeys::operator()(const std::string &path)
 {
-    if (const auto it = m_keys.find(path); it != m_keys.end())
-        return it->second;
-    if (m_keys.size() >= 100000) // (records whose keys are data: no unbounded memory)
-        m_keys.clear();
-    return m_keys.emplace(path, fieldKey(path)).first->second;
+    if (m_last && m_last->next && *m_last->next->path == path) {
+        m_last = m_last->next;
+        return m_last->key;
+    }
+    auto it = m_keys.find(path);
+    if (it == m_keys.end()) {
+        if (m_keys.size() >= 100000) { // (records whose keys are data: no unbounded memory)
+            m_keys.clear();
+            m_last = nullptr;
+        }
+        it = m_keys.emplace(path, Entry{fieldKey(path)}).first;
+        it->second.path = &it->first;
+    }
+    if (m_last)
+        m_last->next = &it->second;
+    m_last = &it->second;
+    return m_last->key;
 }
 
 std::string fieldsRefusal(const QByteArray &table, bool hasColumns, uint64_t missing)

@@ -43,14 +43,23 @@ std::string fieldsRefusal(const QByteArray &table, bool hasColumns, uint64_t mis
 /// would have to be found against SHA-256 (a collision only adds a match, never hides one).
 uint64_t fieldKey(std::string_view path);
 
-/// fieldKey() remembered for the paths seen (a trail has few distinct ones): what `ship` uses.
+/// fieldKey() remembered for the paths seen (a trail has few distinct ones): what `ship` uses,
+/// asking for every path of every record in order. Records of a kind list the same paths in the
+/// same order, so the path that followed this one last time is compared first (no hash).
 class FieldKeys
 {
 public:
     uint64_t operator()(const std::string &path);
 
 private:
-    std::unordered_map<std::string, uint64_t> m_keys;
+    struct Entry
+    {
+        uint64_t key = 0;
+        const std::string *path = nullptr; ///< its key in m_keys
+        Entry *next = nullptr;             ///< the path asked for after it last time
+    };
+    std::unordered_map<std::string, Entry> m_keys; // (nodes stay put as it grows)
+    Entry *m_last = nullptr;
 };
 
 /// The case-insensitive text search over the raw record.

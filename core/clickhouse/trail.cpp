@@ -336,6 +336,7 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
     std::string padded;
     std::vector<query::FlatField> fields;
     FieldKeys keys;
+    std::vector<uint64_t> recordKeys; // of the record's fields, by position
     while (from < to) {
         auto [seg, i0] = snap.locate(from);
         const size_t n = std::min(seg->size() - i0, to - from);
@@ -399,7 +400,10 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
             const auto all = [](const FlatField &) { return true; };
             const auto isNumber = [](const FlatField &f) { return f.type == query::ValueType::Number; };
             const auto hasTime = [](const FlatField &f) { return f.hasTime; };
-            const auto path = [&keys](const FlatField &f) { return keys(f.path); };
+            recordKeys.resize(fields.size()); // (each path asked for once, in order: as FieldKeys remembers them)
+            for (size_t k = 0; k < fields.size(); ++k)
+                recordKeys[k] = keys(fields[k].path);
+            const auto path = [&](const FlatField &f) { return recordKeys[size_t(&f - fields.data())]; };
             w.array(fields, all, path);
             w.array(fields, all, [](const FlatField &f) { return uint8_t(f.type); });
             w.array(fields, all, [](const FlatField &f) { return std::string_view(f.text); });

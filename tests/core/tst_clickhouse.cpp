@@ -274,9 +274,10 @@ void TestClickhouse::fieldKeysAreTheStoredOnes()
     QCOMPARE(fieldKey("ActionType"), 862597953829185145ull);
     QCOMPARE(fieldKey("NewValue.conditions.expression.==.rhs.ip"), 4322994382971420184ull);
     QVERIFY(fieldKey("") != fieldKey("ActionType"));
-    // remembered: the same keys, seen before or not
+    // remembered: the same keys, seen before or not, in the order seen before or not
     FieldKeys keys;
-    for (const char *path : {"ActionType", "ID", "ActionType", "", "ID", "NewValue.enabled"})
+    for (const char *path : {"ActionType", "ID", "ActionType", "ID", "NewValue", "ActionType", "", "ID", "NewValue.enabled",
+                             "ActionType", "ID", "NewValue", "ID", "ID", "NewValue"})
         QCOMPARE(keys(path), fieldKey(path));
 }
 
