@@ -219,6 +219,9 @@ struct IndexedRecord
     std::array<std::string, kColumnCount> values;
 };
 IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth);
+/// A record's ID from one of its top-level members whose value is the string `value`:
+/// "v1:<ID>", "v2:<AuditLogID>"; "" for any other key. The index pass keeps the last such member.
+std::string recordIdFrom(std::string_view key, std::string_view value);
 /// The same with simdjson's on-demand walk alone: indexRecord takes it for the records its
 /// faster DOM check leaves undecided (invalid, large, too deep, huge numbers). Exposed so that
 /// tests and the fuzzer can check that both ways give the same answer on every record.

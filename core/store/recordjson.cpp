@@ -270,7 +270,7 @@ bool indexRecordDom(std::string_view json, size_t capacity, int maxDepth, Indexe
         case KAuditLogID:
             (key == KID ? v1 : v2) = true;
             if (vt == T::STRING)
-                r.id = (key == KID ? "v1:" : "v2:") + std::string(v.get_string().value_unsafe());
+                r.id = recordIdFrom(k, v.get_string().value_unsafe());
             break;
         case KActionResult:
             if (vt == T::BOOL) {
@@ -322,6 +322,15 @@ bool indexRecordDom(std::string_view json, size_t capacity, int maxDepth, Indexe
 }
 
 } // namespace
+
+std::string recordIdFrom(std::string_view key, std::string_view value)
+{
+    if (key == "ID")
+        return "v1:" + std::string(value);
+    if (key == "AuditLogID")
+        return "v2:" + std::string(value);
+    return {};
+}
 
 IndexedRecord indexRecord(std::string_view json, size_t capacity, int maxDepth)
 {
@@ -460,7 +469,7 @@ IndexedRecord indexRecordWalk(std::string_view json, size_t capacity, int maxDep
                 break;
             if (vt == od::json_type::string) {
                 if (!(err = v.get_string().get(s)))
-                    r.id = (key == KID ? "v1:" : "v2:") + std::string(s);
+                    r.id = recordIdFrom(k, s);
             } else
                 err = walker.walk(v, 1);
             break;
