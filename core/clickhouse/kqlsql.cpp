@@ -65,28 +65,25 @@ QByteArray keyOf(const std::string &path)
     return QByteArray::number(qulonglong(fieldKey(path)));
 }
 
-/// arrayExists over the values of `path`: p its key, and of y (type) and x (text) those `test`
-/// reads (`uses`), so that the server reads only their columns.
-QByteArray anyValue(const std::string &path, const char *uses, const QByteArray &test)
+/// arrayExists over `columns`, the first of them keys of paths (p), the others named by
+/// `params`: true when an entry of `path` passes `test`.
+QByteArray anyEntry(const std::string &path, const char *params, const char *columns, const QByteArray &test)
 {
-    static const std::pair<char, const char *> arrays[] = {{'y', "field_type"}, {'x', "field_text"}};
-    QByteArray params = "p", columns = "field_key";
-    for (const auto &[name, column] : arrays)
-        if (std::strchr(uses, name)) {
-            params += QByteArray(", ") + name;
-            columns += QByteArray(", ") + column;
-        }
-    return "arrayExists((" + params + ") -> p = " + keyOf(path) + " AND (" + test + "), " + columns + ")";
+    return "arrayExists((p, " + QByteArray(params) + ") -> p = " + keyOf(path) + " AND (" + test + "), " + columns + ")";
 }
-
-/// arrayExists over the numbers of `path` (v: the number), or its times (v: nanoseconds).
+/// … over the values of `path`: y its type, x its text.
+QByteArray anyValue(const std::string &path, const QByteArray &test)
+{
+    return anyEntry(path, "y, x", "field_key, field_type, field_text", test);
+}
+/// … over the numbers of `path` (v: the number), or its times (v: nanoseconds).
 QByteArray anyNumber(const std::string &path, const QByteArray &test)
 {
-    return "arrayExists((p, v) -> p = " + keyOf(path) + " AND (" + test + "), number_key, number_value)";
+    return anyEntry(path, "v", "number_key, number_value", test);
 }
 QByteArray anyTime(const std::string &path, const QByteArray &test)
 {
-    return "arrayExists((p, v) -> p = " + keyOf(path) + " AND (" + test + "), time_key, time_value)";
+    return anyEntry(path, "v", "time_key, time_value", test);
 }
 
 QByteArray matchSql(const Node &n)
@@ -95,8 +92,8 @@ QByteArray matchSql(const Node &n)
     const QByteArray scalar = "y IN (" + typeCode(ValueType::Bool) + ", " + typeCode(ValueType::Number) + ", "
         + typeCode(ValueType::String) + ")";
     if (n.wildcard && !n.quoted)
-        return anyValue(n.field, "yx", scalar + " AND match(x, " + quoteString(wildcardRegex(n.pattern).toStdString()) + ")");
-    const QByteArray text = anyValue(n.field, "yx", scalar + " AND x = " + quoteString(n.value));
+        return anyValue(n.field, scalar + " AND match(x, " + quoteString(wildcardRegex(n.pattern).toStdString()) + ")");
+    const QByteArray text = anyValue(n.field, scalar + " AND x = " + quoteString(n.value));
     if (n.quoted)
         return text;
     const auto d = query::fullNumber(n.value);
@@ -123,7 +120,7 @@ QByteArray rangeSql(const Node &n)
         return anyNumber(n.field, "v" + QByteArray(op) + float64(*d));
     if (const auto t = parseTimestampNs(n.value))
         return anyTime(n.field, "v" + QByteArray(op) + QByteArray::number(qlonglong(*t)));
-    return anyValue(n.field, "yx", "y = " + typeCode(ValueType::String) + " AND x" + op + quoteString(n.value));
+    return anyValue(n.field, "y = " + typeCode(ValueType::String) + " AND x" + op + quoteString(n.value));
 }
 
 struct Translator

@@ -88,7 +88,8 @@ void appendEscaped(QByteArray &out, std::string_view s)
     out.append(s.data() + run, qsizetype(s.size() - run));
 }
 
-void appendNumber(QByteArray &out, int64_t v)
+template<typename T>
+void appendNumber(QByteArray &out, T v)
 {
     char buf[24];
     auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -212,12 +213,7 @@ struct TsvWriter
     }
     void element(uint8_t v) { appendNumber(out, v); }
     void element(int64_t v) { appendNumber(out, v); }
-    void element(uint64_t v)
-    {
-        char buf[24];
-        auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-        out.append(buf, qsizetype(p - buf));
-    }
+    void element(uint64_t v) { appendNumber(out, v); }
     void element(double v)
     {
         // the shortest text that reads back as v (TabSeparated is for reading; ship sends RowBinary)
@@ -234,30 +230,38 @@ struct TsvWriter
 
 /// RowBinary: little-endian numbers, strings as a LEB128 length and their bytes (nothing to
 /// escape, nothing for the server to unescape). Each row is written into room made for it at
-/// once (beginRow: at most that many bytes), not appended value by value.
+/// once (beginRow: about what it takes), not appended value by value; a write that would pass
+/// that room makes more.
 struct RowBinaryWriter
 {
     QByteArray &out;
-    char *p = nullptr;
+    char *p = nullptr, *end = nullptr;
     void reserveFor(const Snapshot &snap, size_t from, size_t to) { reserveRows(out, snap, from, to); }
-    void beginRow(size_t bound)
+    void beginRow(size_t bound) { room(bound); }
+    /// at least n bytes writable at p
+    void room(size_t n)
     {
-        const qsizetype at = out.size();
-        out.resize(at + qsizetype(bound)); // (the bytes past the row are cut at endRow)
+        if (p && size_t(end - p) >= n)
+            return;
+        const qsizetype at = p ? qsizetype(p - out.constData()) : out.size();
+        out.resize(at + qsizetype(std::max<size_t>(n, 4096))); // (the bytes past the row are cut at endRow)
         p = out.data() + at;
+        end = out.data() + out.size();
     }
     template<typename T>
     void le(T v)
     {
+        room(sizeof(T));
         for (size_t i = 0; i < sizeof(T); ++i)
             *p++ = char((uint64_t(v) >> (8 * i)) & 0xff);
     }
     void int64(int64_t v) { le(uint64_t(v)); }
     void dateTime(uint32_t v) { le(v); }
-    void uint8(uint8_t v) { *p++ = char(v); }
+    void uint8(uint8_t v) { le(v); }
     void str(std::string_view v)
     {
         size(v.size());
+        room(v.size());
         if (!v.empty()) // (an empty view may have no data at all)
             std::memcpy(p, v.data(), v.size());
         p += v.size();
@@ -283,13 +287,18 @@ struct RowBinaryWriter
     }
     void size(uint64_t n)
     {
+        room(10);
         do {
             const uint8_t byte = uint8_t(n & 0x7f);
             n >>= 7;
             *p++ = char(n ? byte | 0x80 : byte);
         } while (n);
     }
-    void endRow() { out.resize(qsizetype(p - out.constData())); }
+    void endRow()
+    {
+        out.resize(qsizetype(p - out.constData()));
+        p = end = nullptr;
+    }
 };
 
 /// resourceIdOf() of a record whose fields are `fields`: a string ResourceID is its text, none
@@ -312,10 +321,12 @@ std::string trailRecordId(std::string_view raw, size_t capacity, const std::vect
 {
     std::string id;
     if (flat) {
-        // as the index pass: each top-level ID or AuditLogID that is a string, the last one kept
+        // as the index pass: the last top-level member that names the record and is a string
+        // (a nested one's path has a dot: never "ID")
         for (const query::FlatField &f : fields)
-            if (!f.inArray && f.type == query::ValueType::String && (f.path == "ID" || f.path == "AuditLogID"))
-                id = (f.path == "ID" ? "v1:" : "v2:") + f.text;
+            if (!f.inArray && f.type == query::ValueType::String)
+                if (std::string own = recordIdFrom(f.path, f.text); !own.empty())
+                    id = std::move(own);
     } else {
         id = indexRecord(raw, capacity, 1024).id;
     }
@@ -376,7 +387,7 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
             static constexpr Column order[] = {Column::Actor,     Column::Action,   Column::ResourceType, Column::ActorType,
                                                Column::Interface, Column::SourceIp, Column::Account,      Column::Source};
             std::array<std::string, std::size(order)> values; // (the dictionary's strings, copied: it is locked)
-            // the most the row takes: 10 bytes for each length, 8 for each number
+            // about what the row takes (10 bytes for each length, 8 for each number): room made once
             size_t bound = 8 + 4 + 2 + 1 + 7 * 10 + id.size() + resourceId.size() + raw.size() + (3 + values.size()) * 10;
             for (size_t c = 0; c < values.size(); ++c) {
                 const uint32_t v = order[c] == Column::Source ? seg->sourceLabelId : seg->cols[size_t(order[c])][i];
@@ -401,8 +412,8 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
             const auto isNumber = [](const FlatField &f) { return f.type == query::ValueType::Number; };
             const auto hasTime = [](const FlatField &f) { return f.hasTime; };
             recordKeys.resize(fields.size()); // (each path asked for once, in order: as FieldKeys remembers them)
-            for (size_t k = 0; k < fields.size(); ++k)
-                recordKeys[k] = keys(fields[k].path);
+            for (size_t e = 0; e < fields.size(); ++e)
+                recordKeys[e] = keys(fields[e].path);
             const auto path = [&](const FlatField &f) { return recordKeys[size_t(&f - fields.data())]; };
             w.array(fields, all, path);
             w.array(fields, all, [](const FlatField &f) { return uint8_t(f.type); });
@@ -846,7 +857,8 @@ QByteArray trailEngineSql(const TrailTable &t)
 {
     const QByteArray column = "(SELECT count() FROM system.columns WHERE database = " + quoteString(t.database.toStdString())
         + " AND table = " + quoteString(t.table.toStdString()) + " AND name = ";
-    return "SELECT engine, " + column + "'resource_id'), " + column + "'time_value') FROM system.tables WHERE "
+    // the field columns: present when the last of them is (`clickhouse init` adds them in order)
+    return "SELECT engine, " + column + "'resource_id'), " + column + "'" + std::end(kColumnDefs)[-1].name + "') FROM system.tables WHERE "
            "database = " + quoteString(t.database.toStdString()) + " AND name = " + quoteString(t.table.toStdString())
         + " FORMAT TabSeparated";
 }
