@@ -136,8 +136,10 @@ bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, st
 /// Rows: (bucket, count) for the matched records in [from, to]; bucket -1: the records without a time.
 QByteArray trailBucketsSql(const TrailTable &t, const TrailFilter &f, int64_t from, int64_t to, int n);
 bool parseTrailBuckets(const QByteArray &tsv, int64_t from, int64_t to, int n, TrailBuckets &out, std::string &error);
-/// The rows after the key: its 2(n + 1) keys found first, then their rows. `oneNode`: the table
-/// is known not to be a Distributed one (its keys need no GLOBAL IN, about 100 ms less).
+/// The rows after the key, 2(n + 1) of them (room for one copy of each not merged yet). A filter
+/// of columns only: the window's time bound found first from time_ns, then the rows at or past
+/// it; a filter that reads the raw record: the keys found first, then their rows. `oneNode`: the
+/// table is known not to be a Distributed one (its keys need no GLOBAL IN, about 100 ms less).
 /// `resourceIds`: the table has the resource_id column (tables made before it do not).
 QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending,
                         bool oneNode = false, bool resourceIds = false);

@@ -23,8 +23,11 @@
 #include <QTest>
 #include <QUuid>
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <map>
+#include <set>
 
 using namespace auditlens;
 using namespace auditlens::clickhouse;
@@ -146,6 +149,8 @@ private slots:
     void distributedInitShipStats();
     void remoteTrailAnswersAsTheEmbeddedOne_data();
     void remoteTrailAnswersAsTheEmbeddedOne();
+    void pagesThroughTiesAndUntimedRecords_data() { remoteTrailAnswersAsTheEmbeddedOne_data(); }
+    void pagesThroughTiesAndUntimedRecords();
     void queriesByFieldNeedEveryRowsFields();
 };
 
@@ -619,6 +624,33 @@ std::vector<std::unique_ptr<Client>> clusterTrail(TrailTable &t)
     return nodes;
 }
 
+/// A fresh trail table: on every shard with a Distributed table over them, or on the one node.
+std::vector<std::unique_ptr<Client>> freshTrail(bool sharded, TrailTable &t)
+{
+    if (sharded)
+        return clusterTrail(t);
+    t.table = freshTable();
+    std::vector<std::unique_ptr<Client>> nodes;
+    nodes.push_back(std::make_unique<Client>(serverEndpoint()));
+    for (const QByteArray &sql : initStatements(t, false))
+        if (const Reply r = runBlockingCliOnly(*nodes[0], sql); !r.ok()) {
+            qWarning("%s", r.error.c_str());
+            return {};
+        }
+    return nodes;
+}
+
+/// Merges started again (a test may stop them) and the trail's tables dropped.
+void dropTrail(const std::vector<std::unique_ptr<Client>> &nodes, const TrailTable &t, bool sharded)
+{
+    for (const auto &n : nodes) {
+        runBlockingCliOnly(*n, "SYSTEM START MERGES");
+        runBlockingCliOnly(*n, "DROP TABLE IF EXISTS " + t.qualified());
+        if (sharded)
+            runBlockingCliOnly(*n, "DROP TABLE IF EXISTS " + t.qualifiedLocal());
+    }
+}
+
 void TestClickhouse::distributedInitShipStats()
 {
     REQUIRE_CLICKHOUSE();
@@ -755,27 +787,13 @@ void TestClickhouse::remoteTrailAnswersAsTheEmbeddedOne()
     // records shipped twice (the copies collapse)
     REQUIRE_CLICKHOUSE();
     QFETCH(bool, sharded);
-    TrailTable t;
-    std::vector<std::unique_ptr<Client>> nodes;
-    if (sharded) {
+    if (sharded)
         REQUIRE_CLUSTER();
-        nodes = clusterTrail(t);
-        QVERIFY(nodes.size() >= 2);
-    } else {
-        t.table = freshTable();
-        nodes.push_back(std::make_unique<Client>(serverEndpoint()));
-        for (const QByteArray &sql : initStatements(t, false))
-            QVERIFY(runBlockingCliOnly(*nodes[0], sql).ok());
-    }
+    TrailTable t;
+    const std::vector<std::unique_ptr<Client>> nodes = freshTrail(sharded, t);
+    QVERIFY(nodes.size() >= (sharded ? 2u : 1u));
     Client &c = *nodes[0];
-    const auto dropAll = qScopeGuard([&] {
-        for (auto &n : nodes) {
-            runBlockingCliOnly(*n, "SYSTEM START MERGES");
-            runBlockingCliOnly(*n, "DROP TABLE IF EXISTS " + t.qualified());
-            if (sharded)
-                runBlockingCliOnly(*n, "DROP TABLE IF EXISTS " + t.qualifiedLocal());
-        }
-    });
+    const auto dropAll = qScopeGuard([&] { dropTrail(nodes, t, sharded); });
     SampleStore samples;
     QVERIFY(samples.load());
     const Snapshot &snap = samples.snap;
@@ -950,6 +968,94 @@ void TestClickhouse::remoteTrailAnswersAsTheEmbeddedOne()
     none->counts({}, facets, 10, this, into(m));
     QVERIFY(wait(m));
     QCOMPARE(int(m.error.kind), int(TrailErrorKind::MissingTable));
+}
+
+void TestClickhouse::pagesThroughTiesAndUntimedRecords()
+{
+    // Keyset paging where many records share a time and some have none, with pages much
+    // shorter than a run of equal times, in both orders, under no filter and under column
+    // constraints: the page's query bounds its window by time first, and a run of equal times
+    // or the records without one must still come whole, once each, in the embedded store's order.
+    REQUIRE_CLICKHOUSE();
+    QFETCH(bool, sharded);
+    if (sharded)
+        REQUIRE_CLUSTER();
+    TrailTable t;
+    const std::vector<std::unique_ptr<Client>> nodes = freshTrail(sharded, t);
+    QVERIFY(nodes.size() >= (sharded ? 2u : 1u));
+    const auto dropAll = qScopeGuard([&] { dropTrail(nodes, t, sharded); });
+    std::string text;
+    static const char *const when[] = {"1969-12-31T23:59:58Z", "2023-03-01T10:00:00Z", "2023-03-01T10:00:01Z",
+                                       "2023-04-15T00:00:00Z", "2023-04-15T00:00:00.5Z"};
+    for (int i = 0; i < 90; ++i) {
+        text += "{\"ID\":\"rec-" + std::to_string(i * 7919 % 1000) + "\",\"ActorEmail\":\"" + "abc"[i % 3]
+            + std::string("@x.test\",\"ActionType\":\"act") + std::to_string(i % 4) + "\"";
+        if (i % 9 != 4) // every ninth record has no time
+            text += std::string(",\"When\":\"") + when[(i * 3) % std::size(when)] + "\"";
+        text += "}\n";
+    }
+    EventStore store;
+    store.load(SourceSpec::memory("mem", text), {});
+    const Snapshot snap = store.snapshot();
+    QCOMPARE(snap.size(), size_t(90));
+    for (const auto &n : nodes)
+        QVERIFY(runBlockingCliOnly(*n, "SYSTEM STOP MERGES").ok());
+    QVERIFY(ship(*nodes[0], t, snap, 40));
+    QVERIFY(ship(*nodes[0], t, snap, 1000)); // every record twice, not merged
+    TrailTable byName = t;
+    byName.cluster.clear();
+    const auto remote = openRemoteTrail(serverEndpoint(), byName);
+    EmbeddedTrail local(snap, "mem");
+
+    // every page of a source, one after another: "time|actor|action" per row, in order
+    auto pageAll = [&](TrailSource &src, const TrailFilter &f, size_t n, bool descending, std::vector<std::string> &out) {
+        out.clear();
+        std::set<std::string> ids;
+        TrailKey after;
+        for (int pages = 0; pages < 200; ++pages) {
+            Waited<TrailPage> p;
+            src.page(f, after, n, descending, this, into(p));
+            if (!wait(p) || !p.error.ok()) {
+                qWarning("page: %s", p.error.message.c_str());
+                return false;
+            }
+            for (const TrailRow &r : p.value->rows) {
+                if (!ids.insert(r.id).second) {
+                    qWarning("row %s twice", r.id.c_str());
+                    return false;
+                }
+                out.push_back(std::to_string(r.time) + '|' + r.values[size_t(Column::Actor)] + '|'
+                              + r.values[size_t(Column::Action)]);
+            }
+            if (!p.value->more)
+                return true;
+            if (p.value->rows.empty())
+                return false; // more rows said to follow an empty page: it would never end
+            after = TrailKey::after(p.value->rows.back());
+        }
+        return false;
+    };
+    for (int which = 0; which < 3; ++which) {
+        TrailFilter f;
+        if (which == 1)
+            f.include[size_t(Column::Actor)] = {"b@x.test"};
+        if (which == 2)
+            f.exclude[size_t(Column::Action)] = {"act1"};
+        for (const bool descending : {false, true})
+            for (const size_t n : {size_t(1), size_t(4), size_t(25)}) {
+                std::vector<std::string> got, want;
+                QVERIFY(pageAll(*remote, f, n, descending, got));
+                QVERIFY(pageAll(local, f, n, descending, want));
+                QVERIFY(!want.empty());
+                // the same times in the same order; rows of one time in their own IDs' order
+                auto timeOf = [](const std::string &row) { return row.substr(0, row.find('|')); };
+                std::vector<std::string> gotTimes, wantTimes;
+                std::transform(got.begin(), got.end(), std::back_inserter(gotTimes), timeOf);
+                std::transform(want.begin(), want.end(), std::back_inserter(wantTimes), timeOf);
+                QCOMPARE(gotTimes, wantTimes);
+                QCOMPARE(std::multiset<std::string>(got.begin(), got.end()), std::multiset<std::string>(want.begin(), want.end()));
+            }
+    }
 }
 
 #include "tst_clickhouse.moc"
