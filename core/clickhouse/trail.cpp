@@ -665,11 +665,12 @@ QByteArray columnConstraint(const TrailFilter &f, Column col)
 
 QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::vector<Column> &facets, size_t topN)
 {
-    // One pass over the rows that pass every constraint but the facets' own: each row is
-    // joined to one line per answer, (1, '') for the match count and (2 + k, its value of
-    // facet k), kept when the row passes the constraints that line counts under (all of them;
-    // all but facet k's). One scan of the table (the text search reads `raw` once), not one per
-    // facet. The total is a second branch over the whole table. Every branch gives
+    // One pass over the rows: each row is joined to one line per answer, (0, '') for the
+    // total, (1, '') for the match count and (2 + k, its value of facet k), kept when the row
+    // passes the constraints that line counts under (none; all of them; all but facet k's). One
+    // scan of the table (FINAL, its costliest part), not one per facet. A filter that reads the
+    // raw record (text, KQL) is tested in PREWHERE instead, so that the rows it drops are read no
+    // further, and the total is then a second branch over the whole table. Every branch gives
     // (UInt32, String, UInt64), as UNION ALL needs on 18.16.
     std::vector<bool> facet(kColumnCount, false);
     std::vector<QByteArray> own;
@@ -677,14 +678,17 @@ QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::
         facet[std::min(size_t(c), kColumnCount - 1)] = true;
         own.push_back(columnConstraint(f, c));
     }
+    const bool readsRaw = !f.text.empty() || !f.query.empty();
+    const QByteArray rest = trailWhere(f, facet); // the constraints of the columns that are no facet
     auto allBut = [&](size_t skip) {
-        QByteArray w;
+        QByteArray w = readsRaw || rest == "1" ? QByteArray() : rest;
         for (size_t k = 0; k < own.size(); ++k)
             if (k != skip && own[k] != "1")
                 w += (w.isEmpty() ? "" : " AND ") + own[k];
         return w.isEmpty() ? QByteArray("1") : "(" + w + ")";
     };
-    QByteArray ks = "[toUInt32(1)", vs = "[''", ps = "[" + allBut(facets.size());
+    QByteArray ks = readsRaw ? "[toUInt32(1)" : "[toUInt32(0), toUInt32(1)", vs = readsRaw ? "[''" : "['', ''",
+               ps = (readsRaw ? "[" : "[1, ") + allBut(facets.size());
     for (size_t k = 0; k < facets.size(); ++k) {
         ks += ", " + num(int64_t(k) + 2);
         vs += ", " + QByteArray(kColumnSql[std::min(size_t(facets[k]), kColumnCount - 1)]);
@@ -695,11 +699,13 @@ QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::
     QByteArray sql = "SELECT k, if(k = 1, concat(toString(tc), ' ', toString(lo), ' ', toString(hi)), v) AS v, n FROM "
                      "(SELECT k, v, count() AS n, countIf(time_ns >= -9223372036854775807) AS tc, "
                      "minIf(time_ns, time_ns >= -9223372036854775807) AS lo, maxIf(time_ns, time_ns >= -9223372036854775807) AS hi FROM "
-        + finalFrom(t, join, trailWhere(f, facet)) + " WHERE p AND (k = 1 OR v != '') GROUP BY k, v ORDER BY k ASC, n DESC, v ASC";
+        + finalFrom(t, join, readsRaw ? rest : QByteArray("1")) + " WHERE p AND (k <= 1 OR v != '') GROUP BY k, v ORDER BY k ASC, n DESC, v ASC";
     if (topN)
         sql += " LIMIT " + QByteArray::number(qulonglong(topN)) + " BY k";
-    return sql + ")\nUNION ALL SELECT toUInt32(0) AS k, '' AS v, count() AS n FROM " + finalFrom(t, {}, "1")
-        + "\nFORMAT TabSeparated";
+    sql += ")";
+    if (readsRaw)
+        sql += "\nUNION ALL SELECT toUInt32(0) AS k, '' AS v, count() AS n FROM " + finalFrom(t, {}, "1");
+    return sql + "\nFORMAT TabSeparated";
 }
 
 namespace {
