@@ -53,13 +53,22 @@ void SourceTrailModel::setUtc(bool utc)
     emit headerDataChanged(Qt::Horizontal, Col::Time, Col::Time);
 }
 
+void SourceTrailModel::setNewestFirst(bool newest)
+{
+    if (newest == m_newestFirst)
+        return;
+    m_newestFirst = newest;
+    emit headerDataChanged(Qt::Horizontal, 0, Col::ColCount - 1);
+    restart(m_filter, true);
+}
+
 void SourceTrailModel::request()
 {
     m_pending = true;
     emit loadingChanged(true);
     const TrailKey after = m_rows.empty() || m_stale ? TrailKey{} : TrailKey::after(m_rows.back());
     const uint64_t gen = m_generation;
-    m_source->page(m_filter, after, m_pageSize, false, this, [this, gen](TrailPage page, TrailError error) {
+    m_source->page(m_filter, after, m_pageSize, m_newestFirst, this, [this, gen](TrailPage page, TrailError error) {
         if (gen != m_generation)
             return; // an answer for an earlier filter
         m_pending = false;
@@ -138,7 +147,13 @@ QVariant SourceTrailModel::data(const QModelIndex &index, int role) const
 
 QVariant SourceTrailModel::headerData(int section, Qt::Orientation o, int role) const
 {
-    if (o != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= Col::ColCount)
+    if (o != Qt::Horizontal || section < 0 || section >= Col::ColCount)
+        return {};
+    if (role == Qt::ToolTipRole)
+        return section == Col::Time ? (m_newestFirst ? tr("Newest first: click for the oldest first")
+                                                     : tr("Oldest first: click for the newest first"))
+                                    : tr("The rows are ordered by time (click the Time column to turn the order)");
+    if (role != Qt::DisplayRole)
         return {};
     return TrailModel::columnTitle(section, m_utc);
 }

@@ -4,7 +4,7 @@
 // The trail as a table over a TrailSource (store/trailsource.h), for a trail that is not in
 // memory (a ClickHouse table): rows come a page at a time by key, oldest first, as the view
 // scrolls (canFetchMore / fetchMore), so the whole trail is never loaded. The same columns as
-// TrailModel. A filter change asks for the first page again (the source cancels what was
+// TrailModel, ordered by time (then the record's ID), oldest or newest first. A filter change asks for the first page again (the source cancels what was
 // pending); the rows shown stay until that page replaces them, so a cancelled or failed
 // request never empties the table.
 
@@ -29,6 +29,10 @@ public:
     const TrailFilter &filter() const { return m_filter; }
     void setPageSize(size_t n) { m_pageSize = std::max<size_t>(1, n); }
     void setUtc(bool utc);
+    /// Newest first (true) or oldest first: the rows are asked again in that order, the ones
+    /// shown staying until the first page of the new order replaces them.
+    void setNewestFirst(bool newest);
+    bool newestFirst() const { return m_newestFirst; }
 
     const TrailRow *trailRow(int row) const;
     bool loading() const { return m_pending; }
@@ -70,6 +74,7 @@ private:
     uint64_t m_generation = 0; ///< answers of an earlier filter are dropped
     size_t m_pageSize = 500;
     bool m_utc = true;
+    bool m_newestFirst = false;
 };
 
 } // namespace auditlens::ui

@@ -15,6 +15,7 @@
 #include <QListWidget>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QSettings>
 #include <QShortcut>
 #include <QSplitter>
 #include <QStatusBar>
@@ -28,6 +29,8 @@ namespace {
 constexpr std::array<Column, 3> kSourceFacets{Column::Actor, Column::Action, Column::ResourceType};
 constexpr int kValueRole = Qt::UserRole + 1;
 constexpr int kTimelineBuckets = 100;
+constexpr auto kNewestFirstKey = "clickhouseTrail/newestFirst";
+using Col = SourceTrailModel::Col;
 
 } // namespace
 
@@ -100,6 +103,18 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     TrailModel::setUpTable(m_table);
     m_table->horizontalHeader()->setStretchLastSection(true);
+    // ordered by time only (the source pages by its key): the Time column turns the order
+    QHeaderView *header = m_table->horizontalHeader();
+    header->setSectionsClickable(true);
+    header->setSortIndicatorShown(true);
+    m_model->setNewestFirst(QSettings().value(kNewestFirstKey, false).toBool());
+    header->setSortIndicator(Col::Time, m_model->newestFirst() ? Qt::DescendingOrder : Qt::AscendingOrder);
+    connect(header, &QHeaderView::sectionClicked, this, [this](int section) {
+        if (section == Col::Time)
+            setNewestFirst(!m_model->newestFirst());
+        else // (the header moved its indicator to the clicked column)
+            showOrder();
+    });
     auto *trees = new QSplitter(Qt::Vertical, split);
     m_rawTree = new JsonTree(trees);
     m_rawTree->setAccessibleName(tr("Raw record"));
@@ -246,6 +261,19 @@ void TrailSourceWindow::cancel()
 {
     if (pending())
         m_source->cancelAll(); // each pending answer comes back Cancelled, and says so
+}
+
+void TrailSourceWindow::setNewestFirst(bool newest)
+{
+    QSettings().setValue(kNewestFirstKey, newest);
+    m_model->setNewestFirst(newest);
+    showOrder();
+    updatePending();
+}
+
+void TrailSourceWindow::showOrder()
+{
+    m_table->horizontalHeader()->setSortIndicator(Col::Time, m_model->newestFirst() ? Qt::DescendingOrder : Qt::AscendingOrder);
 }
 
 void TrailSourceWindow::setTimeRange(qint64 fromNs, qint64 toNs)

@@ -69,6 +69,8 @@ public:
     void clearFilters();
     /// Stops every pending request (Cancel, Esc); what is shown stays.
     void cancel();
+    /// The rows newest first or oldest first (a click on the Time column), kept in the settings.
+    void setNewestFirst(bool newest);
 
 signals:
     /// Counts and facets for the current filter are shown.
@@ -89,6 +91,7 @@ private:
     void updatePending();
     void toggleFacetValue(int k, const QString &value);
     void showRecord(int row);
+    void showOrder(); ///< the Time column's sort indicator says the model's order
 
     std::unique_ptr<TrailSource> m_source;
     std::shared_ptr<const intake::IntakeParser> m_parser;

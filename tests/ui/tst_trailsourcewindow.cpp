@@ -18,6 +18,7 @@
 #include "trailsourcewindow.h"
 
 #include <QComboBox>
+#include <QHeaderView>
 #include <QPushButton>
 #include <QScopeGuard>
 #include <QLabel>
@@ -56,6 +57,28 @@ bool settle(TrailSourceWindow &w)
 {
     QSignalSpy settled(&w, &TrailSourceWindow::settled);
     return !w.pending() || settled.wait(10000);
+}
+
+/// A click on the header of a column of the window's table, where the user clicks.
+void clickHeader(TrailSourceWindow &w, int column)
+{
+    QHeaderView *h = w.table()->horizontalHeader();
+    const QPoint at(h->sectionViewportPosition(column) + h->sectionSize(column) / 2, h->height() / 2);
+    QTest::mouseClick(h->viewport(), Qt::LeftButton, {}, at);
+}
+
+/// The times of every row the window's table holds, once it has asked for all of them.
+std::vector<int64_t> allTimes(TrailSourceWindow &w)
+{
+    while (w.model()->canFetchMore({})) {
+        w.model()->fetchMore({});
+        if (!QTest::qWaitFor([&] { return !w.model()->loading(); }, 10000))
+            return {};
+    }
+    std::vector<int64_t> out;
+    for (int r = 0; r < w.model()->rowCount(); ++r)
+        out.push_back(w.model()->trailRow(r)->time);
+    return out;
 }
 
 } // namespace
@@ -291,6 +314,47 @@ private slots:
                 QCOMPARE(remote.model()->index(r, c).data().toString(), local.model()->index(r, c).data().toString());
     }
 
+    void theTimeColumnTurnsTheOrder()
+    {
+        // the rows come by time: a click on Time shows the newest first, then the oldest again;
+        // another column's header does not pretend to sort; the order is kept for the next window
+        QSettings().remove(QStringLiteral("clickhouseTrail/newestFirst"));
+        const auto reset = qScopeGuard([] { QSettings().remove(QStringLiteral("clickhouseTrail/newestFirst")); });
+        auto w = shown();
+        QVERIFY(settle(*w));
+        const std::vector<int64_t> oldest = allTimes(*w);
+        QCOMPARE(oldest.size(), m_snap.size());
+        QVERIFY(std::is_sorted(oldest.begin(), oldest.end()));
+        QVERIFY(oldest.front() < oldest.back());
+        QHeaderView *h = w->table()->horizontalHeader();
+        QCOMPARE(h->sortIndicatorOrder(), Qt::AscendingOrder);
+
+        clickHeader(*w, SourceTrailModel::Col::Time);
+        QVERIFY(w->model()->newestFirst());
+        QVERIFY(settle(*w));
+        const std::vector<int64_t> newest = allTimes(*w);
+        QCOMPARE(newest, std::vector<int64_t>(oldest.rbegin(), oldest.rend()));
+        QCOMPARE(h->sortIndicatorSection(), int(SourceTrailModel::Col::Time));
+        QCOMPARE(h->sortIndicatorOrder(), Qt::DescendingOrder);
+
+        // another column: the order and its indicator stay on Time
+        clickHeader(*w, SourceTrailModel::Col::Actor);
+        QVERIFY(w->model()->newestFirst() && !w->pending());
+        QCOMPARE(h->sortIndicatorSection(), int(SourceTrailModel::Col::Time));
+        QCOMPARE(h->sortIndicatorOrder(), Qt::DescendingOrder);
+
+        // the next window opens newest first; a click there turns it back
+        w.reset();
+        auto again = shown();
+        QVERIFY(again->model()->newestFirst());
+        QVERIFY(settle(*again));
+        QCOMPARE(again->model()->trailRow(0)->time, oldest.back());
+        clickHeader(*again, SourceTrailModel::Col::Time);
+        QVERIFY(settle(*again));
+        QCOMPARE(again->model()->trailRow(0)->time, oldest.front());
+        QVERIFY(!QSettings().value(QStringLiteral("clickhouseTrail/newestFirst")).toBool());
+    }
+
     void aClickHouseTrailShowsWhatTheFileShows()
     {
         REQUIRE_CLICKHOUSE();
@@ -353,6 +417,14 @@ private slots:
         compareWindows(remote, *local);
         QVERIFY(remote.status()->text() != countsText(m_snap.size(), m_snap.size()));
         QVERIFY(!remote.status()->text().startsWith(QLatin1String("0 of")));
+        // the same rows newest first (the server's descending pages against the store's)
+        for (TrailSourceWindow *w : {&remote, local.get()})
+            w->setNewestFirst(true);
+        compareWindows(remote, *local);
+        QVERIFY(remote.model()->rowCount() > 1);
+        QVERIFY(remote.model()->trailRow(0)->time >= remote.model()->trailRow(remote.model()->rowCount() - 1)->time);
+        for (TrailSourceWindow *w : {&remote, local.get()})
+            w->setNewestFirst(false);
 
         // the first record, fetched by ID from ClickHouse: the same raw and ECS trees
         QSignalSpy shownRemote(&remote, &TrailSourceWindow::recordShown), shownLocal(local.get(), &TrailSourceWindow::recordShown);
