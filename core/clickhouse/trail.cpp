@@ -96,16 +96,19 @@ void appendNumber(QByteArray &out, T v)
     out.append(buf, qsizetype(p - buf));
 }
 
-/// The trail with the copies of a record that ClickHouse has not merged yet collapsed, as its
-/// merges will: FINAL, by the table's key (account, time, ID); a sort-merge of the parts, with
-/// no hash of every ID. `where` is tested on the rows read (PREWHERE: copies are the same bytes);
-/// 18.16 rejects FINAL with a constant PREWHERE, hence none when there is no constraint.
-QByteArray finalFrom(const TrailTable &t, const QByteArray &arrayJoin, const QByteArray &where)
+/// The trail's records that pass `where`, each once: the copies of a record that ClickHouse has
+/// not merged yet collapse as its merges will, by the table's key (account, time, ID). With no
+/// constraint, FINAL (a sort-merge of the parts, no hash of every ID); with one, the rows that
+/// pass it are read first and only then one kept per key (LIMIT 1 BY: copies are the same
+/// record), which is faster than FINAL with its constraint tested as the parts are merged (a text
+/// search over 1M records: 1.3 s against 3.3 s; one actor: 0.07 against 0.15 s). `columns`: what
+/// the rows read give the query around them. The constraint goes in WHERE (ClickHouse moves what
+/// it can to PREWHERE): a Distributed table's PREWHERE lost the key's columns on 18.16.
+QByteArray recordsFrom(const TrailTable &t, const QByteArray &columns, const QByteArray &arrayJoin, const QByteArray &where)
 {
-    QByteArray sql = t.qualified() + " FINAL" + arrayJoin;
-    if (where != "1")
-        sql += " PREWHERE " + where;
-    return sql;
+    if (where == "1")
+        return t.qualified() + " FINAL" + arrayJoin;
+    return "(SELECT " + columns + " FROM " + t.qualified() + " WHERE " + where + " LIMIT 1 BY time_ns, id, account)" + arrayJoin;
 }
 
 } // namespace
@@ -449,14 +452,14 @@ QByteArray statsSummarySql(const TrailTable &t)
     return "SELECT count(), countIf(time_ns < -9223372036854775807), minIf(time_ns, time_ns >= -9223372036854775807), "
            "maxIf(time_ns, time_ns >= -9223372036854775807), countIf(schema = 0), countIf(schema = 1), "
            "countIf(schema = 2), countIf(result = 0), countIf(result = 1), countIf(result = 2) FROM "
-        + finalFrom(t, {}, "1") + " FORMAT TabSeparated";
+        + recordsFrom(t, {}, {}, "1") + " FORMAT TabSeparated";
 }
 
 QByteArray statsTopSql(const TrailTable &t, int k, uint64_t n)
 {
     static const char *const cols[] = {"actor", "action", "resource_type"};
     const QByteArray c = cols[std::clamp(k, 0, 2)];
-    QByteArray sql = "SELECT " + c + " AS v, count() AS n FROM " + finalFrom(t, {}, "1") + " GROUP BY v ORDER BY n DESC, v ASC";
+    QByteArray sql = "SELECT " + c + " AS v, count() AS n FROM " + recordsFrom(t, {}, {}, "1") + " GROUP BY v ORDER BY n DESC, v ASC";
     if (n)
         sql += " LIMIT " + QByteArray::number(qulonglong(n));
     return sql + " FORMAT TabSeparated";
@@ -584,8 +587,7 @@ QByteArray whereOf(const TrailQuery &q)
 
 QByteArray searchSql(const TrailTable &t, const TrailQuery &q)
 {
-    // WHERE, not PREWHERE: 18.16 loses the key's columns of a Distributed table's FINAL then
-    QByteArray sql = "SELECT raw FROM " + t.qualified() + " FINAL WHERE " + whereOf(q) + " ORDER BY time_ns, id";
+    QByteArray sql = "SELECT raw FROM " + recordsFrom(t, "raw, time_ns, id", {}, whereOf(q)) + " ORDER BY time_ns, id";
     if (q.limit)
         sql += " LIMIT " + QByteArray::number(qulonglong(q.limit));
     return sql + " FORMAT TabSeparated";
@@ -593,7 +595,7 @@ QByteArray searchSql(const TrailTable &t, const TrailQuery &q)
 
 QByteArray countSql(const TrailTable &t, const TrailQuery &q)
 {
-    return "SELECT count() FROM " + finalFrom(t, {}, whereOf(q)) + " FORMAT TabSeparated";
+    return "SELECT count() FROM " + recordsFrom(t, "1", {}, whereOf(q)) + " FORMAT TabSeparated";
 }
 
 } // namespace auditlens::clickhouse
@@ -669,8 +671,9 @@ QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::
     // total, (1, '') for the match count and (2 + k, its value of facet k), kept when the row
     // passes the constraints that line counts under (none; all of them; all but facet k's). One
     // scan of the table (FINAL, its costliest part), not one per facet. A filter that reads the
-    // raw record (text, KQL) is tested in PREWHERE instead, so that the rows it drops are read no
-    // further, and the total is then a second branch over the whole table. Every branch gives
+    // raw record (text, KQL), with the constraints of the columns that are no facet, is tested
+    // first instead (recordsFrom), so that the rows it drops are read no further, and the
+    // total is then a second branch over the whole table. Every branch gives
     // (UInt32, String, UInt64), as UNION ALL needs on 18.16.
     std::vector<bool> facet(kColumnCount, false);
     std::vector<QByteArray> own;
@@ -695,16 +698,20 @@ QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::
         ps += ", " + allBut(k);
     }
     const QByteArray join = " ARRAY JOIN " + ks + "] AS k, " + vs + "] AS v, " + ps + "] AS p";
+    QByteArray read = "time_ns"; // what the lines need of a record read under the constraints
+    for (size_t c = 0; c < kColumnCount; ++c)
+        if (facet[c])
+            read += ", " + QByteArray(kColumnSql[c]);
     // the match line's v: the matched records' time extent, "<timed> <min> <max>" (minIf of no row is 0)
     QByteArray sql = "SELECT k, if(k = 1, concat(toString(tc), ' ', toString(lo), ' ', toString(hi)), v) AS v, n FROM "
                      "(SELECT k, v, count() AS n, countIf(time_ns >= -9223372036854775807) AS tc, "
                      "minIf(time_ns, time_ns >= -9223372036854775807) AS lo, maxIf(time_ns, time_ns >= -9223372036854775807) AS hi FROM "
-        + finalFrom(t, join, readsRaw ? rest : QByteArray("1")) + " WHERE p AND (k <= 1 OR v != '') GROUP BY k, v ORDER BY k ASC, n DESC, v ASC";
+        + recordsFrom(t, read, join, readsRaw ? rest : QByteArray("1")) + " WHERE p AND (k <= 1 OR v != '') GROUP BY k, v ORDER BY k ASC, n DESC, v ASC";
     if (topN)
         sql += " LIMIT " + QByteArray::number(qulonglong(topN)) + " BY k";
     sql += ")";
     if (readsRaw)
-        sql += "\nUNION ALL SELECT toUInt32(0) AS k, '' AS v, count() AS n FROM " + finalFrom(t, {}, "1");
+        sql += "\nUNION ALL SELECT toUInt32(0) AS k, '' AS v, count() AS n FROM " + recordsFrom(t, {}, {}, "1");
     return sql + "\nFORMAT TabSeparated";
 }
 
@@ -770,7 +777,7 @@ QByteArray trailBucketsSql(const TrailTable &t, const TrailFilter &f, int64_t fr
     // (time_ns - from wraps in Int64; as UInt64 it is the exact distance, time_ns >= from)
     return "SELECT if(time_ns < -9223372036854775807, toInt64(-1), toInt64(intDiv(toUInt64(time_ns - toInt64(" + num(from)
         + ")), toUInt64(" + QByteArray::number(qulonglong(w)) + ")))) AS b, count() FROM "
-        + finalFrom(t, {}, trailWhere(f)) + " WHERE time_ns < -9223372036854775807 OR (time_ns >= " + num(from)
+        + recordsFrom(t, "time_ns", {}, trailWhere(f)) + " WHERE time_ns < -9223372036854775807 OR (time_ns >= " + num(from)
         + " AND time_ns <= " + num(to) + ") GROUP BY b FORMAT TabSeparated";
 }
 
