@@ -46,7 +46,7 @@ public:
         : m_client(ep), m_table(table), m_prefix(QUuid::createUuid().toString(QUuid::WithoutBraces))
     {
         QObject::connect(&m_client, &Client::finished, &m_client, [this](const Reply &r) { onFinished(r); });
-        // Pages use GLOBAL IN (right on a Distributed table) until the table's engine is known
+        // The table's columns (and engine): requests wait for them
         Client::Options o;
         o.queryId = m_prefix + QStringLiteral("-engine");
         m_engineQuery = o.queryId;
@@ -84,7 +84,7 @@ public:
     void page(const TrailFilter &f, const TrailKey &after, size_t n, bool descending, QObject *context,
               Answer<TrailPage> done) override
     {
-        start(KPage, f, [this, f, after, n, descending] { return trailPageSql(m_table, f, after, n, descending, m_oneNode, m_resourceIds); },
+        start(KPage, f, [this, f, after, n, descending] { return trailPageSql(m_table, f, after, n, descending, m_resourceIds); },
               context, std::move(done),
               [n](const QByteArray &body, TrailPage &v, std::string &err) { return parseTrailPage(body, n, v, err); });
     }
@@ -228,11 +228,10 @@ private:
             // any other engine than Distributed (or none yet: the first request will say so)
             TrailProbe probe;
             const bool known = r.ok() && parseTrailProbe(r.body, probe);
-            m_oneNode = known && !probe.distributed;
             m_hasFields = known && probe.fields;
             m_resourceIds = known && probe.resourceIds;
             m_probeFailed = !r.ok();
-            m_probed = true; // also when it failed: GLOBAL IN and no resource IDs are always right
+            m_probed = true; // also when it failed: no resource IDs and no fields are always right
             releaseHeld();
             return;
         }
@@ -259,10 +258,9 @@ private:
     std::array<Pending, KindCount> m_pending;
     uint64_t m_serial = 0; ///< makes each request's query id its own
     QString m_engineQuery;
-    bool m_oneNode = false; ///< the table is not a Distributed one
     bool m_resourceIds = false; ///< the table has the resource_id column
     bool m_hasFields = false;   ///< the table has the field_* columns
-    bool m_probed = false;      ///< the three above are known
+    bool m_probed = false;      ///< the two above are known
     bool m_probeFailed = false; ///< … as their defaults, the probe having failed
     QString m_fieldsQuery;      ///< the count of rows without fields, once a query by field needs it
     bool m_fieldsChecked = false;

@@ -138,11 +138,10 @@ QByteArray trailBucketsSql(const TrailTable &t, const TrailFilter &f, int64_t fr
 bool parseTrailBuckets(const QByteArray &tsv, int64_t from, int64_t to, int n, TrailBuckets &out, std::string &error);
 /// The rows after the key, 2(n + 1) of them (room for one copy of each not merged yet). A filter
 /// of columns only: the window's time bound found first from time_ns, then the rows at or past
-/// it; a filter that reads the raw record: the keys found first, then their rows. `oneNode`: the
-/// table is known not to be a Distributed one (its keys need no GLOBAL IN, about 100 ms less).
-/// `resourceIds`: the table has the resource_id column (tables made before it do not).
+/// it; a filter that reads the raw record: a top-N sort of the rows that pass it. `resourceIds`:
+/// the table has the resource_id column (tables made before it do not).
 QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending,
-                        bool oneNode = false, bool resourceIds = false);
+                        bool resourceIds = false);
 /// The table's engine ("Distributed", "ReplacingMergeTree", …), 1 when it has the resource_id
 /// column, 1 when it has the field columns this release writes (their last, time_value): one
 /// line, empty when the table is absent.
@@ -150,7 +149,7 @@ QByteArray trailEngineSql(const TrailTable &t);
 /// What trailEngineSql answered; false when the table is absent (or the answer is not one).
 struct TrailProbe
 {
-    bool distributed = false; ///< a Distributed table (its pages' keys need GLOBAL IN)
+    bool distributed = false; ///< a Distributed table
     bool resourceIds = false; ///< it has the resource_id column
     bool fields = false;      ///< it has the field columns this release writes
 };
