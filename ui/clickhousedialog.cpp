@@ -12,6 +12,8 @@
 #include <QSettings>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace auditlens::ui {
 
 namespace {
@@ -113,11 +115,17 @@ void ClickHouseDialog::showKeychainState(const QString &text, bool good)
     // the palette's own text colour; a failure is marked by a sign
     m_keychainState->setText(text.isEmpty() || good ? text : QStringLiteral("\u2716 ") + text);
     m_keychainState->setVisible(!text.isEmpty());
+    // a shown dialog does not grow by itself: room for the wrapped lines, none cut
+    if (isVisible()) {
+        layout()->activate();
+        resize(width(), std::max(height(), sizeHint().height()));
+    }
 }
 
 void ClickHouseDialog::showUnavailable(const QString &why)
 {
     showKeychainState(tr("The system keychain is not available (%1): the password stays in memory only.").arg(why), false);
+    m_password->setPlaceholderText(tr("kept in memory only (no system keychain answers)"));
 }
 
 void ClickHouseDialog::readKeychain()

@@ -8,11 +8,13 @@
 #include "timeline.h"
 
 #include <QComboBox>
+#include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QLocale>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSettings>
@@ -29,6 +31,7 @@ namespace {
 constexpr std::array<Column, 3> kSourceFacets{Column::Actor, Column::Action, Column::ResourceType};
 constexpr int kValueRole = Qt::UserRole + 1;
 constexpr int kTimelineBuckets = 100;
+constexpr size_t kFacetValues = 50; ///< shown per facet; one more is asked, to say that more exist
 constexpr auto kNewestFirstKey = "clickhouseTrail/newestFirst";
 using Col = SourceTrailModel::Col;
 
@@ -116,10 +119,19 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
             showOrder();
     });
     auto *trees = new QSplitter(Qt::Vertical, split);
-    m_rawTree = new JsonTree(trees);
-    m_rawTree->setAccessibleName(tr("Raw record"));
-    m_ecsTree = new JsonTree(trees);
-    m_ecsTree->setAccessibleName(tr("ECS record"));
+    // each tree under its title, as in the main window
+    const auto titled = [trees](const QString &title) {
+        auto *pane = new QWidget(trees);
+        auto *lay = new QVBoxLayout(pane);
+        lay->setContentsMargins(0, 0, 0, 0);
+        lay->addWidget(new QLabel(title, pane));
+        auto *tree = new JsonTree(pane);
+        tree->setAccessibleName(title);
+        lay->addWidget(tree, 1);
+        return tree;
+    };
+    m_rawTree = titled(tr("Raw record"));
+    m_ecsTree = titled(tr("ECS record (the parser run here)"));
     split->setStretchFactor(1, 3);
     split->setStretchFactor(2, 2);
     layout->addWidget(split, 1);
@@ -158,6 +170,15 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
         m_error->setText(m);
         m_error->setVisible(true);
     });
+    // a new filter's (or order's) first page: its first rows on screen, and no record in the
+    // trees that may not pass it
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
+        m_table->scrollToTop();
+        m_rawTree->setJson({});
+        m_ecsTree->setJson({});
+    });
+    auto *close = new QShortcut(QKeySequence::Close, this);
+    connect(close, &QShortcut::activated, this, &QWidget::close);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &cur) { showRecord(cur.row()); });
     m_model->setSource(m_source.get());
@@ -181,7 +202,7 @@ void TrailSourceWindow::applyFilter()
     ++m_bucketsSerial; // the timeline's buckets are asked again once the new counts are in
     m_bucketsPending = false;
     m_countsPending = true;
-    m_source->counts(m_filter, {kSourceFacets.begin(), kSourceFacets.end()}, 50, this,
+    m_source->counts(m_filter, {kSourceFacets.begin(), kSourceFacets.end()}, kFacetValues + 1, this,
                      [this, serial](TrailCounts c, TrailError e) {
         if (serial != m_countsSerial)
             return; // superseded: a newer filter is on its way
@@ -233,10 +254,18 @@ void TrailSourceWindow::showFailure(const QString &what, const TrailError &e)
         m_status->setText(tr("Cancelled%1").arg(last));
         return;
     }
-    const QString message = QString::fromStdString(e.message);
+    QString message = QString::fromStdString(e.message);
+    if (e.kind == TrailErrorKind::Auth)
+        message = tr("ClickHouse refused the user or the password (%1). Open the trail again with the right ones "
+                     "(File ▸ Open ClickHouse trail…).").arg(QString::fromStdString(m_source->label()));
+    // a query's message points at its position with a caret under it: in a fixed-width font
+    const bool inQuery = e.kind == TrailErrorKind::Query || e.kind == TrailErrorKind::Syntax;
+    m_error->setFont(inQuery ? QFontDatabase::systemFont(QFontDatabase::FixedFont) : QFont());
     m_error->setText(message);
     m_error->setVisible(true);
-    m_status->setText(tr("The trail did not answer (%1): %2%3").arg(what, message, last));
+    const QString line = message.section(QLatin1Char('\n'), 0, 0); // the status bar: one line
+    m_status->setText(inQuery ? tr("The query was not run: %1%2").arg(line, last)
+                              : tr("The trail did not answer (%1): %2%3").arg(what, line, last));
 }
 
 bool TrailSourceWindow::pending() const { return m_countsPending || m_bucketsPending || m_model->loading(); }
@@ -297,21 +326,28 @@ void TrailSourceWindow::clearFilters()
 
 void TrailSourceWindow::showCounts(const TrailCounts &c)
 {
-    m_lastCounts = tr("%1 of %2 records").arg(c.matched).arg(c.total);
+    m_lastCounts = tr("%1 of %2 records").arg(QLocale().toString(qulonglong(c.matched)), QLocale().toString(qulonglong(c.total)));
     m_status->setText(m_lastCounts);
     for (size_t k = 0; k < c.top.size() && k < m_facets.size(); ++k) {
         QListWidget *list = m_facets[k];
         list->clear();
         const auto &included = m_filter.include[size_t(kSourceFacets[k])];
-        for (const auto &[value, n] : c.top[k]) {
+        for (size_t i = 0; i < c.top[k].size() && i < kFacetValues; ++i) {
+            const auto &[value, n] = c.top[k][i];
             const QString v = QString::fromStdString(value);
-            auto *it = new QListWidgetItem(tr("%1 (%2)").arg(v.isEmpty() ? tr("(none)") : v).arg(n), list);
+            auto *it = new QListWidgetItem(tr("%1 (%2)").arg(v.isEmpty() ? tr("(none)") : v, QLocale().toString(qulonglong(n))), list);
             it->setData(kValueRole, v);
             if (std::find(included.begin(), included.end(), value) != included.end()) {
                 QFont f = it->font();
                 f.setBold(true);
                 it->setFont(f);
             }
+        }
+        if (c.top[k].size() > kFacetValues) {
+            // the top values only: said, never a list that looks whole
+            auto *more = new QListWidgetItem(tr("… more values: the %1 most frequent are shown; a filter narrows them").arg(kFacetValues), list);
+            more->setFlags(Qt::NoItemFlags);
+            more->setToolTip(tr("Search or query for a value that is not listed, or filter by another column first"));
         }
     }
     emit countsShown();

@@ -62,7 +62,10 @@ public:
                 m_client.cancel(p.queryId); // the server stops too; no callback after destruction
     }
 
-    std::string label() const override { return displayUrl(m_client.endpoint().url).toStdString(); }
+    std::string label() const override
+    {
+        return m_table.qualified().toStdString() + " on " + displayUrl(m_client.endpoint().url).toStdString();
+    }
 
     void counts(const TrailFilter &f, const std::vector<Column> &facets, size_t topN, QObject *context,
                 Answer<TrailCounts> done) override

@@ -24,11 +24,14 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTest>
+
+#include <set>
 
 using namespace auditlens;
 using namespace auditlens::ui;
@@ -154,6 +157,58 @@ private slots:
         QTest::keyClick(w.queryBox(), Qt::Key_Return);
         QTRY_VERIFY_WITH_TIMEOUT(!w.status()->text().startsWith(QStringLiteral("Counting")), 10000);
         QVERIFY(w.status()->text().contains(QLatin1String("at character")));
+        QVERIFY2(w.status()->text().startsWith(QLatin1String("The query was not run: ")), qPrintable(w.status()->text()));
+        QVERIFY(!w.status()->text().contains(QLatin1Char('\n'))); // the caret's line stays under the bar
+    }
+
+    void aNewFilterShowsItsFirstRowsAndNoEarlierRecord()
+    {
+        // scrolled down with a record shown, then a facet value: the table is back at its first
+        // row and the trees are empty (the record shown may not pass the filter)
+        const auto window = shown();
+        TrailSourceWindow &w = *window;
+        QVERIFY(settle(w));
+        while (w.model()->canFetchMore({}) || w.model()->loading()) {
+            if (!w.model()->loading())
+                w.model()->fetchMore({});
+            QTest::qWait(5);
+        }
+        QSignalSpy shownRecord(&w, &TrailSourceWindow::recordShown);
+        const int last = w.model()->rowCount() - 1;
+        w.table()->selectRow(last);
+        w.table()->scrollToBottom();
+        QVERIFY(shownRecord.wait(10000));
+        QVERIFY(w.rawTree()->topLevelCount() > 0);
+        QVERIFY(w.table()->verticalScrollBar()->value() > 0);
+        emit w.facet(1)->itemActivated(w.facet(1)->item(0));
+        QVERIFY(settle(w));
+        QTRY_VERIFY_WITH_TIMEOUT(!w.model()->stale(), 10000);
+        QCOMPARE(w.table()->verticalScrollBar()->value(), 0);
+        QCOMPARE(w.rawTree()->topLevelCount(), 0);
+        QCOMPARE(w.ecsTree()->topLevelCount(), 0);
+    }
+
+    void aFacetSaysWhenMoreValuesExist()
+    {
+        // the samples have more actors than a facet lists: the list says so, and its last line
+        // is no value to filter by; a facet with fewer values lists them all
+        std::set<std::string> actors, types;
+        for (size_t r = 0; r < m_snap.size(); ++r) {
+            actors.insert(m_snap.value(r, Column::Actor));
+            types.insert(m_snap.value(r, Column::ResourceType));
+        }
+        actors.erase(std::string());
+        types.erase(std::string());
+        QVERIFY(actors.size() > 50 && types.size() < 50);
+        const auto window = shown();
+        TrailSourceWindow &w = *window;
+        QVERIFY(settle(w));
+        QCOMPARE(w.facet(0)->count(), 51);
+        QListWidgetItem *more = w.facet(0)->item(50);
+        QVERIFY(more->text().contains(QLatin1String("more values")));
+        QCOMPARE(more->flags(), Qt::NoItemFlags);
+        QVERIFY(more->data(Qt::UserRole + 1).isNull());
+        QCOMPARE(size_t(w.facet(2)->count()), types.size());
     }
 
     void theTimelineCountsTheMatchedRecords()
@@ -425,6 +480,7 @@ private slots:
         QVERIFY(remote.model()->trailRow(0)->time >= remote.model()->trailRow(remote.model()->rowCount() - 1)->time);
         for (TrailSourceWindow *w : {&remote, local.get()})
             w->setNewestFirst(false);
+        compareWindows(remote, *local); // (the rows replaced before one is selected)
 
         // the first record, fetched by ID from ClickHouse: the same raw and ECS trees
         QSignalSpy shownRemote(&remote, &TrailSourceWindow::recordShown), shownLocal(local.get(), &TrailSourceWindow::recordShown);
