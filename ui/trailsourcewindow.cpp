@@ -58,8 +58,8 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
     auto *filterRow = new QHBoxLayout;
     filterRow->addWidget(new QLabel(tr("Result:"), central));
     m_resultBox = new QComboBox(central);
-    m_resultBox->addItems({tr("All"), tr("Success"), tr("Failure")});
-    m_resultBox->setToolTip(tr("Records by their ActionResult"));
+    m_resultBox->addItems({tr("All"), tr("Success"), tr("Failure"), tr("No result")});
+    m_resultBox->setToolTip(tr("Records by their ActionResult (No result: the records that state none)"));
     filterRow->addWidget(m_resultBox);
     filterRow->addSpacing(12);
     m_from = new DateTimeEdit(central);
@@ -151,6 +151,7 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
 
     connect(m_resultBox, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_filter.result = i == 1 ? Result::Success : i == 2 ? Result::Failure : Result::Unknown;
+        m_filter.withoutResult = i == 3;
         applyFilter();
     });
     connect(m_applyTime, &QPushButton::clicked, this, [this] { setTimeRange(m_from->timeNs(), m_to->timeNs(true)); });
@@ -345,7 +346,7 @@ void TrailSourceWindow::showCounts(const TrailCounts &c)
         }
         if (c.top[k].size() > kFacetValues) {
             // the top values only: said, never a list that looks whole
-            auto *more = new QListWidgetItem(tr("… more values: the %1 most frequent are shown; a filter narrows them").arg(kFacetValues), list);
+            auto *more = new QListWidgetItem(tr("… more (the top %1 shown)").arg(kFacetValues), list);
             more->setFlags(Qt::NoItemFlags);
             more->setToolTip(tr("Search or query for a value that is not listed, or filter by another column first"));
         }

@@ -644,7 +644,7 @@ QByteArray trailWhere(const TrailFilter &f, const std::vector<bool> &skip)
     q.text = f.text;
     q.from = f.from;
     q.to = f.to;
-    q.result = f.result == Result::Unknown ? -1 : int(f.result);
+    q.result = f.withoutResult ? int(Result::Unknown) : f.result == Result::Unknown ? -1 : int(f.result);
     q.kql = f.query;
     QByteArray w = whereOf(q);
     for (size_t c = 0; c < kColumnCount; ++c)

@@ -67,7 +67,8 @@ bool toFilter(const EmbeddedTrail::State &s, const TrailFilter &tf, const std::a
     }
     f.from = tf.from;
     f.to = tf.to;
-    f.result = tf.result;
+    f.result = tf.withoutResult ? Result::Unknown : tf.result;
+    f.withoutResult = tf.withoutResult;
     f.text = tf.text;
     if (tf.query.empty())
         return true;

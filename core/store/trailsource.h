@@ -37,6 +37,7 @@ struct TrailFilter
     int64_t from = INT64_MIN; ///< inclusive, ns
     int64_t to = INT64_MAX;   ///< inclusive, ns
     Result result = Result::Unknown; ///< Unknown: all
+    bool withoutResult = false; ///< only the records that state no result (`result` is then Unknown)
     std::string text;  ///< case-insensitive substring of the raw record (ASCII case folding)
     std::string query; ///< KQL (query/kql.h) over raw fields; empty: none
 };

@@ -205,7 +205,7 @@ private slots:
         QVERIFY(settle(w));
         QCOMPARE(w.facet(0)->count(), 51);
         QListWidgetItem *more = w.facet(0)->item(50);
-        QVERIFY(more->text().contains(QLatin1String("more values")));
+        QVERIFY(more->text().contains(QLatin1String("top 50")));
         QCOMPARE(more->flags(), Qt::NoItemFlags);
         QVERIFY(more->data(Qt::UserRole + 1).isNull());
         QCOMPARE(size_t(w.facet(2)->count()), types.size());
@@ -450,6 +450,16 @@ private slots:
         remote.resultBox()->setCurrentIndex(2);
         local->resultBox()->setCurrentIndex(2);
         compareWindows(remote, *local);
+        remote.resultBox()->setCurrentIndex(3); // no result
+        local->resultBox()->setCurrentIndex(3);
+        compareWindows(remote, *local);
+        size_t none = 0;
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            none += m_snap.result(r) == Result::Unknown;
+        QVERIFY(none > 0 && none < m_snap.size());
+        QCOMPARE(remote.status()->text(), countsText(none, m_snap.size()));
+        remote.resultBox()->setCurrentIndex(2);
+        local->resultBox()->setCurrentIndex(2);
         int64_t lo = INT64_MAX, hi = INT64_MIN;
         for (size_t r = 0; r < m_snap.size(); ++r)
             if (m_snap.time(r) != kNoTime)
