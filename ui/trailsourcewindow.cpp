@@ -86,6 +86,10 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
     m_timeline->setMinimumHeight(110);
     m_timeline->setMaximumHeight(150);
     layout->addWidget(m_timeline);
+    // nothing to show before the trail first answers: no axis of 1970, no placeholder range
+    m_timeline->setVisible(false);
+    for (QWidget *w : std::initializer_list<QWidget *>{m_from, m_to, m_applyTime})
+        w->setEnabled(false);
 
     auto *split = new QSplitter(Qt::Horizontal, central);
     auto *facetPane = new QWidget(split);
@@ -221,8 +225,11 @@ void TrailSourceWindow::applyFilter()
 
 void TrailSourceWindow::askBuckets(const TrailCounts &c)
 {
+    for (QWidget *w : std::initializer_list<QWidget *>{m_from, m_to, m_applyTime})
+        w->setEnabled(true);
     if (c.first == kNoTime) {
         m_timeline->setBuckets(0, 1, {}, true); // nothing with a time: "no record"
+        m_timeline->setVisible(true);
         emit bucketsShown();
         return;
     }
@@ -241,6 +248,7 @@ void TrailSourceWindow::askBuckets(const TrailCounts &c)
             showFailure(tr("timeline"), e);
         else {
             m_timeline->setBuckets(b.from, b.width, b.counts, true);
+            m_timeline->setVisible(true);
             emit bucketsShown();
         }
         updatePending();

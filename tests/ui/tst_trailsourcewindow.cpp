@@ -115,8 +115,12 @@ private slots:
     {
         const auto window = shown();
         TrailSourceWindow &w = *window;
+        // before the trail's first answer: no timeline, no range to edit (its dates are placeholders)
+        QVERIFY(!w.timeline()->isVisible() && !w.fromEdit()->isEnabled() && !w.applyTimeButton()->isEnabled());
         QSignalSpy counts(&w, &TrailSourceWindow::countsShown);
         QVERIFY(counts.wait(10000));
+        QVERIFY(settle(w));
+        QVERIFY(w.timeline()->isVisible() && w.fromEdit()->isEnabled() && w.applyTimeButton()->isEnabled());
         const QString all = QString::number(m_snap.size());
         QCOMPARE(w.status()->text(), QStringLiteral("%1 of %1 records").arg(all));
         QVERIFY(w.facet(0)->count() > 1);
