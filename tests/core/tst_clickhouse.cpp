@@ -651,6 +651,18 @@ void dropTrail(const std::vector<std::unique_ptr<Client>> &nodes, const TrailTab
     }
 }
 
+// In a test with a `sharded` column: a fresh trail table `t` on the one node or on every shard
+// (`nodes`, a client each), dropped when the test ends; skips as the servers it needs are missing.
+#define FRESH_TRAIL(sharded, t, nodes)                                                                                 \
+    REQUIRE_CLICKHOUSE();                                                                                              \
+    QFETCH(bool, sharded);                                                                                             \
+    if (sharded)                                                                                                       \
+        REQUIRE_CLUSTER();                                                                                             \
+    TrailTable t;                                                                                                      \
+    const std::vector<std::unique_ptr<Client>> nodes = freshTrail(sharded, t);                                         \
+    QVERIFY(nodes.size() >= (sharded ? 2u : 1u));                                                                      \
+    const auto dropAll = qScopeGuard([&] { dropTrail(nodes, t, sharded); })
+
 void TestClickhouse::distributedInitShipStats()
 {
     REQUIRE_CLICKHOUSE();
@@ -785,15 +797,8 @@ void TestClickhouse::remoteTrailAnswersAsTheEmbeddedOne()
 {
     // the views' interface over the trail table, against the embedded store's on the same
     // records shipped twice (the copies collapse)
-    REQUIRE_CLICKHOUSE();
-    QFETCH(bool, sharded);
-    if (sharded)
-        REQUIRE_CLUSTER();
-    TrailTable t;
-    const std::vector<std::unique_ptr<Client>> nodes = freshTrail(sharded, t);
-    QVERIFY(nodes.size() >= (sharded ? 2u : 1u));
+    FRESH_TRAIL(sharded, t, nodes);
     Client &c = *nodes[0];
-    const auto dropAll = qScopeGuard([&] { dropTrail(nodes, t, sharded); });
     SampleStore samples;
     QVERIFY(samples.load());
     const Snapshot &snap = samples.snap;
@@ -977,14 +982,7 @@ void TestClickhouse::pagesThroughTiesAndUntimedRecords()
     // shorter than a run of equal times, in both orders, under no filter and under column
     // constraints: the page's query bounds its window by time first, and a run of equal times
     // or the records without one must still come whole, once each, in the embedded store's order.
-    REQUIRE_CLICKHOUSE();
-    QFETCH(bool, sharded);
-    if (sharded)
-        REQUIRE_CLUSTER();
-    TrailTable t;
-    const std::vector<std::unique_ptr<Client>> nodes = freshTrail(sharded, t);
-    QVERIFY(nodes.size() >= (sharded ? 2u : 1u));
-    const auto dropAll = qScopeGuard([&] { dropTrail(nodes, t, sharded); });
+    FRESH_TRAIL(sharded, t, nodes);
     std::string text;
     static const char *const when[] = {"1969-12-31T23:59:58Z", "2023-03-01T10:00:00Z", "2023-03-01T10:00:01Z",
                                        "2023-04-15T00:00:00Z", "2023-04-15T00:00:00.5Z"};
