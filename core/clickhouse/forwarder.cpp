@@ -31,12 +31,6 @@ namespace {
 
 const char *const kCheckpointMagic = "auditlens clickhouse forward checkpoint 1";
 
-template<typename T>
-bool number(std::string_view s, T &v)
-{
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() && p == s.data() + s.size();
-}
 
 std::string baseName(const std::string &path)
 {
@@ -77,9 +71,9 @@ bool loadForwardCheckpoint(const std::string &path, ForwardCheckpoint &out, std:
         else if (key == "file")
             ok = ok && value.find('/') == std::string::npos, out.file = value;
         else if (key == "offset")
-            ok = ok && number(value, out.offset) && out.offset >= 0, haveOffset = true;
+            ok = ok && readNumber(value, out.offset) && out.offset >= 0, haveOffset = true;
         else if (key == "forwarded")
-            ok = ok && number(value, out.forwarded);
+            ok = ok && readNumber(value, out.forwarded);
         if (!ok) {
             error = path + ":" + std::to_string(i + 1) + ": unreadable forwarding checkpoint line '" + line.left(80).toStdString()
                 + "' (remove the file to forward the whole journal again; copies collapse by ID)";

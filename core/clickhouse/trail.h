@@ -4,9 +4,10 @@
 // The audit trail as a ClickHouse table: its DDL, the rows of the embedded store's snapshot as
 // INSERT data, and the stats queries. Duplicates of a record ID collapse: the table is a
 // ReplacingMergeTree whose key ends with the ID, the Distributed table shards by the ID (so
-// copies of a record meet on one shard), and every count reads the trail with FINAL (the
-// copies collapsed by the table's key, account, time and ID, as the merges will), so counts
-// are exact before ClickHouse has merged the copies away.
+// copies of a record meet on one shard), and every count reads the copies collapsed by the
+// table's key, account, time and ID, as the merges will (FINAL, or LIMIT 1 BY that key under a
+// filter), so counts are exact before ClickHouse has merged the copies away. The table and its
+// rows are trail.cpp; the queries and their answers trailsql.cpp.
 //
 // SQL kept to what ClickHouse 18.16 and current releases both accept: the PARTITION BY /
 // ORDER BY MergeTree syntax, Distributed(cluster, db, table, cityHash64(id)), -If combinators,
@@ -19,11 +20,22 @@
 #include <QString>
 
 #include <array>
+#include <charconv>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace auditlens::clickhouse {
+
+/// A whole number in decimal, as ClickHouse's answers and our checkpoints write it: nothing
+/// before or after it (false, and `v` unspecified, otherwise).
+template <typename T>
+bool readNumber(std::string_view s, T &v)
+{
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc() && p == s.data() + s.size();
+}
 
 struct TrailTable
 {
