@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # ClickHouse trail (issue 17): installs Debian's clickhouse-server (idempotent), starts two
 # instances on loopback ports as the two shards of a cluster (the remote_servers config is
-# written here), runs tst_clickhouse against a single-node table and the Distributed table
+# written here), runs tst_clickhouse and tst_clickhouse_trail against a single-node table and
+# the Distributed table
 # and the GUI's ClickHouse trail window offscreen (tst_trailsourcewindow),
 # then the CLI end to end (init, ship, stats equal to the embedded store's, ship twice,
 # ship across a restart of ClickHouse, receive --forward-clickhouse across an outage of
@@ -117,6 +118,9 @@ pw="--password-file $work/password"
 AUDITLENS_REQUIRE_CLICKHOUSE=1 AUDITLENS_CLICKHOUSE_URL=$url1 CLICKHOUSE_PASSWORD=ch-test-secret \
     AUDITLENS_CLICKHOUSE_CLUSTER=auditlens_two_shards AUDITLENS_CLICKHOUSE_SHARD_URLS=$url1,$url2 \
     "$build/tests/tst_clickhouse"
+AUDITLENS_REQUIRE_CLICKHOUSE=1 AUDITLENS_CLICKHOUSE_URL=$url1 CLICKHOUSE_PASSWORD=ch-test-secret \
+    AUDITLENS_CLICKHOUSE_CLUSTER=auditlens_two_shards AUDITLENS_CLICKHOUSE_SHARD_URLS=$url1,$url2 \
+    "$build/tests/tst_clickhouse_trail"
 AUDITLENS_REQUIRE_CLICKHOUSE=1 AUDITLENS_CLICKHOUSE_URL=$url1 CLICKHOUSE_PASSWORD=ch-test-secret \
     "$build/tests/tst_clickhouse_forward"
 # the GUI's ClickHouse trail window offscreen, beside the same window over the file

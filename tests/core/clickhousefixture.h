@@ -9,9 +9,13 @@
 #include "clickhouse/shipper.h"
 #include "clickhouse/trail.h"
 
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTest>
 #include <QUuid>
+
+#include <memory>
+#include <vector>
 
 #define REQUIRE_CLICKHOUSE()                                                                                     \
     if (qEnvironmentVariableIsEmpty("AUDITLENS_CLICKHOUSE_URL")) {                                               \
@@ -56,4 +60,82 @@ inline bool ship(Client &c, const TrailTable &t, const Snapshot &snap, size_t ba
     return s.outcome().ok;
 }
 
+inline QString clusterName() { return qEnvironmentVariable("AUDITLENS_CLICKHOUSE_CLUSTER"); }
+inline QStringList shardUrls()
+{
+    return qEnvironmentVariable("AUDITLENS_CLICKHOUSE_SHARD_URLS").split(QLatin1Char(','), Qt::SkipEmptyParts);
+}
+
+/// A fresh trail on every shard (its local table and the Distributed one over them): a client per shard.
+inline std::vector<std::unique_ptr<Client>> clusterTrail(TrailTable &t)
+{
+    t.database = QStringLiteral("tst_db");
+    t.table = freshTable();
+    t.cluster = clusterName();
+    std::vector<std::unique_ptr<Client>> nodes;
+    for (const QString &u : shardUrls()) {
+        Endpoint ep = serverEndpoint();
+        ep.url = QUrl(u);
+        nodes.push_back(std::make_unique<Client>(ep));
+        for (const QByteArray &sql : initStatements(t, false)) {
+            const Reply r = runBlockingCliOnly(*nodes.back(), sql);
+            if (!r.ok()) {
+                qWarning("%s", r.error.c_str());
+                return {};
+            }
+        }
+    }
+    return nodes;
+}
+
+/// A fresh trail table: on every shard with a Distributed table over them, or on the one node.
+inline std::vector<std::unique_ptr<Client>> freshTrail(bool sharded, TrailTable &t)
+{
+    if (sharded)
+        return clusterTrail(t);
+    t.table = freshTable();
+    std::vector<std::unique_ptr<Client>> nodes;
+    nodes.push_back(std::make_unique<Client>(serverEndpoint()));
+    for (const QByteArray &sql : initStatements(t, false))
+        if (const Reply r = runBlockingCliOnly(*nodes[0], sql); !r.ok()) {
+            qWarning("%s", r.error.c_str());
+            return {};
+        }
+    return nodes;
+}
+
+/// Merges started again (a test may stop them) and the trail's tables dropped.
+inline void dropTrail(const std::vector<std::unique_ptr<Client>> &nodes, const TrailTable &t, bool sharded)
+{
+    for (const auto &n : nodes) {
+        runBlockingCliOnly(*n, "SYSTEM START MERGES");
+        runBlockingCliOnly(*n, "DROP TABLE IF EXISTS " + t.qualified());
+        if (sharded)
+            runBlockingCliOnly(*n, "DROP TABLE IF EXISTS " + t.qualifiedLocal());
+    }
+}
+
 } // namespace auditlens::clickhouse::testing
+
+// The environment's two-shard cluster (CI's 40-clickhouse step): without one the test skips, or
+// fails where ClickHouse is required.
+#define REQUIRE_CLUSTER()                                                                                              \
+    do {                                                                                                               \
+        if (clusterName().isEmpty() || shardUrls().size() < 2) {                                                       \
+            if (qEnvironmentVariableIntValue("AUDITLENS_REQUIRE_CLICKHOUSE"))                                          \
+                QFAIL("AUDITLENS_CLICKHOUSE_CLUSTER / AUDITLENS_CLICKHOUSE_SHARD_URLS are not set");                    \
+            QSKIP("AUDITLENS_CLICKHOUSE_CLUSTER / AUDITLENS_CLICKHOUSE_SHARD_URLS are not set: no cluster to test against"); \
+        }                                                                                                              \
+    } while (false)
+
+// In a test with a `sharded` column: a fresh trail table `t` on the one node or on every shard
+// (`nodes`, a client each), dropped when the test ends; skips as the servers it needs are missing.
+#define FRESH_TRAIL(sharded, t, nodes)                                                                                 \
+    REQUIRE_CLICKHOUSE();                                                                                              \
+    QFETCH(bool, sharded);                                                                                             \
+    if (sharded)                                                                                                       \
+        REQUIRE_CLUSTER();                                                                                             \
+    TrailTable t;                                                                                                      \
+    const std::vector<std::unique_ptr<Client>> nodes = freshTrail(sharded, t);                                         \
+    QVERIFY(nodes.size() >= (sharded ? 2u : 1u));                                                                      \
+    const auto dropAll = qScopeGuard([&] { dropTrail(nodes, t, sharded); })
