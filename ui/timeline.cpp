@@ -32,6 +32,7 @@ Timeline::Timeline(QWidget *parent)
     m_area->setColor(QColor(0x42, 0x85, 0xf4, 160));
     m_area->setBorderColor(QColor(0x1a, 0x5f, 0xd0));
     m_y->setLabelFormat(QStringLiteral("%d"));
+    m_y->setTruncateLabels(false); // a count of 10,000 and more, never "…"
     m_y->setTickCount(3);
     m_x->setTickCount(6);
     QFont small = font();
