@@ -31,7 +31,6 @@ namespace {
 
 const char *const kCheckpointMagic = "auditlens clickhouse forward checkpoint 1";
 
-
 std::string baseName(const std::string &path)
 {
     const size_t slash = path.rfind('/');

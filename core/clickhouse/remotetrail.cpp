@@ -228,7 +228,7 @@ private:
     void onFinished(const Reply &r)
     {
         if (r.queryId == m_engineQuery) {
-            // any other engine than Distributed (or none yet: the first request will say so)
+            // (no table yet: the first request will say so)
             TrailProbe probe;
             const bool known = r.ok() && parseTrailProbe(r.body, probe);
             m_hasFields = known && probe.fields;

@@ -446,7 +446,6 @@ bool parseTrailProbe(const QByteArray &tsv, TrailProbe &out)
     const QList<QByteArray> f = tsv.trimmed().split('\t');
     if (f.size() != 3 || f[0].isEmpty())
         return false;
-    out.distributed = f[0] == "Distributed";
     out.resourceIds = f[1] == "1";
     out.fields = f[2] == "1";
     return true;

@@ -161,7 +161,6 @@ QByteArray trailEngineSql(const TrailTable &t);
 /// What trailEngineSql answered; false when the table is absent (or the answer is not one).
 struct TrailProbe
 {
-    bool distributed = false; ///< a Distributed table
     bool resourceIds = false; ///< it has the resource_id column
     bool fields = false;      ///< it has the field columns this release writes
 };

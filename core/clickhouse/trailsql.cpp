@@ -208,6 +208,13 @@ std::vector<std::string_view> lines(const QByteArray &tsv)
     return out;
 }
 
+/// The filter tests the raw record (a text search, a query): too costly to test twice, and
+/// its rows best found before their copies collapse.
+bool readsRawRecord(const TrailFilter &f)
+{
+    return !f.text.empty() || !f.query.empty();
+}
+
 } // namespace
 
 QByteArray trailWhere(const TrailFilter &f, const std::vector<bool> &skip)
@@ -253,7 +260,7 @@ QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::
         facet[std::min(size_t(c), kColumnCount - 1)] = true;
         own.push_back(columnConstraint(f, c));
     }
-    const bool readsRaw = !f.text.empty() || !f.query.empty();
+    const bool readsRaw = readsRawRecord(f);
     const QByteArray rest = trailWhere(f, facet); // the constraints of the columns that are no facet
     auto allBut = [&](size_t skip) {
         QByteArray w = readsRaw || rest == "1" ? QByteArray() : rest;
@@ -262,12 +269,19 @@ QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::
                 w += (w.isEmpty() ? "" : " AND ") + own[k];
         return w.isEmpty() ? QByteArray("1") : "(" + w + ")";
     };
-    QByteArray ks = readsRaw ? "[toUInt32(1)" : "[toUInt32(0), toUInt32(1)", vs = readsRaw ? "[''" : "['', ''",
-               ps = (readsRaw ? "[" : "[1, ") + allBut(facets.size());
-    for (size_t k = 0; k < facets.size(); ++k) {
-        ks += ", " + num(int64_t(k) + 2);
-        vs += ", " + QByteArray(kColumnSql[std::min(size_t(facets[k]), kColumnCount - 1)]);
-        ps += ", " + allBut(k);
+    // the lines: (k, v, p) each
+    std::vector<std::array<QByteArray, 3>> lines;
+    if (!readsRaw)
+        lines.push_back({"toUInt32(0)", "''", "1"});
+    lines.push_back({"toUInt32(1)", "''", allBut(facets.size())});
+    for (size_t k = 0; k < facets.size(); ++k)
+        lines.push_back({num(int64_t(k) + 2), kColumnSql[std::min(size_t(facets[k]), kColumnCount - 1)], allBut(k)});
+    QByteArray ks, vs, ps;
+    for (const auto &[key, value, passes] : lines) {
+        const char *sep = ks.isEmpty() ? "[" : ", ";
+        ks += sep + key;
+        vs += sep + value;
+        ps += sep + passes;
     }
     const QByteArray join = " ARRAY JOIN " + ks + "] AS k, " + vs + "] AS v, " + ps + "] AS p";
     QByteArray read = "time_ns"; // what the lines need of a record read under the constraints
@@ -399,8 +413,8 @@ QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKe
     const QByteArray columns = "SELECT time_ns, id, result, schema, actor, action, resource_type, actor_type, interface, "
                                "source_ip, account, source, "
         + QByteArray(resourceIds ? "resource_id" : "''") + " FROM " + t.qualified();
-    if (!f.text.empty() || !f.query.empty()) {
-        // A filter that reads the raw record, too costly to test twice: the rows that pass it,
+    if (readsRawRecord(f)) {
+        // A filter that reads the raw record: the rows that pass it,
         // a top-N sort of them (their other columns are read only where it holds). One query
         // with no subquery, which 18.16 stops at once when it is killed (a query building
         // the set of an IN subquery went on to its end).
