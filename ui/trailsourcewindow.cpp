@@ -88,8 +88,7 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
     layout->addWidget(m_timeline);
     // nothing to show before the trail first answers: no axis of 1970, no placeholder range
     m_timeline->setVisible(false);
-    for (QWidget *w : std::initializer_list<QWidget *>{m_from, m_to, m_applyTime})
-        w->setEnabled(false);
+    setRangeEditable(false);
 
     auto *split = new QSplitter(Qt::Horizontal, central);
     auto *facetPane = new QWidget(split);
@@ -225,8 +224,7 @@ void TrailSourceWindow::applyFilter()
 
 void TrailSourceWindow::askBuckets(const TrailCounts &c)
 {
-    for (QWidget *w : std::initializer_list<QWidget *>{m_from, m_to, m_applyTime})
-        w->setEnabled(true);
+    setRangeEditable(true);
     if (c.first == kNoTime) {
         m_timeline->setBuckets(0, 1, {}, true); // nothing with a time: "no record"
         m_timeline->setVisible(true);
@@ -307,6 +305,12 @@ void TrailSourceWindow::setNewestFirst(bool newest)
     m_model->setNewestFirst(newest);
     showOrder();
     updatePending();
+}
+
+void TrailSourceWindow::setRangeEditable(bool editable)
+{
+    for (QWidget *w : std::initializer_list<QWidget *>{m_from, m_to, m_applyTime})
+        w->setEnabled(editable);
 }
 
 void TrailSourceWindow::showOrder()

@@ -92,6 +92,7 @@ private:
     void toggleFacetValue(int k, const QString &value);
     void showRecord(int row);
     void showOrder(); ///< the Time column's sort indicator says the model's order
+    void setRangeEditable(bool editable); ///< From, To and Apply (off until the trail first answers)
 
     std::unique_ptr<TrailSource> m_source;
     std::shared_ptr<const intake::IntakeParser> m_parser;
