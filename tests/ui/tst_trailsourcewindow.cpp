@@ -70,14 +70,26 @@ void clickHeader(TrailSourceWindow &w, int column)
     QTest::mouseClick(h->viewport(), Qt::LeftButton, {}, at);
 }
 
+/// Every page of the window's table asked for, as a user scrolling to its end: false when a
+/// page does not come within 10 s.
+bool fetchAll(TrailSourceWindow &w)
+{
+    const auto idle = [&] { return QTest::qWaitFor([&] { return !w.model()->loading(); }, 10000); };
+    if (!idle())
+        return false;
+    while (w.model()->canFetchMore({})) {
+        w.model()->fetchMore({});
+        if (!idle())
+            return false;
+    }
+    return true;
+}
+
 /// The times of every row the window's table holds, once it has asked for all of them.
 std::vector<int64_t> allTimes(TrailSourceWindow &w)
 {
-    while (w.model()->canFetchMore({})) {
-        w.model()->fetchMore({});
-        if (!QTest::qWaitFor([&] { return !w.model()->loading(); }, 10000))
-            return {};
-    }
+    if (!fetchAll(w))
+        return {};
     std::vector<int64_t> out;
     for (int r = 0; r < w.model()->rowCount(); ++r)
         out.push_back(w.model()->trailRow(r)->time);
@@ -135,10 +147,7 @@ private slots:
         QVERIFY(counts.wait(10000));
         QCOMPARE(w.status()->text(), QStringLiteral("%1 of %2 records").arg(n).arg(all));
         QTRY_VERIFY_WITH_TIMEOUT(w.model()->rowCount() > 0 && !w.model()->loading(), 10000);
-        while (w.model()->canFetchMore({})) {
-            w.model()->fetchMore({});
-            QTRY_VERIFY_WITH_TIMEOUT(!w.model()->loading(), 10000);
-        }
+        QVERIFY(fetchAll(w));
         QCOMPARE(qulonglong(w.model()->rowCount()), n);
         for (int r = 0; r < w.model()->rowCount(); ++r)
             QCOMPARE(QString::fromStdString(w.model()->trailRow(r)->values[size_t(Column::Actor)]), actor);
@@ -172,11 +181,7 @@ private slots:
         const auto window = shown();
         TrailSourceWindow &w = *window;
         QVERIFY(settle(w));
-        while (w.model()->canFetchMore({}) || w.model()->loading()) {
-            if (!w.model()->loading())
-                w.model()->fetchMore({});
-            QTest::qWait(5);
-        }
+        QVERIFY(fetchAll(w));
         QSignalSpy shownRecord(&w, &TrailSourceWindow::recordShown);
         const int last = w.model()->rowCount() - 1;
         w.table()->selectRow(last);
@@ -363,10 +368,7 @@ private slots:
         QCOMPARE(remote.fromEdit()->dateTime(), local.fromEdit()->dateTime());
         QCOMPARE(remote.toEdit()->dateTime(), local.toEdit()->dateTime());
         for (TrailSourceWindow *w : {&remote, &local})
-            while (w->model()->canFetchMore({})) {
-                w->model()->fetchMore({});
-                QTRY_VERIFY_WITH_TIMEOUT(!w->model()->loading(), 10000);
-            }
+            QVERIFY(fetchAll(*w));
         QCOMPARE(remote.model()->rowCount(), local.model()->rowCount());
         for (int r = 0; r < local.model()->rowCount(); ++r)
             for (int c = 0; c < local.model()->columnCount(); ++c)
