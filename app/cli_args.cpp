@@ -119,4 +119,11 @@ std::shared_ptr<const intake::IntakeParser> loadParser(const std::string &path, 
     return parser;
 }
 
+void noteAbsentFields(const char *cmd, const std::vector<std::string> &fields)
+{
+    for (const std::string &f : fields)
+        std::fprintf(stderr, "auditlens-cli %s: no record has the field '%s' (field names are case-sensitive)\n", cmd,
+                     f.c_str());
+}
+
 } // namespace auditlens::cli

@@ -56,6 +56,10 @@ struct Usage
 };
 std::optional<int> usageExit(const Args &a, const Usage &u);
 
+/// For a query that matched nothing, on stderr as `cmd`: each field it names that no record has
+/// (query::absentFields), so that a misspelt name is not taken for "no such record".
+void noteAbsentFields(const char *cmd, const std::vector<std::string> &fields);
+
 /// The parser of `--parser PATH`, or the built-in one; nullptr after printing why (as `cmd`).
 std::shared_ptr<const intake::IntakeParser> loadParser(const std::string &path, const char *cmd);
 

@@ -9,6 +9,7 @@
 #include "clickhouse/kqlsql.h"
 #include "clickhouse/shipper.h"
 #include "clickhouse/trail.h"
+#include "query/eval.h"
 #include "source/timestamp.h"
 #include "store/eventstore.h"
 
@@ -471,6 +472,15 @@ int runSearchClickhouse(const std::vector<std::string> &args)
     if (!r.ok()) {
         std::fprintf(stderr, "auditlens-cli search: %s\n", r.error.c_str());
         return 2;
+    }
+    if (k.readsFields && (count ? r.body.trimmed() == "0" : r.body.isEmpty())) {
+        // nothing matched: say which of the query's fields no record has (not an error)
+        const auto parsed = query::Query::parse(q.kql);
+        std::vector<std::string> absent;
+        std::string why;
+        const ch::Reply p = ch::runBlockingCliOnly(client, ch::fieldsPresentSql(t.qualified(), parsed->fields()));
+        if (p.ok() && ch::parseFieldsPresent(p.body, parsed->fields(), absent, why))
+            noteAbsentFields("search", absent);
     }
     if (count) {
         std::printf("%s\n", r.body.trimmed().constData());

@@ -120,6 +120,8 @@ int runSearch(const std::vector<std::string> &args)
     for (size_t r = 0; hits && r < hits->size(); ++r)
         if ((*hits)[r])
             rows.push_back(uint32_t(r));
+    if (rows.empty())
+        noteAbsentFields("search", query::absentFields(*q, snap, cache));
     if (c.has("--count")) {
         std::printf("%zu\n", rows.size());
         return status;

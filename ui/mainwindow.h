@@ -222,6 +222,7 @@ private:
     // investigation
     std::shared_ptr<const query::Query> m_query; ///< the bar's query, when more than a text search
     std::weak_ptr<const Segment> m_queryFirstSegment; ///< the store m_filter.rowMask was computed on
+    std::vector<std::string> m_queryAbsentFields; ///< the fields of m_query no record has (status note)
     std::shared_ptr<query::FieldCache> m_fieldCache;
     std::shared_ptr<std::atomic<bool>> m_queryCancel;
     QLabel *m_queryError = nullptr;

@@ -135,7 +135,8 @@ void MainWindow::showEvaluation(const Snapshot &snap, EventStore::Evaluation eva
 
 QString MainWindow::statusText() const
 {
-    return tr("%1 of %2 records").arg(withThousands(size_t(m_model->rowCount())), withThousands(m_model->totalRecords()));
+    return tr("%1 of %2 records").arg(withThousands(size_t(m_model->rowCount())), withThousands(m_model->totalRecords()))
+        + (m_query && m_model->rowCount() == 0 ? TrailModel::absentFieldsNote(m_queryAbsentFields) : QString());
 }
 
 

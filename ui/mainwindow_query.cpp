@@ -151,6 +151,7 @@ bool MainWindow::setQueryText(const std::string &text)
         m_queryCancel->store(true);
     m_filter.rowMask.reset();
     m_queryFirstSegment.reset();
+    m_queryAbsentFields.clear();
     const query::Node *root = q->root();
     if (!root || root->kind == query::Node::Kind::Text) {
         // plain text: the raw-record search, as before
@@ -178,19 +179,30 @@ bool MainWindow::runQueryIfNeeded(const Snapshot &snap, bool keepSelection)
     auto cancel = m_queryCancel;
     auto q = m_query;
     auto cache = m_fieldCache;
-    auto *watcher = new QFutureWatcher<std::shared_ptr<std::vector<uint8_t>>>(this);
+    struct Answer
+    {
+        std::shared_ptr<std::vector<uint8_t>> hits;
+        std::vector<std::string> absent; ///< fields of the query no record has
+    };
+    auto *watcher = new QFutureWatcher<Answer>(this);
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, cancel, q, first, keepSelection] {
         watcher->deleteLater();
         if (cancel->load() || q != m_query)
             return; // a newer query or filter change took over
-        auto hits = watcher->result();
-        if (!hits)
+        Answer a = watcher->result();
+        if (!a.hits)
             return;
-        m_filter.rowMask = std::move(hits);
+        m_filter.rowMask = std::move(a.hits);
+        m_queryAbsentFields = std::move(a.absent);
         m_queryFirstSegment = first;
         refresh(keepSelection);
     });
-    watcher->setFuture(QtConcurrent::run([snap, q, cache, cancel] { return query::evaluateQuery(*q, snap, *cache, cancel.get()); }));
+    watcher->setFuture(QtConcurrent::run([snap, q, cache, cancel] {
+        Answer a{query::evaluateQuery(*q, snap, *cache, cancel.get()), {}};
+        if (a.hits) // (the columns are read: a pass over their distinct values)
+            a.absent = query::absentFields(*q, snap, *cache, cancel.get());
+        return a;
+    }));
     m_statusLabel->setText(q->fields().empty() ? tr("Searching…") : tr("Reading %1…").arg(QString::fromStdString(q->fields().front())));
     return true;
 }

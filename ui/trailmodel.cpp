@@ -162,6 +162,19 @@ QString TrailModel::resultText(auditlens::Result result)
     return result == auditlens::Result::Success ? tr("success") : result == auditlens::Result::Failure ? tr("failure") : QString();
 }
 
+QString TrailModel::absentFieldsNote(const std::vector<std::string> &fields)
+{
+    if (fields.empty())
+        return {};
+    QStringList quoted;
+    for (const std::string &f : fields)
+        quoted << QStringLiteral("\u201c%1\u201d").arg(QString::fromStdString(f));
+    return QStringLiteral(" \u00b7 ")
+        + (fields.size() == 1 ? tr("no record has the field %1 (names are case-sensitive)")
+                              : tr("no record has the fields %1 (names are case-sensitive)"))
+              .arg(quoted.join(QStringLiteral(", ")));
+}
+
 QVariant TrailModel::resultStyle(auditlens::Result result, int role)
 {
     if (result != auditlens::Result::Failure)

@@ -52,6 +52,9 @@ public:
     /// How a row with this result looks (Qt::ForegroundRole, Qt::FontRole): failures stand out.
     static QVariant resultStyle(auditlens::Result result, int role);
     static QString resultText(auditlens::Result result); ///< "success", "failure" or empty
+    /// What a trail's status adds when its query matched nothing because of `fields` no record
+    /// has (TrailCounts::absentFields, query::absentFields): " · no record has the field …", or empty.
+    static QString absentFieldsNote(const std::vector<std::string> &fields);
     /// A trail table's look, the same in every window: one line per row, the columns' widths.
     static void setUpTable(QTableView *table);
 

@@ -339,7 +339,8 @@ void TrailSourceWindow::clearFilters()
 
 void TrailSourceWindow::showCounts(const TrailCounts &c)
 {
-    m_lastCounts = tr("%1 of %2 records").arg(QLocale().toString(qulonglong(c.matched)), QLocale().toString(qulonglong(c.total)));
+    m_lastCounts = tr("%1 of %2 records").arg(QLocale().toString(qulonglong(c.matched)), QLocale().toString(qulonglong(c.total)))
+        + TrailModel::absentFieldsNote(c.absentFields);
     m_status->setText(m_lastCounts);
     for (size_t k = 0; k < c.top.size() && k < m_facets.size(); ++k) {
         QListWidget *list = m_facets[k];

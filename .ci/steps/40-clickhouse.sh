@@ -189,6 +189,14 @@ while IFS= read -r query; do
     [ "$got" = "$want" ] || { echo "FAIL: search --count '$query' on $edge: $got from ClickHouse, $want from the store"; exit 1; }
 done < "$top/tests/data/kql-edge.queries"
 echo "ok: KQL on ClickHouse gives the store's counts"
+# a query that matches nothing names the fields no record has, on stderr, as the store's search does
+misspelt='ActorEmial:* or NoSuch.path:1 or ActorEmail:"nobody"'
+"$cli" search --count "$misspelt" "$samples" 2> "$work/want-note" > /dev/null
+got=$("$cli" search --count --clickhouse "$url2" $pw --database al --table trail "$misspelt" 2> "$work/got-note")
+[ "$got" = 0 ] || { echo "FAIL: search --count '$misspelt' on ClickHouse: $got"; exit 1; }
+grep -q "no record has the field 'ActorEmial'" "$work/got-note" && grep -q "'NoSuch.path'" "$work/got-note" \
+    && cmp -s "$work/want-note" "$work/got-note" \
+    || { echo "FAIL: the absent fields on ClickHouse: $(cat "$work/got-note") / the store: $(cat "$work/want-note")"; exit 1; }
 # a field of the ECS record is made locally: refused with a message, never answered as empty
 if "$cli" search --count --clickhouse "$url1" $pw --table trail 'ecs.user.email:x' 2> "$work/err"; then
     echo "FAIL: an ecs. query answered on ClickHouse"; exit 1

@@ -151,7 +151,7 @@ struct Translator
                 return "0";
             }
             if (n.kind == Node::Kind::Exists)
-                return "has(field_key, " + keyOf(n.field) + ")";
+                return fieldExistsSql(n.field);
             return n.kind == Node::Kind::Match ? matchSql(n) : rangeSql(n);
         }
         return "0";
@@ -167,6 +167,42 @@ uint64_t fieldKey(std::string_view path)
     for (int i = 0; i < 8; ++i)
         key |= uint64_t(uint8_t(h[i])) << (8 * i);
     return key;
+}
+
+QByteArray fieldExistsSql(const std::string &path)
+{
+    return "has(field_key, " + keyOf(path) + ")";
+}
+
+QByteArray fieldsPresentSql(const QByteArray &table, const std::vector<std::string> &paths)
+{
+    // every copy: a record's copies hold the same fields (no FINAL needed to know whether any has one)
+    QByteArray cols;
+    for (const std::string &p : paths)
+        cols += (cols.isEmpty() ? "" : ", ") + QByteArray("max(") + fieldExistsSql(p) + ")";
+    return "SELECT " + (cols.isEmpty() ? QByteArray("1") : cols) + " FROM " + table + " FORMAT TabSeparated";
+}
+
+bool parseFieldsPresent(const QByteArray &tsv, const std::vector<std::string> &paths, std::vector<std::string> &absent,
+                        std::string &error)
+{
+    absent.clear();
+    const QList<QByteArray> cells = tsv.trimmed().split('\t');
+    if (paths.empty())
+        return true;
+    if (size_t(cells.size()) != paths.size()) {
+        error = "unexpected answer to which fields the trail has: " + tsv.left(200).toStdString();
+        return false;
+    }
+    for (size_t k = 0; k < paths.size(); ++k) {
+        if (cells[qsizetype(k)] != "0" && cells[qsizetype(k)] != "1") {
+            error = "unexpected answer to which fields the trail has: " + tsv.left(200).toStdString();
+            return false;
+        }
+        if (cells[qsizetype(k)] == "0")
+            absent.push_back(paths[k]);
+    }
+    return true;
 }
 
 uint64_t FieldKeys::operator()(const std::string &path)

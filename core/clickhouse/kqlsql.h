@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace auditlens::clickhouse {
 
@@ -42,6 +43,14 @@ std::string fieldsRefusal(const QByteArray &table, bool hasColumns, uint64_t mis
 /// about eighteen, and numbers for the server to compare; a path that matches another's key
 /// would have to be found against SHA-256 (a collision only adds a match, never hides one).
 uint64_t fieldKey(std::string_view path);
+
+/// The condition that a row has a value of `path` (KQL's `path:*`).
+QByteArray fieldExistsSql(const std::string &path);
+/// One line: for each path, 1 when some row of `table` has it (fieldExistsSql), else 0.
+QByteArray fieldsPresentSql(const QByteArray &table, const std::vector<std::string> &paths);
+/// The paths of that answer whose value is 0, in order; false + error when it is not one.
+bool parseFieldsPresent(const QByteArray &tsv, const std::vector<std::string> &paths, std::vector<std::string> &absent,
+                        std::string &error);
 
 /// fieldKey() remembered for the paths seen (a trail has few distinct ones): what `ship` uses,
 /// asking for every path of every record in order. Records of a kind list the same paths in the

@@ -2,6 +2,7 @@
 #include "remotetrail.h"
 
 #include "kqlsql.h"
+#include "query/eval.h"
 
 #include <QMetaObject>
 #include <QPointer>
@@ -71,8 +72,25 @@ public:
                 Answer<TrailCounts> done) override
     {
         const size_t nf = facets.size();
-        start(KCounts, f, [this, f, facets, topN] { return trailCountsSql(m_table, f, facets, topN); }, context, std::move(done),
-              [nf, facets](const QByteArray &body, TrailCounts &v, std::string &err) {
+        const uint64_t gen = ++m_countsAsked;
+        QPointer<QObject> alive(&m_client); // (gone with this source)
+        // nothing matched a query by field: which of its fields no record has, asked next as
+        // part of the same request (a newer one cancels it), before the counts are answered
+        auto then = [this, alive, gen, f, ctx = QPointer<QObject>(context), done = std::move(done)](TrailCounts v, TrailError e) mutable {
+            std::vector<std::string> fields;
+            if (alive && gen == m_countsAsked && e.ok() && v.matched == 0 && !f.query.empty())
+                if (const auto q = query::Query::parse(f.query); q->ok())
+                    fields = q->fields();
+            if (fields.empty() || !ctx)
+                return done(std::move(v), std::move(e));
+            start(KCounts, f, [this, fields] { return fieldsPresentSql(m_table.qualified(), fields); }, ctx.data(), std::move(done),
+                  [v = std::move(v), fields](const QByteArray &body, TrailCounts &out, std::string &err) {
+                      out = v;
+                      return parseFieldsPresent(body, fields, out.absentFields, err);
+                  });
+        };
+        start(KCounts, f, [this, f, facets, topN] { return trailCountsSql(m_table, f, facets, topN); }, context,
+              Answer<TrailCounts>(std::move(then)), [nf, facets](const QByteArray &body, TrailCounts &v, std::string &err) {
                   v.facets = facets;
                   return parseTrailCounts(body, nf, v, err);
               });
@@ -108,6 +126,7 @@ public:
     }
     void cancelAll() override
     {
+        ++m_countsAsked; // (an answer on its way gets no follow-up)
         for (size_t k = 0; k < KindCount; ++k)
             supersede(Kind(k), "the request was cancelled");
     }
@@ -260,6 +279,7 @@ private:
     QString m_prefix;
     std::array<Pending, KindCount> m_pending;
     uint64_t m_serial = 0; ///< makes each request's query id its own
+    uint64_t m_countsAsked = 0; ///< counts() calls: a follow-up only for the newest
     QString m_engineQuery;
     bool m_resourceIds = false; ///< the table has the resource_id column
     bool m_hasFields = false;   ///< the table has the field_* columns

@@ -3,6 +3,7 @@
 
 #include "source/timestamp.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <map>
@@ -230,6 +231,24 @@ std::shared_ptr<std::vector<uint8_t>> evaluateQuery(const Query &q, const Snapsh
     auto out = std::make_shared<std::vector<uint8_t>>(ev.eval(*q.root()));
     if (ev.cancelled())
         return nullptr;
+    return out;
+}
+
+std::vector<std::string> absentFields(const Query &q, const Snapshot &snap, FieldCache &cache,
+                                      const std::atomic<bool> *cancel)
+{
+    std::vector<std::string> out;
+    if (!q.ok() || q.fields().empty())
+        return out;
+    const auto cols = cache.columns(snap, q.fields(), cancel);
+    if (cols.size() != q.fields().size())
+        return out;
+    for (size_t k = 0; k < cols.size(); ++k) {
+        // (every value of a column is some row's: one that is not null is a record that has it)
+        const auto &values = cols[k]->values;
+        if (std::none_of(values.begin(), values.end(), [](const FieldValue &v) { return v.type != ValueType::Null; }))
+            out.push_back(q.fields()[k]);
+    }
     return out;
 }
 

@@ -41,6 +41,13 @@ private:
 std::shared_ptr<std::vector<uint8_t>> evaluateQuery(const Query &q, const Snapshot &snap, FieldCache &cache,
                                                     const std::atomic<bool> *cancel = nullptr);
 
+/// The fields `q` names that no record of `snap` has a value of (on which `field:*` matches
+/// nothing): most often a misspelt name, which a query reports as no match at all. In the
+/// query's order; read through `cache` (after evaluateQuery, no record is read again). Empty
+/// when cancelled.
+std::vector<std::string> absentFields(const Query &q, const Snapshot &snap, FieldCache &cache,
+                                      const std::atomic<bool> *cancel = nullptr);
+
 /// `s` as a JSON number (strtod's value), or none when it is not written as one.
 std::optional<double> fullNumber(const std::string &s);
 

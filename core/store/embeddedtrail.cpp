@@ -170,6 +170,9 @@ void EmbeddedTrail::counts(const TrailFilter &tf, const std::vector<Column> &fac
             if (topN && top.size() > topN)
                 top.resize(topN);
         }
+        if (out.matched == 0 && !tf.query.empty())
+            if (const auto q = query::Query::parse(tf.query); q->ok())
+                out.absentFields = query::absentFields(*q, s.snap, *s.cache, cancel);
     });
 }
 

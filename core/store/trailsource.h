@@ -63,6 +63,9 @@ struct TrailCounts
     int64_t first = kNoTime, last = kNoTime;
     std::vector<Column> facets;
     std::vector<std::vector<std::pair<std::string, uint64_t>>> top; ///< one per facet
+    /// When nothing matched: the fields the query names that no record of the trail has (on
+    /// which `field:*` matches nothing), in the query's order; a misspelt name, most often.
+    std::vector<std::string> absentFields;
 };
 
 /// Records per time bucket under the filter: bucket i covers [from + i*width, from + (i+1)*width).

@@ -55,5 +55,6 @@ check_case(logpush_seed_body 0 logpush jobs create --preset sekoia --intake-key 
 check_case(logpush_dry_run_masked 0 logpush jobs create --preset sekoia --intake-key K3Y-NOT-SHOWN --account 0123456789abcdef0123456789abcdef --dry-run)
 check_case(logpush_invalid 2 logpush jobs create --account 123 --destination http://x --max-upload-bytes 12 --fields Foo)
 check_case(logpush_no_token 2 logpush jobs list --account 0123456789abcdef0123456789abcdef)
+check_case(search_misspelt_field 0 search --count "ActorEmial:* or ActorEmail:nobody" seed/raw_samples.json)
 check_case(help_normalize 0 normalize --help)
 check_case(help_stats 0 stats --help)

@@ -137,6 +137,7 @@ private slots:
     void rowsRoundTrip();
     void rowBinaryHoldsTheSameRows();
     void fieldKeysAreTheStoredOnes();
+    void fieldsPresentNamesTheAbsentOnes();
     void trailIdsAreTheIndexPasses();
     void unreachableIsPlainAndTransient();
     void timeoutGivesUp();
@@ -264,6 +265,28 @@ void TestClickhouse::rowsRoundTrip()
     QVERIFY(lines[0].split('\t')[2].startsWith("raw:"));
     QCOMPARE(lines[1].split('\t')[2], QByteArray("v1:id-2"));
     QCOMPARE(lines[1].split('\t')[4], QByteArray("1")); // success
+}
+
+void TestClickhouse::fieldsPresentNamesTheAbsentOnes()
+{
+    // one flag per path, tested as `path:*` is; an answer of another shape is an error, never "all absent"
+    const std::vector<std::string> paths{"ActorEmail", "Metadata.zone_nme", "x"};
+    const QByteArray sql = fieldsPresentSql("`d`.`t`", paths);
+    const QByteArray head = "SELECT max(" + fieldExistsSql("ActorEmail") + "), max(" + fieldExistsSql("Metadata.zone_nme") + "), max(";
+    QVERIFY2(sql.startsWith(head), sql.constData());
+    QVERIFY(sql.contains(" FROM `d`.`t` "));
+    QVERIFY(fieldExistsSql("ActorEmail").contains(QByteArray::number(qulonglong(fieldKey("ActorEmail")))));
+    std::vector<std::string> absent;
+    std::string error;
+    QVERIFY(parseFieldsPresent("1\t0\t0\n", paths, absent, error));
+    QCOMPARE(absent, (std::vector<std::string>{"Metadata.zone_nme", "x"}));
+    QVERIFY(parseFieldsPresent("1\t1\t1\n", paths, absent, error));
+    QVERIFY(absent.empty());
+    for (const QByteArray &bad : {QByteArray("1\t0\n"), QByteArray(""), QByteArray("1\t2\t0\n"), QByteArray("Code: 60. DB::Exception")}) {
+        error.clear();
+        QVERIFY(!parseFieldsPresent(bad, paths, absent, error));
+        QVERIFY2(error.find("unexpected answer") != std::string::npos, error.c_str());
+    }
 }
 
 void TestClickhouse::fieldKeysAreTheStoredOnes()

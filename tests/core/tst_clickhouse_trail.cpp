@@ -200,6 +200,7 @@ void TestClickhouseTrail::remoteTrailAnswersAsTheEmbeddedOne()
         QCOMPARE(got.value->first, want.value->first);
         QCOMPARE(got.value->last, want.value->last);
         QCOMPARE(got.value->top, want.value->top);
+        QCOMPARE(got.value->absentFields, want.value->absentFields);
 
         Waited<TrailBuckets> gb, wb;
         remote->buckets(f, snap.time(0) - 86400000000000LL * 10, snap.time(0) + 86400000000000LL * 10, 24, this, into(gb));
@@ -209,6 +210,31 @@ void TestClickhouseTrail::remoteTrailAnswersAsTheEmbeddedOne()
         QCOMPARE(gb.value->counts, wb.value->counts);
         QCOMPARE(gb.value->noTime, wb.value->noTime);
     }
+
+    // a query that matches nothing names the fields no record has, as the embedded store does;
+    // one that matches something (or misses on a value) names none
+    static const char *const nothing[] = {"ActorEmial:* or NoSuch.path:1 or ActorEmail:\"nobody\"",
+                                          "gateway and Metadata.zone_nme:x", "ActorEmail:\"nobody\"",
+                                          "ActorEmial:x or ActionType:gateway_*"};
+    for (const char *q : nothing) {
+        TrailFilter f;
+        f.query = q;
+        Waited<TrailCounts> got, want;
+        remote->counts(f, facets, 3, this, into(got));
+        local.counts(f, facets, 3, this, into(want));
+        QVERIFY(wait(got) && wait(want));
+        QVERIFY2(got.error.ok(), (f.query + ": " + got.error.message).c_str());
+        QCOMPARE(got.value->matched, want.value->matched);
+        QCOMPARE(got.value->total, want.value->total);
+        QCOMPARE(got.value->top, want.value->top);
+        QCOMPARE(got.value->absentFields, want.value->absentFields);
+    }
+    TrailFilter misspelt;
+    misspelt.query = nothing[0];
+    Waited<TrailCounts> named;
+    remote->counts(misspelt, facets, 3, this, into(named));
+    QVERIFY(wait(named));
+    QCOMPARE(named.value->absentFields, (std::vector<std::string>{"ActorEmial", "NoSuch.path"}));
 
     // paging through the whole trail by key: every record once, in time order, with its columns
     std::multiset<std::string> pagedRows, storeRows;

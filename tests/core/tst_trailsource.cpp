@@ -143,6 +143,43 @@ private slots:
         QCOMPARE(w.value->matched, want);
     }
 
+    void aQueryMatchingNothingNamesTheFieldsNoRecordHas()
+    {
+        // a misspelt field is told apart from a value no record has: the names no raw record
+        // holds as a key (read here as text) come back, in the query's order, only when nothing matched
+        auto holdsKey = [this](const std::string &key) {
+            for (size_t r = 0; r < m_snap.size(); ++r)
+                if (m_snap.raw(r).find('"' + key + "\":") != std::string::npos)
+                    return true;
+            return false;
+        };
+        QVERIFY(holdsKey("ActorEmail") && holdsKey("ActionType"));
+        QVERIFY(!holdsKey("ActorEmial") && !holdsKey("Actiontype"));
+        EmbeddedTrail trail(m_snap, "samples");
+        struct Case
+        {
+            const char *query;
+            std::vector<std::string> absent;
+        };
+        const Case cases[] = {
+            {"ActorEmial:* or ActorEmail:\"nobody@nowhere\" or Actiontype:gateway_create", {"ActorEmial", "Actiontype"}},
+            {"ActorEmail:\"nobody@nowhere\"", {}},                 // a value no record has: no field to name
+            {"ActorEmial:x or ActionType:gateway_*", {}},           // something matched: nothing to explain
+            {"ecs.user.emial:* and ActorEmail:*", {"ecs.user.emial"}}, // the ECS record's fields too
+            {"gateway and ActorEmial:x", {"ActorEmial"}},
+        };
+        for (const Case &c : cases) {
+            TrailFilter f;
+            f.query = c.query;
+            Waited<TrailCounts> w;
+            trail.counts(f, {Column::Actor}, 5, this, into(w));
+            QVERIFY(wait(w));
+            QVERIFY2(w.error.ok(), w.error.message.c_str());
+            QCOMPARE(w.value->matched == 0, !c.absent.empty() || std::string(c.query).find("nobody") != std::string::npos);
+            QVERIFY2(w.value->absentFields == c.absent, c.query);
+        }
+    }
+
     void aBadQueryIsAnErrorWithItsPosition()
     {
         EmbeddedTrail trail(m_snap, "samples");

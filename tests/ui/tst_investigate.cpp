@@ -100,6 +100,17 @@ private slots:
         for (uint32_t r : shownRows(w))
             QVERIFY(QString::fromStdString(snap.raw(r)).contains(QStringLiteral("terraform"), Qt::CaseInsensitive));
 
+        // nothing matched: the status names the fields no record has (a misspelt name), and only those
+        runQuery(w, QStringLiteral("ActorEmial:x or ActionType:nothing_like_this"));
+        QCOMPARE(w.trailModel()->rowCount(), 0);
+        QVERIFY2(w.statusText().endsWith(QStringLiteral(" \u00b7 no record has the field \u201cActorEmial\u201d (names are case-sensitive)")),
+                 qPrintable(w.statusText()));
+        runQuery(w, QStringLiteral("ActionType:nothing_like_this"));
+        QCOMPARE(w.statusText(), QStringLiteral("0 of %1 records").arg(QLocale().toString(qulonglong(snap.size()))));
+        runQuery(w, QStringLiteral("ActorEmial:x or ActionType:login"));
+        QVERIFY(w.trailModel()->rowCount() > 0);
+        QVERIFY2(!w.statusText().contains(QStringLiteral("no record has")), qPrintable(w.statusText()));
+
         // a nested field, then clearing
         runQuery(w, QStringLiteral("Metadata.zone_name:*"));
         for (uint32_t r : shownRows(w))

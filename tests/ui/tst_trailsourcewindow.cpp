@@ -166,6 +166,11 @@ private slots:
         QVERIFY(counts.wait(10000));
         const QString withQuery = w.status()->text();
         QVERIFY(withQuery != QStringLiteral("%1 of %2 records").arg(n).arg(all));
+        w.queryBox()->setText(QStringLiteral("Actiontype:gateway_*"));
+        QTest::keyClick(w.queryBox(), Qt::Key_Return);
+        QVERIFY(counts.wait(10000));
+        QCOMPARE(w.status()->text(), QStringLiteral("0 of %1 records \u00b7 no record has the field \u201cActiontype\u201d "
+                                                    "(names are case-sensitive)").arg(all));
         w.queryBox()->setText(QStringLiteral("ActionType:("));
         QTest::keyClick(w.queryBox(), Qt::Key_Return);
         QTRY_VERIFY_WITH_TIMEOUT(!w.status()->text().startsWith(QStringLiteral("Counting")), 10000);
@@ -488,6 +493,19 @@ private slots:
         compareWindows(remote, *local);
         QVERIFY(remote.status()->text() != countsText(m_snap.size(), m_snap.size()));
         QVERIFY(!remote.status()->text().startsWith(QLatin1String("0 of")));
+        // a misspelt field: nothing matches, and both say which field no record has
+        for (TrailSourceWindow *w : {&remote, local.get()}) {
+            w->queryBox()->setText(QStringLiteral("ActionType:gateway_* and NewValue.precedense >= 14000"));
+            QTest::keyClick(w->queryBox(), Qt::Key_Return);
+        }
+        compareWindows(remote, *local);
+        QVERIFY2(remote.status()->text().contains(QStringLiteral("no record has the field \u201cNewValue.precedense\u201d")),
+                 qPrintable(remote.status()->text()));
+        for (TrailSourceWindow *w : {&remote, local.get()}) {
+            w->queryBox()->setText(QStringLiteral("ActionType:gateway_* and NewValue.precedence >= 14000"));
+            QTest::keyClick(w->queryBox(), Qt::Key_Return);
+        }
+        compareWindows(remote, *local);
         // the same rows newest first (the server's descending pages against the store's)
         for (TrailSourceWindow *w : {&remote, local.get()})
             w->setNewestFirst(true);
