@@ -63,6 +63,7 @@ void MainWindow::refresh(bool keepSelection)
         watcher->setFuture(QtConcurrent::run(
             [snap, f = m_filter, cancel] { return EventStore::evaluate(snap, f, facetColumns(), cancel.get()); }));
         m_statusLabel->setText(tr("Searching the raw records for \u201c%1\u201d…").arg(QString::fromStdString(text)));
+        m_timeline->setStale(tr("Searching for the new filter…"));
         return;
     }
     EventStore::Evaluation eval = EventStore::evaluate(snap, m_filter, facetColumns());

@@ -11,6 +11,7 @@
 #include "query/history.h"
 #include "querycompleter.h"
 #include "source/timestamp.h"
+#include "timeline.h"
 #include "trailmodel.h"
 
 #include <QAction>
@@ -204,6 +205,7 @@ bool MainWindow::runQueryIfNeeded(const Snapshot &snap, bool keepSelection)
         return a;
     }));
     m_statusLabel->setText(q->fields().empty() ? tr("Searching…") : tr("Reading %1…").arg(QString::fromStdString(q->fields().front())));
+    m_timeline->setStale(tr("Searching for the new filter…"));
     return true;
 }
 

@@ -6,6 +6,7 @@
 #include <QAreaSeries>
 #include <QDateTime>
 #include <QDateTimeAxis>
+#include <QLabel>
 #include <QLineSeries>
 #include <QMouseEvent>
 #include <QRubberBand>
@@ -44,6 +45,30 @@ Timeline::Timeline(QWidget *parent)
     setToolTip(tr("Records over time. Drag across the chart to filter by that time range."));
     chart->setTheme(palette().color(QPalette::Window).lightness() < 128 ? QChart::ChartThemeDark : QChart::ChartThemeLight);
     m_area->setColor(QColor(0x42, 0x85, 0xf4, 160));
+    m_staleLabel = new QLabel(this);
+    m_staleLabel->setObjectName(QStringLiteral("timelineStale"));
+    m_staleLabel->setAutoFillBackground(true); // (readable over the histogram)
+    m_staleLabel->setContentsMargins(6, 1, 6, 1);
+    m_staleLabel->hide();
+}
+
+void Timeline::setStale(const QString &note)
+{
+    m_staleLabel->setText(note);
+    m_staleLabel->setVisible(!note.isEmpty());
+    m_staleLabel->adjustSize();
+    m_staleLabel->move(width() - m_staleLabel->width() - 8, 4);
+    m_area->setOpacity(note.isEmpty() ? 1.0 : 0.3);
+}
+
+bool Timeline::isStale() const { return !m_staleLabel->isHidden(); }
+
+QString Timeline::staleNote() const { return isStale() ? m_staleLabel->text() : QString(); }
+
+void Timeline::resizeEvent(QResizeEvent *e)
+{
+    QChartView::resizeEvent(e);
+    m_staleLabel->move(width() - m_staleLabel->width() - 8, 4);
 }
 
 void Timeline::setTimes(const std::vector<int64_t> &times, bool utc)
@@ -80,6 +105,7 @@ void Timeline::setBuckets(int64_t from, int64_t width, const std::vector<uint64_
 void Timeline::drawEmpty()
 {
     // nothing matches: a flat line at 0 over the range shown last, axis reading 0 and 1
+    setStale({});
     m_upper->clear();
     m_empty = true;
     m_total = 0;
@@ -91,6 +117,7 @@ void Timeline::drawEmpty()
 
 void Timeline::draw(int64_t lo, int64_t hi, double width, const std::vector<uint64_t> &counts, bool utc)
 {
+    setStale({});
     m_empty = false;
     m_total = 0;
     m_area->setVisible(true);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+class QLabel;
 class QRubberBand;
 class QAreaSeries;
 class QLineSeries;
@@ -27,6 +28,12 @@ public:
     /// Buckets counted elsewhere (a TrailSource's): bucket i covers [from + i*width,
     /// from + (i+1)*width) ns. All zero (or none): drawn as "no record", as setTimes() with no time.
     void setBuckets(int64_t from, int64_t width, const std::vector<uint64_t> &counts, bool utc);
+    /// Marks what is drawn as no longer the current filter's (a newer one is being counted, or
+    /// its counting failed): the histogram dimmed and `note` over it, until the next drawing
+    /// (setTimes, setBuckets). An empty note: as drawn, not stale.
+    void setStale(const QString &note);
+    bool isStale() const;
+    QString staleNote() const;
     /// The records the chart shows: the sum of its buckets.
     uint64_t total() const { return m_total; }
     /// What the axes show (for tests): label format, range, tick counts.
@@ -43,6 +50,7 @@ signals:
     void rangeSelected(qint64 fromNs, qint64 toNs);
 
 protected:
+    void resizeEvent(QResizeEvent *e) override;
     void mousePressEvent(QMouseEvent *e) override;
     void mouseMoveEvent(QMouseEvent *e) override;
     void mouseReleaseEvent(QMouseEvent *e) override;
@@ -57,6 +65,7 @@ private:
     QDateTimeAxis *m_x;
     QValueAxis *m_y;
     QRubberBand *m_band = nullptr;
+    QLabel *m_staleLabel = nullptr; ///< over the chart while stale
     QPoint m_origin;
     bool m_dragging = false;
     bool m_empty = true;

@@ -205,6 +205,8 @@ void TrailSourceWindow::applyFilter()
     const uint64_t serial = ++m_countsSerial;
     ++m_bucketsSerial; // the timeline's buckets are asked again once the new counts are in
     m_bucketsPending = false;
+    if (m_timeline->isVisible())
+        m_timeline->setStale(tr("Counting for the new filter…"));
     m_countsPending = true;
     m_source->counts(m_filter, {kSourceFacets.begin(), kSourceFacets.end()}, kFacetValues + 1, this,
                      [this, serial](TrailCounts c, TrailError e) {
@@ -257,6 +259,9 @@ void TrailSourceWindow::showFailure(const QString &what, const TrailError &e)
 {
     // the last good counts, timeline and rows stay; the message says what went wrong and where
     const QString last = m_lastCounts.isEmpty() ? QString() : tr(" — still showing the last answer: %1").arg(m_lastCounts);
+    if (m_timeline->isStale()) // (it shows an earlier filter's records)
+        m_timeline->setStale(e.kind == TrailErrorKind::Cancelled ? tr("Cancelled: the last filter's records")
+                                                                 : tr("Not counted: the last filter's records"));
     if (e.kind == TrailErrorKind::Cancelled) {
         m_status->setText(tr("Cancelled%1").arg(last));
         return;

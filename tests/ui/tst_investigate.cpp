@@ -6,6 +6,7 @@
 #include "jsontree.h"
 #include "mainwindow.h"
 #include "query/eval.h"
+#include "timeline.h"
 #include "trailmodel.h"
 
 #include <QLabel>
@@ -79,7 +80,12 @@ private slots:
         MainWindow w;
         load(w, {samples()});
         const Snapshot snap = w.trailModel()->snapshot();
-        runQuery(w, QStringLiteral("ActionType:\"waf_rule_update\" or ActionType:(login)"));
+        // while the query is read off the GUI thread the timeline says it is the last filter's
+        QSignalSpy applied(&w, &MainWindow::filterApplied);
+        w.setTextSearch(QStringLiteral("ActionType:\"waf_rule_update\" or ActionType:(login)"));
+        QVERIFY(applied.isEmpty() && w.timeline()->isStale());
+        QVERIFY(applied.wait(20000));
+        QVERIFY(!w.timeline()->isStale());
         std::set<uint32_t> want = rowsWhere(snap, "ActionType", "waf_rule_update");
         for (uint32_t r : rowsWhere(snap, "ActionType", "login"))
             want.insert(r);

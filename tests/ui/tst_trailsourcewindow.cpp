@@ -324,8 +324,10 @@ private slots:
         for (int how = 0; how < 2; ++how) {
             QSignalSpy counts(&w, &TrailSourceWindow::countsShown);
             QSignalSpy settled(&w, &TrailSourceWindow::settled);
+            QCOMPARE(w.timeline()->isStale(), how > 0); // (after the first cancel, stale)
             w.resultBox()->setCurrentIndex(how == 0 ? 2 : 1); // asks for counts and a page
             QVERIFY(w.pending());
+            QVERIFY(w.timeline()->isStale()); // the drawing is the last filter's, and says so
             QVERIFY(w.cancelButton()->isVisible());
             QVERIFY(w.pendingLabel()->text().contains(QLatin1String("counts")));
             if (how == 0)
@@ -342,6 +344,7 @@ private slots:
             QCOMPARE(w.model()->rowCount(), rows); // the rows shown stay
             QVERIFY(w.model()->halted() && !w.model()->canFetchMore({}));
             QCOMPARE(w.timeline()->total(), drawn);
+            QVERIFY2(w.timeline()->staleNote().startsWith(QLatin1String("Cancelled")), qPrintable(w.timeline()->staleNote()));
         }
 
         // a failed request: said, and the last counts stay
@@ -351,12 +354,16 @@ private slots:
         QVERIFY2(w.status()->text().contains(QLatin1String("at character")), qPrintable(w.status()->text()));
         QVERIFY2(w.status()->text().contains(last), qPrintable(w.status()->text()));
         QCOMPARE(w.model()->rowCount(), rows);
+        QVERIFY2(w.timeline()->staleNote().startsWith(QLatin1String("Not counted")), qPrintable(w.timeline()->staleNote()));
 
         // a new filter answers again
         QSignalSpy counts(&w, &TrailSourceWindow::countsShown);
         w.clearFiltersButton()->click();
         QVERIFY(counts.wait(10000));
         QCOMPARE(w.status()->text(), last);
+        QVERIFY(settle(w));
+        QVERIFY(!w.timeline()->isStale()); // drawn for the filter shown
+        QCOMPARE(w.timeline()->total(), drawn);
     }
 
     /// Everything a user reads off the two windows is the same, after every step.
