@@ -35,6 +35,8 @@ public:
     bool newestFirst() const { return m_newestFirst; }
 
     const TrailRow *trailRow(int row) const;
+    /// Rows follow the last one shown (asked for by fetchMore, or retry() when halted).
+    bool hasMore() const { return m_more; }
     bool loading() const { return m_pending; }
     /// A page was cancelled or failed: the rows shown stay, and the view's own asking
     /// (canFetchMore) is held, so that a cancelled page is not asked again at once and a

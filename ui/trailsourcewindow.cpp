@@ -11,6 +11,7 @@
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -185,8 +186,71 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
     connect(close, &QShortcut::activated, this, &QWidget::close);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &cur) { showRecord(cur.row()); });
+    m_table->installEventFilter(this); // Ctrl+End: the trail's end, not the end of the rows loaded
+    connect(m_model, &SourceTrailModel::pageLoaded, this, [this](int, bool more) {
+        if (m_toEnd == ToEnd::Loading) {
+            if (more)
+                return m_model->fetchMore({});
+            m_toEnd = ToEnd::No;
+            selectLastRow();
+        } else if (m_toEnd == ToEnd::Turned) {
+            m_toEnd = ToEnd::No;
+            m_table->setCurrentIndex(m_model->index(0, 0));
+            statusBar()->showMessage(m_model->newestFirst()
+                                         ? tr("The end of the trail: its newest record, first now that the rows are newest first "
+                                              "(click the Time column to turn back)")
+                                         : tr("The end of the trail: its oldest record, first now that the rows are oldest first "
+                                              "(click the Time column to turn back)"),
+                                     10000);
+        }
+    });
+    connect(m_model, &SourceTrailModel::loadingChanged, this, [this](bool loading) {
+        if (!loading && m_model->halted())
+            m_toEnd = ToEnd::No; // a cancelled or failed page ends the walk to the end
+    });
     m_model->setSource(m_source.get());
     applyFilter();
+}
+
+bool TrailSourceWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_table && event->type() == QEvent::KeyPress
+        && static_cast<QKeyEvent *>(event)->matches(QKeySequence::MoveToEndOfDocument)) {
+        goToEnd();
+        return true;
+    }
+    return QMainWindow::eventFilter(watched, event);
+}
+
+void TrailSourceWindow::selectLastRow()
+{
+    const int last = m_model->rowCount() - 1;
+    if (last < 0)
+        return;
+    m_table->setCurrentIndex(m_model->index(last, 0));
+    m_table->scrollToBottom();
+}
+
+void TrailSourceWindow::goToEnd()
+{
+    m_toEnd = ToEnd::No;
+    if (!m_model->hasMore() && !m_model->stale())
+        return selectLastRow();
+    const uint64_t loaded = uint64_t(m_model->rowCount());
+    const bool known = !m_countsPending && !m_lastCounts.isEmpty() && !m_model->stale();
+    if (known && m_matched - std::min(m_matched, loaded) <= m_loadToEnd) {
+        m_toEnd = ToEnd::Loading;
+        statusBar()->showMessage(tr("Loading the last %1 rows…").arg(QLocale().toString(qulonglong(m_matched - loaded))), 5000);
+        if (m_model->halted())
+            m_model->retry();
+        else if (m_model->canFetchMore({}))
+            m_model->fetchMore({});
+        // (else a page is on its way: its answer goes on)
+        return;
+    }
+    // too many to load: the other order's first row is the trail's last
+    m_toEnd = ToEnd::Turned;
+    setNewestFirst(!m_model->newestFirst());
 }
 
 TrailSourceWindow::~TrailSourceWindow()
@@ -199,6 +263,7 @@ void TrailSourceWindow::applyFilter()
 {
     m_filter.text = m_search->text().toStdString();
     m_filter.query = m_query->text().trimmed().toStdString();
+    m_toEnd = ToEnd::No;
     m_error->setVisible(false);
     m_status->setText(m_lastCounts.isEmpty() ? tr("Counting…") : tr("Counting… (last: %1)").arg(m_lastCounts));
     m_model->setFilter(m_filter);
@@ -300,6 +365,7 @@ void TrailSourceWindow::updatePending()
 
 void TrailSourceWindow::cancel()
 {
+    m_toEnd = ToEnd::No;
     if (pending())
         m_source->cancelAll(); // each pending answer comes back Cancelled, and says so
 }
@@ -344,6 +410,7 @@ void TrailSourceWindow::clearFilters()
 
 void TrailSourceWindow::showCounts(const TrailCounts &c)
 {
+    m_matched = c.matched;
     m_lastCounts = tr("%1 of %2 records").arg(QLocale().toString(qulonglong(c.matched)), QLocale().toString(qulonglong(c.total)))
         + TrailModel::absentFieldsNote(c.absentFields);
     m_status->setText(m_lastCounts);

@@ -71,6 +71,12 @@ public:
     void cancel();
     /// The rows newest first or oldest first (a click on the Time column), kept in the settings.
     void setNewestFirst(bool newest);
+    /// Ctrl+End in the table: the last record of the trail selected. The rows up to it are
+    /// loaded when at most setLoadToEnd()'s of them remain (5,000); past that the order turns
+    /// (newest first to oldest first or back), the status saying so, and its first row is the
+    /// trail's last.
+    void goToEnd();
+    void setLoadToEnd(uint64_t rows) { m_loadToEnd = rows; }
 
 signals:
     /// Counts and facets for the current filter are shown.
@@ -81,6 +87,9 @@ signals:
     void bucketsShown();
     /// No request is pending any more (answered, cancelled or failed).
     void settled();
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void applyFilter();
@@ -118,6 +127,10 @@ private:
     // answers of a request the window no longer waits for (a newer one went out) are dropped
     uint64_t m_countsSerial = 0, m_bucketsSerial = 0;
     bool m_countsPending = false, m_bucketsPending = false;
+    uint64_t m_loadToEnd = 5000;
+    uint64_t m_matched = 0; ///< the records of the last counts (with !m_countsPending: the current filter's)
+    enum class ToEnd { No, Loading, Turned } m_toEnd = ToEnd::No; ///< goToEnd() waits for pages
+    void selectLastRow();
 };
 
 } // namespace auditlens::ui

@@ -27,6 +27,7 @@
 #include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTest>
@@ -385,6 +386,51 @@ private slots:
         for (int r = 0; r < local.model()->rowCount(); ++r)
             for (int c = 0; c < local.model()->columnCount(); ++c)
                 QCOMPARE(remote.model()->index(r, c).data().toString(), local.model()->index(r, c).data().toString());
+    }
+
+    void ctrlEndReachesTheTrailsLastRecord()
+    {
+        // the oldest and newest times, read row by row (an untimed record sorts first)
+        int64_t oldest = INT64_MAX, newest = INT64_MIN;
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            oldest = std::min(oldest, m_snap.time(r)), newest = std::max(newest, m_snap.time(r));
+        const auto window = shown();
+        TrailSourceWindow &w = *window;
+        const auto order = qScopeGuard([&w] { w.setNewestFirst(false); });
+        w.model()->setPageSize(40);
+        w.setNewestFirst(false);
+        QVERIFY(settle(w));
+        w.clearFilters();
+        QVERIFY(settle(w));
+        QCOMPARE(w.model()->rowCount(), 40);
+        QVERIFY(w.model()->hasMore());
+        const int last = int(m_snap.size()) - 1;
+
+        // a few pages left: loaded, and the last row selected (not the last of the rows loaded)
+        w.table()->setFocus();
+        QTest::keyClick(w.table(), Qt::Key_End, Qt::ControlModifier);
+        QTRY_COMPARE_WITH_TIMEOUT(w.table()->currentIndex().row(), last, 10000);
+        QVERIFY(!w.model()->hasMore());
+        QCOMPARE(w.model()->rowCount(), last + 1);
+        QCOMPARE(w.model()->trailRow(last)->time, newest);
+        QVERIFY(!w.model()->newestFirst());
+
+        // more rows left than it loads: the order turns and its first row is the trail's last
+        w.setLoadToEnd(10);
+        w.clearFilters();
+        QVERIFY(settle(w));
+        QCOMPARE(w.model()->rowCount(), 40);
+        QTest::keyClick(w.table(), Qt::Key_End, Qt::ControlModifier);
+        QTRY_VERIFY_WITH_TIMEOUT(w.model()->newestFirst() && w.table()->currentIndex().row() == 0 && !w.pending(), 10000);
+        QCOMPARE(w.model()->trailRow(0)->time, newest);
+        QVERIFY2(w.statusBar()->currentMessage().startsWith(QLatin1String("The end of the trail: its newest record")),
+                 qPrintable(w.statusBar()->currentMessage()));
+        QCOMPARE(w.table()->horizontalHeader()->sortIndicatorOrder(), Qt::DescendingOrder);
+        // and from newest first, the end is the oldest record
+        QTest::keyClick(w.table(), Qt::Key_End, Qt::ControlModifier);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.model()->newestFirst() && w.table()->currentIndex().row() == 0 && !w.pending(), 10000);
+        QCOMPARE(w.model()->trailRow(0)->time, oldest);
+        QVERIFY(w.statusBar()->currentMessage().startsWith(QLatin1String("The end of the trail: its oldest record")));
     }
 
     void theTimeColumnTurnsTheOrder()
