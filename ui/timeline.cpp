@@ -57,7 +57,7 @@ void Timeline::setStale(const QString &note)
     m_staleLabel->setText(note);
     m_staleLabel->setVisible(!note.isEmpty());
     m_staleLabel->adjustSize();
-    m_staleLabel->move(width() - m_staleLabel->width() - 8, 4);
+    placeStaleLabel();
     m_area->setOpacity(note.isEmpty() ? 1.0 : 0.3);
 }
 
@@ -65,10 +65,12 @@ bool Timeline::isStale() const { return !m_staleLabel->isHidden(); }
 
 QString Timeline::staleNote() const { return isStale() ? m_staleLabel->text() : QString(); }
 
+void Timeline::placeStaleLabel() { m_staleLabel->move(width() - m_staleLabel->width() - 8, 4); } // (top right)
+
 void Timeline::resizeEvent(QResizeEvent *e)
 {
     QChartView::resizeEvent(e);
-    m_staleLabel->move(width() - m_staleLabel->width() - 8, 4);
+    placeStaleLabel();
 }
 
 void Timeline::setTimes(const std::vector<int64_t> &times, bool utc)

@@ -59,6 +59,7 @@ private:
     /// The one drawing of both: counts[i] over [lo + i*width, lo + (i+1)*width), the axis over [lo, hi].
     void draw(int64_t lo, int64_t hi, double width, const std::vector<uint64_t> &counts, bool utc);
     void drawEmpty();
+    void placeStaleLabel();
 
     QLineSeries *m_upper;
     QAreaSeries *m_area;

@@ -236,11 +236,11 @@ void TrailSourceWindow::goToEnd()
     m_toEnd = ToEnd::No;
     if (!m_model->hasMore() && !m_model->stale())
         return selectLastRow();
-    const uint64_t loaded = uint64_t(m_model->rowCount());
+    const uint64_t remaining = m_matched - std::min(m_matched, uint64_t(m_model->rowCount()));
     const bool known = !m_countsPending && !m_lastCounts.isEmpty() && !m_model->stale();
-    if (known && m_matched - std::min(m_matched, loaded) <= m_loadToEnd) {
+    if (known && remaining <= m_loadToEnd) {
         m_toEnd = ToEnd::Loading;
-        statusBar()->showMessage(tr("Loading the last %1 rows…").arg(QLocale().toString(qulonglong(m_matched - loaded))), 5000);
+        statusBar()->showMessage(tr("Loading the last %1 rows…").arg(QLocale().toString(qulonglong(remaining))), 5000);
         if (m_model->halted())
             m_model->retry();
         else if (m_model->canFetchMore({}))
@@ -270,7 +270,7 @@ void TrailSourceWindow::applyFilter()
     const uint64_t serial = ++m_countsSerial;
     ++m_bucketsSerial; // the timeline's buckets are asked again once the new counts are in
     m_bucketsPending = false;
-    if (m_timeline->isVisible())
+    if (!m_timeline->isHidden()) // (hidden until the first answer: nothing drawn yet)
         m_timeline->setStale(tr("Counting for the new filter…"));
     m_countsPending = true;
     m_source->counts(m_filter, {kSourceFacets.begin(), kSourceFacets.end()}, kFacetValues + 1, this,

@@ -187,22 +187,20 @@ bool parseFieldsPresent(const QByteArray &tsv, const std::vector<std::string> &p
                         std::string &error)
 {
     absent.clear();
-    const QList<QByteArray> cells = tsv.trimmed().split('\t');
     if (paths.empty())
         return true;
-    if (size_t(cells.size()) != paths.size()) {
+    const QList<QByteArray> cells = tsv.trimmed().split('\t');
+    bool ok = size_t(cells.size()) == paths.size();
+    for (qsizetype k = 0; ok && k < cells.size(); ++k) {
+        ok = cells[k] == "0" || cells[k] == "1";
+        if (cells[k] == "0")
+            absent.push_back(paths[size_t(k)]);
+    }
+    if (!ok) {
+        absent.clear();
         error = "unexpected answer to which fields the trail has: " + tsv.left(200).toStdString();
-        return false;
     }
-    for (size_t k = 0; k < paths.size(); ++k) {
-        if (cells[qsizetype(k)] != "0" && cells[qsizetype(k)] != "1") {
-            error = "unexpected answer to which fields the trail has: " + tsv.left(200).toStdString();
-            return false;
-        }
-        if (cells[qsizetype(k)] == "0")
-            absent.push_back(paths[k]);
-    }
-    return true;
+    return ok;
 }
 
 uint64_t FieldKeys::operator()(const std::string &path)

@@ -74,18 +74,27 @@ public:
         const size_t nf = facets.size();
         const uint64_t gen = ++m_countsAsked;
         QPointer<QObject> alive(&m_client); // (gone with this source)
+        std::vector<std::string> fields; // of a query by field, parsed once here
+        if (!f.query.empty())
+            if (const auto q = query::Query::parse(f.query); q->ok())
+                fields = q->fields();
+        if (fields.size() > kMaxFieldsAsked)
+            fields.resize(kMaxFieldsAsked); // (a query of thousands of terms: its SQL stays small)
         // nothing matched a query by field: which of its fields no record has, asked next as
-        // part of the same request (a newer one cancels it), before the counts are answered
-        auto then = [this, alive, gen, f, ctx = QPointer<QObject>(context), done = std::move(done)](TrailCounts v, TrailError e) mutable {
-            std::vector<std::string> fields;
-            if (alive && gen == m_countsAsked && e.ok() && v.matched == 0 && !f.query.empty())
-                if (const auto q = query::Query::parse(f.query); q->ok())
-                    fields = q->fields();
-            if (fields.empty() || !ctx)
+        // part of the same request (a newer one cancels it); if that fails, the counts still answer
+        auto then = [this, alive, gen, fields, ctx = QPointer<QObject>(context), done = std::move(done)](TrailCounts v,
+                                                                                                      TrailError e) mutable {
+            if (!alive || gen != m_countsAsked || !e.ok() || v.matched != 0 || fields.empty() || !ctx)
                 return done(std::move(v), std::move(e));
-            start(KCounts, f, [this, fields] { return fieldsPresentSql(m_table.qualified(), fields); }, ctx.data(), std::move(done),
-                  [v = std::move(v), fields](const QByteArray &body, TrailCounts &out, std::string &err) {
-                      out = v;
+            auto counts = std::make_shared<TrailCounts>(std::move(v));
+            start(KCounts, TrailFilter{}, [this, fields] { return fieldsPresentSql(m_table.qualified(), fields); }, ctx.data(),
+                  Answer<TrailCounts>([counts, done = std::move(done)](TrailCounts got, TrailError err) {
+                      if (!err.ok() && err.kind != TrailErrorKind::Cancelled)
+                          return done(*counts, {}); // (no names to add, the counts stand)
+                      done(std::move(got), std::move(err));
+                  }),
+                  [counts, fields](const QByteArray &body, TrailCounts &out, std::string &err) {
+                      out = *counts;
                       return parseFieldsPresent(body, fields, out.absentFields, err);
                   });
         };
@@ -280,6 +289,7 @@ private:
     std::array<Pending, KindCount> m_pending;
     uint64_t m_serial = 0; ///< makes each request's query id its own
     uint64_t m_countsAsked = 0; ///< counts() calls: a follow-up only for the newest
+    static constexpr size_t kMaxFieldsAsked = 100; ///< the fields whose absence a follow-up asks about
     QString m_engineQuery;
     bool m_resourceIds = false; ///< the table has the resource_id column
     bool m_hasFields = false;   ///< the table has the field_* columns
