@@ -121,9 +121,12 @@ std::shared_ptr<const intake::IntakeParser> loadParser(const std::string &path, 
 
 void noteAbsentFields(const char *cmd, const std::vector<std::string> &fields)
 {
-    for (const std::string &f : fields)
+    constexpr size_t kShown = 20; // (a query of thousands of terms: not a line for each)
+    for (size_t k = 0; k < fields.size() && k < kShown; ++k)
         std::fprintf(stderr, "auditlens-cli %s: no record has the field '%s' (field names are case-sensitive)\n", cmd,
-                     f.c_str());
+                     fields[k].c_str());
+    if (fields.size() > kShown)
+        std::fprintf(stderr, "auditlens-cli %s: nor %zu more of the query's fields\n", cmd, fields.size() - kShown);
 }
 
 } // namespace auditlens::cli

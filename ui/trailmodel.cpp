@@ -166,9 +166,16 @@ QString TrailModel::absentFieldsNote(const std::vector<std::string> &fields)
 {
     if (fields.empty())
         return {};
+    constexpr size_t kShown = 5, kLongest = 80; // (one line of the status bar, whatever the query)
     QStringList quoted;
-    for (const std::string &f : fields)
-        quoted << QStringLiteral("\u201c%1\u201d").arg(QString::fromStdString(f));
+    for (size_t k = 0; k < fields.size() && k < kShown; ++k) {
+        QString name = QString::fromStdString(fields[k]).simplified();
+        if (name.size() > qsizetype(kLongest))
+            name = name.left(qsizetype(kLongest)) + QStringLiteral("\u2026");
+        quoted << QStringLiteral("\u201c%1\u201d").arg(name);
+    }
+    if (fields.size() > kShown)
+        quoted << tr("%1 more").arg(fields.size() - kShown);
     return QStringLiteral(" \u00b7 ")
         + (fields.size() == 1 ? tr("no record has the field %1 (names are case-sensitive)")
                               : tr("no record has the fields %1 (names are case-sensitive)"))

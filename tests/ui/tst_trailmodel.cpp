@@ -78,6 +78,23 @@ class TstTrailModel : public QObject
 {
     Q_OBJECT
 private slots:
+    void theAbsentFieldsNoteStaysOneLine()
+    {
+        // whatever the query: five names at most, each of 80 characters at most, on one line
+        QCOMPARE(TrailModel::absentFieldsNote({}), QString());
+        QCOMPARE(TrailModel::absentFieldsNote({"ActorEmial"}),
+                 QStringLiteral(" \u00b7 no record has the field \u201cActorEmial\u201d (names are case-sensitive)"));
+        std::vector<std::string> many;
+        for (int i = 0; i < 7; ++i)
+            many.push_back("F" + std::to_string(i));
+        many[1] = std::string(200, 'x') + "\nnext";
+        const QString note = TrailModel::absentFieldsNote(many);
+        QVERIFY2(note.contains(QStringLiteral("\u201cF0\u201d, \u201c") + QString(80, QLatin1Char('x')) + QStringLiteral("\u2026\u201d")),
+                 qPrintable(note));
+        QVERIFY(note.contains(QStringLiteral("\u201cF4\u201d, 2 more")));
+        QVERIFY(!note.contains(QStringLiteral("F5")) && !note.contains(QLatin1Char('\n')));
+    }
+
     void sortWithNothingLoaded()
     {
         // the saved header is restored before any record is loaded: sorting an empty model by
