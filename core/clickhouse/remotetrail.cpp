@@ -29,7 +29,7 @@ TrailErrorKind trailKind(ErrorKind k)
     return TrailErrorKind::Server;
 }
 
-enum Kind { KCounts, KBuckets, KPage, KRaw, KindCount };
+enum Kind { KCounts, KBuckets, KPage, KRecords, KRaw, KindCount };
 
 /// Answers `done` with an error later, on the context's thread (never from inside the request).
 template <typename T>
@@ -118,6 +118,13 @@ public:
               context, std::move(done),
               [n](const QByteArray &body, TrailPage &v, std::string &err) { return parseTrailPage(body, n, v, err); });
     }
+    void records(const TrailFilter &f, const TrailKey &after, size_t n, QObject *context, Answer<TrailPage> done) override
+    {
+        start(KRecords, f, [this, f, after, n] { return trailPageSql(m_table, f, after, n, false, m_resourceIds, true); },
+              context, std::move(done),
+              [n](const QByteArray &body, TrailPage &v, std::string &err) { return parseTrailPage(body, n, v, err, true); });
+    }
+    std::unique_ptr<TrailSource> sibling() const override { return std::make_unique<RemoteTrail>(m_client.endpoint(), m_table); }
     void raw(const std::string &id, int64_t time, QObject *context, Answer<std::string> done) override
     {
         start(KRaw, TrailFilter{}, [this, id, time] { return trailRawSql(m_table, id, time); }, context, std::move(done),

@@ -151,9 +151,10 @@ bool parseTrailBuckets(const QByteArray &tsv, int64_t from, int64_t to, int n, T
 /// The rows after the key, 2(n + 1) of them (room for one copy of each not merged yet). A filter
 /// of columns only: the window's time bound found first from time_ns, then the rows at or past
 /// it; a filter that reads the raw record: a top-N sort of the rows that pass it. `resourceIds`:
-/// the table has the resource_id column (tables made before it do not).
+/// the table has the resource_id column (tables made before it do not). `withRaw`: each row's
+/// raw record too, last (records()).
 QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending,
-                        bool resourceIds = false);
+                        bool resourceIds = false, bool withRaw = false);
 /// The table's engine ("Distributed", "ReplacingMergeTree", …), 1 when it has the resource_id
 /// column, 1 when it has the field columns this release writes (their last, time_value): one
 /// line, empty when the table is absent.
@@ -170,7 +171,7 @@ constexpr int kFieldsShipped = 2;
 /// How many rows (copies not merged away included) were shipped without their fields, or with
 /// them as an earlier release wrote them (fields_shipped < kFieldsShipped): one number.
 QByteArray fieldsMissingSql(const TrailTable &t);
-bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string &error);
+bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string &error, bool withRaw = false);
 /// The raw record of an ID (time: kNoTime for any).
 QByteArray trailRawSql(const TrailTable &t, const std::string &id, int64_t time);
 

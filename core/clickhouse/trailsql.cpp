@@ -401,7 +401,7 @@ size_t pageWindow(size_t n)
 } // namespace
 
 QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending,
-                        bool resourceIds)
+                        bool resourceIds, bool withRaw)
 {
     QByteArray w = trailWhere(f);
     const char *op = descending ? " < " : " > ";
@@ -412,7 +412,7 @@ QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKe
     const QByteArray limit = " LIMIT " + QByteArray::number(qulonglong(pageWindow(n)));
     const QByteArray columns = "SELECT time_ns, id, result, schema, actor, action, resource_type, actor_type, interface, "
                                "source_ip, account, source, "
-        + QByteArray(resourceIds ? "resource_id" : "''") + " FROM " + t.qualified();
+        + QByteArray(resourceIds ? "resource_id" : "''") + (withRaw ? ", raw" : "") + " FROM " + t.qualified();
     if (readsRawRecord(f)) {
         // A filter that reads the raw record: the rows that pass it,
         // a top-N sort of them (their other columns are read only where it holds). One query
@@ -435,8 +435,9 @@ QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKe
         + " FORMAT TabSeparated";
 }
 
-bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string &error)
+bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string &error, bool withRaw)
 {
+    const size_t fields = withRaw ? 14 : 13;
     out.rows.clear();
     out.more = false;
     size_t read = 0;
@@ -445,7 +446,7 @@ bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string
         const auto f = splitTabs(line);
         TrailRow row;
         unsigned r = 0, s = 0;
-        if (f.size() != 13 || !readNumber(f[0], row.time) || !readNumber(f[2], r) || !readNumber(f[3], s) || r > 2 || s > 2) {
+        if (f.size() != fields || !readNumber(f[0], row.time) || !readNumber(f[2], r) || !readNumber(f[3], s) || r > 2 || s > 2) {
             error = "unexpected answer from ClickHouse to the page query: " + std::string(line.substr(0, 200));
             return false;
         }
@@ -461,6 +462,8 @@ bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string
         for (size_t c = 0; c < kColumnCount; ++c)
             row.values[c] = unescapeTsv(f[4 + c]);
         row.resourceId = unescapeTsv(f[12]);
+        if (withRaw)
+            row.raw = unescapeTsv(f[13]);
         out.rows.push_back(std::move(row));
     }
     // a full window may have ended inside a run of copies: rows may follow it

@@ -17,7 +17,7 @@ namespace auditlens {
 
 namespace {
 
-enum Kind { CountsKind, BucketsKind, PageKind, RawKind, KindCount };
+enum Kind { CountsKind, BucketsKind, PageKind, RecordsKind, RawKind, KindCount };
 
 constexpr uint32_t kNoSuchValue = UINT32_MAX; ///< an include value the store has never seen
 
@@ -47,6 +47,27 @@ struct EmbeddedTrail::State
     {
         std::lock_guard lock(mutex);
         return generation[kind] == gen;
+    }
+
+    /// The rows that pass a filter, by key (time, store row) ascending: kept for the last
+    /// filter of each kind, so that the next page of the same filter (a history read a page
+    /// at a time, a table scrolled) is a binary search, not another pass over the store.
+    using Keys = std::vector<std::pair<int64_t, uint32_t>>;
+    struct SortedRows
+    {
+        TrailFilter filter;
+        std::shared_ptr<const Keys> keys;
+    };
+    std::array<SortedRows, KindCount> sorted;
+    std::shared_ptr<const Keys> sortedFor(Kind kind, const TrailFilter &f)
+    {
+        std::lock_guard lock(mutex);
+        return sorted[kind].keys && sorted[kind].filter == f ? sorted[kind].keys : nullptr;
+    }
+    void keepSorted(Kind kind, const TrailFilter &f, std::shared_ptr<const Keys> keys)
+    {
+        std::lock_guard lock(mutex);
+        sorted[kind] = {f, std::move(keys)};
     }
 };
 
@@ -198,46 +219,88 @@ void EmbeddedTrail::buckets(const TrailFilter &tf, int64_t from, int64_t to, int
     });
 }
 
+namespace {
+
+/// At most n rows after `after` in the page's order; `withRaw`: each with its raw record.
+void pageRows(EmbeddedTrail::State &s, Kind kind, const TrailFilter &tf, const TrailKey &after, size_t n, bool descending,
+              bool withRaw, const std::atomic<bool> *cancel, TrailPage &out, TrailError &error)
+{
+    std::shared_ptr<const EmbeddedTrail::State::Keys> keys = s.sortedFor(kind, tf);
+    if (!keys) {
+        Filter f;
+        if (!toFilter(s, tf, cancel, f, error))
+            return;
+        const auto ev = EventStore::evaluate(s.snap, f, {}, cancel);
+        if (cancel && cancel->load())
+            return; // (answered Cancelled)
+        auto sortedKeys = std::make_shared<EmbeddedTrail::State::Keys>();
+        sortedKeys->reserve(ev.rows.size());
+        for (size_t i = 0; i < ev.rows.size(); ++i)
+            sortedKeys->emplace_back(ev.times[i], ev.rows[i]);
+        std::sort(sortedKeys->begin(), sortedKeys->end());
+        keys = sortedKeys;
+        s.keepSorted(kind, tf, keys);
+    }
+    // the key of a row: (time, store row); an id that is not "row:N" starts the trail
+    uint64_t afterRow = 0;
+    const bool keyed = after.valid && after.id.rfind("row:", 0) == 0
+        && std::from_chars(after.id.data() + 4, after.id.data() + after.id.size(), afterRow).ec == std::errc();
+    // (no store row reaches UINT32_MAX: a larger one orders as it does)
+    const std::pair<int64_t, uint32_t> pivot{after.time, uint32_t(std::min<uint64_t>(afterRow, UINT32_MAX))};
+    // the rows past the pivot, in the page's order: [begin, end) ascending, or back from end
+    auto begin = keys->begin(), end = keys->end();
+    if (keyed) {
+        if (descending)
+            end = std::lower_bound(keys->begin(), keys->end(), pivot);
+        else
+            begin = std::upper_bound(keys->begin(), keys->end(), pivot);
+    }
+    const size_t available = size_t(end - begin);
+    const size_t take = std::min(n, available);
+    std::vector<std::pair<int64_t, uint32_t>> picked;
+    picked.reserve(take);
+    for (size_t k = 0; k < take; ++k)
+        picked.push_back(descending ? *(end - ptrdiff_t(k) - 1) : *(begin + ptrdiff_t(k)));
+    out.more = available > take;
+    out.rows.reserve(take);
+    for (const auto &[time, row] : picked) {
+        TrailRow r;
+        r.time = time;
+        r.id = "row:" + std::to_string(row);
+        for (size_t c = 0; c < kColumnCount; ++c)
+            r.values[c] = nameOf(s.snap, Column(c), s.snap.id(row, Column(c)));
+        r.result = s.snap.result(row);
+        r.schema = s.snap.schema(row);
+        std::string raw = s.snap.raw(row); // (empty when a file's bytes cannot be read back)
+        r.resourceId = resourceIdOf(raw);
+        if (withRaw)
+            r.raw = std::move(raw);
+        out.rows.push_back(std::move(r));
+    }
+}
+
+} // namespace
+
 void EmbeddedTrail::page(const TrailFilter &tf, const TrailKey &after, size_t n, bool descending, QObject *context,
                          Answer<TrailPage> done)
 {
     dispatch<TrailPage>(d, PageKind, context, std::move(done),
                         [tf, after, n, descending](State &s, const std::atomic<bool> *cancel, TrailPage &out, TrailError &error) {
-        Filter f;
-        if (!toFilter(s, tf, cancel, f, error))
-            return;
-        const auto ev = EventStore::evaluate(s.snap, f, {}, cancel);
-        // the key of a row: (time, store row); an id that is not "row:N" starts the trail
-        uint64_t afterRow = 0;
-        const bool keyed = after.valid && after.id.rfind("row:", 0) == 0
-            && std::from_chars(after.id.data() + 4, after.id.data() + after.id.size(), afterRow).ec == std::errc();
-        using Key = std::pair<int64_t, uint64_t>;
-        const Key pivot{after.time, afterRow};
-        std::vector<size_t> picked; // indexes into ev.rows, in the page's order
-        const auto keyOf = [&](size_t i) { return Key{ev.times[i], ev.rows[i]}; };
-        const auto before = [&](size_t a, size_t b) { return descending ? keyOf(b) < keyOf(a) : keyOf(a) < keyOf(b); };
-        for (size_t i = 0; i < ev.rows.size(); ++i) {
-            if (keyed && !(descending ? keyOf(i) < pivot : pivot < keyOf(i)))
-                continue;
-            picked.push_back(i);
-        }
-        const size_t take = std::min(n, picked.size());
-        std::partial_sort(picked.begin(), picked.begin() + ptrdiff_t(take), picked.end(), before);
-        out.more = picked.size() > take;
-        out.rows.reserve(take);
-        for (size_t k = 0; k < take; ++k) {
-            const uint32_t row = ev.rows[picked[k]];
-            TrailRow r;
-            r.time = ev.times[picked[k]];
-            r.id = "row:" + std::to_string(row);
-            for (size_t c = 0; c < kColumnCount; ++c)
-                r.values[c] = nameOf(s.snap, Column(c), s.snap.id(row, Column(c)));
-            r.result = s.snap.result(row);
-            r.schema = s.snap.schema(row);
-            r.resourceId = resourceIdOf(s.snap.raw(row));
-            out.rows.push_back(std::move(r));
-        }
+        pageRows(s, PageKind, tf, after, n, descending, false, cancel, out, error);
     });
+}
+
+void EmbeddedTrail::records(const TrailFilter &tf, const TrailKey &after, size_t n, QObject *context, Answer<TrailPage> done)
+{
+    dispatch<TrailPage>(d, RecordsKind, context, std::move(done),
+                        [tf, after, n](State &s, const std::atomic<bool> *cancel, TrailPage &out, TrailError &error) {
+        pageRows(s, RecordsKind, tf, after, n, false, true, cancel, out, error);
+    });
+}
+
+std::unique_ptr<TrailSource> EmbeddedTrail::sibling() const
+{
+    return std::make_unique<EmbeddedTrail>(d->snap, d->label, d->cache);
 }
 
 void EmbeddedTrail::raw(const std::string &id, int64_t, QObject *context, Answer<std::string> done)

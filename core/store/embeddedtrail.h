@@ -28,7 +28,9 @@ public:
                  Answer<TrailBuckets> done) override;
     void page(const TrailFilter &f, const TrailKey &after, size_t n, bool descending, QObject *context,
               Answer<TrailPage> done) override;
+    void records(const TrailFilter &f, const TrailKey &after, size_t n, QObject *context, Answer<TrailPage> done) override;
     void raw(const std::string &id, int64_t time, QObject *context, Answer<std::string> done) override;
+    std::unique_ptr<TrailSource> sibling() const override;
     void cancelAll() override;
 
     struct State;

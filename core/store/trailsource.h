@@ -10,7 +10,7 @@
 // Asynchronous by contract: every request returns at once and its answer is delivered later,
 // exactly once, on the thread of `context` (a QObject living on the asking thread, usually
 // the GUI thread), never from inside the call. A new request of one kind (counts, buckets,
-// page, raw) supersedes the pending one of that kind: the old one is cancelled (on ClickHouse,
+// page, records, raw) supersedes the pending one of that kind: the old one is cancelled (on ClickHouse,
 // on the server too) and its callback is called with `TrailError::Cancelled`, or not at all
 // when the source is destroyed first. Errors are values (`TrailError`), never exceptions.
 
@@ -40,6 +40,7 @@ struct TrailFilter
     bool withoutResult = false; ///< only the records that state no result (`result` is then Unknown)
     std::string text;  ///< case-insensitive substring of the raw record (ASCII case folding)
     std::string query; ///< KQL (query/kql.h) over raw fields; empty: none
+    bool operator==(const TrailFilter &) const = default;
 };
 
 enum class TrailErrorKind { None, Cancelled, Unreachable, Timeout, Auth, Syntax, MissingTable, Query, Server };
@@ -98,6 +99,7 @@ struct TrailRow
     Result result = Result::Unknown;
     Schema schema = Schema::Unknown;
     std::string resourceId; ///< ResourceID / resource id, empty when none
+    std::string raw; ///< the raw record: in an answer to records() only, else empty
 };
 
 /// Where a page starts: after the row with this key, in the page's order; a default key is the
@@ -134,8 +136,16 @@ public:
     /// At most `n` rows after `after`, oldest first (`descending`: newest first).
     virtual void page(const TrailFilter &f, const TrailKey &after, size_t n, bool descending, QObject *context,
                       Answer<TrailPage> done) = 0;
+    /// At most `n` rows after `after`, oldest first, each with its raw record (TrailRow::raw):
+    /// what a history reads (every record of a resource, or of an actor). A kind of its own, so
+    /// it never supersedes the table's page.
+    virtual void records(const TrailFilter &f, const TrailKey &after, size_t n, QObject *context,
+                         Answer<TrailPage> done) = 0;
     /// The raw record of a row (the bytes as received), for the raw and ECS trees.
     virtual void raw(const std::string &id, int64_t time, QObject *context, Answer<std::string> done) = 0;
+    /// Another source over the same trail, whose requests are its own (none supersedes this
+    /// one's): for a dialog that asks while the window's table asks too.
+    virtual std::unique_ptr<TrailSource> sibling() const = 0;
     /// Cancels every pending request (their callbacks get Cancelled).
     virtual void cancelAll() = 0;
 };

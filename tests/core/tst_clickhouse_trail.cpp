@@ -9,6 +9,7 @@
 #include "clickhouse/kqlsql.h"
 #include "clickhouse/remotetrail.h"
 #include "clickhouse/trail.h"
+#include "query/history.h"
 #include "samplestore.h"
 #include "store/embeddedtrail.h"
 #include "store/eventstore.h"
@@ -18,6 +19,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <set>
 
 using namespace auditlens;
@@ -275,6 +277,53 @@ void TestClickhouseTrail::remoteTrailAnswersAsTheEmbeddedOne()
         QVERIFY(wait(raw));
         QVERIFY2(raw.error.ok(), raw.error.message.c_str());
         QVERIFY(raws.count(*raw.value));
+    }
+
+    // a history's records (TrailSource::records): the records the embedded store gives, each
+    // once with its raw bytes (every record has a copy not merged yet), oldest first; from a
+    // sibling source too, while the first one pages its table
+    {
+        const auto sibling = remote->sibling();
+        std::map<std::string, size_t> byActor; // the actor with the most records
+        for (size_t r = 0; r < snap.size(); ++r)
+            if (const auto rec = nlohmann::ordered_json::parse(snap.raw(r)); rec.contains("ActorEmail"))
+                ++byActor[rec["ActorEmail"].get<std::string>()];
+        const auto most = std::max_element(byActor.begin(), byActor.end(), [](const auto &a, const auto &b) { return a.second < b.second; });
+        QVERIFY(most != byActor.end());
+        std::vector<TrailFilter> histories(2);
+        histories[0].query = "ActorEmail:" + query::quoteValue(most->first);
+        histories[1].query = "ActionType:gateway_*";
+        for (const TrailFilter &f : histories) {
+            std::vector<std::multiset<std::string>> got(2);
+            for (TrailSource *side : {sibling.get(), static_cast<TrailSource *>(&local)}) {
+                const size_t k = side == &local;
+                TrailKey from;
+                int64_t lastTime = INT64_MIN;
+                for (int pages = 0; pages < 1000; ++pages) {
+                    Waited<TrailPage> p, table;
+                    if (k == 0)
+                        remote->page({}, {}, 5, true, this, into(table)); // (its own kind, another source)
+                    side->records(f, from, 7, this, into(p));
+                    QVERIFY(wait(p));
+                    QVERIFY2(p.error.ok(), (f.query + ": " + p.error.message).c_str());
+                    if (k == 0) {
+                        QVERIFY(wait(table));
+                        QVERIFY2(table.error.ok(), table.error.message.c_str());
+                    }
+                    QVERIFY(p.value->rows.size() <= 7);
+                    for (const TrailRow &r : p.value->rows) {
+                        QVERIFY(r.time >= lastTime);
+                        lastTime = r.time;
+                        got[k].insert(std::to_string(r.time) + '|' + r.raw);
+                    }
+                    if (!p.value->more)
+                        break;
+                    from = TrailKey::after(p.value->rows.back());
+                }
+            }
+            QVERIFY2(got[1].size() > 7, f.query.c_str()); // (several pages of 7)
+            QCOMPARE(got[0], got[1]);
+        }
     }
 
     // a superseded request ends Cancelled, the newer one answers

@@ -331,6 +331,65 @@ private slots:
         QVERIFY(bad.value->empty());
     }
 
+    void recordsGiveEveryMatchingRowOnceOldestFirstWithItsBytes()
+    {
+        // a history's reading: every record of one actor, with its raw bytes, a page at a time,
+        // read again by a sibling source while the first one's table pages (neither supersedes)
+        EmbeddedTrail trail(m_snap, "samples");
+        const std::unique_ptr<TrailSource> sibling = trail.sibling();
+        // the actor with the most records
+        std::map<std::string, size_t> byActor;
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            ++byActor[m_snap.value(r, Column::Actor)];
+        byActor.erase(std::string());
+        const auto most = std::max_element(byActor.begin(), byActor.end(), [](const auto &a, const auto &b) { return a.second < b.second; });
+        QVERIFY(most != byActor.end());
+        TrailFilter f;
+        f.include[size_t(Column::Actor)] = {most->first};
+        std::vector<std::pair<int64_t, size_t>> want;
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            if (passes(m_snap, r, f, -1))
+                want.emplace_back(m_snap.time(r), r);
+        std::sort(want.begin(), want.end());
+        QVERIFY(want.size() > 5); // (several pages of 4)
+        for (TrailSource *source : {static_cast<TrailSource *>(&trail), sibling.get()}) {
+            std::vector<std::pair<int64_t, size_t>> got;
+            TrailKey after;
+            for (int pages = 0; pages < 1000; ++pages) {
+                Waited<TrailPage> w, table;
+                trail.page({}, {}, 3, true, this, into(table)); // the window's table, meanwhile
+                source->records(f, after, 4, this, into(w));
+                QVERIFY(wait(w));
+                QVERIFY2(w.error.ok(), w.error.message.c_str());
+                QVERIFY(wait(table));
+                QVERIFY2(table.error.ok(), table.error.message.c_str());
+                QCOMPARE(table.value->rows.size(), size_t(3));
+                QVERIFY(table.value->rows[0].raw.empty()); // a page carries no raw bytes
+                QVERIFY(w.value->rows.size() <= 4);
+                for (const TrailRow &r : w.value->rows) {
+                    const size_t row = std::stoul(r.id.substr(4));
+                    QCOMPARE(r.raw, m_snap.raw(row));
+                    QCOMPARE(r.values[size_t(Column::Action)], m_snap.value(row, Column::Action));
+                    got.emplace_back(r.time, row);
+                }
+                if (!w.value->more)
+                    break;
+                after = TrailKey::after(w.value->rows.back());
+            }
+            QCOMPARE(got, want);
+        }
+        // a sibling's requests are its own: cancelling one source leaves the other's answer
+        Waited<TrailPage> mine, theirs;
+        trail.records(f, {}, 2, this, into(mine));
+        sibling->records(f, {}, 2, this, into(theirs));
+        trail.cancelAll();
+        QVERIFY(wait(mine));
+        QVERIFY(wait(theirs));
+        QCOMPARE(int(mine.error.kind), int(TrailErrorKind::Cancelled));
+        QVERIFY2(theirs.error.ok(), theirs.error.message.c_str());
+        QCOMPARE(theirs.value->rows.size(), size_t(2));
+    }
+
     void aSourceGoneFirstAnswersNobody()
     {
         Waited<TrailCounts> w;
