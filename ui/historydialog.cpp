@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "historydialog.h"
 
-#include "query/eval.h"
 #include "source/timestamp.h"
+#include "trailmodel.h"
 
 #include <QDialogButtonBox>
 #include <QHeaderView>
@@ -11,7 +11,6 @@
 #include <QSplitter>
 #include <QTreeWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
 namespace auditlens::ui {
 
@@ -38,6 +37,25 @@ QString countsText(const std::vector<std::pair<std::string, uint64_t>> &values)
     return parts.join(QStringLiteral(", "));
 }
 
+QString recordsText(size_t n)
+{
+    return n == 1 ? QObject::tr("1 record") : QObject::tr("%L1 records").arg(n);
+}
+
+QTreeWidgetItem *stepItem(const query::HistoryStep &s)
+{
+    auto *it = new QTreeWidgetItem;
+    it->setData(0, Qt::UserRole, QString::fromStdString(s.id));
+    it->setData(0, Qt::UserRole + 1, qint64(s.time));
+    it->setText(0, s.time == kNoTime ? QObject::tr("(no time)") : QString::fromStdString(formatRfc3339(s.time)));
+    it->setText(1, QString::fromStdString(s.actor));
+    it->setText(2, QString::fromStdString(s.action));
+    it->setText(3, TrailModel::resultText(s.result));
+    it->setText(4, s.error.empty() ? changesSummary(s.changes) : QString::fromStdString(s.error));
+    it->setToolTip(4, it->text(4));
+    return it;
+}
+
 } // namespace
 
 QString changesSummary(const std::vector<Change> &changes)
@@ -59,9 +77,9 @@ QString changesSummary(const std::vector<Change> &changes)
     return parts.join(QStringLiteral("; "));
 }
 
-HistoryDialog::HistoryDialog(Kind kind, const QString &subject, const QString &query, const Snapshot &snap,
-                             std::shared_ptr<query::FieldCache> cache, QWidget *parent)
-    : QDialog(parent), m_kind(kind), m_query(query), m_snap(snap)
+HistoryDialog::HistoryDialog(Kind kind, const QString &subject, const QString &query, std::unique_ptr<TrailSource> source,
+                             QWidget *parent)
+    : QDialog(parent), m_kind(kind), m_query(query), m_source(std::move(source))
 {
     setAttribute(Qt::WA_DeleteOnClose);
     setWindowTitle(kind == Kind::Resource ? tr("History of %1").arg(subject) : tr("Everything %1 did").arg(subject));
@@ -95,80 +113,144 @@ HistoryDialog::HistoryDialog(Kind kind, const QString &subject, const QString &q
 
     connect(m_steps, &QTreeWidget::currentItemChanged, this, &HistoryDialog::showChanges);
     connect(m_steps, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem *it) {
-        emit recordActivated(it->data(0, Qt::UserRole).toUInt());
+        emit recordActivated(it->data(0, Qt::UserRole).toString(), it->data(0, Qt::UserRole + 1).toLongLong());
     });
-    connect(&m_watcher, &QFutureWatcher<Result>::finished, this, &HistoryDialog::showResult);
-
-    auto cancel = m_cancel;
-    const std::string q = query.toStdString();
-    m_watcher.setFuture(QtConcurrent::run([snap, cache, cancel, q, kind] {
-        Result r;
-        const auto parsed = query::Query::parse(q);
-        const auto hits = query::evaluateQuery(*parsed, snap, *cache, cancel.get());
-        if (!hits)
-            return r;
-        std::vector<uint32_t> rows;
-        for (size_t i = 0; i < hits->size(); ++i)
-            if ((*hits)[i])
-                rows.push_back(uint32_t(i));
-        r.steps = query::buildHistory(snap, rows);
-        if (kind == Kind::Actor)
-            r.actor = query::summarizeActor(snap, rows, *cache);
-        r.ok = true;
-        return r;
-    }));
     resize(900, 560);
+
+    m_filter.query = query.toStdString();
+    // asked once the dialog is set up (setLimits), from the event loop
+    QMetaObject::invokeMethod(this, [this] {
+        // how many there are (for the progress and a history longer than the limit), beside the records
+        m_source->counts(m_filter, {}, 0, this, [this](TrailCounts c, TrailError e) {
+            m_countsDone = true; // (when it failed, the records' answer says what failed)
+            if (e.ok()) {
+                m_matched = c.matched;
+                m_counted = true;
+            }
+            if (m_done)
+                conclude();
+            else
+                showProgress();
+        });
+        askNext();
+    }, Qt::QueuedConnection);
 }
 
-HistoryDialog::~HistoryDialog()
+HistoryDialog::~HistoryDialog() = default; // (the source goes first: it answers nobody)
+
+void HistoryDialog::askNext()
 {
-    m_cancel->store(true);
-    m_watcher.waitForFinished();
+    const size_t n = std::min(m_pageRows, m_maxSteps - m_read);
+    m_source->records(m_filter, m_after, n, this, [this](TrailPage p, TrailError e) { onPage(std::move(p), std::move(e)); });
 }
 
-void HistoryDialog::showResult()
+void HistoryDialog::onPage(TrailPage page, TrailError error)
 {
-    const Result r = m_watcher.result();
-    if (!r.ok) {
-        m_summary->setText(tr("The history could not be read."));
+    if (!error.ok()) {
+        m_failure = QString::fromStdString(error.message);
+        finish();
         return;
     }
-    m_result = r.steps;
+    std::vector<query::HistoryStep> steps;
+    steps.reserve(page.rows.size());
+    for (const TrailRow &row : page.rows) {
+        if (m_kind == Kind::Actor)
+            m_tally.add(row.raw);
+        steps.push_back(query::historyStep(row));
+    }
+    m_read += page.rows.size();
+    if (!page.rows.empty())
+        m_after = TrailKey::after(page.rows.back());
+    addSteps(std::move(steps));
+    if (page.more && m_read < m_maxSteps && !page.rows.empty()) {
+        showProgress();
+        askNext();
+        return;
+    }
+    finish();
+}
+
+void HistoryDialog::addSteps(std::vector<query::HistoryStep> steps)
+{
+    // the pages come oldest first; a record without a time is held back, to come last
+    QList<QTreeWidgetItem *> items;
+    for (query::HistoryStep &s : steps) {
+        if (s.time == kNoTime) {
+            m_untimed.push_back(std::move(s));
+            continue;
+        }
+        if (m_firstTime == kNoTime)
+            m_firstTime = s.time;
+        m_lastTime = s.time;
+        items << stepItem(s);
+        m_result.push_back(std::move(s));
+    }
+    if (items.isEmpty())
+        return;
+    const bool first = m_steps->topLevelItemCount() == 0;
+    m_steps->addTopLevelItems(items);
+    if (first) {
+        for (int c = 0; c < 4; ++c)
+            m_steps->resizeColumnToContents(c);
+        m_steps->setCurrentItem(items.front());
+    }
+}
+
+void HistoryDialog::showProgress()
+{
+    m_summary->setTextFormat(Qt::PlainText);
+    m_summary->setText(m_counted ? tr("Reading the records… %L1 of %L2").arg(m_read).arg(m_matched)
+                                 : tr("Reading the records… %L1").arg(m_read));
+}
+
+void HistoryDialog::finish()
+{
+    m_done = true;
+    if (!m_untimed.empty()) {
+        // shown last, in the order they came
+        QList<QTreeWidgetItem *> items;
+        for (query::HistoryStep &s : m_untimed) {
+            items << stepItem(s);
+            m_result.push_back(std::move(s));
+        }
+        m_untimed.clear();
+        m_steps->addTopLevelItems(items);
+        if (m_steps->currentItem() == nullptr)
+            m_steps->setCurrentItem(items.front());
+    }
+    if (m_countsDone)
+        conclude();
+    else
+        showProgress(); // (the count is on its way: the summary says how many there are)
+}
+
+void HistoryDialog::conclude()
+{
     QString text;
-    if (m_result.empty()) {
+    if (!m_failure.isEmpty()) {
+        text = tr("The history could not be read: %1").arg(m_failure.toHtmlEscaped());
+        if (!m_result.empty())
+            text += QStringLiteral("<br>") + recordsText(m_result.size()) + tr(" read before that.");
+    } else if (m_result.empty()) {
         text = tr("No records.");
     } else {
-        text = tr("%n record(s)", nullptr, int(m_result.size()));
-        // records without a time come last
-        const auto lastTimed = std::find_if(m_result.rbegin(), m_result.rend(), [](const auto &s) { return s.time != kNoTime; });
-        if (lastTimed != m_result.rend())
+        text = recordsText(m_result.size());
+        if (m_counted && m_matched > m_result.size())
+            text = tr("The first %L1 of %L2 records (oldest first)").arg(m_result.size()).arg(m_matched);
+        if (m_firstTime != kNoTime)
             text += tr(", from %1 to %2")
-                        .arg(QString::fromStdString(formatRfc3339(m_result.front().time)), QString::fromStdString(formatRfc3339(lastTimed->time)));
+                        .arg(QString::fromStdString(formatRfc3339(m_firstTime)), QString::fromStdString(formatRfc3339(m_lastTime)));
     }
-    if (m_kind == Kind::Actor) {
+    if (m_kind == Kind::Actor && m_failure.isEmpty()) {
+        const query::ActorSummary a = m_tally.summary();
+        if (m_counted && m_matched > m_result.size())
+            text += QStringLiteral("<br>") + tr("In the records read:");
         text += QStringLiteral("<br><b>%1</b> %2<br><b>%3</b> %4<br><b>%5</b> %6<br><b>%7</b> %8")
-                    .arg(tr("IP addresses:"), countsText(r.actor.ips), tr("Interfaces:"), countsText(r.actor.interfaces),
-                         tr("User agents:"), countsText(r.actor.userAgents), tr("Actions:"), countsText(r.actor.actions));
-        m_summary->setTextFormat(Qt::RichText);
+                    .arg(tr("IP addresses:"), countsText(a.ips), tr("Interfaces:"), countsText(a.interfaces),
+                         tr("User agents:"), countsText(a.userAgents), tr("Actions:"), countsText(a.actions));
     }
+    m_summary->setTextFormat(Qt::RichText);
     m_summary->setText(text);
-    QList<QTreeWidgetItem *> items;
-    for (const query::HistoryStep &s : m_result) {
-        auto *it = new QTreeWidgetItem;
-        it->setData(0, Qt::UserRole, s.row);
-        it->setText(0, s.time == kNoTime ? tr("(no time)") : QString::fromStdString(formatRfc3339(s.time)));
-        it->setText(1, QString::fromStdString(s.actor));
-        it->setText(2, QString::fromStdString(s.action));
-        it->setText(3, s.result == auditlens::Result::Success ? tr("success") : s.result == auditlens::Result::Failure ? tr("failure") : QString());
-        it->setText(4, s.error.empty() ? changesSummary(s.changes) : QString::fromStdString(s.error));
-        it->setToolTip(4, it->text(4));
-        items << it;
-    }
-    m_steps->addTopLevelItems(items);
-    for (int c = 0; c < 4; ++c)
-        m_steps->resizeColumnToContents(c);
-    if (!items.isEmpty())
-        m_steps->setCurrentItem(items.front());
     emit ready();
 }
 

@@ -2,11 +2,11 @@
 #pragma once
 
 #include "query/history.h"
+#include "store/trailsource.h"
 
 #include <QDialog>
-#include <QFutureWatcher>
 
-#include <atomic>
+#include <algorithm>
 #include <memory>
 
 class QLabel;
@@ -16,15 +16,28 @@ namespace auditlens::ui {
 
 /// The history of one resource (every record of it, oldest first, with what changed at each
 /// step) or of one actor (everything it did, and the IPs, interfaces and user agents it used).
-/// The records are found off the GUI thread.
+/// The records are asked of a trail source of the dialog's own (the embedded store or a
+/// ClickHouse table, TrailSource::sibling()), a page at a time, and shown as they come; at
+/// most kMaxSteps of them, the summary saying how many there are. Closing the dialog stops
+/// what it asked.
 class HistoryDialog : public QDialog
 {
     Q_OBJECT
 public:
     enum class Kind { Resource, Actor };
-    HistoryDialog(Kind kind, const QString &subject, const QString &query, const Snapshot &snap,
-                  std::shared_ptr<query::FieldCache> cache, QWidget *parent = nullptr);
+    HistoryDialog(Kind kind, const QString &subject, const QString &query, std::unique_ptr<TrailSource> source,
+                  QWidget *parent = nullptr);
     ~HistoryDialog() override;
+
+    static constexpr size_t kMaxSteps = 100000; ///< the records read at most
+    static constexpr size_t kPageRows = 500;    ///< asked at a time
+    /// For tests, before the event loop runs (the first page is asked from it): fewer records
+    /// a page, fewer at most.
+    void setLimits(size_t pageRows, size_t maxSteps)
+    {
+        m_pageRows = std::max<size_t>(pageRows, 1);
+        m_maxSteps = std::max<size_t>(maxSteps, 1);
+    }
 
     QTreeWidget *steps() const { return m_steps; }
     QTreeWidget *changes() const { return m_changes; }
@@ -33,27 +46,37 @@ public:
 
 signals:
     void ready();
-    /// The user asked to see a step's record in the main window (store row).
-    void recordActivated(uint32_t row);
+    /// The user asked to see a step's record in the trail's window (TrailRow::id and time).
+    void recordActivated(const QString &id, qint64 time);
     /// The user asked for the trail to show exactly these records.
     void showInTrail(const QString &query);
 
 private:
-    struct Result
-    {
-        std::vector<query::HistoryStep> steps;
-        query::ActorSummary actor;
-        bool ok = false;
-    };
-    void showResult();
+    void askNext();
+    void onPage(TrailPage page, TrailError error);
+    void addSteps(std::vector<query::HistoryStep> steps);
+    void finish();   ///< every record read (or the limit, or a failure)
+    void conclude(); ///< … and counted: the summary, ready()
+    void showProgress();
     void showChanges();
 
     Kind m_kind;
     QString m_query;
-    Snapshot m_snap;
-    std::shared_ptr<std::atomic<bool>> m_cancel = std::make_shared<std::atomic<bool>>(false);
-    QFutureWatcher<Result> m_watcher;
-    std::vector<query::HistoryStep> m_result;
+    std::unique_ptr<TrailSource> m_source;
+    TrailFilter m_filter;
+    TrailKey m_after;
+    size_t m_pageRows = kPageRows;
+    size_t m_maxSteps = kMaxSteps;
+    uint64_t m_matched = 0; ///< the records of the history, once counted
+    bool m_counted = false;
+    size_t m_read = 0;
+    bool m_done = false;       ///< the records are read
+    bool m_countsDone = false; ///< the count answered (or failed)
+    std::vector<query::HistoryStep> m_result;  ///< the steps shown, in the tree's order
+    std::vector<query::HistoryStep> m_untimed; ///< held until the end: they come last
+    int64_t m_firstTime = kNoTime, m_lastTime = kNoTime;
+    query::ActorTally m_tally;
+    QString m_failure;
     QLabel *m_summary;
     QTreeWidget *m_steps;
     QTreeWidget *m_changes;

@@ -11,6 +11,7 @@
 #include "query/history.h"
 #include "querycompleter.h"
 #include "source/timestamp.h"
+#include "store/embeddedtrail.h"
 #include "timeline.h"
 #include "trailmodel.h"
 
@@ -294,10 +295,14 @@ void MainWindow::showHistory(bool actor)
         subject = QStringLiteral("%1 %2").arg(QString::fromStdString(snap.value(row, Column::ResourceType)), QString::fromStdString(id));
     }
     auto *dlg = new HistoryDialog(actor ? HistoryDialog::Kind::Actor : HistoryDialog::Kind::Resource, subject.trimmed(),
-                                  QString::fromStdString(*q), snap, m_fieldCache, this);
+                                  QString::fromStdString(*q),
+                                  std::make_unique<EmbeddedTrail>(snap, windowTitle().toStdString(), m_fieldCache), this);
     connect(dlg, &HistoryDialog::showInTrail, this, [this](const QString &query) { setTextSearch(query); });
-    connect(dlg, &HistoryDialog::recordActivated, this, [this](uint32_t storeRow) {
-        const int r = m_model->rowOfStoreRow(storeRow);
+    connect(dlg, &HistoryDialog::recordActivated, this, [this](const QString &id, qint64) {
+        // the embedded trail names a record by its store row: "row:N"
+        bool ok = false;
+        const uint32_t storeRow = id.startsWith(QLatin1String("row:")) ? id.mid(4).toUInt(&ok) : 0;
+        const int r = ok ? m_model->rowOfStoreRow(storeRow) : -1;
         if (r >= 0)
             selectRow(r);
         else

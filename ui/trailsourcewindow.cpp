@@ -2,7 +2,9 @@
 #include "trailsourcewindow.h"
 
 #include "datetimeedit.h"
+#include "historydialog.h"
 #include "intake/normalizer.h"
+#include "query/history.h"
 #include "jsontree.h"
 #include "sourcetrailmodel.h"
 #include "timeline.h"
@@ -16,6 +18,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QLocale>
+#include <QMenu>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSettings>
@@ -181,6 +184,24 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
         m_table->scrollToTop();
         m_rawTree->setJson({});
         m_ecsTree->setJson({});
+        m_shownId.clear();
+        m_shownRaw.clear();
+    });
+    // follow the selected record's resource or actor through the whole trail, as the main window does
+    auto *resourceHistory = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_H), this);
+    connect(resourceHistory, &QShortcut::activated, this, [this] { showHistory(false); });
+    auto *actorHistory = new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_H), this);
+    connect(actorHistory, &QShortcut::activated, this, [this] { showHistory(true); });
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
+        const QModelIndex at = m_table->indexAt(pos);
+        if (!at.isValid())
+            return;
+        m_table->setCurrentIndex(at);
+        QMenu menu(this);
+        menu.addAction(tr("History of this resource\tCtrl+H"), this, [this] { showHistory(false); });
+        menu.addAction(tr("Everything this actor did\tCtrl+Shift+H"), this, [this] { showHistory(true); });
+        menu.exec(m_table->viewport()->mapToGlobal(pos));
     });
     auto *close = new QShortcut(QKeySequence::Close, this);
     connect(close, &QShortcut::activated, this, &QWidget::close);
@@ -455,7 +476,9 @@ void TrailSourceWindow::showRecord(int row)
     const TrailRow *r = m_model->trailRow(row);
     if (!r)
         return;
-    m_source->raw(r->id, r->time, this, [this](std::string raw, TrailError e) {
+    m_shownId.clear();
+    m_shownRaw.clear();
+    m_source->raw(r->id, r->time, this, [this, id = r->id](std::string raw, TrailError e) {
         if (e.kind == TrailErrorKind::Cancelled)
             return;
         if (!e.ok()) {
@@ -466,12 +489,55 @@ void TrailSourceWindow::showRecord(int row)
         }
         auto json = nlohmann::ordered_json::parse(raw, nullptr, false);
         m_rawTree->setJson(json.is_discarded() ? nlohmann::ordered_json() : std::move(json));
+        m_shownId = id;
+        m_shownRaw = raw;
         if (m_parser) {
             auto n = intake::normalizeRecord(*m_parser, raw);
             m_ecsTree->setJson(n.ok ? n.result.event : nlohmann::ordered_json());
         }
         emit recordShown();
     });
+}
+
+void TrailSourceWindow::showHistory(bool actor)
+{
+    const QModelIndex cur = m_table->currentIndex();
+    const TrailRow *row = cur.isValid() ? m_model->trailRow(cur.row()) : nullptr;
+    if (!row)
+        return;
+    if (m_shownId != row->id) {
+        statusBar()->showMessage(tr("The record is still being read: try again once the trees show it."), 6000);
+        return;
+    }
+    const auto rec = nlohmann::ordered_json::parse(m_shownRaw, nullptr, false);
+    const auto q = rec.is_object() ? (actor ? query::actorHistoryQuery(rec) : query::resourceHistoryQuery(rec)) : std::nullopt;
+    if (!q) {
+        statusBar()->showMessage(actor ? tr("This record names no actor.") : tr("This record names no resource (no ResourceID)."), 6000);
+        return;
+    }
+    const QString subject = actor ? QString::fromStdString(row->values[size_t(Column::Actor)])
+                                  : QStringLiteral("%1 %2").arg(QString::fromStdString(row->values[size_t(Column::ResourceType)]),
+                                                                QString::fromStdString(rec.value("ResourceID", std::string())));
+    auto *dlg = new HistoryDialog(actor ? HistoryDialog::Kind::Actor : HistoryDialog::Kind::Resource, subject.trimmed(),
+                                  QString::fromStdString(*q), m_source->sibling(), this);
+    connect(dlg, &HistoryDialog::showInTrail, this, [this](const QString &query) {
+        m_query->setText(query);
+        applyFilter();
+    });
+    connect(dlg, &HistoryDialog::recordActivated, this, [this](const QString &id, qint64) { selectRecord(id); });
+    dlg->show();
+}
+
+void TrailSourceWindow::selectRecord(const QString &id)
+{
+    const std::string key = id.toStdString();
+    for (int r = 0; r < m_model->rowCount(); ++r)
+        if (const TrailRow *row = m_model->trailRow(r); row && row->id == key) {
+            m_table->setCurrentIndex(m_model->index(r, 0));
+            m_table->scrollTo(m_model->index(r, 0));
+            return;
+        }
+    statusBar()->showMessage(tr("That record is not among the rows loaded: the filter hides it, or it lies further on."), 6000);
 }
 
 } // namespace auditlens::ui

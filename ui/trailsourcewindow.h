@@ -77,6 +77,10 @@ public:
     /// trail's last.
     void goToEnd();
     void setLoadToEnd(uint64_t rows) { m_loadToEnd = rows; }
+    /// The history of the selected record's resource (Ctrl+H) or everything its actor did
+    /// (Ctrl+Shift+H), in a HistoryDialog over a source of its own on the same trail. The
+    /// record's raw bytes must have been read (the trees show it); else the status says so.
+    void showHistory(bool actor);
 
 signals:
     /// Counts and facets for the current filter are shown.
@@ -131,6 +135,9 @@ private:
     uint64_t m_matched = 0; ///< the records of the last counts (with !m_countsPending: the current filter's)
     enum class ToEnd { No, Loading, Turned } m_toEnd = ToEnd::No; ///< goToEnd() waits for pages
     void selectLastRow();
+    void selectRecord(const QString &id); ///< a history step's record, if it is among the rows loaded
+    std::string m_shownId;  ///< the record the trees show (TrailRow::id), empty: none
+    std::string m_shownRaw; ///< its raw bytes
 };
 
 } // namespace auditlens::ui

@@ -18,22 +18,17 @@ std::optional<std::string> stringField(const J &record, const char *key)
     return it->get<std::string>();
 }
 
-/// Counts of the values of `paths` (the first path a row has wins) over `rows`.
-std::vector<std::pair<std::string, uint64_t>> countValues(const Snapshot &snap, const std::vector<uint32_t> &rows, FieldCache &cache,
-                                                          const std::vector<std::string> &paths)
+/// Where each fact of an actor summary is read, first path first (ActorSummary's order).
+const std::array<std::vector<std::string>, 5> kActorPaths = {{
+    {"ActorIP", "ActorIPAddress"},
+    {"Interface", "ActorContext"},
+    {"Raw.user_agent", "Metadata.user_agent", "UserAgent"},
+    {"ActionType"},
+    {"ResourceType"},
+}};
+
+std::vector<std::pair<std::string, uint64_t>> byCount(const std::map<std::string, uint64_t> &counts)
 {
-    const auto cols = cache.columns(snap, paths);
-    std::map<std::string, uint64_t> counts;
-    for (uint32_t r : rows) {
-        for (const auto &c : cols) {
-            if (!c || r >= c->rows || c->start[r] == c->start[r + 1])
-                continue;
-            for (uint32_t k = c->start[r]; k < c->start[r + 1]; ++k)
-                if (c->values[c->ids[k]].type != ValueType::Null && c->values[c->ids[k]].type != ValueType::Object)
-                    ++counts[c->values[c->ids[k]].text];
-            break;
-        }
-    }
     std::vector<std::pair<std::string, uint64_t>> out(counts.begin(), counts.end());
     std::stable_sort(out.begin(), out.end(), [](const auto &a, const auto &b) { return a.second > b.second; });
     return out;
@@ -76,50 +71,67 @@ std::optional<std::string> actorHistoryQuery(const J &record)
     return std::nullopt;
 }
 
-std::vector<HistoryStep> buildHistory(const Snapshot &snap, const std::vector<uint32_t> &rows)
+HistoryStep historyStep(const TrailRow &row)
 {
-    std::vector<HistoryStep> out;
-    out.reserve(rows.size());
-    std::string padded;
-    for (uint32_t row : rows) {
-        if (row >= snap.size())
-            continue;
-        HistoryStep s;
-        s.row = row;
-        s.time = snap.time(row);
-        s.actor = snap.value(row, Column::Actor);
-        s.action = snap.value(row, Column::Action);
-        s.result = snap.result(row);
-        std::string err;
-        const std::string raw = snap.raw(row, &err);
-        padded = raw;
-        padded.append(64, '\0');
-        J rec;
-        size_t at = 0;
-        if (raw.empty())
-            s.error = "cannot be read back: " + err;
-        else if (!parseRecordJson(std::string_view(padded.data(), raw.size()), padded.size(), 128, rec, err, at))
-            s.error = err;
-        else
-            s.changes = recordChanges(rec, s.changesLabel);
-        out.push_back(std::move(s));
+    HistoryStep s;
+    s.id = row.id;
+    s.time = row.time;
+    s.actor = row.values[size_t(Column::Actor)];
+    s.action = row.values[size_t(Column::Action)];
+    s.result = row.result;
+    if (row.raw.empty()) {
+        s.error = "the record could not be read back";
+        return s;
     }
-    std::stable_sort(out.begin(), out.end(), [](const HistoryStep &a, const HistoryStep &b) {
+    std::string padded = row.raw;
+    padded.append(64, '\0');
+    J rec;
+    std::string err;
+    size_t at = 0;
+    if (!parseRecordJson(std::string_view(padded.data(), row.raw.size()), padded.size(), 128, rec, err, at))
+        s.error = err;
+    else
+        s.changes = recordChanges(rec, s.changesLabel);
+    return s;
+}
+
+void orderHistory(std::vector<HistoryStep> &steps)
+{
+    std::stable_sort(steps.begin(), steps.end(), [](const HistoryStep &a, const HistoryStep &b) {
         if ((a.time == kNoTime) != (b.time == kNoTime))
             return b.time == kNoTime;
         return a.time < b.time;
     });
-    return out;
 }
 
-ActorSummary summarizeActor(const Snapshot &snap, const std::vector<uint32_t> &rows, FieldCache &cache)
+void ActorTally::add(std::string_view raw)
+{
+    m_padded.assign(raw);
+    m_padded.append(64, '\0');
+    if (!flattenFields(std::string_view(m_padded.data(), raw.size()), m_padded.size(), m_fields))
+        return; // (not a record: nothing to count)
+    for (size_t k = 0; k < kActorPaths.size(); ++k)
+        for (const std::string &path : kActorPaths[k]) {
+            bool present = false;
+            for (const FlatField &f : m_fields)
+                if (f.path == path) {
+                    present = true;
+                    if (f.type != ValueType::Object)
+                        ++m_counts[k][f.text];
+                }
+            if (present)
+                break; // the first path the record has
+        }
+}
+
+ActorSummary ActorTally::summary() const
 {
     ActorSummary s;
-    s.ips = countValues(snap, rows, cache, {"ActorIP", "ActorIPAddress"});
-    s.interfaces = countValues(snap, rows, cache, {"Interface", "ActorContext"});
-    s.userAgents = countValues(snap, rows, cache, {"Raw.user_agent", "Metadata.user_agent", "UserAgent"});
-    s.actions = countValues(snap, rows, cache, {"ActionType"});
-    s.resourceTypes = countValues(snap, rows, cache, {"ResourceType"});
+    s.ips = byCount(m_counts[0]);
+    s.interfaces = byCount(m_counts[1]);
+    s.userAgents = byCount(m_counts[2]);
+    s.actions = byCount(m_counts[3]);
+    s.resourceTypes = byCount(m_counts[4]);
     return s;
 }
 

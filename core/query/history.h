@@ -2,11 +2,15 @@
 #pragma once
 
 #include "fields.h"
+#include "flatfields.h"
 #include "store/diff.h"
 #include "store/eventstore.h"
+#include "store/trailsource.h"
 
 #include <nlohmann/json.hpp>
 
+#include <array>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,7 +29,7 @@ std::optional<std::string> actorHistoryQuery(const nlohmann::ordered_json &recor
 /// One record of a history, with what it changed.
 struct HistoryStep
 {
-    uint32_t row = 0;
+    std::string id;               ///< the record in its trail source (TrailRow::id)
     int64_t time = kNoTime;
     std::string actor, action;
     Result result = Result::Unknown;
@@ -34,14 +38,30 @@ struct HistoryStep
     std::string error;            ///< the record could not be read back
 };
 
-/// The steps for `rows`, oldest first (records without a time last, in store order).
-std::vector<HistoryStep> buildHistory(const Snapshot &snap, const std::vector<uint32_t> &rows);
+/// The step of a row read with its raw record (TrailSource::records).
+HistoryStep historyStep(const TrailRow &row);
+/// Oldest first, the records without a time last (each group's order kept).
+void orderHistory(std::vector<HistoryStep> &steps);
 
 /// What an actor used: values with counts, most frequent first.
 struct ActorSummary
 {
     std::vector<std::pair<std::string, uint64_t>> ips, interfaces, userAgents, actions, resourceTypes;
 };
-ActorSummary summarizeActor(const Snapshot &snap, const std::vector<uint32_t> &rows, FieldCache &cache);
+
+/// The actor summary of the records added to it, one raw record at a time (as a trail source
+/// gives them): each fact read from the first of its paths a record has (the IP from ActorIP,
+/// else ActorIPAddress, …), by the paths the query language names fields by.
+class ActorTally
+{
+public:
+    void add(std::string_view raw);
+    ActorSummary summary() const;
+
+private:
+    std::array<std::map<std::string, uint64_t>, 5> m_counts;
+    std::vector<FlatField> m_fields;
+    std::string m_padded;
+};
 
 } // namespace auditlens::query

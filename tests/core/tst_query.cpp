@@ -597,11 +597,27 @@ private slots:
             if ((*hits)[r])
                 rows.push_back(uint32_t(r));
         QCOMPARE(rows, (std::vector<uint32_t>{0, 1, 3, 4})); // the v1 query does not look at the scope
-        const auto steps = buildHistory(snap, rows);
+        // the rows as a trail source's records() gives them, in store order
+        const auto rowOf = [&snap](uint32_t r) {
+            TrailRow t;
+            t.id = "row:" + std::to_string(r);
+            t.time = snap.time(r);
+            t.values[size_t(Column::Actor)] = snap.value(r, Column::Actor);
+            t.values[size_t(Column::Action)] = snap.value(r, Column::Action);
+            t.result = snap.result(r);
+            t.raw = snap.raw(r);
+            return t;
+        };
+        std::vector<HistoryStep> steps;
+        for (uint32_t r : rows)
+            steps.push_back(historyStep(rowOf(r)));
+        orderHistory(steps);
         QCOMPARE(steps.size(), size_t(4));
-        QCOMPARE(steps[0].row, uint32_t(1)); // oldest first
-        QCOMPARE(steps[1].row, uint32_t(3));
-        QCOMPARE(steps[2].row, uint32_t(0));
+        QCOMPARE(steps[0].id, std::string("row:1")); // oldest first
+        QCOMPARE(steps[1].id, std::string("row:3"));
+        QCOMPARE(steps[2].id, std::string("row:0"));
+        QCOMPARE(steps[0].action, std::string("create"));
+        QCOMPARE(steps[0].time, snap.time(1));
         QCOMPARE(steps[1].changes.size(), size_t(1));
         QCOMPARE(QString::fromStdString(steps[1].changes[0].path), QStringLiteral("n"));
         QCOMPARE(QString::fromStdString(steps[2].changes[0].path), QStringLiteral("enabled"));
@@ -619,12 +635,53 @@ private slots:
             if ((*ah)[r])
                 arows.push_back(uint32_t(r));
         QCOMPARE(arows.size(), size_t(4));
-        const ActorSummary sum = summarizeActor(snap, arows, cache);
+        ActorTally tally;
+        for (uint32_t r : arows)
+            tally.add(snap.raw(r));
+        const ActorSummary sum = tally.summary();
         QCOMPARE(sum.ips.size(), size_t(1));
         QCOMPARE(QString::fromStdString(sum.ips[0].first), QStringLiteral("10.0.0.1"));
         QCOMPARE(QString::fromStdString(sum.userAgents[0].first), QStringLiteral("curl/8"));
         QCOMPARE(QString::fromStdString(sum.actions[0].first), QStringLiteral("create"));
         QCOMPARE(sum.actions[0].second, uint64_t(2));
+        QCOMPARE(sum.interfaces.size(), size_t(1)); // Interface, else ActorContext
+        QCOMPARE(QString::fromStdString(sum.interfaces[0].first), QStringLiteral("api_token"));
+        QCOMPARE(sum.resourceTypes, (std::vector<std::pair<std::string, uint64_t>>{{"rule", 4}}));
+    }
+
+    void historyOrderAndUnreadableSteps()
+    {
+        // records without a time come last, in the order they came; a step with no raw record
+        // (a file's bytes not read back) or a malformed one says so and is kept
+        std::vector<HistoryStep> steps;
+        const auto add = [&steps](std::string id, int64_t time, std::string raw) {
+            TrailRow r;
+            r.id = std::move(id);
+            r.time = time;
+            r.raw = std::move(raw);
+            steps.push_back(historyStep(r));
+        };
+        add("u1", kNoTime, R"({"OldValue":{"a":1},"NewValue":{"a":2}})");
+        add("t2", 2000, "{}");
+        add("u2", kNoTime, "");
+        add("t1", 1000, "{\"broken\":");
+        orderHistory(steps);
+        QStringList ids;
+        for (const auto &s : steps)
+            ids << QString::fromStdString(s.id);
+        QCOMPARE(ids, (QStringList{QStringLiteral("t1"), QStringLiteral("t2"), QStringLiteral("u1"), QStringLiteral("u2")}));
+        QVERIFY(!steps[0].error.empty());
+        QVERIFY(steps[1].error.empty());
+        QCOMPARE(steps[2].changes.size(), size_t(1));
+        QVERIFY(QString::fromStdString(steps[3].error).contains(QLatin1String("could not be read back")));
+        // the actor tally skips what is not a record, and counts a record's first path only
+        ActorTally tally;
+        tally.add("not json");
+        tally.add(R"({"ActorIP":"1.1.1.1","ActorIPAddress":"2.2.2.2"})");
+        tally.add(R"({"ActorIPAddress":"2.2.2.2"})");
+        tally.add(R"({"ActorIP":["3.3.3.3","1.1.1.1"]})");
+        const auto ips = tally.summary().ips;
+        QCOMPARE(ips, (std::vector<std::pair<std::string, uint64_t>>{{"1.1.1.1", 2}, {"2.2.2.2", 1}, {"3.3.3.3", 1}}));
     }
 };
 

@@ -9,14 +9,18 @@
 #include "../core/clickhousefixture.h"
 #include "clickhouse/remotetrail.h"
 #include "datetimeedit.h"
+#include "historydialog.h"
 #include "intake/engine.h"
 #include "jsontree.h"
+#include "query/eval.h"
+#include "query/history.h"
 #include "sourcetrailmodel.h"
 #include "store/embeddedtrail.h"
 #include "../core/samplestore.h"
 #include "timeline.h"
 #include "trailsourcewindow.h"
 
+#include <QApplication>
 #include <QComboBox>
 #include <QHeaderView>
 #include <QPushButton>
@@ -31,7 +35,9 @@
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTest>
+#include <QTreeWidget>
 
+#include <map>
 #include <set>
 
 using namespace auditlens;
@@ -94,6 +100,37 @@ std::vector<int64_t> allTimes(TrailSourceWindow &w)
     std::vector<int64_t> out;
     for (int r = 0; r < w.model()->rowCount(); ++r)
         out.push_back(w.model()->trailRow(r)->time);
+    return out;
+}
+
+/// The store rows a query matches, oldest first, those without a time last (a history's order).
+std::vector<uint32_t> historyRows(const Snapshot &snap, const std::string &q)
+{
+    query::FieldCache cache;
+    const auto hits = query::evaluateQuery(*query::Query::parse(q), snap, cache);
+    std::vector<std::pair<int64_t, uint32_t>> timed;
+    std::vector<uint32_t> out;
+    for (size_t r = 0; hits && r < hits->size(); ++r)
+        if ((*hits)[r]) {
+            if (snap.time(r) == kNoTime)
+                out.push_back(uint32_t(r));
+            else
+                timed.emplace_back(snap.time(r), uint32_t(r));
+        }
+    std::sort(timed.begin(), timed.end());
+    std::vector<uint32_t> ordered;
+    for (const auto &t : timed)
+        ordered.push_back(t.second);
+    ordered.insert(ordered.end(), out.begin(), out.end());
+    return ordered;
+}
+
+/// The store rows of a history dialog's steps, in its order (their ids are "row:N").
+std::vector<uint32_t> stepRows(const HistoryDialog &d)
+{
+    std::vector<uint32_t> out;
+    for (int i = 0; i < d.steps()->topLevelItemCount(); ++i)
+        out.push_back(d.steps()->topLevelItem(i)->data(0, Qt::UserRole).toString().mid(4).toUInt());
     return out;
 }
 
@@ -474,6 +511,142 @@ private slots:
         QVERIFY(!QSettings().value(QStringLiteral("clickhouseTrail/newestFirst")).toBool());
     }
 
+    void aHistoryDialogReadsEveryRecordAPageAtATime()
+    {
+        // everything one actor did, asked of a source a few records at a time: every record
+        // of it once, oldest first, the summary from their raw bytes; at a limit, it says how
+        // many there are; a bad query says so
+        std::map<std::string, uint32_t> byActor; // the actor with the most records, and one of its rows
+        std::map<std::string, size_t> records;
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            if (const auto rec = nlohmann::ordered_json::parse(m_snap.raw(r)); rec.contains("ActorEmail")) {
+                byActor[rec["ActorEmail"].get<std::string>()] = uint32_t(r);
+                ++records[rec["ActorEmail"].get<std::string>()];
+            }
+        const auto most = std::max_element(records.begin(), records.end(), [](const auto &a, const auto &b) { return a.second < b.second; });
+        QVERIFY(most != records.end());
+        const std::string q = *query::actorHistoryQuery(nlohmann::ordered_json::parse(m_snap.raw(byActor[most->first])));
+        const std::vector<uint32_t> want = historyRows(m_snap, q);
+        QVERIFY(want.size() > 6);
+        {
+            HistoryDialog d(HistoryDialog::Kind::Actor, QStringLiteral("x"), QString::fromStdString(q),
+                            std::make_unique<EmbeddedTrail>(m_snap, "samples"));
+            d.setLimits(2, HistoryDialog::kMaxSteps);
+            QSignalSpy ready(&d, &HistoryDialog::ready);
+            QVERIFY(ready.wait(20000));
+            QCOMPARE(stepRows(d), want);
+            QCOMPARE(ready.count(), 1);
+            QVERIFY2(d.summary()->text().startsWith(QStringLiteral("%1 records").arg(want.size())), qPrintable(d.summary()->text()));
+            QVERIFY(d.summary()->text().contains(QLatin1String("IP addresses:")));
+            QVERIFY(!d.summary()->text().contains(QLatin1String("first")));
+        }
+        {
+            HistoryDialog d(HistoryDialog::Kind::Actor, QStringLiteral("x"), QString::fromStdString(q),
+                            std::make_unique<EmbeddedTrail>(m_snap, "samples"));
+            d.setLimits(2, 5);
+            QSignalSpy ready(&d, &HistoryDialog::ready);
+            QVERIFY(ready.wait(20000));
+            QCOMPARE(stepRows(d), std::vector<uint32_t>(want.begin(), want.begin() + 5));
+            QVERIFY2(d.summary()->text().startsWith(QStringLiteral("The first 5 of %1 records").arg(want.size())),
+                     qPrintable(d.summary()->text()));
+            QVERIFY(d.summary()->text().contains(QLatin1String("In the records read:")));
+        }
+        {
+            HistoryDialog d(HistoryDialog::Kind::Resource, QStringLiteral("x"), QStringLiteral("ResourceID:(\"a\" or"),
+                            std::make_unique<EmbeddedTrail>(m_snap, "samples"));
+            QSignalSpy ready(&d, &HistoryDialog::ready);
+            QVERIFY(ready.wait(20000));
+            QCOMPARE(d.steps()->topLevelItemCount(), 0);
+            QVERIFY2(d.summary()->text().startsWith(QLatin1String("The history could not be read: query, at character")),
+                     qPrintable(d.summary()->text()));
+        }
+        // closed while it reads: nothing answers a dialog that is gone
+        {
+            auto *d = new HistoryDialog(HistoryDialog::Kind::Actor, QStringLiteral("x"), QString::fromStdString(q),
+                                        std::make_unique<EmbeddedTrail>(m_snap, "samples"));
+            d->setLimits(1, HistoryDialog::kMaxSteps);
+            QTest::qWait(5);
+            delete d;
+            QTest::qWait(50);
+        }
+    }
+
+    void theHistoryOfTheSelectedRecord()
+    {
+        // a resource with several records (one without a time), as the user finds it: a query,
+        // a row, Ctrl+H
+        EventStore store;
+        store.load(SourceSpec::memory("m",
+            "{\"ID\":\"3\",\"When\":\"2023-03-01T00:00:03Z\",\"ActionType\":\"delete\",\"ActorEmail\":\"a@x\",\"ActorIP\":\"10.0.0.1\",\"ResourceID\":\"r1\",\"ResourceType\":\"rule\"}\n"
+            "{\"ID\":\"1\",\"When\":\"2023-03-01T00:00:01Z\",\"ActionType\":\"create\",\"ActorEmail\":\"a@x\",\"ResourceID\":\"r1\",\"ResourceType\":\"rule\",\"NewValue\":{\"on\":true}}\n"
+            "{\"ID\":\"x\",\"When\":\"2023-03-01T00:00:00Z\",\"ActionType\":\"create\",\"ActorEmail\":\"b@x\",\"ResourceID\":\"r2\",\"ResourceType\":\"rule\"}\n"
+            "{\"ID\":\"2\",\"When\":\"2023-03-01T00:00:02Z\",\"ActionType\":\"update\",\"ActorEmail\":\"b@x\",\"ResourceID\":\"r1\",\"ResourceType\":\"rule\",\"OldValue\":{\"on\":true},\"NewValue\":{\"on\":false}}\n"
+            "{\"ID\":\"4\",\"ActionType\":\"update\",\"ActorEmail\":\"a@x\",\"ResourceID\":\"r1\",\"ResourceType\":\"rule\"}\n"), {});
+        const Snapshot snap = store.snapshot();
+        QCOMPARE(snap.size(), size_t(5));
+        TrailSourceWindow w(std::make_unique<EmbeddedTrail>(snap, "mem"), intake::IntakeParser::builtin());
+        w.resize(1280, 800);
+        w.show();
+        QVERIFY(settle(w));
+        w.queryBox()->setText(QStringLiteral("ResourceID:\"r1\""));
+        QTest::keyClick(w.queryBox(), Qt::Key_Return);
+        QVERIFY(settle(w));
+        QTRY_VERIFY_WITH_TIMEOUT(w.model()->rowCount() > 0 && !w.model()->loading(), 10000);
+        // before its record is read, the history waits for it
+        w.table()->setCurrentIndex(w.model()->index(0, 0));
+        w.showHistory(false); // (the record's bytes are asked, never answered inside the call)
+        QVERIFY(!w.findChild<HistoryDialog *>());
+        QVERIFY2(w.statusBar()->currentMessage().contains(QLatin1String("still being read")),
+                 qPrintable(w.statusBar()->currentMessage()));
+        QTRY_VERIFY_WITH_TIMEOUT(w.rawTree()->topLevelCount() > 0, 10000);
+        QApplication::setActiveWindow(&w);
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+        QTest::keyClick(w.table(), Qt::Key_H, Qt::ControlModifier);
+        auto *dlg = w.findChild<HistoryDialog *>();
+        QVERIFY(dlg);
+        QSignalSpy ready(dlg, &HistoryDialog::ready);
+        QVERIFY(ready.wait(20000));
+        const uint32_t first = uint32_t(std::stoul(w.model()->trailRow(0)->id.substr(4)));
+        const auto q = query::resourceHistoryQuery(nlohmann::ordered_json::parse(snap.raw(first)));
+        QVERIFY(q);
+        QCOMPARE(dlg->query(), QString::fromStdString(*q));
+        const std::vector<uint32_t> want = historyRows(snap, *q);
+        QCOMPARE(want, (std::vector<uint32_t>{1, 3, 0, 4})); // oldest first, the record without a time last
+        QCOMPARE(stepRows(*dlg), want);
+        QCOMPARE(dlg->steps()->topLevelItem(3)->text(0), QStringLiteral("(no time)"));
+        QVERIFY(dlg->steps()->topLevelItem(1)->text(4).contains(QStringLiteral("on: true \u2192 false")));
+        // a step activated: its record selected in the window's table
+        QTreeWidgetItem *last = dlg->steps()->topLevelItem(dlg->steps()->topLevelItemCount() - 1);
+        emit dlg->steps()->itemActivated(last, 0);
+        QCOMPARE(QString::fromStdString(w.model()->trailRow(w.table()->currentIndex().row())->id),
+                 last->data(0, Qt::UserRole).toString());
+        // Show in trail: the window's query is the history's
+        QSignalSpy counts(&w, &TrailSourceWindow::countsShown);
+        emit dlg->showInTrail(dlg->query());
+        QVERIFY(counts.wait(10000));
+        QCOMPARE(w.queryBox()->text(), dlg->query());
+        QCOMPARE(w.status()->text(), countsText(want.size(), snap.size()));
+        delete dlg;
+
+        // everything the actor did (Ctrl+Shift+H)
+        QTRY_VERIFY_WITH_TIMEOUT(w.model()->rowCount() > 0 && !w.model()->loading(), 10000);
+        const uint32_t shownRow = uint32_t(std::stoul(w.model()->trailRow(0)->id.substr(4)));
+        w.table()->setCurrentIndex(w.model()->index(0, 0));
+        QTRY_VERIFY_WITH_TIMEOUT(w.rawTree()->topLevelCount() > 0, 10000);
+        QApplication::setActiveWindow(&w);
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+        QTest::keyClick(w.table(), Qt::Key_H, Qt::ControlModifier | Qt::ShiftModifier);
+        auto *actor = w.findChild<HistoryDialog *>();
+        QVERIFY(actor);
+        QSignalSpy actorReady(actor, &HistoryDialog::ready);
+        QVERIFY(actorReady.wait(20000));
+        const auto aq = query::actorHistoryQuery(nlohmann::ordered_json::parse(snap.raw(shownRow)));
+        QVERIFY(aq);
+        QCOMPARE(QString::fromStdString(*aq), QStringLiteral("ActorEmail:\"a@x\""));
+        QCOMPARE(stepRows(*actor), (std::vector<uint32_t>{1, 0, 4}));
+        QVERIFY2(actor->summary()->text().contains(QLatin1String("IP addresses:</b> 10.0.0.1 (1)")), qPrintable(actor->summary()->text()));
+    }
+
     void aClickHouseTrailShowsWhatTheFileShows()
     {
         REQUIRE_CLICKHOUSE();
@@ -579,6 +752,41 @@ private slots:
         QCOMPARE(remote.ecsTree()->topLevelCount(), local->ecsTree()->topLevelCount());
         QCOMPARE(remote.ecsTree()->cellText(QStringLiteral("event")), local->ecsTree()->cellText(QStringLiteral("event")));
         QCOMPARE(remote.ecsTree()->cellText(QStringLiteral("user")), local->ecsTree()->cellText(QStringLiteral("user")));
+
+        // the history of that record's resource and of its actor, read from ClickHouse: the
+        // same steps, with the same changes, as from the file
+        int compared = 0;
+        for (const bool actorHistory : {false, true}) {
+            std::array<HistoryDialog *, 2> dialogs{};
+            for (TrailSourceWindow *w : {&remote, local.get()}) {
+                for (HistoryDialog *old : w->findChildren<HistoryDialog *>())
+                    delete old;
+                w->showHistory(actorHistory);
+                dialogs[w == &remote ? 0 : 1] = w->findChild<HistoryDialog *>();
+            }
+            if (!dialogs[0] && !dialogs[1])
+                continue; // (the record names no resource: both said so)
+            QVERIFY(dialogs[0] && dialogs[1]);
+            // (both were opened before either is waited for: a spy of each, first)
+            QSignalSpy remoteReady(dialogs[0], &HistoryDialog::ready), localReady(dialogs[1], &HistoryDialog::ready);
+            for (QSignalSpy *ready : {&remoteReady, &localReady})
+                QVERIFY(!ready->isEmpty() || ready->wait(20000));
+            QCOMPARE(dialogs[0]->query(), dialogs[1]->query());
+            QVERIFY(dialogs[1]->steps()->topLevelItemCount() > 0);
+            QCOMPARE(dialogs[0]->steps()->topLevelItemCount(), dialogs[1]->steps()->topLevelItemCount());
+            std::multiset<QString> steps[2];
+            for (int k = 0; k < 2; ++k)
+                for (int i = 0; i < dialogs[k]->steps()->topLevelItemCount(); ++i) {
+                    QStringList cells;
+                    for (int col = 0; col < 5; ++col)
+                        cells << dialogs[k]->steps()->topLevelItem(i)->text(col);
+                    steps[k].insert(cells.join(QLatin1Char('|')));
+                }
+            QCOMPARE(steps[0], steps[1]);
+            QCOMPARE(dialogs[0]->summary()->text(), dialogs[1]->summary()->text());
+            ++compared;
+        }
+        QVERIFY(compared > 0);
     }
 };
 
