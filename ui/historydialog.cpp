@@ -11,6 +11,7 @@
 #include <QSplitter>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace auditlens::ui {
 
@@ -112,6 +113,7 @@ HistoryDialog::HistoryDialog(Kind kind, const QString &subject, const QString &q
     lay->addWidget(box);
 
     connect(m_steps, &QTreeWidget::currentItemChanged, this, &HistoryDialog::showChanges);
+    connect(&m_work, &QFutureWatcher<std::vector<query::HistoryStep>>::finished, this, &HistoryDialog::stepsMade);
     connect(m_steps, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem *it) {
         emit recordActivated(it->data(0, Qt::UserRole).toString(), it->data(0, Qt::UserRole + 1).toLongLong());
     });
@@ -136,38 +138,71 @@ HistoryDialog::HistoryDialog(Kind kind, const QString &subject, const QString &q
     }, Qt::QueuedConnection);
 }
 
-HistoryDialog::~HistoryDialog() = default; // (the source goes first: it answers nobody)
+// the source goes first: it answers nobody; steps being made finish on their own, unseen
+HistoryDialog::~HistoryDialog() = default;
 
 void HistoryDialog::askNext()
 {
-    const size_t n = std::min(m_pageRows, m_maxSteps - m_read);
+    const size_t n = std::min(query::historyPageRows(m_read, m_pageRows, kMaxPageRows), m_maxSteps - m_read);
+    m_asking = true;
     m_source->records(m_filter, m_after, n, this, [this](TrailPage p, TrailError e) { onPage(std::move(p), std::move(e)); });
 }
 
 void HistoryDialog::onPage(TrailPage page, TrailError error)
 {
+    m_asking = false;
     if (!error.ok()) {
         m_failure = QString::fromStdString(error.message);
-        finish();
+        m_moreToAsk = false;
+        settleIfDone();
         return;
-    }
-    std::vector<query::HistoryStep> steps;
-    steps.reserve(page.rows.size());
-    for (const TrailRow &row : page.rows) {
-        if (m_kind == Kind::Actor)
-            m_tally.add(row.raw);
-        steps.push_back(query::historyStep(row));
     }
     m_read += page.rows.size();
     if (!page.rows.empty())
         m_after = TrailKey::after(page.rows.back());
-    addSteps(std::move(steps));
-    if (page.more && m_read < m_maxSteps && !page.rows.empty()) {
-        showProgress();
+    m_moreToAsk = page.more && m_read < m_maxSteps && !page.rows.empty();
+    m_queue.push_back(std::move(page.rows));
+    // the next page is asked while this one is made steps, unless one waits already
+    if (m_moreToAsk && m_queue.size() < 2)
         askNext();
-        return;
-    }
-    finish();
+    showProgress();
+    processNext();
+}
+
+void HistoryDialog::processNext()
+{
+    if (m_working || m_queue.empty())
+        return settleIfDone();
+    m_working = true;
+    std::vector<TrailRow> rows = std::move(m_queue.front());
+    m_queue.pop_front();
+    // each record parsed (what it changed, what its actor used) off the GUI thread
+    std::shared_ptr<query::ActorTally> tally = m_kind == Kind::Actor ? m_tally : nullptr;
+    m_work.setFuture(QtConcurrent::run([rows = std::move(rows), tally] {
+        std::vector<query::HistoryStep> steps;
+        steps.reserve(rows.size());
+        for (const TrailRow &row : rows) {
+            if (tally)
+                tally->add(row.raw);
+            steps.push_back(query::historyStep(row));
+        }
+        return steps;
+    }));
+}
+
+void HistoryDialog::stepsMade()
+{
+    m_working = false;
+    addSteps(m_work.result());
+    if (m_moreToAsk && !m_asking && m_queue.size() < 2)
+        askNext();
+    processNext();
+}
+
+void HistoryDialog::settleIfDone()
+{
+    if (!m_done && !m_asking && !m_working && m_queue.empty() && !m_moreToAsk)
+        finish();
 }
 
 void HistoryDialog::addSteps(std::vector<query::HistoryStep> steps)
@@ -242,7 +277,7 @@ void HistoryDialog::conclude()
                         .arg(QString::fromStdString(formatRfc3339(m_firstTime)), QString::fromStdString(formatRfc3339(m_lastTime)));
     }
     if (m_kind == Kind::Actor && m_failure.isEmpty()) {
-        const query::ActorSummary a = m_tally.summary();
+        const query::ActorSummary a = m_tally->summary();
         if (m_counted && m_matched > m_result.size())
             text += QStringLiteral("<br>") + tr("In the records read:");
         text += QStringLiteral("<br><b>%1</b> %2<br><b>%3</b> %4<br><b>%5</b> %6<br><b>%7</b> %8")

@@ -5,8 +5,10 @@
 #include "store/trailsource.h"
 
 #include <QDialog>
+#include <QFutureWatcher>
 
 #include <algorithm>
+#include <deque>
 #include <memory>
 
 class QLabel;
@@ -30,7 +32,8 @@ public:
     ~HistoryDialog() override;
 
     static constexpr size_t kMaxSteps = 100000; ///< the records read at most
-    static constexpr size_t kPageRows = 500;    ///< asked at a time
+    static constexpr size_t kPageRows = 500;    ///< asked first; the pages grow from there
+    static constexpr size_t kMaxPageRows = 10000; ///< … up to this many
     /// For tests, before the event loop runs (the first page is asked from it): fewer records
     /// a page, fewer at most.
     void setLimits(size_t pageRows, size_t maxSteps)
@@ -54,6 +57,9 @@ signals:
 private:
     void askNext();
     void onPage(TrailPage page, TrailError error);
+    void processNext();  ///< a page's rows made steps on the pool, one page at a time, in order
+    void stepsMade();
+    void settleIfDone(); ///< finish() once nothing is asked, queued or being made
     void addSteps(std::vector<query::HistoryStep> steps);
     void finish();   ///< every record read (or the limit, or a failure)
     void conclude(); ///< … and counted: the summary, ready()
@@ -75,7 +81,12 @@ private:
     std::vector<query::HistoryStep> m_result;  ///< the steps shown, in the tree's order
     std::vector<query::HistoryStep> m_untimed; ///< held until the end: they come last
     int64_t m_firstTime = kNoTime, m_lastTime = kNoTime;
-    query::ActorTally m_tally;
+    std::shared_ptr<query::ActorTally> m_tally = std::make_shared<query::ActorTally>(); ///< used by one page's work at a time
+    std::deque<std::vector<TrailRow>> m_queue; ///< pages answered, not made steps yet (at most 2)
+    QFutureWatcher<std::vector<query::HistoryStep>> m_work;
+    bool m_working = false;   ///< a page is being made steps
+    bool m_asking = false;    ///< a page is asked
+    bool m_moreToAsk = false; ///< the source has more, under the limit
     QString m_failure;
     QLabel *m_summary;
     QTreeWidget *m_steps;

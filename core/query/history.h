@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <optional>
@@ -37,6 +38,14 @@ struct HistoryStep
     std::vector<Change> changes;  ///< empty when the record carries no values to compare
     std::string error;            ///< the record could not be read back
 };
+
+/// How many records a history's next page asks for, `read` being read already: the pages grow
+/// (first, then 4 times what is read, up to `most`), since on a server each page under a query
+/// is a scan of its own: a long history is read in a few scans, its first steps shown soon.
+inline size_t historyPageRows(size_t read, size_t first = 500, size_t most = 10000)
+{
+    return std::min(most, std::max(first, 4 * read));
+}
 
 /// The step of a row read with its raw record (TrailSource::records).
 HistoryStep historyStep(const TrailRow &row);

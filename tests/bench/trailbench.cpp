@@ -5,6 +5,7 @@
 // Each request is made, and its answer waited for on the event loop, --runs times (default 3);
 // the line gives the fastest and slowest wall time from request to answer.
 #include "clickhouse/remotetrail.h"
+#include "query/history.h"
 #include "store/embeddedtrail.h"
 #include "store/eventstore.h"
 
@@ -47,6 +48,46 @@ bool timed(const std::string &what, int runs, Ask ask, T *keep = nullptr)
             *keep = std::move(got);
     }
     std::printf("%-58s %9.1f ms  (slowest %.1f)\n", what.c_str(), lo, hi);
+    return true;
+}
+
+/// A history read as HistoryDialog reads it: records() in pages of historyPageRows(), up to
+/// 100,000, each row made a step (its changes) and added to an actor tally.
+bool history(TrailSource &src, const std::string &what, const std::string &query)
+{
+    TrailFilter f;
+    f.query = query;
+    TrailKey after;
+    size_t read = 0;
+    int pages = 0;
+    query::ActorTally tally;
+    QElapsedTimer clock;
+    clock.start();
+    for (;;) {
+        QEventLoop loop;
+        TrailPage page;
+        TrailError err;
+        src.records(f, after, std::min<size_t>(query::historyPageRows(read), 100000 - read), &loop, [&](TrailPage p, TrailError e) {
+            page = std::move(p);
+            err = std::move(e);
+            loop.quit();
+        });
+        loop.exec();
+        if (!err.ok()) {
+            std::fprintf(stderr, "%s: %s\n", what.c_str(), err.message.c_str());
+            return false;
+        }
+        for (const TrailRow &row : page.rows) {
+            (void)query::historyStep(row);
+            tally.add(row.raw);
+        }
+        read += page.rows.size();
+        ++pages;
+        if (!page.more || page.rows.empty() || read >= 100000)
+            break;
+        after = TrailKey::after(page.rows.back());
+    }
+    std::printf("%-58s %9.1f ms  (%zu records in %d pages)\n", what.c_str(), double(clock.nsecsElapsed()) / 1e6, read, pages);
     return true;
 }
 
@@ -154,8 +195,17 @@ int main(int argc, char **argv)
            }))
         return 1;
     const TrailRow &r = middle.rows.empty() ? oldest.rows.front() : middle.rows.front();
+    std::string raw;
     if (!timed<std::string>("one record's raw bytes", runs,
-                            [&](QObject *ctx, auto done) { src->raw(r.id, r.time, ctx, done); }))
+                            [&](QObject *ctx, auto done) { src->raw(r.id, r.time, ctx, done); }, &raw))
+        return 1;
+    // the histories of that record (its resource, its actor), read whole from a sibling source
+    const auto rec = nlohmann::ordered_json::parse(raw, nullptr, false);
+    const auto byResource = rec.is_object() ? query::resourceHistoryQuery(rec) : std::nullopt;
+    const auto byActor = rec.is_object() ? query::actorHistoryQuery(rec) : std::nullopt;
+    const auto sibling = src->sibling();
+    if ((byResource && !history(*sibling, "history of a resource: " + *byResource, *byResource))
+        || (byActor && !history(*sibling, "history of an actor: " + *byActor, *byActor)))
         return 1;
     return 0;
 }
