@@ -32,7 +32,9 @@ QString countsText(const std::vector<std::pair<std::string, uint64_t>> &values)
         return QObject::tr("none recorded");
     QStringList parts;
     for (size_t i = 0; i < values.size() && i < 8; ++i)
-        parts << QStringLiteral("%1 (%2)").arg(QString::fromStdString(values[i].first).toHtmlEscaped()).arg(values[i].second);
+        parts << QStringLiteral("%1 (%2)")
+                     .arg(values[i].first.empty() ? QObject::tr("(empty)") : QString::fromStdString(values[i].first).toHtmlEscaped())
+                     .arg(values[i].second);
     if (values.size() > 8)
         parts << QObject::tr("and %1 more").arg(values.size() - 8);
     return parts.join(QStringLiteral(", "));
@@ -234,8 +236,11 @@ void HistoryDialog::addSteps(std::vector<query::HistoryStep> steps)
 void HistoryDialog::showProgress()
 {
     m_summary->setTextFormat(Qt::PlainText);
-    m_summary->setText(m_counted ? tr("Reading the records… %L1 of %L2").arg(m_read).arg(m_matched)
-                                 : tr("Reading the records… %L1").arg(m_read));
+    if (!m_moreToAsk && !m_asking)
+        m_summary->setText(tr("%L1 records read; working out what each changed…").arg(m_read));
+    else
+        m_summary->setText(m_counted ? tr("Reading the records… %L1 of %L2").arg(m_read).arg(m_matched)
+                                     : tr("Reading the records… %L1").arg(m_read));
 }
 
 void HistoryDialog::finish()
