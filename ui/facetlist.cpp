@@ -12,12 +12,13 @@
 namespace auditlens::ui {
 
 namespace {
-constexpr int IdRole = Qt::UserRole + 1;
-constexpr size_t kMaxShown = 2000; // beyond that, the search narrows the list
+constexpr int ValueRole = Qt::UserRole + 1;
 } // namespace
 
+QString FacetList::valueOf(const QListWidgetItem *item) { return item->data(ValueRole).toString(); }
+
 FacetList::FacetList(Column column, const QString &title, QWidget *parent)
-    : QWidget(parent), m_column(column), m_title(new QLabel(title, this)), m_search(new QLineEdit(this)),
+    : QWidget(parent), m_column(column), m_titleText(title), m_title(new QLabel(title, this)), m_search(new QLineEdit(this)),
       m_list(new QListWidget(this))
 {
     auto *lay = new QVBoxLayout(this);
@@ -35,58 +36,74 @@ FacetList::FacetList(Column column, const QString &title, QWidget *parent)
     lay->addWidget(m_list, 1);
     connect(m_search, &QLineEdit::textChanged, this, &FacetList::applySearch);
     connect(m_list, &QListWidget::itemChanged, this, [this](QListWidgetItem *item) {
-        if (!m_updating)
-            emit includeToggled(m_column, item->data(IdRole).toUInt(), item->checkState() == Qt::Checked);
+        if (!m_updating && (item->flags() & Qt::ItemIsUserCheckable))
+            emit includeToggled(m_column, valueOf(item), item->checkState() == Qt::Checked);
     });
     connect(m_list, &QListWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
         QListWidgetItem *item = m_list->itemAt(pos);
-        if (!item)
+        if (!item || !(item->flags() & Qt::ItemIsUserCheckable))
             return;
-        const uint32_t id = item->data(IdRole).toUInt();
+        const QString value = valueOf(item);
         auto *menu = new QMenu(this);
         menu->setAttribute(Qt::WA_DeleteOnClose);
-        menu->addAction(tr("Filter for value"), this, [this, id] { emit includeToggled(m_column, id, true); });
-        menu->addAction(tr("Filter out value"), this, [this, id] { emit excludeRequested(m_column, id); });
+        menu->addAction(tr("Filter for value"), this, [this, value] { emit includeToggled(m_column, value, true); });
+        menu->addAction(tr("Filter out value"), this, [this, value] { emit excludeRequested(m_column, value); });
         menu->popup(m_list->viewport()->mapToGlobal(pos));
     });
 }
 
-void FacetList::setValues(const Snapshot &snap, const std::vector<uint64_t> &counts, const std::vector<uint32_t> &included,
-                          const std::vector<uint32_t> &excluded)
+void FacetList::setValues(const std::vector<std::pair<std::string, uint64_t>> &values, const std::vector<std::string> &included,
+                          const std::vector<std::string> &excluded, size_t distinct, bool more)
 {
     m_updating = true;
     m_list->clear();
-    auto top = EventStore::top(counts, 0);
-    // included values stay visible even with a zero count
-    for (uint32_t id : included)
-        if (std::none_of(top.begin(), top.end(), [id](auto &p) { return p.first == id; }))
-            top.emplace_back(id, 0);
+    const auto isIn = [](const std::vector<std::string> &set, const std::string &v) {
+        return std::find(set.begin(), set.end(), v) != set.end();
+    };
+    struct Entry
+    {
+        const std::string *value;
+        uint64_t count;
+        bool counted; ///< false: an included value beyond the top ones (its count not known here)
+    };
+    std::vector<Entry> entries;
+    entries.reserve(values.size() + included.size());
+    for (const auto &[v, n] : values)
+        entries.push_back({&v, n, true});
+    // included values stay visible, with a zero count (or, beyond a server's top ones, none)
+    for (const std::string &v : included)
+        if (std::none_of(values.begin(), values.end(), [&v](const auto &p) { return p.first == v; }))
+            entries.push_back({&v, 0, !more});
     // ticked values first (in count order), so that they stay in sight
-    std::stable_partition(top.begin(), top.end(), [&](const auto &p) {
-        return std::find(included.begin(), included.end(), p.first) != included.end();
-    });
-    uint64_t total = 0;
-    for (auto &[id, n] : top)
-        total += n;
-    const StringDict &dict = snap.dict(m_column);
+    std::stable_partition(entries.begin(), entries.end(), [&](const Entry &e) { return isIn(included, *e.value); });
     size_t shown = 0;
-    for (auto &[id, n] : top) {
-        if (shown++ >= kMaxShown && std::find(included.begin(), included.end(), id) == included.end())
+    for (const Entry &e : entries) {
+        const bool inc = isIn(included, *e.value);
+        if (shown++ >= kMaxShown && !inc)
             continue;
-        const QString value = id ? QString::fromStdString(dict.at(id)) : tr("(none)");
-        auto *item = new QListWidgetItem(QStringLiteral("%1  (%2)").arg(value).arg(n), m_list);
-        item->setData(IdRole, id);
-        item->setToolTip(value);
+        const QString value = QString::fromStdString(*e.value);
+        const QString label = value.isEmpty() ? tr("(none)") : value;
+        auto *item = new QListWidgetItem(e.counted ? QStringLiteral("%1  (%2)").arg(label).arg(e.count)
+                                                   : tr("%1  (not in the top %2)").arg(label).arg(values.size()),
+                                         m_list);
+        item->setData(ValueRole, value);
+        item->setToolTip(label);
         item->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);
-        const bool inc = std::find(included.begin(), included.end(), id) != included.end();
         item->setCheckState(inc ? Qt::Checked : Qt::Unchecked);
-        if (std::find(excluded.begin(), excluded.end(), id) != excluded.end()) {
+        if (isIn(excluded, *e.value)) {
             QFont f = item->font();
             f.setStrikeOut(true);
             item->setFont(f);
         }
     }
-    m_title->setText(QStringLiteral("%1 — %2").arg(m_title->text().section(QStringLiteral(" — "), 0, 0)).arg(top.size()));
+    if (more) {
+        // the top values only: said, never a list that looks whole
+        auto *item = new QListWidgetItem(tr("… more (the top %1 shown)").arg(values.size()), m_list);
+        item->setFlags(Qt::NoItemFlags);
+        item->setToolTip(tr("Search or query for a value that is not listed, or filter by another column first"));
+    }
+    m_title->setText(more ? QStringLiteral("%1 — %2+").arg(m_titleText).arg(distinct)
+                          : QStringLiteral("%1 — %2").arg(m_titleText).arg(distinct));
     applySearch();
     m_list->scrollToTop();
     m_updating = false;
@@ -97,7 +114,8 @@ void FacetList::applySearch()
     const QString t = m_search->text();
     for (int i = 0; i < m_list->count(); ++i) {
         QListWidgetItem *item = m_list->item(i);
-        item->setHidden(!t.isEmpty() && !item->toolTip().contains(t, Qt::CaseInsensitive));
+        item->setHidden(!t.isEmpty() && (item->flags() & Qt::ItemIsUserCheckable)
+                        && !item->toolTip().contains(t, Qt::CaseInsensitive));
     }
 }
 

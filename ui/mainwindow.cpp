@@ -132,21 +132,27 @@ void MainWindow::buildUi()
     for (int i = 0; i < 3; ++i) {
         m_facets[i] = new FacetList(kFacetColumns[i], tr(kFacetTitles[i]), m_sideSplit);
         m_sideSplit->addWidget(m_facets[i]);
-        connect(m_facets[i], &FacetList::includeToggled, this, [this](Column c, uint32_t id, bool on) {
+        connect(m_facets[i], &FacetList::includeToggled, this, [this](Column c, const QString &value, bool on) {
+            const auto id = m_model->snapshot().dict(c).find(value.toStdString());
+            if (!id)
+                return; // (a value of an earlier snapshot, gone)
             auto &inc = m_filter.include[size_t(c)];
-            inc.erase(std::remove(inc.begin(), inc.end(), id), inc.end());
+            inc.erase(std::remove(inc.begin(), inc.end(), *id), inc.end());
             if (on)
-                inc.push_back(id);
+                inc.push_back(*id);
             auto &exc = m_filter.exclude[size_t(c)];
-            exc.erase(std::remove(exc.begin(), exc.end(), id), exc.end());
+            exc.erase(std::remove(exc.begin(), exc.end(), *id), exc.end());
             QTimer::singleShot(0, this, &MainWindow::applyFilter);
         });
-        connect(m_facets[i], &FacetList::excludeRequested, this, [this](Column c, uint32_t id) {
+        connect(m_facets[i], &FacetList::excludeRequested, this, [this](Column c, const QString &value) {
+            const auto id = m_model->snapshot().dict(c).find(value.toStdString());
+            if (!id)
+                return;
             auto &inc = m_filter.include[size_t(c)];
-            inc.erase(std::remove(inc.begin(), inc.end(), id), inc.end());
+            inc.erase(std::remove(inc.begin(), inc.end(), *id), inc.end());
             auto &exc = m_filter.exclude[size_t(c)];
-            if (std::find(exc.begin(), exc.end(), id) == exc.end())
-                exc.push_back(id);
+            if (std::find(exc.begin(), exc.end(), *id) == exc.end())
+                exc.push_back(*id);
             QTimer::singleShot(0, this, &MainWindow::applyFilter);
         });
     }

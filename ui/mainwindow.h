@@ -142,6 +142,8 @@ private:
     /// Sets the free-text constraint (its matches are searched again) and applies the filter.
     void setTextFilter(std::string text);
     void updateChips();
+    /// A facet's counts (by the store's dictionary ids) shown by value.
+    void showFacet(FacetList &facet, const Snapshot &snap, const std::vector<uint64_t> &counts);
     void resetFilters(); ///< filter state and widgets back to "everything", without refreshing
     void showRecord(uint32_t storeRow);
     void clearDetail();

@@ -97,10 +97,8 @@ void MainWindow::showEvaluation(const Snapshot &snap, EventStore::Evaluation eva
             m_to->setTimeNs(hi);
         }
     }
-    for (size_t k = 0; k < std::size(m_facets); ++k) {
-        const Column c = m_facets[k]->column();
-        m_facets[k]->setValues(snap, eval.counts[k], m_filter.include[size_t(c)], m_filter.exclude[size_t(c)]);
-    }
+    for (size_t k = 0; k < std::size(m_facets); ++k)
+        showFacet(*m_facets[k], snap, eval.counts[k]);
     updateChips();
     if (selected != UINT32_MAX) {
         const int row = m_model->rowOfStoreRow(selected);
@@ -140,6 +138,36 @@ QString MainWindow::statusText() const
         + (m_query && m_model->rowCount() == 0 ? TrailModel::absentFieldsNote(m_queryAbsentFields) : QString());
 }
 
+
+void MainWindow::showFacet(FacetList &facet, const Snapshot &snap, const std::vector<uint64_t> &counts)
+{
+    // the store counts by dictionary id; the list shows values (as a trail source gives them)
+    const Column c = facet.column();
+    const StringDict &dict = snap.dict(c);
+    const auto names = [&dict](const std::vector<uint32_t> &ids) {
+        std::vector<std::string> out;
+        out.reserve(ids.size());
+        for (uint32_t id : ids)
+            if (id < dict.size())
+                out.push_back(dict.at(id));
+        return out;
+    };
+    const std::vector<std::string> included = names(m_filter.include[size_t(c)]);
+    const auto top = EventStore::top(counts, 0);
+    size_t distinct = top.size();
+    for (uint32_t id : m_filter.include[size_t(c)])
+        distinct += std::none_of(top.begin(), top.end(), [id](const auto &p) { return p.first == id; });
+    std::vector<std::pair<std::string, uint64_t>> values;
+    values.reserve(std::min(top.size(), FacetList::kMaxShown));
+    for (size_t i = 0; i < top.size() && i < FacetList::kMaxShown; ++i)
+        values.emplace_back(dict.at(top[i].first), top[i].second);
+    // an included value past the ones listed keeps its count
+    for (uint32_t id : m_filter.include[size_t(c)])
+        for (size_t i = FacetList::kMaxShown; i < top.size(); ++i)
+            if (top[i].first == id)
+                values.emplace_back(dict.at(id), top[i].second);
+    facet.setValues(values, included, names(m_filter.exclude[size_t(c)]), distinct);
+}
 
 void MainWindow::updateChips()
 {

@@ -2,6 +2,7 @@
 #include "trailsourcewindow.h"
 
 #include "datetimeedit.h"
+#include "facetlist.h"
 #include "historydialog.h"
 #include "intake/normalizer.h"
 #include "query/history.h"
@@ -16,7 +17,6 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
-#include <QListWidget>
 #include <QLocale>
 #include <QMenu>
 #include <QPushButton>
@@ -33,7 +33,6 @@ namespace auditlens::ui {
 namespace {
 
 constexpr std::array<Column, 3> kSourceFacets{Column::Actor, Column::Action, Column::ResourceType};
-constexpr int kValueRole = Qt::UserRole + 1;
 constexpr int kTimelineBuckets = 100;
 constexpr size_t kFacetValues = 50; ///< shown per facet; one more is asked, to say that more exist
 constexpr auto kNewestFirstKey = "clickhouseTrail/newestFirst";
@@ -99,13 +98,15 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
     auto *facetLayout = new QVBoxLayout(facetPane);
     facetLayout->setContentsMargins(0, 0, 0, 0);
     const QString titles[] = {tr("Actor"), tr("Action"), tr("Resource type")};
-    for (int k = 0; k < 3; ++k) {
-        facetLayout->addWidget(new QLabel(titles[k], facetPane));
-        m_facets[size_t(k)] = new QListWidget(facetPane);
-        m_facets[size_t(k)]->setAccessibleName(titles[k]);
-        facetLayout->addWidget(m_facets[size_t(k)]);
-        connect(m_facets[size_t(k)], &QListWidget::itemActivated, this,
-                [this, k](QListWidgetItem *it) { toggleFacetValue(k, it->data(kValueRole).toString()); });
+    for (size_t k = 0; k < m_facets.size(); ++k) {
+        // the main window's facet list: check a value to keep it, filter one out from the context menu
+        m_facets[k] = new FacetList(kSourceFacets[k], titles[k], facetPane);
+        m_facets[k]->list()->setAccessibleName(titles[k]);
+        facetLayout->addWidget(m_facets[k]);
+        connect(m_facets[k], &FacetList::includeToggled, this,
+                [this](Column c, const QString &value, bool on) { setFacetValue(c, value, true, on); });
+        connect(m_facets[k], &FacetList::excludeRequested, this,
+                [this](Column c, const QString &value) { setFacetValue(c, value, false, true); });
     }
     m_table = new QTableView(split);
     m_table->setModel(m_model);
@@ -436,39 +437,26 @@ void TrailSourceWindow::showCounts(const TrailCounts &c)
         + TrailModel::absentFieldsNote(c.absentFields);
     m_status->setText(m_lastCounts);
     for (size_t k = 0; k < c.top.size() && k < m_facets.size(); ++k) {
-        QListWidget *list = m_facets[k];
-        list->clear();
-        const auto &included = m_filter.include[size_t(kSourceFacets[k])];
-        for (size_t i = 0; i < c.top[k].size() && i < kFacetValues; ++i) {
-            const auto &[value, n] = c.top[k][i];
-            const QString v = QString::fromStdString(value);
-            auto *it = new QListWidgetItem(tr("%1 (%2)").arg(v.isEmpty() ? tr("(none)") : v, QLocale().toString(qulonglong(n))), list);
-            it->setData(kValueRole, v);
-            if (std::find(included.begin(), included.end(), value) != included.end()) {
-                QFont f = it->font();
-                f.setBold(true);
-                it->setFont(f);
-            }
-        }
-        if (c.top[k].size() > kFacetValues) {
-            // the top values only: said, never a list that looks whole
-            auto *more = new QListWidgetItem(tr("… more (the top %1 shown)").arg(kFacetValues), list);
-            more->setFlags(Qt::NoItemFlags);
-            more->setToolTip(tr("Search or query for a value that is not listed, or filter by another column first"));
-        }
+        // one more than shown is asked: whether more exist
+        const bool more = c.top[k].size() > kFacetValues;
+        const std::vector<std::pair<std::string, uint64_t>> top(c.top[k].begin(),
+                                                                c.top[k].begin() + ptrdiff_t(std::min(c.top[k].size(), kFacetValues)));
+        const Column col = kSourceFacets[k];
+        m_facets[k]->setValues(top, m_filter.include[size_t(col)], m_filter.exclude[size_t(col)], top.size(), more);
     }
     emit countsShown();
 }
 
-void TrailSourceWindow::toggleFacetValue(int k, const QString &value)
+void TrailSourceWindow::setFacetValue(Column c, const QString &value, bool include, bool on)
 {
-    auto &inc = m_filter.include[size_t(kSourceFacets[size_t(k)])];
     const std::string v = value.toStdString();
-    if (auto it = std::find(inc.begin(), inc.end(), v); it != inc.end())
-        inc.erase(it);
-    else
-        inc.push_back(v);
-    applyFilter();
+    auto &inc = m_filter.include[size_t(c)];
+    auto &exc = m_filter.exclude[size_t(c)];
+    inc.erase(std::remove(inc.begin(), inc.end(), v), inc.end());
+    exc.erase(std::remove(exc.begin(), exc.end(), v), exc.end());
+    if (on)
+        (include ? inc : exc).push_back(v);
+    applyFilter(); // (the lists are refilled by the counts' answer, never from inside this call)
 }
 
 void TrailSourceWindow::showRecord(int row)

@@ -21,7 +21,6 @@
 class QComboBox;
 class QLabel;
 class QLineEdit;
-class QListWidget;
 class QPushButton;
 class QTableView;
 
@@ -30,6 +29,7 @@ namespace auditlens::intake { class IntakeParser; }
 namespace auditlens::ui {
 
 class DateTimeEdit;
+class FacetList;
 class JsonTree;
 class SourceTrailModel;
 class Timeline;
@@ -45,7 +45,7 @@ public:
     // for tests
     SourceTrailModel *model() const { return m_model; }
     QTableView *table() const { return m_table; }
-    QListWidget *facet(int k) const { return m_facets[size_t(k)]; }
+    FacetList *facet(int k) const { return m_facets[size_t(k)]; }
     QLineEdit *searchBox() const { return m_search; }
     QLineEdit *queryBox() const { return m_query; }
     QLabel *status() const { return m_status; }
@@ -102,7 +102,8 @@ private:
     /// A request did not answer: the last good answer stays; `what` names it.
     void showFailure(const QString &what, const TrailError &e);
     void updatePending();
-    void toggleFacetValue(int k, const QString &value);
+    /// A facet value checked or unchecked (included), or filtered out (excluded).
+    void setFacetValue(Column c, const QString &value, bool include, bool on);
     void showRecord(int row);
     void showOrder(); ///< the Time column's sort indicator says the model's order
     void setRangeEditable(bool editable); ///< From, To and Apply (off until the trail first answers)
@@ -112,7 +113,7 @@ private:
     TrailFilter m_filter;
     SourceTrailModel *m_model;
     QTableView *m_table;
-    std::array<QListWidget *, 3> m_facets{};
+    std::array<FacetList *, 3> m_facets{};
     QLineEdit *m_search;
     QLineEdit *m_query;
     QLabel *m_status;

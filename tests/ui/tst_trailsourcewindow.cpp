@@ -9,6 +9,7 @@
 #include "../core/clickhousefixture.h"
 #include "clickhouse/remotetrail.h"
 #include "datetimeedit.h"
+#include "facetlist.h"
 #include "historydialog.h"
 #include "intake/engine.h"
 #include "jsontree.h"
@@ -173,15 +174,15 @@ private slots:
         QVERIFY(w.timeline()->isVisible() && w.fromEdit()->isEnabled() && w.applyTimeButton()->isEnabled());
         const QString all = QString::number(m_snap.size());
         QCOMPARE(w.status()->text(), QStringLiteral("%1 of %1 records").arg(all));
-        QVERIFY(w.facet(0)->count() > 1);
+        QVERIFY(w.facet(0)->list()->count() > 1);
 
         // a facet value, as the user activates it: the table and the count follow
-        QListWidgetItem *first = w.facet(0)->item(0);
-        const QString actor = first->data(Qt::UserRole + 1).toString();
+        QListWidgetItem *first = w.facet(0)->list()->item(0);
+        const QString actor = FacetList::valueOf(first);
         const QString shown = first->text();
         const qulonglong n = shown.section(QLatin1Char('('), -1).chopped(1).toULongLong();
         QVERIFY(n > 0);
-        emit w.facet(0)->itemActivated(first);
+        first->setCheckState(Qt::Checked); // (as the user ticks it)
         QVERIFY(counts.wait(10000));
         QCOMPARE(w.status()->text(), QStringLiteral("%1 of %2 records").arg(n).arg(all));
         QTRY_VERIFY_WITH_TIMEOUT(w.model()->rowCount() > 0 && !w.model()->loading(), 10000);
@@ -232,7 +233,7 @@ private slots:
         QVERIFY(shownRecord.wait(10000));
         QVERIFY(w.rawTree()->topLevelCount() > 0);
         QVERIFY(w.table()->verticalScrollBar()->value() > 0);
-        emit w.facet(1)->itemActivated(w.facet(1)->item(0));
+        w.facet(1)->list()->item(0)->setCheckState(Qt::Checked);
         QVERIFY(settle(w));
         QTRY_VERIFY_WITH_TIMEOUT(!w.model()->stale(), 10000);
         QCOMPARE(w.table()->verticalScrollBar()->value(), 0);
@@ -255,12 +256,65 @@ private slots:
         const auto window = shown();
         TrailSourceWindow &w = *window;
         QVERIFY(settle(w));
-        QCOMPARE(w.facet(0)->count(), 51);
-        QListWidgetItem *more = w.facet(0)->item(50);
+        QCOMPARE(w.facet(0)->list()->count(), 51);
+        QListWidgetItem *more = w.facet(0)->list()->item(50);
         QVERIFY(more->text().contains(QLatin1String("top 50")));
         QCOMPARE(more->flags(), Qt::NoItemFlags);
-        QVERIFY(more->data(Qt::UserRole + 1).isNull());
-        QCOMPARE(size_t(w.facet(2)->count()), types.size());
+        QVERIFY(FacetList::valueOf(more).isNull());
+        QCOMPARE(size_t(w.facet(2)->list()->count()), types.size());
+    }
+
+    void aFacetValueFilteredOutOrBeyondTheTop()
+    {
+        // the main window's facet list: a value filtered out from its context menu is struck
+        // out and its records leave the count; a value kept that is not among the server's
+        // top 50 says so, never "0"
+        const auto window = shown();
+        TrailSourceWindow &w = *window;
+        QVERIFY(settle(w));
+        QListWidgetItem *first = w.facet(0)->list()->item(0);
+        const QString value = FacetList::valueOf(first);
+        std::map<std::string, uint64_t> byActor;
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            ++byActor[m_snap.value(r, Column::Actor)];
+        const uint64_t n = byActor[value.toStdString()];
+        QVERIFY(n > 0);
+        QSignalSpy counts(&w, &TrailSourceWindow::countsShown);
+        emit w.facet(0)->excludeRequested(Column::Actor, value); // (Filter out value)
+        QVERIFY(counts.wait(10000));
+        QCOMPARE(w.status()->text(), countsText(m_snap.size() - n, m_snap.size()));
+        QCOMPARE(w.filter().exclude[size_t(Column::Actor)], std::vector<std::string>{value.toStdString()});
+        bool struck = false;
+        for (int i = 0; i < w.facet(0)->list()->count(); ++i)
+            if (FacetList::valueOf(w.facet(0)->list()->item(i)) == value)
+                struck = w.facet(0)->list()->item(i)->font().strikeOut();
+        QVERIFY(struck);
+        // ticked again: back in, not out
+        for (int i = 0; i < w.facet(0)->list()->count(); ++i)
+            if (FacetList::valueOf(w.facet(0)->list()->item(i)) == value)
+                w.facet(0)->list()->item(i)->setCheckState(Qt::Checked);
+        QVERIFY(counts.wait(10000));
+        QCOMPARE(w.status()->text(), countsText(n, m_snap.size()));
+        QVERIFY(w.filter().exclude[size_t(Column::Actor)].empty());
+
+        // an actor with the fewest records, not among the 50 listed, kept
+        w.clearFilters();
+        QVERIFY(counts.wait(10000));
+        std::set<QString> listed;
+        for (int i = 0; i < w.facet(0)->list()->count(); ++i)
+            listed.insert(FacetList::valueOf(w.facet(0)->list()->item(i)));
+        std::string rare;
+        for (const auto &[actor, count] : byActor)
+            if (!actor.empty() && !listed.count(QString::fromStdString(actor)) && (rare.empty() || count < byActor[rare]))
+                rare = actor;
+        QVERIFY(!rare.empty());
+        emit w.facet(0)->includeToggled(Column::Actor, QString::fromStdString(rare), true); // (Filter for value)
+        QVERIFY(counts.wait(10000));
+        QCOMPARE(w.status()->text(), countsText(byActor[rare], m_snap.size()));
+        QListWidgetItem *kept = w.facet(0)->list()->item(0); // ticked values first
+        QCOMPARE(FacetList::valueOf(kept), QString::fromStdString(rare));
+        QCOMPARE(kept->checkState(), Qt::Checked);
+        QVERIFY2(kept->text().endsWith(QLatin1String("(not in the top 50)")), qPrintable(kept->text()));
     }
 
     void theTimelineCountsTheMatchedRecords()
@@ -355,7 +409,7 @@ private slots:
         QVERIFY(!w.cancelButton()->isVisible());
         const QString last = w.status()->text();
         QCOMPARE(last, countsText(m_snap.size(), m_snap.size()));
-        const int facetRows = w.facet(0)->count(), rows = w.model()->rowCount();
+        const int facetRows = w.facet(0)->list()->count(), rows = w.model()->rowCount();
         const uint64_t drawn = w.timeline()->total();
         QVERIFY(rows > 0);
 
@@ -378,7 +432,7 @@ private slots:
             QVERIFY2(w.status()->text().startsWith(QLatin1String("Cancelled")), qPrintable(w.status()->text()));
             QVERIFY2(w.status()->text().contains(last), qPrintable(w.status()->text()));
             QVERIFY(!counts.wait(300)); // no answer comes after all
-            QCOMPARE(w.facet(0)->count(), facetRows);
+            QCOMPARE(w.facet(0)->list()->count(), facetRows);
             QCOMPARE(w.model()->rowCount(), rows); // the rows shown stay
             QVERIFY(w.model()->halted() && !w.model()->canFetchMore({}));
             QCOMPARE(w.timeline()->total(), drawn);
@@ -410,9 +464,9 @@ private slots:
         QVERIFY(settle(remote) && settle(local));
         QCOMPARE(remote.status()->text(), local.status()->text());
         for (int k = 0; k < 3; ++k) {
-            QCOMPARE(remote.facet(k)->count(), local.facet(k)->count());
-            for (int i = 0; i < local.facet(k)->count(); ++i)
-                QCOMPARE(remote.facet(k)->item(i)->text(), local.facet(k)->item(i)->text());
+            QCOMPARE(remote.facet(k)->list()->count(), local.facet(k)->list()->count());
+            for (int i = 0; i < local.facet(k)->list()->count(); ++i)
+                QCOMPARE(remote.facet(k)->list()->item(i)->text(), local.facet(k)->list()->item(i)->text());
         }
         QTRY_COMPARE_WITH_TIMEOUT(remote.timeline()->total(), local.timeline()->total(), 10000);
         QCOMPARE(remote.fromEdit()->dateTime(), local.fromEdit()->dateTime());
@@ -674,12 +728,12 @@ private slots:
         QCOMPARE(remote.status()->text(), countsText(m_snap.size(), m_snap.size()));
 
         // a facet value, a result, a time range, a text search: the same after each
-        QListWidgetItem *actor = remote.facet(0)->item(1);
-        const QString value = actor->data(Qt::UserRole + 1).toString();
-        emit remote.facet(0)->itemActivated(actor);
-        for (int i = 0; i < local->facet(0)->count(); ++i)
-            if (local->facet(0)->item(i)->data(Qt::UserRole + 1).toString() == value)
-                emit local->facet(0)->itemActivated(local->facet(0)->item(i));
+        QListWidgetItem *actor = remote.facet(0)->list()->item(1);
+        const QString value = FacetList::valueOf(actor);
+        actor->setCheckState(Qt::Checked);
+        for (int i = 0; i < local->facet(0)->list()->count(); ++i)
+            if (FacetList::valueOf(local->facet(0)->list()->item(i)) == value)
+                local->facet(0)->list()->item(i)->setCheckState(Qt::Checked);
         compareWindows(remote, *local);
         QVERIFY(remote.status()->text() != countsText(m_snap.size(), m_snap.size()));
         remote.clearFilters();
