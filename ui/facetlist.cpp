@@ -4,6 +4,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QLocale>
 #include <QMenu>
 #include <QVBoxLayout>
 
@@ -83,7 +84,7 @@ void FacetList::setValues(const std::vector<std::pair<std::string, uint64_t>> &v
             continue;
         const QString value = QString::fromStdString(*e.value);
         const QString label = value.isEmpty() ? tr("(none)") : value;
-        auto *item = new QListWidgetItem(e.counted ? QStringLiteral("%1  (%2)").arg(label).arg(e.count)
+        auto *item = new QListWidgetItem(e.counted ? QStringLiteral("%1  (%2)").arg(label, QLocale().toString(qulonglong(e.count)))
                                                    : tr("%1  (not in the top %2)").arg(label).arg(values.size()),
                                          m_list);
         item->setData(ValueRole, value);
