@@ -8,6 +8,7 @@
 #include "highlightdelegate.h"
 #include "jsontree.h"
 #include "receiverpanel.h"
+#include "recorddetail.h"
 #include "timeline.h"
 #include "trailmodel.h"
 
@@ -226,65 +227,17 @@ void MainWindow::buildUi()
     centerLay->addWidget(m_timeline);
     centerLay->addWidget(m_table, 1);
 
-    // detail (center bottom)
-    m_tabs = new QTabWidget(this);
-    auto *pair = new QWidget(m_tabs);
-    auto *pairLay = new QVBoxLayout(pair);
-    pairLay->setContentsMargins(2, 2, 2, 2);
-    m_detailSplit = new QSplitter(Qt::Horizontal, pair);
-    auto makeSide = [&](const QString &title, JsonTree *&tree, QLineEdit *&search) {
-        auto *w = new QWidget(m_detailSplit);
-        auto *l = new QVBoxLayout(w);
-        l->setContentsMargins(0, 0, 0, 0);
-        auto *head = new QHBoxLayout;
-        auto *label = new QLabel(QStringLiteral("<b>%1</b>").arg(title), w);
-        search = new QLineEdit(w);
-        search->setPlaceholderText(tr("Find field…"));
-        search->setClearButtonEnabled(true);
-        auto *esc = new QShortcut(QKeySequence(Qt::Key_Escape), search);
-        esc->setContext(Qt::WidgetShortcut);
-        connect(esc, &QShortcut::activated, search, &QLineEdit::clear);
-        head->addWidget(label);
-        head->addWidget(search, 1);
-        tree = new JsonTree(w);
-        l->addLayout(head);
-        l->addWidget(tree, 1);
-        m_detailSplit->addWidget(w);
-        JsonTree *t = tree;
-        connect(search, &QLineEdit::textChanged, t, &JsonTree::filterItems);
-    };
-    makeSide(tr("Raw record"), m_rawTree, m_rawSearch);
-    makeSide(tr("ECS record"), m_ecsTree, m_ecsSearch);
-    connect(m_rawTree, &JsonTree::pathActivated, this, &MainWindow::linkFromRaw);
-    connect(m_ecsTree, &JsonTree::pathActivated, this, &MainWindow::linkFromEcs);
-    m_linkInfo = new QLabel(pair);
-    m_linkInfo->setWordWrap(true);
-    m_linkInfo->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_diagnostics = new QListWidget(pair);
-    m_diagnostics->setMaximumHeight(90);
-    m_diagnostics->hide(); // shown when the selected record has schema problems
-    m_diagnostics->setToolTip(tr("ECS validation of the selected record"));
-    // a click (or Enter) on a problem goes to its field
-    connect(m_diagnostics, &QListWidget::itemClicked, this, &MainWindow::goToProblem);
-    connect(m_diagnostics, &QListWidget::itemActivated, this, &MainWindow::goToProblem);
-    pairLay->addWidget(m_detailSplit, 1);
-    pairLay->addWidget(m_linkInfo);
-    pairLay->addWidget(m_diagnostics);
-    m_tabs->addTab(pair, tr("Raw \u2194 ECS"));
-
-    auto *changesPage = new QWidget(m_tabs);
-    auto *changesLay = new QVBoxLayout(changesPage);
-    m_changesLabel = new QLabel(changesPage);
-    m_changes = new QTreeWidget(changesPage);
-    m_changes->setHeaderLabels({tr("Change"), tr("Field"), tr("Before"), tr("After")});
-    m_changes->setRootIsDecorated(false);
-    m_changes->setAlternatingRowColors(true);
-    m_changes->setColumnWidth(0, 90);
-    m_changes->setColumnWidth(1, 320);
-    m_changes->setColumnWidth(2, 300);
-    changesLay->addWidget(m_changesLabel);
-    changesLay->addWidget(m_changes, 1);
-    m_tabs->addTab(changesPage, tr("Changes"));
+    // detail (center bottom): the record raw and as ECS, linked, validated, its changes
+    m_detail = new RecordDetail(this);
+    m_tabs = m_detail;
+    m_rawTree = m_detail->rawTree();
+    m_ecsTree = m_detail->ecsTree();
+    m_rawSearch = m_detail->rawSearch();
+    m_ecsSearch = m_detail->ecsSearch();
+    m_linkInfo = m_detail->linkInfo();
+    m_diagnostics = m_detail->diagnostics();
+    m_changes = m_detail->changesView();
+    m_detailSplit = m_detail->sidesSplit();
 
     m_rejected = new QListWidget(m_tabs);
     m_rejected->setToolTip(tr("Records that could not be read, with their source and line"));

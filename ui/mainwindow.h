@@ -40,6 +40,7 @@ namespace auditlens::ui {
 
 class ExportRunner;
 class FacetList;
+class RecordDetail;
 class FieldsPanel;
 class HighlightDelegate;
 class JsonTree;
@@ -147,10 +148,7 @@ private:
     void resetFilters(); ///< filter state and widgets back to "everything", without refreshing
     void showRecord(uint32_t storeRow);
     void clearDetail();
-    void goToProblem(QListWidgetItem *item);
     void updateTitle();
-    void linkFromEcs(const QString &path);
-    void linkFromRaw(const QString &path);
     void addRecent(const QStringList &paths);
     void rebuildRecentMenu();
     void copySelected(bool ecs);
@@ -206,9 +204,9 @@ private:
     QLabel *m_linkInfo = nullptr;
     QListWidget *m_diagnostics = nullptr;
     QTreeWidget *m_changes = nullptr;
-    QLabel *m_changesLabel = nullptr;
     QListWidget *m_rejected = nullptr;
-    QTabWidget *m_tabs = nullptr;
+    RecordDetail *m_detail = nullptr;
+    QTabWidget *m_tabs = nullptr; ///< m_detail, plus the rejected records' tab
     QSplitter *m_mainSplit = nullptr;
     QSplitter *m_detailSplit = nullptr;
     QSplitter *m_sideSplit = nullptr;
@@ -243,8 +241,6 @@ private:
 
     // current record
     uint32_t m_currentRow = UINT32_MAX;
-    std::vector<intake::FieldProvenance> m_provenance;
-    bool m_linking = false;
     bool m_shownOnce = false;
     HighlightDelegate *m_tableHighlight = nullptr;
     QString m_hitPath; ///< the raw path F3 went to last

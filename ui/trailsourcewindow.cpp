@@ -4,9 +4,9 @@
 #include "datetimeedit.h"
 #include "facetlist.h"
 #include "historydialog.h"
-#include "intake/normalizer.h"
 #include "query/history.h"
 #include "jsontree.h"
+#include "recorddetail.h"
 #include "sourcetrailmodel.h"
 #include "timeline.h"
 
@@ -108,7 +108,8 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
         connect(m_facets[k], &FacetList::excludeRequested, this,
                 [this](Column c, const QString &value) { setFacetValue(c, value, false, true); });
     }
-    m_table = new QTableView(split);
+    auto *center = new QSplitter(Qt::Vertical, split); // the table over the record, as in the main window
+    m_table = new QTableView(center);
     m_table->setModel(m_model);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -126,22 +127,12 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
         else // (the header moved its indicator to the clicked column)
             showOrder();
     });
-    auto *trees = new QSplitter(Qt::Vertical, split);
-    // each tree under its title, as in the main window
-    const auto titled = [trees](const QString &title) {
-        auto *pane = new QWidget(trees);
-        auto *lay = new QVBoxLayout(pane);
-        lay->setContentsMargins(0, 0, 0, 0);
-        lay->addWidget(new QLabel(title, pane));
-        auto *tree = new JsonTree(pane);
-        tree->setAccessibleName(title);
-        lay->addWidget(tree, 1);
-        return tree;
-    };
-    m_rawTree = titled(tr("Raw record"));
-    m_ecsTree = titled(tr("ECS record (the parser run here)"));
-    split->setStretchFactor(1, 3);
-    split->setStretchFactor(2, 2);
+    // the selected record as in the main window: raw and ECS side by side, linked field to
+    // field, validated, its changes
+    m_detail = new RecordDetail(center);
+    center->setStretchFactor(0, 3);
+    center->setStretchFactor(1, 2);
+    split->setStretchFactor(1, 1);
     layout->addWidget(split, 1);
     setCentralWidget(central);
     m_status = new QLabel(this);
@@ -183,8 +174,7 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
     // trees that may not pass it
     connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
         m_table->scrollToTop();
-        m_rawTree->setJson({});
-        m_ecsTree->setJson({});
+        m_detail->clear();
         m_shownId.clear();
         m_shownRaw.clear();
     });
@@ -470,22 +460,19 @@ void TrailSourceWindow::showRecord(int row)
         if (e.kind == TrailErrorKind::Cancelled)
             return;
         if (!e.ok()) {
-            m_rawTree->setJson({});
-            m_ecsTree->setJson({});
+            m_detail->clear(tr("The record cannot be read: %1").arg(QString::fromStdString(e.message)));
             m_status->setText(tr("The record cannot be read: %1").arg(QString::fromStdString(e.message)));
             return;
         }
-        auto json = nlohmann::ordered_json::parse(raw, nullptr, false);
-        m_rawTree->setJson(json.is_discarded() ? nlohmann::ordered_json() : std::move(json));
+        m_detail->showRecord(raw, m_parser.get());
         m_shownId = id;
-        m_shownRaw = raw;
-        if (m_parser) {
-            auto n = intake::normalizeRecord(*m_parser, raw);
-            m_ecsTree->setJson(n.ok ? n.result.event : nlohmann::ordered_json());
-        }
+        m_shownRaw = std::move(raw);
         emit recordShown();
     });
 }
+
+JsonTree *TrailSourceWindow::rawTree() const { return m_detail->rawTree(); }
+JsonTree *TrailSourceWindow::ecsTree() const { return m_detail->ecsTree(); }
 
 void TrailSourceWindow::showHistory(bool actor)
 {

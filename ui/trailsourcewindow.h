@@ -31,6 +31,7 @@ namespace auditlens::ui {
 class DateTimeEdit;
 class FacetList;
 class JsonTree;
+class RecordDetail;
 class SourceTrailModel;
 class Timeline;
 
@@ -49,8 +50,9 @@ public:
     QLineEdit *searchBox() const { return m_search; }
     QLineEdit *queryBox() const { return m_query; }
     QLabel *status() const { return m_status; }
-    JsonTree *rawTree() const { return m_rawTree; }
-    JsonTree *ecsTree() const { return m_ecsTree; }
+    JsonTree *rawTree() const;
+    JsonTree *ecsTree() const;
+    RecordDetail *detail() const { return m_detail; }
     Timeline *timeline() const { return m_timeline; }
     DateTimeEdit *fromEdit() const { return m_from; }
     DateTimeEdit *toEdit() const { return m_to; }
@@ -118,8 +120,7 @@ private:
     QLineEdit *m_query;
     QLabel *m_status;
     QLabel *m_error;
-    JsonTree *m_rawTree;
-    JsonTree *m_ecsTree;
+    RecordDetail *m_detail;
     Timeline *m_timeline;
     DateTimeEdit *m_from;
     DateTimeEdit *m_to;

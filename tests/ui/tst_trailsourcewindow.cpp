@@ -9,12 +9,16 @@
 #include "../core/clickhousefixture.h"
 #include "clickhouse/remotetrail.h"
 #include "datetimeedit.h"
+#include "ecs/validator.h"
 #include "facetlist.h"
 #include "historydialog.h"
 #include "intake/engine.h"
+#include "intake/normalizer.h"
 #include "jsontree.h"
 #include "query/eval.h"
 #include "query/history.h"
+#include "recorddetail.h"
+#include "store/diff.h"
 #include "sourcetrailmodel.h"
 #include "store/embeddedtrail.h"
 #include "../core/samplestore.h"
@@ -216,6 +220,48 @@ private slots:
         QVERIFY(w.status()->text().contains(QLatin1String("at character")));
         QVERIFY2(w.status()->text().startsWith(QLatin1String("The query was not run: ")), qPrintable(w.status()->text()));
         QVERIFY(!w.status()->text().contains(QLatin1Char('\n'))); // the caret's line stays under the bar
+    }
+
+    void theRecordIsLinkedValidatedAndItsChangesShown()
+    {
+        // the main window's detail: a record with before/after values, its fields linked raw to
+        // ECS and back, its changes listed, the schema's problems (if any) as the validator says
+        size_t row = m_snap.size();
+        for (size_t r = 0; r < m_snap.size() && row == m_snap.size(); ++r) {
+            const auto rec = nlohmann::ordered_json::parse(m_snap.raw(r));
+            if (rec.contains("OldValue") && rec.contains("NewValue") && rec.contains("ActorEmail"))
+                row = r;
+        }
+        QVERIFY(row < m_snap.size());
+        const auto window = shown();
+        TrailSourceWindow &w = *window;
+        QVERIFY(settle(w));
+        w.queryBox()->setText(QStringLiteral("ID:\"%1\"").arg(QString::fromStdString(
+            nlohmann::ordered_json::parse(m_snap.raw(row)).value("ID", std::string()))));
+        QTest::keyClick(w.queryBox(), Qt::Key_Return);
+        QVERIFY(settle(w));
+        QTRY_VERIFY_WITH_TIMEOUT(w.model()->rowCount() == 1 && !w.model()->loading(), 10000);
+        QSignalSpy shownRecord(&w, &TrailSourceWindow::recordShown);
+        w.table()->selectRow(0);
+        QVERIFY(shownRecord.wait(10000));
+        std::string label;
+        const auto changes = recordChanges(nlohmann::ordered_json::parse(m_snap.raw(row)), label);
+        QVERIFY(!changes.empty());
+        QCOMPARE(w.detail()->changesView()->topLevelItemCount(), int(changes.size()));
+        QCOMPARE(w.detail()->tabText(1), QStringLiteral("Changes (%1)").arg(changes.size()));
+        w.detail()->linkFromRaw(QStringLiteral("ActorEmail"));
+        QVERIFY2(w.detail()->linkInfo()->text().contains(QLatin1String("user.email")), qPrintable(w.detail()->linkInfo()->text()));
+        w.detail()->linkFromEcs(QStringLiteral("user.email"));
+        QVERIFY2(w.detail()->linkInfo()->text().contains(QLatin1String("ActorEmail")), qPrintable(w.detail()->linkInfo()->text()));
+        const auto n = intake::normalizeRecord(*intake::IntakeParser::builtin(), m_snap.raw(row), 128, true);
+        QVERIFY(n.ok);
+        QCOMPARE(w.detail()->diagnostics()->count(),
+                 int(ecs::validate(n.result.event, intake::IntakeParser::builtin()->taxonomy()).size()));
+        // a new filter: nothing left of it
+        w.clearFilters();
+        QVERIFY(settle(w));
+        QTRY_COMPARE_WITH_TIMEOUT(w.detail()->changesView()->topLevelItemCount(), 0, 10000);
+        QCOMPARE(w.rawTree()->topLevelCount(), 0);
     }
 
     void aNewFilterShowsItsFirstRowsAndNoEarlierRecord()
@@ -806,6 +852,13 @@ private slots:
         QCOMPARE(remote.ecsTree()->topLevelCount(), local->ecsTree()->topLevelCount());
         QCOMPARE(remote.ecsTree()->cellText(QStringLiteral("event")), local->ecsTree()->cellText(QStringLiteral("event")));
         QCOMPARE(remote.ecsTree()->cellText(QStringLiteral("user")), local->ecsTree()->cellText(QStringLiteral("user")));
+        // linked, validated and compared as from the file
+        QCOMPARE(remote.detail()->changesView()->topLevelItemCount(), local->detail()->changesView()->topLevelItemCount());
+        QCOMPARE(remote.detail()->diagnostics()->count(), local->detail()->diagnostics()->count());
+        for (TrailSourceWindow *w : {&remote, local.get()})
+            w->detail()->linkFromRaw(QStringLiteral("ActionType"));
+        QCOMPARE(remote.detail()->linkInfo()->text(), local->detail()->linkInfo()->text());
+        QVERIFY(remote.detail()->linkInfo()->text().contains(QLatin1String("event.action")));
 
         // the history of that record's resource and of its actor, read from ClickHouse: the
         // same steps, with the same changes, as from the file
