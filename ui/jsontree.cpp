@@ -2,6 +2,7 @@
 #include "jsontree.h"
 
 #include "query/history.h"
+#include "query/kql.h"
 
 #include "highlightdelegate.h"
 #include "jsonmodel.h"
@@ -260,6 +261,16 @@ QString clauseForPath(const QString &prefix, const QString &path, const J *value
     else
         clause = field + QLatin1Char(':') + QString::fromStdString(value->dump());
     return negate ? QStringLiteral("not ") + clause : clause;
+}
+
+QString withClause(const QString &query, const QString &clause)
+{
+    const QString current = query.trimmed();
+    if (current.isEmpty())
+        return clause;
+    const auto q = query::Query::parse(current.toStdString());
+    const bool wrap = q->ok() && q->root() && q->root()->kind == query::Node::Kind::Or;
+    return (wrap ? QStringLiteral("(%1)").arg(current) : current) + QStringLiteral(" and ") + clause;
 }
 
 } // namespace auditlens::ui

@@ -83,5 +83,7 @@ private:
 /// The query clause for a tree path ("a.0.b" looks into arrays: "a.b") and its value, or for
 /// the path existing when `value` is null. `negate` adds "not".
 QString clauseForPath(const QString &prefix, const QString &path, const nlohmann::ordered_json *value, bool negate);
+/// `query` with `clause` added: "query and clause", an "or" query kept whole in parentheses.
+QString withClause(const QString &query, const QString &clause);
 
 } // namespace auditlens::ui

@@ -230,14 +230,6 @@ void MainWindow::buildUi()
     // detail (center bottom): the record raw and as ECS, linked, validated, its changes
     m_detail = new RecordDetail(this);
     m_tabs = m_detail;
-    m_rawTree = m_detail->rawTree();
-    m_ecsTree = m_detail->ecsTree();
-    m_rawSearch = m_detail->rawSearch();
-    m_ecsSearch = m_detail->ecsSearch();
-    m_linkInfo = m_detail->linkInfo();
-    m_diagnostics = m_detail->diagnostics();
-    m_changes = m_detail->changesView();
-    m_detailSplit = m_detail->sidesSplit();
 
     m_rejected = new QListWidget(m_tabs);
     m_rejected->setToolTip(tr("Records that could not be read, with their source and line"));
@@ -281,10 +273,10 @@ void MainWindow::buildUi()
     statusBar()->addPermanentWidget(m_parserLabel);
     m_parserLabel->setText(tr("Parser: built-in Cloudflare audit logs"));
 
-    m_rawSearch->setObjectName(QStringLiteral("rawFind"));
-    m_ecsSearch->setObjectName(QStringLiteral("ecsFind"));
+    m_detail->rawSearch()->setObjectName(QStringLiteral("rawFind"));
+    m_detail->ecsSearch()->setObjectName(QStringLiteral("ecsFind"));
     // Tab goes pane to pane: search, trail, record trees (with their find boxes), filters
-    QWidget *chain[] = {m_search, m_table, m_rawSearch, m_rawTree, m_ecsSearch, m_ecsTree, m_resultBox, m_from, m_to};
+    QWidget *chain[] = {m_search, m_table, m_detail->rawSearch(), m_detail->rawTree(), m_detail->ecsSearch(), m_detail->ecsTree(), m_resultBox, m_from, m_to};
     for (size_t i = 1; i < std::size(chain); ++i)
         setTabOrder(chain[i - 1], chain[i]);
     QWidget *last = m_to;

@@ -4,6 +4,7 @@
 #include "intake/engine.h"
 #include "store/eventstore.h"
 #include "datetimeedit.h"
+#include "recorddetail.h"
 
 #include <QFileDialog>
 #include <QFutureWatcher>
@@ -40,7 +41,6 @@ namespace auditlens::ui {
 
 class ExportRunner;
 class FacetList;
-class RecordDetail;
 class FieldsPanel;
 class HighlightDelegate;
 class JsonTree;
@@ -72,12 +72,12 @@ public:
     /// The store the trail shows (the receiver appends to it).
     const std::shared_ptr<EventStore> &store() const { return m_store; }
     QTableView *table() const { return m_table; }
-    JsonTree *rawTree() const { return m_rawTree; }
-    JsonTree *ecsTree() const { return m_ecsTree; }
-    QTreeWidget *changesView() const { return m_changes; }
+    JsonTree *rawTree() const { return m_detail->rawTree(); }
+    JsonTree *ecsTree() const { return m_detail->ecsTree(); }
+    QTreeWidget *changesView() const { return m_detail->changesView(); }
     ReceiverPanel *receiverPanel() const { return m_receiverPanel; }
     QListWidget *rejectedList() const { return m_rejected; }
-    QListWidget *diagnosticsList() const { return m_diagnostics; }
+    QListWidget *diagnosticsList() const { return m_detail->diagnostics(); }
     FacetList *facet(Column c) const;
     Filter &filter() { return m_filter; }
     void applyFilter();
@@ -107,7 +107,7 @@ public:
     /// next record's (F3 / Shift+F3).
     void findNext(bool backwards = false);
     QTabWidget *detailTabs() const { return m_tabs; }
-    QLabel *linkInfo() const { return m_linkInfo; }
+    QLabel *linkInfo() const { return m_detail->linkInfo(); }
     Timeline *timeline() const { return m_timeline; }
     QDateTimeEdit *fromEdit() const { return m_from; }
     QComboBox *resultBox() const { return m_resultBox; }
@@ -197,18 +197,10 @@ private:
     DateTimeEdit *m_to = nullptr;
     QWidget *m_chipBar = nullptr;
     QHBoxLayout *m_chipLayout = nullptr;
-    JsonTree *m_rawTree = nullptr;
-    JsonTree *m_ecsTree = nullptr;
-    QLineEdit *m_rawSearch = nullptr;
-    QLineEdit *m_ecsSearch = nullptr;
-    QLabel *m_linkInfo = nullptr;
-    QListWidget *m_diagnostics = nullptr;
-    QTreeWidget *m_changes = nullptr;
     QListWidget *m_rejected = nullptr;
     RecordDetail *m_detail = nullptr;
     QTabWidget *m_tabs = nullptr; ///< m_detail, plus the rejected records' tab
     QSplitter *m_mainSplit = nullptr;
-    QSplitter *m_detailSplit = nullptr;
     QSplitter *m_sideSplit = nullptr;
     QLabel *m_statusLabel = nullptr;
     QToolButton *m_rejectedButton = nullptr;

@@ -49,14 +49,14 @@ void MainWindow::findNext(bool backwards)
         if (row >= 0 && row < rows) {
             if (m_currentRow != m_model->storeRow(row))
                 selectRow(row);
-            const QStringList hits = m_rawTree->highlightedPaths();
+            const QStringList hits = m_detail->rawTree()->highlightedPaths();
             int at = hits.indexOf(m_hitPath);
             if (step > 0 || at < 0)
                 at = backwards ? int(hits.size()) : -1;
             at += backwards ? -1 : 1;
             if (at >= 0 && at < hits.size()) {
                 m_hitPath = hits[at];
-                m_rawTree->revealPath(m_hitPath);
+                m_detail->rawTree()->revealPath(m_hitPath);
                 m_detail->linkFromRaw(m_hitPath);
                 statusBar()->showMessage(tr("Hit %1 of %2 in this record").arg(at + 1).arg(hits.size()), 3000);
                 return;

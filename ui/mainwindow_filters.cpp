@@ -125,8 +125,8 @@ void MainWindow::showEvaluation(const Snapshot &snap, EventStore::Evaluation eva
     if (m_tableHighlight->text() != hits) {
         m_tableHighlight->setText(hits);
         m_table->viewport()->update();
-        m_rawTree->setHighlight(hits);
-        m_ecsTree->setHighlight(hits);
+        m_detail->rawTree()->setHighlight(hits);
+        m_detail->ecsTree()->setHighlight(hits);
         m_hitPath.clear();
     }
     emit filterApplied();

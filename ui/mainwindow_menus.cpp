@@ -112,7 +112,7 @@ void MainWindow::buildMenus()
     for (int i = 0; i < 3; ++i) {
         QAction *tab = view->addAction(tabNames[i], this, [this, i] {
             m_tabs->setCurrentIndex(i);
-            QWidget *focus[] = {m_rawTree, m_changes, m_rejected};
+            QWidget *focus[] = {m_detail->rawTree(), m_detail->changesView(), m_rejected};
             focus[i]->setFocus();
         });
         tab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
@@ -128,10 +128,10 @@ void MainWindow::buildMenus()
     QAction *actorHistory = investigate->addAction(tr("Everything this &actor did"), this, [this] { showHistory(true); });
     actorHistory->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_H));
     // Filter for / out / exists from the raw and ECS trees go to the query bar
-    m_rawTree->setQueryPrefix(QString());
-    m_ecsTree->setQueryPrefix(QStringLiteral("ecs."));
-    connect(m_rawTree, &JsonTree::clauseRequested, this, &MainWindow::addQueryClause);
-    connect(m_ecsTree, &JsonTree::clauseRequested, this, &MainWindow::addQueryClause);
+    m_detail->rawTree()->setQueryPrefix(QString());
+    m_detail->ecsTree()->setQueryPrefix(QStringLiteral("ecs."));
+    connect(m_detail->rawTree(), &JsonTree::clauseRequested, this, &MainWindow::addQueryClause);
+    connect(m_detail->ecsTree(), &JsonTree::clauseRequested, this, &MainWindow::addQueryClause);
 
     QMenu *tools = menuBar()->addMenu(tr("&Tools"));
     tools->addAction(tr("&Logpush job…"), this, [this] {

@@ -7,6 +7,7 @@
 #include "exportrunner.h"
 #include "fieldspanel.h"
 #include "historydialog.h"
+#include "jsontree.h"
 #include "query/eval.h"
 #include "query/history.h"
 #include "querycompleter.h"
@@ -212,14 +213,7 @@ bool MainWindow::runQueryIfNeeded(const Snapshot &snap, bool keepSelection)
 
 void MainWindow::addQueryClause(const QString &clause)
 {
-    const QString current = m_search->text().trimmed();
-    QString text = clause;
-    if (!current.isEmpty()) {
-        const auto q = query::Query::parse(current.toStdString());
-        const bool wrap = q->ok() && q->root() && q->root()->kind == query::Node::Kind::Or;
-        text = (wrap ? QStringLiteral("(%1)").arg(current) : current) + QStringLiteral(" and ") + clause;
-    }
-    setTextSearch(text);
+    setTextSearch(withClause(m_search->text(), clause));
 }
 
 void MainWindow::rememberQuery(const QString &text)

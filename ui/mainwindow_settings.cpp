@@ -133,7 +133,7 @@ void MainWindow::restoreSettings()
         if (!state.isEmpty() && !restoreState(state, kLayoutVersion))
             restoreState(defaultState, kLayoutVersion);
         restoreSplitter(m_mainSplit, s.value(QStringLiteral("window/mainSplit")));
-        restoreSplitter(m_detailSplit, s.value(QStringLiteral("window/detailSplit")));
+        restoreSplitter(m_detail->sidesSplit(), s.value(QStringLiteral("window/detailSplit")));
         restoreSplitter(m_sideSplit, s.value(QStringLiteral("window/sideSplit")));
         if (auto *outer = findChild<QSplitter *>(QStringLiteral("outerSplit")))
             restoreSplitter(outer, s.value(QStringLiteral("window/outerSplit")));
@@ -170,7 +170,7 @@ void MainWindow::saveSettings()
     s.setValue(QStringLiteral("window/geometry"), saveGeometry());
     s.setValue(QStringLiteral("window/state"), saveState(kLayoutVersion));
     s.setValue(QStringLiteral("window/mainSplit"), m_mainSplit->saveState());
-    s.setValue(QStringLiteral("window/detailSplit"), m_detailSplit->saveState());
+    s.setValue(QStringLiteral("window/detailSplit"), m_detail->sidesSplit()->saveState());
     s.setValue(QStringLiteral("window/sideSplit"), m_sideSplit->saveState());
     if (auto *outer = findChild<QSplitter *>(QStringLiteral("outerSplit")))
         s.setValue(QStringLiteral("window/outerSplit"), outer->saveState());

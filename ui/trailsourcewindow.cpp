@@ -130,6 +130,13 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
     // the selected record as in the main window: raw and ECS side by side, linked field to
     // field, validated, its changes
     m_detail = new RecordDetail(center);
+    // "Filter for this value" on the raw tree adds to the query, run on the server (ECS fields
+    // are made here, not there: the ECS tree offers none)
+    m_detail->rawTree()->setQueryPrefix(QString());
+    connect(m_detail->rawTree(), &JsonTree::clauseRequested, this, [this](const QString &clause) {
+        m_query->setText(withClause(m_query->text(), clause));
+        applyFilter();
+    });
     center->setStretchFactor(0, 3);
     center->setStretchFactor(1, 2);
     split->setStretchFactor(1, 1);

@@ -264,6 +264,27 @@ private slots:
         QCOMPARE(w.rawTree()->topLevelCount(), 0);
     }
 
+    void aValueOfTheRawTreeFiltersTheTrail()
+    {
+        // "Filter for this value" on a raw field: added to the query with "and" (an "or" query
+        // kept whole), the counts those of the query
+        const auto window = shown();
+        TrailSourceWindow &w = *window;
+        QVERIFY(settle(w));
+        w.queryBox()->setText(QStringLiteral("ActionType:login or ActionType:create"));
+        QTest::keyClick(w.queryBox(), Qt::Key_Return);
+        QVERIFY(settle(w));
+        QSignalSpy counts(&w, &TrailSourceWindow::countsShown);
+        emit w.rawTree()->clauseRequested(QStringLiteral("not ActionType:\"create\""));
+        QVERIFY(counts.wait(10000));
+        QCOMPARE(w.queryBox()->text(), QStringLiteral("(ActionType:login or ActionType:create) and not ActionType:\"create\""));
+        uint64_t logins = 0;
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            logins += m_snap.value(r, Column::Action) == "login";
+        QVERIFY(logins > 0);
+        QCOMPARE(w.status()->text(), countsText(logins, m_snap.size()));
+    }
+
     void aNewFilterShowsItsFirstRowsAndNoEarlierRecord()
     {
         // scrolled down with a record shown, then a facet value: the table is back at its first
