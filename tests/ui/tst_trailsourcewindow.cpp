@@ -692,6 +692,22 @@ private slots:
         }
     }
 
+    void aHistoryFromAServerThatDoesNotAnswerSaysSo()
+    {
+        // a ClickHouse trail whose server is gone: the dialog says so plainly, and is ready
+        clickhouse::Endpoint ep;
+        std::string error;
+        QVERIFY(clickhouse::makeEndpoint("http://127.0.0.1:1", "", ep, error));
+        clickhouse::TrailTable t;
+        HistoryDialog d(HistoryDialog::Kind::Actor, QStringLiteral("x"), QStringLiteral("ActorEmail:\"a@x\""),
+                        clickhouse::openRemoteTrail(ep, t));
+        QSignalSpy ready(&d, &HistoryDialog::ready);
+        QVERIFY(ready.wait(20000));
+        QCOMPARE(d.steps()->topLevelItemCount(), 0);
+        QVERIFY2(d.summary()->text().startsWith(QLatin1String("The history could not be read: ")), qPrintable(d.summary()->text()));
+        QVERIFY2(d.summary()->text().contains(QLatin1String("unreachable")), qPrintable(d.summary()->text()));
+    }
+
     void theHistoryOfTheSelectedRecord()
     {
         // a resource with several records (one without a time), as the user finds it: a query,
