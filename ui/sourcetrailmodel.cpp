@@ -53,11 +53,13 @@ void SourceTrailModel::setUtc(bool utc)
     emit headerDataChanged(Qt::Horizontal, Col::Time, Col::Time);
 }
 
-void SourceTrailModel::setNewestFirst(bool newest)
+void SourceTrailModel::setOrder(int column, bool descending)
 {
-    if (newest == m_newestFirst)
+    column = column >= 0 && column < int(kColumnCount) ? column : -1;
+    if (column == m_column && descending == m_descending)
         return;
-    m_newestFirst = newest;
+    m_column = column;
+    m_descending = descending;
     emit headerDataChanged(Qt::Horizontal, 0, Col::ColCount - 1);
     restart(m_filter, true);
 }
@@ -66,9 +68,9 @@ void SourceTrailModel::request()
 {
     m_pending = true;
     emit loadingChanged(true);
-    const TrailKey after = m_rows.empty() || m_stale ? TrailKey{} : TrailKey::after(m_rows.back());
+    const TrailKey after = m_rows.empty() || m_stale ? TrailKey{} : TrailKey::after(m_rows.back(), m_column);
     const uint64_t gen = m_generation;
-    m_source->page(m_filter, after, m_pageSize, m_newestFirst, this, [this, gen](TrailPage page, TrailError error) {
+    m_source->pageBy(m_filter, TrailOrder{m_column, m_descending}, after, m_pageSize, this, [this, gen](TrailPage page, TrailError error) {
         if (gen != m_generation)
             return; // an answer for an earlier filter
         m_pending = false;
@@ -149,10 +151,18 @@ QVariant SourceTrailModel::headerData(int section, Qt::Orientation o, int role) 
 {
     if (o != Qt::Horizontal || section < 0 || section >= Col::ColCount)
         return {};
-    if (role == Qt::ToolTipRole)
-        return section == Col::Time ? (m_newestFirst ? tr("Newest first: click for the oldest first")
-                                                     : tr("Oldest first: click for the newest first"))
-                                    : tr("The rows are ordered by time (click the Time column to turn the order)");
+    if (role == Qt::ToolTipRole) {
+        const int column = TrailModel::storeColumn(section);
+        if (section == Col::Time)
+            return m_column >= 0 ? tr("Click to order the rows by time")
+                                 : m_descending ? tr("Newest first: click for the oldest first") : tr("Oldest first: click for the newest first");
+        if (column < 0)
+            return tr("The rows are ordered by time or by a column's value; not by this one");
+        if (column == m_column)
+            return m_descending ? tr("Ordered by this column, last value first: click to turn")
+                                : tr("Ordered by this column, first value first: click to turn");
+        return tr("Click to order the rows by this column (then by time)");
+    }
     if (role != Qt::DisplayRole)
         return {};
     return TrailModel::columnTitle(section, m_utc);

@@ -4,7 +4,8 @@
 // The trail as a table over a TrailSource (store/trailsource.h), for a trail that is not in
 // memory (a ClickHouse table): rows come a page at a time by key, oldest first, as the view
 // scrolls (canFetchMore / fetchMore), so the whole trail is never loaded. The same columns as
-// TrailModel, ordered by time (then the record's ID), oldest or newest first. A filter change asks for the first page again (the source cancels what was
+// TrailModel, ordered by time (then the record's ID), oldest or newest first, or by a
+// column's value (then time), as the source pages them. A filter change asks for the first page again (the source cancels what was
 // pending); the rows shown stay until that page replaces them, so a cancelled or failed
 // request never empties the table.
 
@@ -29,10 +30,15 @@ public:
     const TrailFilter &filter() const { return m_filter; }
     void setPageSize(size_t n) { m_pageSize = std::max<size_t>(1, n); }
     void setUtc(bool utc);
-    /// Newest first (true) or oldest first: the rows are asked again in that order, the ones
-    /// shown staying until the first page of the new order replaces them.
-    void setNewestFirst(bool newest);
-    bool newestFirst() const { return m_newestFirst; }
+    /// Ordered by a column's value (a Column; -1: by time), then time, ascending or descending:
+    /// the rows are asked again in that order, the ones shown staying until the first page of
+    /// the new order replaces them.
+    void setOrder(int column, bool descending);
+    int sortColumn() const { return m_column; }
+    bool descending() const { return m_descending; }
+    /// Ordered by time, newest first (true) or oldest first.
+    void setNewestFirst(bool newest) { setOrder(-1, newest); }
+    bool newestFirst() const { return m_column < 0 && m_descending; }
 
     const TrailRow *trailRow(int row) const;
     /// Rows follow the last one shown (asked for by fetchMore, or retry() when halted).
@@ -76,7 +82,8 @@ private:
     uint64_t m_generation = 0; ///< answers of an earlier filter are dropped
     size_t m_pageSize = 500;
     bool m_utc = true;
-    bool m_newestFirst = false;
+    int m_column = -1; ///< the Column the rows are ordered by, -1: time
+    bool m_descending = false;
 };
 
 } // namespace auditlens::ui

@@ -115,18 +115,14 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     TrailModel::setUpTable(m_table);
     m_table->horizontalHeader()->setStretchLastSection(true);
-    // ordered by time only (the source pages by its key): the Time column turns the order
+    // ordered by time (the Time column turns the order) or by a column's value, then time (a
+    // click on it; again to turn), as the source pages them
     QHeaderView *header = m_table->horizontalHeader();
     header->setSectionsClickable(true);
     header->setSortIndicatorShown(true);
     m_model->setNewestFirst(QSettings().value(kNewestFirstKey, false).toBool());
     header->setSortIndicator(Col::Time, m_model->newestFirst() ? Qt::DescendingOrder : Qt::AscendingOrder);
-    connect(header, &QHeaderView::sectionClicked, this, [this](int section) {
-        if (section == Col::Time)
-            setNewestFirst(!m_model->newestFirst());
-        else // (the header moved its indicator to the clicked column)
-            showOrder();
-    });
+    connect(header, &QHeaderView::sectionClicked, this, &TrailSourceWindow::orderBySection);
     // the selected record as in the main window: raw and ECS side by side, linked field to
     // field, validated, its changes
     m_detail = new RecordDetail(center);
@@ -215,7 +211,10 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
         } else if (m_toEnd == ToEnd::Turned) {
             m_toEnd = ToEnd::No;
             m_table->setCurrentIndex(m_model->index(0, 0));
-            statusBar()->showMessage(m_model->newestFirst()
+            statusBar()->showMessage(m_model->sortColumn() >= 0
+                                         ? tr("The end of the trail: its last row, first now that the order is turned "
+                                              "(click the column to turn back)")
+                                     : m_model->newestFirst()
                                          ? tr("The end of the trail: its newest record, first now that the rows are newest first "
                                               "(click the Time column to turn back)")
                                          : tr("The end of the trail: its oldest record, first now that the rows are oldest first "
@@ -269,7 +268,10 @@ void TrailSourceWindow::goToEnd()
     }
     // too many to load: the other order's first row is the trail's last
     m_toEnd = ToEnd::Turned;
-    setNewestFirst(!m_model->newestFirst());
+    if (m_model->sortColumn() >= 0)
+        setOrder(m_model->sortColumn(), !m_model->descending());
+    else
+        setNewestFirst(!m_model->newestFirst());
 }
 
 TrailSourceWindow::~TrailSourceWindow()
@@ -403,9 +405,35 @@ void TrailSourceWindow::setRangeEditable(bool editable)
         w->setEnabled(editable);
 }
 
+void TrailSourceWindow::setOrder(int column, bool descending)
+{
+    if (column < 0)
+        return setNewestFirst(descending);
+    m_model->setOrder(column, descending);
+    showOrder();
+    updatePending();
+}
+
+void TrailSourceWindow::orderBySection(int section)
+{
+    const int column = TrailModel::storeColumn(section);
+    if (section == Col::Time)
+        setNewestFirst(m_model->sortColumn() < 0 ? !m_model->newestFirst() : QSettings().value(kNewestFirstKey, false).toBool());
+    else if (column >= 0)
+        setOrder(column, column == m_model->sortColumn() && !m_model->descending());
+    else {
+        showOrder(); // (the header moved its indicator to the clicked column)
+        statusBar()->showMessage(tr("The rows are ordered by time or by a column's value; not by this one"), 5000);
+    }
+}
+
 void TrailSourceWindow::showOrder()
 {
-    m_table->horizontalHeader()->setSortIndicator(Col::Time, m_model->newestFirst() ? Qt::DescendingOrder : Qt::AscendingOrder);
+    int section = Col::Time;
+    for (int c = 0; c < Col::ColCount; ++c)
+        if (m_model->sortColumn() >= 0 && TrailModel::storeColumn(c) == m_model->sortColumn())
+            section = c;
+    m_table->horizontalHeader()->setSortIndicator(section, m_model->descending() ? Qt::DescendingOrder : Qt::AscendingOrder);
 }
 
 void TrailSourceWindow::setTimeRange(qint64 fromNs, qint64 toNs)

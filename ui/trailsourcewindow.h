@@ -73,6 +73,11 @@ public:
     void cancel();
     /// The rows newest first or oldest first (a click on the Time column), kept in the settings.
     void setNewestFirst(bool newest);
+    /// The rows ordered by a column's value (a Column; -1: by time), then time.
+    void setOrder(int column, bool descending);
+    /// A click on a column's header: by time (turned when already by time), by a column's
+    /// value (turned when already by it), or, for a column that cannot order, a word why not.
+    void orderBySection(int section);
     /// Ctrl+End in the table: the last record of the trail selected. The rows up to it are
     /// loaded when at most setLoadToEnd()'s of them remain (5,000); past that the order turns
     /// (newest first to oldest first or back), the status saying so, and its first row is the
@@ -107,7 +112,7 @@ private:
     /// A facet value checked or unchecked (included), or filtered out (excluded).
     void setFacetValue(Column c, const QString &value, bool include, bool on);
     void showRecord(int row);
-    void showOrder(); ///< the Time column's sort indicator says the model's order
+    void showOrder(); ///< the sort indicator says the model's order
     void setRangeEditable(bool editable); ///< From, To and Apply (off until the trail first answers)
 
     std::unique_ptr<TrailSource> m_source;

@@ -111,10 +111,13 @@ public:
                   return parseTrailBuckets(body, from, to, n, v, err);
               });
     }
-    void page(const TrailFilter &f, const TrailKey &after, size_t n, bool descending, QObject *context,
-              Answer<TrailPage> done) override
+    void pageBy(const TrailFilter &f, const TrailOrder &order, const TrailKey &after, size_t n, QObject *context,
+                Answer<TrailPage> done) override
     {
-        start(KPage, f, [this, f, after, n, descending] { return trailPageSql(m_table, f, after, n, descending, m_resourceIds); },
+        start(KPage, f,
+              [this, f, order, after, n] {
+                  return trailPageSql(m_table, f, after, n, order.descending, m_resourceIds, false, order.column);
+              },
               context, std::move(done),
               [n](const QByteArray &body, TrailPage &v, std::string &err) { return parseTrailPage(body, n, v, err); });
     }

@@ -152,9 +152,10 @@ bool parseTrailBuckets(const QByteArray &tsv, int64_t from, int64_t to, int n, T
 /// of columns only: the window's time bound found first from time_ns, then the rows at or past
 /// it; a filter that reads the raw record: a top-N sort of the rows that pass it. `resourceIds`:
 /// the table has the resource_id column (tables made before it do not). `withRaw`: each row's
-/// raw record too, last (records()).
+/// raw record too, last (records()). `sortColumn` (a Column, -1: by time): the rows ordered by
+/// that column's value first, then time and ID (a top-N sort of the rows that pass the filter).
 QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending,
-                        bool resourceIds = false, bool withRaw = false);
+                        bool resourceIds = false, bool withRaw = false, int sortColumn = -1);
 /// The table's engine ("Distributed", "ReplacingMergeTree", …), 1 when it has the resource_id
 /// column, 1 when it has the field columns this release writes (their last, time_value): one
 /// line, empty when the table is absent.

@@ -401,20 +401,26 @@ size_t pageWindow(size_t n)
 } // namespace
 
 QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending,
-                        bool resourceIds, bool withRaw)
+                        bool resourceIds, bool withRaw, int sortColumn)
 {
+    const bool byColumn = sortColumn >= 0 && sortColumn < int(kColumnCount);
     QByteArray w = trailWhere(f);
     const char *op = descending ? " < " : " > ";
-    if (after.valid)
-        w += " AND (time_ns" + QByteArray(op) + num(after.time) + " OR (time_ns = " + num(after.time) + " AND id" + op
-            + quoteString(after.id) + "))";
-    const QByteArray order = descending ? " ORDER BY time_ns DESC, id DESC" : " ORDER BY time_ns ASC, id ASC";
+    const QByteArray afterTime = "(time_ns" + QByteArray(op) + num(after.time) + " OR (time_ns = " + num(after.time) + " AND id" + op
+        + quoteString(after.id) + "))";
+    const QByteArray col = byColumn ? QByteArray(kColumnSql[sortColumn]) : QByteArray();
+    if (after.valid && byColumn)
+        w += " AND (" + col + op + quoteString(after.value) + " OR (" + col + " = " + quoteString(after.value) + " AND " + afterTime + "))";
+    else if (after.valid)
+        w += " AND " + afterTime;
+    const QByteArray dir = descending ? " DESC" : " ASC";
+    const QByteArray order = (byColumn ? " ORDER BY " + col + dir + "," : QByteArray(" ORDER BY")) + " time_ns" + dir + ", id" + dir;
     const QByteArray limit = " LIMIT " + QByteArray::number(qulonglong(pageWindow(n)));
     const QByteArray columns = "SELECT time_ns, id, result, schema, actor, action, resource_type, actor_type, interface, "
                                "source_ip, account, source, "
         + QByteArray(resourceIds ? "resource_id" : "''") + (withRaw ? ", raw" : "") + " FROM " + t.qualified();
-    if (readsRawRecord(f)) {
-        // A filter that reads the raw record: the rows that pass it,
+    if (readsRawRecord(f) || byColumn) {
+        // A filter that reads the raw record (or an order by a column): the rows that pass it,
         // a top-N sort of them (their other columns are read only where it holds). One query
         // with no subquery, which 18.16 stops at once when it is killed (a query building
         // the set of an IN subquery went on to its end).

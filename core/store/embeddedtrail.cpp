@@ -12,6 +12,7 @@
 #include <atomic>
 #include <charconv>
 #include <mutex>
+#include <tuple>
 
 namespace auditlens {
 
@@ -49,25 +50,40 @@ struct EmbeddedTrail::State
         return generation[kind] == gen;
     }
 
-    /// The rows that pass a filter, by key (time, store row) ascending: kept for the last
-    /// filter of each kind, so that the next page of the same filter (a history read a page
-    /// at a time, a table scrolled) is a binary search, not another pass over the store.
-    using Keys = std::vector<std::pair<int64_t, uint32_t>>;
+    /// The rows that pass a filter, by key ascending ((rank of the order column's value,) time,
+    /// store row): kept for the last filter and order column of each kind, so that the next
+    /// page of them (a history read a page at a time, a table scrolled) is a binary search, not
+    /// another pass over the store.
+    struct Key
+    {
+        uint32_t rank; ///< the value's place among the column's values in byte order (0 by time)
+        uint32_t row;
+        int64_t time;
+        auto tuple() const { return std::tie(rank, time, row); }
+        bool operator<(const Key &o) const { return tuple() < o.tuple(); }
+    };
+    struct Keys
+    {
+        std::vector<Key> keys;
+        std::vector<std::string> names; ///< by rank: the values of the order column (none by time)
+    };
     struct SortedRows
     {
         TrailFilter filter;
+        int column = -1;
         std::shared_ptr<const Keys> keys;
     };
     std::array<SortedRows, KindCount> sorted;
-    std::shared_ptr<const Keys> sortedFor(Kind kind, const TrailFilter &f)
+    std::shared_ptr<const Keys> sortedFor(Kind kind, const TrailFilter &f, int column)
     {
         std::lock_guard lock(mutex);
-        return sorted[kind].keys && sorted[kind].filter == f ? sorted[kind].keys : nullptr;
+        const SortedRows &k = sorted[kind];
+        return k.keys && k.column == column && k.filter == f ? k.keys : nullptr;
     }
-    void keepSorted(Kind kind, const TrailFilter &f, std::shared_ptr<const Keys> keys)
+    void keepSorted(Kind kind, const TrailFilter &f, int column, std::shared_ptr<const Keys> keys)
     {
         std::lock_guard lock(mutex);
-        sorted[kind] = {f, std::move(keys)};
+        sorted[kind] = {f, column, std::move(keys)};
     }
 };
 
@@ -221,51 +237,93 @@ void EmbeddedTrail::buckets(const TrailFilter &tf, int64_t from, int64_t to, int
 
 namespace {
 
-/// At most n rows after `after` in the page's order; `withRaw`: each with its raw record.
-void pageRows(EmbeddedTrail::State &s, Kind kind, const TrailFilter &tf, const TrailKey &after, size_t n, bool descending,
+/// The rows that pass `tf` sorted by `column`'s value (-1: by time), then time, then row.
+std::shared_ptr<const EmbeddedTrail::State::Keys> sortedRows(EmbeddedTrail::State &s, Kind kind, const TrailFilter &tf, int column,
+                                                             const std::atomic<bool> *cancel, TrailError &error)
+{
+    using Keys = EmbeddedTrail::State::Keys;
+    if (auto kept = s.sortedFor(kind, tf, column))
+        return kept;
+    Filter f;
+    if (!toFilter(s, tf, cancel, f, error))
+        return nullptr;
+    const auto ev = EventStore::evaluate(s.snap, f, {}, cancel);
+    if (cancel && cancel->load())
+        return nullptr; // (answered Cancelled)
+    auto sorted = std::make_shared<Keys>();
+    // a value's rank: its place among the column's values in byte order
+    std::vector<uint32_t> rankOf;
+    if (column >= 0) {
+        const StringDict &dict = s.snap.dict(Column(column));
+        std::vector<uint32_t> ids(dict.size());
+        for (uint32_t id = 0; id < ids.size(); ++id)
+            ids[id] = id;
+        std::vector<std::string> names(dict.size());
+        for (uint32_t id = 0; id < ids.size(); ++id)
+            names[id] = dict.at(id);
+        std::sort(ids.begin(), ids.end(), [&names](uint32_t a, uint32_t b) { return names[a] < names[b]; });
+        rankOf.assign(ids.size(), 0);
+        sorted->names.reserve(ids.size());
+        for (uint32_t r = 0; r < ids.size(); ++r) {
+            rankOf[ids[r]] = r;
+            sorted->names.push_back(std::move(names[ids[r]]));
+        }
+    }
+    sorted->keys.reserve(ev.rows.size());
+    for (size_t i = 0; i < ev.rows.size(); ++i) {
+        const uint32_t id = column >= 0 ? s.snap.id(ev.rows[i], Column(column)) : 0;
+        sorted->keys.push_back({column >= 0 && id < rankOf.size() ? rankOf[id] : 0, ev.rows[i], ev.times[i]});
+    }
+    std::sort(sorted->keys.begin(), sorted->keys.end());
+    s.keepSorted(kind, tf, column, sorted);
+    return sorted;
+}
+
+/// At most n rows after `after` in `order`; `withRaw`: each with its raw record.
+void pageRows(EmbeddedTrail::State &s, Kind kind, const TrailFilter &tf, const TrailOrder &order, const TrailKey &after, size_t n,
               bool withRaw, const std::atomic<bool> *cancel, TrailPage &out, TrailError &error)
 {
-    std::shared_ptr<const EmbeddedTrail::State::Keys> keys = s.sortedFor(kind, tf);
-    if (!keys) {
-        Filter f;
-        if (!toFilter(s, tf, cancel, f, error))
-            return;
-        const auto ev = EventStore::evaluate(s.snap, f, {}, cancel);
-        if (cancel && cancel->load())
-            return; // (answered Cancelled)
-        auto sortedKeys = std::make_shared<EmbeddedTrail::State::Keys>();
-        sortedKeys->reserve(ev.rows.size());
-        for (size_t i = 0; i < ev.rows.size(); ++i)
-            sortedKeys->emplace_back(ev.times[i], ev.rows[i]);
-        std::sort(sortedKeys->begin(), sortedKeys->end());
-        keys = sortedKeys;
-        s.keepSorted(kind, tf, keys);
-    }
-    // the key of a row: (time, store row); an id that is not "row:N" starts the trail
+    using RowKey = EmbeddedTrail::State::Key;
+    const int column = order.column >= 0 && order.column < int(kColumnCount) ? order.column : -1;
+    const auto sorted = sortedRows(s, kind, tf, column, cancel, error);
+    if (!sorted)
+        return;
+    const std::vector<RowKey> &keys = sorted->keys;
+    // the key of a row: ((value,) time, store row); an id that is not "row:N" starts the trail
     uint64_t afterRow = 0;
     const bool keyed = after.valid && after.id.rfind("row:", 0) == 0
         && std::from_chars(after.id.data() + 4, after.id.data() + after.id.size(), afterRow).ec == std::errc();
-    // (no store row reaches UINT32_MAX: a larger one orders as it does)
-    const std::pair<int64_t, uint32_t> pivot{after.time, uint32_t(std::min<uint64_t>(afterRow, UINT32_MAX))};
     // the rows past the pivot, in the page's order: [begin, end) ascending, or back from end
-    auto begin = keys->begin(), end = keys->end();
+    auto begin = keys.begin(), end = keys.end();
     if (keyed) {
-        if (descending)
-            end = std::lower_bound(keys->begin(), keys->end(), pivot);
+        // the pivot's rank: its value's place among the column's values (a value the column
+        // does not hold falls between two ranks: every row of the ranks above it follows)
+        uint32_t rank = 0;
+        bool between = false;
+        if (column >= 0) {
+            const auto at = std::lower_bound(sorted->names.begin(), sorted->names.end(), after.value);
+            rank = uint32_t(at - sorted->names.begin());
+            between = at == sorted->names.end() || *at != after.value;
+        }
+        // (no store row reaches UINT32_MAX: a larger one orders as it does)
+        const RowKey pivot{rank, uint32_t(std::min<uint64_t>(afterRow, UINT32_MAX)), after.time};
+        const auto rankFirst = [&] {
+            return std::lower_bound(keys.begin(), keys.end(), rank, [](const RowKey &k, uint32_t r) { return k.rank < r; });
+        };
+        if (order.descending)
+            end = between ? rankFirst() : std::lower_bound(keys.begin(), keys.end(), pivot);
         else
-            begin = std::upper_bound(keys->begin(), keys->end(), pivot);
+            begin = between ? rankFirst() : std::upper_bound(keys.begin(), keys.end(), pivot);
     }
     const size_t available = size_t(end - begin);
     const size_t take = std::min(n, available);
-    std::vector<std::pair<int64_t, uint32_t>> picked;
-    picked.reserve(take);
-    for (size_t k = 0; k < take; ++k)
-        picked.push_back(descending ? *(end - ptrdiff_t(k) - 1) : *(begin + ptrdiff_t(k)));
     out.more = available > take;
     out.rows.reserve(take);
-    for (const auto &[time, row] : picked) {
+    for (size_t k = 0; k < take; ++k) {
+        const RowKey &key = order.descending ? *(end - ptrdiff_t(k) - 1) : *(begin + ptrdiff_t(k));
+        const uint32_t row = key.row;
         TrailRow r;
-        r.time = time;
+        r.time = key.time;
         r.id = "row:" + std::to_string(row);
         for (size_t c = 0; c < kColumnCount; ++c)
             r.values[c] = nameOf(s.snap, Column(c), s.snap.id(row, Column(c)));
@@ -281,12 +339,12 @@ void pageRows(EmbeddedTrail::State &s, Kind kind, const TrailFilter &tf, const T
 
 } // namespace
 
-void EmbeddedTrail::page(const TrailFilter &tf, const TrailKey &after, size_t n, bool descending, QObject *context,
-                         Answer<TrailPage> done)
+void EmbeddedTrail::pageBy(const TrailFilter &tf, const TrailOrder &order, const TrailKey &after, size_t n, QObject *context,
+                           Answer<TrailPage> done)
 {
     dispatch<TrailPage>(d, PageKind, context, std::move(done),
-                        [tf, after, n, descending](State &s, const std::atomic<bool> *cancel, TrailPage &out, TrailError &error) {
-        pageRows(s, PageKind, tf, after, n, descending, false, cancel, out, error);
+                        [tf, order, after, n](State &s, const std::atomic<bool> *cancel, TrailPage &out, TrailError &error) {
+        pageRows(s, PageKind, tf, order, after, n, false, cancel, out, error);
     });
 }
 
@@ -294,7 +352,7 @@ void EmbeddedTrail::records(const TrailFilter &tf, const TrailKey &after, size_t
 {
     dispatch<TrailPage>(d, RecordsKind, context, std::move(done),
                         [tf, after, n](State &s, const std::atomic<bool> *cancel, TrailPage &out, TrailError &error) {
-        pageRows(s, RecordsKind, tf, after, n, false, true, cancel, out, error);
+        pageRows(s, RecordsKind, tf, TrailOrder{}, after, n, true, cancel, out, error);
     });
 }
 

@@ -26,8 +26,8 @@ public:
                 Answer<TrailCounts> done) override;
     void buckets(const TrailFilter &f, int64_t from, int64_t to, int n, QObject *context,
                  Answer<TrailBuckets> done) override;
-    void page(const TrailFilter &f, const TrailKey &after, size_t n, bool descending, QObject *context,
-              Answer<TrailPage> done) override;
+    void pageBy(const TrailFilter &f, const TrailOrder &order, const TrailKey &after, size_t n, QObject *context,
+                Answer<TrailPage> done) override;
     void records(const TrailFilter &f, const TrailKey &after, size_t n, QObject *context, Answer<TrailPage> done) override;
     void raw(const std::string &id, int64_t time, QObject *context, Answer<std::string> done) override;
     std::unique_ptr<TrailSource> sibling() const override;

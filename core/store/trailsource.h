@@ -109,7 +109,20 @@ struct TrailKey
     bool valid = false;
     int64_t time = kNoTime;
     std::string id;
-    static TrailKey after(const TrailRow &r) { return {true, r.time, r.id}; }
+    std::string value; ///< in a page ordered by a column: that row's value of it
+    /// The key of a row, in a page ordered by `column` (a Column; -1: by time).
+    static TrailKey after(const TrailRow &r, int column = -1)
+    {
+        return {true, r.time, r.id, column >= 0 && column < int(kColumnCount) ? r.values[size_t(column)] : std::string()};
+    }
+};
+
+/// The order of a page: by time, then id (`column` -1), or by a Column's value, then time, then
+/// id; ascending, or descending. Values compare byte by byte (as ClickHouse compares Strings).
+struct TrailOrder
+{
+    int column = -1;
+    bool descending = false;
 };
 
 struct TrailPage
@@ -133,9 +146,14 @@ public:
                         Answer<TrailCounts> done) = 0;
     virtual void buckets(const TrailFilter &f, int64_t from, int64_t to, int n, QObject *context,
                          Answer<TrailBuckets> done) = 0;
+    /// At most `n` rows after `after` (TrailKey::after with the order's column) in `order`.
+    virtual void pageBy(const TrailFilter &f, const TrailOrder &order, const TrailKey &after, size_t n, QObject *context,
+                        Answer<TrailPage> done) = 0;
     /// At most `n` rows after `after`, oldest first (`descending`: newest first).
-    virtual void page(const TrailFilter &f, const TrailKey &after, size_t n, bool descending, QObject *context,
-                      Answer<TrailPage> done) = 0;
+    void page(const TrailFilter &f, const TrailKey &after, size_t n, bool descending, QObject *context, Answer<TrailPage> done)
+    {
+        pageBy(f, TrailOrder{-1, descending}, after, n, context, std::move(done));
+    }
     /// At most `n` rows after `after`, oldest first, each with its raw record (TrailRow::raw):
     /// what a history reads (every record of a resource, or of an actor). A kind of its own, so
     /// it never supersedes the table's page.

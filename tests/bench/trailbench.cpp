@@ -187,11 +187,21 @@ int main(int argc, char **argv)
     const int64_t mid = oldest.rows.front().time / 2 + newest.rows.front().time / 2;
     TrailPage middle;
     if (!timed<TrailPage>("a page of 500 rows from the middle of the trail", runs,
-                          [&](QObject *ctx, auto done) { src->page(none, TrailKey{true, mid, {}}, 500, false, ctx, done); },
+                          [&](QObject *ctx, auto done) { src->page(none, TrailKey{true, mid, {}, {}}, 500, false, ctx, done); },
                           &middle)
         || !timed<TrailPage>("the page after that one", runs, [&](QObject *ctx, auto done) {
                src->page(none, TrailKey::after(middle.rows.empty() ? oldest.rows.back() : middle.rows.back()), 500,
                          false, ctx, done);
+           }))
+        return 1;
+    // ordered by a column's value (a click on the Actor column), then the next page of it
+    TrailPage actorPage;
+    const TrailOrder actorOrder{int(Column::Actor), false};
+    if (!timed<TrailPage>("first page of 500 rows by actor", runs,
+                          [&](QObject *ctx, auto done) { src->pageBy(none, actorOrder, {}, 500, ctx, done); }, &actorPage)
+        || actorPage.rows.empty()
+        || !timed<TrailPage>("the page after that one", runs, [&](QObject *ctx, auto done) {
+               src->pageBy(none, actorOrder, TrailKey::after(actorPage.rows.back(), int(Column::Actor)), 500, ctx, done);
            }))
         return 1;
     const TrailRow &r = middle.rows.empty() ? oldest.rows.front() : middle.rows.front();

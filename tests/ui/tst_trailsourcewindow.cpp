@@ -594,7 +594,7 @@ private slots:
     void theTimeColumnTurnsTheOrder()
     {
         // the rows come by time: a click on Time shows the newest first, then the oldest again;
-        // another column's header does not pretend to sort; the order is kept for the next window
+        // a column that cannot order them does not pretend to; the order is kept for the next window
         QSettings().remove(QStringLiteral("clickhouseTrail/newestFirst"));
         const auto reset = qScopeGuard([] { QSettings().remove(QStringLiteral("clickhouseTrail/newestFirst")); });
         auto w = shown();
@@ -614,8 +614,8 @@ private slots:
         QCOMPARE(h->sortIndicatorSection(), int(SourceTrailModel::Col::Time));
         QCOMPARE(h->sortIndicatorOrder(), Qt::DescendingOrder);
 
-        // another column: the order and its indicator stay on Time
-        clickHeader(*w, SourceTrailModel::Col::Actor);
+        // a column that cannot order the rows (Resource ID): the order and its indicator stay on Time
+        clickHeader(*w, SourceTrailModel::Col::ResourceId);
         QVERIFY(w->model()->newestFirst() && !w->pending());
         QCOMPARE(h->sortIndicatorSection(), int(SourceTrailModel::Col::Time));
         QCOMPARE(h->sortIndicatorOrder(), Qt::DescendingOrder);
@@ -782,6 +782,48 @@ private slots:
         QCOMPARE(QString::fromStdString(*aq), QStringLiteral("ActorEmail:\"a@x\""));
         QCOMPARE(stepRows(*actor), (std::vector<uint32_t>{1, 0, 4}));
         QVERIFY2(actor->summary()->text().contains(QLatin1String("IP addresses:</b> 10.0.0.1 (1)")), qPrintable(actor->summary()->text()));
+    }
+
+    void aColumnsHeaderOrdersTheRows()
+    {
+        // a click on Actor: by actor, then time; again: turned; on Resource ID (no order by
+        // it): a word why, the order kept; on Time: by time again
+        const auto window = shown();
+        TrailSourceWindow &w = *window;
+        QVERIFY(settle(w));
+        const auto actors = [&w] {
+            std::vector<std::string> out;
+            for (int r = 0; r < w.model()->rowCount(); ++r)
+                out.push_back(w.model()->trailRow(r)->values[size_t(Column::Actor)]);
+            return out;
+        };
+        std::vector<std::string> all;
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            all.push_back(m_snap.value(r, Column::Actor));
+        std::sort(all.begin(), all.end());
+        clickHeader(w, SourceTrailModel::Col::Actor);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.model()->stale() && !w.model()->loading(), 10000);
+        QCOMPARE(w.model()->sortColumn(), int(Column::Actor));
+        QCOMPARE(w.table()->horizontalHeader()->sortIndicatorSection(), int(SourceTrailModel::Col::Actor));
+        QVERIFY(fetchAll(w));
+        QCOMPARE(actors(), all);
+        clickHeader(w, SourceTrailModel::Col::Actor);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.model()->stale() && !w.model()->loading(), 10000);
+        QVERIFY(w.model()->descending());
+        QCOMPARE(w.table()->horizontalHeader()->sortIndicatorOrder(), Qt::DescendingOrder);
+        QVERIFY(fetchAll(w));
+        std::reverse(all.begin(), all.end());
+        QCOMPARE(actors(), all);
+        clickHeader(w, SourceTrailModel::Col::ResourceId);
+        QCOMPARE(w.model()->sortColumn(), int(Column::Actor));
+        QCOMPARE(w.table()->horizontalHeader()->sortIndicatorSection(), int(SourceTrailModel::Col::Actor));
+        QVERIFY(w.statusBar()->currentMessage().contains(QLatin1String("not by this one")));
+        clickHeader(w, SourceTrailModel::Col::Time);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.model()->stale() && !w.model()->loading(), 10000);
+        QCOMPARE(w.model()->sortColumn(), -1);
+        QCOMPARE(w.table()->horizontalHeader()->sortIndicatorSection(), int(SourceTrailModel::Col::Time));
+        const std::vector<int64_t> times = allTimes(w);
+        QVERIFY(std::is_sorted(times.begin(), times.end()) || std::is_sorted(times.rbegin(), times.rend()));
     }
 
     void aClickHouseTrailShowsWhatTheFileShows()
