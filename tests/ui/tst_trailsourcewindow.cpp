@@ -589,6 +589,20 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!w.model()->newestFirst() && w.table()->currentIndex().row() == 0 && !w.pending(), 10000);
         QCOMPARE(w.model()->trailRow(0)->time, oldest);
         QVERIFY(w.statusBar()->currentMessage().startsWith(QLatin1String("The end of the trail: its oldest record")));
+
+        // ordered by actor: the end is the last actor's last record, the order turned
+        std::string lastActor;
+        for (size_t r = 0; r < m_snap.size(); ++r)
+            lastActor = std::max(lastActor, m_snap.value(r, Column::Actor));
+        w.setOrder(int(Column::Actor), false);
+        QVERIFY(settle(w));
+        QTRY_VERIFY_WITH_TIMEOUT(!w.model()->stale() && !w.model()->loading(), 10000);
+        QTest::keyClick(w.table(), Qt::Key_End, Qt::ControlModifier);
+        QTRY_VERIFY_WITH_TIMEOUT(w.model()->descending() && w.table()->currentIndex().row() == 0 && !w.pending(), 10000);
+        QCOMPARE(w.model()->sortColumn(), int(Column::Actor));
+        QCOMPARE(w.model()->trailRow(0)->values[size_t(Column::Actor)], lastActor);
+        QVERIFY2(w.statusBar()->currentMessage().startsWith(QLatin1String("The end of the trail: its last row")),
+                 qPrintable(w.statusBar()->currentMessage()));
     }
 
     void theTimeColumnTurnsTheOrder()
