@@ -9,6 +9,7 @@
 #include <QUuid>
 
 #include <array>
+#include <map>
 
 namespace auditlens::clickhouse {
 
@@ -43,8 +44,8 @@ void failLater(const QPointer<QObject> &ctx, TrailSource::Answer<T> done, TrailE
 class RemoteTrail final : public TrailSource
 {
 public:
-    RemoteTrail(const Endpoint &ep, const TrailTable &table)
-        : m_client(ep), m_table(table), m_prefix(QUuid::createUuid().toString(QUuid::WithoutBraces))
+    RemoteTrail(const Endpoint &ep, const TrailTable &table, const RemoteTrailOptions &opts)
+        : m_client(ep), m_table(table), m_opts(opts), m_prefix(QUuid::createUuid().toString(QUuid::WithoutBraces))
     {
         QObject::connect(&m_client, &Client::finished, &m_client, [this](const Reply &r) { onFinished(r); });
         // The table's columns (and engine): requests wait for them
@@ -123,11 +124,26 @@ public:
     }
     void records(const TrailFilter &f, const TrailKey &after, size_t n, QObject *context, Answer<TrailPage> done) override
     {
+        // the reply is bounded (records of up to 64 MiB each, thousands a page): a page over the
+        // bound is refused by the server, and asked again for a quarter of the rows, down to one
+        QPointer<QObject> ctx(context);
+        Refused smaller = [this, f, after, n, ctx, done](const Reply &r) {
+            if (r.code != kTooManyBytes || n <= 1 || !ctx)
+                return false;
+            records(f, after, std::max<size_t>(1, n / 4), ctx.data(), done);
+            return true;
+        };
         start(KRecords, f, [this, f, after, n] { return trailPageSql(m_table, f, after, n, false, m_resourceIds, true); },
               context, std::move(done),
-              [n](const QByteArray &body, TrailPage &v, std::string &err) { return parseTrailPage(body, n, v, err, true); });
+              [n](const QByteArray &body, TrailPage &v, std::string &err) { return parseTrailPage(body, n, v, err, true); },
+              {{QStringLiteral("max_result_bytes"), QString::number(m_opts.recordsReplyBytes)},
+               {QStringLiteral("result_overflow_mode"), QStringLiteral("throw")}},
+              std::move(smaller));
     }
-    std::unique_ptr<TrailSource> sibling() const override { return std::make_unique<RemoteTrail>(m_client.endpoint(), m_table); }
+    std::unique_ptr<TrailSource> sibling() const override
+    {
+        return std::make_unique<RemoteTrail>(m_client.endpoint(), m_table, m_opts);
+    }
     void raw(const std::string &id, int64_t time, QObject *context, Answer<std::string> done) override
     {
         start(KRaw, TrailFilter{}, [this, id, time] { return trailRawSql(m_table, id, time); }, context, std::move(done),
@@ -214,15 +230,21 @@ private:
         return {};
     }
 
+    /// What a request may do with a refusal before it is answered: true when it has asked again
+    /// instead (a page too large for the reply's limit asked for fewer rows).
+    using Refused = std::function<bool(const Reply &)>;
+
     template <typename T, typename Parse>
-    void start(Kind kind, const TrailFilter &f, std::function<QByteArray()> sql, QObject *context, Answer<T> done, Parse parse)
+    void start(Kind kind, const TrailFilter &f, std::function<QByteArray()> sql, QObject *context, Answer<T> done, Parse parse,
+               std::map<QString, QString> settings = {}, Refused refused = {})
     {
         supersede(kind, "the request was superseded by a newer one");
         QPointer<QObject> ctx(context);
         if (!ready(f)) {
-            m_held[kind] = [this, kind, f, sql = std::move(sql), ctx, done = std::move(done), parse](bool cancelled) mutable {
+            m_held[kind] = [this, kind, f, sql = std::move(sql), ctx, done = std::move(done), parse, settings,
+                            refused](bool cancelled) mutable {
                 if (!cancelled)
-                    return start(kind, f, std::move(sql), ctx.data(), std::move(done), parse);
+                    return start(kind, f, std::move(sql), ctx.data(), std::move(done), parse, std::move(settings), std::move(refused));
                 failLater(ctx, std::move(done), {TrailErrorKind::Cancelled, "the request was superseded by a newer one"});
             };
             return;
@@ -233,7 +255,9 @@ private:
         }
         Pending &p = m_pending[kind];
         p.queryId = m_prefix + QStringLiteral("-") + QString::number(int(kind)) + QStringLiteral("-") + QString::number(++m_serial);
-        auto deliver = [ctx, done = std::move(done), parse](const Reply &r) {
+        auto deliver = [ctx, done = std::move(done), parse, refused = std::move(refused)](const Reply &r) {
+            if (!r.ok() && refused && refused(r))
+                return; // (asked again)
             T value{};
             TrailError err;
             if (!r.ok()) {
@@ -249,6 +273,7 @@ private:
         };
         Client::Options o;
         o.queryId = p.queryId;
+        o.settings = std::move(settings);
         m_client.query(sql(), o);
         p.onReply = std::move(deliver);
     }
@@ -295,11 +320,13 @@ private:
 
     Client m_client;
     TrailTable m_table;
+    RemoteTrailOptions m_opts;
     QString m_prefix;
     std::array<Pending, KindCount> m_pending;
     uint64_t m_serial = 0; ///< makes each request's query id its own
     uint64_t m_countsAsked = 0; ///< counts() calls: a follow-up only for the newest
     static constexpr size_t kMaxFieldsAsked = 100; ///< the fields whose absence a follow-up asks about
+    static constexpr int kTooManyBytes = 396;                     ///< TOO_MANY_ROWS_OR_BYTES: over it
     QString m_engineQuery;
     bool m_resourceIds = false; ///< the table has the resource_id column
     bool m_hasFields = false;   ///< the table has the field_* columns
@@ -314,9 +341,9 @@ private:
 
 } // namespace
 
-std::unique_ptr<TrailSource> openRemoteTrail(const Endpoint &ep, const TrailTable &table)
+std::unique_ptr<TrailSource> openRemoteTrail(const Endpoint &ep, const TrailTable &table, const RemoteTrailOptions &opts)
 {
-    return std::make_unique<RemoteTrail>(ep, table);
+    return std::make_unique<RemoteTrail>(ep, table, opts);
 }
 
 } // namespace auditlens::clickhouse

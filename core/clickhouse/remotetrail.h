@@ -17,8 +17,15 @@
 
 namespace auditlens::clickhouse {
 
+struct RemoteTrailOptions
+{
+    /// The reply to a records() page at most (max_result_bytes): over it the server refuses the
+    /// page, and it is asked again for a quarter of the rows, down to one.
+    uint64_t recordsReplyBytes = 256ull << 20;
+};
+
 /// A source over `table` at `ep`. Lives on the thread that uses it (its Client is a QObject
 /// there); the first request finds out whether the server and table answer.
-std::unique_ptr<TrailSource> openRemoteTrail(const Endpoint &ep, const TrailTable &table);
+std::unique_ptr<TrailSource> openRemoteTrail(const Endpoint &ep, const TrailTable &table, const RemoteTrailOptions &opts = {});
 
 } // namespace auditlens::clickhouse

@@ -31,6 +31,7 @@ struct EmbeddedTrail::State
     Snapshot snap;
     std::string label;
     std::shared_ptr<query::FieldCache> cache;
+    size_t recordsPageBytes = 256u << 20; ///< the raw bytes of a records() page at most (then it ends early)
     std::mutex mutex;
     std::array<uint64_t, KindCount> generation{};
     std::array<std::shared_ptr<std::atomic<bool>>, KindCount> cancel;
@@ -319,6 +320,7 @@ void pageRows(EmbeddedTrail::State &s, Kind kind, const TrailFilter &tf, const T
     const size_t take = std::min(n, available);
     out.more = available > take;
     out.rows.reserve(take);
+    size_t rawBytes = 0;
     for (size_t k = 0; k < take; ++k) {
         const RowKey &key = order.descending ? *(end - ptrdiff_t(k) - 1) : *(begin + ptrdiff_t(k));
         const uint32_t row = key.row;
@@ -331,8 +333,16 @@ void pageRows(EmbeddedTrail::State &s, Kind kind, const TrailFilter &tf, const T
         r.schema = s.snap.schema(row);
         std::string raw = s.snap.raw(row); // (empty when a file's bytes cannot be read back)
         r.resourceId = resourceIdOf(raw);
-        if (withRaw)
+        if (withRaw) {
+            // a page's raw bytes bounded (records of up to 64 MiB each): past the bound it ends
+            // early, the rest following
+            if (!out.rows.empty() && rawBytes + raw.size() > s.recordsPageBytes) {
+                out.more = true;
+                break;
+            }
+            rawBytes += raw.size();
             r.raw = std::move(raw);
+        }
         out.rows.push_back(std::move(r));
     }
 }
@@ -358,8 +368,12 @@ void EmbeddedTrail::records(const TrailFilter &tf, const TrailKey &after, size_t
 
 std::unique_ptr<TrailSource> EmbeddedTrail::sibling() const
 {
-    return std::make_unique<EmbeddedTrail>(d->snap, d->label, d->cache);
+    auto other = std::make_unique<EmbeddedTrail>(d->snap, d->label, d->cache);
+    other->setRecordsPageBytes(d->recordsPageBytes);
+    return other;
 }
+
+void EmbeddedTrail::setRecordsPageBytes(size_t bytes) { d->recordsPageBytes = std::max<size_t>(bytes, 1); }
 
 void EmbeddedTrail::raw(const std::string &id, int64_t, QObject *context, Answer<std::string> done)
 {

@@ -31,6 +31,8 @@ public:
     void records(const TrailFilter &f, const TrailKey &after, size_t n, QObject *context, Answer<TrailPage> done) override;
     void raw(const std::string &id, int64_t time, QObject *context, Answer<std::string> done) override;
     std::unique_ptr<TrailSource> sibling() const override;
+    /// The raw bytes of a records() page at most (256 MiB): past them the page ends early.
+    void setRecordsPageBytes(size_t bytes);
     void cancelAll() override;
 
     struct State;

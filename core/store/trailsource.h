@@ -156,7 +156,8 @@ public:
     }
     /// At most `n` rows after `after`, oldest first, each with its raw record (TrailRow::raw):
     /// what a history reads (every record of a resource, or of an actor). A kind of its own, so
-    /// it never supersedes the table's page.
+    /// it never supersedes the table's page. The raw bytes of a page are bounded (256 MiB): a
+    /// page may end before `n` rows with `more` set, never with a row left out.
     virtual void records(const TrailFilter &f, const TrailKey &after, size_t n, QObject *context,
                          Answer<TrailPage> done) = 0;
     /// The raw record of a row (the bytes as received), for the raw and ECS trees.

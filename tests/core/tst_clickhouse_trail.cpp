@@ -324,6 +324,32 @@ void TestClickhouseTrail::remoteTrailAnswersAsTheEmbeddedOne()
             QVERIFY2(got[1].size() > 7, f.query.c_str()); // (several pages of 7)
             QCOMPARE(got[0], got[1]);
         }
+        // a page over the reply's bound is refused by the server and asked again for fewer
+        // rows: the same records, in pages that fit
+        RemoteTrailOptions small;
+        small.recordsReplyBytes = 30000;
+        const auto bounded = openRemoteTrail(serverEndpoint(), byName, small);
+        std::multiset<std::string> got;
+        std::multiset<std::string> want;
+        for (size_t r = 0; r < snap.size(); ++r)
+            if (const auto rec = nlohmann::ordered_json::parse(snap.raw(r)); rec.value("ActorEmail", std::string()) == most->first)
+                want.insert(std::to_string(snap.time(r)) + '|' + snap.raw(r));
+        TrailKey from;
+        size_t longest = 0;
+        for (int pages = 0; pages < 1000; ++pages) {
+            Waited<TrailPage> p;
+            bounded->records(histories[0], from, 50, this, into(p));
+            QVERIFY(wait(p));
+            QVERIFY2(p.error.ok(), p.error.message.c_str());
+            longest = std::max(longest, p.value->rows.size());
+            for (const TrailRow &r : p.value->rows)
+                got.insert(std::to_string(r.time) + '|' + r.raw);
+            if (!p.value->more)
+                break;
+            from = TrailKey::after(p.value->rows.back());
+        }
+        QCOMPARE(got, want);
+        QVERIFY2(longest < 50 && longest > 0, std::to_string(longest).c_str());
     }
 
     // pages ordered by a column's value, then time: the same rows in the same order as the

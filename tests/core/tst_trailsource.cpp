@@ -401,6 +401,32 @@ private slots:
             }
             QCOMPARE(got, want);
         }
+        // the raw bytes of a page bounded: shorter pages, more following, every row once
+        EmbeddedTrail bounded(m_snap, "samples");
+        bounded.setRecordsPageBytes(2500);
+        std::vector<std::pair<int64_t, size_t>> got;
+        TrailKey from;
+        size_t longest = 0;
+        for (int pages = 0; pages < 1000; ++pages) {
+            Waited<TrailPage> w;
+            bounded.records(f, from, 50, this, into(w));
+            QVERIFY(wait(w));
+            QVERIFY2(w.error.ok(), w.error.message.c_str());
+            size_t bytes = 0;
+            for (const TrailRow &r : w.value->rows) {
+                bytes += r.raw.size();
+                got.emplace_back(r.time, std::stoul(r.id.substr(4)));
+            }
+            QVERIFY(bytes <= 2500 || w.value->rows.size() == 1);
+            longest = std::max(longest, w.value->rows.size());
+            if (!w.value->more)
+                break;
+            QVERIFY(!w.value->rows.empty());
+            from = TrailKey::after(w.value->rows.back());
+        }
+        QCOMPARE(got, want);
+        QVERIFY(longest < want.size()); // (the bound did cut the pages)
+
         // a sibling's requests are its own: cancelling one source leaves the other's answer
         Waited<TrailPage> mine, theirs;
         trail.records(f, {}, 2, this, into(mine));

@@ -123,6 +123,42 @@ private slots:
         QCOMPARE(w.trailModel()->rowCount(), 2);
     }
 
+    void facetListsFilterByTheirValues()
+    {
+        // as the user uses a facet list: a value ticked, then filtered out from its context
+        // menu, then "(none)" (the records with no value) ticked
+        MainWindow w;
+        QSignalSpy loaded(&w, &MainWindow::loadFinished);
+        w.appendText(QStringLiteral("pasted"), "{\"ID\":\"1\",\"ActorEmail\":\"a@x\",\"ActionType\":\"x\"}\n"
+                                               "{\"ID\":\"2\",\"ActorEmail\":\"a@x\",\"ActionType\":\"y\"}\n"
+                                               "{\"ID\":\"3\",\"ActorEmail\":\"b@x\",\"ActionType\":\"x\"}\n"
+                                               "{\"ID\":\"4\",\"ActionType\":\"z\"}\n");
+        QVERIFY(loaded.wait(20000));
+        QCOMPARE(w.trailModel()->rowCount(), 4);
+        QListWidget *list = w.facet(Column::Actor)->list();
+        const auto item = [list](const QString &value) -> QListWidgetItem * {
+            for (int i = 0; i < list->count(); ++i)
+                if (FacetList::valueOf(list->item(i)) == value)
+                    return list->item(i);
+            return nullptr;
+        };
+        QVERIFY(item(QStringLiteral("a@x")) && item(QString()));
+        QCOMPARE(item(QString())->text(), QStringLiteral("(none)  (1)"));
+        QSignalSpy applied(&w, &MainWindow::filterApplied);
+        item(QStringLiteral("a@x"))->setCheckState(Qt::Checked);
+        QVERIFY(applied.wait(5000));
+        QCOMPARE(column(w, TrailModel::Actor), (std::vector<QString>{QStringLiteral("a@x"), QStringLiteral("a@x")}));
+        emit w.facet(Column::Actor)->excludeRequested(Column::Actor, QStringLiteral("a@x"));
+        QVERIFY(applied.wait(5000));
+        QCOMPARE(w.trailModel()->rowCount(), 2);
+        QVERIFY(item(QStringLiteral("a@x"))->font().strikeOut());
+        QCOMPARE(item(QStringLiteral("a@x"))->checkState(), Qt::Unchecked);
+        w.clearFilters();
+        item(QString())->setCheckState(Qt::Checked);
+        QVERIFY(applied.wait(5000));
+        QCOMPARE(column(w, TrailModel::Actor), (std::vector<QString>{QString()}));
+    }
+
     void backgroundTextSearch()
     {
         // large trails are searched off the GUI thread: the same rows and counts arrive later,
