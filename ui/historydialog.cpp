@@ -145,7 +145,7 @@ HistoryDialog::~HistoryDialog() = default;
 
 void HistoryDialog::askNext()
 {
-    const size_t n = std::min(query::historyPageRows(m_read, m_pageRows, kMaxPageRows), m_maxSteps - m_read);
+    const size_t n = std::min(query::historyPageRows(m_read, m_pageRows), m_maxSteps - m_read);
     m_asking = true;
     m_source->records(m_filter, m_after, n, this, [this](TrailPage p, TrailError e) { onPage(std::move(p), std::move(e)); });
 }

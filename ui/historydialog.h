@@ -31,9 +31,7 @@ public:
                   QWidget *parent = nullptr);
     ~HistoryDialog() override;
 
-    static constexpr size_t kMaxSteps = 100000; ///< the records read at most
-    static constexpr size_t kPageRows = 500;    ///< asked first; the pages grow from there
-    static constexpr size_t kMaxPageRows = 10000; ///< … up to this many
+    static constexpr size_t kMaxSteps = query::kHistoryMaxRecords; ///< the records read at most
     /// For tests, before the event loop runs (the first page is asked from it): fewer records
     /// a page, fewer at most.
     void setLimits(size_t pageRows, size_t maxSteps)
@@ -71,7 +69,7 @@ private:
     std::unique_ptr<TrailSource> m_source;
     TrailFilter m_filter;
     TrailKey m_after;
-    size_t m_pageRows = kPageRows;
+    size_t m_pageRows = query::kHistoryFirstPage; ///< the pages grow from there (query::historyPageRows)
     size_t m_maxSteps = kMaxSteps;
     uint64_t m_matched = 0; ///< the records of the history, once counted
     bool m_counted = false;

@@ -179,7 +179,6 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
         m_table->scrollToTop();
         m_detail->clear();
         m_shownId.clear();
-        m_shownRaw.clear();
     });
     // follow the selected record's resource or actor through the whole trail, as the main window does
     auto *resourceHistory = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_H), this);
@@ -490,7 +489,6 @@ void TrailSourceWindow::showRecord(int row)
     if (!r)
         return;
     m_shownId.clear();
-    m_shownRaw.clear();
     m_source->raw(r->id, r->time, this, [this, id = r->id](std::string raw, TrailError e) {
         if (e.kind == TrailErrorKind::Cancelled)
             return;
@@ -501,7 +499,6 @@ void TrailSourceWindow::showRecord(int row)
         }
         m_detail->showRecord(raw, m_parser.get());
         m_shownId = id;
-        m_shownRaw = std::move(raw);
         emit recordShown();
     });
 }
@@ -519,7 +516,7 @@ void TrailSourceWindow::showHistory(bool actor)
         statusBar()->showMessage(tr("The record is still being read: try again once the trees show it."), 6000);
         return;
     }
-    const auto rec = nlohmann::ordered_json::parse(m_shownRaw, nullptr, false);
+    const nlohmann::ordered_json &rec = m_detail->rawTree()->json(); // (the record shown, parsed once)
     const auto q = rec.is_object() ? (actor ? query::actorHistoryQuery(rec) : query::resourceHistoryQuery(rec)) : std::nullopt;
     if (!q) {
         statusBar()->showMessage(actor ? tr("This record names no actor.") : tr("This record names no resource (no ResourceID)."), 6000);

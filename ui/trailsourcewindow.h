@@ -144,7 +144,6 @@ private:
     void selectLastRow();
     void selectRecord(const QString &id); ///< a history step's record, if it is among the rows loaded
     std::string m_shownId;  ///< the record the trees show (TrailRow::id), empty: none
-    std::string m_shownRaw; ///< its raw bytes
 };
 
 } // namespace auditlens::ui

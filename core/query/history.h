@@ -42,7 +42,10 @@ struct HistoryStep
 /// How many records a history's next page asks for, `read` being read already: the pages grow
 /// (first, then 4 times what is read, up to `most`), since on a server each page under a query
 /// is a scan of its own: a long history is read in a few scans, its first steps shown soon.
-inline size_t historyPageRows(size_t read, size_t first = 500, size_t most = 10000)
+constexpr size_t kHistoryFirstPage = 500;    ///< the rows a history asks for first
+constexpr size_t kHistoryMostPage = 10000;   ///< … and at most a page
+constexpr size_t kHistoryMaxRecords = 100000; ///< the records a history reads at most
+inline size_t historyPageRows(size_t read, size_t first = kHistoryFirstPage, size_t most = kHistoryMostPage)
 {
     return std::min(most, std::max(first, 4 * read));
 }

@@ -257,11 +257,11 @@ std::shared_ptr<const EmbeddedTrail::State::Keys> sortedRows(EmbeddedTrail::Stat
     if (column >= 0) {
         const StringDict &dict = s.snap.dict(Column(column));
         std::vector<uint32_t> ids(dict.size());
-        for (uint32_t id = 0; id < ids.size(); ++id)
-            ids[id] = id;
         std::vector<std::string> names(dict.size());
-        for (uint32_t id = 0; id < ids.size(); ++id)
+        for (uint32_t id = 0; id < ids.size(); ++id) {
+            ids[id] = id;
             names[id] = dict.at(id);
+        }
         std::sort(ids.begin(), ids.end(), [&names](uint32_t a, uint32_t b) { return names[a] < names[b]; });
         rankOf.assign(ids.size(), 0);
         sorted->names.reserve(ids.size());

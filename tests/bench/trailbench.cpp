@@ -52,7 +52,7 @@ bool timed(const std::string &what, int runs, Ask ask, T *keep = nullptr)
 }
 
 /// A history read as HistoryDialog reads it: records() in pages of historyPageRows(), up to
-/// 100,000, each row made a step (its changes) and added to an actor tally.
+/// kHistoryMaxRecords, each row made a step (its changes) and added to an actor tally.
 bool history(TrailSource &src, const std::string &what, const std::string &query)
 {
     TrailFilter f;
@@ -67,7 +67,7 @@ bool history(TrailSource &src, const std::string &what, const std::string &query
         QEventLoop loop;
         TrailPage page;
         TrailError err;
-        src.records(f, after, std::min<size_t>(query::historyPageRows(read), 100000 - read), &loop, [&](TrailPage p, TrailError e) {
+        src.records(f, after, std::min(query::historyPageRows(read), query::kHistoryMaxRecords - read), &loop, [&](TrailPage p, TrailError e) {
             page = std::move(p);
             err = std::move(e);
             loop.quit();
@@ -83,7 +83,7 @@ bool history(TrailSource &src, const std::string &what, const std::string &query
         }
         read += page.rows.size();
         ++pages;
-        if (!page.more || page.rows.empty() || read >= 100000)
+        if (!page.more || page.rows.empty() || read >= query::kHistoryMaxRecords)
             break;
         after = TrailKey::after(page.rows.back());
     }
