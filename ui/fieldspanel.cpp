@@ -12,7 +12,6 @@
 #include <QSplitter>
 #include <QTreeWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
 namespace auditlens::ui {
 
@@ -20,6 +19,7 @@ namespace {
 
 constexpr int kPathRole = Qt::UserRole + 1;
 constexpr int kValueRole = Qt::UserRole + 2;
+constexpr size_t kTopValues = 50;
 
 QString typesText(uint8_t types)
 {
@@ -51,6 +51,10 @@ FieldsPanel::FieldsPanel(QWidget *parent) : QWidget(parent)
     m_find->setClearButtonEnabled(true);
     m_find->setAccessibleName(tr("Find a field"));
     lay->addWidget(m_find);
+    m_note = new QLabel(this);
+    m_note->setWordWrap(true);
+    m_note->hide();
+    lay->addWidget(m_note);
 
     auto *split = new QSplitter(Qt::Vertical, this);
     m_fields = new QTreeWidget(split);
@@ -100,7 +104,7 @@ FieldsPanel::FieldsPanel(QWidget *parent) : QWidget(parent)
     connect(m_fields, &QTreeWidget::currentItemChanged, this, [this] {
         const bool any = !currentPath().isEmpty();
         m_exists->setEnabled(any);
-        m_column->setEnabled(any);
+        m_column->setEnabled(any && m_columns);
         loadValues();
     });
     connect(m_values, &QTreeWidget::currentItemChanged, this, [this] {
@@ -129,38 +133,61 @@ FieldsPanel::FieldsPanel(QWidget *parent) : QWidget(parent)
         if (const QString p = currentPath(); !p.isEmpty())
             emit columnRequested(p);
     });
-    connect(&m_catalogWatcher, &QFutureWatcher<std::vector<query::FieldStat>>::finished, this, &FieldsPanel::showCatalog);
-    connect(&m_valuesWatcher, &QFutureWatcher<Values>::finished, this, &FieldsPanel::showValues);
 }
 
-FieldsPanel::~FieldsPanel()
+FieldsPanel::~FieldsPanel() = default; // (the source goes first: no answer after it)
+
+void FieldsPanel::setSource(std::unique_ptr<TrailSource> source, bool catalog)
 {
-    if (m_cancel)
-        m_cancel->store(true);
-    m_catalogWatcher.waitForFinished();
-    m_valuesWatcher.waitForFinished();
+    m_source = std::move(source); // (what the old one had pending is not answered)
+    m_valuesPending = false;
+    if (catalog || m_catalogPending) {
+        m_catalogPending = false;
+        m_catalogWanted = true;
+    }
+    m_valuesWanted = true;
+    if (!m_source) {
+        m_catalog.clear();
+        m_fields->clear();
+        m_values->clear();
+        m_catalogWanted = m_valuesWanted = false;
+        return;
+    }
+    if (isVisible()) {
+        if (m_catalogWanted)
+            askCatalog();
+        loadValues();
+    }
 }
 
-void FieldsPanel::setSnapshot(const Snapshot &snap, std::shared_ptr<query::FieldCache> cache)
+void FieldsPanel::setFilter(const TrailFilter &f, uint64_t matched, uint64_t total)
 {
-    if (m_cancel)
-        m_cancel->store(true);
-    m_cancel = std::make_shared<std::atomic<bool>>(false);
-    m_snap = snap;
-    m_cache = std::move(cache);
-    auto cancel = m_cancel;
-    const Snapshot s = snap;
-    m_catalogWatcher.setFuture(QtConcurrent::run([s, cancel] { return query::fieldCatalog(s, cancel.get()); }));
-}
-
-void FieldsPanel::setShownRows(std::shared_ptr<const std::vector<uint32_t>> rows)
-{
-    m_rows = std::move(rows);
-    if (!m_valuesPath.isEmpty())
+    const bool changed = !(f == m_filter) || matched != m_matched || total != m_total;
+    m_filter = f;
+    m_matched = matched;
+    m_total = total;
+    if (!changed)
+        return;
+    m_valuesWanted = true;
+    if (isVisible() && !m_valuesPath.isEmpty())
         loadValues();
 }
 
-bool FieldsPanel::isBusy() const { return m_catalogWatcher.isRunning() || m_valuesWatcher.isRunning(); }
+void FieldsPanel::setColumnsEnabled(bool enabled)
+{
+    m_columns = enabled;
+    m_column->setVisible(enabled);
+    m_column->setEnabled(enabled && !currentPath().isEmpty());
+}
+
+void FieldsPanel::showEvent(QShowEvent *e)
+{
+    QWidget::showEvent(e);
+    if (m_source && m_catalogWanted)
+        askCatalog();
+    if (m_source && m_valuesWanted && !m_valuesPath.isEmpty())
+        loadValues();
+}
 
 QStringList FieldsPanel::fieldPaths() const
 {
@@ -171,11 +198,30 @@ QStringList FieldsPanel::fieldPaths() const
     return out;
 }
 
-void FieldsPanel::showCatalog()
+void FieldsPanel::askCatalog()
 {
-    if (m_cancel && m_cancel->load())
+    m_catalogWanted = false;
+    m_catalogPending = true;
+    m_note->setText(tr("Reading the fields of the records…"));
+    m_note->show();
+    m_source->fields(this, [this](TrailFields fields, TrailError error) { showCatalog(std::move(fields), error); });
+}
+
+void FieldsPanel::showCatalog(TrailFields fields, const TrailError &error)
+{
+    if (error.kind == TrailErrorKind::Cancelled)
+        return; // (a newer source, or none)
+    m_catalogPending = false;
+    if (!error.ok()) {
+        m_note->setText(tr("The fields could not be read: %1").arg(QString::fromStdString(error.message)));
+        m_note->show();
         return;
-    m_catalog = m_catalogWatcher.result();
+    }
+    m_catalog = std::move(fields.fields);
+    if (fields.unnamed)
+        m_note->setText(tr("%n field(s) of records shipped by an earlier release have no name in this trail: ship those "
+                           "records again to list them.", nullptr, int(std::min<uint64_t>(fields.unnamed, INT_MAX))));
+    m_note->setVisible(fields.unnamed > 0);
     const QString keep = currentPath();
     m_fields->setSortingEnabled(false);
     m_fields->clear();
@@ -189,7 +235,8 @@ void FieldsPanel::showCatalog()
         it->setData(1, Qt::DisplayRole, qulonglong(f.records));
         it->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
         it->setText(2, typesText(f.types));
-        it->setToolTip(0, tr("%1: in %2 of %3 records").arg(path).arg(f.records).arg(m_snap.size()));
+        it->setToolTip(0, m_total ? tr("%1: a value in %2 of %3 records").arg(path).arg(f.records).arg(m_total)
+                                  : tr("%1: a value in %2 records").arg(path).arg(f.records));
         items << it;
     }
     m_fields->addTopLevelItems(items);
@@ -229,57 +276,47 @@ void FieldsPanel::loadValues()
 {
     const QString path = currentPath();
     m_valuesPath = path;
-    if (path.isEmpty() || !m_cache) {
+    if (path.isEmpty() || !m_source) {
         m_values->clear();
+        m_valuesPending = false;
         return;
     }
+    m_valuesWanted = false;
+    m_valuesPending = true;
     m_valuesTitle->setText(tr("Reading the values of %1…").arg(path));
-    const Snapshot s = m_snap;
-    auto cache = m_cache;
-    auto rows = m_rows;
-    auto cancel = m_cancel;
-    m_valuesWatcher.setFuture(QtConcurrent::run([s, cache, rows, cancel, path] {
-        Values v;
-        v.path = path;
-        v.column = cache->column(s, path.toStdString(), cancel.get());
-        if (v.column) {
-            v.top = query::topValues(*v.column, rows.get(), 50);
-            v.shown = rows ? rows->size() : s.size();
-        }
-        return v;
-    }));
+    m_source->fieldValues(m_filter, path.toStdString(), kTopValues, this,
+                          [this](TrailValues v, TrailError error) { showValues(v, error); });
 }
 
-void FieldsPanel::showValues()
+void FieldsPanel::showValues(const TrailValues &v, const TrailError &error)
 {
-    const Values v = m_valuesWatcher.result();
-    if (v.path != m_valuesPath) // a newer field was chosen meanwhile
-        return;
+    if (error.kind == TrailErrorKind::Cancelled)
+        return; // a newer field or filter was asked for meanwhile
+    m_valuesPending = false;
     m_values->clear();
-    if (!v.column) {
-        m_valuesTitle->setText(tr("The values of %1 could not be read.").arg(v.path));
+    if (!error.ok()) {
+        m_valuesTitle->setText(tr("The values of %1 could not be read: %2").arg(m_valuesPath, QString::fromStdString(error.message)));
         return;
     }
-    uint64_t with = 0;
-    for (const auto &[id, n] : v.top)
-        with += n;
-    m_valuesTitle->setText(tr("Top values of %1 in the %2 records shown").arg(v.path).arg(v.shown));
+    const QString path = QString::fromStdString(v.path);
+    m_valuesTitle->setText(v.top.empty() ? tr("None of the %1 records shown has a value of %2 (objects are not listed).").arg(m_matched).arg(path)
+                                         : tr("Top values of %1 in the %2 records shown").arg(path).arg(m_matched));
     QList<QTreeWidgetItem *> items;
-    for (const auto &[id, n] : v.top) {
-        const query::FieldValue &fv = v.column->values[id];
+    for (const TrailValue &tv : v.top) {
+        query::FieldValue fv;
+        fv.type = tv.type;
+        fv.text = tv.text;
         auto *it = new QTreeWidgetItem;
         QString text = QString::fromStdString(fv.text);
         if (fv.type == query::ValueType::String && text.isEmpty())
             text = tr("(empty)");
         it->setText(0, text);
         it->setToolTip(0, QString::fromStdString(fv.text).left(2000));
-        it->setData(0, kValueRole, clauseFor(v.path, fv, false));
-        it->setData(1, Qt::DisplayRole, qulonglong(n));
+        it->setData(0, kValueRole, clauseFor(path, fv, false));
+        it->setData(1, Qt::DisplayRole, qulonglong(tv.count));
         it->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
-        it->setText(2, v.shown ? QString::number(100.0 * double(n) / double(v.shown), 'f', 1) : QString());
+        it->setText(2, m_matched ? QString::number(100.0 * double(tv.count) / double(m_matched), 'f', 1) : QString());
         it->setTextAlignment(2, Qt::AlignRight | Qt::AlignVCenter);
-        if (fv.type == query::ValueType::Object || fv.type == query::ValueType::Null)
-            it->setData(0, kValueRole, QString()); // objects are not matched by value
         items << it;
     }
     m_values->addTopLevelItems(items);

@@ -2,11 +2,10 @@
 #pragma once
 
 #include "query/fields.h"
+#include "store/trailsource.h"
 
-#include <QFutureWatcher>
 #include <QWidget>
 
-#include <atomic>
 #include <memory>
 
 class QLabel;
@@ -17,10 +16,11 @@ class QTreeWidgetItem;
 
 namespace auditlens::ui {
 
-/// Every field path of the loaded records (how many records have it, its types), like Kibana's
-/// field list. Selecting a field shows its top values under the current filter; from a value:
-/// filter for / filter out; from a field: exists, add as a column. The catalog and the values
-/// are read off the GUI thread.
+/// Every field path of a trail (how many records have a value there, its types), like Kibana's
+/// field list. Selecting a field shows its top values under the trail's filter; from a value:
+/// filter for / filter out; from a field: exists, add as a column (where the window has field
+/// columns). Both come from a TrailSource of the panel's own (fields(), fieldValues()), so the
+/// same panel serves the embedded store and a ClickHouse trail; it asks only while shown.
 class FieldsPanel : public QWidget
 {
     Q_OBJECT
@@ -28,13 +28,18 @@ public:
     explicit FieldsPanel(QWidget *parent = nullptr);
     ~FieldsPanel() override;
 
-    /// New data: the catalog is read again in the background.
-    void setSnapshot(const Snapshot &snap, std::shared_ptr<query::FieldCache> cache);
-    /// The rows the trail shows (top values are counted over them).
-    void setShownRows(std::shared_ptr<const std::vector<uint32_t>> rows);
+    /// The source the panel asks (its own, e.g. a sibling of the window's: none of its requests
+    /// supersedes the window's); null: nothing to show. `catalog` false keeps the field list of
+    /// the source before (records appended since: their new paths come with the next one).
+    void setSource(std::unique_ptr<TrailSource> source, bool catalog = true);
+    /// The trail's filter, and how many of its `total` records pass it (`matched`): the top
+    /// values are counted under it.
+    void setFilter(const TrailFilter &f, uint64_t matched, uint64_t total);
+    /// Whether "Add column" is offered (the main window's table has field columns).
+    void setColumnsEnabled(bool enabled);
     /// Field paths for completion, once the catalog is read.
     QStringList fieldPaths() const;
-    bool isBusy() const;
+    bool isBusy() const { return m_catalogPending || m_valuesPending; }
 
     QTreeWidget *fieldsView() const { return m_fields; }
     QTreeWidget *valuesView() const { return m_values; }
@@ -47,32 +52,31 @@ signals:
     void catalogReady();
     void valuesReady();
 
+protected:
+    void showEvent(QShowEvent *e) override;
+
 private:
-    void showCatalog();
+    void askCatalog();
+    void showCatalog(TrailFields fields, const TrailError &error);
     void applyFind();
     void loadValues();
-    void showValues();
+    void showValues(const TrailValues &v, const TrailError &error);
     QString currentPath() const;
     QString currentValueClause() const;
     void valuesMenu(const QPoint &pos);
 
-    Snapshot m_snap;
-    std::shared_ptr<query::FieldCache> m_cache;
-    std::shared_ptr<const std::vector<uint32_t>> m_rows;
-    std::shared_ptr<std::atomic<bool>> m_cancel;
-    QFutureWatcher<std::vector<query::FieldStat>> m_catalogWatcher;
-    struct Values
-    {
-        QString path;
-        std::shared_ptr<const query::FieldColumn> column;
-        std::vector<std::pair<uint32_t, uint64_t>> top;
-        uint64_t shown = 0;
-    };
-    QFutureWatcher<Values> m_valuesWatcher;
-    std::vector<query::FieldStat> m_catalog;
+    std::unique_ptr<TrailSource> m_source;
+    TrailFilter m_filter;
+    uint64_t m_matched = 0, m_total = 0;
+    bool m_catalogWanted = false; ///< the source changed: the list is asked when shown
+    bool m_valuesWanted = false;  ///< the filter changed: the values are asked when shown
+    bool m_catalogPending = false, m_valuesPending = false;
+    bool m_columns = true;
+    std::vector<TrailField> m_catalog;
     QString m_valuesPath;
 
     QLineEdit *m_find;
+    QLabel *m_note;
     QTreeWidget *m_fields;
     QLabel *m_valuesTitle;
     QTreeWidget *m_values;

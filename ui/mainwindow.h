@@ -3,6 +3,7 @@
 
 #include "intake/engine.h"
 #include "store/eventstore.h"
+#include "store/trailsource.h"
 #include "datetimeedit.h"
 #include "recorddetail.h"
 
@@ -80,6 +81,9 @@ public:
     QListWidget *diagnosticsList() const { return m_detail->diagnostics(); }
     FacetList *facet(Column c) const;
     Filter &filter() { return m_filter; }
+    /// The filter on screen by value, as a TrailSource over `snap` (the one shown) is asked it:
+    /// the Fields panel's top values are counted under it.
+    TrailFilter trailFilter(const Snapshot &snap) const;
     void applyFilter();
     void selectRow(int row);
     QString statusText() const;
@@ -213,6 +217,8 @@ private:
 
     // investigation
     std::shared_ptr<const query::Query> m_query; ///< the bar's query, when more than a text search
+    std::string m_queryText; ///< … as typed
+    size_t m_fieldsFedSize = SIZE_MAX; ///< the snapshot size the Fields panel and completion ask about
     std::weak_ptr<const Segment> m_queryFirstSegment; ///< the store m_filter.rowMask was computed on
     std::vector<std::string> m_queryAbsentFields; ///< the fields of m_query no record has (status note)
     std::shared_ptr<query::FieldCache> m_fieldCache;

@@ -75,8 +75,6 @@ void MainWindow::buildQueryUi(QVBoxLayout *centerLay)
 
     // completion of field names, and after "field:" of its most frequent values
     m_queryCompleter = new QueryCompleter(m_search, this);
-    m_queryCompleter->setSources([this] { return m_store->snapshot(); }, m_fieldCache,
-                                 [this] { return m_fieldsPanel ? m_fieldsPanel->fieldPaths() : QStringList(); });
 
     // the Fields panel
     m_fieldsPanel = new FieldsPanel(this);
@@ -95,27 +93,23 @@ void MainWindow::buildQueryUi(QVBoxLayout *centerLay)
         m_table->scrollTo(m_model->index(0, m_model->columnCount() - 1));
     });
 
-    // the panel follows the data (its catalog) and the filter (its top values), when shown
-    const auto feedRows = [this] {
-        if (!m_fieldsDock->isVisible())
-            return;
-        auto rows = std::make_shared<std::vector<uint32_t>>(size_t(m_model->rowCount()));
-        for (int i = 0; i < m_model->rowCount(); ++i)
-            (*rows)[size_t(i)] = m_model->storeRow(i);
-        m_fieldsPanel->setShownRows(std::move(rows));
+    // both ask the trail through sources of their own over the store's snapshot: anew when
+    // a load ends (the field list read again), and when records were appended since (their
+    // values counted; the list of fields kept until the next load); the panel follows the filter
+    const auto feed = [this](bool loaded) {
+        const Snapshot snap = m_store->snapshot();
+        const bool grown = snap.size() != m_fieldsFedSize;
+        if (loaded || grown) {
+            m_fieldsFedSize = snap.size();
+            const std::string label = windowTitle().toStdString();
+            m_fieldsPanel->setSource(std::make_unique<EmbeddedTrail>(snap, label, m_fieldCache), loaded);
+            m_queryCompleter->setSource(std::make_unique<EmbeddedTrail>(snap, label, m_fieldCache),
+                                        [this] { return m_fieldsPanel->fieldPaths(); });
+        }
+        m_fieldsPanel->setFilter(trailFilter(snap), uint64_t(m_model->rowCount()), snap.size());
     };
-    const auto feedData = [this, feedRows] {
-        if (!m_fieldsDock->isVisible())
-            return;
-        m_fieldsPanel->setSnapshot(m_store->snapshot(), m_fieldCache);
-        feedRows();
-    };
-    connect(this, &MainWindow::loadFinished, this, feedData);
-    connect(this, &MainWindow::filterApplied, this, feedRows);
-    connect(m_fieldsDock, &QDockWidget::visibilityChanged, this, [feedData](bool visible) {
-        if (visible)
-            feedData();
-    });
+    connect(this, &MainWindow::loadFinished, this, [feed] { feed(true); });
+    connect(this, &MainWindow::filterApplied, this, [feed] { feed(false); });
 
     m_export = new ExportRunner(this);
     connect(m_export, &ExportRunner::progress, this, [this](qint64 done, qint64 total) {
@@ -162,11 +156,31 @@ bool MainWindow::setQueryText(const std::string &text)
         m_filter.text = root ? root->value : std::string();
     } else {
         m_query = q;
+        m_queryText = text;
         m_filter.text.clear();
         rememberQuery(QString::fromStdString(text));
     }
     m_filter.textHits.reset();
     return true;
+}
+
+TrailFilter MainWindow::trailFilter(const Snapshot &snap) const
+{
+    TrailFilter f;
+    for (size_t c = 0; c < kColumnCount; ++c) {
+        for (uint32_t id : m_filter.include[c])
+            f.include[c].push_back(snap.dict(Column(c)).at(id));
+        for (uint32_t id : m_filter.exclude[c])
+            f.exclude[c].push_back(snap.dict(Column(c)).at(id));
+    }
+    f.from = m_filter.from;
+    f.to = m_filter.to;
+    f.result = m_filter.result;
+    f.withoutResult = m_filter.withoutResult;
+    f.text = m_filter.text;
+    if (m_query)
+        f.query = m_queryText;
+    return f;
 }
 
 bool MainWindow::runQueryIfNeeded(const Snapshot &snap, bool keepSelection)

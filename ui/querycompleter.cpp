@@ -7,7 +7,6 @@
 #include <QCompleter>
 #include <QLineEdit>
 #include <QStandardItemModel>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace auditlens::ui {
 
@@ -58,43 +57,18 @@ QueryCompleter::QueryCompleter(QLineEdit *edit, QObject *parent)
         m_edit->setText(m_edit->text().left(c.start) + index.data(Qt::DisplayRole).toString());
     });
     connect(edit, &QLineEdit::textEdited, this, &QueryCompleter::onEdited);
-    connect(&m_watcher, &QFutureWatcher<Values>::finished, this, [this] {
-        const Values v = m_watcher.result();
-        if (v.field == m_pending)
-            m_pending.clear();
-        if (!v.ok || v.data != m_valuesFor)
-            return; // the data changed meanwhile: the next key press reads them again
-        m_values[v.field] = v.texts;
-        const Context c = contextAt(m_edit->text());
-        if (m_edit->hasFocus() && c.kind == Context::Kind::Value && c.field == v.field)
-            showValues(v.field, v.texts, c.partial);
-    });
-    connect(&m_catalogWatcher, &QFutureWatcher<QStringList>::finished, this, [this] {
-        if (m_catalogCancel && m_catalogCancel->load())
-            return; // read for data that has changed since
-        m_catalog = m_catalogWatcher.result();
-        const Context c = contextAt(m_edit->text());
-        if (m_edit->hasFocus() && c.kind == Context::Kind::Field)
-            showFieldNames(m_catalog, c.partial);
-    });
 }
 
-QueryCompleter::~QueryCompleter()
-{
-    if (m_cancel)
-        m_cancel->store(true);
-    if (m_catalogCancel)
-        m_catalogCancel->store(true);
-}
+QueryCompleter::~QueryCompleter() = default; // (the source goes with it: no answer after)
 
-void QueryCompleter::setSources(std::function<Snapshot()> snapshot, std::shared_ptr<query::FieldCache> cache,
-                                std::function<QStringList()> fieldNames)
+void QueryCompleter::setSource(std::unique_ptr<TrailSource> source, std::function<QStringList()> fieldNames)
 {
-    m_snapshot = std::move(snapshot);
-    m_cache = std::move(cache);
+    m_source = std::move(source); // (what the old one had pending is not answered)
     m_fieldNames = std::move(fieldNames);
     m_values.clear();
     m_catalog.clear();
+    m_pending.clear();
+    m_catalogPending = false;
 }
 
 QString QueryCompleter::valueText(const query::FieldValue &v)
@@ -175,13 +149,10 @@ QueryCompleter::Context QueryCompleter::contextAt(const QString &text)
 void QueryCompleter::onEdited(const QString &text)
 {
     const Context c = contextAt(text);
-    if (c.kind == Context::Kind::None || !m_snapshot || !m_cache) {
+    if (c.kind == Context::Kind::None || !m_source) {
         m_completer->popup()->hide();
         return;
     }
-    // values and names read for other data are read again
-    const Snapshot snap = m_snapshot();
-    dataKey(snap);
     if (c.kind == Context::Kind::Field) {
         const QStringList names = m_fieldNames ? m_fieldNames() : QStringList();
         if (!names.isEmpty()) {
@@ -193,16 +164,24 @@ void QueryCompleter::onEdited(const QString &text)
             return;
         }
         m_completer->popup()->hide();
-        if (m_catalogWatcher.isRunning() || snap.size() == 0)
+        if (m_catalogPending)
             return;
-        m_catalogCancel = std::make_shared<std::atomic<bool>>(false);
-        auto cancel = m_catalogCancel;
-        m_catalogWatcher.setFuture(QtConcurrent::run([snap, cancel] {
-            QStringList out;
-            for (const query::FieldStat &f : query::fieldCatalog(snap, cancel.get()))
-                out << QString::fromStdString(f.path);
-            return out;
-        }));
+        m_catalogPending = true;
+        m_source->fields(this, [this](TrailFields fields, TrailError error) {
+            if (error.kind == TrailErrorKind::Cancelled)
+                return;
+            m_catalogPending = false;
+            if (!error.ok())
+                return; // (no names to offer; the next key press asks again)
+            QStringList names;
+            names.reserve(int(fields.fields.size()));
+            for (const TrailField &f : fields.fields)
+                names << QString::fromStdString(f.path);
+            m_catalog = names;
+            const Context now = contextAt(m_edit->text());
+            if (m_edit->hasFocus() && now.kind == Context::Kind::Field)
+                showFieldNames(m_catalog, now.partial);
+        });
         return;
     }
     if (auto it = m_values.find(c.field); it != m_values.end()) {
@@ -211,19 +190,6 @@ void QueryCompleter::onEdited(const QString &text)
     }
     m_completer->popup()->hide();
     requestValues(c.field);
-}
-
-std::pair<const Segment *, size_t> QueryCompleter::dataKey(const Snapshot &snap)
-{
-    const std::pair<const Segment *, size_t> key{snap.segments().empty() ? nullptr : snap.segments().front().get(), snap.size()};
-    if (key != m_valuesFor) {
-        m_values.clear();
-        m_catalog.clear();
-        if (m_catalogCancel)
-            m_catalogCancel->store(true);
-        m_valuesFor = key;
-    }
-    return key;
 }
 
 void QueryCompleter::showFieldNames(const QStringList &names, const QString &partial)
@@ -266,34 +232,29 @@ void QueryCompleter::showValues(const QString &field, const QStringList &texts, 
 
 void QueryCompleter::requestValues(const QString &field)
 {
-    if (m_pending == field && m_watcher.isRunning())
+    if (m_pending == field)
         return;
-    if (m_cancel)
-        m_cancel->store(true);
-    m_cancel = std::make_shared<std::atomic<bool>>(false);
-    m_pending = field;
-    const Snapshot snap = m_snapshot();
-    auto cache = m_cache;
-    auto cancel = m_cancel;
-    const auto data = dataKey(snap);
-    m_watcher.setFuture(QtConcurrent::run([snap, cache, cancel, field, data] {
-        Values v;
-        v.field = field;
-        v.data = data;
-        const auto col = cache->column(snap, field.toStdString(), cancel.get());
-        if (!col)
-            return v;
-        // the most frequent values first; those a query cannot name (null, objects) left out
-        for (const auto &[id, count] : query::topValues(*col, nullptr, kValues * 4)) {
-            const QString t = valueText(col->values[id]);
-            if (!t.isEmpty())
-                v.texts << t;
-            if (size_t(v.texts.size()) >= kValues)
-                break;
+    m_pending = field; // (a request for another field supersedes it)
+    m_source->fieldValues(TrailFilter{}, field.toStdString(), kValues, this, [this, field](TrailValues v, TrailError error) {
+        if (error.kind == TrailErrorKind::Cancelled)
+            return;
+        if (m_pending == field)
+            m_pending.clear();
+        if (!error.ok())
+            return; // (nothing to offer; the next key press asks again)
+        QStringList texts;
+        for (const TrailValue &tv : v.top) {
+            query::FieldValue fv;
+            fv.type = tv.type;
+            fv.text = tv.text;
+            if (const QString t = valueText(fv); !t.isEmpty())
+                texts << t;
         }
-        v.ok = true;
-        return v;
-    }));
+        m_values[field] = texts;
+        const Context c = contextAt(m_edit->text());
+        if (m_edit->hasFocus() && c.kind == Context::Kind::Value && c.field == field)
+            showValues(field, texts, c.partial);
+    });
 }
 
 } // namespace auditlens::ui

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "store/eventstore.h"
+#include "store/trailsource.h"
 
-#include <QFutureWatcher>
 #include <QObject>
 #include <QStringList>
 
-#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -15,18 +13,14 @@
 class QCompleter;
 class QLineEdit;
 
-namespace auditlens::query {
-class FieldCache;
-struct FieldValue;
-}
-
 namespace auditlens::ui {
 
 /// Completion in the query bar: field names as they are typed, and after `field:` that field's
 /// most frequent values (raw paths and `ecs.` fields), written as the query language needs them
-/// (quoted when they hold spaces or special characters). Values are read off the GUI thread,
-/// through the same field columns as the Fields panel's top values, and kept per field until
-/// the data changes.
+/// (quoted when they hold spaces or special characters). Names and values come from a
+/// TrailSource of the completer's own (fields(), fieldValues() over the whole trail), so the
+/// same completion serves the embedded store and a ClickHouse trail; values are kept per field
+/// until the source is replaced (the data changed).
 class QueryCompleter : public QObject
 {
     Q_OBJECT
@@ -34,10 +28,10 @@ public:
     explicit QueryCompleter(QLineEdit *edit, QObject *parent = nullptr);
     ~QueryCompleter() override;
 
-    /// Where completions come from: the data now (called when values are needed), the field
-    /// columns, and the known field paths.
-    void setSources(std::function<Snapshot()> snapshot, std::shared_ptr<query::FieldCache> cache,
-                    std::function<QStringList()> fieldNames);
+    /// Where completions come from: a source of the completer's own (null: none), and the field
+    /// paths known elsewhere (the Fields panel's), asked first; the names and values read from
+    /// the source before are forgotten.
+    void setSource(std::unique_ptr<TrailSource> source, std::function<QStringList()> fieldNames = {});
     QCompleter *completer() const { return m_completer; }
 
     /// How many values are offered after `field:`.
@@ -65,33 +59,20 @@ signals:
     void fieldsOffered();
 
 private:
-    struct Values
-    {
-        QString field;
-        QStringList texts;
-        bool ok = false;
-        std::pair<const Segment *, size_t> data{nullptr, 0}; ///< the data they were read from
-    };
     void onEdited(const QString &text);
     void showValues(const QString &field, const QStringList &texts, const QString &partial);
     void requestValues(const QString &field);
     void showFieldNames(const QStringList &names, const QString &partial);
-    std::pair<const Segment *, size_t> dataKey(const Snapshot &snap);
 
     QLineEdit *m_edit;
     QCompleter *m_completer;
-    std::function<Snapshot()> m_snapshot;
-    std::shared_ptr<query::FieldCache> m_cache;
+    std::unique_ptr<TrailSource> m_source;
     std::function<QStringList()> m_fieldNames;
-    std::map<QString, QStringList> m_values; ///< per field, for the data of m_valuesFor
-    std::pair<const Segment *, size_t> m_valuesFor{nullptr, 0};
+    std::map<QString, QStringList> m_values; ///< per field, read from m_source
     QString m_pending; ///< the field whose values are being read
-    std::shared_ptr<std::atomic<bool>> m_cancel;
-    QFutureWatcher<Values> m_watcher;
     /// Field paths read here when the Fields panel has none (it reads them only while shown).
     QStringList m_catalog;
-    std::shared_ptr<std::atomic<bool>> m_catalogCancel;
-    QFutureWatcher<QStringList> m_catalogWatcher;
+    bool m_catalogPending = false;
 };
 
 } // namespace auditlens::ui

@@ -3,9 +3,11 @@
 
 #include "datetimeedit.h"
 #include "facetlist.h"
+#include "fieldspanel.h"
 #include "historydialog.h"
 #include "query/history.h"
 #include "jsontree.h"
+#include "querycompleter.h"
 #include "recorddetail.h"
 #include "sourcetrailmodel.h"
 #include "timeline.h"
@@ -18,6 +20,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QDockWidget>
+#include <QToolButton>
 #include <QMenu>
 #include <QPushButton>
 #include <QScrollBar>
@@ -80,6 +84,8 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
     filterRow->addWidget(m_applyTime);
     filterRow->addWidget(anyTime);
     filterRow->addStretch(1);
+    auto *fieldsButton = new QToolButton(central);
+    filterRow->addWidget(fieldsButton);
     m_clear = new QPushButton(tr("Clear filters"), central);
     m_clear->setToolTip(tr("Back to the whole trail: no facet value, time range, result, text or query"));
     filterRow->addWidget(m_clear);
@@ -225,6 +231,28 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
         if (!loading && m_model->halted())
             m_toEnd = ToEnd::No; // a cancelled or failed page ends the walk to the end
     });
+    // the Fields panel and the query's completion, each over a source of its own on the same
+    // trail (their requests never supersede the window's): the field list is read when the
+    // panel is first shown, the top values of a field under the window's filter
+    m_fieldsPanel = new FieldsPanel(this);
+    m_fieldsPanel->setColumnsEnabled(false); // (the table's columns are the trail's own)
+    m_fieldsDock = new QDockWidget(tr("Fields"), this);
+    m_fieldsDock->setObjectName(QStringLiteral("trailFieldsDock"));
+    m_fieldsDock->setWidget(m_fieldsPanel);
+    addDockWidget(Qt::RightDockWidgetArea, m_fieldsDock);
+    m_fieldsDock->hide(); // (a scan of the whole trail's fields: when asked for)
+    QAction *fieldsAct = m_fieldsDock->toggleViewAction();
+    fieldsAct->setText(tr("Fields"));
+    fieldsAct->setToolTip(tr("Every field of the trail's records, and the top values of one under the filter"));
+    fieldsButton->setDefaultAction(fieldsAct);
+    m_fieldsPanel->setSource(m_source->sibling());
+    connect(m_fieldsPanel, &FieldsPanel::clauseRequested, this, [this](const QString &clause) {
+        m_query->setText(withClause(m_query->text(), clause));
+        applyFilter();
+    });
+    m_completer = new QueryCompleter(m_query, this);
+    m_completer->setSource(m_source->sibling(), [this] { return m_fieldsPanel->fieldPaths(); });
+
     m_model->setSource(m_source.get());
     applyFilter();
 }
@@ -460,6 +488,7 @@ void TrailSourceWindow::showCounts(const TrailCounts &c)
     m_lastCounts = tr("%1 of %2 records").arg(QLocale().toString(qulonglong(c.matched)), QLocale().toString(qulonglong(c.total)))
         + TrailModel::absentFieldsNote(c.absentFields);
     m_status->setText(m_lastCounts);
+    m_fieldsPanel->setFilter(m_filter, c.matched, c.total);
     for (size_t k = 0; k < c.top.size() && k < m_facets.size(); ++k) {
         // one more than shown is asked: whether more exist
         const bool more = c.top[k].size() > kFacetValues;

@@ -19,6 +19,7 @@
 #include <memory>
 
 class QComboBox;
+class QDockWidget;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -30,7 +31,9 @@ namespace auditlens::ui {
 
 class DateTimeEdit;
 class FacetList;
+class FieldsPanel;
 class JsonTree;
+class QueryCompleter;
 class RecordDetail;
 class SourceTrailModel;
 class Timeline;
@@ -61,6 +64,9 @@ public:
     QPushButton *cancelButton() const { return m_cancel; }
     QPushButton *clearFiltersButton() const { return m_clear; }
     QLabel *pendingLabel() const { return m_pendingLabel; }
+    FieldsPanel *fieldsPanel() const { return m_fieldsPanel; }
+    QDockWidget *fieldsDock() const { return m_fieldsDock; }
+    QueryCompleter *queryCompleter() const { return m_completer; }
     const TrailFilter &filter() const { return m_filter; }
     /// A request to the source is pending (counts, buckets or a page).
     bool pending() const;
@@ -134,6 +140,9 @@ private:
     QPushButton *m_clear;
     QLabel *m_pendingLabel;
     QPushButton *m_cancel;
+    FieldsPanel *m_fieldsPanel = nullptr;
+    QDockWidget *m_fieldsDock = nullptr;
+    QueryCompleter *m_completer = nullptr;
     QString m_lastCounts; ///< the last good counts as the status says them
     // answers of a request the window no longer waits for (a newer one went out) are dropped
     uint64_t m_countsSerial = 0, m_bucketsSerial = 0;

@@ -203,14 +203,18 @@ bool parseFieldsPresent(const QByteArray &tsv, const std::vector<std::string> &p
     return ok;
 }
 
-uint64_t FieldKeys::operator()(const std::string &path)
+uint64_t FieldKeys::operator()(const std::string &path, bool *fresh)
 {
+    if (fresh)
+        *fresh = false;
     if (m_last && m_last->next && *m_last->next->path == path) {
         m_last = m_last->next;
         return m_last->key;
     }
     auto it = m_keys.find(path);
     if (it == m_keys.end()) {
+        if (fresh)
+            *fresh = true;
         if (m_keys.size() >= 100000) { // (records whose keys are data: no unbounded memory)
             m_keys.clear();
             m_last = nullptr;

@@ -58,7 +58,9 @@ bool parseFieldsPresent(const QByteArray &tsv, const std::vector<std::string> &p
 class FieldKeys
 {
 public:
-    uint64_t operator()(const std::string &path);
+    /// `fresh`: set when the path was not asked for before (or since the keys were forgotten:
+    /// past 100,000 distinct paths they are).
+    uint64_t operator()(const std::string &path, bool *fresh = nullptr);
 
 private:
     struct Entry

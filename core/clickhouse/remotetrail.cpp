@@ -30,7 +30,7 @@ TrailErrorKind trailKind(ErrorKind k)
     return TrailErrorKind::Server;
 }
 
-enum Kind { KCounts, KBuckets, KPage, KRecords, KRaw, KindCount };
+enum Kind { KCounts, KBuckets, KPage, KRecords, KRaw, KFields, KValues, KindCount };
 
 /// Answers `done` with an error later, on the context's thread (never from inside the request).
 template <typename T>
@@ -159,6 +159,29 @@ public:
                   return true;
               });
     }
+    void fields(QObject *context, Answer<TrailFields> done) override
+    {
+        start(KFields, TrailFilter{}, [this] { return trailFieldsSql(m_table, m_hasNames); }, context, std::move(done),
+              [](const QByteArray &body, TrailFields &v, std::string &err) { return parseTrailFields(body, v, err); }, {}, {},
+              true);
+    }
+    void fieldValues(const TrailFilter &f, const std::string &path, size_t n, QObject *context, Answer<TrailValues> done) override
+    {
+        if (query::isEcsPath(path)) {
+            supersede(KValues, "the request was superseded by a newer one");
+            failLater(QPointer<QObject>(context), std::move(done),
+                      {TrailErrorKind::Query, "the ECS fields (" + path.substr(0, 200)
+                                                  + ") are made on this machine by the intake engine: a ClickHouse trail holds the "
+                                                    "raw records' fields"});
+            return;
+        }
+        start(KValues, f, [this, f, path, n] { return trailValuesSql(m_table, f, path, n); }, context, std::move(done),
+              [path](const QByteArray &body, TrailValues &v, std::string &err) {
+                  v.path = path;
+                  return parseTrailValues(body, v, err);
+              },
+              {}, {}, true);
+    }
     void cancelAll() override
     {
         ++m_countsAsked; // (an answer on its way gets no follow-up)
@@ -234,19 +257,27 @@ private:
     /// instead (a page too large for the reply's limit asked for fewer rows).
     using Refused = std::function<bool(const Reply &)>;
 
+    /// `readsFields`: the request reads the field columns whatever the filter (a field list, a
+    /// field's values), so a table without them refuses it plainly.
     template <typename T, typename Parse>
     void start(Kind kind, const TrailFilter &f, std::function<QByteArray()> sql, QObject *context, Answer<T> done, Parse parse,
-               std::map<QString, QString> settings = {}, Refused refused = {})
+               std::map<QString, QString> settings = {}, Refused refused = {}, bool readsFields = false)
     {
         supersede(kind, "the request was superseded by a newer one");
         QPointer<QObject> ctx(context);
         if (!ready(f)) {
-            m_held[kind] = [this, kind, f, sql = std::move(sql), ctx, done = std::move(done), parse, settings,
-                            refused](bool cancelled) mutable {
+            m_held[kind] = [this, kind, f, sql = std::move(sql), ctx, done = std::move(done), parse, settings, refused,
+                            readsFields](bool cancelled) mutable {
                 if (!cancelled)
-                    return start(kind, f, std::move(sql), ctx.data(), std::move(done), parse, std::move(settings), std::move(refused));
+                    return start(kind, f, std::move(sql), ctx.data(), std::move(done), parse, std::move(settings), std::move(refused),
+                                 readsFields);
                 failLater(ctx, std::move(done), {TrailErrorKind::Cancelled, "the request was superseded by a newer one"});
             };
+            return;
+        }
+        if (readsFields && !m_hasFields && !m_probeFailed) {
+            failLater(ctx, std::move(done),
+                      {TrailErrorKind::Query, fieldsRefusal(m_table.qualified(), false, 0)});
             return;
         }
         if (TrailError why = refusal(f); why.kind != TrailErrorKind::None) {
@@ -296,6 +327,7 @@ private:
             const bool known = r.ok() && parseTrailProbe(r.body, probe);
             m_hasFields = known && probe.fields;
             m_resourceIds = known && probe.resourceIds;
+            m_hasNames = known && probe.names;
             m_probeFailed = !r.ok();
             m_probed = true; // also when it failed: no resource IDs and no fields are always right
             releaseHeld();
@@ -330,6 +362,7 @@ private:
     QString m_engineQuery;
     bool m_resourceIds = false; ///< the table has the resource_id column
     bool m_hasFields = false;   ///< the table has the field_* columns
+    bool m_hasNames = false;    ///< … and field_names
     bool m_probed = false;      ///< the two above are known
     bool m_probeFailed = false; ///< … as their defaults, the probe having failed
     QString m_fieldsQuery;      ///< the count of rows without fields, once a query by field needs it

@@ -33,7 +33,9 @@ namespace {
 // shipped before they existed, 1 by the releases that wrote a number and a time for every value);
 // field_*: the record's values (query::flattenFields), what KQL is tested on (kqlsql.h), each
 // under its path's fieldKey, field_type a query::ValueType; number_* the numbers among them,
-// time_* those that read as a time. (Releases with fields_shipped 1 wrote the paths as strings
+// time_* those that read as a time; field_names the paths of the keys that this row is the
+// first of its batch to have (so each batch names every key it writes, and a record's last copy
+// names what its batch met first: the names survive the merges). (Releases with fields_shipped 1 wrote the paths as strings
 // and a number and a time for every value: a third more bytes, for the server to write.)
 struct ColumnDef
 {
@@ -47,7 +49,7 @@ constexpr ColumnDef kColumnDefs[] = {
     {"source", "String"},        {"resource_id", "String"},     {"raw", "String"},
     {"fields_shipped", "UInt8"}, {"field_key", "Array(UInt64)"}, {"field_type", "Array(UInt8)"},
     {"field_text", "Array(String)"}, {"number_key", "Array(UInt64)"}, {"number_value", "Array(Float64)"},
-    {"time_key", "Array(UInt64)"}, {"time_value", "Array(Int64)"},
+    {"time_key", "Array(UInt64)"}, {"time_value", "Array(Int64)"}, {"field_names", "Array(String)"},
 };
 constexpr size_t kFirstLaterColumn = 13; // resource_id
 
@@ -336,6 +338,7 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
     std::vector<query::FlatField> fields;
     FieldKeys keys;
     std::vector<uint64_t> recordKeys; // of the record's fields, by position
+    std::vector<uint8_t> freshKeys;   // … whether this batch meets the path first here
     while (from < to) {
         auto [seg, i0] = snap.locate(from);
         const size_t n = std::min(seg->size() - i0, to - from);
@@ -383,7 +386,7 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
                 bound += values[c].size();
             }
             for (const query::FlatField &f : fields)
-                bound += 8 + 1 + 10 + f.text.size() + 4 * 8;
+                bound += 8 + 1 + 10 + f.text.size() + 4 * 8 + 10 + f.path.size();
             w.beginRow(bound);
             w.int64(t);
             w.dateTime(uint32_t(t == kNoTime || t < 0 ? 0 : std::min<int64_t>(t / 1000000000, 4294967295LL)));
@@ -400,8 +403,12 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
             const auto isNumber = [](const FlatField &f) { return f.type == query::ValueType::Number; };
             const auto hasTime = [](const FlatField &f) { return f.hasTime; };
             recordKeys.resize(fields.size()); // (each path asked for once, in order: as FieldKeys remembers them)
-            for (size_t e = 0; e < fields.size(); ++e)
-                recordKeys[e] = keys(fields[e].path);
+            freshKeys.resize(fields.size());
+            for (size_t e = 0; e < fields.size(); ++e) {
+                bool fresh = false;
+                recordKeys[e] = keys(fields[e].path, &fresh);
+                freshKeys[e] = fresh;
+            }
             const auto path = [&](const FlatField &f) { return recordKeys[size_t(&f - fields.data())]; };
             w.array(fields, all, path);
             w.array(fields, all, [](const FlatField &f) { return uint8_t(f.type); });
@@ -410,6 +417,8 @@ bool writeRows(const Snapshot &snap, size_t from, size_t to, W &w, std::string &
             w.array(fields, isNumber, [](const FlatField &f) { return f.number; });
             w.array(fields, hasTime, path);
             w.array(fields, hasTime, [](const FlatField &f) { return f.time; });
+            w.array(fields, [&](const FlatField &f) { return freshKeys[size_t(&f - fields.data())] != 0; },
+                    [](const FlatField &f) { return std::string_view(f.path); });
             w.endRow();
         }
         from += n;
@@ -435,8 +444,9 @@ QByteArray trailEngineSql(const TrailTable &t)
 {
     const QByteArray column = "(SELECT count() FROM system.columns WHERE database = " + quoteString(t.database.toStdString())
         + " AND table = " + quoteString(t.table.toStdString()) + " AND name = ";
-    // the field columns: present when the last of them is (`clickhouse init` adds them in order)
-    return "SELECT engine, " + column + "'resource_id'), " + column + "'" + std::end(kColumnDefs)[-1].name + "') FROM system.tables WHERE "
+    // the field columns: present when the last of them is (`clickhouse init` adds them in order);
+    // the names of their paths came later
+    return "SELECT engine, " + column + "'resource_id'), " + column + "'time_value'), " + column + "'field_names') FROM system.tables WHERE "
            "database = " + quoteString(t.database.toStdString()) + " AND name = " + quoteString(t.table.toStdString())
         + " FORMAT TabSeparated";
 }
@@ -444,10 +454,11 @@ QByteArray trailEngineSql(const TrailTable &t)
 bool parseTrailProbe(const QByteArray &tsv, TrailProbe &out)
 {
     const QList<QByteArray> f = tsv.trimmed().split('\t');
-    if (f.size() != 3 || f[0].isEmpty())
+    if (f.size() != 4 || f[0].isEmpty())
         return false;
     out.resourceIds = f[1] == "1";
     out.fields = f[2] == "1";
+    out.names = f[3] == "1";
     return true;
 }
 

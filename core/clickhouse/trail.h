@@ -157,14 +157,15 @@ bool parseTrailBuckets(const QByteArray &tsv, int64_t from, int64_t to, int n, T
 QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKey &after, size_t n, bool descending,
                         bool resourceIds = false, bool withRaw = false, int sortColumn = -1);
 /// The table's engine ("Distributed", "ReplacingMergeTree", …), 1 when it has the resource_id
-/// column, 1 when it has the field columns this release writes (their last, time_value): one
-/// line, empty when the table is absent.
+/// column, 1 when it has the field columns queries test (their last, time_value), 1 when it has
+/// field_names: one line, empty when the table is absent.
 QByteArray trailEngineSql(const TrailTable &t);
 /// What trailEngineSql answered; false when the table is absent (or the answer is not one).
 struct TrailProbe
 {
     bool resourceIds = false; ///< it has the resource_id column
-    bool fields = false;      ///< it has the field columns this release writes
+    bool fields = false;      ///< it has the field columns queries test (field_* … time_value)
+    bool names = false;       ///< it has field_names (the paths of the keys)
 };
 bool parseTrailProbe(const QByteArray &tsv, TrailProbe &out);
 /// What fields_shipped holds on the rows this release writes: their fields as the queries read them.
@@ -173,6 +174,16 @@ constexpr int kFieldsShipped = 2;
 /// them as an earlier release wrote them (fields_shipped < kFieldsShipped): one number.
 QByteArray fieldsMissingSql(const TrailTable &t);
 bool parseTrailPage(const QByteArray &tsv, size_t n, TrailPage &out, std::string &error, bool withRaw = false);
+/// Every field key of the trail's records (the copies not merged yet counted once): lines
+/// (0, key, records with it, bit per type), then, with `names` (the table has field_names),
+/// lines (1, 0, 0, 0, path) for the paths named.
+QByteArray trailFieldsSql(const TrailTable &t, bool names);
+/// The paths named, with their counts, by path; keys no line names counted in `unnamed`.
+bool parseTrailFields(const QByteArray &tsv, TrailFields &out, std::string &error);
+/// Lines (type, text, count) of the `n` most frequent values of `path` (String, Number or Bool)
+/// among the records that pass the filter: count desc, text, type.
+QByteArray trailValuesSql(const TrailTable &t, const TrailFilter &f, const std::string &path, size_t n);
+bool parseTrailValues(const QByteArray &tsv, TrailValues &out, std::string &error);
 /// The raw record of an ID (time: kNoTime for any).
 QByteArray trailRawSql(const TrailTable &t, const std::string &id, int64_t time);
 

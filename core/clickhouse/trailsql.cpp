@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <unordered_map>
 
 namespace auditlens::clickhouse {
 
@@ -483,6 +484,91 @@ QByteArray trailRawSql(const TrailTable &t, const std::string &id, int64_t time)
     if (time != kNoTime)
         sql += " AND time_ns = " + num(time);
     return sql + " LIMIT 1 FORMAT TabSeparated";
+}
+
+} // namespace auditlens::clickhouse
+
+namespace auditlens::clickhouse {
+
+QByteArray trailFieldsSql(const TrailTable &t, bool names)
+{
+    // each key once a record (arrayEnumerateUniq: its first occurrence in the row), its types
+    // as bits; the names from every copy (a name is a path's, whichever copy holds it)
+    QByteArray sql = "SELECT toUInt8(0) AS w, k, toUInt64(countIf(u = 1)) AS n, toUInt64(groupBitOr(bitShiftLeft(toUInt8(1), ty))) "
+                     "AS b, '' AS p FROM "
+        + recordsFrom(t, {}, " ARRAY JOIN field_key AS k, field_type AS ty, arrayEnumerateUniq(field_key) AS u", "1")
+        + " GROUP BY k";
+    if (names)
+        sql += "\nUNION ALL SELECT toUInt8(1) AS w, toUInt64(0) AS k, toUInt64(0) AS n, toUInt64(0) AS b, p FROM (SELECT DISTINCT p FROM "
+            + t.qualified() + " ARRAY JOIN field_names AS p)";
+    return sql + " FORMAT TabSeparated";
+}
+
+bool parseTrailFields(const QByteArray &tsv, TrailFields &out, std::string &error)
+{
+    out = {};
+    struct Stat
+    {
+        uint64_t records = 0, types = 0;
+    };
+    std::unordered_map<uint64_t, Stat> keys;
+    std::vector<std::string> names;
+    for (std::string_view line : lines(tsv)) {
+        const auto f = splitTabs(line);
+        unsigned w = 0;
+        uint64_t k = 0;
+        Stat s;
+        if (f.size() != 5 || !readNumber(f[0], w) || w > 1 || !readNumber(f[1], k) || !readNumber(f[2], s.records)
+            || !readNumber(f[3], s.types)) {
+            error = "unexpected answer from ClickHouse to the field list query: " + std::string(line.substr(0, 200));
+            return false;
+        }
+        if (w == 0)
+            keys[k] = s;
+        else
+            names.push_back(unescapeTsv(f[4]));
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    size_t named = 0;
+    for (std::string &p : names)
+        if (auto it = keys.find(fieldKey(p)); it != keys.end()) {
+            out.fields.push_back({std::move(p), it->second.records, uint8_t(it->second.types & 0x1e)}); // (never Null)
+            ++named;
+        }
+    out.unnamed = keys.size() - std::min(keys.size(), named);
+    return true;
+}
+
+QByteArray trailValuesSql(const TrailTable &t, const TrailFilter &f, const std::string &path, size_t n)
+{
+    using query::ValueType;
+    QByteArray sql = "SELECT ty, txt, count() AS c FROM "
+        + recordsFrom(t, "field_key, field_type, field_text", " ARRAY JOIN field_key AS k, field_type AS ty, field_text AS txt",
+                      trailWhere(f))
+        + " WHERE k = " + QByteArray::number(qulonglong(fieldKey(path))) + " AND ty IN (" + num(int(ValueType::Bool)) + ", "
+        + num(int(ValueType::Number)) + ", " + num(int(ValueType::String)) + ") GROUP BY ty, txt ORDER BY c DESC, txt ASC, ty ASC";
+    if (n)
+        sql += " LIMIT " + QByteArray::number(qulonglong(n));
+    return sql + " FORMAT TabSeparated";
+}
+
+bool parseTrailValues(const QByteArray &tsv, TrailValues &out, std::string &error)
+{
+    out.top.clear();
+    for (std::string_view line : lines(tsv)) {
+        const auto f = splitTabs(line);
+        unsigned ty = 0;
+        TrailValue v;
+        if (f.size() != 3 || !readNumber(f[0], ty) || ty < 1 || ty > 3 || !readNumber(f[2], v.count)) {
+            error = "unexpected answer from ClickHouse to the field values query: " + std::string(line.substr(0, 200));
+            return false;
+        }
+        v.type = query::ValueType(ty);
+        v.text = unescapeTsv(f[1]);
+        out.top.push_back(std::move(v));
+    }
+    return true;
 }
 
 } // namespace auditlens::clickhouse

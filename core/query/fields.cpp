@@ -489,13 +489,13 @@ struct CatalogEntry
 };
 
 void catalogWalk(od::value v, std::string &path, size_t row, std::unordered_map<std::string, CatalogEntry> &out, int depth,
-                 int maxDepth)
+                 int maxDepth, bool nulls)
 {
     od::json_type t;
     if (v.type().get(t))
         return;
     if (t == od::json_type::array) {
-        forEachElement(v, [&](od::value e) { catalogWalk(e, path, row, out, depth, maxDepth); });
+        forEachElement(v, [&](od::value e) { catalogWalk(e, path, row, out, depth, maxDepth, nulls); });
         return;
     }
     ValueType vt = ValueType::Null;
@@ -506,7 +506,7 @@ void catalogWalk(od::value v, std::string &path, size_t row, std::unordered_map<
     case od::json_type::boolean: vt = ValueType::Bool; break;
     default: vt = ValueType::Null; break;
     }
-    if (!path.empty()) {
+    if (!path.empty() && (nulls || vt != ValueType::Null)) {
         CatalogEntry &e = out[path];
         if (e.lastRow != row) {
             e.lastRow = row;
@@ -528,14 +528,14 @@ void catalogWalk(od::value v, std::string &path, size_t row, std::unordered_map<
         if (!path.empty())
             path += '.';
         path += key;
-        catalogWalk(fv, path, row, out, depth + 1, maxDepth);
+        catalogWalk(fv, path, row, out, depth + 1, maxDepth, nulls);
         path.resize(keep);
     }
 }
 
 } // namespace
 
-std::vector<FieldStat> fieldCatalog(const Snapshot &snap, const std::atomic<bool> *cancel, int maxDepth)
+std::vector<FieldStat> fieldCatalog(const Snapshot &snap, const std::atomic<bool> *cancel, int maxDepth, bool nulls)
 {
     const size_t threads = threadsFor(snap.size());
     std::vector<std::unordered_map<std::string, CatalogEntry>> parts(threads);
@@ -550,7 +550,7 @@ std::vector<FieldStat> fieldCatalog(const Snapshot &snap, const std::atomic<bool
                 if (bytes.empty() || jp.iterate(bytes.data(), bytes.size(), cap).get(doc) || doc.get_value().get(root))
                     return;
                 path.clear();
-                catalogWalk(root, path, row, parts[t], 0, maxDepth);
+                catalogWalk(root, path, row, parts[t], 0, maxDepth, nulls);
             },
             cancel);
     });

@@ -90,7 +90,9 @@ struct FieldStat
     uint64_t records = 0;
     uint8_t types = 0; ///< bit (1 << ValueType)
 };
-std::vector<FieldStat> fieldCatalog(const Snapshot &snap, const std::atomic<bool> *cancel = nullptr, int maxDepth = 16);
+/// `nulls` false: a null is no value (as for `path:*`): it neither counts a record nor sets a type.
+std::vector<FieldStat> fieldCatalog(const Snapshot &snap, const std::atomic<bool> *cancel = nullptr, int maxDepth = 16,
+                                    bool nulls = true);
 
 /// (value id, count) of a column over `rows` (all rows when null), most frequent first, at most n.
 std::vector<std::pair<uint32_t, uint64_t>> topValues(const FieldColumn &col, const std::vector<uint32_t> *rows, size_t n);

@@ -18,9 +18,10 @@ namespace auditlens {
 
 namespace {
 
-enum Kind { CountsKind, BucketsKind, PageKind, RecordsKind, RawKind, KindCount };
+enum Kind { CountsKind, BucketsKind, PageKind, RecordsKind, RawKind, FieldsKind, ValuesKind, KindCount };
 
 constexpr uint32_t kNoSuchValue = UINT32_MAX; ///< an include value the store has never seen
+constexpr int kCatalogDepth = 1 << 20; ///< a field catalog's depth: all of it (simdjson stops at 1024)
 
 TrailError cancelled() { return {TrailErrorKind::Cancelled, "cancelled"}; }
 
@@ -363,6 +364,46 @@ void EmbeddedTrail::records(const TrailFilter &tf, const TrailKey &after, size_t
     dispatch<TrailPage>(d, RecordsKind, context, std::move(done),
                         [tf, after, n](State &s, const std::atomic<bool> *cancel, TrailPage &out, TrailError &error) {
         pageRows(s, RecordsKind, tf, TrailOrder{}, after, n, true, cancel, out, error);
+    });
+}
+
+void EmbeddedTrail::fields(QObject *context, Answer<TrailFields> done)
+{
+    dispatch<TrailFields>(d, FieldsKind, context, std::move(done),
+                          [](State &s, const std::atomic<bool> *cancel, TrailFields &out, TrailError &) {
+        // every depth (as the queries and ClickHouse's field arrays have them), nulls no value
+        for (query::FieldStat &f : query::fieldCatalog(s.snap, cancel, kCatalogDepth, false))
+            out.fields.push_back({std::move(f.path), f.records, f.types});
+    });
+}
+
+void EmbeddedTrail::fieldValues(const TrailFilter &tf, const std::string &path, size_t n, QObject *context,
+                                Answer<TrailValues> done)
+{
+    dispatch<TrailValues>(d, ValuesKind, context, std::move(done),
+                          [tf, path, n](State &s, const std::atomic<bool> *cancel, TrailValues &out, TrailError &error) {
+        out.path = path;
+        Filter f;
+        if (!toFilter(s, tf, cancel, f, error))
+            return;
+        const auto ev = EventStore::evaluate(s.snap, f, {}, cancel);
+        const auto column = s.cache->column(s.snap, path, cancel);
+        if (!column) {
+            if (!cancel || !cancel->load())
+                error = {TrailErrorKind::Query, "the values of " + path + " could not be read"};
+            return;
+        }
+        using query::ValueType;
+        for (const auto &[id, count] : query::topValues(*column, &ev.rows, 0)) {
+            const query::FieldValue &v = column->values[id];
+            if (v.type == ValueType::String || v.type == ValueType::Number || v.type == ValueType::Bool)
+                out.top.push_back({v.type, v.text, count});
+        }
+        std::sort(out.top.begin(), out.top.end(), [](const TrailValue &a, const TrailValue &b) {
+            return std::tie(b.count, a.text, a.type) < std::tie(a.count, b.text, b.type);
+        });
+        if (n && out.top.size() > n)
+            out.top.resize(n);
     });
 }
 

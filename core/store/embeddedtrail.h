@@ -30,6 +30,8 @@ public:
                 Answer<TrailPage> done) override;
     void records(const TrailFilter &f, const TrailKey &after, size_t n, QObject *context, Answer<TrailPage> done) override;
     void raw(const std::string &id, int64_t time, QObject *context, Answer<std::string> done) override;
+    void fields(QObject *context, Answer<TrailFields> done) override;
+    void fieldValues(const TrailFilter &f, const std::string &path, size_t n, QObject *context, Answer<TrailValues> done) override;
     std::unique_ptr<TrailSource> sibling() const override;
     /// The raw bytes of a records() page at most (256 MiB): past them the page ends early.
     void setRecordsPageBytes(size_t bytes);

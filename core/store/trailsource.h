@@ -10,10 +10,11 @@
 // Asynchronous by contract: every request returns at once and its answer is delivered later,
 // exactly once, on the thread of `context` (a QObject living on the asking thread, usually
 // the GUI thread), never from inside the call. A new request of one kind (counts, buckets,
-// page, records, raw) supersedes the pending one of that kind: the old one is cancelled (on ClickHouse,
+// page, records, raw, fields, values) supersedes the pending one of that kind: the old one is cancelled (on ClickHouse,
 // on the server too) and its callback is called with `TrailError::Cancelled`, or not at all
 // when the source is destroyed first. Errors are values (`TrailError`), never exceptions.
 
+#include "query/fields.h"
 #include "store/eventstore.h"
 
 #include <QObject>
@@ -131,6 +132,42 @@ struct TrailPage
     bool more = false; ///< rows follow the last one
 };
 
+/// A field path of the trail's records, as queries name it (query::flattenFields: dotted keys
+/// from the root, arrays looked into): how many records have a value there (null is no value,
+/// as for `path:*`) and the types of those values.
+struct TrailField
+{
+    std::string path;
+    uint64_t records = 0;
+    uint8_t types = 0; ///< bit (1 << query::ValueType) per type seen (never Null)
+    bool operator==(const TrailField &) const = default;
+};
+
+struct TrailFields
+{
+    std::vector<TrailField> fields; ///< by path, byte order
+    /// Paths the back end has values of but no name for (ClickHouse: rows shipped by a release
+    /// that did not write the names): not listed, counted here.
+    uint64_t unnamed = 0;
+};
+
+/// One value of a field and how often the matched records have it (an array's elements each count).
+struct TrailValue
+{
+    query::ValueType type = query::ValueType::String; ///< String, Number or Bool
+    std::string text; ///< as query::FieldValue::text
+    uint64_t count = 0;
+    bool operator==(const TrailValue &) const = default;
+};
+
+struct TrailValues
+{
+    std::string path;
+    /// The most frequent values under the filter: count desc, then text, then type. Objects and
+    /// nulls are not listed (a query names neither by value).
+    std::vector<TrailValue> top;
+};
+
 class TrailSource
 {
 public:
@@ -160,6 +197,12 @@ public:
     /// page may end before `n` rows with `more` set, never with a row left out.
     virtual void records(const TrailFilter &f, const TrailKey &after, size_t n, QObject *context,
                          Answer<TrailPage> done) = 0;
+    /// Every field path of the trail (the whole trail: no filter), for a field list and completion.
+    virtual void fields(QObject *context, Answer<TrailFields> done) = 0;
+    /// The `n` most frequent values of a field path among the records that pass the filter
+    /// (`ecs.` paths where the back end runs the engine: the embedded store; elsewhere a Query error).
+    virtual void fieldValues(const TrailFilter &f, const std::string &path, size_t n, QObject *context,
+                             Answer<TrailValues> done) = 0;
     /// The raw record of a row (the bytes as received), for the raw and ECS trees.
     virtual void raw(const std::string &id, int64_t time, QObject *context, Answer<std::string> done) = 0;
     /// Another source over the same trail, whose requests are its own (none supersedes this

@@ -247,7 +247,7 @@ void TestClickhouse::rowsRoundTrip()
     QVERIFY(lines[2].isEmpty());
     for (int r = 0; r < 2; ++r) {
         const QList<QByteArray> f = lines[r].split('\t');
-        QCOMPARE(f.size(), 23);
+        QCOMPARE(f.size(), 24);
         QCOMPARE(f[0].toLongLong(), snap.time(size_t(r)));
         QCOMPARE(f[1].toLongLong(), snap.time(size_t(r)) / 1000000000);
         QCOMPARE(unescapeTsv(f[5].toStdString()), snap.value(size_t(r), Column::Actor));
@@ -265,6 +265,9 @@ void TestClickhouse::rowsRoundTrip()
     QVERIFY(lines[0].split('\t')[2].startsWith("raw:"));
     QCOMPARE(lines[1].split('\t')[2], QByteArray("v1:id-2"));
     QCOMPARE(lines[1].split('\t')[4], QByteArray("1")); // success
+    // the paths named: each by the first row of the batch that has it
+    QCOMPARE(lines[0].split('\t')[23], QByteArray("['ActionType','ActorEmail','When']"));
+    QCOMPARE(lines[1].split('\t')[23], QByteArray("['ID','ActionResult','ResourceID']"));
 }
 
 void TestClickhouse::fieldsPresentNamesTheAbsentOnes()
@@ -374,9 +377,10 @@ void TestClickhouse::rowBinaryHoldsTheSameRows()
         at += qsizetype(n);
         return v;
     };
+    std::vector<std::string> seen; // the paths of the rows before
     for (int r = 0; r < 2; ++r) {
         const QList<QByteArray> f = lines[r].split('\t');
-        QCOMPARE(f.size(), 23);
+        QCOMPARE(f.size(), 24);
         QCOMPARE(qlonglong(le(8)), f[0].toLongLong()); // time_ns
         QCOMPARE(qulonglong(le(4)), f[1].toULongLong()); // time
         QCOMPARE(str(), unescapeTsv(f[2].toStdString())); // id
@@ -428,6 +432,17 @@ void TestClickhouse::rowBinaryHoldsTheSameRows()
         QCOMPARE(varint(), uint64_t(times.size()));
         for (const query::FlatField *w : times)
             QCOMPARE(qlonglong(le(8)), qlonglong(w->time));
+        // the paths this row is the first of the batch to have, each once, in the record's order
+        std::vector<std::string> names;
+        for (const query::FlatField &w : want)
+            if (std::find(names.begin(), names.end(), w.path) == names.end()
+                && (r == 0 || std::none_of(seen.begin(), seen.end(), [&](const std::string &p) { return p == w.path; })))
+                names.push_back(w.path);
+        QCOMPARE(varint(), uint64_t(names.size()));
+        for (const std::string &n : names)
+            QCOMPARE(str(), n);
+        for (const query::FlatField &w : want)
+            seen.push_back(w.path);
         if (r == 1) { // the TabSeparated rows say the same
             const QByteArray n = QByteArray::number(qulonglong(fieldKey("N")));
             QCOMPARE(f[19], "[" + n + "," + n + "]");

@@ -36,7 +36,7 @@ void writeFile(const QString &path, const std::string &text, bool append = false
 
 /// The record IDs in the INSERT bodies a stand-in ClickHouse received (RowBinary: time_ns,
 /// time, id, schema, result, ten strings, fields_shipped, then the field arrays: of eight-byte
-/// keys, bytes, strings, then four of eight-byte keys and numbers).
+/// keys, bytes, strings, then four of eight-byte keys and numbers, then the paths named).
 std::multiset<std::string> insertedIds(const QList<ReceivedRequest> &reqs)
 {
     std::multiset<std::string> ids;
@@ -69,10 +69,10 @@ std::multiset<std::string> insertedIds(const QList<ReceivedRequest> &reqs)
                 str();
             at += 1; // fields_shipped
             // key, type, text; the numbers' keys and values; the times' keys and values
-            for (int column = 0; column < 7; ++column) {
+            for (int column = 0; column < 8; ++column) {
                 const uint64_t n = varint();
                 for (uint64_t e = 0; e < n && at < b.size(); ++e)
-                    column == 1 ? void(at += 1) : column == 2 ? void(str()) : void(at += 8);
+                    column == 1 ? void(at += 1) : column == 2 || column == 7 ? void(str()) : void(at += 8);
             }
         }
     }

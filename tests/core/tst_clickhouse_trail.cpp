@@ -52,6 +52,19 @@ void TestClickhouseTrail::queriesByFieldNeedEveryRowsFields()
     SampleStore samples;
     QVERIFY(samples.load());
     QVERIFY(ship(c, t, samples.snap, 1000));
+    // made before the names of the field paths: the fields are counted, none is named
+    QVERIFY(runBlockingCliOnly(c, "ALTER TABLE " + t.qualified() + " DROP COLUMN field_names").ok());
+    {
+        const auto remote = openRemoteTrail(serverEndpoint(), t);
+        EmbeddedTrail local(samples.snap, "samples");
+        Waited<TrailFields> got, want;
+        remote->fields(this, into(got));
+        local.fields(this, into(want));
+        QVERIFY(wait(got) && wait(want));
+        QVERIFY2(got.error.ok(), got.error.message.c_str());
+        QVERIFY(got.value->fields.empty());
+        QCOMPARE(got.value->unnamed, uint64_t(want.value->fields.size()));
+    }
     const Reply old = runBlockingCliOnly(c, "ALTER TABLE " + t.qualified() + " DROP COLUMN time_value, DROP COLUMN time_key, "
                                             "DROP COLUMN number_value, DROP COLUMN number_key, DROP COLUMN field_text, "
                                             "DROP COLUMN field_type, DROP COLUMN field_key, DROP COLUMN fields_shipped");
@@ -71,6 +84,14 @@ void TestClickhouseTrail::queriesByFieldNeedEveryRowsFields()
     w = countsOf(byText);
     QVERIFY2(w.error.ok(), w.error.message.c_str());
     QVERIFY(w.value->matched > 0);
+    { // no field columns: no field list, saying why
+        const auto remote = openRemoteTrail(serverEndpoint(), t);
+        Waited<TrailFields> f;
+        remote->fields(this, into(f));
+        QVERIFY(wait(f));
+        QCOMPARE(int(f.error.kind), int(TrailErrorKind::Query));
+        QVERIFY2(f.error.message.find("clickhouse init") != std::string::npos, f.error.message.c_str());
+    }
 
     const Reply columns = runBlockingCliOnly(c, tableColumnsSql(t, t.table.toUtf8()));
     QVERIFY(columns.ok());
@@ -79,7 +100,7 @@ void TestClickhouseTrail::queriesByFieldNeedEveryRowsFields()
         if (!n.isEmpty())
             present.push_back(n.toStdString());
     const std::vector<QByteArray> alters = upgradeStatements(t, t.table.toUtf8(), present, false);
-    QCOMPARE(alters.size(), size_t(8));
+    QCOMPARE(alters.size(), size_t(9));
     for (const QByteArray &sql : alters)
         QVERIFY2(runBlockingCliOnly(c, sql).ok(), sql.constData());
     w = countsOf(byField);
@@ -104,7 +125,7 @@ void TestClickhouseTrail::queriesByFieldNeedEveryRowsFields()
     std::string error;
     QVERIFY(rowsTsv(samples.snap, 0, 1, tsv, error));
     QList<QByteArray> row = tsv.trimmed().split('\t');
-    QCOMPARE(row.size(), 23);
+    QCOMPARE(row.size(), 24);
     QCOMPARE(row[15].toInt(), kFieldsShipped);
     row[15] = "1";
     Client::Options o;
@@ -382,6 +403,45 @@ void TestClickhouseTrail::remoteTrailAnswersAsTheEmbeddedOne()
             QVERIFY(got[1].size() > 23);
             QCOMPARE(got[0], got[1]);
         }
+
+    // the field list, and a field's top values under filters (a query and column constraints
+    // among them), as the embedded store gives them: the copies not merged yet counted once
+    {
+        Waited<TrailFields> got, want;
+        remote->fields(this, into(got));
+        local.fields(this, into(want));
+        QVERIFY(wait(got) && wait(want));
+        QVERIFY2(got.error.ok(), got.error.message.c_str());
+        QCOMPARE(got.value->unnamed, uint64_t(0));
+        QVERIFY(want.value->fields.size() > 20);
+        QCOMPARE(got.value->fields.size(), want.value->fields.size());
+        for (size_t i = 0; i < want.value->fields.size(); ++i)
+            QVERIFY2(got.value->fields[i] == want.value->fields[i], want.value->fields[i].path.c_str());
+        TrailFilter byActor, byQuery, byText;
+        byActor.include[size_t(Column::Actor)] = {snap.value(0, Column::Actor)};
+        byQuery.query = kql[1];
+        byQuery.exclude[size_t(Column::Actor)] = {snap.value(0, Column::Actor)};
+        byText.text = "gateway";
+        byText.result = Result::Success;
+        for (const TrailFilter &f : {TrailFilter{}, byActor, byQuery, byText})
+            for (const char *path : {"ActionType", "ActorEmail", "NewValue.precedence", "NewValue.enabled", "Metadata.zone_name",
+                                     "NewValue.conditions.expression.==.rhs.ip", "no.such.field"})
+                for (size_t n : {size_t(0), size_t(3)}) {
+                    Waited<TrailValues> gv, wv;
+                    remote->fieldValues(f, path, n, this, into(gv));
+                    local.fieldValues(f, path, n, this, into(wv));
+                    QVERIFY(wait(gv) && wait(wv));
+                    QVERIFY2(gv.error.ok(), gv.error.message.c_str());
+                    QVERIFY2(gv.value->top == wv.value->top, (f.query + " / " + f.text + ": " + path).c_str());
+                    QCOMPARE(gv.value->path, std::string(path));
+                }
+        // ECS fields are made here, not stored there: refused, plainly
+        Waited<TrailValues> ecs;
+        remote->fieldValues({}, "ecs.user.email", 5, this, into(ecs));
+        QVERIFY(wait(ecs));
+        QCOMPARE(int(ecs.error.kind), int(TrailErrorKind::Query));
+        QVERIFY2(ecs.error.message.find("ECS") != std::string::npos, ecs.error.message.c_str());
+    }
 
     // a superseded request ends Cancelled, the newer one answers
     Waited<TrailCounts> first, second;

@@ -10,7 +10,10 @@
 #include <QElapsedTimer>
 #include <QTest>
 
+#include <nlohmann/json.hpp>
+
 #include <map>
+#include <set>
 #include <numeric>
 #include <optional>
 #include <tuple>
@@ -45,6 +48,39 @@ bool passes(const Snapshot &snap, size_t row, const TrailFilter &f, int skipColu
             return false;
     }
     return true;
+}
+
+/// A value's place in a reading by nlohmann (not the store's reader): its type, and its text
+/// (a number's value written back, so that "1.50" and 1.5 are one number).
+using ValueKey = std::pair<int, std::string>;
+ValueKey valueKey(query::ValueType type, const std::string &text)
+{
+    if (type != query::ValueType::Number)
+        return {int(type), text};
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", std::strtod(text.c_str(), nullptr));
+    return {int(type), buf};
+}
+
+/// Every path of a JSON value (dotted keys, arrays looked into) with its values but nulls.
+void walk(const nlohmann::json &v, const std::string &path, const std::function<void(const std::string &, const nlohmann::json &)> &fn)
+{
+    if (v.is_array()) {
+        for (const auto &e : v)
+            walk(e, path, fn);
+        return;
+    }
+    if (!path.empty() && !v.is_null())
+        fn(path, v);
+    if (v.is_object())
+        for (const auto &[k, e] : v.items())
+            walk(e, path.empty() ? k : path + "." + k, fn);
+}
+
+query::ValueType typeOf(const nlohmann::json &v)
+{
+    using query::ValueType;
+    return v.is_object() ? ValueType::Object : v.is_string() ? ValueType::String : v.is_boolean() ? ValueType::Bool : ValueType::Number;
 }
 
 } // namespace
@@ -437,6 +473,105 @@ private slots:
         QCOMPARE(int(mine.error.kind), int(TrailErrorKind::Cancelled));
         QVERIFY2(theirs.error.ok(), theirs.error.message.c_str());
         QCOMPARE(theirs.value->rows.size(), size_t(2));
+    }
+
+    /// The field list against a reading of every record by nlohmann: each path, how many
+    /// records have a value there (null is none), its types.
+    void fieldsAreEveryPathOfTheRecords()
+    {
+        struct Want
+        {
+            uint64_t records = 0;
+            uint8_t types = 0;
+        };
+        std::map<std::string, Want> want;
+        for (size_t r = 0; r < m_snap.size(); ++r) {
+            const auto rec = nlohmann::json::parse(m_snap.raw(r), nullptr, false);
+            QVERIFY(!rec.is_discarded());
+            std::set<std::string> seen;
+            walk(rec, {}, [&](const std::string &p, const nlohmann::json &v) {
+                if (seen.insert(p).second)
+                    ++want[p].records;
+                want[p].types |= uint8_t(1u << unsigned(typeOf(v)));
+            });
+        }
+        EmbeddedTrail trail(m_snap, "samples");
+        Waited<TrailFields> w;
+        trail.fields(this, into(w));
+        QCOMPARE(w.calls, 0);
+        QVERIFY(wait(w));
+        QVERIFY2(w.error.ok(), w.error.message.c_str());
+        QCOMPARE(w.value->unnamed, uint64_t(0));
+        std::map<std::string, Want> got;
+        std::string before;
+        for (const TrailField &f : w.value->fields) {
+            QVERIFY2(before.empty() || before < f.path, f.path.c_str()); // by path
+            before = f.path;
+            got[f.path] = {f.records, f.types};
+        }
+        QCOMPARE(got.size(), want.size());
+        QVERIFY(want.size() > 20);
+        for (const auto &[p, wv] : want) {
+            QVERIFY2(got.count(p), p.c_str());
+            QVERIFY2(got[p].records == wv.records && got[p].types == wv.types, p.c_str());
+        }
+    }
+
+    void fieldValuesAreCountedUnderTheFilter_data()
+    {
+        QTest::addColumn<int>("which");
+        QTest::addColumn<QString>("path");
+        const char *paths[] = {"ActionType", "ActorEmail", "Metadata.zone_name", "NewValue.enabled", "ActionResult"};
+        for (int i = 0; i < 4; ++i)
+            for (const char *p : paths)
+                QTest::newRow(QByteArray(QByteArray::number(i) + " " + p).constData()) << i << QString::fromLatin1(p);
+    }
+    /// A field's top values under a filter against the same reading, on the rows that pass it.
+    void fieldValuesAreCountedUnderTheFilter()
+    {
+        QFETCH(int, which);
+        QFETCH(QString, path);
+        TrailFilter f;
+        switch (which) {
+        case 0: break;
+        case 1: f.include[size_t(Column::Actor)] = {m_snap.value(0, Column::Actor)}; break;
+        case 2: f.text = "zone"; break;
+        case 3: f.result = Result::Success; f.exclude[size_t(Column::Action)] = {m_snap.value(1, Column::Action)}; break;
+        }
+        std::map<ValueKey, uint64_t> want;
+        for (size_t r = 0; r < m_snap.size(); ++r) {
+            if (!passes(m_snap, r, f, -1))
+                continue;
+            const auto rec = nlohmann::json::parse(m_snap.raw(r), nullptr, false);
+            walk(rec, {}, [&](const std::string &p, const nlohmann::json &v) {
+                if (p != path.toStdString() || v.is_object())
+                    return;
+                ++want[valueKey(typeOf(v), v.is_string() ? v.get<std::string>() : v.is_boolean() ? (v.get<bool>() ? "true" : "false")
+                                                                                                   : v.dump())];
+            });
+        }
+        EmbeddedTrail trail(m_snap, "samples");
+        Waited<TrailValues> w;
+        trail.fieldValues(f, path.toStdString(), 0, this, into(w));
+        QVERIFY(wait(w));
+        QVERIFY2(w.error.ok(), w.error.message.c_str());
+        QCOMPARE(w.value->path, path.toStdString());
+        std::map<ValueKey, uint64_t> got;
+        for (const TrailValue &v : w.value->top)
+            got[valueKey(v.type, v.text)] += v.count;
+        QCOMPARE(got, want);
+        if (which == 0 && path != QLatin1String("NewValue.enabled"))
+            QVERIFY(!want.empty());
+        // by count desc, then text; at most n of them when asked for n
+        const auto &top = w.value->top;
+        for (size_t i = 1; i < top.size(); ++i)
+            QVERIFY(top[i - 1].count > top[i].count || (top[i - 1].count == top[i].count && top[i - 1].text <= top[i].text));
+        if (top.size() > 1) {
+            Waited<TrailValues> two;
+            trail.fieldValues(f, path.toStdString(), 2, this, into(two));
+            QVERIFY(wait(two));
+            QCOMPARE(two.value->top, std::vector<TrailValue>(top.begin(), top.begin() + 2));
+        }
     }
 
     void aSourceGoneFirstAnswersNobody()

@@ -169,9 +169,9 @@ private slots:
         load(w, {samples()});
         FieldsPanel *panel = w.fieldsPanel();
         panel->parentWidget()->show();
-        QSignalSpy catalog(panel, &FieldsPanel::catalogReady);
-        panel->setSnapshot(w.trailModel()->snapshot(), std::make_shared<query::FieldCache>());
-        QVERIFY(catalog.wait(20000));
+        // the window gives the panel a source over what it loaded; the panel reads the field
+        // list once it is shown
+        QTRY_VERIFY_WITH_TIMEOUT(!panel->fieldPaths().isEmpty(), 20000);
         QVERIFY(panel->fieldPaths().contains(QStringLiteral("Metadata.zone_name")));
         QVERIFY(panel->fieldPaths().contains(QStringLiteral("ActionType")));
         QSignalSpy values(panel, &FieldsPanel::valuesReady);
@@ -188,6 +188,11 @@ private slots:
         v->setCurrentItem(v->topLevelItem(0));
         emit v->itemActivated(v->topLevelItem(0), 0);
         QTRY_COMPARE_WITH_TIMEOUT(size_t(w.trailModel()->rowCount()), size_t(count), 20000);
+        // the values follow the filter: under it, the field has that one value
+        QTRY_VERIFY_WITH_TIMEOUT(!panel->isBusy() && v->topLevelItemCount() == 1, 20000);
+        QCOMPARE(v->topLevelItem(0)->text(0), top);
+        QCOMPARE(v->topLevelItem(0)->text(1).toULongLong(), count);
+        QCOMPARE(v->topLevelItem(0)->text(2), QStringLiteral("100.0"));
     }
 
     void resourceHistoryOldestFirst()
