@@ -14,7 +14,9 @@
 #include "historydialog.h"
 #include "intake/engine.h"
 #include "intake/normalizer.h"
+#include "fieldspanel.h"
 #include "jsontree.h"
+#include "querycompleter.h"
 #include "query/eval.h"
 #include "query/history.h"
 #include "recorddetail.h"
@@ -27,6 +29,9 @@
 
 #include <QApplication>
 #include <QComboBox>
+#include <QAbstractItemView>
+#include <QCompleter>
+#include <QDockWidget>
 #include <QHeaderView>
 #include <QPushButton>
 #include <QScopeGuard>
@@ -987,6 +992,63 @@ private slots:
             ++compared;
         }
         QVERIFY(compared > 0);
+
+        // the Fields panel over the trail: the same fields, counted alike, the same top values
+        // under the filter, and a value filters both trails alike
+        for (TrailSourceWindow *w : {&remote, local.get()}) {
+            w->clearFilters();
+            w->fieldsDock()->show();
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(!remote.fieldsPanel()->fieldPaths().isEmpty() && !local->fieldsPanel()->fieldPaths().isEmpty(), 20000);
+        QCOMPARE(remote.fieldsPanel()->fieldPaths(), local->fieldsPanel()->fieldPaths());
+        QVERIFY(remote.fieldsPanel()->fieldPaths().contains(QStringLiteral("NewValue.precedence")));
+        const auto rows = [](QTreeWidget *t) {
+            QStringList out;
+            for (int i = 0; i < t->topLevelItemCount(); ++i)
+                out << t->topLevelItem(i)->text(0) + QLatin1Char('|') + t->topLevelItem(i)->text(1) + QLatin1Char('|')
+                        + t->topLevelItem(i)->text(2);
+            return out;
+        };
+        QCOMPARE(rows(remote.fieldsPanel()->fieldsView()), rows(local->fieldsPanel()->fieldsView()));
+        for (TrailSourceWindow *w : {&remote, local.get()}) {
+            w->queryBox()->setText(QStringLiteral("ResourceType:gateway*"));
+            QTest::keyClick(w->queryBox(), Qt::Key_Return);
+        }
+        compareWindows(remote, *local);
+        for (TrailSourceWindow *w : {&remote, local.get()})
+            w->fieldsPanel()->selectField(QStringLiteral("ActionType"));
+        QTRY_VERIFY_WITH_TIMEOUT(!remote.fieldsPanel()->isBusy() && !local->fieldsPanel()->isBusy()
+                                     && remote.fieldsPanel()->valuesView()->topLevelItemCount() > 1,
+                                 20000);
+        QCOMPARE(rows(remote.fieldsPanel()->valuesView()), rows(local->fieldsPanel()->valuesView()));
+        const qulonglong chosen = remote.fieldsPanel()->valuesView()->topLevelItem(1)->text(1).toULongLong();
+        for (TrailSourceWindow *w : {&remote, local.get()}) {
+            QTreeWidget *v = w->fieldsPanel()->valuesView();
+            v->setCurrentItem(v->topLevelItem(1));
+            emit v->itemActivated(v->topLevelItem(1), 0);
+        }
+        compareWindows(remote, *local);
+        QVERIFY(remote.queryBox()->text().startsWith(QLatin1String("ResourceType:gateway* and ActionType:")));
+        QCOMPARE(remote.queryBox()->text(), local->queryBox()->text());
+        QCOMPARE(remote.status()->text(), countsText(chosen, m_snap.size()));
+
+        // completion in the query bar: the same values offered after a field's colon
+        QStringList offered[2];
+        for (TrailSourceWindow *w : {&remote, local.get()}) {
+            w->queryBox()->clear();
+            w->activateWindow();
+            w->queryBox()->setFocus();
+            QTRY_VERIFY(w->queryBox()->hasFocus());
+            QSignalSpy values(w->queryCompleter(), &QueryCompleter::valuesOffered);
+            QTest::keyClicks(w->queryBox(), QStringLiteral("ActorEmail:"));
+            QTRY_VERIFY_WITH_TIMEOUT(!values.isEmpty(), 20000);
+            QCompleter *c = w->queryCompleter()->completer();
+            for (int i = 0; i < c->completionModel()->rowCount(); ++i)
+                offered[w == &remote ? 0 : 1] << c->completionModel()->index(i, 0).data().toString();
+            c->popup()->hide();
+        }
+        QVERIFY(!offered[0].isEmpty());
+        QCOMPARE(offered[0], offered[1]);
     }
 };
 
