@@ -64,6 +64,8 @@ FieldsPanel::FieldsPanel(QWidget *parent) : QWidget(parent)
     m_fields->setSortingEnabled(true);
     m_fields->sortByColumn(0, Qt::AscendingOrder);
     m_fields->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_fields->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    m_fields->header()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
     m_fields->header()->setStretchLastSection(false);
     m_fields->setAccessibleName(tr("Fields"));
 
@@ -78,6 +80,8 @@ FieldsPanel::FieldsPanel(QWidget *parent) : QWidget(parent)
     m_values->setRootIsDecorated(false);
     m_values->setUniformRowHeights(true);
     m_values->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_values->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    m_values->header()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
     m_values->header()->setStretchLastSection(false);
     m_values->setContextMenuPolicy(Qt::CustomContextMenu);
     m_values->setAccessibleName(tr("Top values"));

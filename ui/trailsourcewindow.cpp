@@ -245,6 +245,11 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
     fieldsAct->setText(tr("Fields"));
     fieldsAct->setToolTip(tr("Every field of the trail's records, and the top values of one under the filter"));
     fieldsButton->setDefaultAction(fieldsAct);
+    connect(fieldsAct, &QAction::toggled, this, [this, sized = false](bool on) mutable {
+        if (on && !sized) // the first time: room for the paths beside their counts
+            resizeDocks({m_fieldsDock}, {std::max(360, width() / 4)}, Qt::Horizontal);
+        sized = sized || on;
+    });
     m_fieldsPanel->setSource(m_source->sibling());
     connect(m_fieldsPanel, &FieldsPanel::clauseRequested, this, [this](const QString &clause) {
         m_query->setText(withClause(m_query->text(), clause));
