@@ -24,9 +24,12 @@ namespace {
 /// search over 1M records: 1.3 s against 3.3 s; one actor: 0.07 against 0.15 s). `columns`: what
 /// the rows read give the query around them. The constraint goes in WHERE (ClickHouse moves what
 /// it can to PREWHERE): a Distributed table's PREWHERE lost the key's columns on 18.16.
-QByteArray recordsFrom(const TrailTable &t, const QByteArray &columns, const QByteArray &arrayJoin, const QByteArray &where)
+// `arrays`: `columns` reads the field arrays, which FINAL's merge of the parts copies slowly
+// (the field list of 1M records: 3.4 s with FINAL, 0.8 s with LIMIT 1 BY), so never FINAL.
+QByteArray recordsFrom(const TrailTable &t, const QByteArray &columns, const QByteArray &arrayJoin, const QByteArray &where,
+                       bool arrays = false)
 {
-    if (where == "1")
+    if (where == "1" && !arrays)
         return t.qualified() + " FINAL" + arrayJoin;
     return "(SELECT " + columns + " FROM " + t.qualified() + " WHERE " + where + " LIMIT 1 BY time_ns, id, account)" + arrayJoin;
 }
@@ -496,7 +499,8 @@ QByteArray trailFieldsSql(const TrailTable &t, bool names)
     // as bits; the names from every copy (a name is a path's, whichever copy holds it)
     QByteArray sql = "SELECT toUInt8(0) AS w, k, toUInt64(countIf(u = 1)) AS n, toUInt64(groupBitOr(bitShiftLeft(toUInt8(1), ty))) "
                      "AS b, '' AS p FROM "
-        + recordsFrom(t, {}, " ARRAY JOIN field_key AS k, field_type AS ty, arrayEnumerateUniq(field_key) AS u", "1")
+        + recordsFrom(t, "field_key, field_type", " ARRAY JOIN field_key AS k, field_type AS ty, arrayEnumerateUniq(field_key) AS u",
+                      "1", true)
         + " GROUP BY k";
     if (names)
         sql += "\nUNION ALL SELECT toUInt8(1) AS w, toUInt64(0) AS k, toUInt64(0) AS n, toUInt64(0) AS b, p FROM (SELECT DISTINCT p FROM "
@@ -543,11 +547,16 @@ bool parseTrailFields(const QByteArray &tsv, TrailFields &out, std::string &erro
 QByteArray trailValuesSql(const TrailTable &t, const TrailFilter &f, const std::string &path, size_t n)
 {
     using query::ValueType;
+    // each row's values of the path picked out of its arrays first (before its copies collapse
+    // and the rest is joined: 0.8 s for 1M records against 2.6 s)
+    const QByteArray keep = "k = " + QByteArray::number(qulonglong(fieldKey(path))) + " AND y IN (" + num(int(ValueType::Bool)) + ", "
+        + num(int(ValueType::Number)) + ", " + num(int(ValueType::String)) + ")";
     QByteArray sql = "SELECT ty, txt, count() AS c FROM "
-        + recordsFrom(t, "field_key, field_type, field_text", " ARRAY JOIN field_key AS k, field_type AS ty, field_text AS txt",
-                      trailWhere(f))
-        + " WHERE k = " + QByteArray::number(qulonglong(fieldKey(path))) + " AND ty IN (" + num(int(ValueType::Bool)) + ", "
-        + num(int(ValueType::Number)) + ", " + num(int(ValueType::String)) + ") GROUP BY ty, txt ORDER BY c DESC, txt ASC, ty ASC";
+        + recordsFrom(t,
+                      "arrayFilter((x, k, y) -> " + keep + ", field_text, field_key, field_type) AS ts, arrayFilter((y, k) -> " + keep
+                          + ", field_type, field_key) AS ys",
+                      " ARRAY JOIN ts AS txt, ys AS ty", trailWhere(f), true)
+        + " GROUP BY ty, txt ORDER BY c DESC, txt ASC, ty ASC";
     if (n)
         sql += " LIMIT " + QByteArray::number(qulonglong(n));
     return sql + " FORMAT TabSeparated";

@@ -204,6 +204,16 @@ int main(int argc, char **argv)
                src->pageBy(none, actorOrder, TrailKey::after(actorPage.rows.back(), int(Column::Actor)), 500, ctx, done);
            }))
         return 1;
+    // the Fields panel: the field list, a field's top values with no filter and under one actor
+    TrailFields fields;
+    if (!timed<TrailFields>("field list (every path, records, types)", runs,
+                            [&](QObject *ctx, auto done) { src->fields(ctx, done); }, &fields)
+        || !timed<TrailValues>("top 50 values of ActionType, no filter", runs,
+                               [&](QObject *ctx, auto done) { src->fieldValues(none, "ActionType", 50, ctx, done); })
+        || !timed<TrailValues>("top 50 values of NewValue.precedence, one actor", runs,
+                               [&](QObject *ctx, auto done) { src->fieldValues(actor, "NewValue.precedence", 50, ctx, done); }))
+        return 1;
+    std::printf("  %zu fields (%llu unnamed)\n", fields.fields.size(), static_cast<unsigned long long>(fields.unnamed));
     const TrailRow &r = middle.rows.empty() ? oldest.rows.front() : middle.rows.front();
     std::string raw;
     if (!timed<std::string>("one record's raw bytes", runs,
