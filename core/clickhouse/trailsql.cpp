@@ -423,12 +423,26 @@ QByteArray trailPageSql(const TrailTable &t, const TrailFilter &f, const TrailKe
     const QByteArray columns = "SELECT time_ns, id, result, schema, actor, action, resource_type, actor_type, interface, "
                                "source_ip, account, source, "
         + QByteArray(resourceIds ? "resource_id" : "''") + (withRaw ? ", raw" : "") + " FROM " + t.qualified();
-    if (readsRawRecord(f) || byColumn) {
-        // A filter that reads the raw record (or an order by a column): the rows that pass it,
-        // a top-N sort of them (their other columns are read only where it holds). One query
-        // with no subquery, which 18.16 stops at once when it is killed (a query building
-        // the set of an IN subquery went on to its end).
+    if (readsRawRecord(f)) {
+        // A filter that reads the raw record: the rows that pass it, a top-N sort of them
+        // (their other columns are read only where it holds). One query with no subquery,
+        // which 18.16 stops at once when it is killed (a query building the set of an IN
+        // subquery went on to its end).
         return columns + " WHERE " + w + order + limit + " FORMAT TabSeparated";
+    }
+    if (byColumn) {
+        // Ordered by a column, under column constraints: the window's bound on that column
+        // first, from the column alone (the last value among the window's rows: no row of the
+        // page lies past it), then a top-N sort of the rows within it only, instead of one of
+        // every row with all its columns (281 / 330 ms by actor on 1M records).
+        // After a key, the rows from its value on are read first (PREWHERE: the page after one
+        // by actor, 122 -> 80 ms), the exact condition tested on those.
+        const QByteArray from = after.valid ? col + (descending ? " <= " : " >= ") + quoteString(after.value) : QByteArray();
+        const QByteArray bound = "(SELECT " + QByteArray(descending ? "min(" : "max(") + col + ") FROM (SELECT " + col + " FROM "
+            + t.qualified() + (from.isEmpty() ? QByteArray() : " PREWHERE " + from) + " WHERE " + w + " ORDER BY " + col + dir + limit
+            + "))";
+        return columns + " PREWHERE " + (from.isEmpty() ? QByteArray() : from + " AND ") + col + (descending ? " >= " : " <= ") + bound
+            + " WHERE " + w + order + limit + " FORMAT TabSeparated";
     }
     // A filter of columns only, cheap to test twice: the window's time bound first, from
     // time_ns alone (the window's last time among the rows strictly before the key's time:
