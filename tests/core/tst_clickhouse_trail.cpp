@@ -375,11 +375,15 @@ void TestClickhouseTrail::remoteTrailAnswersAsTheEmbeddedOne()
 
     // pages ordered by a column's value, then time: the same rows in the same order as the
     // embedded store's (ties of value and time aside, ordered by ID there and by row here),
-    // each record once, under no filter and under a text search
-    for (const int column : {int(Column::Actor), int(Column::ResourceType)})
+    // each record once, under no filter, under a column constraint (by resource type: a value's
+    // rows run on over several pages) and under a text search
+    for (const int which : {0, 1, 2})
         for (const bool descending : {false, true}) {
+            const int column = which == 0 ? int(Column::Actor) : int(Column::ResourceType);
             TrailFilter f;
-            if (column == int(Column::ResourceType))
+            if (which == 1)
+                f.exclude[size_t(Column::Actor)] = {snap.value(0, Column::Actor)};
+            if (which == 2)
                 f.text = "gateway";
             std::vector<std::pair<std::string, int64_t>> got[2];
             for (TrailSource *side : {remote.get(), static_cast<TrailSource *>(&local)}) {
