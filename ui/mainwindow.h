@@ -119,9 +119,11 @@ public:
 
 signals:
     void loadFinished();
-    /// The table, facet counts, timeline and chips show the current filter (also after a
-    /// background text search has finished).
+    /// The table, facet counts and chips show the current filter (also after a background text
+    /// search has finished); the timeline follows (timelineShown).
     void filterApplied();
+    /// The timeline shows the current filter's records (its buckets asked of the trail).
+    void timelineShown();
 
 protected:
     void closeEvent(QCloseEvent *e) override;
@@ -194,6 +196,11 @@ private:
     TrailModel *m_model = nullptr;
     QTableView *m_table = nullptr;
     Timeline *m_timeline = nullptr;
+    /// The timeline's buckets: asked of a source over the snapshot shown (m_timelineFor).
+    void askTimeline(const Snapshot &snap, int64_t lo, int64_t hi);
+    std::unique_ptr<TrailSource> m_timelineSource;
+    std::pair<const Segment *, size_t> m_timelineFor{nullptr, 0};
+    static constexpr int kTimelineBuckets = 120;
     FacetList *m_facets[3] = {nullptr, nullptr, nullptr};
     QComboBox *m_resultBox = nullptr;
     QLineEdit *m_search = nullptr;

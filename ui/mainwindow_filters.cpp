@@ -5,6 +5,7 @@
 
 #include "facetlist.h"
 #include "query/eval.h"
+#include "store/embeddedtrail.h"
 #include "highlightdelegate.h"
 #include "jsontree.h"
 #include "timeline.h"
@@ -84,18 +85,16 @@ void MainWindow::showEvaluation(const Snapshot &snap, EventStore::Evaluation eva
     const std::vector<int64_t> &times = eval.times;
     m_model->setRows(snap, rows);
     m_shownRows = snap.size();
-    m_timeline->setTimes(times, !m_localTime->isChecked());
-    if (m_filter.from == INT64_MIN && m_filter.to == INT64_MAX && !times.empty()) {
-        int64_t lo = INT64_MAX, hi = INT64_MIN;
-        for (int64_t t : times)
-            if (t != kNoTime) {
-                lo = std::min(lo, t);
-                hi = std::max(hi, t);
-            }
-        if (lo != INT64_MAX) {
-            m_from->setTimeNs(lo);
-            m_to->setTimeNs(hi);
+    int64_t lo = INT64_MAX, hi = INT64_MIN; // the matched records' extent
+    for (int64_t t : times)
+        if (t != kNoTime) {
+            lo = std::min(lo, t);
+            hi = std::max(hi, t);
         }
+    askTimeline(snap, lo, hi);
+    if (m_filter.from == INT64_MIN && m_filter.to == INT64_MAX && lo != INT64_MAX) {
+        m_from->setTimeNs(lo);
+        m_to->setTimeNs(hi);
     }
     for (size_t k = 0; k < std::size(m_facets); ++k)
         showFacet(*m_facets[k], snap, eval.counts[k]);
@@ -130,6 +129,36 @@ void MainWindow::showEvaluation(const Snapshot &snap, EventStore::Evaluation eva
         m_hitPath.clear();
     }
     emit filterApplied();
+}
+
+void MainWindow::askTimeline(const Snapshot &snap, int64_t lo, int64_t hi)
+{
+    const bool utc = !m_localTime->isChecked();
+    if (lo == INT64_MAX) { // no matched record has a time: nothing to count
+        m_timeline->setBuckets(0, 1, {}, utc);
+        emit timelineShown();
+        return;
+    }
+    if (hi == lo)
+        hi = lo + 1000000000LL; // (one second wide)
+    // the buckets asked of the trail, as the ClickHouse window asks them, through a source of
+    // the timeline's own over the snapshot shown (made anew when the data changed); the last
+    // drawing stays until they come
+    const std::pair<const Segment *, size_t> data{snap.segments().empty() ? nullptr : snap.segments().front().get(), snap.size()};
+    if (!m_timelineSource || data != m_timelineFor) {
+        m_timelineSource = std::make_unique<EmbeddedTrail>(snap, windowTitle().toStdString(), m_fieldCache);
+        m_timelineFor = data;
+    }
+    m_timelineSource->buckets(trailFilter(snap), lo, hi, kTimelineBuckets, this, [this, utc](TrailBuckets b, TrailError e) {
+        if (e.kind == TrailErrorKind::Cancelled)
+            return; // a newer filter's are on their way
+        if (!e.ok()) {
+            m_timeline->setStale(tr("The timeline could not be counted: %1").arg(QString::fromStdString(e.message)));
+            return;
+        }
+        m_timeline->setBuckets(b.from, b.width, b.counts, utc);
+        emit timelineShown();
+    });
 }
 
 QString MainWindow::statusText() const

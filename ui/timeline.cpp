@@ -73,27 +73,6 @@ void Timeline::resizeEvent(QResizeEvent *e)
     placeStaleLabel();
 }
 
-void Timeline::setTimes(const std::vector<int64_t> &times, bool utc)
-{
-    int64_t lo = INT64_MAX, hi = INT64_MIN;
-    for (int64_t t : times)
-        if (t != kNoTime) {
-            lo = std::min(lo, t);
-            hi = std::max(hi, t);
-        }
-    if (lo == INT64_MAX)
-        return drawEmpty();
-    if (hi == lo)
-        hi = lo + 1000000000LL;
-    const int buckets = 120;
-    const double width = double(hi - lo) / buckets;
-    std::vector<uint64_t> counts(buckets, 0);
-    for (int64_t t : times)
-        if (t != kNoTime)
-            ++counts[size_t(std::min<int64_t>(buckets - 1, int64_t(double(t - lo) / width)))];
-    draw(lo, hi, width, counts, utc);
-}
-
 void Timeline::setBuckets(int64_t from, int64_t width, const std::vector<uint64_t> &counts, bool utc)
 {
     if (std::all_of(counts.begin(), counts.end(), [](uint64_t n) { return n == 0; }))

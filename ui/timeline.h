@@ -22,15 +22,13 @@ class Timeline : public QChartView
     Q_OBJECT
 public:
     explicit Timeline(QWidget *parent = nullptr);
-    /// Times in ns (kNoTime values are ignored).
-    /// With no time at all the axis keeps its last range (nothing to show is not "today").
-    void setTimes(const std::vector<int64_t> &times, bool utc);
-    /// Buckets counted elsewhere (a TrailSource's): bucket i covers [from + i*width,
-    /// from + (i+1)*width) ns. All zero (or none): drawn as "no record", as setTimes() with no time.
+    /// Buckets counted by a TrailSource (TrailSource::buckets): bucket i covers [from + i*width,
+    /// from + (i+1)*width) ns. All zero (or none): drawn as "no record", the axis keeping its
+    /// last range (nothing to show is not "today").
     void setBuckets(int64_t from, int64_t width, const std::vector<uint64_t> &counts, bool utc);
     /// Marks what is drawn as no longer the current filter's (a newer one is being counted, or
     /// its counting failed): the histogram dimmed and `note` over it, until the next drawing
-    /// (setTimes, setBuckets). An empty note: as drawn, not stale.
+    /// (setBuckets). An empty note: as drawn, not stale.
     void setStale(const QString &note);
     bool isStale() const;
     QString staleNote() const;
@@ -56,7 +54,7 @@ protected:
     void mouseReleaseEvent(QMouseEvent *e) override;
 
 private:
-    /// The one drawing of both: counts[i] over [lo + i*width, lo + (i+1)*width), the axis over [lo, hi].
+    /// counts[i] over [lo + i*width, lo + (i+1)*width), the axis over [lo, hi].
     void draw(int64_t lo, int64_t hi, double width, const std::vector<uint64_t> &counts, bool utc);
     void drawEmpty();
     void placeStaleLabel();

@@ -76,6 +76,26 @@ struct EmbeddedTrail::State
         std::shared_ptr<const Keys> keys;
     };
     std::array<SortedRows, KindCount> sorted;
+
+    /// The matches of the last text searched (every row's, as evaluate() gives them), so that
+    /// the next request under the same text, of any kind, reads no raw record again.
+    std::string hitsText;
+    std::shared_ptr<const std::vector<uint8_t>> hits;
+    std::shared_ptr<const std::vector<uint8_t>> hitsOf(const std::string &text)
+    {
+        std::lock_guard lock(mutex);
+        return hits && hitsText == text && hits->size() == snap.size() ? hits : nullptr;
+    }
+    EventStore::Evaluation evaluate(const Filter &f, const std::vector<Column> &facets, const std::atomic<bool> *cancel)
+    {
+        EventStore::Evaluation ev = EventStore::evaluate(snap, f, facets, cancel);
+        if (ev.textHits && !(cancel && cancel->load())) {
+            std::lock_guard lock(mutex);
+            hitsText = f.text;
+            hits = ev.textHits;
+        }
+        return ev;
+    }
     std::shared_ptr<const Keys> sortedFor(Kind kind, const TrailFilter &f, int column)
     {
         std::lock_guard lock(mutex);
@@ -93,7 +113,7 @@ namespace {
 
 /// The store's filter for a TrailFilter: values to dictionary ids, the query to a row mask.
 /// False + error when the query does not parse; cancelled: false with an empty error.
-bool toFilter(const EmbeddedTrail::State &s, const TrailFilter &tf, const std::atomic<bool> *cancel, Filter &f,
+bool toFilter(EmbeddedTrail::State &s, const TrailFilter &tf, const std::atomic<bool> *cancel, Filter &f,
               TrailError &error)
 {
     for (size_t c = 0; c < kColumnCount; ++c) {
@@ -109,6 +129,8 @@ bool toFilter(const EmbeddedTrail::State &s, const TrailFilter &tf, const std::a
     f.result = tf.withoutResult ? Result::Unknown : tf.result;
     f.withoutResult = tf.withoutResult;
     f.text = tf.text;
+    if (!f.text.empty())
+        f.textHits = s.hitsOf(f.text);
     if (tf.query.empty())
         return true;
     const auto q = query::Query::parse(tf.query);
@@ -187,7 +209,7 @@ void EmbeddedTrail::counts(const TrailFilter &tf, const std::vector<Column> &fac
         Filter f;
         if (!toFilter(s, tf, cancel, f, error))
             return;
-        const auto ev = EventStore::evaluate(s.snap, f, facets, cancel);
+        const auto ev = s.evaluate(f, facets, cancel);
         out.total = s.snap.size();
         out.matched = ev.rows.size();
         for (int64_t t : ev.times)
@@ -223,7 +245,7 @@ void EmbeddedTrail::buckets(const TrailFilter &tf, int64_t from, int64_t to, int
         Filter f;
         if (!toFilter(s, tf, cancel, f, error))
             return;
-        const auto ev = EventStore::evaluate(s.snap, f, {}, cancel);
+        const auto ev = s.evaluate(f, {}, cancel);
         const size_t buckets = size_t(std::max(1, n));
         out.from = from;
         out.width = trailBucketWidth(from, to, n);
@@ -249,7 +271,7 @@ std::shared_ptr<const EmbeddedTrail::State::Keys> sortedRows(EmbeddedTrail::Stat
     Filter f;
     if (!toFilter(s, tf, cancel, f, error))
         return nullptr;
-    const auto ev = EventStore::evaluate(s.snap, f, {}, cancel);
+    const auto ev = s.evaluate(f, {}, cancel);
     if (cancel && cancel->load())
         return nullptr; // (answered Cancelled)
     auto sorted = std::make_shared<Keys>();
@@ -386,7 +408,7 @@ void EmbeddedTrail::fieldValues(const TrailFilter &tf, const std::string &path, 
         Filter f;
         if (!toFilter(s, tf, cancel, f, error))
             return;
-        const auto ev = EventStore::evaluate(s.snap, f, {}, cancel);
+        const auto ev = s.evaluate(f, {}, cancel);
         const auto column = s.cache->column(s.snap, path, cancel);
         if (!column) {
             if (!cancel || !cancel->load())

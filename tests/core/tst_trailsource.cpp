@@ -475,6 +475,39 @@ private slots:
         QCOMPARE(theirs.value->rows.size(), size_t(2));
     }
 
+    /// One source asked under the same text with other constraints, then another text, then the
+    /// first again: each answer is the row-by-row reading's (the matches of a text, kept for
+    /// the next requests, are never those of another text).
+    void aTextSearchedOnceServesTheNextFilters()
+    {
+        EmbeddedTrail trail(m_snap, "samples");
+        const std::string actor = m_snap.value(0, Column::Actor);
+        std::vector<TrailFilter> filters(6);
+        filters[0].text = "zone";
+        filters[1].text = "zone";
+        filters[1].include[size_t(Column::Actor)] = {actor};
+        filters[2].text = "ZONE";
+        filters[2].result = Result::Success;
+        filters[3].text = "gateway";
+        filters[4].text = "zone";
+        filters[4].exclude[size_t(Column::Actor)] = {actor};
+        filters[5].text = "gateway";
+        filters[5].include[size_t(Column::Actor)] = {actor};
+        for (const TrailFilter &f : filters) {
+            uint64_t want = 0;
+            for (size_t r = 0; r < m_snap.size(); ++r)
+                want += passes(m_snap, r, f, -1);
+            Waited<TrailCounts> c;
+            trail.counts(f, {Column::Actor}, 0, this, into(c));
+            QVERIFY(wait(c));
+            QVERIFY2(c.value->matched == want, (f.text + " " + std::to_string(want)).c_str());
+            Waited<TrailBuckets> b; // (another kind of request under the same text)
+            trail.buckets(f, INT64_MIN, INT64_MAX, 3, this, into(b));
+            QVERIFY(wait(b));
+            QCOMPARE(std::accumulate(b.value->counts.begin(), b.value->counts.end(), b.value->noTime), want);
+        }
+    }
+
     /// The field list against a reading of every record by nlohmann: each path, how many
     /// records have a value there (null is none), its types.
     void fieldsAreEveryPathOfTheRecords()

@@ -161,6 +161,58 @@ private slots:
         QCOMPARE(shownRows(w), (std::set<uint32_t>{1}));
     }
 
+    /// The timeline counts the records the trail shows (those with a time), as its buckets
+    /// come from the trail's interface: after a facet value, a text search, a query, a time
+    /// range and none of them.
+    void theTimelineCountsTheRowsShown()
+    {
+        MainWindow w;
+        load(w, {samples()});
+        const Snapshot snap = w.trailModel()->snapshot();
+        const auto timed = [&] {
+            uint64_t n = 0;
+            for (uint32_t r : shownRows(w))
+                n += snap.time(r) != kNoTime;
+            return n;
+        };
+        const auto settled = [&](QSignalSpy &shown) {
+            QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty(), 20000);
+            QCOMPARE(w.timeline()->total(), timed());
+        };
+        {
+            QSignalSpy shown(&w, &MainWindow::timelineShown);
+            w.applyFilter();
+            settled(shown);
+        }
+        QVERIFY(w.timeline()->total() > 100);
+        const std::string actor = snap.value(0, Column::Actor);
+        w.filter().include[size_t(Column::Actor)] = {snap.id(0, Column::Actor)};
+        {
+            QSignalSpy shown(&w, &MainWindow::timelineShown);
+            w.applyFilter();
+            settled(shown);
+        }
+        QVERIFY(w.timeline()->total() > 0 && w.timeline()->total() < 20);
+        w.filter().include[size_t(Column::Actor)].clear();
+        for (const QString &q : {QStringLiteral("gateway"), QStringLiteral("ActionType:*update and not ActorEmail:*example.org")}) {
+            QSignalSpy shown(&w, &MainWindow::timelineShown);
+            runQuery(w, q);
+            settled(shown);
+            QVERIFY2(w.timeline()->total() > 0 && w.timeline()->total() < uint64_t(snap.size()), qPrintable(q));
+        }
+        {
+            QSignalSpy shown(&w, &MainWindow::timelineShown);
+            w.setTimeRange(snap.time(0), snap.time(0) + 86400LL * 1000000000LL);
+            settled(shown);
+        }
+        {
+            QSignalSpy shown(&w, &MainWindow::timelineShown);
+            runQuery(w, QStringLiteral("NoSuchField:*"));
+            settled(shown);
+            QVERIFY(w.timeline()->isEmpty());
+        }
+    }
+
     void fieldsPanelFiltersForAValue()
     {
         MainWindow w;
