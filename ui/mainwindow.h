@@ -38,6 +38,10 @@ class FieldCache;
 class Query;
 }
 
+namespace auditlens {
+class EmbeddedTrail;
+}
+
 namespace auditlens::ui {
 
 class ExportRunner;
@@ -81,6 +85,8 @@ public:
     QListWidget *diagnosticsList() const { return m_detail->diagnostics(); }
     FacetList *facet(Column c) const;
     Filter &filter() { return m_filter; }
+    /// The facet counts of the filter on screen are still being counted (countsShown follows).
+    bool countsPending() const { return m_countsPending; }
     /// The filter on screen by value, as a TrailSource over `snap` (the one shown) is asked it:
     /// the Fields panel's top values are counted under it.
     TrailFilter trailFilter(const Snapshot &snap) const;
@@ -124,6 +130,8 @@ signals:
     void filterApplied();
     /// The timeline shows the current filter's records (its buckets asked of the trail).
     void timelineShown();
+    /// The facet lists show the current filter's counts (asked of the trail).
+    void countsShown();
 
 protected:
     void closeEvent(QCloseEvent *e) override;
@@ -150,7 +158,10 @@ private:
     void setTextFilter(std::string text);
     void updateChips();
     /// A facet's counts (by the store's dictionary ids) shown by value.
-    void showFacet(FacetList &facet, const Snapshot &snap, const std::vector<uint64_t> &counts);
+    /// A facet's values as the trail counted them (TrailCounts::top, all of them) and how many
+    /// there are; the filter's included and excluded values named from `snap`.
+    void showFacet(FacetList &facet, const Snapshot &snap, const std::vector<std::pair<std::string, uint64_t>> &top,
+                   size_t distinct);
     void resetFilters(); ///< filter state and widgets back to "everything", without refreshing
     void showRecord(uint32_t storeRow);
     void clearDetail();
@@ -196,10 +207,15 @@ private:
     TrailModel *m_model = nullptr;
     QTableView *m_table = nullptr;
     Timeline *m_timeline = nullptr;
-    /// The timeline's buckets: asked of a source over the snapshot shown (m_timelineFor).
+    /// The facet counts and the timeline's buckets, asked of a source over the snapshot shown
+    /// (made anew when the data changed: m_viewFor), told the text matches and query rows the
+    /// window has found, so that it searches nothing again.
+    EmbeddedTrail &viewSource(const Snapshot &snap);
+    void askCounts(const Snapshot &snap);
     void askTimeline(const Snapshot &snap, int64_t lo, int64_t hi);
-    std::unique_ptr<TrailSource> m_timelineSource;
-    std::pair<const Segment *, size_t> m_timelineFor{nullptr, 0};
+    std::unique_ptr<EmbeddedTrail> m_viewSource;
+    std::pair<const Segment *, size_t> m_viewFor{nullptr, 0};
+    bool m_countsPending = false;
     static constexpr int kTimelineBuckets = 120;
     FacetList *m_facets[3] = {nullptr, nullptr, nullptr};
     QComboBox *m_resultBox = nullptr;

@@ -18,6 +18,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTimer>
 #include <QToolButton>
@@ -62,12 +63,12 @@ void MainWindow::refresh(bool keepSelection)
             showEvaluation(snap, std::move(found), true);
         });
         watcher->setFuture(QtConcurrent::run(
-            [snap, f = m_filter, cancel] { return EventStore::evaluate(snap, f, facetColumns(), cancel.get()); }));
+            [snap, f = m_filter, cancel] { return EventStore::evaluate(snap, f, {}, cancel.get()); }));
         m_statusLabel->setText(tr("Searching the raw records for \u201c%1\u201d…").arg(QString::fromStdString(text)));
         m_timeline->setStale(tr("Searching for the new filter…"));
         return;
     }
-    EventStore::Evaluation eval = EventStore::evaluate(snap, m_filter, facetColumns());
+    EventStore::Evaluation eval = EventStore::evaluate(snap, m_filter, {}); // (the facets: askCounts)
     if (search)
         m_filter.textHits = eval.textHits;
     showEvaluation(snap, std::move(eval), keepSelection);
@@ -91,13 +92,12 @@ void MainWindow::showEvaluation(const Snapshot &snap, EventStore::Evaluation eva
             lo = std::min(lo, t);
             hi = std::max(hi, t);
         }
+    askCounts(snap);
     askTimeline(snap, lo, hi);
     if (m_filter.from == INT64_MIN && m_filter.to == INT64_MAX && lo != INT64_MAX) {
         m_from->setTimeNs(lo);
         m_to->setTimeNs(hi);
     }
-    for (size_t k = 0; k < std::size(m_facets); ++k)
-        showFacet(*m_facets[k], snap, eval.counts[k]);
     updateChips();
     if (selected != UINT32_MAX) {
         const int row = m_model->rowOfStoreRow(selected);
@@ -131,6 +131,39 @@ void MainWindow::showEvaluation(const Snapshot &snap, EventStore::Evaluation eva
     emit filterApplied();
 }
 
+EmbeddedTrail &MainWindow::viewSource(const Snapshot &snap)
+{
+    const std::pair<const Segment *, size_t> key{snap.segments().empty() ? nullptr : snap.segments().front().get(), snap.size()};
+    if (!m_viewSource || key != m_viewFor) {
+        m_viewSource = std::make_unique<EmbeddedTrail>(snap, windowTitle().toStdString(), m_fieldCache);
+        m_viewFor = key;
+    }
+    // what this window found for the filter shown (the source checks it covers the snapshot)
+    m_viewSource->keepTextHits(m_filter.text, m_filter.textHits);
+    if (m_query)
+        m_viewSource->keepQueryRows(m_queryText, m_filter.rowMask);
+    return *m_viewSource;
+}
+
+void MainWindow::askCounts(const Snapshot &snap)
+{
+    // every value of each facet under the filter without its own constraint, as the ClickHouse
+    // window asks them; the lists keep their values until the answer
+    m_countsPending = true;
+    viewSource(snap).counts(trailFilter(snap), facetColumns(), 0, this, [this, snap](TrailCounts c, TrailError e) {
+        if (e.kind == TrailErrorKind::Cancelled)
+            return; // a newer filter's are on their way
+        m_countsPending = false;
+        if (!e.ok()) {
+            statusBar()->showMessage(tr("The facets could not be counted: %1").arg(QString::fromStdString(e.message)), 10000);
+            return;
+        }
+        for (size_t k = 0; k < std::size(m_facets) && k < c.top.size(); ++k)
+            showFacet(*m_facets[k], snap, c.top[k], k < c.distinct.size() ? size_t(c.distinct[k]) : c.top[k].size());
+        emit countsShown();
+    });
+}
+
 void MainWindow::askTimeline(const Snapshot &snap, int64_t lo, int64_t hi)
 {
     const bool utc = !m_localTime->isChecked();
@@ -141,15 +174,9 @@ void MainWindow::askTimeline(const Snapshot &snap, int64_t lo, int64_t hi)
     }
     if (hi == lo)
         hi = lo + 1000000000LL; // (one second wide)
-    // the buckets asked of the trail, as the ClickHouse window asks them, through a source of
-    // the timeline's own over the snapshot shown (made anew when the data changed); the last
-    // drawing stays until they come
-    const std::pair<const Segment *, size_t> data{snap.segments().empty() ? nullptr : snap.segments().front().get(), snap.size()};
-    if (!m_timelineSource || data != m_timelineFor) {
-        m_timelineSource = std::make_unique<EmbeddedTrail>(snap, windowTitle().toStdString(), m_fieldCache);
-        m_timelineFor = data;
-    }
-    m_timelineSource->buckets(trailFilter(snap), lo, hi, kTimelineBuckets, this, [this, utc](TrailBuckets b, TrailError e) {
+    // the buckets asked of the trail, as the ClickHouse window asks them; the last drawing
+    // stays until they come
+    viewSource(snap).buckets(trailFilter(snap), lo, hi, kTimelineBuckets, this, [this, utc](TrailBuckets b, TrailError e) {
         if (e.kind == TrailErrorKind::Cancelled)
             return; // a newer filter's are on their way
         if (!e.ok()) {
@@ -168,9 +195,10 @@ QString MainWindow::statusText() const
 }
 
 
-void MainWindow::showFacet(FacetList &facet, const Snapshot &snap, const std::vector<uint64_t> &counts)
+void MainWindow::showFacet(FacetList &facet, const Snapshot &snap, const std::vector<std::pair<std::string, uint64_t>> &top,
+                           size_t distinct)
 {
-    // the store counts by dictionary id; the list shows values (as a trail source gives them)
+    // the filter holds the store's ids; the list shows values (as the trail counted them)
     const Column c = facet.column();
     const StringDict &dict = snap.dict(c);
     const auto names = [&dict](const std::vector<uint32_t> &ids) {
@@ -182,19 +210,14 @@ void MainWindow::showFacet(FacetList &facet, const Snapshot &snap, const std::ve
         return out;
     };
     const std::vector<std::string> included = names(m_filter.include[size_t(c)]);
-    const auto top = EventStore::top(counts, 0);
-    size_t distinct = top.size();
-    for (uint32_t id : m_filter.include[size_t(c)])
-        distinct += std::none_of(top.begin(), top.end(), [id](const auto &p) { return p.first == id; });
-    std::vector<std::pair<std::string, uint64_t>> values;
-    values.reserve(std::min(top.size(), FacetList::kMaxShown));
-    for (size_t i = 0; i < top.size() && i < FacetList::kMaxShown; ++i)
-        values.emplace_back(dict.at(top[i].first), top[i].second);
+    for (const std::string &v : included)
+        distinct += std::none_of(top.begin(), top.end(), [&v](const auto &p) { return p.first == v; });
+    std::vector<std::pair<std::string, uint64_t>> values(top.begin(), top.begin() + ptrdiff_t(std::min(top.size(), FacetList::kMaxShown)));
     // an included value past the ones listed keeps its count
-    for (uint32_t id : m_filter.include[size_t(c)])
+    for (const std::string &v : included)
         for (size_t i = FacetList::kMaxShown; i < top.size(); ++i)
-            if (top[i].first == id)
-                values.emplace_back(dict.at(id), top[i].second);
+            if (top[i].first == v)
+                values.push_back(top[i]);
     facet.setValues(values, included, names(m_filter.exclude[size_t(c)]), distinct);
 }
 

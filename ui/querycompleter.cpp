@@ -173,11 +173,11 @@ void QueryCompleter::onEdited(const QString &text)
             m_catalogPending = false;
             if (!error.ok())
                 return; // (no names to offer; the next key press asks again)
-            QStringList names;
-            names.reserve(int(fields.fields.size()));
+            QStringList paths;
+            paths.reserve(int(fields.fields.size()));
             for (const TrailField &f : fields.fields)
-                names << QString::fromStdString(f.path);
-            m_catalog = names;
+                paths << QString::fromStdString(f.path);
+            m_catalog = paths;
             const Context now = contextAt(m_edit->text());
             if (m_edit->hasFocus() && now.kind == Context::Kind::Field)
                 showFieldNames(m_catalog, now.partial);

@@ -86,10 +86,24 @@ struct EmbeddedTrail::State
         std::lock_guard lock(mutex);
         return hits && hitsText == text && hits->size() == snap.size() ? hits : nullptr;
     }
-    EventStore::Evaluation evaluate(const Filter &f, const std::vector<Column> &facets, const std::atomic<bool> *cancel)
+    /// … and of the last query evaluated (its row mask)
+    std::string maskQuery;
+    std::shared_ptr<const std::vector<uint8_t>> mask;
+    std::shared_ptr<const std::vector<uint8_t>> maskOf(const std::string &query)
     {
-        EventStore::Evaluation ev = EventStore::evaluate(snap, f, facets, cancel);
-        if (ev.textHits && !(cancel && cancel->load())) {
+        std::lock_guard lock(mutex);
+        return mask && maskQuery == query && mask->size() == snap.size() ? mask : nullptr;
+    }
+    void keepMask(const std::string &query, std::shared_ptr<const std::vector<uint8_t>> m)
+    {
+        std::lock_guard lock(mutex);
+        maskQuery = query;
+        mask = std::move(m);
+    }
+    EventStore::Evaluation evaluate(const Filter &f, const std::vector<Column> &facets, const std::atomic<bool> *stop)
+    {
+        EventStore::Evaluation ev = EventStore::evaluate(snap, f, facets, stop);
+        if (ev.textHits && !(stop && stop->load())) {
             std::lock_guard lock(mutex);
             hitsText = f.text;
             hits = ev.textHits;
@@ -140,11 +154,16 @@ bool toFilter(EmbeddedTrail::State &s, const TrailFilter &tf, const std::atomic<
     }
     if (q->matchesAll())
         return true;
+    if (auto kept = s.maskOf(tf.query)) {
+        f.rowMask = std::move(kept);
+        return true;
+    }
     auto mask = query::evaluateQuery(*q, s.snap, *s.cache, cancel);
     if (!mask) {
         error = cancelled();
         return false;
     }
+    s.keepMask(tf.query, mask);
     f.rowMask = std::move(mask);
     return true;
 }
@@ -219,6 +238,7 @@ void EmbeddedTrail::counts(const TrailFilter &tf, const std::vector<Column> &fac
             }
         out.facets = facets;
         out.top.resize(facets.size());
+        out.distinct.assign(facets.size(), 0);
         for (size_t k = 0; k < facets.size() && k < ev.counts.size(); ++k) {
             // all values, then ties by the value's text (the store's top() breaks them by id),
             // so that the top N are the same values on every back end
@@ -437,6 +457,22 @@ std::unique_ptr<TrailSource> EmbeddedTrail::sibling() const
 }
 
 void EmbeddedTrail::setRecordsPageBytes(size_t bytes) { d->recordsPageBytes = std::max<size_t>(bytes, 1); }
+
+void EmbeddedTrail::keepTextHits(const std::string &text, std::shared_ptr<const std::vector<uint8_t>> hits)
+{
+    if (text.empty() || !hits || hits->size() != d->snap.size())
+        return;
+    std::lock_guard lock(d->mutex);
+    d->hitsText = text;
+    d->hits = std::move(hits);
+}
+
+void EmbeddedTrail::keepQueryRows(const std::string &query, std::shared_ptr<const std::vector<uint8_t>> mask)
+{
+    if (query.empty() || !mask || mask->size() != d->snap.size())
+        return;
+    d->keepMask(query, std::move(mask));
+}
 
 void EmbeddedTrail::raw(const std::string &id, int64_t, QObject *context, Answer<std::string> done)
 {

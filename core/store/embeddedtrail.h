@@ -35,6 +35,12 @@ public:
     std::unique_ptr<TrailSource> sibling() const override;
     /// The raw bytes of a records() page at most (256 MiB): past them the page ends early.
     void setRecordsPageBytes(size_t bytes);
+    /// What the owner has already found over the same snapshot, used by the requests that
+    /// follow instead of searching again: every row's matches of a text (EventStore's
+    /// textHits), the rows a KQL query matched (its row mask, query/eval.h). Ignored when not
+    /// one per row of the snapshot.
+    void keepTextHits(const std::string &text, std::shared_ptr<const std::vector<uint8_t>> hits);
+    void keepQueryRows(const std::string &query, std::shared_ptr<const std::vector<uint8_t>> mask);
     void cancelAll() override;
 
     struct State;

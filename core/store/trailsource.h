@@ -65,6 +65,9 @@ struct TrailCounts
     int64_t first = kNoTime, last = kNoTime;
     std::vector<Column> facets;
     std::vector<std::vector<std::pair<std::string, uint64_t>>> top; ///< one per facet
+    /// Per facet, how many values it has under the filter (as `top` counts them, all of them
+    /// however many `top` lists); empty when the back end does not count them (ClickHouse).
+    std::vector<uint64_t> distinct;
     /// When nothing matched: the fields the query names that no record of the trail has (on
     /// which `field:*` matches nothing), in the query's order; a misspelt name, most often.
     std::vector<std::string> absentFields;

@@ -247,6 +247,7 @@ private slots:
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         loadText(w, recs);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.countsPending(), 20000); // (counted after the table shows the rows)
         QListWidget *list = w.facet(Column::Actor)->list();
         QCOMPARE(list->count(), 300);
         list->scrollToBottom();
@@ -255,6 +256,7 @@ private slots:
         QSignalSpy applied(&w, &MainWindow::filterApplied);
         last->setCheckState(Qt::Checked);
         QVERIFY(applied.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(!w.countsPending(), 20000);
         QCOMPARE(list->item(0)->toolTip(), value);
         QCOMPARE(list->item(0)->checkState(), Qt::Checked);
         QCOMPARE(list->verticalScrollBar()->value(), list->verticalScrollBar()->minimum());

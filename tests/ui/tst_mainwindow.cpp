@@ -10,6 +10,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QListWidget>
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QStandardPaths>
@@ -33,8 +34,21 @@ std::vector<QString> column(MainWindow &w, int col)
     return out;
 }
 
+/// Once the facet counts of the filter on screen are in (they are asked of the trail after
+/// the table shows its rows).
+bool counted(MainWindow &w)
+{
+    QElapsedTimer t;
+    t.start();
+    while (w.countsPending() && t.elapsed() < 20000)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    return !w.countsPending();
+}
+
 uint64_t facetCount(MainWindow &w, Column c, const QString &value)
 {
+    if (!counted(w))
+        return UINT64_MAX;
     QListWidget *list = w.facet(c)->list();
     for (int i = 0; i < list->count(); ++i)
         if (list->item(i)->toolTip() == value) {
@@ -135,6 +149,7 @@ private slots:
                                                "{\"ID\":\"4\",\"ActionType\":\"z\"}\n");
         QVERIFY(loaded.wait(20000));
         QCOMPARE(w.trailModel()->rowCount(), 4);
+        QVERIFY(counted(w));
         QListWidget *list = w.facet(Column::Actor)->list();
         const auto item = [list](const QString &value) -> QListWidgetItem * {
             for (int i = 0; i < list->count(); ++i)
@@ -148,12 +163,15 @@ private slots:
         item(QStringLiteral("a@x"))->setCheckState(Qt::Checked);
         QVERIFY(applied.wait(5000));
         QCOMPARE(column(w, TrailModel::Actor), (std::vector<QString>{QStringLiteral("a@x"), QStringLiteral("a@x")}));
+        QVERIFY(counted(w));
         emit w.facet(Column::Actor)->excludeRequested(Column::Actor, QStringLiteral("a@x"));
         QVERIFY(applied.wait(5000));
         QCOMPARE(w.trailModel()->rowCount(), 2);
+        QVERIFY(counted(w));
         QVERIFY(item(QStringLiteral("a@x"))->font().strikeOut());
         QCOMPARE(item(QStringLiteral("a@x"))->checkState(), Qt::Unchecked);
         w.clearFilters();
+        QVERIFY(counted(w));
         item(QString())->setCheckState(Qt::Checked);
         QVERIFY(applied.wait(5000));
         QCOMPARE(column(w, TrailModel::Actor), (std::vector<QString>{QString()}));

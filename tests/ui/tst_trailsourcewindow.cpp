@@ -1002,11 +1002,11 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!remote.fieldsPanel()->fieldPaths().isEmpty() && !local->fieldsPanel()->fieldPaths().isEmpty(), 20000);
         QCOMPARE(remote.fieldsPanel()->fieldPaths(), local->fieldsPanel()->fieldPaths());
         QVERIFY(remote.fieldsPanel()->fieldPaths().contains(QStringLiteral("NewValue.precedence")));
-        const auto rows = [](QTreeWidget *t) {
+        const auto rows = [](QTreeWidget *tree) {
             QStringList out;
-            for (int i = 0; i < t->topLevelItemCount(); ++i)
-                out << t->topLevelItem(i)->text(0) + QLatin1Char('|') + t->topLevelItem(i)->text(1) + QLatin1Char('|')
-                        + t->topLevelItem(i)->text(2);
+            for (int i = 0; i < tree->topLevelItemCount(); ++i)
+                out << tree->topLevelItem(i)->text(0) + QLatin1Char('|') + tree->topLevelItem(i)->text(1) + QLatin1Char('|')
+                        + tree->topLevelItem(i)->text(2);
             return out;
         };
         QCOMPARE(rows(remote.fieldsPanel()->fieldsView()), rows(local->fieldsPanel()->fieldsView()));
@@ -1042,10 +1042,10 @@ private slots:
             QSignalSpy values(w->queryCompleter(), &QueryCompleter::valuesOffered);
             QTest::keyClicks(w->queryBox(), QStringLiteral("ActorEmail:"));
             QTRY_VERIFY_WITH_TIMEOUT(!values.isEmpty(), 20000);
-            QCompleter *c = w->queryCompleter()->completer();
-            for (int i = 0; i < c->completionModel()->rowCount(); ++i)
-                offered[w == &remote ? 0 : 1] << c->completionModel()->index(i, 0).data().toString();
-            c->popup()->hide();
+            QCompleter *completer = w->queryCompleter()->completer();
+            for (int i = 0; i < completer->completionModel()->rowCount(); ++i)
+                offered[w == &remote ? 0 : 1] << completer->completionModel()->index(i, 0).data().toString();
+            completer->popup()->hide();
         }
         QVERIFY(!offered[0].isEmpty());
         QCOMPARE(offered[0], offered[1]);
