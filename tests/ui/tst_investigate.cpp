@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Investigation in the main window, offscreen: the query bar (rows, counts, positioned errors,
 // the last good result kept, live rows), the Fields panel, resource history, export.
+#include "facetlist.h"
 #include "fieldspanel.h"
 #include "historydialog.h"
 #include "jsontree.h"
@@ -11,6 +12,7 @@
 
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
@@ -199,6 +201,17 @@ private slots:
             runQuery(w, q);
             settled(shown);
             QVERIFY2(w.timeline()->total() > 0 && w.timeline()->total() < uint64_t(snap.size()), qPrintable(q));
+            // the facet counts too (no column constraint: each facet counts the rows shown)
+            QTRY_VERIFY_WITH_TIMEOUT(!w.countsPending(), 20000);
+            std::map<QString, uint64_t> want, got;
+            for (uint32_t r : shownRows(w))
+                ++want[QString::fromStdString(snap.value(r, Column::Action))];
+            QListWidget *list = w.facet(Column::Action)->list();
+            for (int i = 0; i < list->count(); ++i) {
+                const QString t = list->item(i)->text();
+                got[FacetList::valueOf(list->item(i))] = t.mid(t.lastIndexOf(QLatin1Char('(')) + 1).chopped(1).toULongLong();
+            }
+            QVERIFY2(got == want, qPrintable(q));
         }
         {
             QSignalSpy shown(&w, &MainWindow::timelineShown);
