@@ -142,7 +142,8 @@ QByteArray trailWhere(const TrailFilter &f, const std::vector<bool> &skip = {});
 QByteArray columnConstraint(const TrailFilter &f, Column col);
 /// Rows: (0, '', total), (1, '<timed> <first> <last>', matched): the matched records' time extent
 /// (no such row: none matched), then (2 + k, value, count) per facet k, its top `topN`
-/// by count desc, value asc; empty values are not counted (as the store's dictionary id 0).
+/// by count desc, value asc; the records with no value count under "" (as the store's
+/// dictionary id 0, the facet lists' "(none)").
 QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::vector<Column> &facets, size_t topN);
 bool parseTrailCounts(const QByteArray &tsv, size_t facets, TrailCounts &out, std::string &error);
 /// Rows: (bucket, count) for the matched records in [from, to]; bucket -1: the records without a time.

@@ -296,7 +296,7 @@ QByteArray trailCountsSql(const TrailTable &t, const TrailFilter &f, const std::
     QByteArray sql = "SELECT k, if(k = 1, concat(toString(tc), ' ', toString(lo), ' ', toString(hi)), v) AS v, n FROM "
                      "(SELECT k, v, count() AS n, countIf(time_ns >= -9223372036854775807) AS tc, "
                      "minIf(time_ns, time_ns >= -9223372036854775807) AS lo, maxIf(time_ns, time_ns >= -9223372036854775807) AS hi FROM "
-        + recordsFrom(t, read, join, readsRaw ? rest : QByteArray("1")) + " WHERE p AND (k <= 1 OR v != '') GROUP BY k, v ORDER BY k ASC, n DESC, v ASC";
+        + recordsFrom(t, read, join, readsRaw ? rest : QByteArray("1")) + " WHERE p GROUP BY k, v ORDER BY k ASC, n DESC, v ASC";
     if (topN)
         sql += " LIMIT " + QByteArray::number(qulonglong(topN)) + " BY k";
     sql += ")";

@@ -55,7 +55,8 @@ struct TrailError
 
 /// Counts under a filter: the records that pass, and per facet column the top values, each
 /// counted under the filter without that column's own constraint (as the embedded store's
-/// evaluate() does), ordered by count desc then value.
+/// evaluate() does), ordered by count desc then value; the records with no value there count
+/// under "" (a facet list's "(none)").
 struct TrailCounts
 {
     uint64_t total = 0;   ///< records in the trail (one per ID)

@@ -512,8 +512,10 @@ void TestClickhouseTrail::pagesThroughTiesAndUntimedRecords()
     static const char *const when[] = {"1969-12-31T23:59:58Z", "2023-03-01T10:00:00Z", "2023-03-01T10:00:01Z",
                                        "2023-04-15T00:00:00Z", "2023-04-15T00:00:00.5Z"};
     for (int i = 0; i < 90; ++i) {
-        text += "{\"ID\":\"rec-" + std::to_string(i * 7919 % 1000) + "\",\"ActorEmail\":\"" + "abc"[i % 3]
-            + std::string("@x.test\",\"ActionType\":\"act") + std::to_string(i % 4) + "\"";
+        text += "{\"ID\":\"rec-" + std::to_string(i * 7919 % 1000) + "\",";
+        if (i % 5 != 2) // every fifth record names no actor
+            text += "\"ActorEmail\":\"" + std::string(1, "abc"[i % 3]) + "@x.test\",";
+        text += "\"ActionType\":\"act" + std::to_string(i % 4) + "\"";
         if (i % 9 != 4) // every ninth record has no time
             text += std::string(",\"When\":\"") + when[(i * 3) % std::size(when)] + "\"";
         text += "}\n";
@@ -559,12 +561,23 @@ void TestClickhouseTrail::pagesThroughTiesAndUntimedRecords()
         }
         return false;
     };
-    for (int which = 0; which < 3; ++which) {
+    for (int which = 0; which < 4; ++which) {
         TrailFilter f;
         if (which == 1)
             f.include[size_t(Column::Actor)] = {"b@x.test"};
         if (which == 2)
             f.exclude[size_t(Column::Action)] = {"act1"};
+        if (which == 3)
+            f.include[size_t(Column::Actor)] = {""}; // the records that name none
+        // the facets count the records with no value too, under "" (the main window's "(none)")
+        Waited<TrailCounts> gc, wc;
+        remote->counts(f, {Column::Actor, Column::Action}, 0, this, into(gc));
+        local.counts(f, {Column::Actor, Column::Action}, 0, this, into(wc));
+        QVERIFY(wait(gc) && wait(wc));
+        QVERIFY2(gc.error.ok(), gc.error.message.c_str());
+        QCOMPARE(gc.value->matched, wc.value->matched);
+        QCOMPARE(gc.value->top, wc.value->top);
+        QVERIFY(std::any_of(wc.value->top[0].begin(), wc.value->top[0].end(), [](const auto &p) { return p.first.empty(); }));
         for (const bool descending : {false, true})
             for (const size_t n : {size_t(1), size_t(4), size_t(25)}) {
                 std::vector<std::string> got, want;
