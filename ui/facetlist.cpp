@@ -16,6 +16,8 @@ namespace {
 constexpr int ValueRole = Qt::UserRole + 1;
 } // namespace
 
+QString FacetList::title() const { return m_title->text(); }
+
 QString FacetList::valueOf(const QListWidgetItem *item) { return item->data(ValueRole).toString(); }
 
 FacetList::FacetList(Column column, const QString &title, QWidget *parent)

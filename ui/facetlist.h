@@ -34,6 +34,8 @@ public:
                    const std::vector<std::string> &excluded, size_t distinct, bool more = false);
     QListWidget *list() const { return m_list; }
     QLineEdit *searchBox() const { return m_search; }
+    /// "Actor — 12": the column and how many values it has ("12+": at least).
+    QString title() const;
     /// The value an item of list() stands for (its text adds the count).
     static QString valueOf(const QListWidgetItem *item);
     static constexpr size_t kMaxShown = 2000; ///< beyond that, the search narrows the list

@@ -248,6 +248,7 @@ void EmbeddedTrail::counts(const TrailFilter &tf, const std::vector<Column> &fac
             std::sort(top.begin(), top.end(), [](const auto &a, const auto &b) {
                 return a.second != b.second ? a.second > b.second : a.first < b.first;
             });
+            out.distinct[k] = top.size();
             if (topN && top.size() > topN)
                 top.resize(topN);
         }

@@ -150,9 +150,11 @@ private slots:
         QCOMPARE(w.value->first, first);
         QCOMPARE(w.value->last, last);
         QCOMPARE(w.value->top.size(), facets.size());
+        QCOMPARE(w.value->distinct.size(), facets.size());
         for (size_t k = 0; k < facets.size(); ++k) {
             std::map<std::string, uint64_t> got(w.value->top[k].begin(), w.value->top[k].end());
             QCOMPARE(got, want[k]);
+            QCOMPARE(w.value->distinct[k], uint64_t(want[k].size()));
             // ordered by count desc, then value
             const auto &top = w.value->top[k];
             for (size_t i = 1; i < top.size(); ++i)

@@ -12,6 +12,8 @@
 #include <QListWidget>
 #include <QElapsedTimer>
 #include <QSignalSpy>
+
+#include <set>
 #include <QTabWidget>
 #include <QStandardPaths>
 #include <QTableView>
@@ -98,6 +100,15 @@ private slots:
         QAbstractItemModelTester tester(w.trailModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         load(w, {data("mixed.ndjson"), data("seed/raw_samples.json")});
         QCOMPARE(facetCount(w, Column::Actor, QStringLiteral("john.doe@example.org")), uint64_t(5));
+        // each list says how many values it has
+        for (const Column c : {Column::Actor, Column::Action, Column::ResourceType}) {
+            std::set<std::string> values;
+            const Snapshot snap = w.trailModel()->snapshot();
+            for (size_t r = 0; r < snap.size(); ++r)
+                values.insert(snap.value(r, c));
+            QVERIFY(values.size() > 1);
+            QVERIFY2(w.facet(c)->title().endsWith(QStringLiteral(" — %1").arg(values.size())), qPrintable(w.facet(c)->title()));
+        }
         QCOMPARE(facetCount(w, Column::ResourceType, QStringLiteral("dns_record")), uint64_t(2));
         // include an actor
         w.filter().include[size_t(Column::Actor)] = {idOf(w, Column::Actor, "john.doe@example.org")};
