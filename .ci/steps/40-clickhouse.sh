@@ -4,7 +4,7 @@
 # instances on loopback ports as the two shards of a cluster (the remote_servers config is
 # written here), runs tst_clickhouse and tst_clickhouse_trail against a single-node table and
 # the Distributed table
-# and the GUI's ClickHouse trail window offscreen (tst_trailsourcewindow),
+# and the GUI's ClickHouse trail window offscreen (tst_clickhousewindow),
 # then the CLI end to end (init, ship, stats equal to the embedded store's, ship twice,
 # ship across a restart of ClickHouse, receive --forward-clickhouse across an outage of
 # ClickHouse and a kill of the receiver), and stops the servers.
@@ -125,7 +125,7 @@ AUDITLENS_REQUIRE_CLICKHOUSE=1 AUDITLENS_CLICKHOUSE_URL=$url1 CLICKHOUSE_PASSWOR
     "$build/tests/tst_clickhouse_forward"
 # the GUI's ClickHouse trail window offscreen, beside the same window over the file
 AUDITLENS_REQUIRE_CLICKHOUSE=1 AUDITLENS_CLICKHOUSE_URL=$url1 CLICKHOUSE_PASSWORD=ch-test-secret \
-    QT_QPA_PLATFORM=offscreen "$build/tests/tst_trailsourcewindow"
+    QT_QPA_PLATFORM=offscreen "$build/tests/tst_clickhousewindow"
 
 # 2. the CLI end to end. The embedded store's stats (all values, rejected line left out) are
 # what the server must answer; ties are listed in another order, so lines are compared sorted

@@ -3,10 +3,9 @@
 // TrailSource: counts and facets, a facet value and a query as the user applies them, the
 // selected record raw and normalized, a bad query said under the bar; the timeline's buckets,
 // a time range (typed or dragged) and a result against a row-by-row reading of the samples;
-// Cancel and Esc leaving the last answer on screen; Clear filters. With a running ClickHouse
-// (AUDITLENS_CLICKHOUSE_URL), the same window over the samples shipped there, side by side with
-// the window over the file: what each shows is compared field by field.
-#include "../core/clickhousefixture.h"
+// Cancel and Esc leaving the last answer on screen; Clear filters; ordering, Ctrl+End,
+// histories, a server that does not answer. The same window over a real ClickHouse beside the
+// window over the file: tst_clickhousewindow.cpp.
 #include "clickhouse/remotetrail.h"
 #include "datetimeedit.h"
 #include "ecs/validator.h"
@@ -14,9 +13,7 @@
 #include "historydialog.h"
 #include "intake/engine.h"
 #include "intake/normalizer.h"
-#include "fieldspanel.h"
 #include "jsontree.h"
-#include "querycompleter.h"
 #include "query/eval.h"
 #include "query/history.h"
 #include "recorddetail.h"
@@ -26,12 +23,10 @@
 #include "../core/samplestore.h"
 #include "timeline.h"
 #include "trailsourcewindow.h"
+#include "trailsourcewindowcheck.h"
 
 #include <QApplication>
 #include <QComboBox>
-#include <QAbstractItemView>
-#include <QCompleter>
-#include <QDockWidget>
 #include <QHeaderView>
 #include <QPushButton>
 #include <QScopeGuard>
@@ -52,6 +47,7 @@
 
 using namespace auditlens;
 using namespace auditlens::ui;
+using namespace auditlens::ui::windowcheck;
 
 namespace {
 
@@ -67,39 +63,12 @@ uint64_t countRows(const Snapshot &snap, int64_t from, int64_t to, Result result
     return n;
 }
 
-QString countsText(uint64_t matched, size_t total)
-{
-    return QStringLiteral("%1 of %2 records").arg(matched).arg(total);
-}
-
-/// Shown, and its first answers (counts, timeline, first page) in.
-bool settle(TrailSourceWindow &w)
-{
-    QSignalSpy settled(&w, &TrailSourceWindow::settled);
-    return !w.pending() || settled.wait(10000);
-}
-
 /// A click on the header of a column of the window's table, where the user clicks.
 void clickHeader(TrailSourceWindow &w, int column)
 {
     QHeaderView *h = w.table()->horizontalHeader();
     const QPoint at(h->sectionViewportPosition(column) + h->sectionSize(column) / 2, h->height() / 2);
     QTest::mouseClick(h->viewport(), Qt::LeftButton, {}, at);
-}
-
-/// Every page of the window's table asked for, as a user scrolling to its end: false when a
-/// page does not come within 10 s.
-bool fetchAll(TrailSourceWindow &w)
-{
-    const auto idle = [&] { return QTest::qWaitFor([&] { return !w.model()->loading(); }, 10000); };
-    if (!idle())
-        return false;
-    while (w.model()->canFetchMore({})) {
-        w.model()->fetchMore({});
-        if (!idle())
-            return false;
-    }
-    return true;
 }
 
 /// The times of every row the window's table holds, once it has asked for all of them.
@@ -530,27 +499,6 @@ private slots:
         QCOMPARE(w.timeline()->total(), drawn);
     }
 
-    /// Everything a user reads off the two windows is the same, after every step.
-    static void compareWindows(TrailSourceWindow &remote, TrailSourceWindow &local)
-    {
-        QVERIFY(settle(remote) && settle(local));
-        QCOMPARE(remote.status()->text(), local.status()->text());
-        for (int k = 0; k < 3; ++k) {
-            QCOMPARE(remote.facet(k)->list()->count(), local.facet(k)->list()->count());
-            for (int i = 0; i < local.facet(k)->list()->count(); ++i)
-                QCOMPARE(remote.facet(k)->list()->item(i)->text(), local.facet(k)->list()->item(i)->text());
-        }
-        QTRY_COMPARE_WITH_TIMEOUT(remote.timeline()->total(), local.timeline()->total(), 10000);
-        QCOMPARE(remote.fromEdit()->dateTime(), local.fromEdit()->dateTime());
-        QCOMPARE(remote.toEdit()->dateTime(), local.toEdit()->dateTime());
-        for (TrailSourceWindow *w : {&remote, &local})
-            QVERIFY(fetchAll(*w));
-        QCOMPARE(remote.model()->rowCount(), local.model()->rowCount());
-        for (int r = 0; r < local.model()->rowCount(); ++r)
-            for (int c = 0; c < local.model()->columnCount(); ++c)
-                QCOMPARE(remote.model()->index(r, c).data().toString(), local.model()->index(r, c).data().toString());
-    }
-
     void ctrlEndReachesTheTrailsLastRecord()
     {
         // the oldest and newest times, read row by row (an untimed record sorts first)
@@ -843,212 +791,6 @@ private slots:
         QCOMPARE(w.table()->horizontalHeader()->sortIndicatorSection(), int(SourceTrailModel::Col::Time));
         const std::vector<int64_t> times = allTimes(w);
         QVERIFY(std::is_sorted(times.begin(), times.end()) || std::is_sorted(times.rbegin(), times.rend()));
-    }
-
-    void aClickHouseTrailShowsWhatTheFileShows()
-    {
-        REQUIRE_CLICKHOUSE();
-        using namespace clickhouse;
-        Client c(testing::serverEndpoint());
-        TrailTable t;
-        t.table = testing::freshTable();
-        for (const QByteArray &sql : initStatements(t, false))
-            QVERIFY(runBlockingCliOnly(c, sql).ok());
-        const auto drop = qScopeGuard([&] {
-            runBlockingCliOnly(c, "SYSTEM START MERGES");
-            runBlockingCliOnly(c, "DROP TABLE IF EXISTS " + t.qualified());
-        });
-        // shipped twice, merges stopped: every record has a copy, and counts once all the same
-        QVERIFY(runBlockingCliOnly(c, "SYSTEM STOP MERGES").ok());
-        QVERIFY(testing::ship(c, t, m_snap, 100));
-        QVERIFY(testing::ship(c, t, m_snap, 1000));
-        TrailSourceWindow remote(openRemoteTrail(testing::serverEndpoint(), t), intake::IntakeParser::builtin());
-        remote.resize(1280, 800);
-        remote.show();
-        const auto local = shown();
-        compareWindows(remote, *local);
-        if (QTest::currentTestFailed())
-            return;
-        QCOMPARE(remote.status()->text(), countsText(m_snap.size(), m_snap.size()));
-
-        // a facet value, a result, a time range, a text search: the same after each
-        QListWidgetItem *actor = remote.facet(0)->list()->item(1);
-        const QString value = FacetList::valueOf(actor);
-        actor->setCheckState(Qt::Checked);
-        for (int i = 0; i < local->facet(0)->list()->count(); ++i)
-            if (FacetList::valueOf(local->facet(0)->list()->item(i)) == value)
-                local->facet(0)->list()->item(i)->setCheckState(Qt::Checked);
-        compareWindows(remote, *local);
-        QVERIFY(remote.status()->text() != countsText(m_snap.size(), m_snap.size()));
-        remote.clearFilters();
-        local->clearFilters();
-        remote.resultBox()->setCurrentIndex(2);
-        local->resultBox()->setCurrentIndex(2);
-        compareWindows(remote, *local);
-        remote.resultBox()->setCurrentIndex(3); // no result
-        local->resultBox()->setCurrentIndex(3);
-        compareWindows(remote, *local);
-        size_t none = 0;
-        for (size_t r = 0; r < m_snap.size(); ++r)
-            none += m_snap.result(r) == Result::Unknown;
-        QVERIFY(none > 0 && none < m_snap.size());
-        QCOMPARE(remote.status()->text(), countsText(none, m_snap.size()));
-        remote.resultBox()->setCurrentIndex(2);
-        local->resultBox()->setCurrentIndex(2);
-        int64_t lo = INT64_MAX, hi = INT64_MIN;
-        for (size_t r = 0; r < m_snap.size(); ++r)
-            if (m_snap.time(r) != kNoTime)
-                lo = std::min(lo, m_snap.time(r)), hi = std::max(hi, m_snap.time(r));
-        remote.setTimeRange(lo + (hi - lo) / 3, hi - (hi - lo) / 3);
-        local->setTimeRange(lo + (hi - lo) / 3, hi - (hi - lo) / 3);
-        compareWindows(remote, *local);
-        for (TrailSourceWindow *w : {&remote, local.get()}) {
-            w->clearFilters();
-            w->searchBox()->setText(QStringLiteral("GATEWAY"));
-            QTest::keyClick(w->searchBox(), Qt::Key_Return);
-        }
-        compareWindows(remote, *local);
-        // a KQL query by raw fields, run as SQL on the server: the same records
-        for (TrailSourceWindow *w : {&remote, local.get()}) {
-            w->clearFilters();
-            w->queryBox()->setText(QStringLiteral("ActionType:gateway_* and NewValue.precedence >= 14000"));
-            QTest::keyClick(w->queryBox(), Qt::Key_Return);
-        }
-        compareWindows(remote, *local);
-        QVERIFY(remote.status()->text() != countsText(m_snap.size(), m_snap.size()));
-        QVERIFY(!remote.status()->text().startsWith(QLatin1String("0 of")));
-        // a misspelt field: nothing matches, and both say which field no record has
-        for (TrailSourceWindow *w : {&remote, local.get()}) {
-            w->queryBox()->setText(QStringLiteral("ActionType:gateway_* and NewValue.precedense >= 14000"));
-            QTest::keyClick(w->queryBox(), Qt::Key_Return);
-        }
-        compareWindows(remote, *local);
-        QVERIFY2(remote.status()->text().contains(QStringLiteral("no record has the field \u201cNewValue.precedense\u201d")),
-                 qPrintable(remote.status()->text()));
-        for (TrailSourceWindow *w : {&remote, local.get()}) {
-            w->queryBox()->setText(QStringLiteral("ActionType:gateway_* and NewValue.precedence >= 14000"));
-            QTest::keyClick(w->queryBox(), Qt::Key_Return);
-        }
-        compareWindows(remote, *local);
-        // the same rows newest first (the server's descending pages against the store's)
-        for (TrailSourceWindow *w : {&remote, local.get()})
-            w->setNewestFirst(true);
-        compareWindows(remote, *local);
-        QVERIFY(remote.model()->rowCount() > 1);
-        QVERIFY(remote.model()->trailRow(0)->time >= remote.model()->trailRow(remote.model()->rowCount() - 1)->time);
-        for (TrailSourceWindow *w : {&remote, local.get()})
-            w->setNewestFirst(false);
-        compareWindows(remote, *local); // (the rows replaced before one is selected)
-
-        // the first record, fetched by ID from ClickHouse: the same raw and ECS trees
-        QSignalSpy shownRemote(&remote, &TrailSourceWindow::recordShown), shownLocal(local.get(), &TrailSourceWindow::recordShown);
-        remote.table()->selectRow(0);
-        local->table()->selectRow(0);
-        QVERIFY(shownRemote.wait(10000));
-        QVERIFY(!shownLocal.isEmpty() || shownLocal.wait(10000));
-        QCOMPARE(remote.rawTree()->topLevelCount(), local->rawTree()->topLevelCount());
-        QCOMPARE(remote.ecsTree()->topLevelCount(), local->ecsTree()->topLevelCount());
-        QCOMPARE(remote.ecsTree()->cellText(QStringLiteral("event")), local->ecsTree()->cellText(QStringLiteral("event")));
-        QCOMPARE(remote.ecsTree()->cellText(QStringLiteral("user")), local->ecsTree()->cellText(QStringLiteral("user")));
-        // linked, validated and compared as from the file
-        QCOMPARE(remote.detail()->changesView()->topLevelItemCount(), local->detail()->changesView()->topLevelItemCount());
-        QCOMPARE(remote.detail()->diagnostics()->count(), local->detail()->diagnostics()->count());
-        for (TrailSourceWindow *w : {&remote, local.get()})
-            w->detail()->linkFromRaw(QStringLiteral("ActionType"));
-        QCOMPARE(remote.detail()->linkInfo()->text(), local->detail()->linkInfo()->text());
-        QVERIFY(remote.detail()->linkInfo()->text().contains(QLatin1String("event.action")));
-
-        // the history of that record's resource and of its actor, read from ClickHouse: the
-        // same steps, with the same changes, as from the file
-        int compared = 0;
-        for (const bool actorHistory : {false, true}) {
-            std::array<HistoryDialog *, 2> dialogs{};
-            for (TrailSourceWindow *w : {&remote, local.get()}) {
-                for (HistoryDialog *old : w->findChildren<HistoryDialog *>())
-                    delete old;
-                w->showHistory(actorHistory);
-                dialogs[w == &remote ? 0 : 1] = w->findChild<HistoryDialog *>();
-            }
-            if (!dialogs[0] && !dialogs[1])
-                continue; // (the record names no resource: both said so)
-            QVERIFY(dialogs[0] && dialogs[1]);
-            // (both were opened before either is waited for: a spy of each, first)
-            QSignalSpy remoteReady(dialogs[0], &HistoryDialog::ready), localReady(dialogs[1], &HistoryDialog::ready);
-            for (QSignalSpy *ready : {&remoteReady, &localReady})
-                QVERIFY(!ready->isEmpty() || ready->wait(20000));
-            QCOMPARE(dialogs[0]->query(), dialogs[1]->query());
-            QVERIFY(dialogs[1]->steps()->topLevelItemCount() > 0);
-            QCOMPARE(dialogs[0]->steps()->topLevelItemCount(), dialogs[1]->steps()->topLevelItemCount());
-            std::multiset<QString> steps[2];
-            for (int k = 0; k < 2; ++k)
-                for (int i = 0; i < dialogs[k]->steps()->topLevelItemCount(); ++i) {
-                    QStringList cells;
-                    for (int col = 0; col < 5; ++col)
-                        cells << dialogs[k]->steps()->topLevelItem(i)->text(col);
-                    steps[k].insert(cells.join(QLatin1Char('|')));
-                }
-            QCOMPARE(steps[0], steps[1]);
-            QCOMPARE(dialogs[0]->summary()->text(), dialogs[1]->summary()->text());
-            ++compared;
-        }
-        QVERIFY(compared > 0);
-
-        // the Fields panel over the trail: the same fields, counted alike, the same top values
-        // under the filter, and a value filters both trails alike
-        for (TrailSourceWindow *w : {&remote, local.get()}) {
-            w->clearFilters();
-            w->fieldsDock()->show();
-        }
-        QTRY_VERIFY_WITH_TIMEOUT(!remote.fieldsPanel()->fieldPaths().isEmpty() && !local->fieldsPanel()->fieldPaths().isEmpty(), 20000);
-        QCOMPARE(remote.fieldsPanel()->fieldPaths(), local->fieldsPanel()->fieldPaths());
-        QVERIFY(remote.fieldsPanel()->fieldPaths().contains(QStringLiteral("NewValue.precedence")));
-        const auto rows = [](QTreeWidget *tree) {
-            QStringList out;
-            for (int i = 0; i < tree->topLevelItemCount(); ++i)
-                out << tree->topLevelItem(i)->text(0) + QLatin1Char('|') + tree->topLevelItem(i)->text(1) + QLatin1Char('|')
-                        + tree->topLevelItem(i)->text(2);
-            return out;
-        };
-        QCOMPARE(rows(remote.fieldsPanel()->fieldsView()), rows(local->fieldsPanel()->fieldsView()));
-        for (TrailSourceWindow *w : {&remote, local.get()}) {
-            w->queryBox()->setText(QStringLiteral("ResourceType:gateway*"));
-            QTest::keyClick(w->queryBox(), Qt::Key_Return);
-        }
-        compareWindows(remote, *local);
-        for (TrailSourceWindow *w : {&remote, local.get()})
-            w->fieldsPanel()->selectField(QStringLiteral("ActionType"));
-        QTRY_VERIFY_WITH_TIMEOUT(!remote.fieldsPanel()->isBusy() && !local->fieldsPanel()->isBusy()
-                                     && remote.fieldsPanel()->valuesView()->topLevelItemCount() > 1,
-                                 20000);
-        QCOMPARE(rows(remote.fieldsPanel()->valuesView()), rows(local->fieldsPanel()->valuesView()));
-        const qulonglong chosen = remote.fieldsPanel()->valuesView()->topLevelItem(1)->text(1).toULongLong();
-        for (TrailSourceWindow *w : {&remote, local.get()}) {
-            QTreeWidget *v = w->fieldsPanel()->valuesView();
-            v->setCurrentItem(v->topLevelItem(1));
-            emit v->itemActivated(v->topLevelItem(1), 0);
-        }
-        compareWindows(remote, *local);
-        QVERIFY(remote.queryBox()->text().startsWith(QLatin1String("ResourceType:gateway* and ActionType:")));
-        QCOMPARE(remote.queryBox()->text(), local->queryBox()->text());
-        QCOMPARE(remote.status()->text(), countsText(chosen, m_snap.size()));
-
-        // completion in the query bar: the same values offered after a field's colon
-        QStringList offered[2];
-        for (TrailSourceWindow *w : {&remote, local.get()}) {
-            w->queryBox()->clear();
-            w->activateWindow();
-            w->queryBox()->setFocus();
-            QTRY_VERIFY(w->queryBox()->hasFocus());
-            QSignalSpy values(w->queryCompleter(), &QueryCompleter::valuesOffered);
-            QTest::keyClicks(w->queryBox(), QStringLiteral("ActorEmail:"));
-            QTRY_VERIFY_WITH_TIMEOUT(!values.isEmpty(), 20000);
-            QCompleter *completer = w->queryCompleter()->completer();
-            for (int i = 0; i < completer->completionModel()->rowCount(); ++i)
-                offered[w == &remote ? 0 : 1] << completer->completionModel()->index(i, 0).data().toString();
-            completer->popup()->hide();
-        }
-        QVERIFY(!offered[0].isEmpty());
-        QCOMPARE(offered[0], offered[1]);
     }
 };
 
