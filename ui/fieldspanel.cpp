@@ -143,14 +143,21 @@ FieldsPanel::~FieldsPanel() = default; // (the source goes first: no answer afte
 
 void FieldsPanel::setSource(std::unique_ptr<TrailSource> source, bool catalog)
 {
-    m_source = std::move(source); // (what the old one had pending is not answered)
-    m_valuesPending = false;
-    if (catalog || m_catalogPending) {
+    if (catalog) {
+        m_catalogSource.reset(); // (a field list it was reading is not answered)
         m_catalogPending = false;
         m_catalogWanted = true;
+    } else if (m_catalogPending && !m_catalogSource) {
+        // the field list is on its way from the source before: kept until it comes (records
+        // arriving faster than a list of a large trail is read would otherwise restart it forever)
+        m_catalogSource = std::move(m_source);
     }
+    m_source = std::move(source); // (the values it had pending are not answered)
+    m_valuesPending = false;
     m_valuesWanted = true;
     if (!m_source) {
+        m_catalogSource.reset();
+        m_catalogPending = false;
         m_catalog.clear();
         m_fields->clear();
         m_values->clear();
@@ -216,6 +223,7 @@ void FieldsPanel::showCatalog(TrailFields fields, const TrailError &error)
     if (error.kind == TrailErrorKind::Cancelled)
         return; // (a newer source, or none)
     m_catalogPending = false;
+    m_catalogSource.reset(); // (asked of a source kept for it: done with; its answer is a copy)
     if (!error.ok()) {
         m_note->setText(tr("The fields could not be read: %1").arg(QString::fromStdString(error.message)));
         m_note->show();

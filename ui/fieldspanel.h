@@ -66,6 +66,7 @@ private:
     void valuesMenu(const QPoint &pos);
 
     std::unique_ptr<TrailSource> m_source;
+    std::unique_ptr<TrailSource> m_catalogSource; ///< a source replaced while its field list was being read
     TrailFilter m_filter;
     uint64_t m_matched = 0, m_total = 0;
     bool m_catalogWanted = false; ///< the source changed: the list is asked when shown

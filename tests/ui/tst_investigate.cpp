@@ -7,6 +7,7 @@
 #include "jsontree.h"
 #include "mainwindow.h"
 #include "query/eval.h"
+#include "store/trailsource.h"
 #include "timeline.h"
 #include "trailmodel.h"
 
@@ -68,6 +69,28 @@ std::set<uint32_t> shownRows(MainWindow &w)
         out.insert(w.trailModel()->storeRow(i));
     return out;
 }
+
+/// A trail that answers only when told: how often the Fields panel asks it for its field list.
+class HeldSource final : public TrailSource
+{
+public:
+    int fieldsAsked = 0;
+    Answer<TrailFields> pendingFields;
+    std::string label() const override { return "held"; }
+    void counts(const TrailFilter &, const std::vector<Column> &, size_t, QObject *, Answer<TrailCounts>) override {}
+    void buckets(const TrailFilter &, int64_t, int64_t, int, QObject *, Answer<TrailBuckets>) override {}
+    void pageBy(const TrailFilter &, const TrailOrder &, const TrailKey &, size_t, QObject *, Answer<TrailPage>) override {}
+    void records(const TrailFilter &, const TrailKey &, size_t, QObject *, Answer<TrailPage>) override {}
+    void raw(const std::string &, int64_t, QObject *, Answer<std::string>) override {}
+    void fields(QObject *, Answer<TrailFields> done) override
+    {
+        ++fieldsAsked;
+        pendingFields = std::move(done);
+    }
+    void fieldValues(const TrailFilter &, const std::string &, size_t, QObject *, Answer<TrailValues>) override {}
+    std::unique_ptr<TrailSource> sibling() const override { return std::make_unique<HeldSource>(); }
+    void cancelAll() override {}
+};
 
 } // namespace
 
@@ -224,6 +247,36 @@ private slots:
             settled(shown);
             QVERIFY(w.timeline()->isEmpty());
         }
+    }
+
+    /// Records arriving while the field list of a large trail is read replace the panel's source
+    /// (to count their values) without restarting the list: it comes from the source it was
+    /// asked of, kept for it, and the new ones are not asked again.
+    void aFieldListOnItsWayIsNotRestartedByNewRecords()
+    {
+        FieldsPanel panel;
+        panel.show();
+        auto first = std::make_unique<HeldSource>();
+        HeldSource *asked = first.get();
+        panel.setSource(std::move(first));
+        QCOMPARE(asked->fieldsAsked, 1);
+        for (int i = 0; i < 3; ++i) { // (each replaced by the next: looked at while it is the panel's)
+            auto next = std::make_unique<HeldSource>();
+            HeldSource *now = next.get();
+            panel.setSource(std::move(next), false);
+            QCOMPARE(now->fieldsAsked, 0);
+        }
+        QSignalSpy ready(&panel, &FieldsPanel::catalogReady);
+        TrailFields f;
+        f.fields = {{"ActionType", 3, uint8_t(1u << unsigned(query::ValueType::String))}};
+        asked->pendingFields(f, {}); // (the kept source answers)
+        QCOMPARE(ready.count(), 1);
+        QCOMPARE(panel.fieldPaths(), QStringList{QStringLiteral("ActionType")});
+        // a new load asks again, of the newest source
+        auto loaded = std::make_unique<HeldSource>();
+        HeldSource *again = loaded.get();
+        panel.setSource(std::move(loaded), true);
+        QCOMPARE(again->fieldsAsked, 1);
     }
 
     void fieldsPanelFiltersForAValue()
