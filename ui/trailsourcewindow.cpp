@@ -24,6 +24,7 @@
 #include <QToolButton>
 #include <QMenu>
 #include <QPushButton>
+#include <QScreen>
 #include <QScrollBar>
 #include <QSettings>
 #include <QShortcut>
@@ -246,9 +247,23 @@ TrailSourceWindow::TrailSourceWindow(std::unique_ptr<TrailSource> source,
     fieldsAct->setToolTip(tr("Every field of the trail's records, and the top values of one under the filter"));
     fieldsButton->setDefaultAction(fieldsAct);
     connect(fieldsAct, &QAction::toggled, this, [this, sized = false](bool on) mutable {
-        if (on && !sized) // the first time: room for the paths beside their counts
-            resizeDocks({m_fieldsDock}, {std::max(360, width() / 4)}, Qt::Horizontal);
-        sized = sized || on;
+        if (!on || sized)
+            return;
+        sized = true;
+        // the first time: room for the paths beside their counts, in the window when it has
+        // that room beside its filter row, else beside it (a small screen: the window would grow
+        // past the screen's edge)
+        const int room = this->width() - centralWidget()->minimumSizeHint().width();
+        if (room >= 300) {
+            resizeDocks({m_fieldsDock}, {std::min(room, std::max(360, this->width() / 4))}, Qt::Horizontal);
+            return;
+        }
+        m_fieldsDock->setFloating(true);
+        const QRect screen = this->screen() ? this->screen()->availableGeometry() : geometry();
+        const QRect frame = frameGeometry();
+        m_fieldsDock->resize(360, std::min(frame.height(), screen.height()));
+        m_fieldsDock->move(std::max(screen.left(), std::min(frame.right() - 360, screen.right() - 360)),
+                           std::max(screen.top(), frame.top()));
     });
     m_fieldsPanel->setSource(m_source->sibling());
     connect(m_fieldsPanel, &FieldsPanel::clauseRequested, this, [this](const QString &clause) {
