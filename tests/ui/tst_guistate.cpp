@@ -6,12 +6,17 @@
 #include "mainwindow.h"
 #include "trailcheck.h"
 #include "trailmodel.h"
+#include "trailsourcewindow.h"
+#include "fieldspanel.h"
+#include "intake/engine.h"
+#include "store/embeddedtrail.h"
 
 #include "source/reader.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QClipboard>
+#include <QDockWidget>
 #include <QHeaderView>
 #include <QListWidget>
 #include <QMenuBar>
@@ -304,6 +309,28 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         QTRY_VERIFY2(onScreen(w), qPrintable(QStringLiteral("%1x%2 at %3,%4").arg(w.frameGeometry().width()).arg(w.frameGeometry().height())
                                                  .arg(w.frameGeometry().x()).arg(w.frameGeometry().y())));
+    }
+
+    /// The ClickHouse window's Fields panel, opened on this small screen: within the screen,
+    /// and the window too (the panel floats rather than push the window past the edge).
+    void theTrailWindowsFieldsPanelStaysOnScreen()
+    {
+        EventStore store;
+        store.load(SourceSpec::memory("mem", "{\"ID\":\"1\",\"ActionType\":\"a\",\"When\":\"2023-02-25T00:00:00Z\"}\n"), {});
+        TrailSourceWindow w(std::make_unique<EmbeddedTrail>(store.snapshot(), "mem"), intake::IntakeParser::builtin());
+        w.resize(1000, 700);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.fieldsDock()->toggleViewAction()->trigger();
+        QTRY_VERIFY(w.fieldsDock()->isVisible());
+        QTRY_VERIFY(!w.fieldsPanel()->fieldPaths().isEmpty());
+        QVERIFY2(onScreen(w), qPrintable(QStringLiteral("window %1x%2 at %3,%4").arg(w.frameGeometry().width())
+                                             .arg(w.frameGeometry().height()).arg(w.frameGeometry().x()).arg(w.frameGeometry().y())));
+        QVERIFY2(onScreen(*w.fieldsDock()), qPrintable(QStringLiteral("panel %1x%2 at %3,%4").arg(w.fieldsDock()->frameGeometry().width())
+                                                           .arg(w.fieldsDock()->frameGeometry().height())
+                                                           .arg(w.fieldsDock()->frameGeometry().x())
+                                                           .arg(w.fieldsDock()->frameGeometry().y())));
+        QVERIFY(w.fieldsDock()->width() >= 300);
     }
 
     void usableAt1024x768()
