@@ -21,6 +21,15 @@ constexpr int kPathRole = Qt::UserRole + 1;
 constexpr int kValueRole = Qt::UserRole + 2;
 constexpr size_t kTopValues = 50;
 
+constexpr qsizetype kShortPath = 120;
+
+/// A path as a sentence shows it: a very long one cut in its middle (a 10 KB key would make a
+/// label, which cannot break it, as wide as the screen allows and more).
+QString shortPath(const QString &path)
+{
+    return path.size() <= kShortPath ? path : path.left(70) + QStringLiteral("…") + path.right(40);
+}
+
 QString typesText(uint8_t types)
 {
     QStringList out;
@@ -34,12 +43,15 @@ QString typesText(uint8_t types)
 
 QString clauseFor(const QString &path, const query::FieldValue &v, bool negate)
 {
+    const std::string field = query::fieldName(path.toStdString());
+    if (field.empty())
+        return {}; // (no query can name it)
     QString value;
     if (v.type == query::ValueType::Number || v.type == query::ValueType::Bool)
         value = QString::fromStdString(v.text);
     else
         value = QString::fromStdString(query::quoteValue(v.text));
-    return (negate ? QStringLiteral("not ") : QString()) + path + QLatin1Char(':') + value;
+    return (negate ? QStringLiteral("not ") : QString()) + QString::fromStdString(field) + QLatin1Char(':') + value;
 }
 
 FieldsPanel::FieldsPanel(QWidget *parent) : QWidget(parent)
@@ -65,7 +77,7 @@ FieldsPanel::FieldsPanel(QWidget *parent) : QWidget(parent)
     m_fields->sortByColumn(0, Qt::AscendingOrder);
     m_fields->header()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_fields->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
-    m_fields->header()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
+    m_fields->header()->setSectionResizeMode(2, QHeaderView::Interactive); // (sized when filled, capped)
     m_fields->header()->setStretchLastSection(false);
     m_fields->setAccessibleName(tr("Fields"));
 
@@ -106,8 +118,13 @@ FieldsPanel::FieldsPanel(QWidget *parent) : QWidget(parent)
 
     connect(m_find, &QLineEdit::textChanged, this, &FieldsPanel::applyFind);
     connect(m_fields, &QTreeWidget::currentItemChanged, this, [this] {
-        const bool any = !currentPath().isEmpty();
-        m_exists->setEnabled(any);
+        const QString path = currentPath();
+        const bool any = !path.isEmpty();
+        // a name a query cannot write (white space in it) filters nothing
+        const bool nameable = any && !query::fieldName(path.toStdString()).empty();
+        m_exists->setEnabled(nameable);
+        m_exists->setToolTip(any && !nameable ? tr("A query cannot name this field: its name holds white space")
+                                              : tr("Show only records that have this field"));
         m_column->setEnabled(any && m_columns);
         loadValues();
     });
@@ -130,8 +147,8 @@ FieldsPanel::FieldsPanel(QWidget *parent) : QWidget(parent)
             emit clauseRequested(QStringLiteral("not ") + c);
     });
     connect(m_exists, &QPushButton::clicked, this, [this] {
-        if (const QString p = currentPath(); !p.isEmpty())
-            emit clauseRequested(p + QStringLiteral(":*"));
+        if (const std::string field = query::fieldName(currentPath().toStdString()); !field.empty())
+            emit clauseRequested(QString::fromStdString(field) + QStringLiteral(":*"));
     });
     connect(m_column, &QPushButton::clicked, this, [this] {
         if (const QString p = currentPath(); !p.isEmpty())
@@ -231,8 +248,9 @@ void FieldsPanel::showCatalog(TrailFields fields, const TrailError &error)
     }
     m_catalog = std::move(fields.fields);
     if (fields.unnamed)
-        m_note->setText(tr("%n field(s) of records shipped by an earlier release have no name in this trail: ship those "
-                           "records again to list them.", nullptr, int(std::min<uint64_t>(fields.unnamed, INT_MAX))));
+        m_note->setText(tr("%n field(s) have no name in this trail: rows shipped by an earlier release, or whose only "
+                           "name went with an older copy of a record shipped again with other contents. Shipping records "
+                           "that have them names them.", nullptr, int(std::min<uint64_t>(fields.unnamed, INT_MAX))));
     m_note->setVisible(fields.unnamed > 0);
     const QString keep = currentPath();
     m_fields->setSortingEnabled(false);
@@ -247,12 +265,19 @@ void FieldsPanel::showCatalog(TrailFields fields, const TrailError &error)
         it->setData(1, Qt::DisplayRole, qulonglong(f.records));
         it->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
         it->setText(2, typesText(f.types));
+        it->setToolTip(2, typesText(f.types));
         it->setToolTip(0, m_total ? tr("%1: a value in %2 of %3 records").arg(path).arg(f.records).arg(m_total)
                                   : tr("%1: a value in %2 records").arg(path).arg(f.records));
         items << it;
     }
     m_fields->addTopLevelItems(items);
     m_fields->setSortingEnabled(true);
+    // the types as wide as they read, but never so wide that the paths get no room (its
+    // tooltip and a drag show the rest)
+    int typesWidth = m_fields->header()->sectionSizeHint(2);
+    for (const QTreeWidgetItem *it : items)
+        typesWidth = std::max(typesWidth, m_fields->fontMetrics().horizontalAdvance(it->text(2)) + 12);
+    m_fields->header()->resizeSection(2, std::min(typesWidth, 110));
     applyFind();
     if (!keep.isEmpty())
         selectField(keep);
@@ -295,7 +320,7 @@ void FieldsPanel::loadValues()
     }
     m_valuesWanted = false;
     m_valuesPending = true;
-    m_valuesTitle->setText(tr("Reading the values of %1…").arg(path));
+    m_valuesTitle->setText(tr("Reading the values of %1…").arg(shortPath(path)));
     m_source->fieldValues(m_filter, path.toStdString(), kTopValues, this,
                           [this](TrailValues v, TrailError error) { showValues(v, error); });
 }
@@ -307,12 +332,15 @@ void FieldsPanel::showValues(const TrailValues &v, const TrailError &error)
     m_valuesPending = false;
     m_values->clear();
     if (!error.ok()) {
-        m_valuesTitle->setText(tr("The values of %1 could not be read: %2").arg(m_valuesPath, QString::fromStdString(error.message)));
+        m_valuesTitle->setText(
+            tr("The values of %1 could not be read: %2").arg(shortPath(m_valuesPath), QString::fromStdString(error.message).left(500)));
         return;
     }
     const QString path = QString::fromStdString(v.path);
-    m_valuesTitle->setText(v.top.empty() ? tr("None of the %1 records shown has a value of %2 (objects are not listed).").arg(m_matched).arg(path)
-                                         : tr("Top values of %1 in the %2 records shown").arg(path).arg(m_matched));
+    m_valuesTitle->setText(v.top.empty()
+                               ? tr("None of the %1 records shown has a value of %2 (objects are not listed).").arg(m_matched).arg(shortPath(path))
+                               : tr("Top values of %1 in the %2 records shown").arg(shortPath(path)).arg(m_matched));
+    m_valuesTitle->setToolTip(path.size() > kShortPath ? path.left(2000) : QString());
     QList<QTreeWidgetItem *> items;
     for (const TrailValue &tv : v.top) {
         query::FieldValue fv;

@@ -2,6 +2,7 @@
 #include "querycompleter.h"
 
 #include "query/fields.h"
+#include "query/history.h"
 
 #include <QAbstractItemView>
 #include <QCompleter>
@@ -18,6 +19,18 @@ constexpr int kMatchRole = Qt::UserRole + 1; ///< the text typed prefixes are ma
 bool isBreak(QChar c)
 {
     return c.isSpace() || c == QLatin1Char('(') || c == QLatin1Char(')') || c == QLatin1Char(':') || c == QLatin1Char('"');
+}
+
+/// Whether text[i] ends a word: a separator that no backslash escapes (an odd run of them
+/// before it escapes it, as in `Meta.q\"uote`).
+bool breakAt(const QString &text, int i)
+{
+    if (!isBreak(text[i]))
+        return false;
+    int slashes = 0;
+    while (i - slashes > 0 && text[i - slashes - 1] == QLatin1Char('\\'))
+        ++slashes;
+    return slashes % 2 == 0;
 }
 
 bool isKeyword(const QString &s)
@@ -102,7 +115,7 @@ QueryCompleter::Context QueryCompleter::contextAt(const QString &text)
     bool inQuote = false;
     int quoteAt = -1;
     for (int i = 0; i < text.size(); ++i) {
-        if (inQuote && text[i] == QLatin1Char('\\')) {
+        if (text[i] == QLatin1Char('\\')) { // (escapes the next character, in a quote or in a name)
             ++i;
             continue;
         }
@@ -115,7 +128,7 @@ QueryCompleter::Context QueryCompleter::contextAt(const QString &text)
     if (inQuote)
         start = quoteAt;
     else
-        while (start > 0 && !isBreak(text[start - 1]))
+        while (start > 0 && !breakAt(text, start - 1))
             --start;
     c.start = start;
     c.partial = text.mid(start);
@@ -133,7 +146,7 @@ QueryCompleter::Context QueryCompleter::contextAt(const QString &text)
         while (fe > 0 && text[fe - 1].isSpace())
             --fe;
         int fb = fe;
-        while (fb > 0 && !isBreak(text[fb - 1]))
+        while (fb > 0 && !breakAt(text, fb - 1))
             --fb;
         c.field = text.mid(fb, fe - fb);
         if (!c.field.isEmpty()) {
@@ -195,11 +208,24 @@ void QueryCompleter::onEdited(const QString &text)
 void QueryCompleter::showFieldNames(const QStringList &names, const QString &partial)
 {
     auto *model = static_cast<QStandardItemModel *>(m_completer->model());
-    model->clear();
-    for (const QString &p : names) {
-        auto *item = new QStandardItem(p);
-        item->setData(p, kMatchRole);
-        model->appendRow(item);
+    // filled once per list (a trail may have thousands of paths: refilled row by row at every
+    // key press, the GUI froze for seconds), each name as a query writes it, those no query can
+    // name left out
+    if (!m_modelHoldsNames || names != m_modelNames) {
+        QList<QStandardItem *> items;
+        items.reserve(names.size());
+        for (const QString &p : names) {
+            const QString field = QString::fromStdString(query::fieldName(p.toStdString()));
+            if (field.isEmpty())
+                continue;
+            auto *item = new QStandardItem(field);
+            item->setData(field, kMatchRole);
+            items << item;
+        }
+        model->clear();
+        model->invisibleRootItem()->appendRows(items); // (one insertion for all)
+        m_modelNames = names;
+        m_modelHoldsNames = true;
     }
     m_completer->setCompletionPrefix(partial);
     if (m_completer->completionCount() > 0 && m_completer->currentCompletion() != partial) {
@@ -213,6 +239,7 @@ void QueryCompleter::showFieldNames(const QStringList &names, const QString &par
 void QueryCompleter::showValues(const QString &field, const QStringList &texts, const QString &partial)
 {
     auto *model = static_cast<QStandardItemModel *>(m_completer->model());
+    m_modelHoldsNames = false;
     model->clear();
     for (const QString &t : texts) {
         auto *item = new QStandardItem(t);
@@ -235,7 +262,12 @@ void QueryCompleter::requestValues(const QString &field)
     if (m_pending == field)
         return;
     m_pending = field; // (a request for another field supersedes it)
-    m_source->fieldValues(TrailFilter{}, field.toStdString(), kValues, this, [this, field](TrailValues v, TrailError error) {
+    // the path the field's name stands for: its escapes undone (query::fieldName)
+    std::string path;
+    const std::string typed = field.toStdString();
+    for (size_t i = 0; i < typed.size(); ++i)
+        path += typed[i] == '\\' && i + 1 < typed.size() ? typed[++i] : typed[i];
+    m_source->fieldValues(TrailFilter{}, path, kValues, this, [this, field](TrailValues v, TrailError error) {
         if (error.kind == TrailErrorKind::Cancelled)
             return;
         if (m_pending == field)

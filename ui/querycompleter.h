@@ -73,6 +73,8 @@ private:
     /// Field paths read here when the Fields panel has none (it reads them only while shown).
     QStringList m_catalog;
     bool m_catalogPending = false;
+    QStringList m_modelNames; ///< the field names the completer's model holds, when it holds names
+    bool m_modelHoldsNames = false;
 };
 
 } // namespace auditlens::ui

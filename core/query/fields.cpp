@@ -506,7 +506,7 @@ void catalogWalk(od::value v, std::string &path, size_t row, std::unordered_map<
     case od::json_type::boolean: vt = ValueType::Bool; break;
     default: vt = ValueType::Null; break;
     }
-    if (!path.empty() && (nulls || vt != ValueType::Null)) {
+    if (depth > 0 && (nulls || vt != ValueType::Null)) { // (the root is no field; a key may be "")
         CatalogEntry &e = out[path];
         if (e.lastRow != row) {
             e.lastRow = row;
@@ -525,7 +525,7 @@ void catalogWalk(od::value v, std::string &path, size_t row, std::unordered_map<
         if (field.unescaped_key().get(key) || field.value().get(fv))
             return;
         const size_t keep = path.size();
-        if (!path.empty())
+        if (depth > 0) // (by depth, not by an empty path: {"":{"x":1}} has ".x", as queries name it)
             path += '.';
         path += key;
         catalogWalk(fv, path, row, out, depth + 1, maxDepth, nulls);

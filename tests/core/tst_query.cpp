@@ -574,6 +574,39 @@ private slots:
         QCOMPARE(m["b"].records, uint64_t(1));
     }
 
+    void catalogNamesEmptyKeysAsQueriesDo()
+    {
+        // a key "" is a field of its own, and what is under it starts with a dot: as the query
+        // language (and flattenFields, what ClickHouse holds) names them
+        EventStore store;
+        store.load(SourceSpec::memory("m", "{\"\":\"top\"}\n{\"\":{\"x\":1},\"a\":{\"\":2}}\n"), {});
+        std::set<std::string> paths;
+        for (const auto &f : fieldCatalog(store.snapshot()))
+            paths.insert(f.path);
+        QCOMPARE(paths, (std::set<std::string>{"", ".x", "a", "a."}));
+        const auto q = Query::parse(fieldName(".x") + ":1");
+        QVERIFY(q->ok());
+        FieldCache cache;
+        const auto hits = evaluateQuery(*q, store.snapshot(), cache);
+        QVERIFY(hits && hits->size() == 2 && !(*hits)[0] && (*hits)[1]);
+    }
+
+    void fieldNamesAreWrittenSoThatTheQueryReadsThemBack()
+    {
+        for (const std::string path : {"ActionType", "Metadata.q\"uote", "Metadata.back\\slash", "a:b", "a(b)c", "x<y>z", "st*r?",
+                                       "not", "AND", "Or", ".x", "a.", "é.ünï", "\xf0\x9f\x98\x80"}) {
+            const std::string name = fieldName(path);
+            QVERIFY2(!name.empty(), path.c_str());
+            const auto q = Query::parse(name + ":*");
+            QVERIFY2(q->ok(), (name + ": " + q->error()).c_str());
+            QCOMPARE(q->fields(), std::vector<std::string>{path});
+            const auto v = Query::parse("not " + name + ":\"v\" and b:1");
+            QVERIFY2(v->ok() && v->fields().front() == path, name.c_str());
+        }
+        for (const std::string path : {"", "has space", "tab\there", "new\nline"})
+            QVERIFY2(fieldName(path).empty(), path.c_str()); // (no query can name these)
+    }
+
     void resourceHistory()
     {
         // three steps of one resource (out of order in the file), one other resource, one v2

@@ -63,18 +63,19 @@ ValueKey valueKey(query::ValueType type, const std::string &text)
 }
 
 /// Every path of a JSON value (dotted keys, arrays looked into) with its values but nulls.
-void walk(const nlohmann::json &v, const std::string &path, const std::function<void(const std::string &, const nlohmann::json &)> &fn)
+void walk(const nlohmann::json &v, const std::string &path, const std::function<void(const std::string &, const nlohmann::json &)> &fn,
+          int depth = 0)
 {
     if (v.is_array()) {
         for (const auto &e : v)
-            walk(e, path, fn);
+            walk(e, path, fn, depth);
         return;
     }
-    if (!path.empty() && !v.is_null())
+    if (depth > 0 && !v.is_null()) // (the root is no field; a key may be "")
         fn(path, v);
     if (v.is_object())
         for (const auto &[k, e] : v.items())
-            walk(e, path.empty() ? k : path + "." + k, fn);
+            walk(e, depth == 0 ? k : path + "." + k, fn, depth + 1);
 }
 
 query::ValueType typeOf(const nlohmann::json &v)

@@ -7,6 +7,7 @@
 #include "jsontree.h"
 #include "mainwindow.h"
 #include "query/eval.h"
+#include "store/embeddedtrail.h"
 #include "store/trailsource.h"
 #include "timeline.h"
 #include "trailmodel.h"
@@ -14,6 +15,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
@@ -277,6 +279,47 @@ private slots:
         HeldSource *again = loaded.get();
         panel.setSource(std::move(loaded), true);
         QCOMPARE(again->fieldsAsked, 1);
+    }
+
+    /// Field names a query must escape, one it cannot name, and a 10 KB one: the panel's clauses
+    /// name the field (read back by the query language), Exists is off where no query can name
+    /// it, and a long name widens nothing.
+    void oddFieldNamesInTheFieldsPanel()
+    {
+        const std::string longKey(10000, 'k');
+        const std::string rec = "{\"ID\":\"1\",\"Metadata\":{\"q\\\"uote\":\"q\",\"back\\\\slash\":\"b\",\"has space\":\"s\",\""
+            + longKey + "\":\"l\"}}\n";
+        EventStore store;
+        store.load(SourceSpec::memory("mem", rec), {});
+        QCOMPARE(store.snapshot().size(), size_t(1));
+        FieldsPanel panel;
+        panel.resize(360, 600);
+        panel.show();
+        panel.setSource(std::make_unique<EmbeddedTrail>(store.snapshot(), "mem"));
+        panel.setFilter({}, 1, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(!panel.fieldPaths().isEmpty(), 20000);
+        QSignalSpy clauses(&panel, &FieldsPanel::clauseRequested);
+        for (const std::string &path : {std::string("Metadata.q\"uote"), std::string("Metadata.back\\slash")}) {
+            QVERIFY2(panel.fieldPaths().contains(QString::fromStdString(path)), path.c_str());
+            panel.selectField(QString::fromStdString(path));
+            QTRY_VERIFY_WITH_TIMEOUT(!panel.isBusy() && panel.valuesView()->topLevelItemCount() == 1, 20000);
+            QTreeWidget *v = panel.valuesView();
+            v->setCurrentItem(v->topLevelItem(0));
+            emit v->itemActivated(v->topLevelItem(0), 0);
+            QVERIFY(!clauses.isEmpty());
+            const auto q = query::Query::parse(clauses.takeLast().at(0).toString().toStdString());
+            QVERIFY2(q->ok(), q->error().c_str());
+            QCOMPARE(q->fields(), std::vector<std::string>{path});
+        }
+        panel.selectField(QStringLiteral("Metadata.has space"));
+        QPushButton *exists = nullptr;
+        for (QPushButton *b : panel.findChildren<QPushButton *>())
+            if (b->text() == QLatin1String("Exists"))
+                exists = b;
+        QVERIFY(exists && !exists->isEnabled());
+        panel.selectField(QString::fromStdString("Metadata." + longKey));
+        QTRY_VERIFY_WITH_TIMEOUT(!panel.isBusy() && panel.valuesView()->topLevelItemCount() == 1, 20000);
+        QVERIFY2(panel.minimumSizeHint().width() < 600, qPrintable(QString::number(panel.minimumSizeHint().width())));
     }
 
     void fieldsPanelFiltersForAValue()

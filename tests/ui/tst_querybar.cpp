@@ -174,6 +174,33 @@ private slots:
         QCOMPARE(w.searchBar()->text(), QStringLiteral("ActionType:login and Metadata.count"));
     }
 
+    /// A field name the query language must escape is offered escaped, and its values after it
+    /// are that field's; a name no query can write (white space in it) is not offered.
+    void escapedFieldNamesAreOfferedAndTheirValuesFound()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("odd.ndjson"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"ID\":\"1\",\"Meta\":{\"q\\\"uote\":\"v1\",\"sp ace\":1}}\n{\"ID\":\"2\",\"Meta\":{\"q\\\"uote\":\"v2\"}}\n");
+        f.close();
+        MainWindow w;
+        QSignalSpy done(&w, &MainWindow::loadFinished);
+        w.openSources({path});
+        QVERIFY(done.wait(20000));
+        w.show();
+        w.activateWindow();
+        w.searchBar()->setFocus();
+        QTRY_VERIFY(w.searchBar()->hasFocus());
+        QSignalSpy fields(w.queryCompleter(), &QueryCompleter::fieldsOffered);
+        QTest::keyClicks(w.searchBar(), QStringLiteral("Meta."));
+        QTRY_VERIFY_WITH_TIMEOUT(!fields.isEmpty(), 20000);
+        QCOMPARE(offered(w.queryCompleter()->completer()), QStringList{QStringLiteral("Meta.q\\\"uote")});
+        w.searchBar()->clear();
+        typeAndWaitForValues(w, QStringLiteral("Meta.q\\\"uote:"), QStringLiteral("Meta.q\\\"uote"));
+        QCOMPARE(offered(w.queryCompleter()->completer()), (QStringList{QStringLiteral("v1"), QStringLiteral("v2")}));
+    }
+
     void quotingRules()
     {
         const auto text = [](query::ValueType t, const std::string &s) {
