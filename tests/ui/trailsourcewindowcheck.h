@@ -2,7 +2,10 @@
 #pragma once
 // What the tests of the trail window share: waiting for its answers, reading all its rows,
 // and comparing two windows as a user reads them.
+#include "../core/samplestore.h"
 #include "datetimeedit.h"
+#include "intake/engine.h"
+#include "store/embeddedtrail.h"
 #include "facetlist.h"
 #include "sourcetrailmodel.h"
 #include "timeline.h"
@@ -11,10 +14,22 @@
 #include <QDateTimeEdit>
 #include <QLabel>
 #include <QListWidget>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QSignalSpy>
 #include <QTest>
 
 namespace auditlens::ui::windowcheck {
+
+/// The window over a snapshot (the samples), shown at the main window's size; its first
+/// requests sent.
+inline std::unique_ptr<TrailSourceWindow> shownOver(const Snapshot &snap)
+{
+    auto w = std::make_unique<TrailSourceWindow>(std::make_unique<EmbeddedTrail>(snap, "samples"), intake::IntakeParser::builtin());
+    w->resize(1280, 800);
+    w->show();
+    return w;
+}
 
 inline QString countsText(uint64_t matched, size_t total)
 {
@@ -63,5 +78,22 @@ inline void compareWindows(TrailSourceWindow &remote, TrailSourceWindow &local)
         for (int c = 0; c < local.model()->columnCount(); ++c)
             QCOMPARE(remote.model()->index(r, c).data().toString(), local.model()->index(r, c).data().toString());
 }
+
+/// What the window tests start from: the bundled samples loaded, test settings cleared, and a
+/// window over them on demand.
+class SamplesWindowTest : public QObject
+{
+protected:
+    SampleStore m_samples;
+    const Snapshot &m_snap = m_samples.snap;
+    std::unique_ptr<TrailSourceWindow> shown() const { return shownOver(m_snap); }
+    /// For initTestCase: false when the samples are missing.
+    bool begin()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear();
+        return m_samples.load();
+    }
+};
 
 } // namespace auditlens::ui::windowcheck

@@ -35,29 +35,12 @@ using namespace auditlens;
 using namespace auditlens::ui;
 using namespace auditlens::ui::windowcheck;
 
-class TstClickHouseWindow : public QObject
+class TstClickHouseWindow : public SamplesWindowTest
 {
     Q_OBJECT
-    SampleStore m_samples;
-    const Snapshot &m_snap = m_samples.snap;
-
-    /// The window over the file's samples, shown at the main window's size.
-    std::unique_ptr<TrailSourceWindow> shown() const
-    {
-        auto w = std::make_unique<TrailSourceWindow>(std::make_unique<EmbeddedTrail>(m_snap, "samples"),
-                                                     intake::IntakeParser::builtin());
-        w->resize(1280, 800);
-        w->show();
-        return w;
-    }
 
 private slots:
-    void initTestCase()
-    {
-        QStandardPaths::setTestModeEnabled(true);
-        QSettings().clear();
-        QVERIFY2(m_samples.load(), "the bundled samples are missing");
-    }
+    void initTestCase() { QVERIFY2(begin(), "the bundled samples are missing"); }
 
     void aClickHouseTrailShowsWhatTheFileShows()
     {

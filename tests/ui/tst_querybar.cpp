@@ -61,6 +61,18 @@ void typeAndWaitForValues(MainWindow &w, const QString &text, const QString &fie
     QVERIFY(w.queryCompleter()->completer()->popup()->isVisible());
 }
 
+/// The file loaded, the window shown, and the search bar focused for typing.
+void openTyping(MainWindow &w, const QString &file)
+{
+    QSignalSpy done(&w, &MainWindow::loadFinished);
+    w.openSources({file});
+    QVERIFY(done.wait(20000));
+    w.show();
+    w.activateWindow();
+    w.searchBar()->setFocus();
+    QTRY_VERIFY(w.searchBar()->hasFocus());
+}
+
 } // namespace
 
 class TstQueryBar : public QObject
@@ -87,13 +99,7 @@ private slots:
     void valuesAfterAFieldAreOfferedAndInserted()
     {
         MainWindow w;
-        QSignalSpy done(&w, &MainWindow::loadFinished);
-        w.openSources({m_file});
-        QVERIFY(done.wait(20000));
-        w.show();
-        w.activateWindow();
-        w.searchBar()->setFocus();
-        QTRY_VERIFY(w.searchBar()->hasFocus());
+        openTyping(w, m_file);
 
         // every value, most frequent first, written as a query needs it
         QStringList want;
@@ -185,13 +191,7 @@ private slots:
         f.write("{\"ID\":\"1\",\"Meta\":{\"q\\\"uote\":\"v1\",\"sp ace\":1}}\n{\"ID\":\"2\",\"Meta\":{\"q\\\"uote\":\"v2\"}}\n");
         f.close();
         MainWindow w;
-        QSignalSpy done(&w, &MainWindow::loadFinished);
-        w.openSources({path});
-        QVERIFY(done.wait(20000));
-        w.show();
-        w.activateWindow();
-        w.searchBar()->setFocus();
-        QTRY_VERIFY(w.searchBar()->hasFocus());
+        openTyping(w, path);
         QSignalSpy fields(w.queryCompleter(), &QueryCompleter::fieldsOffered);
         QTest::keyClicks(w.searchBar(), QStringLiteral("Meta."));
         QTRY_VERIFY_WITH_TIMEOUT(!fields.isEmpty(), 20000);
