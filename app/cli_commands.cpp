@@ -71,6 +71,19 @@ SourceSpec specFor(const std::string &input)
     return input == "-" ? SourceSpec::stdinSource() : SourceSpec::file(input);
 }
 
+/// (id, count) most first, ties by the value's text, at most n (0: all): as `stats --clickhouse`
+/// orders them, so that a cut through a tie keeps the same values from a file and from the server.
+std::vector<std::pair<uint32_t, uint64_t>> topByValue(const std::vector<uint64_t> &counts, const StringDict &dict, size_t n)
+{
+    auto all = EventStore::top(counts, 0);
+    std::stable_sort(all.begin(), all.end(), [&dict](const auto &a, const auto &b) {
+        return a.second != b.second ? a.second > b.second : dict.at(a.first) < dict.at(b.first);
+    });
+    if (n && all.size() > n)
+        all.resize(n);
+    return all;
+}
+
 } // namespace
 
 bool loadInputs(EventStore &store, const std::vector<std::string> &inputs, unsigned threads, uint64_t *bytes, bool columns)
@@ -285,7 +298,7 @@ int runStats(const std::vector<std::string> &args)
         o["result"] = {{"success", results[1]}, {"failure", results[2]}, {"unknown", results[0]}};
         for (size_t k = 0; k < 3; ++k) {
             Json arr = Json::array();
-            for (auto [id, n] : EventStore::top(all.counts[k], top))
+            for (auto [id, n] : topByValue(all.counts[k], snap.dict(cols[k]), top))
                 arr.push_back({{"value", id ? snap.dict(cols[k]).at(id) : std::string()}, {"count", n}});
             o["top"][keys[k]] = arr;
         }
@@ -309,7 +322,7 @@ int runStats(const std::vector<std::string> &args)
         const char *titles[] = {"Top actors", "Top actions", "Top resource types"};
         for (size_t k = 0; k < 3; ++k) {
             std::printf("\n%s:\n", titles[k]);
-            for (auto [id, n] : EventStore::top(all.counts[k], top))
+            for (auto [id, n] : topByValue(all.counts[k], snap.dict(cols[k]), top))
                 std::printf("  %10llu  %s\n", static_cast<unsigned long long>(n),
                             id ? snap.dict(cols[k]).at(id).c_str() : "(none)");
         }
