@@ -211,10 +211,14 @@ private:
     /// (made anew when the data changed: m_viewFor), told the text matches and query rows the
     /// window has found, so that it searches nothing again.
     EmbeddedTrail &viewSource(const Snapshot &snap);
-    void askCounts(const Snapshot &snap);
-    void askTimeline(const Snapshot &snap, int64_t lo, int64_t hi);
+    void askCounts(const Snapshot &snap, const TrailFilter &f);
+    void askTimeline(const Snapshot &snap, const TrailFilter &f, int64_t lo, int64_t hi);
+    /// Which data a source over a snapshot reads: its first segment (a store loaded anew has
+    /// another) and its size (records appended since).
+    using DataKey = std::pair<const Segment *, size_t>;
+    static DataKey dataKeyOf(const Snapshot &snap);
     std::unique_ptr<EmbeddedTrail> m_viewSource;
-    std::pair<const Segment *, size_t> m_viewFor{nullptr, 0};
+    DataKey m_viewFor{nullptr, 0};
     bool m_countsPending = false;
     static constexpr int kTimelineBuckets = 120;
     FacetList *m_facets[3] = {nullptr, nullptr, nullptr};
@@ -241,7 +245,7 @@ private:
     // investigation
     std::shared_ptr<const query::Query> m_query; ///< the bar's query, when more than a text search
     std::string m_queryText; ///< … as typed
-    size_t m_fieldsFedSize = SIZE_MAX; ///< the snapshot size the Fields panel and completion ask about
+    DataKey m_fieldsFor{nullptr, SIZE_MAX}; ///< what the Fields panel and completion ask about
     std::weak_ptr<const Segment> m_queryFirstSegment; ///< the store m_filter.rowMask was computed on
     std::vector<std::string> m_queryAbsentFields; ///< the fields of m_query no record has (status note)
     std::shared_ptr<query::FieldCache> m_fieldCache;

@@ -92,8 +92,9 @@ void MainWindow::showEvaluation(const Snapshot &snap, EventStore::Evaluation eva
             lo = std::min(lo, t);
             hi = std::max(hi, t);
         }
-    askCounts(snap);
-    askTimeline(snap, lo, hi);
+    const TrailFilter byValue = trailFilter(snap);
+    askCounts(snap, byValue);
+    askTimeline(snap, byValue, lo, hi);
     if (m_filter.from == INT64_MIN && m_filter.to == INT64_MAX && lo != INT64_MAX) {
         m_from->setTimeNs(lo);
         m_to->setTimeNs(hi);
@@ -131,9 +132,14 @@ void MainWindow::showEvaluation(const Snapshot &snap, EventStore::Evaluation eva
     emit filterApplied();
 }
 
+MainWindow::DataKey MainWindow::dataKeyOf(const Snapshot &snap)
+{
+    return {snap.segments().empty() ? nullptr : snap.segments().front().get(), snap.size()};
+}
+
 EmbeddedTrail &MainWindow::viewSource(const Snapshot &snap)
 {
-    const std::pair<const Segment *, size_t> key{snap.segments().empty() ? nullptr : snap.segments().front().get(), snap.size()};
+    const DataKey key = dataKeyOf(snap);
     if (!m_viewSource || key != m_viewFor) {
         m_viewSource = std::make_unique<EmbeddedTrail>(snap, windowTitle().toStdString(), m_fieldCache);
         m_viewFor = key;
@@ -145,12 +151,12 @@ EmbeddedTrail &MainWindow::viewSource(const Snapshot &snap)
     return *m_viewSource;
 }
 
-void MainWindow::askCounts(const Snapshot &snap)
+void MainWindow::askCounts(const Snapshot &snap, const TrailFilter &f)
 {
     // every value of each facet under the filter without its own constraint, as the ClickHouse
     // window asks them; the lists keep their values until the answer
     m_countsPending = true;
-    viewSource(snap).counts(trailFilter(snap), facetColumns(), 0, this, [this, snap](TrailCounts c, TrailError e) {
+    viewSource(snap).counts(f, facetColumns(), 0, this, [this, snap](TrailCounts c, TrailError e) {
         if (e.kind == TrailErrorKind::Cancelled)
             return; // a newer filter's are on their way
         m_countsPending = false;
@@ -164,7 +170,7 @@ void MainWindow::askCounts(const Snapshot &snap)
     });
 }
 
-void MainWindow::askTimeline(const Snapshot &snap, int64_t lo, int64_t hi)
+void MainWindow::askTimeline(const Snapshot &snap, const TrailFilter &f, int64_t lo, int64_t hi)
 {
     const bool utc = !m_localTime->isChecked();
     if (lo == INT64_MAX) { // no matched record has a time: nothing to count
@@ -176,7 +182,7 @@ void MainWindow::askTimeline(const Snapshot &snap, int64_t lo, int64_t hi)
         hi = lo + 1000000000LL; // (one second wide)
     // the buckets asked of the trail, as the ClickHouse window asks them; the last drawing
     // stays until they come
-    viewSource(snap).buckets(trailFilter(snap), lo, hi, kTimelineBuckets, this, [this, utc](TrailBuckets b, TrailError e) {
+    viewSource(snap).buckets(f, lo, hi, kTimelineBuckets, this, [this, utc](TrailBuckets b, TrailError e) {
         if (e.kind == TrailErrorKind::Cancelled)
             return; // a newer filter's are on their way
         if (!e.ok()) {

@@ -98,9 +98,8 @@ void MainWindow::buildQueryUi(QVBoxLayout *centerLay)
     // values counted; the list of fields kept until the next load); the panel follows the filter
     const auto feed = [this](bool loaded) {
         const Snapshot snap = m_store->snapshot();
-        const bool grown = snap.size() != m_fieldsFedSize;
-        if (loaded || grown) {
-            m_fieldsFedSize = snap.size();
+        if (loaded || dataKeyOf(snap) != m_fieldsFor) {
+            m_fieldsFor = dataKeyOf(snap);
             const std::string label = windowTitle().toStdString();
             m_fieldsPanel->setSource(std::make_unique<EmbeddedTrail>(snap, label, m_fieldCache), loaded);
             m_queryCompleter->setSource(std::make_unique<EmbeddedTrail>(snap, label, m_fieldCache),

@@ -77,37 +77,32 @@ struct EmbeddedTrail::State
     };
     std::array<SortedRows, KindCount> sorted;
 
-    /// The matches of the last text searched (every row's, as evaluate() gives them), so that
-    /// the next request under the same text, of any kind, reads no raw record again.
-    std::string hitsText;
-    std::shared_ptr<const std::vector<uint8_t>> hits;
-    std::shared_ptr<const std::vector<uint8_t>> hitsOf(const std::string &text)
+    /// Rows found for a key and kept for the next requests of any kind: every row's matches of
+    /// the last text searched (as evaluate() gives them), and the rows of the last query
+    /// evaluated (its mask), so that neither reads a raw record again.
+    struct Kept
+    {
+        std::string key;
+        std::shared_ptr<const std::vector<uint8_t>> rows;
+    };
+    Kept hits, mask;
+    std::shared_ptr<const std::vector<uint8_t>> keptFor(const Kept &k, const std::string &key)
     {
         std::lock_guard lock(mutex);
-        return hits && hitsText == text && hits->size() == snap.size() ? hits : nullptr;
+        return k.rows && k.key == key && k.rows->size() == snap.size() ? k.rows : nullptr;
     }
-    /// … and of the last query evaluated (its row mask)
-    std::string maskQuery;
-    std::shared_ptr<const std::vector<uint8_t>> mask;
-    std::shared_ptr<const std::vector<uint8_t>> maskOf(const std::string &query)
+    void keep(Kept &k, const std::string &key, std::shared_ptr<const std::vector<uint8_t>> rows)
     {
+        if (key.empty() || !rows || rows->size() != snap.size())
+            return;
         std::lock_guard lock(mutex);
-        return mask && maskQuery == query && mask->size() == snap.size() ? mask : nullptr;
-    }
-    void keepMask(const std::string &query, std::shared_ptr<const std::vector<uint8_t>> m)
-    {
-        std::lock_guard lock(mutex);
-        maskQuery = query;
-        mask = std::move(m);
+        k = {key, std::move(rows)};
     }
     EventStore::Evaluation evaluate(const Filter &f, const std::vector<Column> &facets, const std::atomic<bool> *stop)
     {
         EventStore::Evaluation ev = EventStore::evaluate(snap, f, facets, stop);
-        if (ev.textHits && !(stop && stop->load())) {
-            std::lock_guard lock(mutex);
-            hitsText = f.text;
-            hits = ev.textHits;
-        }
+        if (!(stop && stop->load()))
+            keep(hits, f.text, ev.textHits);
         return ev;
     }
     std::shared_ptr<const Keys> sortedFor(Kind kind, const TrailFilter &f, int column)
@@ -144,7 +139,7 @@ bool toFilter(EmbeddedTrail::State &s, const TrailFilter &tf, const std::atomic<
     f.withoutResult = tf.withoutResult;
     f.text = tf.text;
     if (!f.text.empty())
-        f.textHits = s.hitsOf(f.text);
+        f.textHits = s.keptFor(s.hits, f.text);
     if (tf.query.empty())
         return true;
     const auto q = query::Query::parse(tf.query);
@@ -154,7 +149,7 @@ bool toFilter(EmbeddedTrail::State &s, const TrailFilter &tf, const std::atomic<
     }
     if (q->matchesAll())
         return true;
-    if (auto kept = s.maskOf(tf.query)) {
+    if (auto kept = s.keptFor(s.mask, tf.query)) {
         f.rowMask = std::move(kept);
         return true;
     }
@@ -163,7 +158,7 @@ bool toFilter(EmbeddedTrail::State &s, const TrailFilter &tf, const std::atomic<
         error = cancelled();
         return false;
     }
-    s.keepMask(tf.query, mask);
+    s.keep(s.mask, tf.query, mask);
     f.rowMask = std::move(mask);
     return true;
 }
@@ -461,18 +456,12 @@ void EmbeddedTrail::setRecordsPageBytes(size_t bytes) { d->recordsPageBytes = st
 
 void EmbeddedTrail::keepTextHits(const std::string &text, std::shared_ptr<const std::vector<uint8_t>> hits)
 {
-    if (text.empty() || !hits || hits->size() != d->snap.size())
-        return;
-    std::lock_guard lock(d->mutex);
-    d->hitsText = text;
-    d->hits = std::move(hits);
+    d->keep(d->hits, text, std::move(hits));
 }
 
 void EmbeddedTrail::keepQueryRows(const std::string &query, std::shared_ptr<const std::vector<uint8_t>> mask)
 {
-    if (query.empty() || !mask || mask->size() != d->snap.size())
-        return;
-    d->keepMask(query, std::move(mask));
+    d->keep(d->mask, query, std::move(mask));
 }
 
 void EmbeddedTrail::raw(const std::string &id, int64_t, QObject *context, Answer<std::string> done)
