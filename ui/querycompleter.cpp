@@ -2,7 +2,7 @@
 #include "querycompleter.h"
 
 #include "query/fields.h"
-#include "query/history.h"
+#include "query/kql.h"
 
 #include <QAbstractItemView>
 #include <QCompleter>

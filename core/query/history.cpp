@@ -2,10 +2,6 @@
 #include "history.h"
 
 #include <algorithm>
-#include <cctype>
-#include <cstring>
-
-#include <algorithm>
 #include <map>
 
 namespace auditlens::query {
@@ -49,27 +45,6 @@ std::string quoteValue(const std::string &value)
         out += c;
     }
     return out + '"';
-}
-
-std::string fieldName(const std::string &path)
-{
-    if (path.empty())
-        return {};
-    std::string out;
-    const auto keyword = [&path](const char *k) {
-        return path.size() == std::strlen(k)
-            && std::equal(path.begin(), path.end(), k, [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
-    };
-    if (keyword("and") || keyword("or") || keyword("not"))
-        out += '\\';
-    for (const char c : path) {
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')
-            return {};
-        if (c == '\\' || c == '(' || c == ')' || c == ':' || c == '<' || c == '>' || c == '"' || c == '*' || c == '?')
-            out += '\\';
-        out += c;
-    }
-    return out;
 }
 
 std::optional<std::string> resourceHistoryQuery(const J &record)

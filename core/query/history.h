@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include "kql.h"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,11 +22,6 @@ namespace auditlens::query {
 
 /// A value quoted for a query: "…" with `"` and `\` escaped.
 std::string quoteValue(const std::string &value);
-/// A field path written for a query (kql.h): the characters the query language reads as its
-/// own (`\ ( ) : < > "`, and the wildcards `* ?`) escaped with `\`, a path that reads as a
-/// keyword (and, or, not) too. Empty when no query can name it: an empty path, or one with
-/// white space in it.
-std::string fieldName(const std::string &path);
 
 /// The query for every record of the same resource as `record`: v1 ResourceID + ResourceType,
 /// v2 also ResourceScope. Nothing when the record names no resource.

@@ -513,4 +513,22 @@ std::string toString(const Node *n)
     return {};
 }
 
+std::string fieldName(const std::string &path)
+{
+    if (path.empty())
+        return {};
+    std::string out;
+    for (const char *k : {"and", "or", "not"})
+        if (asciiIEquals(path, k))
+            out += '\\'; // (a keyword escaped reads as a name)
+    for (const char c : path) {
+        if (isSpace(c))
+            return {}; // (no escape makes white space part of a name)
+        if (isSpecial(c) || c == '*' || c == '?')
+            out += '\\';
+        out += c;
+    }
+    return out;
+}
+
 } // namespace auditlens::query

@@ -56,6 +56,12 @@ bool isPlainText(const Node *root);
 /// Matches `text` against a wildcard pattern from Node::pattern.
 bool wildcardMatch(std::string_view pattern, std::string_view text);
 
+/// A field path written for a query (this language): the characters the query language reads as its
+/// own (`\ ( ) : < > "`, and the wildcards `* ?`) escaped with `\`, a path that reads as a
+/// keyword (and, or, not) too. Empty when no query can name it: an empty path, or one with
+/// white space in it.
+std::string fieldName(const std::string &path);
+
 /// The query written back (normalized spacing), for history and tests.
 std::string toString(const Node *root);
 
